@@ -1,0 +1,1 @@
+"""Plain data: expressions with ML atoms, derivations, steps and verdicts."""
