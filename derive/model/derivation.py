@@ -47,7 +47,6 @@ class Derivation:
     wrt: tuple[sp.Symbol, ...]
     steps: tuple[Step, ...]
     result: sp.Expr
-    domain: str = "x in R"
     checks: tuple[tuple[str, Verdict], ...] = field(default=())
 
     @property

@@ -35,7 +35,7 @@ class Plausible:
         return "plausible"
 
     def describe(self) -> str:
-        text = f"plausible: {self.probes} probes on {self.domain}, max rel. error {self.max_rel_error:.1g}"
+        text = f"plausible: {self.probes} probes on {self.domain}, max rel. error {self.max_rel_error:.1e}"
         return f"{text}; {self.note}" if self.note else text
 
 

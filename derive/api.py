@@ -1,0 +1,266 @@
+"""The Python API: composes parse -> engine -> certify, under a budget, in a worker process.
+
+``derive.diff`` and ``derive.grad`` are what the CLI, worked examples and
+Jupyter call; their results render themselves (text, LaTeX, JSON, Markdown).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .budget import Budget, run_bounded
+from .errors import UsageError
+from .model.derivation import Derivation, Gradient
+from .model.domain import VarDomain, make_symbol
+
+
+def _domains(where: str | Iterable[str]) -> dict[str, VarDomain]:
+    from .parse.declarations import merge_domains, parse_where
+
+    texts = [where] if isinstance(where, str) else list(where)
+    return merge_domains(d for t in texts for d in parse_where(t))
+
+
+def _expression(expr: str | sp.Expr, domains: Mapping[str, VarDomain]) -> tuple[str, sp.Expr]:
+    if isinstance(expr, sp.Expr):
+        return sp.sstr(expr), expr
+    if not isinstance(expr, str):
+        raise UsageError(f"expected an expression as text or a SymPy expression, got {type(expr).__name__}")
+    from .parse import parse_expression
+
+    return expr, parse_expression(expr, domains)
+
+
+def _variables(
+    names: str | Sequence[str] | None, expr: sp.Expr, domains: Mapping[str, VarDomain]
+) -> list[sp.Symbol]:
+    """The symbols to differentiate by: the ones the expression uses, or fresh ones by name."""
+    if names is None:
+        free = sorted(expr.free_symbols, key=lambda s: s.name)
+        if len(free) != 1:
+            found = ", ".join(s.name for s in free) or "none"
+            raise UsageError(
+                "say which variable to differentiate by",
+                hint=f"pass wrt=... (--wrt); the expression's variables are: {found}",
+            )
+        return list(free)
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",")]
+    by_name = {s.name: s for s in expr.free_symbols}
+    out: list[sp.Symbol] = []
+    for n in names:
+        if not n or not n.replace("_", "a").isalnum() or not n[0].isalpha():
+            raise UsageError(f"{n!r} is not a variable name", hint="use a name such as x, theta or x_1")
+        out.append(by_name.get(n) or make_symbol(n, domains))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    """A certified derivation, ready to show: ``.result``, ``.steps``, ``.to_latex()``, ..."""
+
+    derivation: Derivation
+
+    @property
+    def result(self) -> sp.Expr:
+        return self.derivation.result
+
+    @property
+    def steps(self) -> tuple[object, ...]:
+        return self.derivation.steps
+
+    @property
+    def source(self) -> str:
+        return self.derivation.source
+
+    @property
+    def certified(self) -> bool:
+        return self.derivation.certified
+
+    def to_latex(self) -> str:
+        from .render.printer import derivation_latex
+
+        return derivation_latex(self.derivation)
+
+    def result_latex(self) -> str:
+        from .render.printer import LatexPrinter
+
+        return LatexPrinter().statement(self.derivation)
+
+    def to_json(self) -> str:
+        from .render.jsonout import to_json
+
+        return to_json(self.derivation)
+
+    def to_markdown(self) -> str:
+        from .render.markdown import to_markdown
+
+        return to_markdown(self.derivation)
+
+    def to_text(self, width: int = 100) -> str:
+        from .render.text import to_text
+
+        return to_text(self.derivation, width)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.to_latex()}$"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+@dataclass(frozen=True, slots=True)
+class GradResult:
+    """A certified gradient (and Hessian) of a scalar function of several scalars."""
+
+    gradient_data: Gradient
+
+    @property
+    def source(self) -> str:
+        return self.gradient_data.source
+
+    @property
+    def gradient(self) -> sp.Matrix:
+        return self.gradient_data.gradient
+
+    @property
+    def hessian(self) -> sp.Matrix | None:
+        return self.gradient_data.hessian_matrix
+
+    @property
+    def certified(self) -> bool:
+        return self.gradient_data.certified
+
+    def to_latex(self) -> str:
+        from .render.printer import LatexPrinter, derivation_latex
+
+        parts = [derivation_latex(p) for p in self.gradient_data.partials]
+        for i, row in enumerate(self.gradient_data.hessian or ()):
+            parts += [derivation_latex(h) for j, h in enumerate(row) if j >= i]
+        parts.append(LatexPrinter().doprint(self.gradient_data))
+        return "\n".join(parts)
+
+    def result_latex(self) -> str:
+        """Math-mode LaTeX of the gradient (and Hessian), for a boxed result line."""
+        from .render.expr_latex import tex
+
+        g = self.gradient_data
+        out = rf"\nabla f = {tex(g.gradient)}"
+        hm = g.hessian_matrix
+        if hm is not None:
+            out += rf",\qquad \nabla^2 f = {tex(hm)}"
+        return out
+
+    def to_json(self) -> str:
+        from .render.jsonout import to_json
+
+        return to_json(self.gradient_data)
+
+    def to_markdown(self) -> str:
+        from .render.markdown import to_markdown
+
+        return to_markdown(self.gradient_data)
+
+    def to_text(self, width: int = 100) -> str:
+        from .render.text import to_text
+
+        return to_text(self.gradient_data, width)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.result_latex()}$"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _diff_job(
+    expr: str | sp.Expr, wrt: str | Sequence[str] | None, order: int, where: tuple[str, ...], budget: Budget
+) -> Derivation:
+    from .certify.derivation import certify_derivation
+    from .engine.scalar import differentiate
+
+    clock = budget.start()
+    domains = _domains(where)
+    source, e = _expression(expr, domains)
+    variables = _variables(wrt, e, domains)
+    if order < 1:
+        raise UsageError(f"order must be at least 1, got {order}")
+    if order > 1:
+        if len(variables) != 1:
+            raise UsageError("--order goes with a single --wrt variable", hint="repeat --wrt for mixed partials")
+        variables = variables * order
+    d = differentiate(e, variables, clock, source=source)
+    return certify_derivation(d, clock, domains)
+
+
+def _grad_job(
+    expr: str | sp.Expr, wrt: str | Sequence[str] | None, hessian: bool, where: tuple[str, ...], budget: Budget
+) -> Gradient:
+    from .certify.derivation import certify_gradient
+    from .engine.gradient import gradient
+
+    clock = budget.start()
+    domains = _domains(where)
+    source, e = _expression(expr, domains)
+    if wrt is None:
+        variables = sorted(e.free_symbols, key=lambda s: s.name)
+    else:
+        variables = _variables(wrt, e, domains)
+    missing = [v.name for v in variables if not e.has(v)]
+    if missing:
+        raise UsageError(
+            f"{', '.join(missing)} does not appear in the expression",
+            hint=f"the expression's variables are: {', '.join(sorted(s.name for s in e.free_symbols))}",
+        )
+    if not variables:
+        raise UsageError("the expression has no variables to differentiate by")
+    g = gradient(e, variables, clock, hessian=hessian, source=source)
+    return certify_gradient(g, clock, domains)
+
+
+def latex(expr: str | sp.Basic | sp.MatrixBase, *, where: str | Iterable[str] = ()) -> str:
+    """LaTeX of an expression: text is parsed by our parser (never evaluated); SymPy objects print as they are."""
+    from .render.expr_latex import tex
+
+    if isinstance(expr, (sp.Basic, sp.MatrixBase)) and not isinstance(expr, str):
+        return tex(expr)
+    _, e = _expression(expr, _domains(_where(where)))
+    return tex(e)
+
+
+def _where(where: str | Iterable[str]) -> tuple[str, ...]:
+    return (where,) if isinstance(where, str) else tuple(where)
+
+
+def diff(
+    expr: str | sp.Expr,
+    wrt: str | Sequence[str] | None = None,
+    *,
+    order: int = 1,
+    where: str | Iterable[str] = (),
+    budget: Budget | None = None,
+) -> DiffResult:
+    """Differentiate step by step, every step certified.
+
+    ``wrt`` is a name, a list of names (mixed partial in that order) or None (the only variable).
+    ``where`` declares domains such as ``"x > 0"``. Runs in a worker under ``budget``.
+    """
+    budget = budget or Budget()
+    d = run_bounded(_diff_job, expr, wrt, order, _where(where), budget, budget=budget, what="differentiation")
+    return DiffResult(d)
+
+
+def grad(
+    expr: str | sp.Expr,
+    wrt: str | Sequence[str] | None = None,
+    *,
+    hessian: bool = False,
+    where: str | Iterable[str] = (),
+    budget: Budget | None = None,
+) -> GradResult:
+    """Gradient (and Hessian) of a scalar function of scalars, every entry derived and certified."""
+    budget = budget or Budget()
+    g = run_bounded(_grad_job, expr, wrt, hessian, _where(where), budget, budget=budget, what="the gradient")
+    return GradResult(g)

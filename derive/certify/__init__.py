@@ -1,0 +1,1 @@
+"""Certification: decide whether two expressions are equal, and check whole derivations."""

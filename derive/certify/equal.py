@@ -1,0 +1,102 @@
+"""Is ``before`` equal to ``after``? Symbolically first, then by numeric probing.
+
+The ladder: identical; identical after evaluating pending derivatives; expand of
+the difference is 0; random numeric probes on the declared domain (a mismatch is
+rechecked at higher precision before it refutes); a bounded symbolic simplify.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+
+import sympy as sp
+
+from ..budget import Clock
+from ..errors import BudgetExceeded
+from ..model.domain import VarDomain
+from ..model.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from .probe import Sampler, evaluate, make_concrete
+
+PROBES = 12
+_REL_TOL = 1e-9
+_SIMPLIFY_MAX_OPS = 80
+
+
+def _rel(a: complex, b: complex) -> float:
+    return abs(a - b) / max(1.0, abs(a), abs(b))
+
+
+def _real(v: complex) -> bool:
+    return abs(v.imag) <= 1e-12 * max(1.0, abs(v.real))
+
+
+def certify_equal(
+    before: sp.Expr,
+    after: sp.Expr,
+    clock: Clock,
+    domains: Mapping[str, VarDomain] | None = None,
+    *,
+    rng: random.Random | None = None,
+    probes: int = PROBES,
+) -> Verdict:
+    """The verdict on ``before == after`` (pending derivatives are evaluated on both sides)."""
+    domains = domains or {}
+    rng = rng or random.Random(0)
+    if before == after:
+        return Proved("both sides are identical")
+    try:
+        clock.check("certification")
+        a, b = before.doit(), after.doit()
+        if a == b:
+            return Proved("identical once the pending derivatives are evaluated")
+        diff = a - b
+        if sp.expand(diff) == 0:
+            return Proved("expand(before - after) = 0")
+        numeric = _probe(before, after, clock, domains, rng, probes)
+        if not isinstance(numeric, Plausible):
+            return numeric
+        if sp.count_ops(diff) <= _SIMPLIFY_MAX_OPS:
+            clock.check("symbolic certification")
+            if sp.simplify(diff) == 0:
+                return Proved("simplify(before - after) = 0")
+        return numeric
+    except BudgetExceeded as exc:
+        return Unknown(exc.message, timeout=True)
+
+
+def _probe(
+    before: sp.Expr,
+    after: sp.Expr,
+    clock: Clock,
+    domains: Mapping[str, VarDomain],
+    rng: random.Random,
+    probes: int,
+) -> Verdict:
+    lhs, rhs = make_concrete([before, after])
+    symbols = tuple(sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name))
+    for positive in (False, True):
+        sampler = Sampler(symbols, domains, positive_fallback=positive)
+        agreed, worst, attempts, skipped = 0, 0.0, 0, 0
+        while agreed < probes and attempts < probes * 8:
+            attempts += 1
+            clock.check("numeric certification")
+            point = sampler.draw(rng)
+            va, vb = evaluate(lhs, point), evaluate(rhs, point)
+            if va is None or vb is None or not (_real(va) and _real(vb)):
+                skipped += 1
+                continue
+            err = _rel(va, vb)
+            if err > _REL_TOL:
+                ha, hb = evaluate(lhs, point, 60), evaluate(rhs, point, 60)
+                if ha is not None and hb is not None and _rel(ha, hb) > 1e-12:
+                    return Refuted(
+                        tuple((s.name, f"{float(v):.6g}") for s, v in point.items()),
+                        f"{ha.real:.10g}",
+                        f"{hb.real:.10g}",
+                    )
+                err = 0.0 if ha is None or hb is None else _rel(ha, hb)
+            worst = max(worst, err)
+            agreed += 1
+        if agreed >= probes:
+            return Plausible(agreed, sampler.describe(where_defined=skipped > 0), worst)
+    return Unknown("too few points where both sides are real and finite")

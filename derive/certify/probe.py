@@ -1,0 +1,107 @@
+"""Numeric probing: random points on the declared domain, undefined functions made concrete.
+
+Undefined functions (f, g, ...) are replaced on both sides by the same smooth
+functions, so an identity that holds for every f holds for ours.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from ..model.domain import VarDomain
+
+_T = sp.symbols("t1:6", real=True)
+
+# Smooth, non-polynomial stand-ins; several so that f and g differ.
+_ONE_ARG: tuple[sp.Expr, ...] = (
+    sp.sin(_T[0]) + _T[0] ** 2 / 7 + 1,
+    sp.exp(_T[0] / 3) + sp.cos(2 * _T[0]),
+    sp.atan(_T[0]) + _T[0] ** 3 / 11 - _T[0] / 2,
+    sp.cos(_T[0]) * sp.exp(-(_T[0] ** 2) / 9) + _T[0] / 5,
+)
+
+
+def concrete_function(index: int, arity: int) -> sp.Lambda:
+    """The ``index``-th stand-in function of ``arity`` arguments."""
+    base = _ONE_ARG[index % len(_ONE_ARG)]
+    if arity == 1:
+        return sp.Lambda((_T[0],), base)
+    args = _T[:arity]
+    body = base + sum(sp.sin((k + 2) * a / 3) * (k + 1) / 4 for k, a in enumerate(args[1:])) + args[0] * args[-1] / 5
+    return sp.Lambda(tuple(args), body)
+
+
+def make_concrete(exprs: Sequence[sp.Expr]) -> list[sp.Expr]:
+    """Replace every undefined function consistently across ``exprs``, then evaluate derivatives."""
+    funcs = sorted({type(a) for e in exprs for a in e.atoms(AppliedUndef)}, key=lambda f: f.__name__)
+    if not funcs:
+        return [e.doit() for e in exprs]
+    out = []
+    for e in exprs:
+        for i, f in enumerate(funcs):
+            arity = next(len(a.args) for a in e.atoms(AppliedUndef) if type(a) is f) if e.has(f) else 1
+            e = e.replace(f, concrete_function(i, arity))
+        out.append(e.doit())
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Sampler:
+    """Draws points for a set of symbols: declared domains first, then reals, then positive reals."""
+
+    symbols: tuple[sp.Symbol, ...]
+    domains: Mapping[str, VarDomain]
+    positive_fallback: bool = False
+
+    def draw(self, rng: random.Random) -> dict[sp.Symbol, sp.Expr]:
+        return {s: self._value(s, rng) for s in self.symbols}
+
+    def _value(self, s: sp.Symbol, rng: random.Random) -> sp.Expr:
+        dom = self.domains.get(s.name)
+        if dom is not None:
+            lo = dom.lower if dom.lower is not None else (dom.upper - 4 if dom.upper is not None else -3.0)
+            hi = dom.upper if dom.upper is not None else lo + 4 if dom.lower is not None else 3.0
+            if dom.integer:
+                return sp.Integer(rng.randint(int(lo) + 1, max(int(lo) + 1, int(hi) - 1)))
+            span = hi - lo
+            return sp.Float(rng.uniform(lo + 0.02 * span, hi - 0.02 * span), 30)
+        if s.is_integer:
+            return sp.Integer(rng.randint(1, 6))
+        if s.is_positive or self.positive_fallback:
+            return sp.Float(rng.uniform(0.1, 3.5), 30)
+        if s.is_negative:
+            return sp.Float(-rng.uniform(0.1, 3.5), 30)
+        v = rng.uniform(-3.0, 3.0)
+        return sp.Float(v if abs(v) > 0.05 else 0.37, 30)
+
+    def describe(self, *, where_defined: bool = False) -> str:
+        """The sampled region, e.g. ``x > 0, y in R`` (``where defined`` if points were skipped)."""
+        if not self.symbols:
+            return "constants"
+        parts = []
+        for s in self.symbols:
+            dom = self.domains.get(s.name)
+            if dom is not None:
+                parts.append(dom.describe())
+            elif s.is_positive or self.positive_fallback:
+                parts.append(f"{s.name} > 0")
+            else:
+                parts.append(f"{s.name} in R")
+        text = ", ".join(parts)
+        return f"{text} where defined" if where_defined else text
+
+
+def evaluate(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Expr], digits: int = 20) -> complex | None:
+    """The value of ``expr`` at ``point`` (None where undefined or not finite)."""
+    try:
+        v = expr.xreplace(dict(point)).evalf(digits)
+        c = complex(v)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None
+    if c != c or abs(c) == float("inf"):
+        return None
+    return c

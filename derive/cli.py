@@ -1,0 +1,187 @@
+"""The ``derive`` command: a thin layer over the Python API; the one place errors become exit codes.
+
+Exit codes: 0 success, 1 a TeX or internal failure, 2 bad input or usage, 3 over the time/size budget.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUDGET = 0, 1, 2, 3
+
+_EPILOG_DIFF = """examples:
+  derive diff 'x^2 sin(x)' --wrt x
+  derive diff 'sin(x)^x' --wrt x --format latex
+  derive diff 'f(x^2)' --wrt x
+  derive diff 'x^2 y + exp(x y)' --wrt x --wrt y          (mixed partial, x then y)
+  derive diff 'log(x)' --wrt x --order 2 --where 'x > 0'
+  derive diff '\\frac{1}{1+e^{-z}}' --wrt z --format json
+  derive diff 'sigmoid(w*x+b)' --wrt w --pdf sigmoid.pdf
+"""
+
+_EPILOG_GRAD = """examples:
+  derive grad '(1-x)^2 + 100 (y - x^2)^2' --wrt x,y --hessian
+  derive grad 'log(1 + exp(-y (w x + b)))' --wrt w,b --format json
+"""
+
+_EPILOG_BUILD = """examples:
+  derive build worked_examples --out build/
+  derive build worked_examples/sigmoid.py --out build/ --tex-only
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"derive: error: {message} (see '{self.prog} --help')\n")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--where", action="append", default=[], metavar="DECL",
+                   help="domain of a variable, e.g. 'x > 0', '0 < p < 1', 'n integer' (repeatable)")
+    p.add_argument("--format", choices=("text", "latex", "json", "markdown"), default="text",
+                   help="output format (default: text)")
+    p.add_argument("--pdf", type=Path, metavar="OUT.pdf", help="also write a worked-solution PDF here")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="time budget for the symbolic work (default: 60)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (public so tests and docs can inspect it)."""
+    from . import __version__
+
+    parser = _Parser(
+        prog="derive",
+        description="Certified step-by-step derivatives, gradients and worked-solution handouts.",
+        epilog="Run 'derive COMMAND --help' for examples. Exit codes: 0 ok, 1 TeX/internal failure, "
+        "2 bad input or usage, 3 over the time budget.",
+    )
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("diff", help="differentiate step by step", epilog=_EPILOG_DIFF,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Differentiate an expression (plain text or LaTeX) with every rule named "
+                       "and every step certified.")
+    p.add_argument("expr", metavar="EXPR", help="the expression, e.g. 'x^2 sin(x)' or '\\frac{1}{1+e^{-z}}'")
+    p.add_argument("--wrt", action="append", metavar="VAR",
+                   help="variable; repeat for a mixed partial in that order (default: the only variable)")
+    p.add_argument("--order", type=int, default=1, metavar="K", help="order of the derivative (default: 1)")
+    _add_common(p)
+
+    p = sub.add_parser("grad", help="gradient (and Hessian) of a scalar function", epilog=_EPILOG_GRAD,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Gradient of a scalar function of several scalar variables, each partial "
+                       "derived step by step.")
+    p.add_argument("expr", metavar="EXPR")
+    p.add_argument("--wrt", metavar="VARS", help="comma-separated variables (default: all, alphabetically)")
+    p.add_argument("--hessian", action="store_true", help="also derive the Hessian")
+    _add_common(p)
+
+    p = sub.add_parser("build", help="build worked-example scripts into PDF handouts", epilog=_EPILOG_BUILD,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Run worked-example scripts (a file or a folder of *.py) and typeset each "
+                       "handout to PDF.")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--out", type=Path, default=Path("build"), metavar="DIR", help="output folder (default: build)")
+    p.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="parallel jobs (default: CPU count)")
+    p.add_argument("--tex-only", action="store_true", help="write .tex files only, no PDF")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="time budget per script (default: 600)")
+    return parser
+
+
+def _emit(result: Any, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(result.to_json() + "\n")
+    elif fmt == "latex":
+        sys.stdout.write(result.to_latex() + "\n")
+    elif fmt == "markdown":
+        sys.stdout.write(result.to_markdown())
+    else:
+        from rich.console import Console
+
+        from .render.text import to_renderable
+
+        data = result.derivation if hasattr(result, "derivation") else result.gradient_data
+        Console(highlight=False).print(to_renderable(data))
+
+
+def _write_pdf(result: Any, out: Path, title: str) -> None:
+    from .handout import HandoutBuilder
+    from .render.pdf import TEX_INSTALL_HINT, build_pdf, tex_available, write_text_atomic
+    from .render.env import render_handout
+
+    h = HandoutBuilder(title=title)
+    h.worked(title, result)
+    tex = render_handout(h.build())
+    if tex_available():
+        build_pdf(tex, out)
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        tex_path = out.with_suffix(".tex")
+        write_text_atomic(tex_path, tex)
+        print(f"TeX is not installed: wrote {tex_path} instead ({TEX_INSTALL_HINT})", file=sys.stderr)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .api import diff
+    from .budget import Budget
+
+    result = diff(args.expr, args.wrt, order=args.order, where=args.where, budget=Budget(seconds=args.timeout))
+    _emit(result, args.format)
+    if args.pdf:
+        _write_pdf(result, args.pdf, f"Derivative of {args.expr}")
+    return EXIT_OK
+
+
+def _cmd_grad(args: argparse.Namespace) -> int:
+    from .api import grad
+    from .budget import Budget
+
+    result = grad(args.expr, args.wrt, hessian=args.hessian, where=args.where, budget=Budget(seconds=args.timeout))
+    _emit(result, args.format)
+    if args.pdf:
+        _write_pdf(result, args.pdf, f"Gradient of {args.expr}")
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_all
+
+    failures = build_all(args.paths, args.out, jobs=args.jobs, tex_only=args.tex_only, timeout=args.timeout)
+    return EXIT_FAIL if failures else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``derive`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from .errors import BudgetExceeded, DeriveError, RenderError
+
+    handlers = {"diff": _cmd_diff, "grad": _cmd_grad, "build": _cmd_build}
+    try:
+        return handlers[args.command](args)
+    except BudgetExceeded as exc:
+        print(f"derive: {exc.one_line()}", file=sys.stderr)
+        return EXIT_BUDGET
+    except RenderError as exc:
+        print(f"derive: {exc.one_line()}", file=sys.stderr)
+        return EXIT_FAIL
+    except DeriveError as exc:
+        print(f"derive: error: {exc.one_line()}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

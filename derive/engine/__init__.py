@@ -1,0 +1,1 @@
+"""Engines: turn a model expression into a derivation (uncertified)."""

@@ -1,0 +1,1 @@
+"""Renderers: LaTeX, terminal text, Markdown, JSON and the PDF handout pipeline."""

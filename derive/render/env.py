@@ -1,0 +1,448 @@
+"""Jinja2 set-up for LaTeX templates: brace-safe delimiters, escaping filters, StrictUndefined.
+
+Every ``<< ... >>`` must go through ``|tex`` (user text, escaped) or ``|math`` (trusted
+LaTeX from our printer); ``finalize`` refuses anything else, so a template cannot leak
+unescaped user text into TeX by forgetting a filter.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import re
+import traceback
+import unicodedata
+from collections.abc import Callable
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import jinja2
+from jinja2.loaders import split_template_path
+
+from ..errors import DeriveError, RenderError
+from ..model.document import Block, Handout, Worked
+
+HANDOUT_TEMPLATE = "handout.tex.j2"
+"""The top-level template ``render_handout`` renders."""
+
+SOURCE_MARKER = "% derive-source: "
+"""Starts the comment line written before each block; ``pdf.py`` maps TeX errors back to it."""
+
+
+class Latex(str):
+    """A string that is safe to emit into TeX: escaped user text or trusted LaTeX.
+
+    Like ``markupsafe.Markup``, the mark is lost by any str operation (``~``, slicing),
+    so derived strings must be filtered again before they reach the output.
+    """
+
+    __slots__ = ()
+
+
+# --- escaping user text ---------------------------------------------------------------------
+
+_ESCAPES: dict[str, str] = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+# Characters pdflatex (T1 + utf8) cannot typeset in text mode, mapped to math; checked with
+# TeX Live 2022. Anything not mapped here and not in _TEXT_OK is refused with a hint.
+_MATH_CHARS: dict[str, str] = {
+    # Greek (upper-case letters that look Latin print as Latin)
+    "\u0391": "A", "\u0392": "B", "\u0395": "E", "\u0396": "Z", "\u0397": "H",
+    "\u0399": "I", "\u039a": "K", "\u039c": "M", "\u039d": "N", "\u039f": "O",
+    "\u03a1": "P", "\u03a4": "T", "\u03a7": "X",
+    "\u0393": r"\ensuremath{\Gamma}", "\u0394": r"\ensuremath{\Delta}",
+    "\u0398": r"\ensuremath{\Theta}", "\u039b": r"\ensuremath{\Lambda}",
+    "\u039e": r"\ensuremath{\Xi}", "\u03a0": r"\ensuremath{\Pi}",
+    "\u03a3": r"\ensuremath{\Sigma}", "\u03a5": r"\ensuremath{\Upsilon}",
+    "\u03a6": r"\ensuremath{\Phi}", "\u03a8": r"\ensuremath{\Psi}",
+    "\u03a9": r"\ensuremath{\Omega}",
+    "\u03b1": r"\ensuremath{\alpha}", "\u03b2": r"\ensuremath{\beta}",
+    "\u03b3": r"\ensuremath{\gamma}", "\u03b4": r"\ensuremath{\delta}",
+    "\u03b5": r"\ensuremath{\varepsilon}", "\u03f5": r"\ensuremath{\epsilon}",
+    "\u03b6": r"\ensuremath{\zeta}", "\u03b7": r"\ensuremath{\eta}",
+    "\u03b8": r"\ensuremath{\theta}", "\u03d1": r"\ensuremath{\vartheta}",
+    "\u03b9": r"\ensuremath{\iota}", "\u03ba": r"\ensuremath{\kappa}",
+    "\u03bb": r"\ensuremath{\lambda}", "\u03bc": r"\ensuremath{\mu}",
+    "\u03bd": r"\ensuremath{\nu}", "\u03be": r"\ensuremath{\xi}", "\u03bf": "o",
+    "\u03c0": r"\ensuremath{\pi}", "\u03c1": r"\ensuremath{\rho}",
+    "\u03c2": r"\ensuremath{\varsigma}", "\u03c3": r"\ensuremath{\sigma}",
+    "\u03c4": r"\ensuremath{\tau}", "\u03c5": r"\ensuremath{\upsilon}",
+    "\u03c6": r"\ensuremath{\varphi}", "\u03d5": r"\ensuremath{\phi}",
+    "\u03c7": r"\ensuremath{\chi}", "\u03c8": r"\ensuremath{\psi}",
+    "\u03c9": r"\ensuremath{\omega}",
+    # operators, relations, arrows, sets
+    "\u2212": r"\ensuremath{-}", "\u2213": r"\ensuremath{\mp}",
+    "\u2264": r"\ensuremath{\leq}", "\u2265": r"\ensuremath{\geq}",
+    "\u2260": r"\ensuremath{\neq}", "\u2248": r"\ensuremath{\approx}",
+    "\u2261": r"\ensuremath{\equiv}", "\u223c": r"\ensuremath{\sim}",
+    "\u221d": r"\ensuremath{\propto}", "\u226a": r"\ensuremath{\ll}",
+    "\u226b": r"\ensuremath{\gg}", "\u221e": r"\ensuremath{\infty}",
+    "\u2202": r"\ensuremath{\partial}", "\u2207": r"\ensuremath{\nabla}",
+    "\u2211": r"\ensuremath{\sum}", "\u220f": r"\ensuremath{\prod}",
+    "\u222b": r"\ensuremath{\int}", "\u221a": r"\ensuremath{\surd}",
+    "\u2208": r"\ensuremath{\in}", "\u2209": r"\ensuremath{\notin}",
+    "\u2282": r"\ensuremath{\subset}", "\u2286": r"\ensuremath{\subseteq}",
+    "\u222a": r"\ensuremath{\cup}", "\u2229": r"\ensuremath{\cap}",
+    "\u2216": r"\ensuremath{\setminus}", "\u2205": r"\ensuremath{\emptyset}",
+    "\u2200": r"\ensuremath{\forall}", "\u2203": r"\ensuremath{\exists}",
+    "\u2227": r"\ensuremath{\wedge}", "\u2228": r"\ensuremath{\vee}",
+    "\u2218": r"\ensuremath{\circ}", "\u22c5": r"\ensuremath{\cdot}",
+    "\u2217": r"\ensuremath{\ast}", "\u2297": r"\ensuremath{\otimes}",
+    "\u2295": r"\ensuremath{\oplus}", "\u22a4": r"\ensuremath{\top}",
+    "\u22a5": r"\ensuremath{\perp}", "\u2223": r"\ensuremath{\mid}",
+    "\u2194": r"\ensuremath{\leftrightarrow}", "\u21a6": r"\ensuremath{\mapsto}",
+    "\u21d2": r"\ensuremath{\Rightarrow}", "\u21d0": r"\ensuremath{\Leftarrow}",
+    "\u21d4": r"\ensuremath{\Leftrightarrow}",
+    "\u27e8": r"\ensuremath{\langle}", "\u27e9": r"\ensuremath{\rangle}",
+    "\u2032": r"\ensuremath{{}'}", "\u2033": r"\ensuremath{{}''}",
+    "\u211d": r"\ensuremath{\mathbb{R}}", "\u2115": r"\ensuremath{\mathbb{N}}",
+    "\u2124": r"\ensuremath{\mathbb{Z}}", "\u211a": r"\ensuremath{\mathbb{Q}}",
+    "\u2102": r"\ensuremath{\mathbb{C}}",
+}
+
+# Non-ASCII characters pdflatex sets in text mode with T1 + utf8 (checked with TeX Live 2022).
+_TEXT_OK_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00A0, 0x00FF),  # Latin-1 supplement
+    (0x0100, 0x017F),  # Latin Extended-A, minus _TEXT_MISSING
+    (0x2010, 0x2016),  # dashes, double vertical line
+    (0x2018, 0x201A), (0x201C, 0x201E),  # quotes
+    (0x2020, 0x2022), (0x2026, 0x2026), (0x2030, 0x2031),  # daggers, bullet, ellipsis, per mille
+    (0x2039, 0x203B), (0x2044, 0x2044), (0x204E, 0x204E),
+    (0x20AC, 0x20AC), (0x2122, 0x2122), (0x2190, 0x2193),  # euro, trade mark, arrows
+)
+_TEXT_MISSING = frozenset("\u0126\u0127\u0138\u013f\u0140\u0149\u0166\u0167\u017f")
+
+_SPECIAL = re.compile(r"[\\{}$&#^_%~<>|]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _text_ok(ch: str) -> bool:
+    code = ord(ch)
+    if 0x20 <= code < 0x7F:
+        return True
+    return ch not in _TEXT_MISSING and any(lo <= code <= hi for lo, hi in _TEXT_OK_RANGES)
+
+
+def _escape_chars(text: str) -> str:
+    """Escape one run of text (no newlines): specials, then mapped or refused Unicode."""
+    out: list[str] = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif _text_ok(ch):
+            out.append(ch)
+        elif ch in _MATH_CHARS:
+            out.append(_MATH_CHARS[ch])
+        elif unicodedata.category(ch).startswith("C"):
+            raise RenderError(
+                f"control character U+{ord(ch):04X} in text",
+                hint="remove it; only printable characters, tabs and newlines are allowed",
+            )
+        else:
+            name = unicodedata.name(ch, "unnamed")
+            raise RenderError(
+                f"character {ch!r} (U+{ord(ch):04X} {name}) cannot be typeset by pdflatex",
+                hint="replace it, or write the formula as a Math block",
+            )
+    return "".join(out)
+
+
+def _normalise(value: object, what: str) -> str:
+    if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RenderError(
+            f"{what} expects text, got {type(value).__name__}",
+            hint="pass a str (the model uses '' for absent text)",
+        )
+    text = unicodedata.normalize("NFC", str(value))
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+
+
+def tex(value: object) -> Latex:
+    """Escape user text for LaTeX body text; a blank line starts a new paragraph.
+
+    Single newlines are joined like TeX (hard-wrapped prose stays one paragraph). The result
+    holds no active characters, so it cannot run a command however hostile the input.
+    """
+    text = _normalise(value, "|tex")
+    paragraphs = [p for p in _BLANK_LINE.split(text.strip()) if p.strip()]
+    return Latex("\n\n".join(_escape_chars(" ".join(p.split())) for p in paragraphs))
+
+
+def tex_line(value: object) -> Latex:
+    """Escape user text for one line (titles, macro arguments, comments): no paragraph breaks."""
+    return Latex(_escape_chars(" ".join(_normalise(value, "|tex_line").split())))
+
+
+def untex_line(text: str) -> str:
+    """Undo ``tex_line`` for the plain ASCII escapes: turns a source marker back into a title."""
+    reverse = {v: k for k, v in _ESCAPES.items()}
+    pattern = re.compile("|".join(re.escape(v) for v in sorted(reverse, key=len, reverse=True)))
+    return pattern.sub(lambda m: reverse[m.group(0)], text)
+
+
+# --- trusted LaTeX ---------------------------------------------------------------------------
+
+# Even trusted LaTeX may not read or write files, define macros or end the document:
+# a printer bug (or a symbol name that slipped through) must not become a TeX program.
+_FORBIDDEN = re.compile(
+    r"\\(?:input|include|includeonly|InputIfFileExists|IfFileExists|openin|openout|read"
+    r"|readline|write|immediate|special|catcode|csname|def|edef|gdef|xdef|let|futurelet"
+    r"|newcommand|renewcommand|providecommand|DeclareRobustCommand|usepackage"
+    r"|RequirePackage|documentclass|endinput|jobname|pdffiledump|pdffilesize|pdfmdfivesum"
+    r"|pdffilemoddate|pdfprimitive|directlua|verbatiminput|includegraphics|scantokens"
+    r"|everyjob|everypar|everymath|everydisplay|output)(?![A-Za-z])"
+    r"|\\end\s*\{document\}|\^\^"
+)
+_CONTROL_WORD = re.compile(r"\\([A-Za-z]+)\s*(?:\{([^{}]*)\})?")
+
+
+def check_latex(latex: str) -> None:
+    """Raise RenderError unless trusted LaTeX is balanced and free of file or macro primitives.
+
+    Why: an unbalanced brace or environment makes TeX run on into later blocks and report
+    the error far from its cause, so it is caught here, by name, before TeX runs.
+    """
+    found = _FORBIDDEN.search(latex)
+    if found is not None:
+        raise RenderError(
+            f"refusing LaTeX that uses {found.group(0)!r}",
+            hint="formulas may not read files, define macros or end the document",
+        )
+    depth = 0
+    lefts = 0
+    envs: list[str] = []
+    i = 0
+    while i < len(latex):
+        ch = latex[i]
+        if ch == "\\":
+            word = _CONTROL_WORD.match(latex, i)
+            if word is None:  # a control symbol such as \{ or \\ : skip both characters
+                i += 2
+                continue
+            name, arg = word.group(1), word.group(2)
+            if name == "left":
+                lefts += 1
+            elif name == "right":
+                lefts -= 1
+                if lefts < 0:
+                    raise RenderError("\\right without \\left in LaTeX", hint="balance \\left ... \\right")
+            elif name == "begin" and arg is not None:
+                envs.append(arg)
+            elif name == "end" and arg is not None:
+                if not envs or envs.pop() != arg:
+                    raise RenderError(
+                        f"\\end{{{arg}}} does not close the open environment in LaTeX",
+                        hint="each \\begin{...} needs its own \\end{...}, innermost first",
+                    )
+            i += 1 + len(name)  # the argument braces (if any) are counted below
+            continue
+        if ch == "%":
+            end = latex.find("\n", i)
+            i = len(latex) if end < 0 else end
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                raise RenderError("unbalanced '}' in LaTeX", hint="remove the extra '}'")
+        i += 1
+    if depth:
+        raise RenderError(f"{depth} unclosed '{{' in LaTeX", hint="close every '{' with '}'")
+    if lefts:
+        raise RenderError("\\left without \\right in LaTeX", hint="balance \\left ... \\right")
+    if envs:
+        raise RenderError(
+            f"\\begin{{{envs[-1]}}} is never closed in LaTeX", hint=f"add \\end{{{envs[-1]}}}"
+        )
+
+
+def math(value: object) -> Latex:
+    """Mark trusted LaTeX from our printer for output as is (after ``check_latex``)."""
+    if not isinstance(value, str):
+        raise RenderError(
+            f"|math expects a LaTeX str, got {type(value).__name__}",
+            hint="pass the printer's LaTeX string",
+        )
+    check_latex(value)
+    return Latex(value)
+
+
+def _finalize(value: object) -> object:
+    """Let through only marked strings and integers; None and raw strings are template bugs."""
+    if isinstance(value, Latex) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError, naming the missing variable
+    if value is None:
+        raise RenderError("a template printed None", hint="use '' for absent text, or <% if %>")
+    raise RenderError(
+        f"a template printed an unescaped {type(value).__name__}",
+        hint="pipe it through |tex (user text), |tex_line (titles) or |math (trusted LaTeX)",
+    )
+
+
+# --- environment -----------------------------------------------------------------------------
+
+
+class _TraversableLoader(jinja2.BaseLoader):
+    """Loads templates from an ``importlib.resources`` folder (an installed wheel, maybe zipped)."""
+
+    def __init__(self, root: Traversable) -> None:
+        self.root = root
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        node = self.root
+        for piece in split_template_path(template):  # refuses '..'
+            node = node.joinpath(piece)
+        if not node.is_file():
+            raise jinja2.TemplateNotFound(template)
+        return node.read_text(encoding="utf-8"), str(node), lambda: True
+
+
+def default_loader() -> jinja2.BaseLoader:
+    """The repo's ``templates/`` in a checkout, else ``derive/templates`` inside the package."""
+    repo = Path(__file__).resolve().parents[2] / "templates"
+    if (repo / HANDOUT_TEMPLATE).is_file():
+        return jinja2.FileSystemLoader(repo)
+    return _TraversableLoader(importlib.resources.files("derive") / "templates")
+
+
+def make_env(template_dir: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment for LaTeX templates, from ``template_dir`` or the default folder.
+
+    Delimiters are ``<% %>``, ``<< >>`` and ``<# #>`` so TeX braces need no escaping.
+    A new environment per call: no module-level cache (per-run state is passed down).
+    """
+    loader = jinja2.FileSystemLoader(template_dir) if template_dir is not None else default_loader()
+    env = jinja2.Environment(
+        loader=loader,
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<<",
+        variable_end_string=">>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        line_statement_prefix=None,
+        line_comment_prefix=None,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_finalize,
+        auto_reload=False,
+    )
+    env.filters["tex"] = tex
+    env.filters["tex_line"] = tex_line
+    env.filters["math"] = math
+    env.globals["SOURCE_MARKER"] = Latex(SOURCE_MARKER)
+    return env
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _template_location(exc: BaseException) -> tuple[str, int | None, str]:
+    """Template name, line and source line of the innermost template frame in ``exc``'s traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        name = exc.name or (Path(exc.filename).name if exc.filename else "<template>")
+        line = ""
+        if exc.source is not None and exc.lineno:
+            lines = exc.source.splitlines()
+            line = lines[exc.lineno - 1].strip() if exc.lineno <= len(lines) else ""
+        return name, exc.lineno, line
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return str(exc.name) if exc.name else "<template>", None, ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.name in ("template", "top-level template code") or frame.name.startswith("block "):
+            return Path(frame.filename).name, frame.lineno, (frame.line or "").strip()
+    return "<template>", None, ""
+
+
+def _located(exc: jinja2.TemplateError | DeriveError) -> RenderError:
+    """A RenderError naming the template and line where ``exc`` happened."""
+    name, lineno, line = _template_location(exc)
+    where = f"template {name}" + (f", line {lineno}" if lineno else "")
+    if isinstance(exc, DeriveError):
+        message, hint = exc.message, exc.hint
+    elif isinstance(exc, jinja2.TemplateNotFound):
+        message, hint = f"template not found: {exc.name}", "check the template folder and the name"
+    elif isinstance(exc, jinja2.UndefinedError):
+        message = exc.message or "undefined variable"
+        hint = "the template uses a name the renderer does not pass; check its spelling"
+    else:
+        message, hint = exc.message or type(exc).__name__, "fix the template"
+    if line:
+        hint = f"{hint}; template line: {line}"
+    return RenderError(f"{where}: {message}", hint=hint)
+
+
+def _is_latex_field(name: str) -> bool:
+    return name == "latex" or name.endswith("_latex")
+
+
+def check_handout(handout: Handout) -> None:
+    """Check every field of every block before rendering, so an error names its block.
+
+    User text must escape cleanly (printable, typesettable characters); trusted LaTeX
+    must pass ``check_latex``. Why: errors caught inside a template would name the
+    template line instead of the user's block.
+    """
+    for what, text in (("title", handout.title), ("subtitle", handout.subtitle), ("author", handout.author)):
+        try:
+            tex_line(text)
+        except RenderError as exc:
+            raise RenderError(f"handout {what}: {exc.message}", hint=exc.hint) from None
+    for block in handout.blocks:
+        _check_fields(block, block.label)
+
+
+def _check_fields(block: Block, label: str) -> None:
+    for field in dataclasses.fields(block):
+        value = getattr(block, field.name)
+        try:
+            if isinstance(value, Worked):  # an exercise's solution
+                _check_fields(value, label)
+            elif isinstance(value, str) and _is_latex_field(field.name):
+                check_latex(value)
+            elif isinstance(value, str):
+                tex(value)
+        except RenderError as exc:
+            raise RenderError(
+                f"block '{label}', field {field.name}: {exc.message}", hint=exc.hint
+            ) from None
+
+
+def render_template(env: jinja2.Environment, name: str, **context: object) -> str:
+    """Render one template; any template failure becomes a RenderError naming template and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except (jinja2.TemplateError, RenderError) as exc:
+        raise _located(exc) from exc
+
+
+def render_handout(
+    handout: Handout, *, solutions: bool = True, env: jinja2.Environment | None = None
+) -> str:
+    """The full ``.tex`` source of ``handout``; exercise solutions at the end if ``solutions``."""
+    check_handout(handout)
+    return render_template(
+        env if env is not None else make_env(), HANDOUT_TEMPLATE, handout=handout, solutions=solutions
+    )

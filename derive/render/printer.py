@@ -1,0 +1,122 @@
+"""LaTeX of derivations: an ``align*`` chain with a justification column.
+
+Walks Derivation -> Step -> Rule by dispatch; the maths is printed here, the
+prose around it lives in templates.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..engine import rules as R
+from ..model.derivation import Derivation, Gradient, Rule, Step
+from ..model.verdict import Plausible, Proved, Refuted, Unknown, is_certified
+from .expr_latex import tex
+from .walker import Walker
+
+
+def _text(s: str) -> str:
+    return rf"\text{{{s}}}"
+
+
+class LatexPrinter(Walker):
+    """Prints derivations, steps, rules and verdicts as LaTeX."""
+
+    def doprint(self, node: object) -> str:
+        return str(self._print(node))
+
+    # -- derivations -------------------------------------------------------
+    def _print_Derivation(self, d: Derivation) -> str:
+        if not d.steps:
+            return rf"\begin{{align*}}{self.statement(d)}\end{{align*}}"
+        rows = " \\\\\n".join(str(self._print(step)) for step in d.steps)
+        body = f"{tex(d.steps[0].before)}\n{rows}"
+        return f"\\begin{{align*}}\n{body}\n\\end{{align*}}"
+
+    def _print_Step(self, step: Step) -> str:
+        why = "; ".join(dict.fromkeys(str(self._print(r)) for r in step.rules))
+        mark = self._print(step.certificate) if step.certificate is not None else ""
+        return rf"  &= {tex(step.after)} && {why}{mark}"
+
+    def _print_Gradient(self, g: Gradient) -> str:
+        parts = [
+            rf"\nabla f = {tex(g.gradient)}",
+        ]
+        if g.hessian_matrix is not None:
+            parts.append(rf"\nabla^2 f = {tex(g.hessian_matrix)}")
+        return r"\begin{gather*}" + r" \\ ".join(parts) + r"\end{gather*}"
+
+    def statement(self, d: Derivation) -> str:
+        """``d/dx f = result`` for a derivation."""
+        lhs = tex(sp.Derivative(d.function, *d.wrt, evaluate=False))
+        return f"{lhs} = {tex(d.result)}"
+
+    # -- verdicts: certified steps carry no mark; anything else is labelled --
+    def _print_Proved(self, v: Proved) -> str:
+        return ""
+
+    def _print_Plausible(self, v: Plausible) -> str:
+        return ""
+
+    def _print_Refuted(self, v: Refuted) -> str:
+        return r"\quad\textbf{(refuted)}"
+
+    def _print_Unknown(self, v: Unknown) -> str:
+        return r"\quad\textbf{(not certified)}"
+
+    # -- rules -------------------------------------------------------------
+    def _print_Rule(self, r: Rule) -> str:
+        return _text(f"{r.name} rule")
+
+    def _print_ConstantRule(self, r: R.ConstantRule) -> str:
+        return _text("constant rule")
+
+    def _print_SumRule(self, r: R.SumRule) -> str:
+        return _text("sum rule")
+
+    def _print_PowerRule(self, r: R.PowerRule) -> str:
+        return _text("power rule")
+
+    def _print_FunctionRule(self, r: R.FunctionRule) -> str:
+        var = r.target.variables[0]
+        return _text(f"{r.name} rule: ") + rf"\tfrac{{d}}{{d{tex(var)}}} {tex(r.target.expr)} = {tex(r.derivative)}"
+
+    def _print_ChainRule(self, r: R.ChainRule) -> str:
+        return _text("chain rule, ") + rf"{tex(r.u)} = {tex(r.inner)}"
+
+    def _print_MultivariateChainRule(self, r: R.MultivariateChainRule) -> str:
+        return _text("multivariable chain rule")
+
+    def _print_LogDifferentiationRule(self, r: R.LogDifferentiationRule) -> str:
+        return _text("logarithmic differentiation: ") + rf"{tex(r.target.expr)} = e^{{{tex(r.exponent * sp.log(r.base))}}}"
+
+    def _print_PartialRule(self, r: R.PartialRule) -> str:
+        names = ", ".join(tex(s) for s in r.constants)
+        return _text("treat ") + names + _text(" as constant")
+
+    def _print_HigherOrderRule(self, r: R.HigherOrderRule) -> str:
+        return _text("differentiate again")
+
+    def _print_SimplifyRule(self, r: R.SimplifyRule) -> str:
+        return _text(f"simplify ({r.method})")
+
+    def _print_GiveUp(self, r: R.GiveUp) -> str:
+        return _text("computed by SymPy (no step rule)")
+
+
+def derivation_latex(d: Derivation) -> str:
+    """The ``align*`` chain of ``d``."""
+    return LatexPrinter().doprint(d)
+
+
+def certificate_summary(d: Derivation) -> str:
+    """One sentence on how the derivation was certified (for handouts and terminals)."""
+    proved = sum(isinstance(s.certificate, Proved) for s in d.steps)
+    plausible = [s.certificate for s in d.steps if isinstance(s.certificate, Plausible)]
+    bad = [s for s in d.steps if not is_certified(s.certificate)]
+    parts = [f"{proved} of {len(d.steps)} steps proved symbolically"]
+    if plausible:
+        parts.append(f"{len(plausible)} checked numerically")
+    if bad:
+        parts.append(f"{len(bad)} NOT certified")
+    checks = "; ".join(f"{name}: {v.word}" for name, v in d.checks)
+    return ", ".join(parts) + (f"; {checks}" if checks else "")

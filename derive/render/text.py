@@ -1,0 +1,89 @@
+"""Terminal output: a derivation as a Rich table (plain text when not a terminal)."""
+from __future__ import annotations
+
+import io
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..model.derivation import Derivation, Gradient, Step
+from ..model.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from .unicode import utext
+from .walker import Walker
+
+_MARKS = {"proved": ("✓", "green"), "plausible": ("≈", "green"), "refuted": ("✗", "bold red"),
+          "unknown": ("?", "yellow"), "timeout": ("?", "yellow")}
+
+
+def _lhs(d: Derivation) -> str:
+    import sympy as sp
+
+    return utext(sp.Derivative(d.function, *d.wrt, evaluate=False))
+
+
+class TextPrinter(Walker):
+    """Builds Rich renderables for derivations and gradients."""
+
+    def _print_Derivation(self, d: Derivation, title: str | None = None) -> RenderableType:
+        table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
+        table.add_column(no_wrap=True)
+        table.add_column(ratio=3, overflow="fold")
+        table.add_column(ratio=2, style="cyan", overflow="fold")
+        table.add_column(no_wrap=True)
+        table.add_row("", Text(_lhs(d), style="bold"), "", "")
+        for step in d.steps:
+            table.add_row("=", *self._print(step))
+        parts: list[RenderableType] = []
+        if title:
+            parts.append(Text(title, style="bold underline"))
+        parts.append(table)
+        parts.append(Text.assemble(("Result: ", "bold"), (utext(d.result), "bold green")))
+        for name, verdict in d.checks:
+            parts.append(self._check_line(name, verdict))
+        return Group(*parts)
+
+    def _print_Step(self, step: Step) -> tuple[str, str, Text]:
+        return utext(step.after), step.justification, self._mark(step.certificate)
+
+    def _print_Gradient(self, g: Gradient) -> RenderableType:
+        parts: list[RenderableType] = []
+        for p in g.partials:
+            parts.append(self._print(p, title=f"∂/∂{utext(p.wrt[0])}"))
+            parts.append(Text(""))
+        if g.hessian is not None:
+            for i, row in enumerate(g.hessian):
+                for j, h in enumerate(row):
+                    if j >= i:
+                        parts.append(self._print(h, title=f"Hessian entry ({i + 1},{j + 1})"))
+                        parts.append(Text(""))
+        parts.append(Text.assemble(("Gradient: ", "bold"), (utext(g.gradient.T), "bold green")))
+        hm = g.hessian_matrix
+        if hm is not None:
+            parts.append(Text.assemble(("Hessian: ", "bold"), (utext(hm), "bold green")))
+        return Group(*parts)
+
+    def _mark(self, verdict: Verdict | None) -> Text:
+        if verdict is None:
+            return Text("unchecked", style="yellow")
+        symbol, style = _MARKS[verdict.word]
+        return Text(f"{symbol} {verdict.word}", style=style)
+
+    def _check_line(self, name: str, verdict: Verdict) -> Text:
+        symbol, style = _MARKS[verdict.word]
+        return Text.assemble((f"{symbol} ", style), (f"{name}: ", "bold"), verdict.describe())
+
+
+def to_renderable(node: Derivation | Gradient) -> RenderableType:
+    """A Rich renderable for printing to a console."""
+    return TextPrinter()._print(node)  # type: ignore[no-any-return]
+
+
+def to_text(node: Derivation | Gradient, width: int = 100) -> str:
+    """Plain text (no colour codes) of a derivation or gradient."""
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None, force_terminal=False).print(to_renderable(node))
+    return buf.getvalue()
+
+
+__all__ = ["TextPrinter", "to_renderable", "to_text", "Plausible", "Proved", "Refuted", "Unknown"]

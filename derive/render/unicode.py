@@ -1,0 +1,107 @@
+"""One-line Unicode forms of expressions for terminals: x²·sin(x), d/dx(…), f′(x²), σ(z)."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.str import StrPrinter
+
+_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ",
+    "lambda": "λ", "lam": "λ", "mu": "μ", "nu": "ν", "pi": "π", "rho": "ρ", "sigma": "σ",
+    "tau": "τ", "phi": "φ", "psi": "ψ", "omega": "ω", "eta": "η", "kappa": "κ", "xi": "ξ",
+}
+
+
+def _primes(n: int) -> str:
+    return "′" * n if n <= 3 else f"⁽{str(n).translate(_SUP)}⁾"
+
+
+class UnicodePrinter(StrPrinter):
+    """SymPy's str printer with superscripts, middle dots and derivative notation."""
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return _GREEK.get(expr.name, expr.name)
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base, e = expr.args
+        if e == sp.S.Half:
+            return f"√({self._print(base)})"
+        if e == -1:
+            return f"1/{self.parenthesize(base, PRECEDENCE['Pow'])}"
+        b = self.parenthesize(base, PRECEDENCE["Pow"])
+        if base.is_Function and not isinstance(base, sp.exp):
+            b = f"({self._print(base)})" if not b.startswith("(") else b
+        if e.is_Integer:
+            return f"{b}{str(e).translate(_SUP)}"
+        return f"{b}^{self.parenthesize(e, PRECEDENCE['Pow'])}"
+
+    def _print_exp(self, expr: sp.exp) -> str:
+        arg = expr.args[0]
+        inner = self._print(arg)
+        if arg.is_Integer:
+            return f"e{inner.translate(_SUP)}"
+        if arg.is_Symbol or (arg.is_Mul and len(arg.args) == 2 and arg.args[0] == -1 and arg.args[1].is_Symbol):
+            return f"e^{inner}"
+        return f"e^({inner})"
+
+    def _print_Exp1(self, expr: sp.Basic) -> str:
+        return "e"
+
+    def _print_Pi(self, expr: sp.Basic) -> str:
+        return "π"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        return str(super()._print_Mul(expr)).replace("*", "·")
+
+    def _print_log(self, expr: sp.log) -> str:
+        return f"ln({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr: sp.Abs) -> str:
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_sigmoid(self, expr: sp.Basic) -> str:
+        return f"σ({self._print(expr.args[0])})"
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        inner = expr.expr
+        counts = expr.variable_count
+        if isinstance(inner, AppliedUndef) and len(inner.args) == 1 and len(counts) == 1:
+            (v, n), = counts
+            if inner.args[0] == v:
+                return f"{inner.func.__name__}{_primes(n)}({self._print(v)})"
+        partial = len(expr.free_symbols) > 1
+        d = "∂" if partial else "d"
+        total = sum(n for _, n in counts)
+        top = d if total == 1 else f"{d}{str(total).translate(_SUP)}"
+        bottom = "".join(
+            f"{d}{self._print(v)}" + (str(n).translate(_SUP) if n > 1 else "") for v, n in reversed(counts)
+        )
+        body = self._print(inner)
+        if not (inner.is_Symbol or inner.is_Function):
+            body = f"({body})"
+        return f"{top}/{bottom} {body}" if body.startswith("(") is False else f"{top}/{bottom}{body}"
+
+    def _print_Subs(self, expr: sp.Subs) -> str:
+        inner = expr.expr
+        if (
+            isinstance(inner, sp.Derivative)
+            and isinstance(inner.expr, AppliedUndef)
+            and len(inner.expr.args) == 1
+            and len(expr.variables) == 1
+            and len(inner.variable_count) == 1
+        ):
+            (_, n), = inner.variable_count
+            return f"{inner.expr.func.__name__}{_primes(n)}({self._print(expr.point[0])})"
+        return str(super()._print_Subs(expr))
+
+    def parenthesize(self, item: sp.Basic, level: int, strict: bool = False) -> str:
+        if precedence(item) < level or (strict and precedence(item) == level):
+            return f"({self._print(item)})"
+        return str(self._print(item))
+
+
+def utext(expr: sp.Basic) -> str:
+    """The one-line Unicode form of ``expr``."""
+    return str(UnicodePrinter({"order": None}).doprint(expr))
