@@ -15,10 +15,11 @@ from ..budget import Clock
 from ..errors import BudgetExceeded
 from ..model.domain import VarDomain
 from ..model.verdict import Plausible, Proved, Refuted, Unknown, Verdict
-from .probe import Sampler, evaluate, make_concrete
+from .probe import Sampler, concrete_function, evaluate, make_concrete, undefined_functions
 
 PROBES = 12
-_REL_TOL = 1e-9
+_REL_TOL = 1e-14
+_DIGITS = 30
 _SIMPLIFY_MAX_OPS = 80
 
 
@@ -72,7 +73,33 @@ def _probe(
     rng: random.Random,
     probes: int,
 ) -> Verdict:
-    lhs, rhs = make_concrete([before, after])
+    variants = (0, 1) if undefined_functions([before, after]) else (0,)
+    verdict: Verdict = Unknown("no probes")
+    funcs = undefined_functions([before, after])
+    for variant in variants:
+        verdict = _probe_one(*make_concrete([before, after], variant), clock, domains, rng, probes)
+        if isinstance(verdict, Refuted) and funcs:
+            stand_ins = tuple(
+                (f"{f.__name__}(t)", sp.sstr(concrete_function(i + variant, 1)(sp.Symbol("t"))))
+                for i, f in enumerate(funcs)
+            )
+            return Refuted(verdict.point, verdict.lhs, verdict.rhs, stand_ins)
+        if not isinstance(verdict, Plausible):
+            return verdict
+    if len(variants) > 1 and isinstance(verdict, Plausible):
+        verdict = Plausible(verdict.probes * len(variants), verdict.domain, verdict.max_rel_error,
+                            note=f"undefined functions replaced by {len(variants)} sets of smooth stand-ins")
+    return verdict
+
+
+def _probe_one(
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    clock: Clock,
+    domains: Mapping[str, VarDomain],
+    rng: random.Random,
+    probes: int,
+) -> Verdict:
     symbols = tuple(sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name))
     for positive in (False, True):
         sampler = Sampler(symbols, domains, positive_fallback=positive)
@@ -81,14 +108,14 @@ def _probe(
             attempts += 1
             clock.check("numeric certification")
             point = sampler.draw(rng)
-            va, vb = evaluate(lhs, point), evaluate(rhs, point)
+            va, vb = evaluate(lhs, point, _DIGITS), evaluate(rhs, point, _DIGITS)
             if va is None or vb is None or not (_real(va) and _real(vb)):
                 skipped += 1
                 continue
             err = _rel(va, vb)
             if err > _REL_TOL:
                 ha, hb = evaluate(lhs, point, 60), evaluate(rhs, point, 60)
-                if ha is not None and hb is not None and _rel(ha, hb) > 1e-12:
+                if ha is not None and hb is not None and _rel(ha, hb) > 1e-25:
                     return Refuted(
                         tuple((s.name, f"{float(v):.6g}") for s, v in point.items()),
                         f"{ha.real:.10g}",

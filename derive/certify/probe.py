@@ -35,16 +35,36 @@ def concrete_function(index: int, arity: int) -> sp.Lambda:
     return sp.Lambda(tuple(args), body)
 
 
-def make_concrete(exprs: Sequence[sp.Expr]) -> list[sp.Expr]:
-    """Replace every undefined function consistently across ``exprs``, then evaluate derivatives."""
+def undefined_functions(exprs: Sequence[sp.Expr]) -> list[type]:
+    """The undefined functions (f, g, ...) used anywhere in ``exprs``, sorted by name."""
+    return sorted({type(a) for e in exprs for a in e.atoms(AppliedUndef)}, key=lambda f: f.__name__)
+
+
+def derivative_as_subs(d: sp.Derivative) -> sp.Expr:
+    """SymPy's d f(g(x)) / d g(x) as Subs(d f(u)/du, u, g(x)), which survives f becoming concrete."""
+    mapping = {v: sp.Dummy(f"u{i}") for i, (v, _) in enumerate(d.variable_count) if not v.is_Symbol}
+    if not mapping:
+        return d
+    inner = d.expr.xreplace(mapping)
+    variables = [(mapping.get(v, v), n) for v, n in d.variable_count]
+    return sp.Subs(sp.Derivative(inner, *variables), tuple(mapping.values()), tuple(mapping.keys()))
+
+
+def make_concrete(exprs: Sequence[sp.Expr], variant: int = 0) -> list[sp.Expr]:
+    """Replace every undefined function consistently across ``exprs``, then evaluate derivatives.
+
+    ``variant`` shifts which stand-ins are used: a claim true for every f must hold for
+    several, and one stand-in alone can satisfy a false claim such as f(0) = 1.
+    """
     funcs = sorted({type(a) for e in exprs for a in e.atoms(AppliedUndef)}, key=lambda f: f.__name__)
     if not funcs:
         return [e.doit() for e in exprs]
     out = []
     for e in exprs:
+        e = e.replace(lambda a: isinstance(a, sp.Derivative), derivative_as_subs)
         for i, f in enumerate(funcs):
             arity = next(len(a.args) for a in e.atoms(AppliedUndef) if type(a) is f) if e.has(f) else 1
-            e = e.replace(f, concrete_function(i, arity))
+            e = e.replace(f, concrete_function(i + variant, arity))
         out.append(e.doit())
     return out
 

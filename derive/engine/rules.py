@@ -185,6 +185,14 @@ class LogDifferentiationRule(Rule):
 
 
 @dataclass(frozen=True, slots=True)
+class PiecewiseRule(Rule):
+    """d/dx {f_i(x) if c_i} = {f_i'(x) if c_i}  (away from the boundaries between pieces)"""
+
+    name: ClassVar[str] = "piecewise"
+    pieces: int
+
+
+@dataclass(frozen=True, slots=True)
 class PartialRule(Rule):
     """d/dx f(x, y): differentiate in x, treating the other variables as constants"""
 
@@ -225,7 +233,7 @@ RULE_NAMES: tuple[str, ...] = tuple(
                 ConstantRule, VariableRule, SumRule, ConstantMultipleRule, PowerRule, ProductRule,
                 QuotientRule, ExpRule, ExponentialRule, LogRule, TrigRule, InverseTrigRule,
                 HyperbolicRule, InverseHyperbolicRule, AbsRule, SpecialFunctionRule, MLAtomRule,
-                UndefinedFunctionRule, ChainRule, LogDifferentiationRule, PartialRule,
+                UndefinedFunctionRule, ChainRule, LogDifferentiationRule, PiecewiseRule, PartialRule,
                 HigherOrderRule, SimplifyRule, GiveUp,
             )
         }

@@ -19,13 +19,16 @@ from .tidy import size, tidy
 from .wording import justify
 
 
-def pending_derivatives(expr: sp.Expr) -> list[sp.Derivative]:
-    """Pending Derivative nodes of ``expr`` in reading order (not inside Subs or other derivatives)."""
+def pending_derivatives(expr: sp.Expr, stuck: frozenset[sp.Basic] = frozenset()) -> list[sp.Derivative]:
+    """Pending Derivative nodes of ``expr`` in reading order (not inside Subs or other derivatives).
+
+    ``stuck`` holds derivatives no rule (not even SymPy) can evaluate: they stay as they are.
+    """
     found: list[sp.Derivative] = []
 
     def walk(e: sp.Basic) -> None:
         if isinstance(e, sp.Derivative):
-            if pending(e) and e not in found:
+            if pending(e) and e not in found and e not in stuck:
                 found.append(e)
             return
         if isinstance(e, sp.Subs):
@@ -59,7 +62,8 @@ def _rule_for(target: sp.Derivative, clock: Clock) -> Rule:
     (var, count), = target.variable_count
     if count != 1:
         raise ValueError("pending derivatives are first-order by construction")
-    return choose(target.expr, var)
+    rule: Rule = choose(target.expr, var)
+    return rule
 
 
 def _name_letters(rule: Rule, letters: _Letters) -> Rule:
@@ -71,15 +75,22 @@ def _name_letters(rule: Rule, letters: _Letters) -> Rule:
 def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Step]) -> sp.Expr:
     """Apply rules until no pending derivative is left; append the steps."""
     depth = 0
-    while targets := pending_derivatives(current):
+    stuck: set[sp.Basic] = set()
+    while targets := pending_derivatives(current, frozenset(stuck)):
         depth += 1
         clock.check("differentiation", depth=depth)
         first = _rule_for(targets[0], clock)
+        if first.result.has(first.target):
+            # SymPy leaves it unevaluated too: say so in a labelled step, keep it as it is.
+            stuck.add(first.target)
+            give_up = R.GiveUp(first.target, first.target, "no rule, and SymPy leaves it unevaluated")
+            steps.append(Step(give_up.name, current, current, (give_up,), justify((give_up,))))
+            continue
         kind = type(first)
         chosen: list[Rule] = [first]
         for t in targets[1:]:
             r = _rule_for(t, clock)
-            if type(r) is kind:
+            if type(r) is kind and not r.result.has(r.target):
                 chosen.append(r)
         chosen = [_name_letters(r, letters) for r in chosen]
         after = current.xreplace({r.target: r.result for r in chosen})
@@ -103,7 +114,7 @@ def differentiate(
         others = tuple(sorted((s for s in value.free_symbols if s != x), key=lambda s: s.name))
         if k > 0:
             before = sp.Derivative(expr, *wrt[: k + 1], evaluate=False)
-            rule = R.HigherOrderRule(before, current, value, others if value.has(x) else ())
+            rule: Rule = R.HigherOrderRule(before, current, value, others if value.has(x) else ())
             steps.append(Step(rule.name, before, current, (rule,), justify((rule,))))
         elif others and value.has(x):
             rule = R.PartialRule(current, current, others)

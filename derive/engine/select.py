@@ -6,9 +6,10 @@ never mutates state; chain-rule letters are assigned later by the caller.
 from __future__ import annotations
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
+from sympy.core.function import AppliedUndef, ArgumentIndexError
 
 from ..model.functions import ML_FUNCTIONS
+from ..model.derivation import Rule
 from . import rules as R
 
 _U = sp.Symbol("u")  # placeholder letter; the caller renames it u1, u2, ...
@@ -24,10 +25,14 @@ _FAMILIES: dict[type[R.FunctionRule], frozenset[str]] = {
 
 
 def pending(d: sp.Derivative) -> bool:
-    """True if ``d`` still needs a rule; f'(x) of an undefined f is already a final form."""
+    """True if ``d`` still needs a rule.
+
+    A derivative of an undefined f with respect to its own arguments (f'(x), or
+    SymPy's d f(g(x)) / d g(x)) is already a final form.
+    """
     expr = d.expr
     if isinstance(expr, AppliedUndef):
-        return not all(a.is_Symbol for a in expr.args)
+        return not all(v in expr.args for v in d.variables)
     return True
 
 
@@ -61,7 +66,7 @@ def _constant(e: sp.Expr, x: sp.Symbol) -> bool:
     return not e.has(x)
 
 
-def elementary(expr: sp.Expr, x: sp.Symbol) -> R.Rule | None:
+def elementary(expr: sp.Expr, x: sp.Symbol) -> Rule | None:
     """The rule for a single-argument function or power applied directly to ``x``."""
     target = sp.Derivative(expr, x, evaluate=False)
     if expr.is_Pow:
@@ -77,9 +82,8 @@ def elementary(expr: sp.Expr, x: sp.Symbol) -> R.Rule | None:
         return R.LogRule(target, 1 / x)
     if isinstance(expr, sp.Function) and expr.args == (x,):
         name = type(expr).__name__
-        try:
-            derivative = expr.fdiff(1)
-        except (sp.ArgumentIndexError, NotImplementedError, TypeError, ValueError):
+        derivative = _function_derivative(expr, x)
+        if derivative is None:
             return None
         if isinstance(expr, AppliedUndef):
             return R.UndefinedFunctionRule(target, derivative, name, derivative)
@@ -90,7 +94,28 @@ def elementary(expr: sp.Expr, x: sp.Symbol) -> R.Rule | None:
     return None
 
 
-def _outer(expr: sp.Expr, inner: sp.Expr, x: sp.Symbol) -> R.Rule | None:
+_FDIFF_ERRORS = (ArgumentIndexError, NotImplementedError, TypeError, ValueError, AttributeError)
+
+
+def _function_derivative(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
+    """F'(x) for F(x): SymPy's ``fdiff``, else its own derivative of F; None if it has neither."""
+    try:
+        derivative = expr.fdiff(1)
+    except _FDIFF_ERRORS:
+        derivative = None
+    if derivative is None or derivative.has(sp.Derivative):
+        if isinstance(expr, AppliedUndef):
+            return derivative
+        try:
+            derivative = sp.diff(expr, x)
+        except _FDIFF_ERRORS:
+            return None
+        if derivative.has(sp.Derivative):
+            return None
+    return derivative
+
+
+def _outer(expr: sp.Expr, inner: sp.Expr, x: sp.Symbol) -> Rule | None:
     """The elementary rule for F(u), where ``expr`` = F(inner)."""
     model = expr.xreplace({inner: _U}) if expr.is_Pow else expr.func(_U)
     if isinstance(expr, AppliedUndef):
@@ -113,7 +138,7 @@ def _split_quotient(factors: list[sp.Expr]) -> tuple[list[sp.Expr], list[sp.Expr
     return num, den
 
 
-def choose(expr: sp.Expr, x: sp.Symbol) -> R.Rule:
+def choose(expr: sp.Expr, x: sp.Symbol) -> Rule:
     """The rule for d/dx ``expr`` (the top-level structure of ``expr`` decides)."""
     target = sp.Derivative(expr, x, evaluate=False)
     if _constant(expr, x):
@@ -129,6 +154,11 @@ def choose(expr: sp.Expr, x: sp.Symbol) -> R.Rule:
         return rule
     if isinstance(expr, (sp.Derivative, sp.Subs)):
         return _undefined_derivative(expr, x, target)
+    if isinstance(expr, sp.Piecewise):
+        pieces = [(d(e, x), c) for e, c in expr.args]
+        if any(c.has(x) for _, c in expr.args):
+            return R.PiecewiseRule(target, sp.Piecewise(*pieces, evaluate=False), len(pieces))
+        return _give_up(expr, x, target, "a piecewise function whose conditions do not depend on x")
     if expr.is_Pow:
         base, e = expr.args
         if not _constant(base, x) and not _constant(e, x):
@@ -137,7 +167,7 @@ def choose(expr: sp.Expr, x: sp.Symbol) -> R.Rule:
         return _chain(expr, inner, x, target)
     if isinstance(expr, sp.Function) and len(expr.args) == 1:
         return _chain(expr, expr.args[0], x, target)
-    if isinstance(expr, sp.Function) and len(expr.args) > 1:
+    if (isinstance(expr, sp.Function) or isinstance(expr, (sp.Max, sp.Min))) and len(expr.args) > 1:
         return _multichain(expr, x, target)
     return _give_up(expr, x, target, f"no rule for {type(expr).__name__}")
 
@@ -147,7 +177,7 @@ def _scaled_d(term: sp.Expr, x: sp.Symbol) -> sp.Expr:
     return coeff * d(rest, x)
 
 
-def _mul_rule(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> R.Rule:
+def _mul_rule(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> Rule:
     coeff, rest = expr.as_independent(x, as_Add=False)
     if coeff != 1:
         return R.ConstantMultipleRule(target, coeff * d(rest, x), coeff)
@@ -163,7 +193,7 @@ def _mul_rule(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> R.Rule:
     return R.ProductRule(target, sp.Add(*terms), factors)
 
 
-def _chain(expr: sp.Expr, inner: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> R.Rule:
+def _chain(expr: sp.Expr, inner: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> Rule:
     outer = _outer(expr, inner, x)
     if outer is None:
         return _give_up(expr, x, target, f"no rule for the outer function of {expr}")
@@ -174,7 +204,7 @@ def _chain(expr: sp.Expr, inner: sp.Expr, x: sp.Symbol, target: sp.Derivative) -
     return R.ChainRule(target, outer_value * d(inner, x), outer, _U, inner)
 
 
-def _multichain(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> R.Rule:
+def _multichain(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> Rule:
     partials: list[sp.Expr] = []
     terms: list[sp.Expr] = []
     try:
@@ -183,13 +213,15 @@ def _multichain(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> R.Rule:
                 p = expr.fdiff(i)
                 partials.append(p)
                 terms.append(p * d(arg, x))
-    except (sp.ArgumentIndexError, NotImplementedError, TypeError, ValueError):
+    except _FDIFF_ERRORS:
+        return _give_up(expr, x, target, f"no partial derivatives known for {type(expr).__name__}")
+    if any(p.has(sp.Derivative) and not isinstance(expr, AppliedUndef) for p in partials):
         return _give_up(expr, x, target, f"no partial derivatives known for {type(expr).__name__}")
     inners = tuple(a for a in expr.args if a.has(x))
     return R.MultivariateChainRule(target, sp.Add(*terms), type(expr).__name__, tuple(partials), inners)
 
 
-def _undefined_derivative(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> R.Rule:
+def _undefined_derivative(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> Rule:
     """d/dx f'(x) = f''(x), and d/dx f'(g(x)) = f''(g(x)) g'(x) for an undefined f."""
     if isinstance(expr, sp.Derivative) and isinstance(expr.expr, AppliedUndef):
         higher = sp.Derivative(expr.expr, *expr.variables, x)
@@ -211,5 +243,9 @@ def _undefined_derivative(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) ->
     return _give_up(expr, x, target, f"no rule for {type(expr).__name__}")
 
 
-def _give_up(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative, reason: str) -> R.Rule:
-    return R.GiveUp(target, sp.diff(expr, x), reason)
+def _give_up(expr: sp.Expr, x: sp.Symbol, target: sp.Derivative, reason: str) -> Rule:
+    try:
+        result = sp.diff(expr, x)
+    except _FDIFF_ERRORS:
+        result = target
+    return R.GiveUp(target, result, reason)

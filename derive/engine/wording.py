@@ -6,6 +6,8 @@ one-line text form, built by the engine so every output agrees on the words.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.str import StrPrinter
 
 from ..model.derivation import Rule
 from . import rules as R
@@ -27,9 +29,21 @@ _PHRASES: dict[str, str] = {
 }
 
 
+class _JustificationPrinter(StrPrinter):
+    """SymPy's str form, with f'(u) for derivatives of undefined functions."""
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        inner = expr.expr
+        if isinstance(inner, AppliedUndef) and len(inner.args) == 1 and len(expr.variable_count) == 1:
+            (v, n), = expr.variable_count
+            if inner.args[0] == v:
+                return f"{inner.func.__name__}{chr(39) * n}({self._print(v)})"
+        return str(super()._print_Derivative(expr))
+
+
 def text(e: sp.Basic) -> str:
-    """Compact plain text of an expression (``^`` for powers)."""
-    return sp.sstr(e).replace("**", "^")
+    """Compact plain text of an expression (``^`` for powers, f'(u) for derivatives of f)."""
+    return str(_JustificationPrinter().doprint(e)).replace("**", "^")
 
 
 def _formula(rule: Rule) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import ArgumentIndexError
 
 
 class sigmoid(sp.Function):  # noqa: N801  (named as users write it)
@@ -17,17 +18,17 @@ class sigmoid(sp.Function):  # noqa: N801  (named as users write it)
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         if argindex != 1:
-            raise sp.ArgumentIndexError(self, argindex)
+            raise ArgumentIndexError(self, argindex)
         return sigmoid(self.args[0]) * (1 - sigmoid(self.args[0]))
 
     def _eval_rewrite_as_exp(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
         return 1 / (1 + sp.exp(-z))
 
     def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real  # type: ignore[no-any-return]
+        return self.args[0].is_real
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
-        return self.rewrite(sp.exp)._eval_evalf(prec)  # type: ignore[no-any-return]
+        return self.rewrite(sp.exp)._eval_evalf(prec)
 
     def _latex(self, printer: Any) -> str:
         return rf"\sigma\left({printer._print(self.args[0])}\right)"
@@ -40,7 +41,7 @@ class softplus(sp.Function):  # noqa: N801
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         if argindex != 1:
-            raise sp.ArgumentIndexError(self, argindex)
+            raise ArgumentIndexError(self, argindex)
         return sigmoid(self.args[0])
 
     def _eval_rewrite_as_exp(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
@@ -49,10 +50,10 @@ class softplus(sp.Function):  # noqa: N801
     _eval_rewrite_as_log = _eval_rewrite_as_exp
 
     def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real  # type: ignore[no-any-return]
+        return self.args[0].is_real
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
-        return self.rewrite(sp.exp)._eval_evalf(prec)  # type: ignore[no-any-return]
+        return self.rewrite(sp.exp)._eval_evalf(prec)
 
     def _latex(self, printer: Any) -> str:
         return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
@@ -71,7 +72,7 @@ class logsumexp(sp.Function):  # noqa: N801
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         if not 1 <= argindex <= len(self.args):
-            raise sp.ArgumentIndexError(self, argindex)
+            raise ArgumentIndexError(self, argindex)
         return sp.exp(self.args[argindex - 1] - self)
 
     def _eval_rewrite_as_exp(self, *args: sp.Expr, **kwargs: Any) -> sp.Expr:
@@ -83,7 +84,7 @@ class logsumexp(sp.Function):  # noqa: N801
         return all(a.is_real for a in self.args) or None
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
-        return self.rewrite(sp.exp)._eval_evalf(prec)  # type: ignore[no-any-return]
+        return self.rewrite(sp.exp)._eval_evalf(prec)
 
     def _latex(self, printer: Any) -> str:
         inner = ", ".join(printer._print(a) for a in self.args)

@@ -41,18 +41,22 @@ class Plausible:
 
 @dataclass(frozen=True, slots=True)
 class Refuted:
-    """Disagrees at ``point``: ``lhs`` and ``rhs`` are both sides' values there (as text)."""
+    """Disagrees at ``point``: ``lhs`` and ``rhs`` are both sides' values there (as text).
+
+    ``stand_ins`` names the concrete functions that replaced undefined ones (f(t) = ...).
+    """
 
     point: tuple[tuple[str, str], ...]
     lhs: str
     rhs: str
+    stand_ins: tuple[tuple[str, str], ...] = ()
 
     @property
     def word(self) -> str:
         return "refuted"
 
     def describe(self) -> str:
-        where = ", ".join(f"{k} = {v}" for k, v in self.point)
+        where = ", ".join(f"{k} = {v}" for k, v in self.point + self.stand_ins)
         return f"refuted: at {where} the left side is {self.lhs} but the right side is {self.rhs}"
 
 

@@ -28,8 +28,16 @@ class LatexPrinter(Walker):
     def _print_Derivation(self, d: Derivation) -> str:
         if not d.steps:
             return rf"\begin{{align*}}{self.statement(d)}\end{{align*}}"
-        rows = " \\\\\n".join(str(self._print(step)) for step in d.steps)
-        body = f"{tex(d.steps[0].before)}\n{rows}"
+        out: list[str] = []
+        for i, step in enumerate(d.steps):
+            row = str(self._print(step))
+            if i == 0:
+                out.append(f"{tex(step.before)}\n{row}")
+            elif step.rule == "higher order":  # a new chain, headed by the higher derivative
+                out.append(f"\n\\noalign{{\\vskip 6pt}}\n{tex(step.before)}\n{row}")
+            else:
+                out.append(f"\n{row}")
+        body = " \\\\".join(out)
         return f"\\begin{{align*}}\n{body}\n\\end{{align*}}"
 
     def _print_Step(self, step: Step) -> str:
@@ -87,7 +95,7 @@ class LatexPrinter(Walker):
         return _text("multivariable chain rule")
 
     def _print_LogDifferentiationRule(self, r: R.LogDifferentiationRule) -> str:
-        return _text("logarithmic differentiation: ") + rf"{tex(r.target.expr)} = e^{{{tex(r.exponent * sp.log(r.base))}}}"
+        return _text("logarithmic differentiation: ") + r"f^{g} = e^{g \ln f}"
 
     def _print_PartialRule(self, r: R.PartialRule) -> str:
         names = ", ".join(tex(s) for s in r.constants)

@@ -31,9 +31,12 @@ class TextPrinter(Walker):
         table.add_column(ratio=3, overflow="fold")
         table.add_column(ratio=2, style="cyan", overflow="fold")
         table.add_column(no_wrap=True)
-        table.add_row("", Text(_lhs(d), style="bold"), "", "")
-        for step in d.steps:
+        for i, step in enumerate(d.steps):
+            if i == 0 or step.rule == "higher order":  # each chain starts with its own left side
+                table.add_row("", Text(utext(step.before), style="bold"), "", "")
             table.add_row("=", *self._print(step))
+        if not d.steps:
+            table.add_row("", Text(_lhs(d), style="bold"), "", "")
         parts: list[RenderableType] = []
         if title:
             parts.append(Text(title, style="bold underline"))
@@ -76,7 +79,7 @@ class TextPrinter(Walker):
 
 def to_renderable(node: Derivation | Gradient) -> RenderableType:
     """A Rich renderable for printing to a console."""
-    return TextPrinter()._print(node)  # type: ignore[no-any-return]
+    return TextPrinter()._print(node)
 
 
 def to_text(node: Derivation | Gradient, width: int = 100) -> str:
