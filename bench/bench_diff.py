@@ -354,6 +354,7 @@ def _fmt(v: object, spec: str = "") -> str:
 def report(results: Sequence[Result], command: str, repeat: int, elapsed: float) -> None:
     """Print the summary table, the findings and the command that reproduces them."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(width=160)
@@ -416,7 +417,8 @@ def report(results: Sequence[Result], command: str, repeat: int, elapsed: float)
                 f"LaTeX {1e3 * (r.ours_latex_s or 0):.1f}) vs sympy.diff {1e3 * (r.baseline_s or 0):.2f} ms; "
                 f"{r.steps} steps: {', '.join(r.rules)}"
             )
-        ft.add_row(r.id, r.text + (f"  [wrt {','.join(r.wrt)}]"), "; ".join(r.flags()), "\n".join(reasons))
+        ft.add_row(r.id, escape(f"{r.text}  (wrt {','.join(r.wrt)})"), escape("; ".join(r.flags())),
+                   escape("\n".join(reasons)))
     console.print(ft)
     console.print(f"reproduce: [bold]{command}[/bold]")
 

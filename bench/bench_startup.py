@@ -8,7 +8,7 @@ Each command runs as a fresh subprocess with the repository's venv Python; the
 median wall time of N runs (default 5, after one unmeasured warm-up run that
 fills the OS file cache) is reported with its ratio to the baseline. Then
 ``python -X importtime -c "import derive.cli"`` lists the ten imports with the
-largest cumulative time.
+largest cumulative time (and the same for ``derive.api``, which ``diff`` loads).
 """
 from __future__ import annotations
 
@@ -67,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--repeat", type=int, default=5, metavar="N", help="runs per command (median; default 5)")
     p.add_argument("--top", type=int, default=10, metavar="K", help="import rows to list (default 10)")
+    p.add_argument("--also", nargs="*", default=["derive.api"], metavar="MODULE",
+                   help="further modules to list import times for (default: derive.api, what 'diff' loads)")
     args = p.parse_args(argv)
 
     from rich.console import Console
@@ -94,12 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for msg in problems:
         console.print(f"[red]nonzero exit[/red] {msg}")
 
-    it = Table(title=f'python -X importtime -c "import derive.cli": top {args.top} by cumulative time')
-    for col in ("module", "cumulative ms", "self ms"):
-        it.add_column(col, justify="left" if col == "module" else "right")
-    for cum, self_us, name in import_times("derive.cli", args.top):
-        it.add_row(name, f"{cum / 1e3:.1f}", f"{self_us / 1e3:.1f}")
-    console.print(it)
+    for module in ("derive.cli", *args.also):
+        it = Table(title=f'python -X importtime -c "import {module}": top {args.top} by cumulative time')
+        for col in ("module", "cumulative ms", "self ms"):
+            it.add_column(col, justify="left" if col == "module" else "right")
+        for cum, self_us, name in import_times(module, args.top):
+            it.add_row(name, f"{cum / 1e3:.1f}", f"{self_us / 1e3:.1f}")
+        console.print(it)
     cmd_args = " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     console.print(f"reproduce: [bold]cd {ROOT} && .venv/bin/python bench/bench_startup.py {cmd_args}".rstrip()
                   + "[/bold]")

@@ -6,8 +6,6 @@ clearly shorter than what the rules produced.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sympy as sp
 
 from ..budget import Clock
@@ -19,10 +17,6 @@ _RATIO = 0.67
 def size(expr: sp.Basic) -> int:
     """A cheap size: the number of nodes in the expression tree (count_ops is far slower)."""
     return sum(1 for _ in sp.preorder_traversal(expr))
-
-
-def _expand_then_collect(expr: sp.Expr) -> sp.Expr:
-    return sp.factor_terms(sp.expand(expr))
 
 
 def _expand_numerator(expr: sp.Expr) -> sp.Expr:
@@ -44,19 +38,28 @@ def _collect_transcendental(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-def _candidates(expr: sp.Expr) -> list[tuple[str, Callable[[sp.Expr], sp.Expr]]]:
-    """(method, rewrite) in order of preference; polynomials stay expanded."""
+def _candidates(expr: sp.Expr, clock: Clock) -> list[tuple[str, sp.Expr, float]]:
+    """(method, rewritten form, size ratio it must reach); polynomials stay expanded.
+
+    The expansion is computed once and shared; cancel and factor run only on small
+    rational functions (they dominate the time otherwise).
+    """
+    rational = bool(expr.is_rational_function())
+    expanded = sp.expand(expr)
     if expr.is_polynomial():
-        return [("expand", sp.expand)]
-    out: list[tuple[str, Callable[[sp.Expr], sp.Expr]]] = [
-        ("collect common factors", _collect_transcendental),
-        ("expand", sp.expand),
-        ("expand and collect common factors", _expand_then_collect),
-    ]
+        return [("expand", expanded, _RATIO)]
+    clock.check("simplification (collect common factors)")
+    out = [("collect common factors", _collect_transcendental(expr), 0.97)]
+    if expanded != expr:
+        clock.check("simplification (expand)")
+        out += [("expand", expanded, _RATIO),
+                ("expand and collect common factors", sp.factor_terms(expanded), _RATIO)]
     if any(p.exp.is_negative for p in expr.atoms(sp.Pow)):
-        out.append(("combine fractions", _expand_numerator))
-    if expr.is_rational_function():
-        out += [("cancel", sp.cancel), ("factor", sp.factor)]
+        clock.check("simplification (combine fractions)")
+        out.append(("combine fractions", _expand_numerator(expr), 0.9 if rational else _RATIO))
+    if rational and size(expr) <= 80:
+        clock.check("simplification (factor)")
+        out += [("cancel", sp.cancel(expr), _RATIO), ("factor", sp.factor(expr), _RATIO)]
     return out
 
 
@@ -65,21 +68,14 @@ def tidy(expr: sp.Expr, clock: Clock) -> tuple[str, sp.Expr] | None:
     n = size(expr)
     if n > _MAX_SIZE or n < 6:
         return None
+    try:
+        candidates = _candidates(expr, clock)
+    except (sp.PolynomialError, ValueError, TypeError):
+        return None
     best: tuple[str, sp.Expr] | None = None
     best_n = n
-    rational = bool(expr.is_rational_function())
-    for method, fn in _candidates(expr):
-        clock.check(f"simplification ({method})")
-        try:
-            candidate = fn(expr)
-        except (sp.PolynomialError, ValueError, TypeError):
-            continue
+    for method, candidate, ratio in candidates:
         c_n = size(candidate)
-        ratio = _RATIO
-        if method == "collect common factors":
-            ratio = 0.97
-        elif method == "combine fractions" and rational:
-            ratio = 0.9  # one fraction with an expanded numerator is the textbook form
         if c_n <= ratio * n and c_n < best_n:
             best, best_n = (method, candidate), c_n
     return best

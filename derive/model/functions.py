@@ -30,8 +30,9 @@ class sigmoid(sp.Function):  # noqa: N801  (named as users write it)
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return self.rewrite(sp.exp)._eval_evalf(prec)
 
-    def _latex(self, printer: Any) -> str:
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        power = f"^{{{exp}}}" if exp else ""
+        return rf"\sigma{power}\left({printer._print(self.args[0])}\right)"
 
 
 class softplus(sp.Function):  # noqa: N801
@@ -55,8 +56,9 @@ class softplus(sp.Function):  # noqa: N801
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return self.rewrite(sp.exp)._eval_evalf(prec)
 
-    def _latex(self, printer: Any) -> str:
-        return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        power = f"^{{{exp}}}" if exp else ""
+        return rf"\operatorname{{softplus}}{power}\left({printer._print(self.args[0])}\right)"
 
 
 class logsumexp(sp.Function):  # noqa: N801
@@ -86,9 +88,10 @@ class logsumexp(sp.Function):  # noqa: N801
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return self.rewrite(sp.exp)._eval_evalf(prec)
 
-    def _latex(self, printer: Any) -> str:
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
         inner = ", ".join(printer._print(a) for a in self.args)
-        return rf"\operatorname{{logsumexp}}\left({inner}\right)"
+        power = f"^{{{exp}}}" if exp else ""
+        return rf"\operatorname{{logsumexp}}{power}\left({inner}\right)"
 
 
 ML_FUNCTIONS: dict[str, type[sp.Function]] = {

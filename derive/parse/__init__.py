@@ -4,4 +4,10 @@ No reader evaluates user text; each builds SymPy objects from an allow-list.
 """
 from __future__ import annotations
 
+from .auto import parse_expression as parse_expression
+from .declarations import merge_domains as merge_domains
+from .declarations import parse_where as parse_where
+from .latex import parse_latex as parse_latex
 from .text import parse_text as parse_text
+
+__all__ = ["merge_domains", "parse_expression", "parse_latex", "parse_text", "parse_where"]

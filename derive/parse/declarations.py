@@ -10,9 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-import sympy as sp
-
-from derive.errors import ParseError
+from derive.errors import ParseError, UsageError
 from derive.model.domain import VarDomain
 from derive.parse import vocabulary as vocab
 from derive.parse.text import parse_text
@@ -28,6 +26,7 @@ _INTERVAL = re.compile(r"(?P<open>[(\[])(?P<lo>[^,]*),(?P<hi>[^,]*)(?P<close>[)\
 _REALS = frozenset({"R", "reals", "real", "\u211d"})
 _INTEGERS = frozenset({"Z", "integers", "integer", "\u2124"})
 _INFINITE = frozenset({"inf", "+inf", "oo", "+oo", "infinity", "+infinity", "\u221e", "+\u221e"})
+_INTEGER_SUFFIX = re.compile(r"\s+(?:is\s+)?(?:an?\s+)?(?:integer|int)\s*$")
 _OP_TEXT = {"\u2265": ">=", "\u2264": "<=", "=>": ">=", "=<": "<="}
 
 _USAGE = "write e.g. x > 0, 0 < p < 1, 0 <= q <= 1, n integer, x in R, x in (0, 1)"
@@ -55,7 +54,8 @@ def parse_where(text: str) -> tuple[VarDomain, ...]:
     Declarations of one name are not merged here; ``merge_domains`` does that.
     """
     if not isinstance(text, str):
-        raise TypeError(f"parse_where expects a str, got {type(text).__name__}")
+        raise UsageError(f"parse_where expects a str, got {type(text).__name__}",
+                         hint="pass the declarations as text")
     if len(text) > vocab.MAX_INPUT_CHARS:
         raise ParseError(f"declarations too long: {len(text)} characters (limit {vocab.MAX_INPUT_CHARS})",
                          span=vocab.line_span(text, vocab.MAX_INPUT_CHARS), hint="declare fewer variables")
@@ -103,9 +103,13 @@ def _split(text: str) -> list[_Piece]:
 
 
 def _clause(text: str, piece: _Piece) -> VarDomain:
-    """One declaration: membership, property, or a comparison chain."""
+    """One declaration: membership, property, or a comparison chain (``0 < n < 9 integer``)."""
     if _OPERATOR.search(piece.text):
-        return _comparison(text, piece)
+        kind = _INTEGER_SUFFIX.search(piece.text)
+        if kind is None:
+            return _comparison(text, piece)
+        dom = _comparison(text, _Piece(piece.text[:kind.start()], piece.start))
+        return _nonempty(text, piece, replace(dom, integer=True))
     m = _MEMBERSHIP.fullmatch(piece.text)
     if m is not None:
         return _membership(text, piece, m)
@@ -149,7 +153,11 @@ def _bound(text: str, piece: _Piece, *, side: str) -> float | None:
         raise ParseError(f"bound {p.text!r} is not a real number",
                          span=vocab.line_span(text, p.start, p.end),
                          hint="bounds are numbers such as 0, 1.5 or pi/2")
-    return float(sp.N(value))
+    number = float(value)
+    if not math.isfinite(number):
+        raise ParseError(f"bound {p.text!r} is too large", span=vocab.line_span(text, p.start, p.end),
+                         hint="use a smaller bound, or leave that side unbounded")
+    return number
 
 
 def _membership(text: str, piece: _Piece, m: re.Match[str]) -> VarDomain:
@@ -215,17 +223,18 @@ def _comparison(text: str, piece: _Piece) -> VarDomain:
     if var_index == -1 or (len(parts) == 3 and 1 not in names):
         p = parts[var_index if var_index >= 0 else 0].stripped()
         raise ParseError(f"expected a variable name, found {p.text!r}",
-                         span=vocab.line_span(text, p.start, max(p.end, p.start + 1)), hint=_USAGE)
+                         span=vocab.line_span(text, p.start, max(p.end, p.start + 1)),
+                         hint="separate declarations with ',' or 'and'; " + _USAGE)
     name = _variable(text, parts[var_index])
     dom = VarDomain(name)
-    for i, op in enumerate(symbols):
-        # Read "left op right" with the variable on one side.
+    for i, sym in enumerate(symbols):
+        # Read "left sym right" with the variable on one side.
         var_left = i == var_index
         other = parts[i + 1] if var_left else parts[i]
-        greater = op[0] == ">"
+        greater = sym[0] == ">"
         is_lower = greater == var_left
         value = _bound(text, other, side="lower" if is_lower else "upper")
-        strict = len(op) == 1
+        strict = len(sym) == 1
         dom = replace(dom, lower=value, lower_strict=strict) if is_lower \
             else replace(dom, upper=value, upper_strict=strict)
     return _nonempty(text, piece, dom)
@@ -234,7 +243,7 @@ def _comparison(text: str, piece: _Piece) -> VarDomain:
 def _nonempty(text: str, piece: _Piece, dom: VarDomain) -> VarDomain:
     if _is_empty(dom):
         raise ParseError(f"declaration {piece.text!r} leaves no values", span=vocab.line_span(text, piece.start, piece.end),
-                         hint="the lower bound must be below the upper bound")
+                         hint="no number satisfies it; check the bounds (and 'integer')")
     return dom
 
 

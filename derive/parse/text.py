@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from importlib import resources
 
@@ -59,7 +59,7 @@ _DEFAULT_CHAR_HINT = ("use numbers, names, + - * / ^ ** !, ( ) [ ], and ',' betw
                       "function arguments")
 
 
-def _retype_call(tight: bool) -> object:
+def _retype_call(tight: bool) -> Callable[[Token], Token]:
     """Lexer callback: keep a CALL_* token only if that name may be called."""
 
     def callback(tok: Token) -> Token:
@@ -84,7 +84,7 @@ def grammar_parser() -> Lark:
         propagate_positions=True,
         strict=True,
         maybe_placeholders=False,
-        lexer_callbacks={"CALL_TIGHT": _retype_call(True), "CALL_LOOSE": _retype_call(False)},  # type: ignore[dict-item]
+        lexer_callbacks={"CALL_TIGHT": _retype_call(True), "CALL_LOOSE": _retype_call(False)},
     )
 
 
@@ -192,7 +192,7 @@ def _expected_text(expected: set[str]) -> str:
 def _syntax_error(text: str, exc: UnexpectedInput) -> ParseError:
     """Turn a Lark failure into a one-line ParseError naming what was found and expected."""
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream if exc.pos_in_stream is not None else 0
         ch = text[pos]
         return ParseError(f"unexpected character {ch!r}", span=vocab.line_span(text, pos),
                           hint=_CHAR_HINTS.get(ch, _DEFAULT_CHAR_HINT))

@@ -18,7 +18,7 @@ def _primes(n: int) -> str:
 class DeriveLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with derivative notation for steps."""
 
-    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True}
+    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "partial": False}
 
     def _print_Pow(self, expr: sp.Pow, **kwargs: Any) -> str:
         # sin^x(x) is ambiguous on a whiteboard: only integer powers go on the function name.
@@ -35,7 +35,7 @@ class DeriveLatexPrinter(LatexPrinter):
                 return f"{self._print(inner.func)}{_primes(n)}\\left({self._print(var)}\\right)"
         if isinstance(inner, AppliedUndef):
             return str(super()._print_Derivative(expr))
-        partial = len(expr.free_symbols) > 1
+        partial = self._settings["partial"] or len(expr.free_symbols) > 1
         d = r"\partial" if partial else "d"
         counts = expr.variable_count
         total = sum(n for _, n in counts)

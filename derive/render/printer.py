@@ -14,27 +14,27 @@ from .expr_latex import tex
 from .walker import Walker
 
 
-def _text(s: str) -> str:
-    return rf"\text{{{s}}}"
-
-
 class LatexPrinter(Walker):
     """Prints derivations, steps, rules and verdicts as LaTeX."""
+
+    def __init__(self) -> None:
+        self._partial = False
 
     def doprint(self, node: object) -> str:
         return str(self._print(node))
 
     # -- derivations -------------------------------------------------------
     def _print_Derivation(self, d: Derivation) -> str:
+        self._partial = len(d.function.free_symbols) > 1
         if not d.steps:
             return rf"\begin{{align*}}{self.statement(d)}\end{{align*}}"
         out: list[str] = []
         for i, step in enumerate(d.steps):
             row = str(self._print(step))
             if i == 0:
-                out.append(f"{tex(step.before)}\n{row}")
+                out.append(f"{self.tex(step.before)}\n{row}")
             elif step.rule == "higher order":  # a new chain, headed by the higher derivative
-                out.append(f"\n\\noalign{{\\vskip 6pt}}\n{tex(step.before)}\n{row}")
+                out.append(f"\n\\noalign{{\\vskip 6pt}}\n{self.tex(step.before)}\n{row}")
             else:
                 out.append(f"\n{row}")
         body = " \\\\".join(out)
@@ -43,7 +43,12 @@ class LatexPrinter(Walker):
     def _print_Step(self, step: Step) -> str:
         why = "; ".join(dict.fromkeys(str(self._print(r)) for r in step.rules))
         mark = self._print(step.certificate) if step.certificate is not None else ""
-        return rf"  &= {tex(step.after)} && {why}{mark}"
+        column = rf"\parbox[t]{{0.34\linewidth}}{{\raggedright\small {why}{mark}}}"
+        return rf"  &= {self.tex(step.after)} && {column}"
+
+    def tex(self, expr: sp.Basic) -> str:
+        """An expression in this derivation's notation (partial d throughout a partial derivative)."""
+        return tex(expr, partial=self._partial)
 
     def _print_Gradient(self, g: Gradient) -> str:
         parts = [
@@ -66,49 +71,41 @@ class LatexPrinter(Walker):
         return ""
 
     def _print_Refuted(self, v: Refuted) -> str:
-        return r"\quad\textbf{(refuted)}"
+        return r" \textbf{(refuted)}"
 
     def _print_Unknown(self, v: Unknown) -> str:
-        return r"\quad\textbf{(not certified)}"
+        return r" \textbf{(not certified)}"
 
     # -- rules -------------------------------------------------------------
+    # Rules print in text mode (maths between $...$): the column is a wrapping \parbox.
     def _print_Rule(self, r: Rule) -> str:
-        return _text(f"{r.name} rule")
-
-    def _print_ConstantRule(self, r: R.ConstantRule) -> str:
-        return _text("constant rule")
-
-    def _print_SumRule(self, r: R.SumRule) -> str:
-        return _text("sum rule")
-
-    def _print_PowerRule(self, r: R.PowerRule) -> str:
-        return _text("power rule")
+        return f"{r.name} rule"
 
     def _print_FunctionRule(self, r: R.FunctionRule) -> str:
         var = r.target.variables[0]
-        return _text(f"{r.name} rule: ") + rf"\tfrac{{d}}{{d{tex(var)}}} {tex(r.target.expr)} = {tex(r.derivative)}"
+        return rf"{r.name} rule: $\tfrac{{d}}{{d{self.tex(var)}}} {self.tex(r.target.expr)} = {self.tex(r.derivative)}$"
 
     def _print_ChainRule(self, r: R.ChainRule) -> str:
-        return _text("chain rule, ") + rf"{tex(r.u)} = {tex(r.inner)}"
+        return rf"chain rule, ${self.tex(r.u)} = {self.tex(r.inner)}$"
 
     def _print_MultivariateChainRule(self, r: R.MultivariateChainRule) -> str:
-        return _text("multivariable chain rule")
+        return "multivariable chain rule"
 
     def _print_LogDifferentiationRule(self, r: R.LogDifferentiationRule) -> str:
-        return _text("logarithmic differentiation: ") + r"f^{g} = e^{g \ln f}"
+        return r"logarithmic differentiation: $f^{g} = e^{g \ln f}$"
 
     def _print_PartialRule(self, r: R.PartialRule) -> str:
-        names = ", ".join(tex(s) for s in r.constants)
-        return _text("treat ") + names + _text(" as constant")
+        names = ", ".join(f"${self.tex(s)}$" for s in r.constants)
+        return f"treat {names} as constant"
 
     def _print_HigherOrderRule(self, r: R.HigherOrderRule) -> str:
-        return _text("differentiate again")
+        return "differentiate again"
 
     def _print_SimplifyRule(self, r: R.SimplifyRule) -> str:
-        return _text(f"simplify ({r.method})")
+        return f"simplify ({r.method})"
 
     def _print_GiveUp(self, r: R.GiveUp) -> str:
-        return _text("computed by SymPy (no step rule)")
+        return "computed by SymPy (no step rule)"
 
 
 def derivation_latex(d: Derivation) -> str:

@@ -1,0 +1,30 @@
+"""Pick the reader for an expression: LaTeX if it looks like LaTeX, else plain text.
+
+A backslash or a brace cannot occur in plain text, so the choice never guesses.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+
+from derive.errors import UsageError
+from derive.model.domain import VarDomain
+from derive.parse.latex import parse_latex
+from derive.parse.text import parse_text
+
+
+def looks_like_latex(text: str) -> bool:
+    """True if ``text`` holds a backslash or a brace, which only LaTeX uses."""
+    return any(ch in text for ch in "\\{}")
+
+
+def parse_expression(text: str, domains: Mapping[str, VarDomain] | None = None) -> sp.Expr:
+    """Parse an expression written either as plain text or as LaTeX.
+
+    LaTeX is chosen when the text contains a backslash or a brace.
+    """
+    if not isinstance(text, str):
+        raise UsageError(f"parse_expression expects a str, got {type(text).__name__}",
+                         hint="pass the expression as text")
+    return parse_latex(text, domains) if looks_like_latex(text) else parse_text(text, domains)
