@@ -96,7 +96,7 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
 
     scripts = collect_scripts(paths)
     out.mkdir(parents=True, exist_ok=True)
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(scripts)))
     reports: list[BuildReport] = []
     context = multiprocessing.get_context("fork")

@@ -77,7 +77,8 @@ def _probe(
     verdict: Verdict = Unknown("no probes")
     funcs = undefined_functions([before, after])
     for variant in variants:
-        verdict = _probe_one(*make_concrete([before, after], variant), clock, domains, rng, probes)
+        lhs, rhs = make_concrete([before, after], variant)
+        verdict = _probe_one(lhs, rhs, clock, domains, rng, probes)
         if isinstance(verdict, Refuted) and funcs:
             stand_ins = tuple(
                 (f"{f.__name__}(t)", sp.sstr(concrete_function(i + variant, 1)(sp.Symbol("t"))))

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Literal
 
 import sympy as sp
 
@@ -87,11 +88,17 @@ class _Run:
         return ParseError(message, span=vocab.line_span(self.src, start, end), hint=hint)
 
 
+_FrameKind = Literal["top", "arg", "group", "paren", "bracket", "option"]
+
+
 @dataclass(slots=True)
 class _Frame:
-    """An open group in the rewriter: its kind, where it opened, arguments still owed."""
+    """An open group in the rewriter: its kind, where it opened, arguments still owed.
 
-    kind: str
+    Mutable on purpose: it lives only while one range of the source is rewritten.
+    """
+
+    kind: _FrameKind
     pos: int
     pending: int = 0
     sqrt_option: bool = False
@@ -132,7 +139,11 @@ def parse_latex(text: str, domains: Mapping[str, VarDomain] | None = None) -> sp
         prefix += "z"
     run = _Run(text, domains, prefix)
     expr = _convert(run, 0, len(text), 0)
-    return vocab.check_result(expr, vocab.line_span(text, 0, len(text)))
+    try:
+        return vocab.check_result(expr, vocab.line_span(text, 0, len(text)))
+    except RecursionError:
+        raise run.error("expression nested too deeply", 0, len(text),
+                        hint="split the expression into smaller parts") from None
 
 
 def _convert(run: _Run, lo: int, hi: int, depth: int) -> sp.Expr:
@@ -146,7 +157,14 @@ def _convert(run: _Run, lo: int, hi: int, depth: int) -> sp.Expr:
     if single is not None:
         return run.table[int(single.group(1))]
     raw = _latex2sympy(run, rewritten, out.origin, lo, hi)
-    return _rebuild(run, raw, lo, hi)
+    if vocab.expr_depth(raw) > vocab.MAX_TREE_DEPTH:
+        raise run.error(f"expression nested deeper than {vocab.MAX_TREE_DEPTH} levels", lo, hi,
+                        hint="simplify repeated signs or powers, or split the expression")
+    try:
+        return _rebuild(run, raw, lo, hi)
+    except RecursionError:
+        raise run.error("expression nested too deeply", lo, hi,
+                        hint="split the expression into smaller parts") from None
 
 
 def _skip_space(src: str, j: int, hi: int) -> int:
@@ -293,7 +311,8 @@ def _rewrite(run: _Run, lo: int, hi: int, depth: int) -> _Out:
             else:
                 if out.last == "atom":
                     out.emit(r"\cdot ", i)
-                frames.append(_Frame({"(": "paren", "[": "bracket", "{": "group"}[ch], i))
+                kind: _FrameKind = "paren" if ch == "(" else "bracket" if ch == "[" else "group"
+                frames.append(_Frame(kind, i))
                 out.emit("(" if ch == "{" else ch, i, "open")
             _check_depth(run, frames, depth, i)
             i += 1
@@ -318,7 +337,7 @@ def _rewrite(run: _Run, lo: int, hi: int, depth: int) -> _Out:
 
 def _check_depth(run: _Run, frames: list[_Frame], depth: int, i: int) -> None:
     if depth + len(frames) - 1 > MAX_LATEX_NESTING:
-        raise run.error(f"brackets nested deeper than {MAX_LATEX_NESTING}", i,
+        raise run.error(f"LaTeX nested deeper than {MAX_LATEX_NESTING} levels", i,
                         hint="split the expression into smaller parts")
 
 
@@ -352,6 +371,9 @@ def _name(run: _Run, out: _Out, base: str, start: int, j: int, hi: int, depth: i
     sub, j = ("", j) if in_arg else _subscript(run, j, hi)
     name = f"{base}_{sub}" if sub else base
     fname = _LATEX_FUNCTION_ALIASES.get(name, name)
+    if fname in vocab.FUNCTIONS and fname not in vocab.CALLABLE_VARIABLES and not in_arg:
+        # \operatorname{atan}{\left(x\right)}, as SymPy prints it, or \operatorname{erf} x.
+        return _function(run, out, fname, start, j, hi, depth, in_arg)
     tight = _open_paren(run.src, j, hi, tight=True)
     loose = _open_paren(run.src, j, hi, tight=False)
     if base in vocab.CONSTANTS or in_arg:
@@ -379,7 +401,7 @@ def _call(run: _Run, name: str, start: int, paren: int, hi: int, depth: int,
     """
     inner_end, after = _close_paren(run, paren, hi)
     if depth + 1 > MAX_LATEX_NESTING:
-        raise run.error(f"brackets nested deeper than {MAX_LATEX_NESTING}", paren,
+        raise run.error(f"LaTeX nested deeper than {MAX_LATEX_NESTING} levels", paren,
                         hint="split the expression into smaller parts")
     args: list[sp.Expr] = []
     for a, b in _split_args(run.src, paren + 1, inner_end):
@@ -482,7 +504,7 @@ def _function(run: _Run, out: _Out, name: str, i: int, j: int, hi: int, depth: i
         if not src[a:end].strip():
             raise run.error(f"'\\{name}' has no argument", i, j, hint=f"write \\{name}(x)")
         if depth + 1 > MAX_LATEX_NESTING:
-            raise run.error(f"brackets nested deeper than {MAX_LATEX_NESTING}", a,
+            raise run.error(f"LaTeX nested deeper than {MAX_LATEX_NESTING} levels", a,
                             hint="split the expression into smaller parts")
         arg = _convert(run, a, end, depth + 1)
         expr = vocab.call(name, [arg, *base], vocab.line_span(src, i, end))
@@ -526,7 +548,7 @@ def _script(run: _Run, mark: str, j: int, hi: int, depth: int) -> tuple[sp.Expr 
         a, b = k, k + 1
         end = b
     if depth + 1 > MAX_LATEX_NESTING:
-        raise run.error(f"brackets nested deeper than {MAX_LATEX_NESTING}", k,
+        raise run.error(f"LaTeX nested deeper than {MAX_LATEX_NESTING} levels", k,
                         hint="split the expression into smaller parts")
     return _convert(run, a, b, depth + 1), end
 
@@ -550,6 +572,8 @@ def _implicit_argument(run: _Run, j: int, hi: int) -> tuple[int, int]:
         elif ch in "([{":
             k = _group_end(src, k, hi)
             tokens += 1
+            if ch == "{" and tokens == 1:
+                break  # \sin{x}^2 is sin(x)^2, as SymPy prints it
         elif ch in "^_":
             k = _skip_space(src, k + 1, hi)
             if k < hi and src[k] == "{":
@@ -557,7 +581,7 @@ def _implicit_argument(run: _Run, j: int, hi: int) -> tuple[int, int]:
             elif k < hi and src[k] == "\\":
                 k = _command(src, k, hi)[1]
             else:
-                k += 1
+                k = min(k + 1, hi)
         elif ch == "!":
             k += 1
         elif ch == "\\":
@@ -567,9 +591,11 @@ def _implicit_argument(run: _Run, j: int, hi: int) -> tuple[int, int]:
             if name == "left":
                 k = _skip_space(src, e, hi)
                 k = _group_end(src, k, hi) if k < hi and src[k] in "([" else e
+                tokens += 1
             else:
+                # A leading function (\sin \sin x) takes the rest as its own argument.
                 k = e
-            tokens += 0 if name in _SPACING else 1
+                tokens += 0 if name in _SPACING or name in _FUNCTION_COMMANDS else 1
         else:
             k += 1
             tokens += 1
@@ -648,16 +674,16 @@ def _rebuild(run: _Run, raw: sp.Basic, lo: int, hi: int) -> sp.Expr:
 
 
 def _leaf(run: _Run, node: sp.Basic, lo: int, hi: int) -> sp.Expr:
-    """Placeholders become what we built; latex2sympy's own numbers and E, pi pass."""
+    """Placeholders become what we built; latex2sympy's own -1, 1/2 and E (of \\ln) pass.
+
+    Our numbers are placeholders too, so a Float here would be latex2sympy's own doing: refused.
+    """
     if isinstance(node, sp.Symbol):
         m = re.fullmatch(rf"{run.prefix}(\d+)", node.name)
         if m is None or int(m.group(1)) >= len(run.table):
             raise run.error(f"LaTeX produced an unexpected symbol {node.name!r}", lo, hi,
                             hint="write names as letters, Greek letters or \\operatorname{name}")
         return run.table[int(m.group(1))]
-    if isinstance(node, sp.Float):
-        frac = Fraction(str(node))
-        return sp.Rational(frac.numerator, frac.denominator)
     if isinstance(node, sp.Rational) or node in (sp.E, sp.pi):
         return node
     raise run.error(f"LaTeX value {type(node).__name__} is not supported", lo, hi,

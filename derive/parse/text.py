@@ -21,9 +21,6 @@ from derive.errors import ParseError, Span, UsageError
 from derive.model.domain import VarDomain
 from derive.parse import vocabulary as vocab
 
-MAX_TREE_DEPTH = 200
-"""Deepest accepted parse tree (left-associative chains such as a+b+c count once)."""
-
 MAX_DECIMAL_EXPONENT = 1000
 """Largest |exponent| in a literal such as ``1e-3``."""
 
@@ -103,17 +100,18 @@ def parse_text(text: str, domains: Mapping[str, VarDomain] | None = None) -> sp.
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
     _check_tree_depth(text, tree)
+    whole = vocab.line_span(text, 0, len(text))
     try:
         expr = _Builder(text, domains).transform(tree)
+        if not isinstance(expr, sp.Expr):
+            raise ParseError("input is not a single expression", span=whole,
+                             hint="write one expression such as x^2 + 1")
+        return vocab.check_result(expr, whole)
     except VisitError as exc:
         raise _build_error(text, exc) from None
     except RecursionError:
-        raise ParseError("expression nested too deeply", span=vocab.line_span(text, 0, len(text)),
+        raise ParseError("expression nested too deeply", span=whole,
                          hint="split the expression into smaller parts") from None
-    if not isinstance(expr, sp.Expr):
-        raise ParseError("input is not a single expression", span=vocab.line_span(text, 0, len(text)),
-                         hint="write one expression such as x^2 + 1")
-    return vocab.check_result(expr, vocab.line_span(text, 0, len(text)))
 
 
 def _check_size(text: str) -> None:
@@ -122,7 +120,7 @@ def _check_size(text: str) -> None:
                          span=vocab.line_span(text, vocab.MAX_INPUT_CHARS),
                          hint="split the expression into smaller parts")
     if not text.strip():
-        raise ParseError("empty expression", span=Span(text, 0, max(1, len(text))),
+        raise ParseError("empty expression", span=vocab.line_span(text, 0, len(text)),
                          hint="write an expression such as x^2 + 1")
 
 
@@ -157,9 +155,9 @@ def _check_tree_depth(text: str, tree: Tree[Token]) -> None:
         node, depth = stack.pop()
         if not isinstance(node, Tree):
             continue
-        if depth > MAX_TREE_DEPTH:
+        if depth > vocab.MAX_TREE_DEPTH:
             start = node.meta.start_pos if not node.meta.empty else 0
-            raise ParseError(f"expression nested deeper than {MAX_TREE_DEPTH} levels",
+            raise ParseError(f"expression nested deeper than {vocab.MAX_TREE_DEPTH} levels",
                              span=vocab.line_span(text, start),
                              hint="simplify repeated signs or powers, or split the expression")
         for i, child in enumerate(node.children):

@@ -22,6 +22,9 @@ MAX_INPUT_CHARS = 2000
 MAX_NESTING = 100
 """Deepest accepted bracket nesting in plain text."""
 
+MAX_TREE_DEPTH = 200
+"""Deepest accepted expression tree; SymPy itself recurses on deeper ones."""
+
 MAX_NUMBER_BITS = 10_000
 """Largest exact number (numerator or denominator, in bits) an expression may hold."""
 

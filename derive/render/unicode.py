@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -95,11 +95,6 @@ class UnicodePrinter(StrPrinter):
             (_, n), = inner.variable_count
             return f"{inner.expr.func.__name__}{_primes(n)}({self._print(expr.point[0])})"
         return str(super()._print_Subs(expr))
-
-    def parenthesize(self, item: sp.Basic, level: int, strict: bool = False) -> str:
-        if precedence(item) < level or (strict and precedence(item) == level):
-            return f"({self._print(item)})"
-        return str(self._print(item))
 
 
 def utext(expr: sp.Basic) -> str:
