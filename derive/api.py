@@ -208,6 +208,9 @@ def _grad_job(
         variables = sorted(e.free_symbols, key=lambda s: s.name)
     else:
         variables = _variables(wrt, e, domains)
+    names = [v.name for v in variables]
+    if len(set(names)) != len(names):
+        raise UsageError(f"a variable is repeated in {', '.join(names)}", hint="name each variable once")
     missing = [v.name for v in variables if not e.has(v)]
     if missing:
         raise UsageError(

@@ -86,6 +86,8 @@ def run_bounded(fn: Callable[..., T], *args: object, budget: Budget, what: str =
         future = pool.schedule(fn, args=list(args), timeout=budget.seconds + 1.0)
         try:
             return future.result()
+        except BudgetExceeded:
+            raise  # the worker's own size/depth/time verdict: keep its message
         except FutureTimeout:
             raise BudgetExceeded(
                 f"time budget of {budget.seconds:g} s exceeded during {what}",

@@ -83,6 +83,9 @@ def build_one(script: Path, out: Path, tex_only: bool) -> BuildReport:
         return BuildReport(script, tex_path, pdf_path, time.monotonic() - start)
     except DeriveError as exc:
         return BuildReport(script, None, None, time.monotonic() - start, exc.one_line())
+    except (Exception, SystemExit) as exc:  # noqa: BLE001  the script's own bug: one line, the build goes on
+        message = " ".join(str(exc).split())[:300]
+        return BuildReport(script, None, None, time.monotonic() - start, f"{type(exc).__name__}: {message}")
 
 
 def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool = False, timeout: float = 600.0) -> list[BuildReport]:
@@ -90,12 +93,18 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     from pebble import ProcessPool
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
     from .budget import _mark_worker
     from .render.pdf import TEX_INSTALL_HINT, tex_available
 
     scripts = collect_scripts(paths)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {out}: {exc.strerror}") from None
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(scripts)))
     reports: list[BuildReport] = []
@@ -110,16 +119,18 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
                     report = future.result()
                 except FutureTimeout:
                     report = BuildReport(script, None, None, timeout, f"timed out after {timeout:g} s")
-                except Exception as exc:  # a bug in the script itself: report it, keep building the rest
+                except BaseException as exc:  # noqa: BLE001  a script's own bug or sys.exit: report it, go on
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
                     report = BuildReport(script, None, None, 0.0, f"{type(exc).__name__}: {exc}")
                 reports.append(report)
                 progress.advance(task)
     for r in reports:
         if r.error:
-            console.print(f"[red]✗[/] {r.script}: {r.error}")
+            console.print(Text.assemble(("✗ ", "red"), f"{r.script}: {r.error}"))
         else:
             target = r.pdf or r.tex
-            console.print(f"[green]✓[/] {r.script} -> {target}  ({r.seconds:.1f} s)")
+            console.print(Text.assemble(("✓ ", "green"), f"{r.script} -> {target}  ({r.seconds:.1f} s)"))
     if not tex_only and not tex_available():
         console.print(f"TeX is not installed, so only .tex files were written; {TEX_INSTALL_HINT}")
     for r in reports:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUDGET = 0, 1, 2, 3
+MAX_ORDER = 20
+_EXPR_COMMANDS = ("diff", "grad")
 
 _EPILOG_DIFF = """examples:
   derive diff 'x^2 sin(x)' --wrt x
@@ -20,6 +22,7 @@ _EPILOG_DIFF = """examples:
   derive diff 'log(x)' --wrt x --order 2 --where 'x > 0'
   derive diff '\\frac{1}{1+e^{-z}}' --wrt z --format json
   derive diff 'sigmoid(w*x+b)' --wrt w --pdf sigmoid.pdf
+  derive diff '-y*log(p) - (1-y)*log(1-p)' --wrt p   (a leading minus is fine)
 """
 
 _EPILOG_GRAD = """examples:
@@ -40,13 +43,34 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"derive: error: {message} (see '{self.prog} --help')\n")
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (nan, inf, 0 and negatives would disable or break the budget)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (0 < value < 1e6):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0 and below 1e6")
+    return value
+
+
+def _order(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_ORDER:
+        raise argparse.ArgumentTypeError(f"order must be between 1 and {MAX_ORDER}, got {value}")
+    return value
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--where", action="append", default=[], metavar="DECL",
                    help="domain of a variable, e.g. 'x > 0', '0 < p < 1', 'n integer' (repeatable)")
     p.add_argument("--format", choices=("text", "latex", "json", "markdown"), default="text",
                    help="output format (default: text)")
     p.add_argument("--pdf", type=Path, metavar="OUT.pdf", help="also write a worked-solution PDF here")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help="time budget for the symbolic work (default: 60)")
 
 
@@ -70,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("expr", metavar="EXPR", help="the expression, e.g. 'x^2 sin(x)' or '\\frac{1}{1+e^{-z}}'")
     p.add_argument("--wrt", action="append", metavar="VAR",
                    help="variable; repeat for a mixed partial in that order (default: the only variable)")
-    p.add_argument("--order", type=int, default=1, metavar="K", help="order of the derivative (default: 1)")
+    p.add_argument("--order", type=_order, default=1, metavar="K",
+                   help=f"order of the derivative, 1 to {MAX_ORDER} (default: 1)")
     _add_common(p)
 
     p = sub.add_parser("grad", help="gradient (and Hessian) of a scalar function", epilog=_EPILOG_GRAD,
@@ -90,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("build"), metavar="DIR", help="output folder (default: build)")
     p.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="parallel jobs (default: CPU count)")
     p.add_argument("--tex-only", action="store_true", help="write .tex files only, no PDF")
-    p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
                    help="time budget per script (default: 600)")
     return parser
 
@@ -132,7 +157,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from .api import diff
     from .budget import Budget
 
-    result = diff(args.expr, args.wrt, order=args.order, where=args.where, budget=Budget(seconds=args.timeout))
+    result = diff(args.expr.lstrip(), args.wrt, order=args.order, where=args.where, budget=Budget(seconds=args.timeout))
     _emit(result, args.format)
     if args.pdf:
         _write_pdf(result, args.pdf, f"Derivative of {args.expr}")
@@ -143,7 +168,7 @@ def _cmd_grad(args: argparse.Namespace) -> int:
     from .api import grad
     from .budget import Budget
 
-    result = grad(args.expr, args.wrt, hessian=args.hessian, where=args.where, budget=Budget(seconds=args.timeout))
+    result = grad(args.expr.lstrip(), args.wrt, hessian=args.hessian, where=args.where, budget=Budget(seconds=args.timeout))
     _emit(result, args.format)
     if args.pdf:
         _write_pdf(result, args.pdf, f"Gradient of {args.expr}")
@@ -157,10 +182,32 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failures else EXIT_OK
 
 
+def _protect_leading_minus(argv: list[str]) -> list[str]:
+    """Let an expression start with '-' ('-x^2'): argparse would take it for an option.
+
+    diff and grad have no short options but -h, so any other '-...' token that is not a
+    long option is an expression; a leading space makes argparse see a positional.
+    """
+    if not argv or argv[0] not in _EXPR_COMMANDS:
+        return argv
+    return [a if not a.startswith("-") or a.startswith("--") or a == "-h" else " " + a for a in argv]
+
+
+def _check_pdf_target(path: Path | None) -> None:
+    from .errors import UsageError
+
+    if path is None:
+        return
+    if path.suffix.lower() != ".pdf":
+        raise UsageError(f"--pdf {path}: the output name must end in .pdf")
+    if not path.parent.is_dir():
+        raise UsageError(f"--pdf {path}: the folder {path.parent} does not exist")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``derive`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_protect_leading_minus(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -168,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     handlers = {"diff": _cmd_diff, "grad": _cmd_grad, "build": _cmd_build}
     try:
+        _check_pdf_target(getattr(args, "pdf", None))
         return handlers[args.command](args)
     except BudgetExceeded as exc:
         print(f"derive: {exc.one_line()}", file=sys.stderr)
@@ -181,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug in derive: one line, exit 1, never a traceback
+        message = " ".join(str(exc).split())[:300]
+        print(f"derive: internal error: {type(exc).__name__}: {message} (please report this input)", file=sys.stderr)
+        return EXIT_FAIL
 
 
 if __name__ == "__main__":

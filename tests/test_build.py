@@ -47,6 +47,8 @@ def test_a_broken_script_is_reported_and_others_still_build(tmp_path: Path) -> N
     scripts.mkdir()
     (scripts / "bad.py").write_text("import derive\nderive.diff('x^^2', wrt='x')\n")
     (scripts / "nohandout.py").write_text("x = 1\n")
+    (scripts / "exits.py").write_text("import sys\nsys.exit(3)\n")
+    (scripts / "markup.py").write_text("raise RuntimeError('closing [/] tag')\n")
     (scripts / "good.py").write_text(
         "import derive\nfrom derive.handout import HandoutBuilder\n"
         "h = HandoutBuilder(title='Good one')\nh.worked('d', derive.diff('x^3', wrt='x'))\nhandout = h.build()\n"
@@ -54,5 +56,7 @@ def test_a_broken_script_is_reported_and_others_still_build(tmp_path: Path) -> N
     out = run("build", str(scripts), "--out", str(tmp_path / "out"), "--tex-only")
     assert out.returncode == 1
     assert "bad.py" in out.stderr and "nohandout.py" in out.stderr and "defines no handout" in out.stderr
+    assert "exits.py: SystemExit: 3" in out.stderr and "closing [/] tag" in out.stderr
+    assert "Traceback" not in out.stderr
     assert (tmp_path / "out" / "good.tex").exists()
     assert not (tmp_path / "out" / "bad.tex").exists()

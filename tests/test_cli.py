@@ -91,6 +91,10 @@ def test_grad_hessian_json() -> None:
         (["diff"], "error"),
         (["frobnicate"], "error"),
         (["build", "does/not/exist.py"], "does not exist"),
+        (["diff", "x^2", "--wrt", "x", "--order", "100000"], "order"),
+        (["diff", "x^2", "--wrt", "x", "--pdf", "/no/such/dir/x.pdf"], "does not exist"),
+        (["diff", "x^2", "--wrt", "x", "--pdf", "out.txt"], ".pdf"),
+        (["grad", "x*y", "--wrt", "x,x"], "repeated"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_no_traceback(args: list[str], needle: str) -> None:
@@ -103,9 +107,48 @@ def test_bad_input_is_one_line_exit_2_no_traceback(args: list[str], needle: str)
 
 
 def test_over_budget_exits_3() -> None:
-    out = run("diff", "x^2", "--wrt", "x", "--timeout", "0")
+    out = run("diff", "x^2", "--wrt", "x", "--timeout", "0.000001")
     assert out.returncode == 3
     assert "budget" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_size_budget_message_survives_the_worker() -> None:
+    tower = "x" + "^x" * 150
+    out = run("diff", tower, "--wrt", "x", "--timeout", "100")
+    assert out.returncode == 3
+    assert "size budget" in out.stderr and "time budget" not in out.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+def test_timeout_must_be_a_positive_finite_number(value: str) -> None:
+    out = run("diff", "x^2", "--wrt", "x", "--timeout", value)
+    assert out.returncode == 2 and "--timeout" in out.stderr
+
+
+def test_expression_may_start_with_a_minus() -> None:
+    out = run("diff", "-x^2", "--wrt", "x", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["input"] == "-x^2" and data["result"] == "-2*x"
+
+
+def test_expensive_but_trivial_inputs_finish() -> None:
+    out = run("diff", "(x+1)^100000", "--wrt", "x", "--format", "json", "--timeout", "120")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["result"] == "100000*(x + 1)**99999"
+    out = run("diff", "x^x^x^x^x^x^x^x", "--wrt", "x", "--format", "json", "--timeout", "120")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["certified"] is True
+
+
+@pytest.mark.parametrize(
+    "expr", ["x + max(y, sqrt(z))", "x + digamma(floor(y))", "x*Max(x, 1/x)"]
+)
+def test_awkward_functions_give_a_labelled_answer_not_a_crash(expr: str) -> None:
+    out = run("diff", expr, "--wrt", "x", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert all(s["certificate"].split(":")[0] in {"proved", "plausible", "unknown"} for s in data["steps"])
 
 
 @pytest.mark.skipif(not tex_available(), reason="needs TeX (latexmk, pdflatex)")

@@ -14,6 +14,7 @@ from ..model.domain import VarDomain
 from ..model.verdict import Unknown, Verdict
 from .equal import certify_equal
 from .finite import finite_difference_check
+from .probe import EVAL_ERRORS
 
 
 def certify_derivation(
@@ -36,6 +37,8 @@ def certify_derivation(
         fd = finite_difference_check(d.function, d.wrt, d.result, clock, domains, rng=rng)
     except BudgetExceeded as exc:
         fd = Unknown(exc.message, timeout=True)
+    except EVAL_ERRORS as exc:
+        fd = Unknown(f"could not evaluate the function numerically ({type(exc).__name__})")
     checks.append(("matches finite differences", fd))
     return dataclasses.replace(d, steps=steps, checks=tuple(checks))
 

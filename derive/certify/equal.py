@@ -15,7 +15,7 @@ from ..budget import Clock
 from ..errors import BudgetExceeded
 from ..model.domain import VarDomain
 from ..model.verdict import Plausible, Proved, Refuted, Unknown, Verdict
-from .probe import Sampler, concrete_function, evaluate, make_concrete, undefined_functions
+from .probe import EVAL_ERRORS, Sampler, concrete_function, evaluate, make_concrete, undefined_functions
 
 PROBES = 12
 _REL_TOL = 1e-14
@@ -63,6 +63,8 @@ def certify_equal(
         return numeric
     except BudgetExceeded as exc:
         return Unknown(exc.message, timeout=True)
+    except EVAL_ERRORS as exc:
+        return Unknown(f"SymPy could not evaluate the claim ({type(exc).__name__}: {exc})")
 
 
 def _probe(

@@ -15,7 +15,7 @@ import sympy as sp
 from ..budget import Clock
 from ..model.domain import VarDomain
 from ..model.verdict import Plausible, Refuted, Unknown, Verdict
-from .probe import Sampler, evaluate, make_concrete
+from .probe import EVAL_ERRORS, Sampler, evaluate, make_concrete
 
 _DIGITS = 30
 _TOL = 1e-8
@@ -71,18 +71,18 @@ def _numeric_derivative(
     f: sp.Expr, point: Mapping[sp.Symbol, sp.Expr], variables: list[sp.Symbol], orders: list[int]
 ) -> float | None:
     rest = {s: v for s, v in point.items() if s not in variables}
-    g = f.xreplace(rest)
 
     def value(*xs: mpmath.mpf) -> mpmath.mpf:
         digits = mpmath.mp.dps + 10  # mpmath raises its precision inside diff; follow it
         sub = {v: sp.Float(x, digits) for v, x in zip(variables, xs)}
         out = g.xreplace(sub).evalf(digits)
         re, im = out.as_real_imag()
-        if not (re.is_Number and im.is_Number) or abs(float(im)) > 1e-20 * max(1.0, abs(float(re))):
-            raise ValueError("not a real number")
+        if not (re.is_Float and (im.is_Float or im.is_zero)) or abs(float(im)) > 1e-20 * max(1.0, abs(float(re))):
+            raise ValueError("not a finite real number")
         return mpmath.mpf(sp.Float(re, digits)._mpf_)
 
     try:
+        g = f.xreplace(rest)
         with mpmath.workdps(_DIGITS):
             x0 = [mpmath.mpf(float(point[v])) for v in variables]
             if len(variables) == 1:
@@ -90,5 +90,5 @@ def _numeric_derivative(
             else:
                 r = mpmath.diff(value, tuple(x0), tuple(orders))
             return float(r)
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-        return None
+    except EVAL_ERRORS:
+        return None  # undefined (or not numeric) at this point: the caller skips it

@@ -5,6 +5,7 @@ functions, so an identity that holds for every f holds for ours.
 """
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -115,12 +116,59 @@ class Sampler:
         return f"{text} where defined" if where_defined else text
 
 
+# What evaluating an arbitrary expression at a point can raise where it is undefined
+# there (log of 0, comparisons of non-reals inside Max, NaN coming back from mpmath).
+EVAL_ERRORS: tuple[type[BaseException], ...] = (
+    TypeError, ValueError, ArithmeticError, AttributeError, MemoryError, RecursionError,
+)
+
+
+_HUGE = 1e250
+
+
+def _log_magnitude(expr: sp.Basic, point: Mapping[sp.Symbol, float]) -> float:
+    """A rough log10 of |expr| at ``point``, tracking only what can explode (powers and exp).
+
+    SymPy evaluates powers of numbers eagerly, so 2.5^(2.5^(2.5^...)) would hang inside
+    ``xreplace``; this float walk sees the explosion first. Other functions count as size 1.
+    """
+    if expr.is_Number:
+        return math.log10(abs(float(expr))) if expr != 0 else -300.0
+    if expr.is_Symbol:
+        v = abs(float(point.get(expr, 1.0)))  # type: ignore[arg-type]
+        return math.log10(v) if v else -300.0
+    if isinstance(expr, sp.exp):
+        return _exponent(expr.args[0], point) / math.log(10)
+    if expr.is_Pow:
+        base = _log_magnitude(expr.base, point)
+        return base * _exponent(expr.exp, point)
+    if expr.is_Mul:
+        return sum(_log_magnitude(a, point) for a in expr.args)
+    if expr.is_Add:
+        return max(_log_magnitude(a, point) for a in expr.args)
+    if expr.args:
+        for a in expr.args:
+            if _log_magnitude(a, point) > 250:
+                raise OverflowError("argument too large to evaluate")
+    return 0.0
+
+
+def _exponent(e: sp.Basic, point: Mapping[sp.Symbol, float]) -> float:
+    """A signed float estimate of an exponent (overflow if it is astronomically large)."""
+    mag = _log_magnitude(e, point)
+    if mag > 250:
+        raise OverflowError("exponent too large to evaluate")
+    return 10.0**mag
+
+
 def evaluate(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Expr], digits: int = 20) -> complex | None:
-    """The value of ``expr`` at ``point`` (None where undefined or not finite)."""
+    """The value of ``expr`` at ``point`` (None where undefined, not finite or too large)."""
     try:
+        if _log_magnitude(expr, point) > 250:
+            return None
         v = expr.xreplace(dict(point)).evalf(digits)
         c = complex(v)
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+    except EVAL_ERRORS:
         return None
     if c != c or abs(c) == float("inf"):
         return None

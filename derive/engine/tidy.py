@@ -38,12 +38,26 @@ def _collect_transcendental(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
+def _expansion_is_small(expr: sp.Expr) -> bool:
+    """False when expanding could explode: a sum raised to a large integer power, or big nests.
+
+    ``expand`` cannot be interrupted cooperatively, so it only runs where it is cheap.
+    """
+    for p in expr.atoms(sp.Pow):
+        if p.base.has(sp.Add) and p.exp.is_Integer and abs(int(p.exp)) > 6:
+            return False
+    return size(expr) <= 200
+
+
 def _candidates(expr: sp.Expr, clock: Clock) -> list[tuple[str, sp.Expr, float]]:
     """(method, rewritten form, size ratio it must reach); polynomials stay expanded.
 
     The expansion is computed once and shared; cancel and factor run only on small
     rational functions (they dominate the time otherwise).
     """
+    if not _expansion_is_small(expr):
+        clock.check("simplification (collect common factors)")
+        return [("collect common factors", _collect_transcendental(expr), 0.97)]
     rational = bool(expr.is_rational_function())
     expanded = sp.expand(expr)
     if expr.is_polynomial():

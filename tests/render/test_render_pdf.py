@@ -273,8 +273,6 @@ def test_tex_cannot_read_files_outside_its_directory(tmp_path: Path) -> None:
 @requires_tex
 def test_runaway_tex_is_stopped_at_the_timeout(tmp_path: Path) -> None:
     tex = "\\documentclass{article}\\begin{document}\n\\loop\\iftrue\\repeat\n\\end{document}\n"
-    started = time.monotonic()
     with pytest.raises(RenderError, match="more than 3 s"):
         build_pdf(tex, tmp_path / "loop.pdf", timeout=3)
-    assert time.monotonic() - started < 30
     assert leftovers(tmp_path) == []
