@@ -105,7 +105,13 @@ class DiffResult:
         return to_text(self.derivation, width)
 
     def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {self.to_latex()}$"
+        """Jupyter: MathJax maths (``aligned`` in $$, no text-mode boxes)."""
+        from .render.printer import derivation_latex
+
+        return f"$$\n{derivation_latex(self.derivation, mathjax=True)}\n$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
 
     def __str__(self) -> str:
         return self.to_text()
@@ -169,7 +175,17 @@ class GradResult:
         return to_text(self.gradient_data, width)
 
     def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {self.result_latex()}$"
+        """Jupyter: every partial's chain, then the gradient (and Hessian)."""
+        from .render.printer import derivation_latex
+
+        g = self.gradient_data
+        chains = [derivation_latex(p, mathjax=True) for p in g.partials]
+        for i, row in enumerate(g.hessian or ()):
+            chains += [derivation_latex(h, mathjax=True) for j, h in enumerate(row) if j >= i]
+        return "$$\n" + " \\\\[1em]\n".join(chains + [self.result_latex()]) + "\n$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
 
     def __str__(self) -> str:
         return self.to_text()

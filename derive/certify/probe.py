@@ -135,7 +135,7 @@ def _log_magnitude(expr: sp.Basic, point: Mapping[sp.Symbol, float]) -> float:
     if expr.is_Number:
         return math.log10(abs(float(expr))) if expr != 0 else -300.0
     if expr.is_Symbol:
-        v = abs(float(point.get(expr, 1.0)))  # type: ignore[arg-type]
+        v = abs(float(point.get(expr, 1.0)))
         return math.log10(v) if v else -300.0
     if isinstance(expr, sp.exp):
         return _exponent(expr.args[0], point) / math.log(10)

@@ -11,7 +11,7 @@ class MarkdownPrinter(Walker):
     """Markdown with ``$$`` display maths (GitHub, Jupyter and most renderers read it)."""
 
     def _print_Derivation(self, d: Derivation) -> str:
-        chain = LatexPrinter().doprint(d)
+        chain = LatexPrinter(mathjax=True).doprint(d)
         lines = [f"$$\n{chain}\n$$", "", f"**Result:** ${tex(d.result)}$", ""]
         lines += [f"- {name}: {v.describe()}" for name, v in d.checks]
         lines.append(f"- certification: {certificate_summary(d)}")

@@ -17,8 +17,9 @@ from .walker import Walker
 class LatexPrinter(Walker):
     """Prints derivations, steps, rules and verdicts as LaTeX."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, mathjax: bool = False) -> None:
         self._partial = False
+        self._mathjax = mathjax  # MathJax (Jupyter, Markdown): no \parbox, no $ inside maths
 
     def doprint(self, node: object) -> str:
         return str(self._print(node))
@@ -38,12 +39,16 @@ class LatexPrinter(Walker):
             else:
                 out.append(f"\n{row}")
         body = " \\\\".join(out)
-        return f"\\begin{{align*}}\n{body}\n\\end{{align*}}"
+        env = "aligned" if self._mathjax else "align*"
+        return f"\\begin{{{env}}}\n{body}\n\\end{{{env}}}"
 
     def _print_Step(self, step: Step) -> str:
         why = "; ".join(dict.fromkeys(str(self._print(r)) for r in step.rules))
         mark = self._print(step.certificate) if step.certificate is not None else ""
-        column = rf"\parbox[t]{{0.34\linewidth}}{{\raggedright\small {why}{mark}}}"
+        if self._mathjax:
+            column = r"\quad " + _text_to_math(why + mark)
+        else:
+            column = rf"\parbox[t]{{0.34\linewidth}}{{\raggedright\small {why}{mark}}}"
         return rf"  &= {self.tex(step.after)} && {column}"
 
     def tex(self, expr: sp.Basic) -> str:
@@ -108,9 +113,17 @@ class LatexPrinter(Walker):
         return "computed by SymPy (no step rule)"
 
 
-def derivation_latex(d: Derivation) -> str:
-    """The ``align*`` chain of ``d``."""
-    return LatexPrinter().doprint(d)
+def _text_to_math(text: str) -> str:
+    """Text-mode LaTeX with $...$ maths, as maths mode: \text{...} pieces around the formulas."""
+    parts = text.split("$")
+    return "".join(
+        (rf"\text{{{p}}}" if p else "") if i % 2 == 0 else p for i, p in enumerate(parts)
+    )
+
+
+def derivation_latex(d: Derivation, *, mathjax: bool = False) -> str:
+    """The chain of ``d``: ``align*`` for TeX, ``aligned`` for MathJax (wrap it in $$ ... $$)."""
+    return LatexPrinter(mathjax=mathjax).doprint(d)
 
 
 def certificate_summary(d: Derivation) -> str:

@@ -25,7 +25,11 @@ def _lhs(d: Derivation) -> str:
 class TextPrinter(Walker):
     """Builds Rich renderables for derivations and gradients."""
 
+    def __init__(self) -> None:
+        self._partial = False
+
     def _print_Derivation(self, d: Derivation, title: str | None = None) -> RenderableType:
+        self._partial = len(d.function.free_symbols) > 1
         table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
         table.add_column(no_wrap=True)
         table.add_column(ratio=3, overflow="fold")
@@ -33,21 +37,22 @@ class TextPrinter(Walker):
         table.add_column(no_wrap=True)
         for i, step in enumerate(d.steps):
             if i == 0 or step.rule == "higher order":  # each chain starts with its own left side
-                table.add_row("", Text(utext(step.before), style="bold"), "", "")
-            table.add_row("=", *self._print(step))
+                table.add_row(Text(""), Text(utext(step.before, partial=self._partial), style="bold"), Text(""), Text(""))
+            table.add_row(Text("="), *self._print(step))
         if not d.steps:
-            table.add_row("", Text(_lhs(d), style="bold"), "", "")
+            table.add_row(Text(""), Text(_lhs(d), style="bold"), Text(""), Text(""))
         parts: list[RenderableType] = []
         if title:
-            parts.append(Text(title, style="bold underline"))
+            parts.append(Text(title, style="bold underline"))  # Text: never parsed as markup
         parts.append(table)
         parts.append(Text.assemble(("Result: ", "bold"), (utext(d.result), "bold green")))
         for name, verdict in d.checks:
             parts.append(self._check_line(name, verdict))
         return Group(*parts)
 
-    def _print_Step(self, step: Step) -> tuple[str, str, Text]:
-        return utext(step.after), step.justification, self._mark(step.certificate)
+    def _print_Step(self, step: Step) -> tuple[Text, Text, Text]:
+        # Text, not str: Rich would read [..] in the maths as markup.
+        return Text(utext(step.after, partial=self._partial)), Text(step.justification), self._mark(step.certificate)
 
     def _print_Gradient(self, g: Gradient) -> RenderableType:
         parts: list[RenderableType] = []
@@ -60,10 +65,13 @@ class TextPrinter(Walker):
                     if j >= i:
                         parts.append(self._print(h, title=f"Hessian entry ({i + 1},{j + 1})"))
                         parts.append(Text(""))
-        parts.append(Text.assemble(("Gradient: ", "bold"), (utext(g.gradient.T), "bold green")))
+        names = ", ".join(utext(v) for v in g.variables)
+        comps = ", ".join(utext(c) for c in g.gradient)
+        parts.append(Text.assemble(("Gradient: ", "bold"), (f"∇f({names}) = ({comps})", "bold green")))
         hm = g.hessian_matrix
         if hm is not None:
-            parts.append(Text.assemble(("Hessian: ", "bold"), (utext(hm), "bold green")))
+            rows = "; ".join(", ".join(utext(e) for e in hm.row(i)) for i in range(hm.rows))
+            parts.append(Text.assemble(("Hessian: ", "bold"), (f"[{rows}]", "bold green")))
         return Group(*parts)
 
     def _mark(self, verdict: Verdict | None) -> Text:

@@ -21,6 +21,8 @@ def _primes(n: int) -> str:
 class UnicodePrinter(StrPrinter):
     """SymPy's str printer with superscripts, middle dots and derivative notation."""
 
+    _default_settings = {**StrPrinter._default_settings, "partial": False}
+
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return _GREEK.get(expr.name, expr.name)
 
@@ -28,8 +30,8 @@ class UnicodePrinter(StrPrinter):
         base, e = expr.args
         if e == sp.S.Half:
             return f"√({self._print(base)})"
-        if e == -1:
-            return f"1/{self.parenthesize(base, PRECEDENCE['Pow'])}"
+        if e.is_Integer and e.is_negative:
+            return f"1/{self._print(base ** -e)}" if e != -1 else f"1/{self.parenthesize(base, PRECEDENCE['Pow'])}"
         b = self.parenthesize(base, PRECEDENCE["Pow"])
         if base.is_Function and not isinstance(base, sp.exp):
             b = f"({self._print(base)})" if not b.startswith("(") else b
@@ -71,17 +73,15 @@ class UnicodePrinter(StrPrinter):
             (v, n), = counts
             if inner.args[0] == v:
                 return f"{inner.func.__name__}{_primes(n)}({self._print(v)})"
-        partial = len(expr.free_symbols) > 1
+        partial = self._settings.get("partial") or len(expr.free_symbols) > 1
         d = "∂" if partial else "d"
         total = sum(n for _, n in counts)
         top = d if total == 1 else f"{d}{str(total).translate(_SUP)}"
         bottom = "".join(
             f"{d}{self._print(v)}" + (str(n).translate(_SUP) if n > 1 else "") for v, n in reversed(counts)
         )
-        body = self._print(inner)
-        if not (inner.is_Symbol or inner.is_Function):
-            body = f"({body})"
-        return f"{top}/{bottom} {body}" if body.startswith("(") is False else f"{top}/{bottom}{body}"
+        # The operand always goes in brackets: x·d/dx[sin(x)]/sin(x) cannot be misread.
+        return f"{top}/{bottom}[{self._print(inner)}]"
 
     def _print_Subs(self, expr: sp.Subs) -> str:
         inner = expr.expr
@@ -97,6 +97,6 @@ class UnicodePrinter(StrPrinter):
         return str(super()._print_Subs(expr))
 
 
-def utext(expr: sp.Basic) -> str:
-    """The one-line Unicode form of ``expr``."""
-    return str(UnicodePrinter({"order": None}).doprint(expr))
+def utext(expr: sp.Basic, *, partial: bool = False) -> str:
+    """The one-line Unicode form of ``expr`` (``partial``: write every derivative with ∂)."""
+    return str(UnicodePrinter({"order": None, "partial": partial}).doprint(expr))
