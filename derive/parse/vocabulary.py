@@ -150,6 +150,34 @@ SYMPY_FUNCTION_NAMES: Mapping[type[sp.Basic], str] = MappingProxyType({
 """SymPy function classes another front end (latex2sympy) may hand us, by our name."""
 
 
+def _sympy_names() -> frozenset[str]:
+    return frozenset(n for n in dir(sp) if not n.startswith("_"))
+
+
+SYMPY_NAMES = _sympy_names()
+"""Names SymPy's printed forms use; JSON readers rebuild our output with them."""
+
+_RESERVED_VARIABLES = frozenset({"oo", "zoo", "nan"})
+
+
+def _check_reserved(name: str, span: Span | None, *, called: bool) -> None:
+    """Refuse names that would print like a SymPy construct (``Derivative``, ``oo``, ``zeta(x)``).
+
+    Our str() output must read back unambiguously, so a user's own function or variable
+    may not borrow such a name.
+    """
+    if called:
+        clash = name in SYMPY_NAMES and name not in FUNCTIONS
+    else:
+        clash = name in _RESERVED_VARIABLES or (
+            name in SYMPY_NAMES and name[0].isupper() and len(name) > 1 and name not in FUNCTIONS
+        )
+    if clash:
+        raise ParseError(
+            f"{name!r} is a SymPy name that derive does not support here", span=span,
+            hint="pick another name (f, g, h or phi for an unknown function; any other name for a variable)")
+
+
 def variable(name: str, domains: Mapping[str, VarDomain] | None, span: Span | None) -> sp.Expr:
     """The value of a bare name: a constant, or a real symbol with its domain.
 
@@ -157,6 +185,7 @@ def variable(name: str, domains: Mapping[str, VarDomain] | None, span: Span | No
     """
     if name in CONSTANTS:
         return CONSTANTS[name]
+    _check_reserved(name, span, called=False)
     spec = FUNCTIONS.get(name)
     if spec is not None and name not in CALLABLE_VARIABLES:
         raise ParseError(f"function {name!r} is used without parentheses", span=span,
@@ -171,6 +200,7 @@ def call(name: str, args: list[sp.Expr], span: Span | None) -> sp.Expr:
     """
     spec = FUNCTIONS.get(name)
     if spec is None:
+        _check_reserved(name, span, called=True)
         return sp.Function(name)(*args)
     if len(args) < spec.min_args or (spec.max_args is not None and len(args) > spec.max_args):
         raise ParseError(

@@ -270,3 +270,14 @@ def test_round_trip_through_sstr(expr: sp.Expr) -> None:
     # Same tree, or the same up to where SymPy distributes a sign: -(x+y)/x built
     # left to right is (-x-y)/x.
     assert parsed == expected or sp.expand(parsed - expected) == 0, (text, parsed, expected)
+
+
+@pytest.mark.parametrize("text", ["Derivative(x, x)", "Integral(x, x)", "Subs(x, x, 1)", "zoo*x", "oo + x", "zeta(x)", "Add(x, x)"])
+def test_names_that_would_print_as_sympy_constructs_are_refused(text: str) -> None:
+    with pytest.raises(ParseError, match="SymPy name"):
+        parse_text(text)
+
+
+def test_ordinary_greek_and_single_capital_names_stay_variables() -> None:
+    names = {s.name for s in parse_text("E*I*S*N*lambda*beta*gamma").free_symbols}
+    assert names == {"E", "I", "S", "N", "lambda", "beta", "gamma"}
