@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import sympy as sp
 
@@ -247,6 +248,22 @@ def latex(expr: str | sp.Basic | sp.MatrixBase, *, where: str | Iterable[str] = 
         return tex(expr)
     _, e = _expression(expr, _domains(_where(where)))
     return tex(e)
+
+
+def write_pdf(result: DiffResult | GradResult, out: Path, *, title: str) -> Path:
+    """A one-derivation worked-solution handout at ``out`` (the .tex beside it if TeX is absent)."""
+    from .handout import HandoutBuilder
+    from .render.env import render_handout
+    from .render.pdf import build_pdf, tex_available, write_text_atomic
+
+    h = HandoutBuilder(title=title)
+    h.worked("Worked solution", result)
+    tex = render_handout(h.build())
+    if tex_available():
+        return build_pdf(tex, out)
+    tex_path = out.with_suffix(".tex")
+    write_text_atomic(tex_path, tex)
+    return tex_path
 
 
 def _where(where: str | Iterable[str]) -> tuple[str, ...]:

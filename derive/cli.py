@@ -137,20 +137,14 @@ def _emit(result: Any, fmt: str) -> None:
 
 
 def _write_pdf(result: Any, out: Path, title: str) -> None:
-    from .handout import HandoutBuilder
-    from .render.pdf import TEX_INSTALL_HINT, build_pdf, tex_available, write_text_atomic
-    from .render.env import render_handout
+    from .api import write_pdf
+    from .render.pdf import TEX_INSTALL_HINT
 
-    h = HandoutBuilder(title=title)
-    h.worked(title, result)
-    tex = render_handout(h.build())
-    if tex_available():
-        build_pdf(tex, out)
-        print(f"wrote {out}", file=sys.stderr)
+    written = write_pdf(result, out, title=title)
+    if written.suffix == ".pdf":
+        print(f"wrote {written}", file=sys.stderr)
     else:
-        tex_path = out.with_suffix(".tex")
-        write_text_atomic(tex_path, tex)
-        print(f"TeX is not installed: wrote {tex_path} instead ({TEX_INSTALL_HINT})", file=sys.stderr)
+        print(f"TeX is not installed: wrote {written} instead ({TEX_INSTALL_HINT})", file=sys.stderr)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
