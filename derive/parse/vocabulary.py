@@ -122,7 +122,7 @@ def _table() -> dict[str, FunctionSpec]:
         "arcsec": "asec", "arccsc": "acsc",
         "arsinh": "asinh", "arcsinh": "asinh", "arcosh": "acosh", "arccosh": "acosh",
         "artanh": "atanh", "arctanh": "atanh", "arcoth": "acoth", "arccoth": "acoth",
-        "Abs": "abs", "lgamma": "loggamma", "ceil": "ceiling", "sgn": "sign",
+        "Abs": "abs", "Max": "max", "Min": "min", "lgamma": "loggamma", "ceil": "ceiling", "sgn": "sign",
     }
     for alias, target in aliases.items():
         base = table[target]
