@@ -65,7 +65,8 @@ def justify(rules: tuple[Rule, ...]) -> str:
             outer = r.outer.result.xreplace({r.outer.target.variables[0]: r.u})
             inner_f = r.outer.target.expr.xreplace({r.outer.target.variables[0]: r.u})
             parts.append(f"{r.u.name} = {text(r.inner)}, d/d{r.u} {text(inner_f)} = {text(outer)}")
-        return "chain rule: d/dx F(u) = F'(u) du/dx, with " + "; ".join(parts)
+        x = text(head.target.variables[0])
+        return f"chain rule: d/d{x} F(u) = F'(u) du/d{x}, with " + "; ".join(parts)
     if isinstance(head, R.MultivariateChainRule):
         return "multivariable chain rule: d/dx F(u1,...,uk) = sum of dF/dui dui/dx"
     if isinstance(head, R.PartialRule):
