@@ -6,10 +6,10 @@ one-line text form, built by the engine so every output agrees on the words.
 from __future__ import annotations
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
 from sympy.printing.str import StrPrinter
 
 from ..model.derivation import Rule
+from ..model.notation import prime_form, primes
 from . import rules as R
 
 _PHRASES: dict[str, str] = {
@@ -33,11 +33,9 @@ class _JustificationPrinter(StrPrinter):
     """SymPy's str form, with f'(u) for derivatives of undefined functions."""
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
-        inner = expr.expr
-        if isinstance(inner, AppliedUndef) and len(inner.args) == 1 and len(expr.variable_count) == 1:
-            (v, n), = expr.variable_count
-            if inner.args[0] == v:
-                return f"{inner.func.__name__}{chr(39) * n}({self._print(v)})"
+        pf = prime_form(expr)
+        if pf is not None:
+            return f"{pf.function.__name__}{primes(pf.order)}({self._print(pf.point)})"
         return str(super()._print_Derivative(expr))
 
 

@@ -10,9 +10,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-
-def _primes(n: int) -> str:
-    return "'" * n if n <= 3 else f"^{{({n})}}"
+from ..model.notation import PrimeForm, prime_form, primes
 
 
 class DeriveLatexPrinter(LatexPrinter):
@@ -29,10 +27,9 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         inner = expr.expr
-        if isinstance(inner, AppliedUndef) and len(inner.args) == 1 and len(expr.variables) >= 1:
-            (var, n), = expr.variable_count if len(expr.variable_count) == 1 else ((None, 0),)
-            if var is not None and inner.args[0] == var:
-                return f"{self._print(inner.func)}{_primes(n)}\\left({self._print(var)}\\right)"
+        pf = prime_form(expr)
+        if pf is not None:
+            return self._prime(pf)
         if isinstance(inner, AppliedUndef):
             return str(super()._print_Derivative(expr))
         partial = self._settings["partial"] or len(expr.free_symbols) > 1
@@ -49,17 +46,12 @@ class DeriveLatexPrinter(LatexPrinter):
         return rf"\frac{{{top}}}{{{bottom}}} {body}"
 
     def _print_Subs(self, expr: sp.Subs) -> str:
-        inner = expr.expr
-        if (
-            isinstance(inner, sp.Derivative)
-            and isinstance(inner.expr, AppliedUndef)
-            and len(inner.expr.args) == 1
-            and len(expr.variables) == 1
-            and len(inner.variable_count) == 1
-        ):
-            (_, n), = inner.variable_count
-            return f"{self._print(inner.expr.func)}{_primes(n)}\\left({self._print(expr.point[0])}\\right)"
-        return str(super()._print_Subs(expr))
+        pf = prime_form(expr)
+        return self._prime(pf) if pf is not None else str(super()._print_Subs(expr))
+
+    def _prime(self, pf: PrimeForm) -> str:
+        mark = primes(pf.order) if pf.order <= 3 else f"^{{({pf.order})}}"
+        return f"{self._print(pf.function)}{mark}\\left({self._print(pf.point)}\\right)"
 
 
 def tex(expr: sp.Basic, **settings: Any) -> str:

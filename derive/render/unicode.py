@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
+
+from ..model.notation import PrimeForm, prime_form, primes
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _GREEK = {
@@ -12,10 +13,6 @@ _GREEK = {
     "lambda": "λ", "lam": "λ", "mu": "μ", "nu": "ν", "pi": "π", "rho": "ρ", "sigma": "σ",
     "tau": "τ", "phi": "φ", "psi": "ψ", "omega": "ω", "eta": "η", "kappa": "κ", "xi": "ξ",
 }
-
-
-def _primes(n: int) -> str:
-    return "′" * n if n <= 3 else f"⁽{str(n).translate(_SUP)}⁾"
 
 
 class UnicodePrinter(StrPrinter):
@@ -69,10 +66,9 @@ class UnicodePrinter(StrPrinter):
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         inner = expr.expr
         counts = expr.variable_count
-        if isinstance(inner, AppliedUndef) and len(inner.args) == 1 and len(counts) == 1:
-            (v, n), = counts
-            if inner.args[0] == v:
-                return f"{inner.func.__name__}{_primes(n)}({self._print(v)})"
+        pf = prime_form(expr)
+        if pf is not None:
+            return self._prime(pf)
         partial = self._settings.get("partial") or len(expr.free_symbols) > 1
         d = "∂" if partial else "d"
         total = sum(n for _, n in counts)
@@ -84,17 +80,12 @@ class UnicodePrinter(StrPrinter):
         return f"{top}/{bottom}[{self._print(inner)}]"
 
     def _print_Subs(self, expr: sp.Subs) -> str:
-        inner = expr.expr
-        if (
-            isinstance(inner, sp.Derivative)
-            and isinstance(inner.expr, AppliedUndef)
-            and len(inner.expr.args) == 1
-            and len(expr.variables) == 1
-            and len(inner.variable_count) == 1
-        ):
-            (_, n), = inner.variable_count
-            return f"{inner.expr.func.__name__}{_primes(n)}({self._print(expr.point[0])})"
-        return str(super()._print_Subs(expr))
+        pf = prime_form(expr)
+        return self._prime(pf) if pf is not None else str(super()._print_Subs(expr))
+
+    def _prime(self, pf: PrimeForm) -> str:
+        mark = primes(pf.order, unicode=True) if pf.order <= 3 else f"⁽{str(pf.order).translate(_SUP)}⁾"
+        return f"{pf.function.__name__}{mark}({self._print(pf.point)})"
 
 
 def utext(expr: sp.Basic, *, partial: bool = False) -> str:
