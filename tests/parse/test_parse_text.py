@@ -281,3 +281,10 @@ def test_names_that_would_print_as_sympy_constructs_are_refused(text: str) -> No
 def test_ordinary_greek_and_single_capital_names_stay_variables() -> None:
     names = {s.name for s in parse_text("E*I*S*N*lambda*beta*gamma").free_symbols}
     assert names == {"E", "I", "S", "N", "lambda", "beta", "gamma"}
+
+
+def test_grammar_has_no_conflicts_under_lark_strict_mode() -> None:
+    from derive.parse.text import grammar_parser
+
+    strict = grammar_parser(strict=True)  # raises on any shift/reduce conflict or terminal collision
+    assert strict.parse("x^2 sin(x)") == grammar_parser().parse("x^2 sin(x)")
