@@ -141,13 +141,13 @@ class GradResult:
         return self.gradient_data.certified
 
     def to_latex(self) -> str:
-        from .render.printer import LatexPrinter, derivation_latex
+        """Every partial's and every Hessian entry's chain (upper triangle), one ``align*`` each."""
+        from .render.printer import derivation_latex
 
         parts = [derivation_latex(p) for p in self.gradient_data.partials]
         for i, row in enumerate(self.gradient_data.hessian or ()):
             parts += [derivation_latex(h) for j, h in enumerate(row) if j >= i]
-        parts.append(LatexPrinter().doprint(self.gradient_data))
-        return "\n".join(parts)
+        return "\n".join(parts)  # the gradient and Hessian themselves: result_latex()
 
     def result_latex(self) -> str:
         """Math-mode LaTeX of the gradient (and Hessian), for a boxed result line."""

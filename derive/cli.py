@@ -125,6 +125,8 @@ def _emit(result: Any, fmt: str) -> None:
         sys.stdout.write(result.to_json() + "\n")
     elif fmt == "latex":
         sys.stdout.write(result.to_latex() + "\n")
+        if hasattr(result, "gradient_data"):  # the chains, then the gradient (and Hessian) itself
+            sys.stdout.write(f"\\[\n{result.result_latex()}\n\\]\n")
     elif fmt == "markdown":
         sys.stdout.write(result.to_markdown())
     else:
