@@ -83,7 +83,8 @@ class HandoutBuilder:
         if solution is None or isinstance(solution, Worked):
             worked = solution
         else:
-            worked = worked_from("Solution", solution)
+            number = sum(isinstance(b, Exercise) for b in self._blocks) + 1
+            worked = worked_from(f"Solution to exercise {number}", solution)
         self._blocks.append(Exercise(prompt=prompt, prompt_latex=math_latex, solution=worked))
         return self
 

@@ -101,7 +101,7 @@ def test_builder_collects_blocks_in_order() -> None:
     solved = handout.exercises[0]
     assert solved.prompt_latex == "x^3"
     assert solved.solution is not None
-    assert solved.solution.title == "Solution" and solved.solution.result_latex == "3 x^{2}"
+    assert solved.solution.title == "Solution to exercise 1" and solved.solution.result_latex == "3 x^{2}"
     assert handout.exercises[1].solution is None
 
 

@@ -261,7 +261,7 @@ def test_render_handout_writes_every_block_after_its_marker() -> None:
     assert r"\dinput{x\textasciicircum{}2}" in tex_source
     markers = [line[len(SOURCE_MARKER):] for line in tex_source.splitlines() if line.startswith(SOURCE_MARKER)]
     assert markers[:3] == ["title block", "The chain rule", tex_line(Paragraph(HOSTILE).label)]
-    assert "Power rule" in markers and "exercise 1 solution: Solution" in markers
+    assert "Power rule" in markers and "exercise 1 solution: Solution to exercise 1" in markers
 
 
 def test_render_handout_escapes_hostile_text() -> None:
