@@ -8,6 +8,7 @@ from .auto import parse_expression as parse_expression
 from .declarations import merge_domains as merge_domains
 from .declarations import parse_where as parse_where
 from .latex import parse_latex as parse_latex
+from .shapes import parse_let as parse_let
 from .text import parse_text as parse_text
 
-__all__ = ["merge_domains", "parse_expression", "parse_latex", "parse_text", "parse_where"]
+__all__ = ["merge_domains", "parse_expression", "parse_latex", "parse_let", "parse_text", "parse_where"]
