@@ -151,14 +151,9 @@ class GradResult:
 
     def result_latex(self) -> str:
         """Math-mode LaTeX of the gradient (and Hessian), for a boxed result line."""
-        from .render.expr_latex import tex
+        from .render.printer import LatexPrinter
 
-        g = self.gradient_data
-        out = rf"\nabla f = {tex(g.gradient)}"
-        hm = g.hessian_matrix
-        if hm is not None:
-            out += rf",\qquad \nabla^2 f = {tex(hm)}"
-        return out
+        return LatexPrinter().doprint(self.gradient_data)
 
     def to_json(self) -> str:
         from .render.jsonout import to_json

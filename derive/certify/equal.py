@@ -15,7 +15,16 @@ from ..budget import Clock
 from ..errors import BudgetExceeded
 from ..model.domain import VarDomain
 from ..model.verdict import Plausible, Proved, Refuted, Unknown, Verdict
-from .probe import EVAL_ERRORS, Sampler, concrete_function, evaluate, make_concrete, undefined_functions
+from .probe import (
+    EVAL_ERRORS,
+    Outcome,
+    concrete_function,
+    evaluate,
+    make_concrete,
+    point_text,
+    probe_points,
+    undefined_functions,
+)
 
 PROBES = 12
 _REL_TOL = 1e-14
@@ -104,29 +113,19 @@ def _probe_one(
     probes: int,
 ) -> Verdict:
     symbols = tuple(sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name))
-    for positive in (False, True):
-        sampler = Sampler(symbols, domains, positive_fallback=positive)
-        agreed, worst, attempts, skipped = 0, 0.0, 0, 0
-        while agreed < probes and attempts < probes * 8:
-            attempts += 1
-            clock.check("numeric certification")
-            point = sampler.draw(rng)
-            va, vb = evaluate(lhs, point, _DIGITS), evaluate(rhs, point, _DIGITS)
-            if va is None or vb is None or not (_real(va) and _real(vb)):
-                skipped += 1
-                continue
-            err = _rel(va, vb)
-            if err > _REL_TOL:
-                ha, hb = evaluate(lhs, point, 60), evaluate(rhs, point, 60)
-                if ha is not None and hb is not None and _rel(ha, hb) > 1e-25:
-                    return Refuted(
-                        tuple((s.name, f"{float(v):.6g}") for s, v in point.items()),
-                        f"{ha.real:.10g}",
-                        f"{hb.real:.10g}",
-                    )
-                err = 0.0 if ha is None or hb is None else _rel(ha, hb)
-            worst = max(worst, err)
-            agreed += 1
-        if agreed >= probes:
-            return Plausible(agreed, sampler.describe(where_defined=skipped > 0), worst)
-    return Unknown("too few points where both sides are real and finite")
+
+    def check(point: dict[sp.Symbol, sp.Expr]) -> Outcome:
+        va, vb = evaluate(lhs, point, _DIGITS), evaluate(rhs, point, _DIGITS)
+        if va is None or vb is None or not (_real(va) and _real(vb)):
+            return None
+        err = _rel(va, vb)
+        if err <= _REL_TOL:
+            return err
+        ha, hb = evaluate(lhs, point, 60), evaluate(rhs, point, 60)  # recheck before refuting
+        if ha is None or hb is None:
+            return None
+        if _rel(ha, hb) > 1e-25:
+            return Refuted(point_text(point), f"{ha.real:.10g}", f"{hb.real:.10g}")
+        return _rel(ha, hb)
+
+    return probe_points(symbols, domains, check, clock, rng, probes=probes, what="numeric certification")

@@ -14,8 +14,8 @@ import sympy as sp
 
 from ..budget import Clock
 from ..model.domain import VarDomain
-from ..model.verdict import Plausible, Refuted, Unknown, Verdict
-from .probe import EVAL_ERRORS, Sampler, evaluate, make_concrete
+from ..model.verdict import Refuted, Verdict
+from .probe import EVAL_ERRORS, Outcome, evaluate, make_concrete, point_text, probe_points
 
 _DIGITS = 30
 _TOL = 1e-8
@@ -38,33 +38,24 @@ def finite_difference_check(
     orders = Counter(wrt)
     variables = list(orders)
     symbols = tuple(sorted(f.free_symbols | df.free_symbols | set(variables), key=lambda s: s.name))
-    for positive in (False, True):
-        sampler = Sampler(symbols, domains, positive_fallback=positive)
-        agreed, worst, attempts, skipped = 0, 0.0, 0, 0
-        while agreed < probes and attempts < probes * 8:
-            attempts += 1
-            clock.check("finite-difference check")
-            point = sampler.draw(rng)
-            exact = evaluate(df, point)
-            if exact is None or abs(exact.imag) > 1e-12 * max(1.0, abs(exact.real)):
-                skipped += 1
-                continue
-            numeric = _numeric_derivative(f, point, variables, [orders[v] for v in variables])
-            if numeric is None:
-                skipped += 1
-                continue
-            err = abs(numeric - exact.real) / max(1.0, abs(exact.real))
-            if err > _TOL:
-                return Refuted(
-                    tuple((s.name, f"{float(v):.6g}") for s, v in point.items()),
-                    f"{exact.real:.10g} (derivative)",
-                    f"{numeric:.10g} (finite differences)",
-                )
-            worst = max(worst, err)
-            agreed += 1
-        if agreed >= probes:
-            return Plausible(agreed, sampler.describe(where_defined=skipped > 0), worst, note="central finite differences")
-    return Unknown("too few points where the function is real and finite")
+    order_list = [orders[v] for v in variables]
+
+    def check(point: dict[sp.Symbol, sp.Expr]) -> Outcome:
+        exact = evaluate(df, point)
+        if exact is None or abs(exact.imag) > 1e-12 * max(1.0, abs(exact.real)):
+            return None
+        numeric = _numeric_derivative(f, point, variables, order_list)
+        if numeric is None:
+            return None
+        err = abs(numeric - exact.real) / max(1.0, abs(exact.real))
+        if err > _TOL:
+            return Refuted(point_text(point), f"{exact.real:.10g} (derivative)", f"{numeric:.10g} (finite differences)")
+        return err
+
+    return probe_points(
+        symbols, domains, check, clock, rng, probes=probes, what="finite-difference check",
+        note="central finite differences", too_few="too few points where the function is real and finite",
+    )
 
 
 def _numeric_derivative(

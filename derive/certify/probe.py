@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from ..budget import Clock
 from ..model.domain import VarDomain
+from ..model.verdict import Plausible, Refuted, Unknown, Verdict
 
 _T = sp.symbols("t1:6", real=True)
 
@@ -173,3 +175,47 @@ def evaluate(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Expr], digits: int = 20
     if c != c or abs(c) == float("inf"):
         return None
     return c
+
+
+def point_text(point: Mapping[sp.Symbol, sp.Expr]) -> tuple[tuple[str, str], ...]:
+    """A sample point as (name, value) pairs for a counterexample."""
+    return tuple((s.name, f"{float(v):.6g}") for s, v in point.items())
+
+
+Outcome = float | Refuted | None
+"""One probe: the relative error where both sides agree, a refutation, or None (skip the point)."""
+
+
+def probe_points(
+    symbols: tuple[sp.Symbol, ...],
+    domains: Mapping[str, VarDomain],
+    check: Callable[[dict[sp.Symbol, sp.Expr]], Outcome],
+    clock: Clock,
+    rng: random.Random,
+    *,
+    probes: int,
+    what: str,
+    note: str = "",
+    too_few: str = "too few points where both sides are real and finite",
+) -> Verdict:
+    """Draw points until ``probes`` of them agree (reals first, then positive reals).
+
+    Points where ``check`` says None are skipped (the claim is undefined there); the first
+    refutation ends the search.
+    """
+    for positive in (False, True):
+        sampler = Sampler(symbols, domains, positive_fallback=positive)
+        agreed, worst, attempts, skipped = 0, 0.0, 0, 0
+        while agreed < probes and attempts < probes * 8:
+            attempts += 1
+            clock.check(what)
+            outcome = check(sampler.draw(rng))
+            if outcome is None:
+                skipped += 1
+            elif isinstance(outcome, Refuted):
+                return outcome
+            else:
+                worst, agreed = max(worst, outcome), agreed + 1
+        if agreed >= probes:
+            return Plausible(agreed, sampler.describe(where_defined=skipped > 0), worst, note=note)
+    return Unknown(too_few)

@@ -58,7 +58,7 @@ class _Letters:
                 return sp.Symbol(name)
 
 
-def _rule_for(target: sp.Derivative, clock: Clock) -> Rule:
+def _rule_for(target: sp.Derivative) -> Rule:
     (var, count), = target.variable_count
     if count != 1:
         raise ValueError("pending derivatives are first-order by construction")
@@ -79,7 +79,7 @@ def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Step
     while targets := pending_derivatives(current, frozenset(stuck)):
         depth += 1
         clock.check("differentiation", depth=depth)
-        first = _rule_for(targets[0], clock)
+        first = _rule_for(targets[0])
         if first.result.has(first.target):
             # SymPy leaves it unevaluated too: say so in a labelled step, keep it as it is.
             stuck.add(first.target)
@@ -89,7 +89,7 @@ def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Step
         kind = type(first)
         chosen: list[Rule] = [first]
         for t in targets[1:]:
-            r = _rule_for(t, clock)
+            r = _rule_for(t)
             if type(r) is kind and not r.result.has(r.target):
                 chosen.append(r)
         chosen = [_name_letters(r, letters) for r in chosen]

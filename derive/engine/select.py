@@ -118,8 +118,6 @@ def _function_derivative(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
 def _outer(expr: sp.Expr, inner: sp.Expr, x: sp.Symbol) -> Rule | None:
     """The elementary rule for F(u), where ``expr`` = F(inner)."""
     model = expr.xreplace({inner: _U}) if expr.is_Pow else expr.func(_U)
-    if isinstance(expr, AppliedUndef):
-        model = expr.func(_U)
     return elementary(model, _U)
 
 

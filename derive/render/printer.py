@@ -56,12 +56,12 @@ class LatexPrinter(Walker):
         return tex(expr, partial=self._partial)
 
     def _print_Gradient(self, g: Gradient) -> str:
-        parts = [
-            rf"\nabla f = {tex(g.gradient)}",
-        ]
-        if g.hessian_matrix is not None:
-            parts.append(rf"\nabla^2 f = {tex(g.hessian_matrix)}")
-        return r"\begin{gather*}" + r" \\ ".join(parts) + r"\end{gather*}"
+        """Math-mode ``nabla f = ...`` (and the Hessian): the boxed result of a gradient."""
+        out = rf"\nabla f = {tex(g.gradient)}"
+        hm = g.hessian_matrix
+        if hm is not None:
+            out += rf",\qquad \nabla^2 f = {tex(hm)}"
+        return out
 
     def statement(self, d: Derivation) -> str:
         """``d/dx f = result`` for a derivation."""
