@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .api import DiffResult as DiffResult
     from .api import GradResult as GradResult
+    from .api_matrix import MatGradResult as MatGradResult
     from .api import diff as diff
     from .api import grad as grad
     from .api import latex as latex
@@ -19,10 +20,11 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "diff": "api", "grad": "api", "latex": "api", "DiffResult": "api", "GradResult": "api",
+    "MatGradResult": "api_matrix",
     "Budget": "budget", "DeriveError": "errors", "ParseError": "errors",
 }
 
-__all__ = ["diff", "grad", "latex", "DiffResult", "GradResult", "Budget", "DeriveError", "ParseError", "__version__"]
+__all__ = ["diff", "grad", "latex", "DiffResult", "GradResult", "MatGradResult", "Budget", "DeriveError", "ParseError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

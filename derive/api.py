@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -15,6 +16,9 @@ from .budget import Budget, run_bounded
 from .errors import UsageError
 from .model.derivation import Derivation, Gradient
 from .model.domain import VarDomain, make_symbol
+
+if TYPE_CHECKING:
+    from .api_matrix import MatGradResult
 
 
 def _domains(where: str | Iterable[str]) -> dict[str, VarDomain]:
@@ -245,7 +249,7 @@ def latex(expr: str | sp.Basic | sp.MatrixBase, *, where: str | Iterable[str] = 
     return tex(e)
 
 
-def write_pdf(result: DiffResult | GradResult, out: Path, *, title: str) -> Path:
+def write_pdf(result: DiffResult | GradResult | MatGradResult, out: Path, *, title: str) -> Path:
     """A one-derivation worked-solution handout at ``out`` (the .tex beside it if TeX is absent)."""
     from .handout import HandoutBuilder
     from .render.env import render_handout
@@ -289,9 +293,20 @@ def grad(
     *,
     hessian: bool = False,
     where: str | Iterable[str] = (),
+    let: str | Iterable[str] = (),
     budget: Budget | None = None,
-) -> GradResult:
-    """Gradient (and Hessian) of a scalar function of scalars, every entry derived and certified."""
+) -> GradResult | MatGradResult:
+    """Gradient (and Hessian), every entry or step derived and certified.
+
+    Without ``let``: a scalar function of scalars, one derivation per partial. With ``let``
+    (shape declarations such as ``"X: n x p"``, ``"y: n"``, ``"A: p x p symmetric"``): a scalar
+    function of a declared vector or matrix ``wrt``, by matrix differentials.
+    """
     budget = budget or Budget()
+    lets = _where(let)
+    if lets:
+        from .api_matrix import matrix_grad
+
+        return matrix_grad(expr, wrt, hessian=hessian, where=_where(where), let=lets, budget=budget)
     g = run_bounded(_grad_job, expr, wrt, hessian, _where(where), budget, budget=budget, what="the gradient")
     return GradResult(g)

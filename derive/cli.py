@@ -28,6 +28,18 @@ _EPILOG_DIFF = """examples:
 _EPILOG_GRAD = """examples:
   derive grad '(1-x)^2 + 100 (y - x^2)^2' --wrt x,y --hessian
   derive grad 'log(1 + exp(-y (w x + b)))' --wrt w,b --format json
+
+matrix calculus (declare vectors and matrices with --let; other names are scalars):
+  derive grad 'norm(y - X*b)^2 + lam*norm(b)^2' --wrt b --let 'X: n x p' --let 'y: n' --let 'b: p' --hessian
+  derive grad "x' A x" --wrt x --let 'x: p' --let 'A: p x p symmetric' --hessian
+  derive grad 'logdet(Sigma)' --wrt Sigma --let 'Sigma: n x n positive definite'
+  derive grad "-y' log(sigmoid(X w)) - (1 - y)' log(1 - sigmoid(X w))" --wrt w \
+      --let 'X: n x p' --let 'y: n' --let 'w: p' --hessian --format json
+  derive grad 'tr(A X B)' --wrt X --let 'A: m x n' --let 'X: n x p' --let 'B: p x m'
+
+  matrix syntax: X' or X^T (transpose), inv(X) or X^(-1), tr, det, logdet, norm (2-norm,
+  Frobenius for a matrix), sum, diag, softmax, logsumexp, sigmoid/exp/log/sqrt entrywise,
+  .* and ./ (entrywise), 1 + v (1 is the ones vector), juxtaposition or * (product).
 """
 
 _EPILOG_BUILD = """examples:
@@ -105,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("expr", metavar="EXPR")
     p.add_argument("--wrt", metavar="VARS", help="comma-separated variables (default: all, alphabetically)")
     p.add_argument("--hessian", action="store_true", help="also derive the Hessian")
+    p.add_argument("--let", action="append", default=[], metavar="DECL",
+                   help="declare a vector or matrix, e.g. 'X: n x p', 'y: n', 'A: p x p symmetric', "
+                   "'Sigma: n x n positive definite', or in LaTeX 'X \\in \\mathbb{R}^{n\\times p}' (repeatable)")
     _add_common(p)
 
     p = sub.add_parser("build", help="build worked-example scripts into PDF handouts", epilog=_EPILOG_BUILD,
@@ -125,7 +140,7 @@ def _emit(result: Any, fmt: str) -> None:
         sys.stdout.write(result.to_json() + "\n")
     elif fmt == "latex":
         sys.stdout.write(result.to_latex() + "\n")
-        if hasattr(result, "gradient_data"):  # the chains, then the gradient (and Hessian) itself
+        if hasattr(result, "gradient_data") or hasattr(result, "data"):  # the chains, then the results
             sys.stdout.write(f"\\[\n{result.result_latex()}\n\\]\n")
     elif fmt == "markdown":
         sys.stdout.write(result.to_markdown())
@@ -134,6 +149,11 @@ def _emit(result: Any, fmt: str) -> None:
 
         from .render.text import to_renderable
 
+        if hasattr(result, "data"):  # a matrix-calculus result
+            from .render.matrix_text import to_renderable as matrix_renderable
+
+            Console(highlight=False).print(matrix_renderable(result.data))
+            return
         data = result.derivation if hasattr(result, "derivation") else result.gradient_data
         Console(highlight=False).print(to_renderable(data))
 
@@ -164,7 +184,8 @@ def _cmd_grad(args: argparse.Namespace) -> int:
     from .api import grad
     from .budget import Budget
 
-    result = grad(args.expr.lstrip(), args.wrt, hessian=args.hessian, where=args.where, budget=Budget(seconds=args.timeout))
+    result = grad(args.expr.lstrip(), args.wrt, hessian=args.hessian, where=args.where, let=args.let,
+                  budget=Budget(seconds=args.timeout))
     _emit(result, args.format)
     if args.pdf:
         _write_pdf(result, args.pdf, f"Gradient of {args.expr}")

@@ -1,0 +1,166 @@
+"""Certify a matrix derivation: every step at random concrete sizes, the results against finite differences.
+
+Steps: identical, else numeric probes at several sizes (never all dimensions equal) with
+draws that respect the declarations (symmetric, positive definite, diagonal, orthogonal).
+Results: the gradient against directional central differences of the original function,
+the Hessian against differences of the gradient, the stationary point by the gradient
+vanishing there. SymPy's own ``MatrixSymbol.diff`` is compared where it answers, but only
+reported: it is known to be wrong on some of these inputs.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from ..budget import Clock
+from ..errors import BudgetExceeded
+from ..model import matexpr as M
+from ..model.domain import VarDomain
+from ..model.matderivation import MatGradient, MatStep
+from ..model.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from .matnum import SIZES, Point, Undefined, directional, draw_point, evaluate, shifted
+
+PROBES = 6
+_TRIES = 40
+_TOL_EXACT = 1e-9
+_TOL_DIFF = 1e-6
+
+Check = Callable[[Point], tuple[np.ndarray, np.ndarray]]
+
+
+def _domain_text(nodes: list[M.Node]) -> str:
+    from .matnum import dimension_symbols
+
+    dims = [str(d) for d in dimension_symbols(nodes)]
+    if not dims:
+        return "random draws respecting the declarations"
+    sizes = "; ".join(", ".join(f"{d}={s[i % len(s)]}" for i, d in enumerate(dims)) for s in SIZES)
+    return f"random sizes ({sizes}), entries drawn to respect the declarations"
+
+
+def probe(
+    nodes: list[M.Node], var: M.MatSym, check: Check, clock: Clock, *, seed: int, tol: float,
+    domains: Mapping[str, VarDomain] | None = None, what: str = "certification", note: str = "",
+) -> Verdict:
+    """Plausible if ``check`` gives two agreeing arrays at PROBES random points; Refuted at the first that differs."""
+    rng = np.random.default_rng(seed)
+    done, worst, tries = 0, 0.0, 0
+    while done < PROBES and tries < _TRIES:
+        clock.check(what)
+        pt = draw_point(nodes, var, rng, tries, domains)
+        tries += 1
+        try:
+            a, b = check(pt)
+        except (Undefined, FloatingPointError, np.linalg.LinAlgError, ZeroDivisionError, OverflowError):
+            continue
+        if a.shape != b.shape:
+            return Refuted(pt.describe(), f"an array of shape {a.shape}", f"an array of shape {b.shape}")
+        scale = max(1.0, float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+        err = float(np.max(np.abs(a - b), initial=0.0)) / scale
+        if not np.isfinite(err):
+            continue
+        if err > tol:
+            return Refuted(pt.describe(), _brief(a), _brief(b))
+        worst = max(worst, err)
+        done += 1
+    if done < 3:
+        return Unknown(f"too few points where both sides are defined ({done} of {tries} draws)")
+    return Plausible(done, _domain_text(nodes), worst, note)
+
+
+def _brief(a: np.ndarray) -> str:
+    flat = a.ravel()
+    head = ", ".join(f"{v:.6g}" for v in flat[:4])
+    return f"[{head}{', ...' if flat.size > 4 else ''}]"
+
+
+def certify_step(step: MatStep, var: M.MatSym, clock: Clock, seed: int,
+                 domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+    """The verdict on one step's before = after."""
+    if step.before == step.after:
+        return Proved("both sides are identical")
+    pending = M.has_pending(step.before) or M.has_pending(step.after)
+    try:
+        return probe(
+            [step.before, step.after], var, lambda pt: (evaluate(step.before, pt), evaluate(step.after, pt)),
+            clock, seed=seed, tol=_TOL_DIFF if pending else _TOL_EXACT, domains=domains,
+            note="pending differentials by central differences" if pending else "",
+        )
+    except BudgetExceeded as exc:
+        return Unknown(exc.message, timeout=True)
+
+
+def gradient_check(f: M.Node, grad: M.Node, var: M.MatSym, clock: Clock, seed: int,
+                   domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+    """<G, E> against the directional derivative of f along random E, by finite differences."""
+    def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
+        g = evaluate(grad, pt)
+        e = pt.direction[var.name]
+        return np.array([[float(np.sum(g * e))]]), directional(f, pt)
+
+    try:
+        return probe([f, grad], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,
+                     note="directional central differences with Richardson extrapolation")
+    except BudgetExceeded as exc:
+        return Unknown(exc.message, timeout=True)
+
+
+def hessian_check(grad: M.Node, hess: M.Node, var: M.MatSym, clock: Clock, seed: int,
+                  domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+    """H e against the directional derivative of the gradient along random e."""
+    def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
+        return evaluate(hess, pt) @ pt.direction[var.name], directional(grad, pt)
+
+    try:
+        return probe([grad, hess], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,
+                     note="central differences of the gradient")
+    except BudgetExceeded as exc:
+        return Unknown(exc.message, timeout=True)
+
+
+def stationary_check(grad: M.Node, solution: M.Node, var: M.MatSym, clock: Clock, seed: int,
+                     domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+    """The gradient vanishes at the claimed solution (where the solution exists)."""
+    at = M.substitute(grad, var, solution)
+
+    def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
+        g = evaluate(at, pt)
+        scale = max(1.0, float(np.max(np.abs(evaluate(M.substitute(grad, var, M.zero(var.shape)), pt)))))
+        return g / scale, np.zeros_like(g)
+
+    try:
+        return probe([at], var, check, clock, seed=seed, tol=1e-8, domains=domains,
+                     note="the gradient at the solution, relative to its size at 0")
+    except BudgetExceeded as exc:
+        return Unknown(exc.message, timeout=True)
+
+
+def certify_matrix_gradient(g: MatGradient, clock: Clock, domains: Mapping[str, VarDomain] | None = None,
+                            *, seed: int = 0) -> MatGradient:
+    """A copy of ``g`` with every step certified and the result checks filled in."""
+    var = g.wrt
+    steps = tuple(dataclasses.replace(s, certificate=certify_step(s, var, clock, seed + i, domains))
+                  for i, s in enumerate(g.steps))
+    hsteps = tuple(dataclasses.replace(s, certificate=certify_step(s, var, clock, seed + 500 + i, domains))
+                   for i, s in enumerate(g.hessian_steps))
+    checks: list[tuple[str, Verdict]] = [
+        ("gradient matches finite differences", gradient_check(g.function, g.gradient, var, clock, seed + 900, domains)),
+    ]
+    if g.hessian is not None:
+        checks.append(("Hessian matches finite differences of the gradient",
+                       hessian_check(g.gradient, g.hessian, var, clock, seed + 901, domains)))
+    stationary = g.stationary
+    if stationary is not None:
+        stationary = dataclasses.replace(
+            stationary, certificate=stationary_check(g.gradient, stationary.solution, var, clock, seed + 902, domains))
+    comparisons = tuple(_sympy_comparisons(g, clock, seed + 903))
+    return dataclasses.replace(g, steps=steps, hessian_steps=hsteps, checks=tuple(checks),
+                               stationary=stationary, comparisons=comparisons)
+
+
+def _sympy_comparisons(g: MatGradient, clock: Clock, seed: int) -> list[tuple[str, Verdict]]:
+    from .matsympy_check import compare_with_sympy
+
+    return [("agrees with SymPy's MatrixSymbol.diff", compare_with_sympy(g, clock, seed))]

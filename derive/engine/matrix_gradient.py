@@ -1,0 +1,120 @@
+"""Gradient, Hessian and stationary point of a scalar function of one matrix or vector.
+
+The chain of differentials (``matrix``), then identification (``matrix_identify``), then a
+readable form (``matrix_tidy``); for a vector variable, the Hessian from the differential
+of the gradient, and where it is constant, the normal equations and their solution.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..budget import Clock
+from ..errors import UnsupportedError, UsageError
+from ..model import matexpr as M
+from ..model.matderivation import MatGradient, MatStep, Stationary
+from ..model.matnames import plain
+from ..model.shapes import ShapeDecl
+from . import matrix_rules as R
+from .definiteness import definiteness
+from .matrix import differential_chain
+from .matrix_identify import gradient_of, jacobian
+from .matrix_tidy import tidy
+from .matrix_wording import justify
+
+
+def _check(f: M.Node, var: M.MatSym) -> None:
+    if not f.is_scalar:
+        raise UnsupportedError(
+            f"the expression is {M.shape_text(f.shape)}-valued, not a scalar",
+            hint="derive grad needs a scalar function; Jacobians of vector functions are not supported yet "
+            "(sum its entries with sum(...) or take a norm)",
+        )
+    if not M.depends_on(f, var):
+        names = ", ".join(sorted(s.name for s in M.symbols(f))) or "none"
+        raise UsageError(f"{var.name} does not appear in the expression",
+                         hint=f"its matrix and vector variables are: {names}")
+
+
+def _identify(df: M.Node, var: M.MatSym, clock: Clock) -> tuple[M.Node, MatStep]:
+    raw = gradient_of(df, var)
+    g = tidy(raw, clock)
+    form = M.inner(g, M.Differential(var))
+    rule = R.Identification(df, form, g)
+    return g, MatStep(rule.name, df, form, (rule,), justify((rule,)))
+
+
+def _symmetrize(h: M.Node, clock: Clock) -> tuple[M.Node, bool]:
+    """H, or (H + H^T)/2 when H is not visibly symmetric (the Hessian of d^2 f = dx^T H dx)."""
+    if M.is_symmetric(h):
+        return h, False
+    return tidy(M.mul(M.const(sp.Rational(1, 2)), M.add(h, M.transpose(h))), clock), True
+
+
+def _hessian(g: M.Node, var: M.MatSym, clock: Clock) -> tuple[tuple[MatStep, ...], M.Node, bool]:
+    steps = differential_chain(g, var, clock)
+    dg = steps[-1].after if steps else M.zero(g.shape)
+    h, symmetrized = _symmetrize(tidy(jacobian(dg, var), clock), clock)
+    form = M.mul(h, M.Differential(var))
+    rule = R.HessianIdentification(dg, form, h)
+    return steps + (MatStep(rule.name, dg, form, (rule,), justify((rule,))),), h, symmetrized
+
+
+def _integer_factor(node: M.Node) -> tuple[sp.Expr, M.Node]:
+    c, body = M.split_coeff(node)
+    return (c, body) if c.is_Rational and c > 0 else (sp.Integer(1), node)
+
+
+def _stationary(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Stationary | None:
+    """Solve grad = 0 when the gradient is affine: H x = -grad(0), x = H^{-1} (-grad(0))."""
+    if M.depends_on(h, var) or M.is_zero(h):
+        return None
+    rhs = tidy(M.mul(M.const(-1), M.substitute(g, var, M.zero(var.shape))), clock)
+    ch, lhs_m = _integer_factor(h)
+    cr, rhs_v = _integer_factor(rhs)
+    if ch == cr:
+        h_eq, rhs_eq = lhs_m, rhs_v
+    else:
+        h_eq, rhs_eq = h, rhs
+    solution = M.zero(var.shape) if M.is_zero(rhs_eq) else M.mul(M.inverse(h_eq), rhs_eq)
+    d = definiteness(h_eq)
+    if d.verdict.startswith("positive definite") and d.verdict == "positive definite":
+        condition = f"{plain(h_eq)} is invertible (it is positive definite)"
+    elif d.strict:
+        condition = f"{plain(h_eq)} is invertible: it is when {d.strict}"
+    else:
+        condition = f"{plain(h_eq)} is invertible"
+    return Stationary(M.mul(h_eq, var), rhs_eq, solution, condition)
+
+
+def matrix_gradient(
+    f: M.Node, var: M.MatSym, clock: Clock, *, hessian: bool = False, source: str = "",
+    shapes: tuple[ShapeDecl, ...] = (),
+) -> MatGradient:
+    """The derivation of the gradient (and Hessian) of ``f`` with respect to ``var``, uncertified."""
+    _check(f, var)
+    steps = differential_chain(f, var, clock)
+    g, ident = _identify(steps[-1].after, var, clock)
+    notes: list[str] = []
+    if var.symmetric:
+        notes.append(f"{var.name} is symmetric: the gradient treats its entries as independent (the usual "
+                     f"convention); along symmetric directions only sym(G) = (G + G^T)/2 matters")
+    h_steps: tuple[MatStep, ...] = ()
+    h: M.Node | None = None
+    stationary = None
+    defin = None
+    if var.cols == 1:
+        h_steps, h, symmetrized = _hessian(g, var, clock)
+        if symmetrized:
+            notes.append("the Hessian is written symmetrized, (H + H^T)/2, as d^2 f = dx^T H dx defines it")
+        stationary = _stationary(g, h, var, clock)
+        if not M.depends_on(h, var) or hessian:
+            defin = definiteness(h)
+    elif hessian:
+        raise UnsupportedError(
+            f"the Hessian with respect to the matrix {var.name} needs Kronecker products (vec) and is not "
+            "supported yet", hint="ask for the gradient alone, or differentiate with respect to a vector")
+    return MatGradient(
+        source=source, function=f, wrt=var, shapes=shapes, steps=steps + (ident,), gradient=g,
+        hessian_steps=h_steps if hessian else (), hessian=h if hessian else None,
+        stationary=stationary, definiteness=defin, notes=tuple(notes),
+    )

@@ -1,0 +1,41 @@
+"""One-line plain-text justifications for matrix steps (the LaTeX printer has its own)."""
+from __future__ import annotations
+
+from ..model.matderivation import MatRule
+from ..model.matnames import plain
+from . import matrix_rules as R
+
+_WORDS: dict[type, str] = {
+    R.ConstantD: "d(A) = 0 for a constant A",
+    R.VariableD: "d(X) = dX",
+    R.SumD: "sum rule: d(U + V) = dU + dV (constant terms vanish)",
+    R.ConstantFactorD: "constant factors stay: d(A U B) = A dU B",
+    R.ProductD: "product rule: d(U V) = dU V + U dV",
+    R.TransposeD: "transpose rule: d(U') = (dU)'",
+    R.TraceD: "trace rule: d tr(U) = tr(dU)",
+    R.InverseD: "inverse rule: d(inv(U)) = -inv(U) dU inv(U)",
+    R.DetD: "determinant rule: d det(U) = det(U) tr(inv(U) dU)",
+    R.LogDetD: "log-determinant rule: d logdet(U) = tr(inv(U) dU)",
+    R.HadamardD: "entrywise product rule: d(U .* V) = dU .* V + U .* dV",
+    R.PowerD: "power rule: d(u^k) = k u^(k-1) du (entrywise for a vector)",
+    R.NormD: "norm as a quadratic form: ||u||^2 = u'u, ||U||_F^2 = tr(U'U)",
+    R.LogSumExpD: "d logsumexp(z) = softmax(z)' dz",
+    R.SoftmaxD: "d softmax(z) = (diag(s) - s s') dz, s = softmax(z)",
+    R.DiagD: "d diag(u) = diag(du)",
+    R.Identification: "identification: df = tr(G' dX) gives the gradient G",
+    R.HessianIdentification: "identification: d(grad) = H dx gives the Hessian H",
+}
+
+
+def justify(rules: tuple[MatRule, ...]) -> str:
+    """The step's justification: its rule, with the function named for the function rule."""
+    if not rules:
+        return ""
+    first = rules[0]
+    if isinstance(first, R.FunctionD):
+        names = ", ".join(dict.fromkeys(f"{r.function}'(u) = {plain(r.derivative)}" for r in rules
+                                        if isinstance(r, R.FunctionD)))
+        return f"chain rule: d f(u) = f'(u) du (entrywise for a vector), with {names}"
+    if isinstance(first, R.Tidy):
+        return f"simplify ({first.method})"
+    return _WORDS[type(first)]

@@ -1,0 +1,174 @@
+"""Matrix expressions as SymPy objects over MatrixSymbols named as the user named them.
+
+The JSON contract's ``gradient``/``hessian`` strings are ``str()`` of these (``X.T``,
+``X**(-1)``, ``sigmoid(X*w)``); certification also uses them to ask SymPy's own
+``MatrixSymbol.diff``. A 1x1 product used as a scalar becomes ``Trace(...)`` (equal, and
+a SymPy scalar), because SymPy cannot divide a matrix by a 1x1 matrix.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.matrices.expressions import MatrixExpr
+
+from . import matexpr as M
+
+
+class Elementwise(MatrixExpr):
+    """``f`` applied entry by entry, printed as an applied function: ``sigmoid(X*w)``."""
+
+    def __new__(cls, name: str | sp.Symbol, arg: Any) -> Elementwise:
+        return MatrixExpr.__new__(cls, sp.Symbol(str(name)), arg)
+
+    @property
+    def fname(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[1].shape
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        return M.sympy_function(self.fname)(self.args[1]._entry(i, j, **kwargs))
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.fname}({printer._print(self.args[1])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\operatorname{{{self.fname}}}\left({printer._print(self.args[1])}\right)"
+
+
+class Softmax(MatrixExpr):
+    """softmax(z) of a column vector, printed ``softmax(z)``."""
+
+    def __new__(cls, arg: Any) -> Softmax:
+        return MatrixExpr.__new__(cls, arg)
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        z = self.args[0]
+        n = z.shape[0]
+        k = sp.Dummy("k")
+        return sp.exp(z._entry(i, 0)) / sp.Sum(sp.exp(z._entry(k, 0)), (k, 0, n - 1))
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"softmax({printer._print(self.args[0])})"
+
+
+def to_sympy(node: M.Node, *, native: bool = False) -> Any:
+    """The SymPy form; ``native`` uses SymPy's own elementwise classes (for MatrixSymbol.diff)."""
+    return _Converter(native).conv(node)
+
+
+class _Converter:
+    def __init__(self, native: bool) -> None:
+        self.native = native
+
+    def conv(self, n: M.Node) -> Any:
+        method = getattr(self, f"c_{type(n).__name__}")
+        return method(n)
+
+    def scalar(self, n: M.Node) -> Any:
+        """A scalar node as a SymPy scalar (a 1x1 product becomes its trace)."""
+        out = self.conv(n)
+        if isinstance(out, MatrixExpr):
+            return sp.Trace(out) if out.shape == (1, 1) else out
+        return out
+
+    def c_MatSym(self, n: M.MatSym) -> Any:
+        return sp.MatrixSymbol(n.name, n.rows, n.cols)
+
+    def c_Const(self, n: M.Const) -> Any:
+        return n.value
+
+    def c_Ones(self, n: M.Ones) -> Any:
+        return sp.OneMatrix(n.rows, n.cols)
+
+    def c_Identity(self, n: M.Identity) -> Any:
+        return sp.Identity(n.n)
+
+    def c_Zero(self, n: M.Zero) -> Any:
+        return sp.ZeroMatrix(n.rows, n.cols)
+
+    def c_Differential(self, n: M.Differential) -> Any:
+        return sp.MatrixSymbol("d" + n.var.name, n.var.rows, n.var.cols)
+
+    def c_Add(self, n: M.Add) -> Any:
+        if n.is_scalar:
+            return sp.Add(*(self.scalar(t) for t in n.terms))
+        return sp.MatAdd(*(self.conv(t) for t in n.terms))
+
+    def c_Mul(self, n: M.Mul) -> Any:
+        scal = sp.Mul(n.coeff, *(self.scalar(f) for f in n.scalars))
+        chain = [self.conv(f) for f in n.chain]
+        if not chain:
+            return scal
+        if scal == 1 and len(chain) == 1:
+            return chain[0]
+        coeffs = [] if scal == 1 else list(sp.Mul.make_args(scal))
+        return sp.MatMul(*coeffs, *chain)
+
+    def c_Transpose(self, n: M.Transpose) -> Any:
+        return sp.Transpose(self.conv(n.arg))
+
+    def c_Inverse(self, n: M.Inverse) -> Any:
+        return sp.Inverse(self.conv(n.arg))
+
+    def c_Trace(self, n: M.Trace) -> Any:
+        return sp.Trace(self.conv(n.arg))
+
+    def c_Det(self, n: M.Det) -> Any:
+        return sp.Determinant(self.conv(n.arg))
+
+    def c_LogDet(self, n: M.LogDet) -> Any:
+        return sp.log(sp.Determinant(self.conv(n.arg)))
+
+    def c_Hadamard(self, n: M.Hadamard) -> Any:
+        return sp.HadamardProduct(*(self.conv(f) for f in n.factors))
+
+    def c_Func(self, n: M.Func) -> Any:
+        fn = M.sympy_function(n.name)
+        if n.is_scalar:
+            return fn(self.scalar(n.arg))
+        if self.native:
+            return self.conv(n.arg).applyfunc(fn)
+        return Elementwise(n.name, self.conv(n.arg))
+
+    def c_Power(self, n: M.Power) -> Any:
+        if n.is_scalar:
+            return self.scalar(n.base) ** n.exp
+        from sympy.matrices.expressions.hadamard import HadamardPower
+
+        return HadamardPower(self.conv(n.base), n.exp)
+
+    def c_Diag(self, n: M.Diag) -> Any:
+        from sympy.matrices.expressions.diagonal import DiagMatrix
+
+        return DiagMatrix(self.conv(n.arg))
+
+    def c_Norm(self, n: M.Norm) -> Any:
+        a = self.conv(n.arg)
+        if n.arg.shape[1] == 1:
+            return sp.sqrt(sp.Trace(sp.MatMul(sp.Transpose(a), a)))
+        return sp.sqrt(sp.Trace(sp.MatMul(sp.Transpose(a), a)))
+
+    def c_LogSumExp(self, n: M.LogSumExp) -> Any:
+        z = self.conv(n.arg)
+        ones = sp.OneMatrix(1, n.arg.shape[0])
+        e = z.applyfunc(sp.exp) if self.native else Elementwise("exp", z)
+        return sp.log(sp.Trace(sp.MatMul(ones, e)))
+
+    def c_Softmax(self, n: M.Softmax) -> Any:
+        return Softmax(self.conv(n.arg))
+
+    def c_D(self, n: M.D) -> Any:
+        raise TypeError("a pending differential has no SymPy form")
+
+
+def sympy_str(node: M.Node) -> str:
+    """The contract string: ``str()`` of the SymPy form."""
+    return sp.sstr(to_sympy(node))
