@@ -239,12 +239,27 @@ def _grad_job(
     return certify_gradient(g, clock, domains)
 
 
-def latex(expr: str | sp.Basic | sp.MatrixBase, *, where: str | Iterable[str] = ()) -> str:
-    """LaTeX of an expression: text is parsed by our parser (never evaluated); SymPy objects print as they are."""
+def latex(
+    expr: str | sp.Basic | sp.MatrixBase, *, where: str | Iterable[str] = (), let: str | Iterable[str] = ()
+) -> str:
+    """LaTeX of an expression: text is parsed by our parser (never evaluated); SymPy objects print as they are.
+
+    With ``let`` (shape declarations) the text is a matrix expression: ``latex("b' A b", let=["b: p", "A: p x p"])``.
+    """
     from .render.expr_latex import tex
 
     if isinstance(expr, (sp.Basic, sp.MatrixBase)) and not isinstance(expr, str):
         return tex(expr)
+    lets = _where(let)
+    if lets:
+        from .model.shapes import merge_shapes
+        from .parse.matrix import parse_matrix
+        from .parse.shapes import parse_let
+        from .render.matrix_latex import mtex
+
+        if not isinstance(expr, str):
+            raise UsageError(f"expected an expression as text, got {type(expr).__name__}")
+        return mtex(parse_matrix(expr, merge_shapes(parse_let(t) for t in lets), _domains(_where(where))))
     _, e = _expression(expr, _domains(_where(where)))
     return tex(e)
 

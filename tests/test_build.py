@@ -23,7 +23,8 @@ def test_worked_examples_build_to_pdfs_with_their_mathematics(tmp_path: Path) ->
     out = run("build", str(ROOT / "worked_examples"), "--out", str(tmp_path), "-j", "2")
     assert out.returncode == 0, out.stderr
     pdfs = sorted(p.name for p in tmp_path.glob("*.pdf"))
-    assert pdfs == ["rosenbrock.pdf", "sigmoid.pdf", "softplus_logsumexp.pdf"]
+    assert pdfs == ["logistic_regression.pdf", "rosenbrock.pdf", "sigmoid.pdf", "softplus_logsumexp.pdf",
+                    "two_layer_network.pdf"]
     assert all(str(tmp_path / name) in out.stdout for name in pdfs)
     sigmoid = pdf_text(tmp_path / "sigmoid.pdf")
     assert "The sigmoid and its derivative" in sigmoid
@@ -32,6 +33,15 @@ def test_worked_examples_build_to_pdfs_with_their_mathematics(tmp_path: Path) ->
     assert "treat y as constant" in rosen and "802" in rosen and "400" in rosen
     soft = pdf_text(tmp_path / "softplus_logsumexp.pdf")
     assert "Log-sum-exp" in soft
+    logistic = pdf_text(tmp_path / "logistic_regression.pdf")
+    assert "Logistic regression in matrix form" in logistic
+    squeezed = "".join(logistic.split())
+    assert "∇wf=X⊤(σ(Xw)−y)" in squeezed  # the gradient, boxed
+    assert "∇2wf=X⊤diag((1−σ(Xw))⊙σ(Xw))X" in squeezed  # the Hessian
+    assert "identification" in logistic and "chain rule" in logistic and "Solutions" in logistic
+    net = pdf_text(tmp_path / "two_layer_network.pdf")
+    assert "Backpropagation in a two-layer network" in net
+    assert "product rule" in net and "identification" in net and net.count("∇") >= 2
 
 
 def test_tex_only_build_writes_tex(tmp_path: Path) -> None:

@@ -36,8 +36,10 @@ def _domain_text(nodes: list[M.Node]) -> str:
     dims = [str(d) for d in dimension_symbols(nodes)]
     if not dims:
         return "random draws respecting the declarations"
-    sizes = "; ".join(", ".join(f"{d}={s[i % len(s)]}" for i, d in enumerate(dims)) for s in SIZES)
-    return f"random sizes ({sizes}), entries drawn to respect the declarations"
+    names = dims[0] if len(dims) == 1 else f"({', '.join(dims)})"
+    sizes = ", ".join(str(s[0]) if len(dims) == 1 else "(" + ", ".join(str(s[i % len(s)]) for i in range(len(dims))) + ")"
+                      for s in SIZES)
+    return f"sizes {names} = {sizes}, declared structure respected"
 
 
 def probe(
@@ -131,7 +133,7 @@ def stationary_check(grad: M.Node, solution: M.Node, var: M.MatSym, clock: Clock
         return g / scale, np.zeros_like(g)
 
     try:
-        return probe([at], var, check, clock, seed=seed, tol=1e-8, domains=domains,
+        return probe([grad, solution], var, check, clock, seed=seed, tol=1e-8, domains=domains,
                      note="the gradient at the solution, relative to its size at 0")
     except BudgetExceeded as exc:
         return Unknown(exc.message, timeout=True)
@@ -155,9 +157,17 @@ def certify_matrix_gradient(g: MatGradient, clock: Clock, domains: Mapping[str, 
     if stationary is not None:
         stationary = dataclasses.replace(
             stationary, certificate=stationary_check(g.gradient, stationary.solution, var, clock, seed + 902, domains))
-    comparisons = tuple(_sympy_comparisons(g, clock, seed + 903))
+    comparisons = list(_sympy_comparisons(g, clock, seed + 903))
+    from .matexplicit import explicit_check
+
+    exact = explicit_check(g, clock)
+    label = "exact at small explicit sizes (SymPy, entry by entry)"
+    if isinstance(exact, (Proved, Refuted)):
+        checks.append((label, exact))  # a counterexample always counts
+    else:
+        comparisons.append((label, exact))  # could not be done: reported, the finite differences stand
     return dataclasses.replace(g, steps=steps, hessian_steps=hsteps, checks=tuple(checks),
-                               stationary=stationary, comparisons=comparisons)
+                               stationary=stationary, comparisons=tuple(comparisons))
 
 
 def _sympy_comparisons(g: MatGradient, clock: Clock, seed: int) -> list[tuple[str, Verdict]]:

@@ -29,6 +29,8 @@ def classify(u: M.Node, var: M.MatSym) -> type[MatRule]:
         return R.VariableD
     if isinstance(u, M.Power) and isinstance(u.base, M.Norm) or isinstance(u, M.Norm):
         return R.NormD
+    if isinstance(u, M.Func) and u.name == "log" and isinstance(u.arg, M.Softmax):
+        return R.LogSoftmaxD
     table: dict[type, type[MatRule]] = {
         M.Add: R.SumD, M.Transpose: R.TransposeD, M.Trace: R.TraceD, M.Inverse: R.InverseD,
         M.Det: R.DetD, M.LogDet: R.LogDetD, M.Hadamard: R.HadamardD, M.Func: R.FunctionD,
@@ -107,6 +109,10 @@ def apply_rule(kind: type[MatRule], node: M.D, var: M.MatSym) -> MatRule:
     elif kind is R.LogSumExpD:
         assert isinstance(u, M.LogSumExp)
         res = M.mul(M.transpose(M.softmax(u.arg)), M.D(u.arg))
+    elif kind is R.LogSoftmaxD:
+        assert isinstance(u, M.Func) and isinstance(u.arg, M.Softmax)
+        z = u.arg.arg
+        res = M.D(M.add(z, M.mul(M.const(-1), M.logsumexp(z), M.Ones(*z.shape))))
     elif kind is R.SoftmaxD:
         assert isinstance(u, M.Softmax)
         s = u

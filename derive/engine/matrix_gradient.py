@@ -86,6 +86,16 @@ def _stationary(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Stationary
     return Stationary(M.mul(h_eq, var), rhs_eq, solution, condition)
 
 
+def _entry_sums(g: M.Node) -> list[M.Mul]:
+    """The 1^T y factors (sums of a vector's entries) in a result."""
+    out: list[M.Mul] = []
+    for n in M.walk(g):
+        if isinstance(n, M.Mul) and len(n.factors) == 2 and n.coeff == 1 and n.factors[0] == M.Transpose(
+                M.Ones(n.factors[1].shape[0], M.ONE)) and isinstance(n.factors[1], M.MatSym) and n not in out:
+            out.append(n)
+    return out
+
+
 def matrix_gradient(
     f: M.Node, var: M.MatSym, clock: Clock, *, hessian: bool = False, source: str = "",
     shapes: tuple[ShapeDecl, ...] = (),
@@ -98,6 +108,9 @@ def matrix_gradient(
     if var.symmetric:
         notes.append(f"{var.name} is symmetric: the gradient treats its entries as independent (the usual "
                      f"convention); along symmetric directions only sym(G) = (G + G^T)/2 matters")
+    for total in _entry_sums(g):
+        notes.append(f"{plain(total)} is the sum of the entries of {plain(total.factors[-1])}: with one-hot or "
+                     f"probability labels it is 1, and the gradient simplifies accordingly")
     h_steps: tuple[MatStep, ...] = ()
     h: M.Node | None = None
     stationary = None

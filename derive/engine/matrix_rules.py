@@ -120,6 +120,13 @@ class LogSumExpD(MatRule):
 
 
 @dataclass(frozen=True, slots=True)
+class LogSoftmaxD(MatRule):
+    """log softmax(z) = z - logsumexp(z) 1: the log of a softmax is differentiated through this identity"""
+
+    name: ClassVar[str] = "log-softmax"
+
+
+@dataclass(frozen=True, slots=True)
 class SoftmaxD(MatRule):
     """d softmax(z) = (diag(s) - s s^T) dz with s = softmax(z)"""
 
@@ -160,7 +167,7 @@ class Tidy(MatRule):
 MATRIX_RULE_NAMES: frozenset[str] = frozenset(
     cls.name for cls in (
         ConstantD, VariableD, SumD, ConstantFactorD, ProductD, TransposeD, TraceD, InverseD, DetD,
-        LogDetD, HadamardD, FunctionD, PowerD, NormD, LogSumExpD, SoftmaxD, DiagD, Identification,
+        LogDetD, HadamardD, FunctionD, PowerD, NormD, LogSumExpD, LogSoftmaxD, SoftmaxD, DiagD, Identification,
         HessianIdentification, Tidy,
     )
 )

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from ..model.matderivation import MatRule
+from ..model import matexpr as M
 from ..model.matnames import plain
+from .elementwise import derivative
 from . import matrix_rules as R
 
 _WORDS: dict[type, str] = {
@@ -20,6 +22,7 @@ _WORDS: dict[type, str] = {
     R.PowerD: "power rule: d(u^k) = k u^(k-1) du (entrywise for a vector)",
     R.NormD: "norm as a quadratic form: ||u||^2 = u'u, ||U||_F^2 = tr(U'U)",
     R.LogSumExpD: "d logsumexp(z) = softmax(z)' dz",
+    R.LogSoftmaxD: "log softmax(z) = z - logsumexp(z) 1",
     R.SoftmaxD: "d softmax(z) = (diag(s) - s s') dz, s = softmax(z)",
     R.DiagD: "d diag(u) = diag(du)",
     R.Identification: "identification: df = tr(G' dX) gives the gradient G",
@@ -33,7 +36,8 @@ def justify(rules: tuple[MatRule, ...]) -> str:
         return ""
     first = rules[0]
     if isinstance(first, R.FunctionD):
-        names = ", ".join(dict.fromkeys(f"{r.function}'(u) = {plain(r.derivative)}" for r in rules
+        u = M.MatSym("u", M.ONE, M.ONE)
+        names = ", ".join(dict.fromkeys(f"{r.function}'(u) = {plain(derivative(r.function, u))}" for r in rules
                                         if isinstance(r, R.FunctionD)))
         return f"chain rule: d f(u) = f'(u) du (entrywise for a vector), with {names}"
     if isinstance(first, R.Tidy):

@@ -94,7 +94,7 @@ class MatSym(Node):
 
     @property
     def symmetric(self) -> bool:
-        return "symmetric" in self.props or "diagonal" in self.props
+        return bool(self.props & {"symmetric", "diagonal", "positive definite", "positive semidefinite"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -645,7 +645,9 @@ def mul(*factors: Node) -> Node:
                 hint="the columns of the left operand must match the rows of the right one; "
                 "a transpose may be missing",
             )
-    chain = [c for c in chain if not (isinstance(c, Identity) and len(chain) > 1)]
+    chain = _cancel_inverses([c for c in chain if not (isinstance(c, Identity) and len(chain) > 1)])
+    if len(chain) == 2 and isinstance(chain[0], Transpose) and isinstance(chain[1], Ones) and chain[1].cols == 1:
+        chain = [Transpose(chain[1]), chain[0].arg]  # y^T 1 -> 1^T y: the sum of y's entries
     scalars = _merge_powers(scalars)
     scalars.sort(key=_scalar_key)
     facs = tuple(scalars + chain)
@@ -654,6 +656,20 @@ def mul(*factors: Node) -> Node:
     if coeff == 1 and len(facs) == 1:
         return facs[0]
     return Mul(coeff, facs)
+
+
+def _cancel_inverses(chain: list[Node]) -> list[Node]:
+    """A^{-1} A = A A^{-1} = I inside a product."""
+    out: list[Node] = []
+    size: sp.Expr | None = None
+    for c in chain:
+        if out and ((isinstance(c, Inverse) and c.arg == out[-1]) or (isinstance(out[-1], Inverse) and out[-1].arg == c)):
+            size = out.pop().shape[0]
+            continue
+        out.append(c)
+    if not out and size is not None:
+        return [Identity(size)]
+    return out
 
 
 def _is_proper_chain(f: Mul) -> bool:
@@ -701,12 +717,6 @@ def transpose(a: Node) -> Node:
         return mul(const(a.coeff), *a.scalars, *(transpose(f) for f in reversed(a.chain)))
     if isinstance(a, Add):
         return Transpose(a)  # (y - Xb)^T stays whole, as on a whiteboard; see expand_transposes
-    if isinstance(a, Hadamard):
-        return hadamard(*(transpose(f) for f in a.factors))
-    if isinstance(a, Func):
-        return func(a.name, transpose(a.arg))
-    if isinstance(a, Power):
-        return power(transpose(a.base), a.exp)
     if isinstance(a, Inverse):
         return Inverse(transpose(a.arg))
     return Transpose(a)

@@ -10,7 +10,7 @@ import sympy as sp
 from ..engine import matrix_rules as R
 from ..model import matexpr as M
 from ..model.matderivation import Definiteness, MatGradient, MatRule, MatStep, Stationary
-from ..model.matnames import PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter
+from ..model.matnames import PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
 from ..model.verdict import Plausible, Proved, Refuted, Unknown
 from .expr_latex import tex
 from .walker import Walker
@@ -31,7 +31,8 @@ class MatLatex(PlainPrinter):
         return tex(sp.Symbol(name))
 
     def scalar(self, value: sp.Expr) -> str:
-        return tex(value)
+        names = {s: r"\lambda" for s in value.free_symbols if isinstance(s, sp.Symbol) and s.name == "lam"}
+        return tex(value, symbol_names=names) if names else tex(value)
 
     def call(self, name: str, *args: str) -> str:
         return rf"\operatorname{{{name}}}\left({', '.join(args)}\right)"
@@ -86,11 +87,19 @@ class MatLatex(PlainPrinter):
     def _print_D(self, n: M.D) -> tuple[str, int]:
         inner, prec = self._p(n.arg)
         if prec >= PREC_ATOM and not isinstance(n.arg, M.Transpose):
-            return rf"\mathrm{{d}}{inner}", PREC_MUL
+            return rf"\mathrm{{d}}{inner}", PREC_POW
         return rf"\mathrm{{d}}\left({inner}\right)", PREC_ATOM
 
     def _print_Identity(self, n: M.Identity) -> tuple[str, int]:
         return "I", PREC_ATOM
+
+
+def generic_derivative(r: R.FunctionD) -> M.Node:
+    """f'(u) written for a placeholder u (the rule as a textbook states it)."""
+    from ..engine.elementwise import derivative
+
+    u = M.MatSym("u", M.ONE, M.ONE)
+    return derivative(r.function, u)
 
 
 def mtex(node: M.Node) -> str:
@@ -113,11 +122,47 @@ _RULE_TEX: dict[type, str] = {
     R.PowerD: r"power rule: $\mathrm{d}(u^{k}) = k\,u^{k-1}\,\mathrm{d}u$ (entrywise)",
     R.NormD: r"$\lVert u\rVert^2 = u^{\top}u$, $\lVert U\rVert_F^2 = \operatorname{tr}(U^{\top}U)$",
     R.LogSumExpD: r"$\mathrm{d}\operatorname{logsumexp}(z) = \operatorname{softmax}(z)^{\top}\mathrm{d}z$",
+    R.LogSoftmaxD: r"$\log\operatorname{softmax}(z) = z - \operatorname{logsumexp}(z)\,\mathbf{1}$",
     R.SoftmaxD: r"$\mathrm{d}s = (\operatorname{diag}(s) - s s^{\top})\,\mathrm{d}z$, $s = \operatorname{softmax}(z)$",
     R.DiagD: r"$\mathrm{d}\operatorname{diag}(u) = \operatorname{diag}(\mathrm{d}u)$",
     R.Identification: r"identification: $\mathrm{d}f = \operatorname{tr}(G^{\top}\mathrm{d}X)$ gives $\nabla f = G$",
     R.HessianIdentification: r"identification: $\mathrm{d}(\nabla f) = H\,\mathrm{d}x$ gives $\nabla^2 f = H$",
 }
+
+
+_SIDE_WIDTH = 48
+"""Plain-text length above which a chain puts its reasons under the lines instead of beside them."""
+_LINE_WIDTH = 64
+"""Plain-text length at which a long sum breaks onto a new line."""
+
+
+def _broken(node: M.Node) -> list[str]:
+    """LaTeX lines of ``node``: a long top-level sum breaks before a sign."""
+    if not isinstance(node, M.Add) or len(plain(node)) <= _LINE_WIDTH:
+        return [mtex(node)]
+    printer = MatLatex()
+    lines: list[str] = []
+    current, width = "", 0
+    for i, t in enumerate(_ordered(node)):
+        c, body = M.split_coeff(t)
+        negative = c.could_extract_minus_sign() if not isinstance(t, M.Const) else t.value.could_extract_minus_sign()
+        piece = printer.paren(M.scale(-c, body) if negative else t, 11) if not isinstance(t, M.Const) else mtex(
+            M.Const(-t.value) if negative else t)
+        sign = "- " if negative else ("+ " if i else "")
+        size = len(plain(t))
+        if current and width + size > _LINE_WIDTH:
+            lines.append(current)
+            current, width = "", 0
+        current += f" {sign}{piece}" if current or sign else piece
+        width += size
+    lines.append(current.strip())
+    return lines
+
+
+def _ordered(node: M.Add) -> tuple[M.Node, ...]:
+    from ..model.matnames import _positive_first
+
+    return _positive_first(node.terms)
 
 
 class MatDerivationLatex(Walker):
@@ -130,23 +175,41 @@ class MatDerivationLatex(Walker):
         return str(self._print(node))
 
     def chain(self, steps: tuple[MatStep, ...], lhs: str) -> str:
+        """One ``align*`` chain; long lines break at top-level signs and move the reason below them."""
         env = "aligned" if self._mathjax else "align*"
         if not steps:
             return ""
-        rows = [f"{lhs} &= {mtex(steps[0].before)} && {self._column(None)}"]
-        rows += [str(self._print(s)) for s in steps]
+        wide = max(len(plain(s.after)) for s in steps) > _SIDE_WIDTH
+        first = " \\\\\n  &\\quad ".join(_broken(steps[0].before))
+        rows = [f"{lhs} &= {first}"]
+        for s in steps:
+            lines = _broken(s.after) if wide else [mtex(s.after)]
+            body = " \\\\\n  &\\quad ".join(lines)
+            if wide:
+                rows.append(f"  &= {body} \\\\\n  &\\phantom{{=}}\\; {self._below(s)}")
+            else:
+                rows.append(f"  &= {body} && {self._column(s)}")
         return f"\\begin{{{env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{env}}}"
 
-    def _column(self, step: MatStep | None) -> str:
-        if step is None:
-            return ""
+    def _why(self, step: MatStep) -> str:
         why = "; ".join(dict.fromkeys(str(self._print(r)) for r in step.rules))
         mark = str(self._print(step.certificate)) if step.certificate is not None else ""
+        return why + mark
+
+    def _column(self, step: MatStep) -> str:
         if self._mathjax:
             from .printer import _text_to_math
 
-            return r"\quad " + _text_to_math(why + mark)
-        return rf"\parbox[t]{{0.36\linewidth}}{{\raggedright\small {why}{mark}}}"
+            return r"\quad " + _text_to_math(self._why(step))
+        return rf"\parbox[t]{{0.36\linewidth}}{{\raggedright\small {self._why(step)}}}"
+
+    def _below(self, step: MatStep) -> str:
+        """The reason on its own line under a long step, small and grey."""
+        if self._mathjax:
+            from .printer import _text_to_math
+
+            return r"\scriptstyle " + _text_to_math(self._why(step))
+        return rf"\text{{\small\color{{gray}}{self._why(step)}}}"
 
     def _print_MatStep(self, s: MatStep) -> str:
         return rf"  &= {mtex(s.after)} && {self._column(s)}"
@@ -163,7 +226,7 @@ class MatDerivationLatex(Walker):
 
     def _print_FunctionD(self, r: R.FunctionD) -> str:
         return (r"chain rule: $\mathrm{d}f(u) = f'(u) \odot \mathrm{d}u$, "
-                rf"${self._fname(r.function)}'(u) = {mtex(r.derivative)}$")
+                rf"${self._fname(r.function)}'(u) = {mtex(generic_derivative(r))}$")
 
     def _fname(self, name: str) -> str:
         return {"sigmoid": r"\sigma", "exp": r"\exp", "log": r"\log"}.get(name, rf"\operatorname{{{name}}}")
@@ -189,14 +252,14 @@ def wrt_tex(g: MatGradient) -> str:
 
 
 def results_latex(g: MatGradient) -> str:
-    """Math-mode LaTeX of the results: the gradient, the Hessian, the stationary point."""
+    """Math-mode LaTeX of the results, one per line: the gradient, the Hessian, the stationary point."""
     x = wrt_tex(g)
-    out = [rf"\nabla_{{{x}}} f = {mtex(g.gradient)}"]
+    rows = [rf"\nabla_{{{x}}} f &= {mtex(g.gradient)}"]
     if g.hessian is not None:
-        out.append(rf"\nabla^2_{{{x}}} f = {mtex(g.hessian)}")
+        rows.append(rf"\nabla^2_{{{x}}} f &= {mtex(g.hessian)}")
     if g.stationary is not None:
-        out.append(stationary_latex(g.stationary, g.wrt))
-    return r",\qquad ".join(out)
+        rows.append(rf"\hat{{{x}}} &= {mtex(g.stationary.solution)}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
 def stationary_latex(s: Stationary, var: M.MatSym) -> str:
