@@ -137,6 +137,17 @@ def _first_pending(expr: M.Node) -> M.D | None:
     return None
 
 
+def _variables_now(expr: M.Node, var: M.MatSym, made: list[MatRule]) -> M.Node:
+    def rewrite(n: M.Node) -> M.Node | None:
+        if isinstance(n, M.D) and n.arg == var:
+            rule = apply_rule(R.VariableD, n, var)
+            made.append(rule)
+            return rule.result
+        return None
+
+    return M.replace(expr, rewrite)
+
+
 def differential_chain(start: M.Node, var: M.MatSym, clock: Clock, *, first: M.Node | None = None) -> tuple[MatStep, ...]:
     """The steps from d(start) to an expression free of pending differentials."""
     from .matrix_wording import justify
@@ -159,6 +170,8 @@ def differential_chain(start: M.Node, var: M.MatSym, clock: Clock, *, first: M.N
             return None
 
         after = M.replace(expr, rewrite)
+        if kind is not R.VariableD:
+            after = _variables_now(after, var, made)  # d(X) = dX goes with the step that exposed it
         rules = tuple(dict.fromkeys(made))
         steps.append(MatStep(kind.name, expr, after, rules, justify(rules)))
         expr = after

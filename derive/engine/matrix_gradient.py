@@ -71,19 +71,14 @@ def _stationary(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Stationary
     rhs = tidy(M.mul(M.const(-1), M.substitute(g, var, M.zero(var.shape))), clock)
     ch, lhs_m = _integer_factor(h)
     cr, rhs_v = _integer_factor(rhs)
-    if ch == cr:
-        h_eq, rhs_eq = lhs_m, rhs_v
+    if ch == cr or M.is_zero(rhs):
+        h_eq, rhs_eq = lhs_m, (rhs_v if not M.is_zero(rhs) else rhs)
     else:
         h_eq, rhs_eq = h, rhs
     solution = M.zero(var.shape) if M.is_zero(rhs_eq) else M.mul(M.inverse(h_eq), rhs_eq)
     d = definiteness(h_eq)
-    if d.verdict.startswith("positive definite") and d.verdict == "positive definite":
-        condition = f"{plain(h_eq)} is invertible (it is positive definite)"
-    elif d.strict:
-        condition = f"{plain(h_eq)} is invertible: it is when {d.strict}"
-    else:
-        condition = f"{plain(h_eq)} is invertible"
-    return Stationary(M.mul(h_eq, var), rhs_eq, solution, condition)
+    when = "always (it is positive definite)" if d.verdict == "positive definite" else d.strict
+    return Stationary(M.mul(h_eq, var), rhs_eq, solution, h_eq, when)
 
 
 def _entry_sums(g: M.Node) -> list[M.Mul]:

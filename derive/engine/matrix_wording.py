@@ -12,21 +12,21 @@ _WORDS: dict[type, str] = {
     R.VariableD: "d(X) = dX",
     R.SumD: "sum rule: d(U + V) = dU + dV (constant terms vanish)",
     R.ConstantFactorD: "constant factors stay: d(A U B) = A dU B",
-    R.ProductD: "product rule: d(U V) = dU V + U dV",
-    R.TransposeD: "transpose rule: d(U') = (dU)'",
+    R.ProductD: "product rule: d(UV) = dU V + U dV",
+    R.TransposeD: "transpose rule: d(Uᵀ) = (dU)ᵀ",
     R.TraceD: "trace rule: d tr(U) = tr(dU)",
-    R.InverseD: "inverse rule: d(inv(U)) = -inv(U) dU inv(U)",
-    R.DetD: "determinant rule: d det(U) = det(U) tr(inv(U) dU)",
-    R.LogDetD: "log-determinant rule: d logdet(U) = tr(inv(U) dU)",
-    R.HadamardD: "entrywise product rule: d(U .* V) = dU .* V + U .* dV",
-    R.PowerD: "power rule: d(u^k) = k u^(k-1) du (entrywise for a vector)",
-    R.NormD: "norm as a quadratic form: ||u||^2 = u'u, ||U||_F^2 = tr(U'U)",
-    R.LogSumExpD: "d logsumexp(z) = softmax(z)' dz",
-    R.LogSoftmaxD: "log softmax(z) = z - logsumexp(z) 1",
-    R.SoftmaxD: "d softmax(z) = (diag(s) - s s') dz, s = softmax(z)",
+    R.InverseD: "inverse rule: d(U⁻¹) = −U⁻¹ dU U⁻¹",
+    R.DetD: "determinant rule: d det(U) = det(U) tr(U⁻¹ dU)",
+    R.LogDetD: "log-determinant rule: d log det(U) = tr(U⁻¹ dU)",
+    R.HadamardD: "entrywise product rule: d(U ⊙ V) = dU ⊙ V + U ⊙ dV",
+    R.PowerD: "power rule: d(uᵏ) = k uᵏ⁻¹ du (entrywise for a vector)",
+    R.NormD: "norm as a quadratic form: ‖u‖² = uᵀu, ‖U‖_F² = tr(UᵀU)",
+    R.LogSumExpD: "d logsumexp(z) = softmax(z)ᵀ dz",
+    R.LogSoftmaxD: "log softmax(z) = z − logsumexp(z) 1",
+    R.SoftmaxD: "d softmax(z) = (diag(s) − s sᵀ) dz, s = softmax(z)",
     R.DiagD: "d diag(u) = diag(du)",
-    R.Identification: "identification: df = tr(G' dX) gives the gradient G",
-    R.HessianIdentification: "identification: d(grad) = H dx gives the Hessian H",
+    R.Identification: "identification: df = tr(Gᵀ dX) gives the gradient G",
+    R.HessianIdentification: "identification: d(∇f) = H dx gives the Hessian H",
 }
 
 
@@ -39,7 +39,9 @@ def justify(rules: tuple[MatRule, ...]) -> str:
         u = M.MatSym("u", M.ONE, M.ONE)
         names = ", ".join(dict.fromkeys(f"{r.function}'(u) = {plain(derivative(r.function, u))}" for r in rules
                                         if isinstance(r, R.FunctionD)))
-        return f"chain rule: d f(u) = f'(u) du (entrywise for a vector), with {names}"
+        tail = "; d(X) = dX" if any(isinstance(r, R.VariableD) for r in rules) else ""
+        return f"chain rule: d f(u) = f'(u) du (entrywise for a vector), with {names}{tail}"
     if isinstance(first, R.Tidy):
         return f"simplify ({first.method})"
-    return _WORDS[type(first)]
+    kinds = list(dict.fromkeys(type(r) for r in rules))
+    return "; ".join(_WORDS[k] for k in kinds)

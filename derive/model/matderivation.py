@@ -38,13 +38,25 @@ class MatStep:
 
 @dataclass(frozen=True, slots=True)
 class Stationary:
-    """Where the gradient vanishes: the normal equations, the solution and when it exists."""
+    """Where the gradient vanishes: the normal equations, the solution, and when it exists.
+
+    The solution exists and is unique when ``invertible`` is invertible; ``when`` says when that
+    holds ("X has full column rank or lam > 0"), or is empty when nothing structural is known.
+    """
 
     equation_lhs: Node
     equation_rhs: Node
     solution: Node
-    condition: str
+    invertible: Node
+    when: str = ""
     certificate: Verdict | None = None
+
+    @property
+    def condition(self) -> str:
+        from .matnames import plain
+
+        head = f"{plain(self.invertible)} is invertible"
+        return f"{head}: it is when {self.when}" if self.when else head
 
 
 @dataclass(frozen=True, slots=True)

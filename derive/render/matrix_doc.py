@@ -66,7 +66,10 @@ def to_markdown(g: MatGradient) -> str:
     chains = MatDerivationLatex(mathjax=True).doprint(g)
     lines = [f"$$\n{chains}\n$$", "", f"**Result:** ${results_latex(g)}$", ""]
     if g.stationary is not None:
-        lines.append(f"- normal equations: ${normal_equations_latex(g.stationary)}$, when {g.stationary.condition}")
+        st = g.stationary
+        when = f" ({st.when})" if st.when else ""
+        lines.append(f"- normal equations: ${normal_equations_latex(st)}$; the solution exists and is unique when "
+                     f"${mtex(st.invertible)}$ is invertible{when}")
     if g.definiteness is not None:
         lines.append(f"- curvature: {definiteness_text(g.definiteness)}")
     lines += [f"- note: {n}" for n in g.notes]

@@ -99,7 +99,9 @@ class MatTextPrinter(Walker):
             s = g.stationary
             parts.append(Text.assemble(("Stationary point: ", "bold"),
                                        f"∇f = 0 ⇔ {utext_m(s.equation_lhs)} = {utext_m(s.equation_rhs)}, so ",
-                                       (f"{x}̂ = {utext_m(s.solution)}", "bold green"), f" when {s.condition}"))
+                                       (f"{x}̂ = {utext_m(s.solution)}", "bold green"),
+                                       f" when {utext_m(s.invertible)} is invertible"
+                                       + (f" ({s.when})" if s.when else "")))
             if s.certificate is not None:
                 parts.append(self._check("gradient vanishes there", s.certificate))
         for note in g.notes:
