@@ -1,7 +1,9 @@
 """Plain math text -> SymPy expression, through our Lark grammar (never eval).
 
 The grammar (``grammar.lark``) decides structure; a Transformer builds each node
-from the allow-list in ``vocabulary``, so no user text reaches ``sympify``.
+from the allow-list in ``vocabulary``, so no user text reaches ``sympify``. The
+grammar also has matrix syntax (``X'``, ``.*``) for ``derive.parse.matrix``, which
+shares the checks and error messages here; the scalar builder refuses it.
 """
 from __future__ import annotations
 
@@ -25,16 +27,18 @@ MAX_DECIMAL_EXPONENT = 1000
 """Largest |exponent| in a literal such as ``1e-3``."""
 
 _NUMBER = re.compile(r"(?P<mantissa>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE](?P<exp>[+-]?[0-9]+))?")
-_LEFT_CHAINS = frozenset({"add", "sub", "mul", "div", "imul"})
+_LEFT_CHAINS = frozenset({"add", "sub", "mul", "div", "imul", "emul", "ediv"})
 _OPENERS = {"(": ")", "[": "]"}
 _CLOSERS = {")": "(", "]": "["}
 _OPERATOR_CHARS = frozenset("+-*/^,\u2212\u00b7\u00d7")
+_TWO_CHAR_OPERATORS = frozenset({"**", ".*", "./", ".^"})
 _LIKELY_TYPOS = frozenset(f + v for f in ("sin", "cos", "tan", "ln", "log", "exp", "sqrt") for v in "xyz")
 
 _TOKEN_NAMES = {
     "_PLUS": "'+'", "_MINUS": "'-'", "_TIMES": "'*'", "_DIVIDE": "'/'", "_POW": "'^'",
     "_BANG": "'!'", "_LPAR": "'('", "_RPAR": "')'", "_LSQB": "'['", "_RSQB": "']'",
-    "_COMMA": "','", "NUMBER": "a number", "NAME": "a name", "CALL_TIGHT": "a function call",
+    "_COMMA": "','", "PRIME": "\"'\"", "ETIMES": "'.*'", "EDIVIDE": "'./'", "EPOW": "'.^'",
+    "NUMBER": "a number", "NAME": "a name", "CALL_TIGHT": "a function call",
     "CALL_LOOSE": "a function call", "$END": "the end of the input",
 }
 
@@ -46,7 +50,6 @@ _CHAR_HINTS = {
     "}": "braces are LaTeX; use the LaTeX parser, or ( ) for grouping",
     "\\": "backslash commands are LaTeX; use the LaTeX parser",
     "|": "write abs(x) for |x|",
-    "'": "primes are not supported; write the expression itself",
     "\u00b2": "write x^2 for x\u00b2",
     "\u00b3": "write x^3 for x\u00b3",
     "\u221a": "write sqrt(x) for \u221ax",
@@ -54,14 +57,16 @@ _CHAR_HINTS = {
 }
 _DEFAULT_CHAR_HINT = ("use numbers, names, + - * / ^ ** !, ( ) [ ], and ',' between "
                       "function arguments")
+PRIME_HINT = "primes are not supported; write the expression itself"
+"""Hint for a prime in scalar text: ``f'(x)`` is not read as a derivative."""
 
 
-def _retype_call(tight: bool) -> Callable[[Token], Token]:
+def _retype_call(tight: bool, functions: frozenset[str]) -> Callable[[Token], Token]:
     """Lexer callback: keep a CALL_* token only if that name may be called."""
 
     def callback(tok: Token) -> Token:
         name = str(tok)
-        callable_ = (name in vocab.FUNCTIONS or name in vocab.UNDEFINED_LETTERS
+        callable_ = (name in vocab.FUNCTIONS or name in functions or name in vocab.UNDEFINED_LETTERS
                      or (tight and len(name) > 1 and name not in vocab.CONSTANTS))
         return tok if callable_ else Token.new_borrow_pos("NAME", name, tok)
 
@@ -69,12 +74,13 @@ def _retype_call(tight: bool) -> Callable[[Token], Token]:
 
 
 @functools.cache
-def grammar_parser(strict: bool = False) -> Lark:
+def grammar_parser(strict: bool = False, functions: frozenset[str] = frozenset()) -> Lark:
     """The compiled LALR parser for ``grammar.lark``.
 
     Built once on first use; it holds no per-parse state. ``strict=True`` makes Lark
     refuse any shift/reduce conflict or colliding terminals; the test suite builds it
     that way (it costs ~140 ms more), so the faster default build parses identically.
+    ``functions`` are extra names called even with a space before ``(`` (``tr (A)``).
     """
     grammar = resources.files("derive.parse").joinpath("grammar.lark").read_text(encoding="utf-8")
     return Lark(
@@ -83,7 +89,8 @@ def grammar_parser(strict: bool = False) -> Lark:
         propagate_positions=True,
         strict=strict,
         maybe_placeholders=False,
-        lexer_callbacks={"CALL_TIGHT": _retype_call(True), "CALL_LOOSE": _retype_call(False)},
+        lexer_callbacks={"CALL_TIGHT": _retype_call(True, functions),
+                         "CALL_LOOSE": _retype_call(False, functions)},
     )
 
 
@@ -95,13 +102,7 @@ def parse_text(text: str, domains: Mapping[str, VarDomain] | None = None) -> sp.
     if not isinstance(text, str):
         raise UsageError(f"parse_text expects a str, got {type(text).__name__}",
                          hint="pass the expression as text")
-    _check_size(text)
-    _check_brackets(text)
-    try:
-        tree = grammar_parser().parse(text)
-    except UnexpectedInput as exc:
-        raise _syntax_error(text, exc) from None
-    _check_tree_depth(text, tree)
+    tree = parse_tree(text, grammar_parser())
     whole = vocab.line_span(text, 0, len(text))
     try:
         expr = _Builder(text, domains).transform(tree)
@@ -110,10 +111,25 @@ def parse_text(text: str, domains: Mapping[str, VarDomain] | None = None) -> sp.
                              hint="write one expression such as x^2 + 1")
         return vocab.check_result(expr, whole)
     except VisitError as exc:
-        raise _build_error(text, exc) from None
+        raise build_error(text, exc) from None
     except RecursionError:
         raise ParseError("expression nested too deeply", span=whole,
                          hint="split the expression into smaller parts") from None
+
+
+def parse_tree(text: str, parser: Lark) -> Tree[Token]:
+    """The parse tree of ``text``, after the size and bracket checks; failures are ParseErrors.
+
+    Shared by the scalar and the matrix readers, so both give the same syntax messages.
+    """
+    _check_size(text)
+    _check_brackets(text)
+    try:
+        tree = parser.parse(text)
+    except UnexpectedInput as exc:
+        raise _syntax_error(text, exc) from None
+    _check_tree_depth(text, tree)
+    return tree
 
 
 def _check_size(text: str) -> None:
@@ -201,7 +217,7 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> ParseError:
     prev = _previous(text, len(text))
     assert prev is not None  # empty input is refused before parsing
     ch, where = prev
-    start = where - 1 if text[max(0, where - 1):where + 1] == "**" else where
+    start = where - 1 if text[max(0, where - 1):where + 1] in _TWO_CHAR_OPERATORS else where
     return ParseError(f"expression ends after {text[start:where + 1]!r}",
                       span=vocab.line_span(text, start, where + 1),
                       hint="add an operand after it, or remove it")
@@ -233,6 +249,9 @@ def _token_error(text: str, tok: Token, expected: set[str]) -> ParseError:
     if tok.type == "_BANG":
         return ParseError(f"'!' cannot follow {before!r}", span=span,
                           hint="'!' is the postfix factorial and follows an operand, e.g. n!")
+    if tok.type == "PRIME":
+        return ParseError(f"\"'\" cannot follow {before!r}", span=span,
+                          hint="' is the postfix transpose and follows an operand, e.g. X'")
     if before in _OPERATOR_CHARS or before in "([":
         return ParseError(f"{found!r} cannot follow {before!r}", span=span,
                           hint="put a number, a name or '(' between them")
@@ -240,7 +259,7 @@ def _token_error(text: str, tok: Token, expected: set[str]) -> ParseError:
                       hint=f"expected {_expected_text(expected)}")
 
 
-def _build_error(text: str, exc: VisitError) -> ParseError:
+def build_error(text: str, exc: VisitError) -> ParseError:
     """Unwrap an error raised while building a node; keep ours, wrap SymPy's."""
     orig = exc.orig_exc
     if isinstance(orig, ParseError):
@@ -260,7 +279,7 @@ def _build_error(text: str, exc: VisitError) -> ParseError:
     raise orig
 
 
-def _number(tok: Token, text: str) -> sp.Expr:
+def read_number(tok: Token, text: str) -> sp.Expr:
     """An exact number from a literal: integers stay integers, decimals become fractions."""
     raw = str(tok)
     match = _NUMBER.fullmatch(raw)
@@ -274,6 +293,28 @@ def _number(tok: Token, text: str) -> sp.Expr:
         return sp.Integer(int(raw))
     frac = Fraction(raw)
     return sp.Rational(frac.numerator, frac.denominator)
+
+
+def read_name(tok: Token, text: str, domains: Mapping[str, VarDomain] | None) -> sp.Expr:
+    """The scalar value of a bare name: a constant or a variable, refusing likely typos.
+
+    ``sinx`` and ``sin^2(x)`` are refused with the fix, not read as a variable.
+    """
+    name = "pi" if str(tok) == "\u03c0" else str(tok)
+    span = token_span(text, tok)
+    if name in _LIKELY_TYPOS:
+        raise ParseError(f"{name!r} reads as one variable name", span=span,
+                         hint=f"write {name[:-1]}({name[-1]}) for the function, "
+                              f"or {name[:-1]}*{name[-1]} for a product")
+    if name in vocab.FUNCTIONS and name not in vocab.CALLABLE_VARIABLES and text[tok.end_pos or 0:].lstrip()[:1] == "^":
+        raise ParseError(f"function {name!r} is raised to a power before its argument", span=span,
+                         hint=f"write {name}(x)^2 for the square of {name}(x)")
+    return vocab.variable(name, domains, span)
+
+
+def token_span(text: str, tok: Token) -> Span:
+    """The span of one token."""
+    return vocab.line_span(text, tok.start_pos or 0, tok.end_pos)
 
 
 class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
@@ -294,20 +335,11 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     @v_args(inline=True)
     def number(self, tok: Token) -> sp.Expr:
-        return _number(tok, self._text)
+        return read_number(tok, self._text)
 
     @v_args(inline=True)
     def name(self, tok: Token) -> sp.Expr:
-        name = "pi" if str(tok) == "\u03c0" else str(tok)
-        span = vocab.line_span(self._text, tok.start_pos or 0, tok.end_pos)
-        if name in _LIKELY_TYPOS:
-            raise ParseError(f"{name!r} reads as one variable name", span=span,
-                             hint=f"write {name[:-1]}({name[-1]}) for the function, "
-                                  f"or {name[:-1]}*{name[-1]} for a product")
-        if name in vocab.FUNCTIONS and name not in vocab.CALLABLE_VARIABLES and self._text[tok.end_pos or 0:].lstrip()[:1] == "^":
-            raise ParseError(f"function {name!r} is raised to a power before its argument", span=span,
-                             hint=f"write {name}(x)^2 for the square of {name}(x)")
-        return vocab.variable(name, self._domains, span)
+        return read_name(tok, self._text, self._domains)
 
     @v_args(inline=True)
     def callee(self, tok: Token) -> Token:
@@ -355,3 +387,27 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
     @v_args(meta=True, inline=True)
     def factorial(self, meta: Meta, arg: sp.Expr) -> sp.Expr:
         return vocab.factorial(arg, self._span(meta))
+
+    # Matrix syntax: the grammar has it for derive.parse.matrix; scalars refuse it.
+    @v_args(inline=True)
+    def transpose(self, arg: sp.Expr, prime: Token) -> sp.Expr:
+        raise ParseError("unexpected character \"'\"", span=token_span(self._text, prime), hint=PRIME_HINT)
+
+    @v_args(inline=True)
+    def emul(self, a: sp.Expr, op: Token, b: sp.Expr) -> sp.Expr:
+        raise self._entrywise(op)
+
+    @v_args(inline=True)
+    def ediv(self, a: sp.Expr, op: Token, b: sp.Expr) -> sp.Expr:
+        raise self._entrywise(op)
+
+    @v_args(inline=True)
+    def epow(self, a: sp.Expr, op: Token, b: sp.Expr) -> sp.Expr:
+        raise self._entrywise(op)
+
+    def _entrywise(self, op: Token) -> ParseError:
+        plain = str(op)[1:]
+        return ParseError(f"entrywise operator {str(op)!r} needs vectors or matrices",
+                          span=token_span(self._text, op),
+                          hint=f"declare shapes with --let (e.g. --let 'x: n') to use it, "
+                               f"or write {plain!r} for scalars")

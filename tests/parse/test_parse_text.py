@@ -89,6 +89,10 @@ EXAMPLES: list[tuple[str, sp.Expr]] = [
     ("\u03c0 x", sp.pi * x),
     ("3 \u2212 x \u00b7 y", 3 - x * y),
     ("x\n+ y", x + y),
+    # A number may end in '.', so these read as before the entrywise operators existed.
+    ("2.*x", 2 * x),
+    ("1./3", sp.Rational(1, 3)),
+    ("2.^x", 2**x),
 ]
 
 
@@ -143,6 +147,14 @@ ERRORS: list[tuple[str, int, str]] = [
     ("1.2.3", 3, "malformed number"),
     ("x |y|", 2, "'|'"),
     ("x^{2}", 2, "'{'"),
+    ("x'", 1, "unexpected character \"'\""),
+    ("f'(x)", 1, "unexpected character \"'\""),
+    ("(x + 1)' y", 7, "unexpected character \"'\""),
+    ("x.*y", 1, "entrywise operator '.*'"),
+    ("x ./ y", 2, "entrywise operator './'"),
+    ("x.^2", 1, "entrywise operator '.^'"),
+    ("x + 'y", 4, "\"'\" cannot follow '+'"),
+    ("x .*", 2, "ends after '.*'"),
 ]
 
 
@@ -155,6 +167,16 @@ def test_errors_are_one_line_with_span_and_hint(text: str, column: int, words: s
     assert "\n" not in str(err)
     assert err.hint
     assert err.span is not None and err.span.start == column
+
+
+def test_matrix_syntax_is_refused_with_the_fix() -> None:
+    with pytest.raises(ParseError) as info:
+        parse_text("f'(x)")
+    assert info.value.hint == "primes are not supported; write the expression itself"
+    with pytest.raises(ParseError) as info:
+        parse_text("x .* y")
+    assert info.value.span == Span("x .* y", 2, 4)
+    assert "--let" in (info.value.hint or "") and "'*'" in (info.value.hint or "")
 
 
 def test_error_span_is_rebased_to_its_line() -> None:
