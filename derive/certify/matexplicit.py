@@ -15,11 +15,13 @@ import sympy as sp
 from ..budget import Clock
 from ..errors import BudgetExceeded
 from ..model import matexpr as M
+from ..model.functions import sigmoid, softplus
 from ..model.matderivation import MatGradient
 from ..model.verdict import Proved, Refuted, Unknown, Verdict
 
 _MAX_OPS = 3000
-_SIZES = (2, 3, 2, 3, 2)
+_SIZES = (3, 2, 2, 2, 2)
+"""Sizes for dimensions that are not the side of a square matrix: the first 3 (a tall X keeps X^T X invertible)."""
 
 
 class _TooBig(Exception):
@@ -37,6 +39,11 @@ class _Explicit:
 
     def size(self, d: sp.Expr) -> int:
         return int(d.xreplace(self.dims))
+
+    def bounded(self, m: sp.Matrix) -> sp.Matrix:
+        if sum(sp.count_ops(e) for e in m) > _MAX_OPS:
+            raise _TooBig("the explicit form grows too large")
+        return m
 
     def matrix(self, s: M.MatSym) -> sp.Matrix:
         hit = self.mats.get(s.name)
@@ -79,15 +86,15 @@ class _Explicit:
             chain = [self.ev(f) for f in node.chain]
             prod = chain[0] if chain else sp.Matrix([[1]])
             for c in chain[1:]:
-                prod = prod * c
-            return prod * scal
+                prod = self.bounded(prod * c)
+            return self.bounded(prod * scal)
         if isinstance(node, M.Transpose):
             return self.ev(node.arg).T
         if isinstance(node, M.Inverse):
             a = self.ev(node.arg)
-            if a.shape[0] > 3:
-                raise _TooBig("inverse too large")
-            return a.adjugate() / a.det()
+            if a.shape[0] > 2:
+                raise _TooBig("the inverse of a symbolic matrix larger than 2 x 2")
+            return self.bounded(a.adjugate() / a.det())
         if isinstance(node, M.Trace):
             return sp.Matrix([[self.ev(node.arg).trace()]])
         if isinstance(node, M.Det):
@@ -108,6 +115,9 @@ class _Explicit:
         if isinstance(node, M.Diag):
             v = self.ev(node.arg)
             return sp.diag(*list(v))
+        if isinstance(node, M.DiagPart):
+            a = self.ev(node.arg)
+            return sp.Matrix([a[i, i] for i in range(a.shape[0])])
         if isinstance(node, M.Norm):
             a = self.ev(node.arg)
             return sp.Matrix([[sp.sqrt(sum(t ** 2 for t in a))]])
@@ -122,20 +132,29 @@ class _Explicit:
 
 
 def _dims(g: MatGradient) -> dict[sp.Symbol, int]:
+    """Size 2 for the sides of square matrices (their inverses stay small), 3 then 2 for the others."""
     from .matnum import dimension_symbols
 
     syms = dimension_symbols([g.function, g.wrt])
-    return {d: _SIZES[i % len(_SIZES)] for i, d in enumerate(syms)}
+    square = {d for s in M.symbols(g.function) | {g.wrt} if s.rows == s.cols for d in s.rows.free_symbols}
+    out: dict[sp.Symbol, int] = {}
+    free = iter(_SIZES)
+    for d in syms:
+        out[d] = 2 if d in square else next(free, 2)
+    return out
 
 
 def _zero(e: sp.Expr, clock: Clock) -> bool:
     if e == 0:
         return True
+    if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise _TooBig("the expression is undefined at these sizes (a singular matrix)")
     if sp.expand(e) == 0:
         return True
     clock.check("the exact check at small sizes")
     if sp.count_ops(e) > 400:
         raise _TooBig("difference too large to simplify")
+    e = e.rewrite(sp.exp) if e.has(sigmoid, softplus) else e
     return bool(sp.simplify(sp.cancel(e)) == 0)
 
 
@@ -159,6 +178,8 @@ def explicit_check(g: MatGradient, clock: Clock) -> Verdict:
                     continue
                 clock.check("the exact check at small sizes")
                 theirs = sp.diff(f, s)
+                if theirs.has(sp.zoo, sp.nan) or grad[i, j].has(sp.zoo, sp.nan):
+                    raise _TooBig(f"the function is undefined at {where} (a singular matrix)")
                 ours = grad[i, j] + (grad[j, i] if g.wrt.symmetric and i != j else 0)
                 if not _zero(ours - theirs, clock):
                     return Refuted((("sizes", where), ("entry", f"({i + 1},{j + 1})")),

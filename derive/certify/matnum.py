@@ -34,7 +34,7 @@ class Point:
     scalars: dict[sp.Symbol, float]
     direction: dict[str, Array]
     label: str
-    cache: dict[M.Node, Array] = field(default_factory=dict)
+    cache: dict[int, tuple[M.Node, Array]] = field(default_factory=dict)
 
     def size(self, d: sp.Expr) -> int:
         return int(d.xreplace(self.dims))
@@ -61,6 +61,8 @@ def dimension_symbols(nodes: list[M.Node]) -> list[sp.Symbol]:
 def _draw_matrix(sym: M.MatSym, rows: int, cols: int, rng: np.random.Generator, *, tangent: bool = False) -> Array:
     props = sym.props
     g = rng.standard_normal((rows, cols))
+    if "positive" in props and not tangent:
+        return np.asarray(rng.uniform(0.2, 2.0, (rows, cols)))
     if rows != cols:
         return g
     if "diagonal" in props:
@@ -134,15 +136,18 @@ _FUNCS: dict[str, Callable[[Array], Array]] = {"exp": np.exp, "tanh": np.tanh, "
 
 def evaluate(node: M.Node, pt: Point) -> Array:
     """The value of ``node`` at ``pt`` as a 2-D array; raises Undefined where it is not real and finite."""
-    hit = pt.cache.get(node)
+    key = id(node)  # nodes are immutable and alive while their tree is evaluated; hashing deep trees is slow
+    hit = pt.cache.get(key)
     if hit is not None:
-        return hit
+        return hit[1]
     out = _finite(np.asarray(_eval(node, pt), dtype=float))
-    pt.cache[node] = out
+    pt.cache[key] = (node, out)  # keep the node, so that its id cannot be reused
     return out
 
 
 def _scalar(expr: sp.Expr, pt: Point) -> float:
+    if expr.is_Number:
+        return float(expr)
     sub = {**{k: sp.Integer(v) for k, v in pt.dims.items()}, **{k: sp.Float(v, 20) for k, v in pt.scalars.items()}}
     val = complex(expr.xreplace(sub).evalf(20))
     if abs(val.imag) > 1e-12 * max(1.0, abs(val.real)):
@@ -180,8 +185,8 @@ def _eval(node: M.Node, pt: Point) -> Array:  # noqa: C901 - one branch per node
         return ev(node.arg, pt).T
     if isinstance(node, M.Inverse):
         a = ev(node.arg, pt)
-        if np.linalg.cond(a) > 1e10:
-            raise Undefined("singular")
+        if np.linalg.cond(a) > 1e6:
+            raise Undefined("singular or too badly conditioned to check numerically")
         return np.linalg.inv(a)
     if isinstance(node, M.Trace):
         return np.array([[np.trace(ev(node.arg, pt))]])
@@ -219,6 +224,8 @@ def _eval(node: M.Node, pt: Point) -> Array:  # noqa: C901 - one branch per node
             return np.power(a, e)
     if isinstance(node, M.Diag):
         return np.diag(ev(node.arg, pt)[:, 0])
+    if isinstance(node, M.DiagPart):
+        return np.diag(ev(node.arg, pt)).reshape(-1, 1).copy()
     if isinstance(node, M.Norm):
         return np.array([[np.linalg.norm(ev(node.arg, pt))]])
     if isinstance(node, M.LogSumExp):
@@ -248,9 +255,22 @@ def shifted(pt: Point, t: float) -> Point:
 
 
 def directional(node: M.Node, pt: Point, h: float = _H) -> Array:
-    """d/dt node(X + t dX) at t = 0, by Richardson-extrapolated central differences."""
+    """d/dt node(X + t dX) at t = 0, by Richardson-extrapolated central differences, with error control.
+
+    The estimate at step h is compared with the one at h/4 (then h/16); a point where they do
+    not settle (near a singularity, say) is Undefined rather than a false counterexample.
+    """
     def central(step: float) -> Array:
         return (evaluate(node, shifted(pt, step)) - evaluate(node, shifted(pt, -step))) / (2 * step)
 
-    d1, d2 = central(h), central(h / 2)
-    return (4 * d2 - d1) / 3
+    def richardson(step: float) -> Array:
+        return (4 * central(step / 2) - central(step)) / 3
+
+    prev = richardson(h)
+    for k in (4, 16):
+        cur = richardson(h / k)
+        scale = max(1.0, float(np.max(np.abs(cur), initial=0.0)))
+        if float(np.max(np.abs(cur - prev), initial=0.0)) <= 1e-8 * scale:
+            return cur
+        prev = cur
+    raise Undefined("finite differences do not settle here (close to a singularity)")

@@ -7,6 +7,8 @@ SymPy expression over placeholder symbols (one per other operand, e.g. ``X w``);
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from ..errors import UnsupportedError
@@ -84,10 +86,18 @@ def from_scalar(expr: sp.Expr, b: Bindings, shape: M.Shape) -> M.Node:
                            hint="matrix calculus supports exp, log, sqrt, sigmoid, softplus, tanh, sin, cos and powers")
 
 
+_T = sp.Symbol("t", real=True)
+
+
+@functools.cache
+def _derivative_of(name: str) -> sp.Expr:
+    """f'(t) for a named function: a constant of SymPy's calculus (cached like a compiled grammar)."""
+    return sp.diff(M.sympy_function(name)(_T), _T)
+
+
 def derivative(name: str, u: M.Node) -> M.Node:
     """f'(u) for an entrywise (or scalar) function f: SymPy's derivative, written entrywise."""
-    t = sp.Dummy("t", real=True)
     b = Bindings()
-    b.by_node[u] = t
-    b.by_symbol[t] = u
-    return from_scalar(sp.diff(M.sympy_function(name)(t), t), b, u.shape)
+    b.by_node[u] = _T
+    b.by_symbol[_T] = u
+    return from_scalar(_derivative_of(name), b, u.shape)

@@ -64,9 +64,16 @@ def _integer_factor(node: M.Node) -> tuple[sp.Expr, M.Node]:
     return (c, body) if c.is_Rational and c > 0 else (sp.Integer(1), node)
 
 
+def _rank_one(h: M.Node) -> bool:
+    """c u v^T: an outer product of two vectors, never invertible beyond 1 x 1."""
+    c, body = M.split_coeff(h)
+    chain = body.chain if isinstance(body, M.Mul) else ()
+    return len(chain) >= 2 and any(f.shape[1] == 1 for f in chain[:-1]) and h.shape != M.SCALAR
+
+
 def _stationary(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Stationary | None:
     """Solve grad = 0 when the gradient is affine: H x = -grad(0), x = H^{-1} (-grad(0))."""
-    if M.depends_on(h, var) or M.is_zero(h):
+    if M.depends_on(h, var) or M.is_zero(h) or _rank_one(h):
         return None
     rhs = tidy(M.mul(M.const(-1), M.substitute(g, var, M.zero(var.shape))), clock)
     ch, lhs_m = _integer_factor(h)

@@ -51,6 +51,10 @@ def pull(e: M.Node, seed: M.Node) -> M.Node:
         i = _linear_factor(e.factors)
         others = e.factors[:i] + e.factors[i + 1:]
         return pull(e.factors[i], M.hadamard(seed, *others))
+    if isinstance(e, M.Diag):
+        return pull(e.arg, M.diagpart(seed))  # <S, diag(v)> = <diagvec(S), v>
+    if isinstance(e, M.DiagPart):
+        return pull(e.arg, M.diag(seed))  # <s, diagvec(A)> = <diag(s), A>
     raise UnsupportedError(f"cannot identify a gradient through {plain(e)}",
                            hint="this combination is not supported yet")
 

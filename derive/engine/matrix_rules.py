@@ -141,6 +141,13 @@ class DiagD(MatRule):
 
 
 @dataclass(frozen=True, slots=True)
+class DiagPartD(MatRule):
+    """d diagvec(U) = diagvec(dU)"""
+
+    name: ClassVar[str] = "diagonal"
+
+
+@dataclass(frozen=True, slots=True)
 class Identification(MatRule):
     """df = tr(G^T dX) identifies the gradient G (for a vector, df = g^T dx)"""
 
@@ -167,7 +174,7 @@ class Tidy(MatRule):
 MATRIX_RULE_NAMES: frozenset[str] = frozenset(
     cls.name for cls in (
         ConstantD, VariableD, SumD, ConstantFactorD, ProductD, TransposeD, TraceD, InverseD, DetD,
-        LogDetD, HadamardD, FunctionD, PowerD, NormD, LogSumExpD, LogSoftmaxD, SoftmaxD, DiagD, Identification,
+        LogDetD, HadamardD, FunctionD, PowerD, NormD, LogSumExpD, LogSoftmaxD, SoftmaxD, DiagD, DiagPartD, Identification,
         HessianIdentification, Tidy,
     )
 )

@@ -37,21 +37,42 @@ def size(node: M.Node) -> int:
 
 def tidy(node: M.Node, clock: Clock) -> M.Node:
     """The tidied node (bottom-up)."""
-    clock.check("tidying the result")
-    kids = node.children()
-    if kids:
-        new = tuple(tidy(k, clock) for k in kids)
-        if new != kids:
-            node = node.rebuild(new)
-    if isinstance(node, M.Transpose) and isinstance(node.arg, M.Add) and M.is_symmetric(node.arg):
-        return node.arg  # (A + A^T)^T = A + A^T
-    if isinstance(node, _ENTRYWISE):
-        node = _entrywise(node, clock)
-    if isinstance(node, M.Add):
-        node = _merge_diagonals(node, clock)
-    if isinstance(node, M.Add):
-        node = _factor(node, clock)
-    return node
+    return _Tidier(clock).run(node, inner=False)
+
+
+class _Tidier:
+    """One tidy run: the clock and a memo of entrywise simplifications (per run, never global)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.memo: dict[M.Node, M.Node] = {}
+
+    def run(self, node: M.Node, *, inner: bool) -> M.Node:
+        self.clock.check("tidying the result")
+        entrywise = isinstance(node, _ENTRYWISE)
+        kids = node.children()
+        if kids:
+            new = tuple(self.run(k, inner=entrywise and isinstance(k, _ENTRYWISE)) for k in kids)
+            if new != kids:
+                node = node.rebuild(new)
+        if isinstance(node, M.Transpose) and isinstance(node.arg, M.Add) and M.is_symmetric(node.arg):
+            return node.arg  # (A + A^T)^T = A + A^T
+        if isinstance(node, _ENTRYWISE) and not inner:
+            hit = self.memo.get(node)
+            if hit is None:
+                hit = _entrywise(node, self.clock) if _worth_it(node) else node
+                self.memo[node] = hit
+            node = hit
+        if isinstance(node, M.Add):
+            node = _merge_diagonals(node, self.clock)
+        if isinstance(node, M.Add):
+            node = _factor(node, self.clock)
+        return node
+
+
+def _worth_it(node: M.Node) -> bool:
+    """Entrywise algebra can only help where there are entrywise products, powers or functions."""
+    return any(isinstance(n, (M.Hadamard, M.Func, M.Power)) for n in M.walk(node))
 
 
 def _merge_diagonals(node: M.Add, clock: Clock) -> M.Node:

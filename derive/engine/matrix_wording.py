@@ -25,6 +25,7 @@ _WORDS: dict[type, str] = {
     R.LogSoftmaxD: "log softmax(z) = z − logsumexp(z) 1",
     R.SoftmaxD: "d softmax(z) = (diag(s) − s sᵀ) dz, s = softmax(z)",
     R.DiagD: "d diag(u) = diag(du)",
+    R.DiagPartD: "d diagvec(U) = diagvec(dU)",
     R.Identification: "identification: df = tr(Gᵀ dX) gives the gradient G",
     R.HessianIdentification: "identification: d(∇f) = H dx gives the Hessian H",
 }

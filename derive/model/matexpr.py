@@ -362,6 +362,23 @@ class Diag(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class DiagPart(Node):
+    """diagvec(A): the diagonal of a square matrix as a column vector (the adjoint of diag)."""
+
+    arg: Node
+
+    @property
+    def shape(self) -> Shape:
+        return (self.arg.shape[0], ONE)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+    def rebuild(self, kids: tuple[Node, ...]) -> Node:
+        return diagpart(kids[0])
+
+
+@dataclass(frozen=True, slots=True)
 class Norm(Node):
     """||u||: Euclidean for a vector, Frobenius for a matrix."""
 
@@ -624,6 +641,9 @@ def mul(*factors: Node) -> Node:
         if isinstance(f, Mul) and not _is_proper_chain(f):
             coeff *= f.coeff
             parts = f.factors
+        elif isinstance(f, Mul) and f.coeff != 1:  # a 1x1 product kept whole, its coefficient pulled out
+            coeff *= f.coeff
+            parts = (Mul(ONE, f.factors),)
         else:
             parts = (f,)
         for p in parts:
@@ -646,10 +666,16 @@ def mul(*factors: Node) -> Node:
                 "a transpose may be missing",
             )
     chain = _cancel_inverses([c for c in chain if not (isinstance(c, Identity) and len(chain) > 1)])
-    if len(chain) == 2 and isinstance(chain[0], Transpose) and isinstance(chain[1], Ones) and chain[1].cols == 1:
+    if (len(chain) == 2 and isinstance(chain[0], Transpose) and chain[0].arg.shape[1] == 1
+            and isinstance(chain[1], Ones) and chain[1].cols == 1):
         chain = [Transpose(chain[1]), chain[0].arg]  # y^T 1 -> 1^T y: the sum of y's entries
     scalars = _merge_powers(scalars)
     scalars.sort(key=_scalar_key)
+    if not chain:  # one canonical tree for 2*(b'*A*b) and (2*b')*A*b: the 1x1 chain is the chain
+        inner = next((s for s in scalars if isinstance(s, Mul) and _is_proper_chain(s)), None)
+        if inner is not None:
+            scalars.remove(inner)
+            chain = list(inner.factors)
     facs = tuple(scalars + chain)
     if not facs:
         return Const(coeff)
@@ -800,7 +826,8 @@ def hadamard(*factors: Node) -> Node:
         elif isinstance(f, Mul) and (f.coeff != 1 or f.scalars) and f.chain:
             coeff *= f.coeff
             scal.extend(f.scalars)
-            flat.append(_unwrap(f.chain))
+            body = _unwrap(f.chain)
+            flat.extend(body.factors if isinstance(body, Hadamard) else (body,))
         else:
             flat.append(f)
     if not flat:
@@ -864,6 +891,24 @@ def diag(v: Node) -> Node:
     if isinstance(v, Ones):
         return Identity(v.rows)
     return Diag(v)
+
+
+def diagpart(a: Node) -> Node:
+    """diagvec(A); diagvec(u v^T) = u ⊙ v, diagvec(diag(v)) = v, diagvec(I) = 1, and it is linear."""
+    _square("the diagonal", a)
+    if isinstance(a, Diag):
+        return a.arg
+    if isinstance(a, Identity):
+        return Ones(a.n, ONE)
+    if isinstance(a, Add):
+        return add(*(diagpart(t) for t in a.terms))
+    if isinstance(a, Mul):
+        chain = a.chain
+        if len(chain) == 2 and chain[0].shape[1] == 1 and chain[1].shape[0] == 1:
+            return mul(const(a.coeff), *a.scalars, hadamard(chain[0], transpose(chain[1])))
+        if a.coeff != 1 or a.scalars:
+            return mul(const(a.coeff), *a.scalars, diagpart(_unwrap(chain)))
+    return DiagPart(a)
 
 
 def norm(a: Node) -> Node:

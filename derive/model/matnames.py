@@ -126,7 +126,7 @@ class PlainPrinter:
         dparts += [self.paren(f, PREC_POW) for f in den]
         if dparts:
             dtext = self.join_product(dparts)
-            text = self.fraction(text, dtext, len(dparts) > 1)
+            text = self.fraction(text, dtext, len(dparts) > 1 or cden.is_Mul or cden.is_Add)
         return sign + text, PREC_NEG if sign else PREC_MUL
 
     def _coeff(self, c: sp.Expr) -> str:
@@ -174,6 +174,9 @@ class PlainPrinter:
     def _print_Norm(self, n: M.Norm) -> tuple[str, int]:
         return self.call("norm", self.doprint(n.arg)), PREC_ATOM
 
+    def _print_DiagPart(self, n: M.DiagPart) -> tuple[str, int]:
+        return self.call("diagvec", self.doprint(n.arg)), PREC_ATOM
+
     def _print_LogSumExp(self, n: M.LogSumExp) -> tuple[str, int]:
         return self.call("logsumexp", self.doprint(n.arg)), PREC_ATOM
 
@@ -195,6 +198,9 @@ def _positive_first(terms: tuple[M.Node, ...]) -> tuple[M.Node, ...]:
         return terms
     lead = M.split_coeff(terms[0])[1]
     if not isinstance(lead, (M.MatSym, M.Ones, M.Identity, M.Const)):
+        for i, t in enumerate(terms):  # a positive constant still leads: 1 - y .* exp(u)
+            if not _negative(t) and isinstance(M.split_coeff(t)[1], (M.Const, M.Ones, M.Identity)):
+                return (t,) + terms[:i] + terms[i + 1:]
         return terms
     for i, t in enumerate(terms):
         if not _negative(t):

@@ -150,6 +150,11 @@ class _Converter:
 
         return DiagMatrix(self.conv(n.arg))
 
+    def c_DiagPart(self, n: M.DiagPart) -> Any:
+        from sympy.matrices.expressions.diagonal import DiagonalOf
+
+        return DiagonalOf(self.conv(n.arg))
+
     def c_Norm(self, n: M.Norm) -> Any:
         a = self.conv(n.arg)
         if n.arg.shape[1] == 1:

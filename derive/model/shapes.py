@@ -12,10 +12,13 @@ from ..errors import ShapeError
 Dim = int | str
 """A dimension: a positive integer or a symbolic size such as ``n``."""
 
-PROPERTIES: tuple[str, ...] = (
+SQUARE_PROPERTIES: tuple[str, ...] = (
     "symmetric", "positive definite", "positive semidefinite", "diagonal", "orthogonal",
 )
-"""Matrix properties a declaration may state; all of them need a square matrix."""
+"""Matrix properties that need a square matrix."""
+
+PROPERTIES: tuple[str, ...] = SQUARE_PROPERTIES + ("positive",)
+"""Properties a declaration may state; ``positive`` (every entry > 0) suits any shape."""
 
 _IMPLIES: dict[str, frozenset[str]] = {
     "positive definite": frozenset({"symmetric", "positive semidefinite"}),
@@ -61,8 +64,9 @@ class ShapeDecl:
 
 def check_shape(decl: ShapeDecl) -> ShapeDecl:
     """Raise ShapeError if the properties need a square matrix and the shape is not square."""
-    if decl.properties and decl.rows is not None and not decl.is_square:
-        props = ", ".join(sorted(decl.properties))
+    square = decl.properties & set(SQUARE_PROPERTIES)
+    if square and decl.rows is not None and not decl.is_square:
+        props = ", ".join(sorted(square))
         raise ShapeError(
             f"{decl.name} is declared {props} but its shape is {decl.rows} x {decl.cols}",
             hint="these properties need a square matrix, e.g. 'A: p x p symmetric'",

@@ -125,6 +125,7 @@ _RULE_TEX: dict[type, str] = {
     R.LogSoftmaxD: r"$\log\operatorname{softmax}(z) = z - \operatorname{logsumexp}(z)\,\mathbf{1}$",
     R.SoftmaxD: r"$\mathrm{d}s = (\operatorname{diag}(s) - s s^{\top})\,\mathrm{d}z$, $s = \operatorname{softmax}(z)$",
     R.DiagD: r"$\mathrm{d}\operatorname{diag}(u) = \operatorname{diag}(\mathrm{d}u)$",
+    R.DiagPartD: r"$\mathrm{d}\operatorname{diagvec}(U) = \operatorname{diagvec}(\mathrm{d}U)$",
     R.Identification: r"identification: $\mathrm{d}f = \operatorname{tr}(G^{\top}\mathrm{d}X)$ gives $\nabla f = G$",
     R.HessianIdentification: r"identification: $\mathrm{d}(\nabla f) = H\,\mathrm{d}x$ gives $\nabla^2 f = H$",
 }
