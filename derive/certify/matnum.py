@@ -224,6 +224,12 @@ def _eval(node: M.Node, pt: Point) -> Array:  # noqa: C901 - one branch per node
             return np.power(a, e)
     if isinstance(node, M.Diag):
         return np.diag(ev(node.arg, pt)[:, 0])
+    if isinstance(node, M.Kron):
+        return np.kron(ev(node.left, pt), ev(node.right, pt))
+    if isinstance(node, M.Vec):
+        return ev(node.arg, pt).reshape(-1, 1, order="F").copy()
+    if isinstance(node, M.Commutation):
+        return commutation_matrix(pt.size(node.m), pt.size(node.n))
     if isinstance(node, M.DiagPart):
         return np.diag(ev(node.arg, pt)).reshape(-1, 1).copy()
     if isinstance(node, M.Norm):
@@ -239,6 +245,15 @@ def _eval(node: M.Node, pt: Point) -> Array:  # noqa: C901 - one branch per node
     if isinstance(node, M.D):
         return directional(node.arg, pt)
     raise TypeError(f"cannot evaluate a {type(node).__name__}")
+
+
+def commutation_matrix(m: int, n: int) -> Array:
+    """K with K vec(A) = vec(A^T) for A of shape m x n (vec stacks columns)."""
+    k = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0
+    return k
 
 
 def _shape(node: M.Node, pt: Point) -> tuple[int, int]:

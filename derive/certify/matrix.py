@@ -113,7 +113,8 @@ def hessian_check(grad: M.Node, hess: M.Node, var: M.MatSym, clock: Clock, seed:
                   domains: Mapping[str, VarDomain] | None = None) -> Verdict:
     """H e against the directional derivative of the gradient along random e."""
     def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
-        return evaluate(hess, pt) @ pt.direction[var.name], directional(grad, pt)
+        e = pt.direction[var.name].reshape(-1, 1, order="F")  # vec(dX), for a matrix variable
+        return evaluate(hess, pt) @ e, directional(grad, pt).reshape(-1, 1, order="F")
 
     try:
         return probe([grad, hess], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,

@@ -73,6 +73,8 @@ def _kind(node: M.Node) -> _Kind | None:
     elif isinstance(body, M.Mul) and not body.scalars:
         ok, m = _gram(body.chain)
         inner = _Kind((), (f"{m} has full column rank",), False) if ok else None
+    elif isinstance(body, M.Kron) and isinstance(body.left, M.Identity):
+        inner = _kind(body.right)  # I ⊗ A has the eigenvalues of A
     elif isinstance(body, M.Add):
         parts = [_kind(t) for t in body.terms]
         if any(p is None for p in parts) or len({p.sign for p in parts if p is not None}) > 1:

@@ -35,7 +35,7 @@ def classify(u: M.Node, var: M.MatSym) -> type[MatRule]:
         M.Add: R.SumD, M.Transpose: R.TransposeD, M.Trace: R.TraceD, M.Inverse: R.InverseD,
         M.Det: R.DetD, M.LogDet: R.LogDetD, M.Hadamard: R.HadamardD, M.Func: R.FunctionD,
         M.Power: R.PowerD, M.LogSumExp: R.LogSumExpD, M.Softmax: R.SoftmaxD, M.Diag: R.DiagD,
-        M.DiagPart: R.DiagPartD,
+        M.DiagPart: R.DiagPartD, M.Vec: R.VecD,
     }
     if isinstance(u, M.Mul):
         dependent = sum(M.depends_on(f, var) for f in u.factors)
@@ -121,6 +121,9 @@ def apply_rule(kind: type[MatRule], node: M.D, var: M.MatSym) -> MatRule:
     elif kind is R.DiagD:
         assert isinstance(u, M.Diag)
         res = M.Diag(M.D(u.arg))
+    elif kind is R.VecD:
+        assert isinstance(u, M.Vec)
+        res = M.Vec(M.D(u.arg))
     elif kind is R.DiagPartD:
         assert isinstance(u, M.DiagPart)
         res = M.DiagPart(M.D(u.arg))

@@ -17,7 +17,7 @@ from ..model.shapes import ShapeDecl
 from . import matrix_rules as R
 from .definiteness import definiteness
 from .matrix import differential_chain
-from .matrix_identify import gradient_of, jacobian
+from .matrix_identify import gradient_of, jacobian, vec_jacobian
 from .matrix_tidy import tidy
 from .matrix_wording import justify
 
@@ -51,8 +51,16 @@ def _symmetrize(h: M.Node, clock: Clock) -> tuple[M.Node, bool]:
 
 
 def _hessian(g: M.Node, var: M.MatSym, clock: Clock) -> tuple[tuple[MatStep, ...], M.Node, bool]:
-    steps = differential_chain(g, var, clock)
+    """For a vector: d(grad) = H dx. For a matrix: vec d(grad) = H vec(dX), with Kronecker products."""
+    matrix = var.cols != 1
+    steps = differential_chain(M.vec(g) if matrix else g, var, clock)
     dg = steps[-1].after if steps else M.zero(g.shape)
+    if matrix:
+        inner = dg.arg if isinstance(dg, M.Vec) else dg
+        h, symmetrized = tidy(vec_jacobian(inner, var), clock), False  # symmetric, but not visibly
+        form = M.mul(h, M.vec(M.Differential(var)))
+        rule = R.HessianIdentification(dg, form, h)
+        return steps + (MatStep(rule.name, dg, form, (rule,), justify((rule,))),), h, symmetrized
     h, symmetrized = _symmetrize(tidy(jacobian(dg, var), clock), clock)
     form = M.mul(h, M.Differential(var))
     rule = R.HessianIdentification(dg, form, h)
@@ -62,6 +70,28 @@ def _hessian(g: M.Node, var: M.MatSym, clock: Clock) -> tuple[tuple[MatStep, ...
 def _integer_factor(node: M.Node) -> tuple[sp.Expr, M.Node]:
     c, body = M.split_coeff(node)
     return (c, body) if c.is_Rational and c > 0 else (sp.Integer(1), node)
+
+
+def _maybe_affine(g: M.Node, var: M.MatSym) -> bool:
+    """Cheap filter: no entrywise functions, inverses or determinants of the variable in the gradient."""
+    return not any(isinstance(n, (M.Func, M.Inverse, M.Det, M.LogDet, M.Softmax, M.Power)) and M.depends_on(n, var)
+                   for n in M.walk(g))
+
+
+def _stationary_matrix(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Stationary | None:
+    """Solve grad = 0 when H = c (I ⊗ A): then grad = c A X + grad(0), so X = -(c A)^{-1} grad(0)."""
+    c, body = M.split_coeff(h)
+    if M.depends_on(h, var) or not (isinstance(body, M.Kron) and isinstance(body.left, M.Identity)):
+        return None
+    a = M.scale(c, body.right)
+    rhs = tidy(M.mul(M.const(-1), M.substitute(g, var, M.zero(var.shape))), clock)
+    ca, a_m = _integer_factor(a)
+    cr, rhs_m = _integer_factor(rhs)
+    a_eq, rhs_eq = (a_m, rhs_m) if ca == cr else (a, rhs)
+    solution = M.zero(var.shape) if M.is_zero(rhs_eq) else M.mul(M.inverse(a_eq), rhs_eq)
+    d = definiteness(a_eq)
+    when = "always (it is positive definite)" if d.verdict == "positive definite" else d.strict
+    return Stationary(M.mul(a_eq, var), rhs_eq, solution, a_eq, when)
 
 
 def _rank_one(h: M.Node) -> bool:
@@ -124,10 +154,15 @@ def matrix_gradient(
         stationary = _stationary(g, h, var, clock)
         if not M.depends_on(h, var) or hessian:
             defin = definiteness(h)
-    elif hessian:
-        raise UnsupportedError(
-            f"the Hessian with respect to the matrix {var.name} needs Kronecker products (vec) and is not "
-            "supported yet", hint="ask for the gradient alone, or differentiate with respect to a vector")
+    else:
+        h_steps, h, _ = _hessian(g, var, clock) if hessian or _maybe_affine(g, var) else ((), None, False)
+        if h is not None:
+            stationary = _stationary_matrix(g, h, var, clock)
+            if hessian and not M.depends_on(h, var):
+                defin = definiteness(h)
+        if hessian:
+            notes.append(f"the Hessian with respect to the matrix {var.name} is the matrix of vec d(∇f) = H vec(d{var.name}) "
+                         "(vec stacks columns; K is the commutation matrix)")
     return MatGradient(
         source=source, function=f, wrt=var, shapes=shapes, steps=steps + (ident,), gradient=g,
         hessian_steps=h_steps if hessian else (), hessian=h if hessian else None,

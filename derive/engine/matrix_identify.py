@@ -112,3 +112,37 @@ def jacobian(e: M.Node, var: M.MatSym) -> M.Node:
         return M.mul(M.diag(M.hadamard(*others)), jacobian(e.factors[i], var))
     raise UnsupportedError(f"cannot identify a Hessian through {plain(e)}",
                            hint="this combination is not supported yet")
+
+
+def vec_jacobian(e: M.Node, var: M.MatSym) -> M.Node:
+    """J with vec(e) = J vec(dX), for a matrix ``e`` linear in dX: vec(A dX B) = (B^T ⊗ A) vec(dX)."""
+    r, c = var.shape
+    if not M.has_differential(e):
+        return M.Zero(e.shape[0] * e.shape[1], r * c)
+    if isinstance(e, M.Differential):
+        return M.Identity(r * c)
+    if isinstance(e, M.Vec):
+        return vec_jacobian(e.arg, var)  # vec(vec(E)) = vec(E)
+    if isinstance(e, M.Transpose):
+        er, ec = e.arg.shape
+        return M.mul(M.commutation(er, ec), vec_jacobian(e.arg, var))  # vec(E^T) = K vec(E)
+    if isinstance(e, M.Add):
+        return M.add(*(vec_jacobian(t, var) for t in e.terms if M.has_differential(t)))
+    if isinstance(e, M.Mul):
+        i = _linear_factor(e.factors)
+        f = e.factors[i]
+        others = e.factors[:i] + e.factors[i + 1:]
+        if f.is_scalar:
+            rest = M.mul(M.const(e.coeff), *others)  # phi M: vec(M) vec(grad phi)^T
+            return M.mul(M.vec(rest), M.transpose(M.vec(pull(f, M.const(1)))))
+        chain = e.chain
+        j = chain.index(f)
+        left = M.mul(*chain[:j]) if j else M.Identity(f.shape[0])
+        right = M.mul(*chain[j + 1:]) if j + 1 < len(chain) else M.Identity(f.shape[1])
+        return M.mul(M.const(e.coeff), *e.scalars, M.kron(M.transpose(right), left), vec_jacobian(f, var))
+    if isinstance(e, M.Hadamard):
+        i = _linear_factor(e.factors)
+        others = e.factors[:i] + e.factors[i + 1:]
+        return M.mul(M.diag(M.vec(M.hadamard(*others))), vec_jacobian(e.factors[i], var))
+    raise UnsupportedError(f"cannot identify a Hessian through {plain(e)}",
+                           hint="this combination is not supported yet")

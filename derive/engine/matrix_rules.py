@@ -148,6 +148,13 @@ class DiagPartD(MatRule):
 
 
 @dataclass(frozen=True, slots=True)
+class VecD(MatRule):
+    """d vec(U) = vec(dU)"""
+
+    name: ClassVar[str] = "vec"
+
+
+@dataclass(frozen=True, slots=True)
 class Identification(MatRule):
     """df = tr(G^T dX) identifies the gradient G (for a vector, df = g^T dx)"""
 
@@ -157,7 +164,7 @@ class Identification(MatRule):
 
 @dataclass(frozen=True, slots=True)
 class HessianIdentification(MatRule):
-    """d(grad f) = H dx identifies the Hessian H"""
+    """d(grad f) = H dx identifies the Hessian H (for a matrix X: vec d(grad f) = H vec(dX))"""
 
     name: ClassVar[str] = "hessian identification"
     hessian: Node
@@ -174,7 +181,7 @@ class Tidy(MatRule):
 MATRIX_RULE_NAMES: frozenset[str] = frozenset(
     cls.name for cls in (
         ConstantD, VariableD, SumD, ConstantFactorD, ProductD, TransposeD, TraceD, InverseD, DetD,
-        LogDetD, HadamardD, FunctionD, PowerD, NormD, LogSumExpD, LogSoftmaxD, SoftmaxD, DiagD, DiagPartD, Identification,
+        LogDetD, HadamardD, FunctionD, PowerD, NormD, LogSumExpD, LogSoftmaxD, SoftmaxD, DiagD, DiagPartD, VecD, Identification,
         HessianIdentification, Tidy,
     )
 )

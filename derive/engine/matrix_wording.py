@@ -26,8 +26,9 @@ _WORDS: dict[type, str] = {
     R.SoftmaxD: "d softmax(z) = (diag(s) − s sᵀ) dz, s = softmax(z)",
     R.DiagD: "d diag(u) = diag(du)",
     R.DiagPartD: "d diagvec(U) = diagvec(dU)",
+    R.VecD: "d vec(U) = vec(dU)",
     R.Identification: "identification: df = tr(Gᵀ dX) gives the gradient G",
-    R.HessianIdentification: "identification: d(∇f) = H dx gives the Hessian H",
+    R.HessianIdentification: "identification: d(∇f) = H dx (vec d(∇f) = H vec(dX) for a matrix) gives the Hessian H",
 }
 
 

@@ -379,6 +379,55 @@ class DiagPart(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Kron(Node):
+    """The Kronecker product A ⊗ B."""
+
+    left: Node
+    right: Node
+
+    @property
+    def shape(self) -> Shape:
+        (a, b), (c, d) = self.left.shape, self.right.shape
+        return (a * c, b * d)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+    def rebuild(self, kids: tuple[Node, ...]) -> Node:
+        return kron(kids[0], kids[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Vec(Node):
+    """vec(A): the columns of A stacked into one column."""
+
+    arg: Node
+
+    @property
+    def shape(self) -> Shape:
+        r, c = self.arg.shape
+        return (r * c, ONE)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+    def rebuild(self, kids: tuple[Node, ...]) -> Node:
+        return vec(kids[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Commutation(Node):
+    """K_{m,n}: the permutation with K vec(A) = vec(A^T) for an m x n matrix A."""
+
+    m: sp.Expr
+    n: sp.Expr
+
+    @property
+    def shape(self) -> Shape:
+        return (self.m * self.n, self.m * self.n)
+
+
+@dataclass(frozen=True, slots=True)
 class Norm(Node):
     """||u||: Euclidean for a vector, Frobenius for a matrix."""
 
@@ -649,6 +698,8 @@ def mul(*factors: Node) -> Node:
         for p in parts:
             if isinstance(p, Const):
                 coeff *= p.value
+            elif isinstance(p, Identity) and p.n == 1:
+                continue  # I_1 = 1
             elif p.is_scalar:
                 scalars.append(p)
             else:
@@ -665,7 +716,8 @@ def mul(*factors: Node) -> Node:
                 hint="the columns of the left operand must match the rows of the right one; "
                 "a transpose may be missing",
             )
-    chain = _cancel_inverses([c for c in chain if not (isinstance(c, Identity) and len(chain) > 1)])
+    kept = [c for c in chain if not isinstance(c, Identity)]
+    chain = _cancel_inverses(kept if kept else chain[:1])
     if (len(chain) == 2 and isinstance(chain[0], Transpose) and chain[0].arg.shape[1] == 1
             and isinstance(chain[1], Ones) and chain[1].cols == 1):
         chain = [Transpose(chain[1]), chain[0].arg]  # y^T 1 -> 1^T y: the sum of y's entries
@@ -745,6 +797,10 @@ def transpose(a: Node) -> Node:
         return Transpose(a)  # (y - Xb)^T stays whole, as on a whiteboard; see expand_transposes
     if isinstance(a, Inverse):
         return Inverse(transpose(a.arg))
+    if isinstance(a, Kron):
+        return kron(transpose(a.left), transpose(a.right))  # (A ⊗ B)^T = A^T ⊗ B^T
+    if isinstance(a, Commutation):
+        return commutation(a.n, a.m)  # K_{m,n}^T = K_{n,m}
     return Transpose(a)
 
 
@@ -909,6 +965,40 @@ def diagpart(a: Node) -> Node:
         if a.coeff != 1 or a.scalars:
             return mul(const(a.coeff), *a.scalars, diagpart(_unwrap(chain)))
     return DiagPart(a)
+
+
+def kron(a: Node, b: Node) -> Node:
+    """A ⊗ B; scalars come out as coefficients, and I_m ⊗ I_n = I_mn."""
+    if a.is_scalar:
+        return mul(a, b)
+    if b.is_scalar:
+        return mul(b, a)
+    if isinstance(a, Identity) and isinstance(b, Identity):
+        return Identity(a.n * b.n)
+    ca, ba = split_coeff(a)
+    cb, bb = split_coeff(b)
+    if ca != 1 or cb != 1:
+        return scale(ca * cb, kron(ba, bb))
+    if is_zero(a) or is_zero(b):
+        return zero(Kron(a, b).shape)
+    return Kron(a, b)
+
+
+def vec(a: Node) -> Node:
+    """vec(A); the vec of a column is the column itself."""
+    if a.shape[1] == 1:
+        return a
+    c, body = split_coeff(a)
+    if c != 1:
+        return scale(c, vec(body))
+    return Vec(a)
+
+
+def commutation(m: sp.Expr, n: sp.Expr) -> Node:
+    """K_{m,n}; K_{m,1} = K_{1,n} = I."""
+    if m == 1 or n == 1:
+        return Identity(m * n)
+    return Commutation(m, n)
 
 
 def norm(a: Node) -> Node:

@@ -17,6 +17,7 @@ class PlainPrinter:
 
     times = "*"
     hadamard_op = " .* "
+    kron_op = " kron "
     transpose_mark = "'"
     minus = "-"
 
@@ -173,6 +174,15 @@ class PlainPrinter:
 
     def _print_Norm(self, n: M.Norm) -> tuple[str, int]:
         return self.call("norm", self.doprint(n.arg)), PREC_ATOM
+
+    def _print_Kron(self, n: M.Kron) -> tuple[str, int]:
+        return f"{self.paren(n.left, PREC_POW)}{self.kron_op}{self.paren(n.right, PREC_POW)}", PREC_HADAMARD
+
+    def _print_Vec(self, n: M.Vec) -> tuple[str, int]:
+        return self.call("vec", self.doprint(n.arg)), PREC_ATOM
+
+    def _print_Commutation(self, n: M.Commutation) -> tuple[str, int]:
+        return self.call("K", self.scalar(n.m), self.scalar(n.n)), PREC_ATOM
 
     def _print_DiagPart(self, n: M.DiagPart) -> tuple[str, int]:
         return self.call("diagvec", self.doprint(n.arg)), PREC_ATOM

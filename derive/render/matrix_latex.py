@@ -21,6 +21,7 @@ class MatLatex(PlainPrinter):
 
     times = " "
     hadamard_op = r" \odot "
+    kron_op = r" \otimes "
     transpose_mark = r"^{\top}"
     minus = "-"
 
@@ -93,6 +94,9 @@ class MatLatex(PlainPrinter):
     def _print_Identity(self, n: M.Identity) -> tuple[str, int]:
         return "I", PREC_ATOM
 
+    def _print_Commutation(self, n: M.Commutation) -> tuple[str, int]:
+        return rf"K_{{{tex(n.m)},{tex(n.n)}}}", PREC_ATOM
+
 
 def generic_derivative(r: R.FunctionD) -> M.Node:
     """f'(u) written for a placeholder u (the rule as a textbook states it)."""
@@ -125,9 +129,11 @@ _RULE_TEX: dict[type, str] = {
     R.LogSoftmaxD: r"$\log\operatorname{softmax}(z) = z - \operatorname{logsumexp}(z)\,\mathbf{1}$",
     R.SoftmaxD: r"$\mathrm{d}s = (\operatorname{diag}(s) - s s^{\top})\,\mathrm{d}z$, $s = \operatorname{softmax}(z)$",
     R.DiagD: r"$\mathrm{d}\operatorname{diag}(u) = \operatorname{diag}(\mathrm{d}u)$",
+    R.VecD: r"$\mathrm{d}\operatorname{vec}(U) = \operatorname{vec}(\mathrm{d}U)$",
     R.DiagPartD: r"$\mathrm{d}\operatorname{diagvec}(U) = \operatorname{diagvec}(\mathrm{d}U)$",
     R.Identification: r"identification: $\mathrm{d}f = \operatorname{tr}(G^{\top}\mathrm{d}X)$ gives $\nabla f = G$",
-    R.HessianIdentification: r"identification: $\mathrm{d}(\nabla f) = H\,\mathrm{d}x$ gives $\nabla^2 f = H$",
+    R.HessianIdentification: r"identification: $\mathrm{d}(\nabla f) = H\,\mathrm{d}x$ "
+    r"(for a matrix, $\operatorname{vec}\mathrm{d}(\nabla f) = H \operatorname{vec}(\mathrm{d}X)$) gives $\nabla^2 f = H$",
 }
 
 
