@@ -59,6 +59,44 @@ class Softmax(MatrixExpr):
         return f"softmax({printer._print(self.args[0])})"
 
 
+class Vec(MatrixExpr):
+    """vec(A): the columns of A stacked, printed ``vec(A)``."""
+
+    def __new__(cls, arg: Any) -> Vec:
+        return MatrixExpr.__new__(cls, arg)
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        r, c = self.args[0].shape
+        return (r * c, sp.Integer(1))
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        r = self.args[0].shape[0]
+        return self.args[0]._entry(i % r, i // r, **kwargs)
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"vec({printer._print(self.args[0])})"
+
+
+class Commutation(MatrixExpr):
+    """The commutation matrix K(m, n): K vec(A) = vec(A.T) for an m x n matrix A."""
+
+    def __new__(cls, m: Any, n: Any) -> Commutation:
+        return MatrixExpr.__new__(cls, sp.sympify(m), sp.sympify(n))
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        m, n = self.args
+        return (m * n, m * n)
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> Any:
+        m, n = self.args
+        return sp.KroneckerDelta(i, (j % m) * n + j // m)
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"K({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
 def to_sympy(node: M.Node, *, native: bool = False) -> Any:
     """The SymPy form; ``native`` uses SymPy's own elementwise classes (for MatrixSymbol.diff)."""
     return _Converter(native).conv(node)
@@ -154,6 +192,17 @@ class _Converter:
         from sympy.matrices.expressions.diagonal import DiagonalOf
 
         return DiagonalOf(self.conv(n.arg))
+
+    def c_Kron(self, n: M.Kron) -> Any:
+        from sympy.matrices.expressions.kronecker import KroneckerProduct
+
+        return KroneckerProduct(self.conv(n.left), self.conv(n.right))
+
+    def c_Vec(self, n: M.Vec) -> Any:
+        return Vec(self.conv(n.arg))
+
+    def c_Commutation(self, n: M.Commutation) -> Any:
+        return Commutation(n.m, n.n)
 
     def c_Norm(self, n: M.Norm) -> Any:
         a = self.conv(n.arg)
