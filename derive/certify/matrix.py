@@ -58,7 +58,7 @@ def probe(
         except (Undefined, FloatingPointError, np.linalg.LinAlgError, ZeroDivisionError, OverflowError):
             continue
         if a.shape != b.shape:
-            return Refuted(pt.describe(), f"an array of shape {a.shape}", f"an array of shape {b.shape}")
+            return Refuted(pt.describe(), f"an array of shape {a.shape}", f"one of shape {b.shape}")
         scale = max(1.0, float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
         err = float(np.max(np.abs(a - b), initial=0.0)) / scale
         if not np.isfinite(err):
@@ -100,6 +100,8 @@ def gradient_check(f: M.Node, grad: M.Node, var: M.MatSym, clock: Clock, seed: i
     def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
         g = evaluate(grad, pt)
         e = pt.direction[var.name]
+        if g.shape != e.shape:  # a gradient must have the variable's shape
+            return g, e
         return np.array([[float(np.sum(g * e))]]), directional(f, pt)
 
     try:

@@ -72,7 +72,8 @@ def _kind(node: M.Node) -> _Kind | None:
         inner = _Kind((), (), False)
     elif isinstance(body, M.Mul) and not body.scalars:
         ok, m = _gram(body.chain)
-        inner = _Kind((), (f"{m} has full column rank",), False) if ok else None
+        rank_one = ok and body.chain[-1].shape[0] == 1 or ok and body.chain[0].shape[1] == 1
+        inner = (_Kind((), () if rank_one else (f"{m} has full column rank",), False) if ok else None)
     elif isinstance(body, M.Kron) and isinstance(body.left, M.Identity):
         inner = _kind(body.right)  # I ⊗ A has the eigenvalues of A
     elif isinstance(body, M.Add):

@@ -149,7 +149,7 @@ def matrix_gradient(
     defin = None
     if var.cols == 1:
         h_steps, h, symmetrized = _hessian(g, var, clock)
-        if symmetrized:
+        if symmetrized and hessian:
             notes.append("the Hessian is written symmetrized, (H + H^T)/2, as d^2 f = dx^T H dx defines it")
         stationary = _stationary(g, h, var, clock)
         if not M.depends_on(h, var) or hessian:

@@ -716,6 +716,17 @@ def mul(*factors: Node) -> Node:
                 hint="the columns of the left operand must match the rows of the right one; "
                 "a transpose may be missing",
             )
+    merged: list[Node] = []
+    for c in chain:  # 1_{a x b} 1_{b x c} = b 1_{a x c}
+        last = merged[-1] if merged else None
+        if isinstance(c, Ones) and isinstance(last, Ones):
+            merged.pop()
+            coeff *= c.rows
+            if (last.rows, c.cols) != SCALAR:
+                merged.append(Ones(last.rows, c.cols))
+            continue
+        merged.append(c)
+    chain = merged
     kept = [c for c in chain if not isinstance(c, Identity)]
     chain = _cancel_inverses(kept if kept else chain[:1])
     if (len(chain) == 2 and isinstance(chain[0], Transpose) and chain[0].arg.shape[1] == 1
@@ -736,12 +747,20 @@ def mul(*factors: Node) -> Node:
     return Mul(coeff, facs)
 
 
+def _inverse_pair(a: Node, b: Node) -> bool:
+    """A^{-1} A, A A^{-1}, and Q^T Q, Q Q^T for an orthogonal Q."""
+    if (isinstance(b, Inverse) and b.arg == a) or (isinstance(a, Inverse) and a.arg == b):
+        return True
+    orth = [x for x in (a, b) if isinstance(x, MatSym) and "orthogonal" in x.props]
+    return bool(orth) and (Transpose(orth[0]) in (a, b)) and orth[0] in (a, b)
+
+
 def _cancel_inverses(chain: list[Node]) -> list[Node]:
-    """A^{-1} A = A A^{-1} = I inside a product."""
+    """A^{-1} A = A A^{-1} = I inside a product (and Q^T Q = I for orthogonal Q)."""
     out: list[Node] = []
     size: sp.Expr | None = None
     for c in chain:
-        if out and ((isinstance(c, Inverse) and c.arg == out[-1]) or (isinstance(out[-1], Inverse) and out[-1].arg == c)):
+        if out and _inverse_pair(out[-1], c):
             size = out.pop().shape[0]
             continue
         out.append(c)

@@ -11,6 +11,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
+from sympy.printing.str import StrPrinter
 
 from . import matexpr as M
 
@@ -223,6 +224,23 @@ class _Converter:
         raise TypeError("a pending differential has no SymPy form")
 
 
+class _ContractPrinter(StrPrinter):
+    """SymPy's str printer, except that special matrices print as constructors a reader can rebuild.
+
+    Plain ``str()`` writes the ones matrix as ``1``, the zero matrix as ``0`` and the identity as
+    ``I``, which read back as scalars (or the imaginary unit).
+    """
+
+    def _print_OneMatrix(self, expr: Any) -> str:
+        return f"OneMatrix({self._print(expr.rows)}, {self._print(expr.cols)})"
+
+    def _print_ZeroMatrix(self, expr: Any) -> str:
+        return f"ZeroMatrix({self._print(expr.rows)}, {self._print(expr.cols)})"
+
+    def _print_Identity(self, expr: Any) -> str:
+        return f"Identity({self._print(expr.rows)})"
+
+
 def sympy_str(node: M.Node) -> str:
-    """The contract string: ``str()`` of the SymPy form."""
-    return sp.sstr(to_sympy(node))
+    """The contract string: ``str()`` of the SymPy form, with rebuildable special matrices."""
+    return str(_ContractPrinter().doprint(to_sympy(node)))
