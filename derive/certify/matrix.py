@@ -46,7 +46,20 @@ def probe(
     nodes: list[M.Node], var: M.MatSym, check: Check, clock: Clock, *, seed: int, tol: float,
     domains: Mapping[str, VarDomain] | None = None, what: str = "certification", note: str = "",
 ) -> Verdict:
-    """Plausible if ``check`` gives two agreeing arrays at PROBES random points; Refuted at the first that differs."""
+    """Plausible if ``check`` gives two agreeing arrays at PROBES random points; Refuted at the first that differs.
+
+    Running out of budget gives Unknown(timeout), never an exception.
+    """
+    try:
+        return _probe(nodes, var, check, clock, seed=seed, tol=tol, domains=domains, what=what, note=note)
+    except BudgetExceeded as exc:
+        return Unknown(exc.message, timeout=True)
+
+
+def _probe(
+    nodes: list[M.Node], var: M.MatSym, check: Check, clock: Clock, *, seed: int, tol: float,
+    domains: Mapping[str, VarDomain] | None, what: str, note: str,
+) -> Verdict:
     rng = np.random.default_rng(seed)
     done, worst, tries = 0, 0.0, 0
     while done < PROBES and tries < _TRIES:
@@ -84,14 +97,11 @@ def certify_step(step: MatStep, var: M.MatSym, clock: Clock, seed: int,
     if step.before == step.after:
         return Proved("both sides are identical")
     pending = M.has_pending(step.before) or M.has_pending(step.after)
-    try:
-        return probe(
-            [step.before, step.after], var, lambda pt: (evaluate(step.before, pt), evaluate(step.after, pt)),
-            clock, seed=seed, tol=_TOL_DIFF if pending else _TOL_EXACT, domains=domains,
-            note="pending differentials by central differences" if pending else "",
-        )
-    except BudgetExceeded as exc:
-        return Unknown(exc.message, timeout=True)
+    return probe(
+        [step.before, step.after], var, lambda pt: (evaluate(step.before, pt), evaluate(step.after, pt)),
+        clock, seed=seed, tol=_TOL_DIFF if pending else _TOL_EXACT, domains=domains,
+        note="pending differentials by central differences" if pending else "",
+    )
 
 
 def gradient_check(f: M.Node, grad: M.Node, var: M.MatSym, clock: Clock, seed: int,
@@ -104,11 +114,8 @@ def gradient_check(f: M.Node, grad: M.Node, var: M.MatSym, clock: Clock, seed: i
             return g, e
         return np.array([[float(np.sum(g * e))]]), directional(f, pt)
 
-    try:
-        return probe([f, grad], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,
-                     note="directional central differences with Richardson extrapolation")
-    except BudgetExceeded as exc:
-        return Unknown(exc.message, timeout=True)
+    return probe([f, grad], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,
+                 note="directional central differences with Richardson extrapolation")
 
 
 def hessian_check(grad: M.Node, hess: M.Node, var: M.MatSym, clock: Clock, seed: int,
@@ -118,11 +125,8 @@ def hessian_check(grad: M.Node, hess: M.Node, var: M.MatSym, clock: Clock, seed:
         e = pt.direction[var.name].reshape(-1, 1, order="F")  # vec(dX), for a matrix variable
         return evaluate(hess, pt) @ e, directional(grad, pt).reshape(-1, 1, order="F")
 
-    try:
-        return probe([grad, hess], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,
-                     note="central differences of the gradient")
-    except BudgetExceeded as exc:
-        return Unknown(exc.message, timeout=True)
+    return probe([grad, hess], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,
+                 note="central differences of the gradient")
 
 
 def stationary_check(grad: M.Node, solution: M.Node, var: M.MatSym, clock: Clock, seed: int,
@@ -135,11 +139,8 @@ def stationary_check(grad: M.Node, solution: M.Node, var: M.MatSym, clock: Clock
         scale = max(1.0, float(np.max(np.abs(evaluate(M.substitute(grad, var, M.zero(var.shape)), pt)))))
         return g / scale, np.zeros_like(g)
 
-    try:
-        return probe([grad, solution], var, check, clock, seed=seed, tol=1e-8, domains=domains,
-                     note="the gradient at the solution, relative to its size at 0")
-    except BudgetExceeded as exc:
-        return Unknown(exc.message, timeout=True)
+    return probe([grad, solution], var, check, clock, seed=seed, tol=1e-8, domains=domains,
+                 note="the gradient at the solution, relative to its size at 0")
 
 
 def certify_matrix_gradient(g: MatGradient, clock: Clock, domains: Mapping[str, VarDomain] | None = None,

@@ -156,6 +156,34 @@ class Differential(Node):
 
 # -- composite nodes -----------------------------------------------------------
 @dataclass(frozen=True, slots=True)
+class Unary(Node):
+    """Base of nodes over one operand ``arg``; subclasses give the shape and the constructor."""
+
+    arg: Node
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarOf(Unary):
+    """Base of scalar-valued functions of one matrix operand (tr, det, log det, norms)."""
+
+    @property
+    def shape(self) -> Shape:
+        return SCALAR
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeOf(Unary):
+    """Base of nodes shaped like their operand (inverse, softmax, a pending differential)."""
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape
+
+
+@dataclass(frozen=True, slots=True)
 class Add(Node):
     """A sum of two or more terms of one shape."""
 
@@ -205,86 +233,45 @@ class Mul(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Transpose(Node):
+class Transpose(Unary):
     """A^T of a symbol, a differential, an inverse or a sum (products are transposed factor by factor)."""
-
-    arg: Node
 
     @property
     def shape(self) -> Shape:
         r, c = self.arg.shape
         return (c, r)
 
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
-
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return transpose(kids[0])
 
 
 @dataclass(frozen=True, slots=True)
-class Inverse(Node):
+class Inverse(ShapeOf):
     """A^{-1} of a square matrix."""
-
-    arg: Node
-
-    @property
-    def shape(self) -> Shape:
-        return self.arg.shape
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return inverse(kids[0])
 
 
 @dataclass(frozen=True, slots=True)
-class Trace(Node):
+class Trace(ScalarOf):
     """tr(A) of a square matrix: a scalar."""
-
-    arg: Node
-
-    @property
-    def shape(self) -> Shape:
-        return SCALAR
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return trace(kids[0])
 
 
 @dataclass(frozen=True, slots=True)
-class Det(Node):
+class Det(ScalarOf):
     """det(A) of a square matrix: a scalar."""
-
-    arg: Node
-
-    @property
-    def shape(self) -> Shape:
-        return SCALAR
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return det(kids[0])
 
 
 @dataclass(frozen=True, slots=True)
-class LogDet(Node):
+class LogDet(ScalarOf):
     """log det(A): kept whole because d log det A = tr(A^{-1} dA) is its own textbook rule."""
-
-    arg: Node
-
-    @property
-    def shape(self) -> Shape:
-        return SCALAR
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return logdet(kids[0])
@@ -344,35 +331,25 @@ class Power(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Diag(Node):
+class Diag(Unary):
     """diag(v): the square matrix with the vector v on its diagonal."""
-
-    arg: Node
 
     @property
     def shape(self) -> Shape:
         n = self.arg.shape[0]
         return (n, n)
 
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
-
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return diag(kids[0])
 
 
 @dataclass(frozen=True, slots=True)
-class DiagPart(Node):
+class DiagPart(Unary):
     """diagvec(A): the diagonal of a square matrix as a column vector (the adjoint of diag)."""
-
-    arg: Node
 
     @property
     def shape(self) -> Shape:
         return (self.arg.shape[0], ONE)
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return diagpart(kids[0])
@@ -398,18 +375,13 @@ class Kron(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Vec(Node):
+class Vec(Unary):
     """vec(A): the columns of A stacked into one column."""
-
-    arg: Node
 
     @property
     def shape(self) -> Shape:
         r, c = self.arg.shape
         return (r * c, ONE)
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return vec(kids[0])
@@ -428,68 +400,32 @@ class Commutation(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Norm(Node):
+class Norm(ScalarOf):
     """||u||: Euclidean for a vector, Frobenius for a matrix."""
-
-    arg: Node
-
-    @property
-    def shape(self) -> Shape:
-        return SCALAR
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return norm(kids[0])
 
 
 @dataclass(frozen=True, slots=True)
-class LogSumExp(Node):
+class LogSumExp(ScalarOf):
     """logsumexp(z) = log(1^T exp(z)) of a vector."""
-
-    arg: Node
-
-    @property
-    def shape(self) -> Shape:
-        return SCALAR
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return logsumexp(kids[0])
 
 
 @dataclass(frozen=True, slots=True)
-class Softmax(Node):
+class Softmax(ShapeOf):
     """softmax(z) = exp(z) / (1^T exp(z)) of a vector: a vector."""
-
-    arg: Node
-
-    @property
-    def shape(self) -> Shape:
-        return self.arg.shape
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return softmax(kids[0])
 
 
 @dataclass(frozen=True, slots=True)
-class D(Node):
+class D(ShapeOf):
     """A pending differential d(expr), rewritten away by the engine's rules."""
-
-    arg: Node
-
-    @property
-    def shape(self) -> Shape:
-        return self.arg.shape
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.arg,)
 
     def rebuild(self, kids: tuple[Node, ...]) -> Node:
         return D(kids[0])

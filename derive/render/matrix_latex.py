@@ -11,8 +11,8 @@ from ..engine import matrix_rules as R
 from ..model import matexpr as M
 from ..model.matderivation import Definiteness, MatGradient, MatRule, MatStep, Stationary
 from ..model.matnames import PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
-from ..model.verdict import Plausible, Proved, Refuted, Unknown
 from .expr_latex import tex
+from .printer import VerdictMarks, _text_to_math
 from .walker import Walker
 
 
@@ -172,7 +172,7 @@ def _ordered(node: M.Add) -> tuple[M.Node, ...]:
     return _positive_first(node.terms)
 
 
-class MatDerivationLatex(Walker):
+class MatDerivationLatex(VerdictMarks, Walker):
     """A matrix derivation as LaTeX (``aligned`` and no text boxes for MathJax)."""
 
     def __init__(self, *, mathjax: bool = False) -> None:
@@ -205,16 +205,12 @@ class MatDerivationLatex(Walker):
 
     def _column(self, step: MatStep) -> str:
         if self._mathjax:
-            from .printer import _text_to_math
-
             return r"\quad " + _text_to_math(self._why(step))
         return rf"\parbox[t]{{0.36\linewidth}}{{\raggedright\small {self._why(step)}}}"
 
     def _below(self, step: MatStep) -> str:
         """The reason on its own line under a long step, small and grey."""
         if self._mathjax:
-            from .printer import _text_to_math
-
             return r"\scriptstyle " + _text_to_math(self._why(step))
         return rf"\text{{\small\color{{gray}}{self._why(step)}}}"
 
@@ -241,17 +237,6 @@ class MatDerivationLatex(Walker):
     def _print_Tidy(self, r: R.Tidy) -> str:
         return f"simplify ({r.method})"
 
-    def _print_Proved(self, v: Proved) -> str:
-        return ""
-
-    def _print_Plausible(self, v: Plausible) -> str:
-        return ""
-
-    def _print_Refuted(self, v: Refuted) -> str:
-        return r" \textbf{(refuted)}"
-
-    def _print_Unknown(self, v: Unknown) -> str:
-        return r" \textbf{(not certified)}"
 
 
 def wrt_tex(g: MatGradient) -> str:

@@ -14,7 +14,23 @@ from .expr_latex import tex
 from .walker import Walker
 
 
-class LatexPrinter(Walker):
+class VerdictMarks:
+    """LaTeX marks for verdicts: certified steps carry none; anything else is labelled."""
+
+    def _print_Proved(self, v: Proved) -> str:
+        return ""
+
+    def _print_Plausible(self, v: Plausible) -> str:
+        return ""
+
+    def _print_Refuted(self, v: Refuted) -> str:
+        return r" \textbf{(refuted)}"
+
+    def _print_Unknown(self, v: Unknown) -> str:
+        return r" \textbf{(not certified)}"
+
+
+class LatexPrinter(VerdictMarks, Walker):
     """Prints derivations, steps, rules and verdicts as LaTeX."""
 
     def __init__(self, *, mathjax: bool = False) -> None:
@@ -67,19 +83,6 @@ class LatexPrinter(Walker):
         """``d/dx f = result`` for a derivation."""
         lhs = tex(sp.Derivative(d.function, *d.wrt, evaluate=False))
         return f"{lhs} = {tex(d.result)}"
-
-    # -- verdicts: certified steps carry no mark; anything else is labelled --
-    def _print_Proved(self, v: Proved) -> str:
-        return ""
-
-    def _print_Plausible(self, v: Plausible) -> str:
-        return ""
-
-    def _print_Refuted(self, v: Refuted) -> str:
-        return r" \textbf{(refuted)}"
-
-    def _print_Unknown(self, v: Unknown) -> str:
-        return r" \textbf{(not certified)}"
 
     # -- rules -------------------------------------------------------------
     # Rules print in text mode (maths between $...$): the column is a wrapping \parbox.
