@@ -97,9 +97,13 @@ def _draw_scalar(sym: sp.Symbol, domains: Mapping[str, VarDomain], rng: np.rando
 
 def draw_point(
     nodes: list[M.Node], var: M.MatSym, rng: np.random.Generator, config: int,
-    domains: Mapping[str, VarDomain] | None = None,
+    domains: Mapping[str, VarDomain] | None = None, *, positive: bool = False,
 ) -> Point:
-    """Random values for every symbol in ``nodes`` at size configuration ``config``."""
+    """Random values for every symbol in ``nodes`` at size configuration ``config``.
+
+    ``positive`` draws every vector and matrix with positive entries (symmetric and orthogonal
+    ones keep their structure): the fallback where an expression is undefined elsewhere.
+    """
     dims_order = dimension_symbols(nodes + [var])
     sizes = SIZES[config % len(SIZES)]
     dims = {d: sizes[i % len(sizes)] for i, d in enumerate(dims_order)}
@@ -112,7 +116,9 @@ def draw_point(
     values: dict[str, Array] = {}
     for name, s in sorted(mats.items()):
         r, c = int(s.rows.xreplace(dims)), int(s.cols.xreplace(dims))
-        values[name] = _draw_matrix(s, r, c, rng)
+        plain_kind = not (s.props - {"positive"})
+        values[name] = _draw_matrix(M.MatSym(s.name, s.rows, s.cols, s.props | {"positive"}) if positive and plain_kind
+                                    else s, r, c, rng)
     r, c = int(var.rows.xreplace(dims)), int(var.cols.xreplace(dims))
     direction = {var.name: _draw_matrix(var, r, c, rng, tangent=True)}
     dims_syms = set(dims)

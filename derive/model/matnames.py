@@ -17,6 +17,7 @@ class PlainPrinter:
 
     times = "*"
     hadamard_op = " .* "
+    divide_op = " ./ "
     kron_op = " kron "
     transpose_mark = "'"
     minus = "-"
@@ -156,7 +157,13 @@ class PlainPrinter:
         return self.call("logdet", self.doprint(n.arg)), PREC_ATOM
 
     def _print_Hadamard(self, n: M.Hadamard) -> tuple[str, int]:
-        return self.hadamard_op.join(self.paren(f, PREC_POW) for f in n.factors), PREC_HADAMARD
+        """u .* v, with entrywise reciprocals as divisions: p .* q.^(-1) prints p ./ q."""
+        num = [f for f in n.factors if not (isinstance(f, M.Power) and f.exp == -1)]
+        den = [f.base for f in n.factors if isinstance(f, M.Power) and f.exp == -1]
+        text = self.hadamard_op.join(self.paren(f, PREC_POW) for f in num) if num else self.ones()
+        for d in den:
+            text += self.divide_op + self.paren(d, PREC_POW)
+        return text, PREC_HADAMARD
 
     def _print_Func(self, n: M.Func) -> tuple[str, int]:
         return self.call(n.name, self.doprint(n.arg)), PREC_ATOM

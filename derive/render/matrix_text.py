@@ -26,6 +26,7 @@ class MatUnicode(PlainPrinter):
 
     times = "·"
     hadamard_op = " ⊙ "
+    divide_op = " ⊘ "
     kron_op = " ⊗ "
     transpose_mark = "ᵀ"
     minus = "−"
