@@ -21,7 +21,7 @@ class MatLatex(PlainPrinter):
 
     times = " "
     hadamard_op = r" \odot "
-    divide_op = r" \\oslash "
+    divide_op = r" \oslash "
     kron_op = r" \otimes "
     transpose_mark = r"^{\top}"
     minus = "-"

@@ -327,3 +327,15 @@ def test_every_contract_string_rebuilds_to_the_value_of_its_node(shape: tuple[An
     np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
     tex = mtex(node)
     assert tex.count("{") == tex.count("}") and tex.count(r"\left") == tex.count(r"\right")
+
+
+def test_entrywise_reciprocals_print_as_divisions() -> None:
+    from derive.model.matnames import plain
+    from derive.render.matrix_text import utext_m
+
+    k = sp.Symbol("k", integer=True, positive=True)
+    p_, q_ = M.MatSym("p", k, M.ONE), M.MatSym("q", k, M.ONE)
+    ratio = M.hadamard(p_, M.power(q_, -1))
+    assert plain(ratio) == "p ./ q"
+    assert utext_m(ratio) == "p ⊘ q"
+    assert mtex(ratio) == r"p \oslash q"  # one backslash: a TeX command, not a line break
