@@ -253,13 +253,13 @@ def latex(
     lets = _where(let)
     if lets:
         from .model.shapes import merge_shapes
-        from .parse.matrix import parse_matrix
+        from .parse.auto import parse_matrix_auto
         from .parse.shapes import parse_let
         from .render.matrix_latex import mtex
 
         if not isinstance(expr, str):
             raise UsageError(f"expected an expression as text, got {type(expr).__name__}")
-        return mtex(parse_matrix(expr, merge_shapes(parse_let(t) for t in lets), _domains(_where(where))))
+        return mtex(parse_matrix_auto(expr, merge_shapes(parse_let(t) for t in lets), _domains(_where(where))))
     _, e = _expression(expr, _domains(_where(where)))
     return tex(e)
 

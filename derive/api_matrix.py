@@ -105,9 +105,9 @@ def matrix_grad_job(expr: str | M.Node, wrt: str | Sequence[str] | None, hessian
     if isinstance(expr, M.Node):
         f, source = expr, plain(expr)
     elif isinstance(expr, str):
-        from .parse.matrix import parse_matrix
+        from .parse.auto import parse_matrix_auto
 
-        f, source = parse_matrix(expr, shapes, domains), expr
+        f, source = parse_matrix_auto(expr, shapes, domains), expr
     else:
         raise UsageError(f"expected an expression as text, got {type(expr).__name__}")
     if name not in shapes:
