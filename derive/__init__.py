@@ -11,6 +11,8 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .api import DiffResult as DiffResult
     from .api import GradResult as GradResult
+    from .api_lsq import LsResult as LsResult
+    from .api_lsq import ls as ls
     from .api_matrix import MatGradResult as MatGradResult
     from .api import diff as diff
     from .api import grad as grad
@@ -21,10 +23,11 @@ if TYPE_CHECKING:
 _LAZY = {
     "diff": "api", "grad": "api", "latex": "api", "DiffResult": "api", "GradResult": "api",
     "MatGradResult": "api_matrix",
+    "ls": "api_lsq", "LsResult": "api_lsq",
     "Budget": "budget", "DeriveError": "errors", "ParseError": "errors",
 }
 
-__all__ = ["diff", "grad", "latex", "DiffResult", "GradResult", "MatGradResult", "Budget", "DeriveError", "ParseError", "__version__"]
+__all__ = ["diff", "grad", "ls", "latex", "DiffResult", "GradResult", "MatGradResult", "LsResult", "Budget", "DeriveError", "ParseError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,7 @@ from .model.derivation import Derivation, Gradient
 from .model.domain import VarDomain, make_symbol
 
 if TYPE_CHECKING:
+    from .api_lsq import LsResult
     from .api_matrix import MatGradResult
 
 
@@ -264,7 +265,7 @@ def latex(
     return tex(e)
 
 
-def write_pdf(result: DiffResult | GradResult | MatGradResult, out: Path, *, title: str) -> Path:
+def write_pdf(result: DiffResult | GradResult | MatGradResult | LsResult, out: Path, *, title: str) -> Path:
     """A one-derivation worked-solution handout at ``out`` (the .tex beside it if TeX is absent)."""
     from .handout import HandoutBuilder
     from .render.env import render_handout

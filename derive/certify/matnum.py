@@ -35,12 +35,14 @@ class Point:
     direction: dict[str, Array]
     label: str
     cache: dict[int, tuple[M.Node, Array]] = field(default_factory=dict)
+    max_cond: float = 1e6
+    """Inverses of worse-conditioned matrices are Undefined (finite differences would not settle)."""
 
     def size(self, d: sp.Expr) -> int:
         return int(d.xreplace(self.dims))
 
     def with_values(self, values: dict[str, Array]) -> Point:
-        return Point(self.dims, values, self.scalars, self.direction, self.label)
+        return Point(self.dims, values, self.scalars, self.direction, self.label, max_cond=self.max_cond)
 
     def describe(self) -> tuple[tuple[str, str], ...]:
         sizes = tuple((str(k), str(v)) for k, v in sorted(self.dims.items(), key=lambda kv: str(kv[0])))
@@ -191,7 +193,7 @@ def _eval(node: M.Node, pt: Point) -> Array:  # noqa: C901 - one branch per node
         return ev(node.arg, pt).T
     if isinstance(node, M.Inverse):
         a = ev(node.arg, pt)
-        if np.linalg.cond(a) > 1e6:
+        if np.linalg.cond(a) > pt.max_cond:
             raise Undefined("singular or too badly conditioned to check numerically")
         return np.linalg.inv(a)
     if isinstance(node, M.Trace):

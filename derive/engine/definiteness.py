@@ -56,6 +56,8 @@ def _gram(chain: tuple[M.Node, ...]) -> tuple[bool, str]:
             w = mid[0]
             if isinstance(w, M.MatSym) and ({"positive definite", "positive semidefinite"} & w.props):
                 return True, plain(m)
+            if isinstance(w, M.Inverse) and isinstance(w.arg, M.MatSym) and "positive definite" in w.arg.props:
+                return True, plain(m)  # the inverse of a positive definite matrix is positive definite
             if isinstance(w, M.Diag) and _nonnegative_entries(w.arg):
                 return True, plain(m)
     if len(chain) == 2 and chain[1] == M.transpose(chain[0]):

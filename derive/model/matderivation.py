@@ -56,6 +56,8 @@ class Stationary:
         from .matnames import plain
 
         head = f"{plain(self.invertible)} is invertible"
+        if self.when.startswith("always"):
+            return f"{head}: {self.when}"
         return f"{head}: it is when {self.when}" if self.when else head
 
 

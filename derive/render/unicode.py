@@ -12,6 +12,8 @@ _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ",
     "lambda": "λ", "lam": "λ", "mu": "μ", "nu": "ν", "pi": "π", "rho": "ρ", "sigma": "σ",
     "tau": "τ", "phi": "φ", "psi": "ψ", "omega": "ω", "eta": "η", "kappa": "κ", "xi": "ξ",
+    "Sigma": "Σ", "Lambda": "Λ", "Omega": "Ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Phi": "Φ",
+    "Psi": "Ψ",
 }
 
 

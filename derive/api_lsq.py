@@ -1,0 +1,177 @@
+"""The least-squares part of the Python API: ``derive.ls(model, ...)``.
+
+Composes the model (engine/lsq) -> parse -> the matrix engine -> certification (steps at
+random sizes, the estimator against numpy's lstsq, the consequences) in a budget worker, and
+optionally fits the derived formula to a CSV file beside the reference solver.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .budget import Budget, run_bounded
+from .errors import DataError, UsageError
+from .model import matexpr as M
+from .model.lsq import DataFit, LsSolution
+
+
+@dataclass(frozen=True, slots=True)
+class LsResult:
+    """A certified least-squares derivation: ``.estimator``, ``.conditions``, ``.to_latex()``, ..."""
+
+    solution: LsSolution
+
+    @property
+    def source(self) -> str:
+        return self.solution.model.objective
+
+    @property
+    def estimator(self) -> M.Node:
+        return self.solution.estimator
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        return self.solution.conditions
+
+    @property
+    def certified(self) -> bool:
+        return self.solution.certified
+
+    def to_latex(self) -> str:
+        from .render.matrix_latex import MatDerivationLatex
+
+        return MatDerivationLatex().doprint(self.solution.derivation)
+
+    def result_latex(self) -> str:
+        from .render.lsq_out import result_latex
+
+        return result_latex(self.solution)
+
+    def to_json(self) -> str:
+        from .render.lsq_out import to_json
+
+        return to_json(self.solution)
+
+    def to_markdown(self) -> str:
+        from .render.lsq_out import to_markdown
+
+        return to_markdown(self.solution)
+
+    def to_text(self, width: int = 100) -> str:
+        from .render.lsq_out import to_text
+
+        return to_text(self.solution, width)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+@dataclass(frozen=True, slots=True)
+class DataSpec:
+    """Columns of a CSV file to fit: the regressors, the response, optional weights, the penalty."""
+
+    path: Path
+    x: tuple[str, ...]
+    y: str
+    weights: str = ""
+    lam: float | None = None
+    intercept: bool = False
+
+
+def _fit(sol: LsSolution, spec: DataSpec) -> DataFit:
+    """Evaluate the derived estimator on the data, beside the reference solver."""
+    from .certify.lsq import reference_solution
+    from .certify.matnum import Point, Undefined, evaluate
+    from .parse.data import read_columns
+
+    m = sol.model
+    if m.kind == "gls":
+        raise UsageError("--data with gls needs the error covariance, which a CSV column cannot give",
+                         hint="fit ols, ridge or wls to data")
+    if m.kind == "wls" and not spec.weights:
+        raise UsageError("wls with --data needs --weights COL", hint="name the column of observation weights")
+    if m.kind == "ridge" and spec.lam is None:
+        raise UsageError("ridge with --data needs --lam VALUE", hint="give the penalty, e.g. --lam 0.5")
+    cols = list(spec.x) + [spec.y] + ([spec.weights] if spec.weights else [])
+    data = read_columns(spec.path, cols)
+    columns = [data[c] for c in spec.x]
+    names = tuple(spec.x)
+    if spec.intercept:  # a column of ones: its coefficient is the intercept
+        columns.insert(0, [1.0] * len(columns[0]))
+        names = ("(intercept)",) + names
+    X = np.column_stack(columns)
+    y = np.asarray(data[spec.y])[:, None]
+    values = {m.design: X, m.response: y}
+    if m.kind == "wls":
+        w = np.asarray(data[spec.weights])
+        if np.any(w <= 0):
+            raise DataError(f"{spec.path}: the weights in column {spec.weights!r} must be positive")
+        values[m.weights] = np.diag(w)
+    syms = {s.name: s for s in M.symbols(sol.derivation.function)}
+    dims = {next(iter(syms[m.design].rows.free_symbols)): X.shape[0], next(iter(syms[m.design].cols.free_symbols)): X.shape[1]}
+    lam = spec.lam if spec.lam is not None else 0.0
+    scalars = {s: lam for s in M.scalar_symbols(sol.derivation.function) if s.name == m.penalty}
+    pt = Point(dims, values, scalars, {}, "data", max_cond=1e14)
+    ref = reference_solution(sol, pt, lam)
+    try:
+        est = evaluate(sol.estimator, pt)
+    except Undefined:
+        raise DataError(f"{spec.path}: the closed form does not apply to these data ({sol.conditions[0]} fails)",
+                        hint=f"X has {X.shape[0]} rows and {X.shape[1]} columns of rank {np.linalg.matrix_rank(X)}; "
+                        "remove collinear columns or use ridge") from None
+    diff = float(np.max(np.abs(est - ref)))
+    return DataFit(names, tuple(float(v) for v in est.ravel()), tuple(float(v) for v in ref.ravel()),
+                   "numpy.linalg.lstsq" + ("" if m.kind == "ols" else " on the augmented or weighted system"),
+                   X.shape[0], diff)
+
+
+def ls_job(kind: str, names: tuple[tuple[str, str], ...], data: DataSpec | None, budget: Budget) -> LsSolution:
+    """Derive, certify and (optionally) fit one model (runs inside the budget worker)."""
+    from .certify.lsq import certify_consequence, solver_checks
+    from .certify.matrix import certify_matrix_gradient
+    from .engine.lsq import least_squares, ls_model
+    from .model.shapes import merge_shapes
+    from .parse.declarations import merge_domains, parse_where
+    from .parse.matrix import parse_matrix
+    from .parse.shapes import parse_let
+
+    clock = budget.start()
+    model = ls_model(kind, dict(names))
+    domains = merge_domains(d for t in model.wheres for d in parse_where(t))
+    shapes = merge_shapes(parse_let(t) for t in model.lets)
+    f = parse_matrix(model.objective, shapes, domains)
+    sol = least_squares(model, f, clock, shapes=tuple(shapes.values()))
+    sol = replace(sol, derivation=certify_matrix_gradient(sol.derivation, clock, domains))
+    sol = replace(sol, consequences=tuple(replace(c, certificate=certify_consequence(c, sol, clock, 10 + i))
+                                          for i, c in enumerate(sol.consequences)))
+    sol = replace(sol, solver_checks=solver_checks(sol, clock))
+    if data is not None:
+        sol = replace(sol, data_fit=_fit(sol, data))
+    return sol
+
+
+def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str | Path | None = None,
+       x: Sequence[str] | str = (), y: str = "", weights: str = "", lam: float | None = None,
+       intercept: bool = False, budget: Budget | None = None) -> LsResult:
+    """Derive a least-squares estimator step by step, certified, and optionally fit it to a CSV file.
+
+    ``model`` is ols, ridge, wls or gls; ``names`` renames X, y, b, lam, W, Sigma. With ``data``,
+    ``x`` names the regressor columns and ``y`` the response; ``intercept`` adds a column of ones
+    to X (the formula is the same: its first coefficient is the intercept).
+    """
+    budget = budget or Budget()
+    spec = None
+    if data is not None:
+        cols = tuple(c.strip() for c in x.split(",")) if isinstance(x, str) else tuple(x)
+        if not cols or not y:
+            raise UsageError("--data needs --x COLS and --y COL", hint="e.g. --x dist,angle --y height")
+        spec = DataSpec(Path(data), cols, y, weights, lam, intercept)
+    sol = run_bounded(ls_job, model, tuple(sorted((names or {}).items())), spec, budget, budget=budget,
+                      what="the least-squares derivation")
+    return LsResult(sol)
