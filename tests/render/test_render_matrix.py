@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sympy.parsing.sympy_parser import parse_expr
 
 import derive
 from derive.api_matrix import MatGradResult
-from derive.certify.matnum import Point, evaluate
+from derive.certify.matnum import Point, Undefined, evaluate
 from derive.model import matexpr as M
 from derive.model.matsympy import sympy_str
 from derive.render.matrix_latex import mtex
@@ -321,7 +321,10 @@ def test_every_contract_string_rebuilds_to_the_value_of_its_node(shape: tuple[An
                                                                   seed: int) -> None:
     node = data.draw(nodes(shape))
     values, sizes = _property_values(seed)
-    want = evaluate(node, Point(sizes, values, {}, {}, "test"))
+    try:
+        want = evaluate(node, Point(sizes, values, {}, {}, "test"))
+    except Undefined:  # e.g. exp of a long product overflows: no value to compare with
+        assume(False)
     got = rebuild_numeric(sympy_str(node), values, identity=3, sizes={str(k): v for k, v in sizes.items()})
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
