@@ -6,6 +6,7 @@ optionally fits the derived formula to a CSV file beside the reference solver.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -122,9 +123,12 @@ def _fit(sol: LsSolution, spec: DataSpec) -> DataFit:
     try:
         est = evaluate(sol.estimator, pt)
     except Undefined:
-        raise DataError(f"{spec.path}: the closed form does not apply to these data ({sol.conditions[0]} fails)",
-                        hint=f"X has {X.shape[0]} rows and {X.shape[1]} columns of rank {np.linalg.matrix_rank(X)}; "
-                        "remove collinear columns or use ridge") from None
+        rank = int(np.linalg.matrix_rank(X))
+        why = (f"X has {X.shape[0]} rows and {X.shape[1]} columns of rank {rank}" if rank < X.shape[1] else
+               f"X has full column rank but its Gram matrix is too badly conditioned for the closed form "
+               f"(condition number {np.linalg.cond(X.T @ X):.1e})")
+        raise DataError(f"{spec.path}: the closed form does not apply to these data",
+                        hint=f"{why}; remove collinear columns, centre and scale them, or use ridge") from None
     diff = float(np.max(np.abs(est - ref)))
     return DataFit(names, tuple(float(v) for v in est.ravel()), tuple(float(v) for v in ref.ravel()),
                    "numpy.linalg.lstsq" + ("" if m.kind == "ols" else " on the augmented or weighted system"),
@@ -167,6 +171,12 @@ def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str 
     """
     budget = budget or Budget()
     spec = None
+    if lam is not None and not (math.isfinite(lam) and lam > 0):
+        raise UsageError(f"--lam {lam}: the ridge penalty must be a positive number", hint="e.g. --lam 0.5")
+    if lam is not None and model != "ridge":
+        raise UsageError("--lam goes with --model ridge")
+    if weights and model != "wls":
+        raise UsageError("--weights goes with --model wls")
     if data is not None:
         cols = tuple(c.strip() for c in x.split(",")) if isinstance(x, str) else tuple(x)
         if not cols or not y:

@@ -50,14 +50,20 @@ class Point:
 
 
 def dimension_symbols(nodes: list[M.Node]) -> list[sp.Symbol]:
-    out: list[sp.Symbol] = []
-    for node in nodes:
-        for s in sorted(M.symbols(node), key=lambda s: s.name):
-            for d in (s.rows, s.cols):
-                for sym in sorted(d.free_symbols, key=lambda x: x.name):
-                    if sym not in out:
-                        out.append(sym)
-    return out
+    """The dimension symbols, the rows of matrices first: they get the larger sizes, so data matrices are tall.
+
+    Independent of the user's names: a design renamed ``A`` or coefficients renamed ``B`` draw alike.
+    """
+    syms = [n for node in nodes for n in M.walk(node) if isinstance(n, M.MatSym)]
+    rows: list[sp.Symbol] = []
+    for s in syms:  # first pass: the rows of non-square matrices
+        if s.cols != 1 and s.rows != s.cols:
+            rows += [d for d in sorted(s.rows.free_symbols, key=lambda x: x.name) if d not in rows]
+    rest: list[sp.Symbol] = []
+    for s in syms:
+        for d in (s.rows, s.cols):
+            rest += [x for x in sorted(d.free_symbols, key=lambda x: x.name) if x not in rows and x not in rest]
+    return rows + rest
 
 
 def _draw_matrix(sym: M.MatSym, rows: int, cols: int, rng: np.random.Generator, *, tangent: bool = False) -> Array:

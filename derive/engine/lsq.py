@@ -21,6 +21,9 @@ MODELS: tuple[str, ...] = ("ols", "ridge", "wls", "gls")
 
 _DEFAULTS = {"X": "X", "y": "y", "b": "b", "lam": "lam", "W": "W", "Sigma": "Sigma"}
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_RESERVED = frozenset({"n", "p", "I", "e", "pi", "E", "norm", "tr", "trace", "det", "logdet", "inv", "sum", "diag",
+                       "diagvec", "softmax", "logsumexp", "ones", "T"})
+"""Names the objective already uses or the grammar reads specially."""
 
 
 def ls_model(kind: str, names: Mapping[str, str] | None = None) -> LsModel:
@@ -39,6 +42,10 @@ def ls_model(kind: str, names: Mapping[str, str] | None = None) -> LsModel:
         n[key] = value
     if len(set(n.values())) != len(n):
         raise UsageError("two roles share one name", hint="give the design, response, coefficients ... distinct names")
+    for role, value in n.items():
+        if value in _RESERVED or value in M.SCALAR_FUNCTIONS:
+            raise UsageError(f"{value!r} cannot name {role}: it is a dimension, a constant or a function",
+                             hint="n and p are the dimensions, I the identity, e and pi constants; choose another name")
     X, y, b = n["X"], n["y"], n["b"]
     lets = (f"{X}: n x p", f"{y}: n", f"{b}: p")
     r = f"({y} - {X}*{b})"
@@ -63,16 +70,18 @@ def consequences(model: LsModel, g: MatGradient, estimator: M.Node) -> tuple[Con
     X, y = syms[model.design], syms[model.response]
     e = M.add(y, M.mul(M.const(-1), X, estimator))
     xt = M.transpose(X)
+    x, b = model.design, model.coef
     if model.kind == "ols":
-        return (Consequence("the residual is orthogonal to the columns of X: X^T e = 0", M.mul(xt, e), M.zero((X.cols, M.ONE))),)
+        return (Consequence(f"the residual e = {model.response} - {x} {b} is orthogonal to the columns of {x}: "
+                            f"{x}^T e = 0", M.mul(xt, e), M.zero((X.cols, M.ONE))),)
     if model.kind == "ridge":
         lam = next(s for s in M.scalar_symbols(g.function) if s.name == model.penalty)
-        return (Consequence("the residual balances the penalty: X^T e = lam b", M.mul(xt, e),
+        return (Consequence(f"the residual balances the penalty: {x}^T e = {lam.name} {b}", M.mul(xt, e),
                             M.mul(M.const(lam), estimator)),)
     w = syms[model.weights]
     metric = w if model.kind == "wls" else M.inverse(w)
-    claim = f"X^T {w.name} e = 0" if model.kind == "wls" else f"X^T {w.name}^(-1) e = 0"
-    return (Consequence(f"the residual is orthogonal to the columns of X in the model's metric: {claim}",
+    claim = f"{x}^T {w.name} e = 0" if model.kind == "wls" else f"{x}^T {w.name}^(-1) e = 0"
+    return (Consequence(f"the residual is orthogonal to the columns of {x} in the model's metric: {claim}",
                         M.mul(xt, metric, e), M.zero((X.cols, M.ONE))),)
 
 

@@ -35,7 +35,8 @@ class Plausible:
         return "plausible"
 
     def describe(self) -> str:
-        text = f"plausible: {self.probes} probes on {self.domain}, max rel. error {self.max_rel_error:.1e}"
+        probes = f"{self.probes} probe" + ("" if self.probes == 1 else "s")
+        text = f"plausible: {probes} on {self.domain}, max rel. error {self.max_rel_error:.1e}"
         return f"{text}; {self.note}" if self.note else text
 
 

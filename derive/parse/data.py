@@ -19,6 +19,10 @@ def read_columns(path: Path, columns: Sequence[str]) -> dict[str, list[float]]:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}", hint="check the path") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (byte {exc.start})",
+                        hint="save the file as UTF-8 CSV") from None
+    columns = list(dict.fromkeys(columns))  # a column asked for twice is read once
     rows = list(csv.reader(text.splitlines()))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
