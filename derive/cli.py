@@ -125,8 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grad", help="gradient (and Hessian) of a scalar function", epilog=_EPILOG_GRAD,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Gradient of a scalar function of several scalar variables, each partial "
-                       "derived step by step.")
+                       description="Gradient (and Hessian) of a scalar function: of several scalar variables, "
+                       "each partial derived step by step; or, with --let declarations, of a vector or matrix, by "
+                       "matrix differentials.")
     p.add_argument("expr", metavar="EXPR")
     p.add_argument("--wrt", metavar="VARS", help="comma-separated variables (default: all, alphabetically)")
     p.add_argument("--hessian", action="store_true", help="also derive the Hessian")

@@ -99,10 +99,18 @@ def _kind(node: M.Node) -> _Kind | None:
         return inner
     if c.is_negative:
         return _Kind(inner.psd_when, inner.pd_when, inner.always_pd, -inner.sign)
-    name = sp.sstr(c)
-    return _Kind(inner.psd_when + (f"{name} >= 0",),
-                 ((f"{name} > 0",) if inner.always_pd else ()) + tuple(f"{name} > 0 and {w}" for w in inner.pd_when),
+    return _Kind(inner.psd_when + (_sign_condition(c, strict=False),),
+                 ((_sign_condition(c, strict=True),) if inner.always_pd else ())
+                 + tuple(f"{_sign_condition(c, strict=True)} and {w}" for w in inner.pd_when),
                  False, inner.sign)
+
+
+def _sign_condition(c: sp.Expr, *, strict: bool) -> str:
+    """c > 0 (or >= 0) stated on the symbols: -2*lam >= 0 reads lam <= 0."""
+    k, rest = c.as_coeff_Mul()
+    up = k > 0
+    op = (">" if up else "<") if strict else (">=" if up else "<=")
+    return f"{sp.sstr(rest)} {op} 0"
 
 
 def definiteness(h: M.Node) -> Definiteness:
@@ -118,6 +126,9 @@ def definiteness(h: M.Node) -> Definiteness:
         return Definiteness(f"{word} definite{when}",
                             f"the function is strictly {shape}{when}: a stationary point is the unique global {opt}")
     strict = " or ".join(k.pd_when)
+    if k.psd_when and strict:  # definiteness needs the semidefiniteness conditions too
+        strict = f"{' and '.join(k.psd_when)} and ({strict})" if len(k.pd_when) > 1 else \
+            f"{' and '.join(k.psd_when)} and {strict}"
     reason = (f"a sum of terms M^T W M with W positive semidefinite (and multiples of I), so the function is "
               f"{shape}{when} and every stationary point is a global {opt}")
     return Definiteness(f"{word} semidefinite{when}", reason, strict=strict)

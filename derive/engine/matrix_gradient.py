@@ -35,9 +35,24 @@ def _check(f: M.Node, var: M.MatSym) -> None:
                          hint=f"its matrix and vector variables are: {names}")
 
 
+def _structured(g: M.Node, var: M.MatSym, clock: Clock) -> M.Node:
+    """The gradient inside the variable's own space: sym(G) for symmetric, the diagonal for diagonal.
+
+    It is the unique matrix of that structure with df = tr(G^T dX) for every admissible dX, so it
+    does not depend on how the function was written (tr(S^T A) and tr(S A) agree).
+    """
+    if var.cols == 1 or var.rows != var.cols:
+        return g
+    if "diagonal" in var.props:
+        return tidy(M.diag(M.diagpart(g)), clock)
+    if var.symmetric and not M.is_symmetric(g):
+        return tidy(M.mul(M.const(sp.Rational(1, 2)), M.add(g, M.transpose(g))), clock)
+    return g
+
+
 def _identify(df: M.Node, var: M.MatSym, clock: Clock) -> tuple[M.Node, MatStep]:
     raw = gradient_of(df, var)
-    g = tidy(raw, clock)
+    g = _structured(tidy(raw, clock), var, clock)
     form = M.inner(g, M.Differential(var))
     rule = R.Identification(df, form, g)
     return g, MatStep(rule.name, df, form, (rule,), justify((rule,)))
@@ -134,12 +149,23 @@ def matrix_gradient(
 ) -> MatGradient:
     """The derivation of the gradient (and Hessian) of ``f`` with respect to ``var``, uncertified."""
     _check(f, var)
+    if "orthogonal" in var.props:
+        raise UnsupportedError(
+            f"differentiating with respect to the orthogonal matrix {var.name} needs the constraint "
+            "(a Riemannian gradient), which is not supported", hint=f"declare {var.name} without 'orthogonal'")
+    if hessian and var.cols != 1 and (var.symmetric or "diagonal" in var.props):
+        raise UnsupportedError(
+            f"the Hessian with respect to the structured matrix {var.name} is not supported: the vec Hessian "
+            "assumes free entries", hint="ask for the gradient, or declare the matrix without its structure")
     steps = differential_chain(f, var, clock)
     g, ident = _identify(steps[-1].after, var, clock)
     notes: list[str] = []
-    if var.symmetric:
-        notes.append(f"{var.name} is symmetric: the gradient treats its entries as independent (the usual "
-                     f"convention); along symmetric directions only sym(G) = (G + G^T)/2 matters")
+    if "diagonal" in var.props and var.cols != 1:
+        notes.append(f"{var.name} is diagonal: the gradient is the diagonal matrix G with df = tr(G d{var.name}) for every "
+                     f"diagonal d{var.name} (the partial derivatives by its diagonal entries)")
+    elif var.symmetric and var.cols != 1:
+        notes.append(f"{var.name} is symmetric: the gradient is the symmetric matrix G with df = tr(G d{var.name}) "
+                     f"for every symmetric d{var.name}; the partial derivatives by the free entries are 2G - diag(G)")
     for total in _entry_sums(g):
         notes.append(f"{plain(total)} is the sum of the entries of {plain(total.factors[-1])}: with one-hot or "
                      f"probability labels it is 1, and the gradient simplifies accordingly")

@@ -909,6 +909,8 @@ def diagpart(a: Node) -> Node:
     _square("the diagonal", a)
     if isinstance(a, Diag):
         return a.arg
+    if isinstance(a, Transpose):
+        return diagpart(a.arg)  # a matrix and its transpose share their diagonal
     if isinstance(a, Identity):
         return Ones(a.n, ONE)
     if isinstance(a, Add):

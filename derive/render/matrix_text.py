@@ -112,6 +112,11 @@ class MatTextPrinter(Walker):
             parts.append(self._check(name, v))
         for name, v in g.comparisons:
             parts.append(self._check(f"{name} (reported, not required)", v))
+        if g.certified:
+            parts.append(Text("✓ certified: every step and every required check passed", style="bold green"))
+        else:
+            parts.append(Text("✗ NOT certified: a step or a required check above was refuted or could not be decided",
+                              style="bold red"))
         return Group(*parts)
 
     def _check(self, name: str, v: Verdict) -> Text:
