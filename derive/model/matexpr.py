@@ -109,8 +109,8 @@ class Const(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Ones(Node):
-    """The all-ones matrix (the ones vector when ``cols`` is 1)."""
+class Filled(Node):
+    """Base of matrices filled with one constant (ones, zeros), sized ``rows`` x ``cols``."""
 
     rows: sp.Expr
     cols: sp.Expr
@@ -118,6 +118,11 @@ class Ones(Node):
     @property
     def shape(self) -> Shape:
         return (self.rows, self.cols)
+
+
+@dataclass(frozen=True, slots=True)
+class Ones(Filled):
+    """The all-ones matrix (the ones vector when ``cols`` is 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,15 +137,8 @@ class Identity(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Zero(Node):
+class Zero(Filled):
     """The zero matrix (or the scalar 0)."""
-
-    rows: sp.Expr
-    cols: sp.Expr
-
-    @property
-    def shape(self) -> Shape:
-        return (self.rows, self.cols)
 
 
 @dataclass(frozen=True, slots=True)
