@@ -281,6 +281,15 @@ def write_pdf(result: DiffResult | GradResult | MatGradResult | LsResult, out: P
     return tex_path
 
 
+def _check_text_items(name: str, value: object) -> None:
+    """A str or an iterable of str, as the API promises; anything else is a UsageError naming the argument."""
+    if isinstance(value, str):
+        return
+    if value is None or not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{name} must be text or a list of texts, got {value!r}",
+                         hint=f"e.g. {name}=['X: n x p', 'y: n']" if name == "let" else None)
+
+
 def _where(where: str | Iterable[str]) -> tuple[str, ...]:
     return (where,) if isinstance(where, str) else tuple(where)
 
@@ -319,6 +328,12 @@ def grad(
     function of a declared vector or matrix ``wrt``, by matrix differentials.
     """
     budget = budget or Budget()
+    _check_text_items("let", let)
+    _check_text_items("where", where)
+    if wrt is not None and not isinstance(wrt, str):
+        _check_text_items("wrt", wrt)
+    if not isinstance(hessian, bool):
+        raise UsageError(f"hessian must be True or False, got {hessian!r}")
     lets = _where(let)
     if lets:
         from .api_matrix import matrix_grad

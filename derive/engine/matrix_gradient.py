@@ -82,6 +82,17 @@ def _hessian(g: M.Node, var: M.MatSym, clock: Clock) -> tuple[tuple[MatStep, ...
     return steps + (MatStep(rule.name, dg, form, (rule,), justify((rule,))),), h, symmetrized
 
 
+def _hessian_or_none(g: M.Node, var: M.MatSym, clock: Clock, *, required: bool
+                     ) -> tuple[tuple[MatStep, ...], M.Node | None, bool]:
+    """The Hessian; when it was not asked for (only a stationary point needs it), an unsupported case is skipped."""
+    try:
+        return _hessian(g, var, clock)
+    except UnsupportedError:
+        if required:
+            raise
+        return (), None, False
+
+
 def _integer_factor(node: M.Node) -> tuple[sp.Expr, M.Node]:
     c, body = M.split_coeff(node)
     return (c, body) if c.is_Rational and c > 0 else (sp.Integer(1), node)
@@ -166,6 +177,10 @@ def matrix_gradient(
     elif var.symmetric and var.cols != 1:
         notes.append(f"{var.name} is symmetric: the gradient is the symmetric matrix G with df = tr(G d{var.name}) "
                      f"for every symmetric d{var.name}; the partial derivatives by the free entries are 2G - diag(G)")
+    capital = sorted(s.name for s in M.scalar_symbols(f) if s.name[:1].isupper())
+    if capital:
+        notes.append(f"{', '.join(capital)} {'is' if len(capital) == 1 else 'are'} not declared, so read as "
+                     f"scalar{'s' if len(capital) > 1 else ''}; declare a matrix with --let, e.g. '{capital[0]}: n x n'")
     for total in _entry_sums(g):
         notes.append(f"{plain(total)} is the sum of the entries of {plain(total.factors[-1])}: with one-hot or "
                      f"probability labels it is 1, and the gradient simplifies accordingly")
@@ -173,22 +188,21 @@ def matrix_gradient(
     h: M.Node | None = None
     stationary = None
     defin = None
-    if var.cols == 1:
-        h_steps, h, symmetrized = _hessian(g, var, clock)
+    wanted = hessian or var.cols == 1 or _maybe_affine(g, var)
+    h_steps, h, symmetrized = _hessian_or_none(g, var, clock, required=hessian) if wanted else ((), None, False)
+    if h is not None and var.cols == 1:
         if symmetrized and hessian:
             notes.append("the Hessian is written symmetrized, (H + H^T)/2, as d^2 f = dx^T H dx defines it")
         stationary = _stationary(g, h, var, clock)
         if not M.depends_on(h, var) or hessian:
             defin = definiteness(h)
-    else:
-        h_steps, h, _ = _hessian(g, var, clock) if hessian or _maybe_affine(g, var) else ((), None, False)
-        if h is not None:
-            stationary = _stationary_matrix(g, h, var, clock)
-            if hessian and not M.depends_on(h, var):
-                defin = definiteness(h)
-        if hessian:
-            notes.append(f"the Hessian with respect to the matrix {var.name} is the matrix of vec d(∇f) = H vec(d{var.name}) "
-                         "(vec stacks columns; K is the commutation matrix)")
+    elif h is not None:
+        stationary = _stationary_matrix(g, h, var, clock)
+        if hessian and not M.depends_on(h, var):
+            defin = definiteness(h)
+    if hessian and var.cols != 1:
+        notes.append(f"the Hessian with respect to the matrix {var.name} is the matrix of vec d(∇f) = H vec(d{var.name}) "
+                     "(vec stacks columns; K is the commutation matrix)")
     return MatGradient(
         source=source, function=f, wrt=var, shapes=shapes, steps=steps + (ident,), gradient=g,
         hessian_steps=h_steps if hessian else (), hessian=h if hessian else None,

@@ -915,6 +915,10 @@ def diagpart(a: Node) -> Node:
         return add(*(diagpart(t) for t in a.terms))
     if isinstance(a, Mul):
         chain = a.chain
+        if len(chain) >= 2 and isinstance(chain[0], Diag):  # diagvec(diag(u) M) = u ⊙ diagvec(M)
+            return mul(const(a.coeff), *a.scalars, hadamard(chain[0].arg, diagpart(_unwrap(chain[1:]))))
+        if len(chain) >= 2 and isinstance(chain[-1], Diag):  # diagvec(M diag(u)) = diagvec(M) ⊙ u
+            return mul(const(a.coeff), *a.scalars, hadamard(diagpart(_unwrap(chain[:-1])), chain[-1].arg))
         if len(chain) == 2 and chain[0].shape[1] == 1 and chain[1].shape[0] == 1:
             return mul(const(a.coeff), *a.scalars, hadamard(chain[0], transpose(chain[1])))
         if a.coeff != 1 or a.scalars:

@@ -92,5 +92,7 @@ def merge_shapes(decls: Iterable[ShapeDecl]) -> dict[str, ShapeDecl]:
     for name, d in out.items():
         check_shape(d)
         if d.properties and d.rows is None:
-            raise ShapeError(f"{name} has properties but no shape", hint=f"also declare e.g. '{name}: p x p'")
+            hint = (f"for a positive scalar write --where '{name} > 0'; for a vector '{name}: n positive'"
+                    if d.properties == {"positive"} else f"also declare e.g. '{name}: p x p'")
+            raise ShapeError(f"{name} has properties but no shape", hint=hint)
     return out

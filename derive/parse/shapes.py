@@ -46,6 +46,9 @@ def parse_let(text: str) -> ShapeDecl:
     if not isinstance(text, str) or not text.strip():
         raise ParseError("empty shape declaration", span=Span(str(text), 0, 0), hint=_USAGE)
     m = _PLAIN.match(text) or _LATEX_IN.match(text)
+    if m and any(_ONE_PROP.fullmatch(m.group(k) or "") for k in ("rows", "cols")):
+        raise ParseError(f"{text.strip()!r} has a property where its size should be", span=_bad_span(text),
+                         hint="write the size first, e.g. 'v: n positive'; for a positive scalar use --where 'v > 0'")
     if m:
         rows = _dim(m.group("rows"))
         cols = _dim(m.group("cols")) if m.group("cols") else 1

@@ -57,7 +57,8 @@ _CHAR_HINTS = {
 }
 _DEFAULT_CHAR_HINT = ("use numbers, names, + - * / ^ ** !, ( ) [ ], and ',' between "
                       "function arguments")
-PRIME_HINT = "primes are not supported; write the expression itself"
+PRIME_HINT = ("primes are not supported; write the expression itself (for a transpose, declare the vector or "
+              "matrix: derive grad ... --let 'x: n')")
 """Hint for a prime in scalar text: ``f'(x)`` is not read as a derivative."""
 
 
