@@ -85,7 +85,7 @@ def _probe(
         if not np.isfinite(err):
             continue
         if err > tol:
-            return Refuted(pt.describe(), _brief(a), _brief(b))
+            return Refuted(pt.describe(), brief(a), brief(b))
         worst = max(worst, err)
         done += 1
     if done < 3:
@@ -93,7 +93,7 @@ def _probe(
     return Plausible(done, _domain_text(nodes), worst, note)
 
 
-def _brief(a: np.ndarray) -> str:
+def brief(a: np.ndarray) -> str:
     flat = a.ravel()
     head = ", ".join(f"{v:.6g}" for v in flat[:4])
     return f"[{head}{', ...' if flat.size > 4 else ''}]"
@@ -183,6 +183,6 @@ def certify_matrix_gradient(g: MatGradient, clock: Clock, domains: Mapping[str, 
 
 
 def _sympy_comparisons(g: MatGradient, clock: Clock, seed: int) -> list[tuple[str, Verdict]]:
-    from .matsympy_check import compare_with_sympy
+    from .matsympy_check import compare_with_sympy  # imports brief from here: keep it local
 
     return [("agrees with SymPy's MatrixSymbol.diff", compare_with_sympy(g, clock, seed))]

@@ -17,6 +17,7 @@ from ..model.matderivation import MatGradient
 from ..model.matsympy import to_sympy
 from ..model.verdict import Plausible, Refuted, Unknown, Verdict
 from .matnum import Undefined, draw_point, evaluate
+from .matrix import brief
 
 _FAILURES = (ValueError, TypeError, NotImplementedError, AttributeError, IndexError, KeyError,
              sp.PolynomialError, RecursionError, AssertionError, sp.ShapeError)
@@ -60,17 +61,12 @@ def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Verdict:
         scale = max(1.0, float(np.max(np.abs(ours))))
         err = float(np.max(np.abs(value - ours))) / scale
         if err > 1e-8:
-            return Refuted(pt.describe(), "derive's gradient", f"SymPy's {_brief(value)}")
+            return Refuted(pt.describe(), "derive's gradient", f"SymPy's {brief(value)}")
         worst = max(worst, err)
         agree += 1
     if agree < 2:
         return Unknown("too few points where SymPy's answer is defined")
     return Plausible(agree, "random concrete sizes", worst, "SymPy's MatrixSymbol.diff evaluated numerically")
-
-
-def _brief(a: np.ndarray) -> str:
-    flat = a.ravel()
-    return "[" + ", ".join(f"{v:.6g}" for v in flat[:4]) + (", ...]" if flat.size > 4 else "]")
 
 
 def _is_zero(e: Any) -> bool:

@@ -109,15 +109,7 @@ def _stationary_matrix(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Sta
     c, body = M.split_coeff(h)
     if M.depends_on(h, var) or not (isinstance(body, M.Kron) and isinstance(body.left, M.Identity)):
         return None
-    a = M.scale(c, body.right)
-    rhs = tidy(M.mul(M.const(-1), M.substitute(g, var, M.zero(var.shape))), clock)
-    ca, a_m = _integer_factor(a)
-    cr, rhs_m = _integer_factor(rhs)
-    a_eq, rhs_eq = (a_m, rhs_m) if ca == cr else (a, rhs)
-    solution = M.zero(var.shape) if M.is_zero(rhs_eq) else M.mul(M.inverse(a_eq), rhs_eq)
-    d = definiteness(a_eq)
-    when = "always (it is positive definite)" if d.verdict == "positive definite" else d.strict
-    return Stationary(M.mul(a_eq, var), rhs_eq, solution, a_eq, when)
+    return _solve(M.scale(c, body.right), g, var, clock)
 
 
 def _rank_one(h: M.Node) -> bool:
@@ -131,17 +123,24 @@ def _stationary(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Stationary
     """Solve grad = 0 when the gradient is affine: H x = -grad(0), x = H^{-1} (-grad(0))."""
     if M.depends_on(h, var) or M.is_zero(h) or _rank_one(h):
         return None
+    return _solve(h, g, var, clock)
+
+
+def _solve(a: M.Node, g: M.Node, var: M.MatSym, clock: Clock) -> Stationary:
+    """The normal equations a X = -grad(0), a common positive factor cancelled, and their solution."""
     rhs = tidy(M.mul(M.const(-1), M.substitute(g, var, M.zero(var.shape))), clock)
-    ch, lhs_m = _integer_factor(h)
-    cr, rhs_v = _integer_factor(rhs)
-    if ch == cr or M.is_zero(rhs):
-        h_eq, rhs_eq = lhs_m, (rhs_v if not M.is_zero(rhs) else rhs)
+    ca, a_m = _integer_factor(a)
+    cr, rhs_m = _integer_factor(rhs)
+    if M.is_zero(rhs):
+        a_eq, rhs_eq = a_m, rhs
+    elif ca == cr:
+        a_eq, rhs_eq = a_m, rhs_m
     else:
-        h_eq, rhs_eq = h, rhs
-    solution = M.zero(var.shape) if M.is_zero(rhs_eq) else M.mul(M.inverse(h_eq), rhs_eq)
-    d = definiteness(h_eq)
+        a_eq, rhs_eq = a, rhs
+    solution = M.zero(var.shape) if M.is_zero(rhs_eq) else M.mul(M.inverse(a_eq), rhs_eq)
+    d = definiteness(a_eq)
     when = "always (it is positive definite)" if d.verdict == "positive definite" else d.strict
-    return Stationary(M.mul(h_eq, var), rhs_eq, solution, h_eq, when)
+    return Stationary(M.mul(a_eq, var), rhs_eq, solution, a_eq, when)
 
 
 def _entry_sums(g: M.Node) -> list[M.Mul]:

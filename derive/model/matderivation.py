@@ -100,7 +100,3 @@ class MatGradient:
         if self.stationary is not None:
             ok = ok and is_certified(self.stationary.certificate)
         return ok
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.steps)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import reduce
 
 import sympy as sp
 
@@ -517,7 +516,7 @@ def substitute(node: Node, old: Node, new: Node) -> Node:
 
 # -- constructors ------------------------------------------------------------------
 def const(value: int | sp.Expr) -> Const:
-    return Const(sp.sympify(value) if isinstance(value, int) else value)
+    return Const(sp.Integer(value) if isinstance(value, int) else value)
 
 
 def zero(shape: Shape) -> Node:
@@ -879,7 +878,7 @@ def sympy_function(name: str) -> Callable[[sp.Expr], sp.Expr]:
 
 def power(a: Node, e: sp.Expr | int) -> Node:
     """a^e of a scalar, or entrywise of a vector or matrix."""
-    e = sp.sympify(e) if isinstance(e, int) else e
+    e = sp.Integer(e) if isinstance(e, int) else e
     if e == 0:
         return Const(ONE) if a.is_scalar else Ones(*a.shape)
     if e == 1:
@@ -996,8 +995,3 @@ def inner(s: Node, m: Node) -> Node:
     if s.shape[1] == 1:
         return mul(transpose(s), m)
     return trace(mul(transpose(s), m))
-
-
-def total(nodes: Iterable[Node], shape: Shape) -> Node:
-    items = list(nodes)
-    return reduce(lambda a, b: add(a, b), items) if items else zero(shape)

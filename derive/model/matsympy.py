@@ -83,7 +83,7 @@ class Commutation(MatrixExpr):
     """The commutation matrix K(m, n): K vec(A) = vec(A.T) for an m x n matrix A."""
 
     def __new__(cls, m: Any, n: Any) -> Commutation:
-        return MatrixExpr.__new__(cls, sp.sympify(m), sp.sympify(n))
+        return MatrixExpr.__new__(cls, *(sp.Integer(d) if isinstance(d, int) else d for d in (m, n)))
 
     @property
     def shape(self) -> tuple[Any, Any]:

@@ -56,16 +56,12 @@ def to_json(s: LsSolution, indent: int | None = 2) -> str:
 
 
 def to_markdown(s: LsSolution) -> str:
-    lines = [f"## {s.model.title}", "", f"Minimize ${mtex_objective(s)}$ over ${mtex(s.derivation.wrt)}$.", "",
+    lines = [f"## {s.model.title}", "", f"Minimize ${mtex(s.derivation.function)}$ over ${mtex(s.derivation.wrt)}$.", "",
              matrix_markdown(s.derivation), f"**Estimator:** ${mtex(s.derivation.wrt)} = {mtex(s.estimator)}$", ""]
     lines += [f"- condition: {c}" for c in s.conditions]
     lines += [f"- {c.name}: {c.certificate.describe() if c.certificate else 'not checked'}" for c in s.consequences]
     lines += [f"- {n}: {v.describe()}" for n, v in s.solver_checks]
     return "\n".join(lines) + "\n"
-
-
-def mtex_objective(s: LsSolution) -> str:
-    return mtex(s.derivation.function)
 
 
 def to_renderable(s: LsSolution) -> RenderableType:

@@ -10,7 +10,7 @@ import sympy as sp
 from ..engine import matrix_rules as R
 from ..model import matexpr as M
 from ..model.matderivation import Definiteness, MatGradient, MatRule, MatStep, Stationary
-from ..model.matnames import PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
+from ..model.matnames import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
 from .expr_latex import tex
 from .printer import VerdictMarks, _text_to_math
 from .walker import Walker
@@ -154,7 +154,7 @@ def _broken(node: M.Node) -> list[str]:
     for i, t in enumerate(_ordered(node)):
         c, body = M.split_coeff(t)
         negative = c.could_extract_minus_sign() if not isinstance(t, M.Const) else t.value.could_extract_minus_sign()
-        piece = printer.paren(M.scale(-c, body) if negative else t, 11) if not isinstance(t, M.Const) else mtex(
+        piece = printer.paren(M.scale(-c, body) if negative else t, PREC_ADD + 1) if not isinstance(t, M.Const) else mtex(
             M.Const(-t.value) if negative else t)
         sign = "- " if negative else ("+ " if i else "")
         size = len(plain(t))
@@ -240,23 +240,15 @@ class MatDerivationLatex(VerdictMarks, Walker):
 
 
 
-def wrt_tex(g: MatGradient) -> str:
-    return mtex(g.wrt)
-
-
 def results_latex(g: MatGradient) -> str:
     """Math-mode LaTeX of the results, one per line: the gradient, the Hessian, the stationary point."""
-    x = wrt_tex(g)
+    x = mtex(g.wrt)
     rows = [rf"\nabla_{{{x}}} f &= {mtex(g.gradient)}"]
     if g.hessian is not None:
         rows.append(rf"\nabla^2_{{{x}}} f &= {mtex(g.hessian)}")
     if g.stationary is not None:
         rows.append(rf"\hat{{{x}}} &= {mtex(g.stationary.solution)}")
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
-
-
-def stationary_latex(s: Stationary, var: M.MatSym) -> str:
-    return rf"\hat{{{mtex(var)}}} = {mtex(s.solution)}"
 
 
 def normal_equations_latex(s: Stationary) -> str:
