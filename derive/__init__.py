@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from .api import GradResult as GradResult
     from .api_lsq import LsResult as LsResult
     from .api_lsq import ls as ls
+    from .api_mle import MleResult as MleResult
+    from .api_mle import mle as mle
     from .api_matrix import MatGradResult as MatGradResult
     from .api import diff as diff
     from .api import grad as grad
@@ -24,10 +26,11 @@ _LAZY = {
     "diff": "api", "grad": "api", "latex": "api", "DiffResult": "api", "GradResult": "api",
     "MatGradResult": "api_matrix",
     "ls": "api_lsq", "LsResult": "api_lsq",
+    "mle": "api_mle", "MleResult": "api_mle",
     "Budget": "budget", "DeriveError": "errors", "ParseError": "errors",
 }
 
-__all__ = ["diff", "grad", "ls", "latex", "DiffResult", "GradResult", "MatGradResult", "LsResult", "Budget", "DeriveError", "ParseError", "__version__"]
+__all__ = ["diff", "grad", "ls", "mle", "latex", "DiffResult", "GradResult", "MatGradResult", "LsResult", "MleResult", "Budget", "DeriveError", "ParseError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -17,6 +17,7 @@ from .budget import Budget, run_bounded
 from .errors import DataError, UsageError
 from .model import matexpr as M
 from .model.lsq import DataFit, LsSolution
+from .model.simple_regression import SimpleSolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,10 @@ class LsResult:
     @property
     def source(self) -> str:
         return self.solution.model.objective
+
+    @property
+    def title(self) -> str:
+        return self.solution.model.title
 
     @property
     def estimator(self) -> M.Node:
@@ -42,9 +47,9 @@ class LsResult:
         return self.solution.certified
 
     def to_latex(self) -> str:
-        from .render.matrix_latex import MatDerivationLatex
+        from .render.lsq_out import to_latex
 
-        return MatDerivationLatex().doprint(self.solution.derivation)
+        return to_latex(self.solution)
 
     def result_latex(self) -> str:
         from .render.lsq_out import result_latex
@@ -65,6 +70,86 @@ class LsResult:
         from .render.lsq_out import to_text
 
         return to_text(self.solution, width)
+
+    def renderable(self) -> object:
+        from .render.lsq_out import to_renderable
+
+        return to_renderable(self.solution)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+@dataclass(frozen=True, slots=True)
+class SimpleResult:
+    """Certified simple regression in summation form: ``.slope``, ``.intercept``, ``.to_latex()``, ..."""
+
+    solution: SimpleSolution
+
+    @property
+    def source(self) -> str:
+        n = self.solution.names
+        return f"minimize sum of ({n.y}_i - {n.a} - {n.b} {n.x}_i)^2"
+
+    @property
+    def title(self) -> str:
+        return "simple linear regression"
+
+    @property
+    def slope(self) -> object:
+        """S_xy/S_xx (a SymPy expression; ``.solution.definitions`` gives the sums)."""
+        return self.solution.slope
+
+    @property
+    def intercept(self) -> object:
+        return self.solution.intercept
+
+    @property
+    def estimator(self) -> str:
+        from .render.simple_regression_out import estimator_text
+
+        return estimator_text(self.solution)
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        return self.solution.conditions
+
+    @property
+    def certified(self) -> bool:
+        return self.solution.certified
+
+    def to_latex(self) -> str:
+        from .render.simple_regression_out import to_latex
+
+        return to_latex(self.solution)
+
+    def result_latex(self) -> str:
+        from .render.simple_regression_out import result_latex
+
+        return result_latex(self.solution)
+
+    def to_json(self) -> str:
+        from .render.simple_regression_out import to_json
+
+        return to_json(self.solution)
+
+    def to_markdown(self) -> str:
+        from .render.simple_regression_out import to_markdown
+
+        return to_markdown(self.solution)
+
+    def to_text(self, width: int = 100) -> str:
+        from .render.simple_regression_out import to_text
+
+        return to_text(self.solution, width)
+
+    def renderable(self) -> object:
+        from .render.simple_regression_out import to_renderable
+
+        return to_renderable(self.solution)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -92,6 +177,9 @@ def _fit(sol: LsSolution, spec: DataSpec) -> DataFit:
     from .parse.data import read_columns
 
     m = sol.model
+    if m.kind == "constrained":
+        raise UsageError("--data with constrained needs the constraint C b = d, which CSV columns cannot give",
+                         hint="fit ols to data, or call derive.ls('constrained') for the derivation alone")
     if m.kind == "gls":
         raise UsageError("--data with gls needs the error covariance, which a CSV column cannot give",
                          hint="fit ols, ridge or wls to data")
@@ -135,6 +223,42 @@ def _fit(sol: LsSolution, spec: DataSpec) -> DataFit:
                    X.shape[0], diff)
 
 
+def _fit_simple(sol: SimpleSolution, spec: DataSpec) -> DataFit:
+    """The derived slope and intercept on one regressor column, beside lstsq on [1, x]."""
+    from .certify.simple_regression import ConditionFails, estimate, reference
+    from .parse.data import read_columns
+
+    if len(spec.x) != 1:
+        raise UsageError(f"simple regression takes one regressor column, got {len(spec.x)}: {', '.join(spec.x)}",
+                         hint="use --model ols --intercept for several columns")
+    if spec.weights or spec.lam is not None:
+        raise UsageError("--weights and --lam do not go with --model simple")
+    data = read_columns(spec.path, [spec.x[0], spec.y])
+    x, y = np.asarray(data[spec.x[0]]), np.asarray(data[spec.y])
+    try:
+        a, b = estimate(sol, x, y)
+    except ConditionFails as exc:
+        raise DataError(f"{spec.path}: the closed form does not apply to these data",
+                        hint=f"{exc}; the slope needs at least two different values in column {spec.x[0]!r}") from None
+    ref = reference(x, y)
+    return DataFit((f"{sol.names.a} (intercept)", f"{sol.names.b} (slope)"), (a, b), ref,
+                   "numpy.linalg.lstsq on [1, x]", len(x), max(abs(a - ref[0]), abs(b - ref[1])))
+
+
+def simple_job(names: tuple[tuple[str, str], ...], data: DataSpec | None, budget: Budget) -> SimpleSolution:
+    """Derive, certify and (optionally) fit simple regression (runs inside the budget worker)."""
+    from .certify.simple_regression import certify_steps, solver_checks
+    from .engine.simple_regression import simple_names, simple_regression
+
+    clock = budget.start()
+    sol = simple_regression(simple_names(dict(names)), clock)
+    sol = certify_steps(sol, clock)
+    sol = replace(sol, solver_checks=solver_checks(sol, clock))
+    if data is not None:
+        sol = replace(sol, data_fit=_fit_simple(sol, data))
+    return sol
+
+
 def ls_job(kind: str, names: tuple[tuple[str, str], ...], data: DataSpec | None, budget: Budget) -> LsSolution:
     """Derive, certify and (optionally) fit one model (runs inside the budget worker)."""
     from .certify.lsq import certify_consequence, solver_checks
@@ -153,7 +277,9 @@ def ls_job(kind: str, names: tuple[tuple[str, str], ...], data: DataSpec | None,
     sol = least_squares(model, f, clock, shapes=tuple(shapes.values()))
     sol = replace(sol, derivation=certify_matrix_gradient(sol.derivation, clock, domains))
     sol = replace(sol, consequences=tuple(replace(c, certificate=certify_consequence(c, sol, clock, 10 + i))
-                                          for i, c in enumerate(sol.consequences)))
+                                          for i, c in enumerate(sol.consequences)),
+                  solve_steps=tuple(replace(c, certificate=certify_consequence(c, sol, clock, 30 + i))
+                                    for i, c in enumerate(sol.solve_steps)))
     sol = replace(sol, solver_checks=solver_checks(sol, clock))
     if data is not None:
         sol = replace(sol, data_fit=_fit(sol, data))
@@ -162,10 +288,11 @@ def ls_job(kind: str, names: tuple[tuple[str, str], ...], data: DataSpec | None,
 
 def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str | Path | None = None,
        x: Sequence[str] | str = (), y: str = "", weights: str = "", lam: float | None = None,
-       intercept: bool = False, budget: Budget | None = None) -> LsResult:
+       intercept: bool = False, budget: Budget | None = None) -> LsResult | SimpleResult:
     """Derive a least-squares estimator step by step, certified, and optionally fit it to a CSV file.
 
-    ``model`` is ols, ridge, wls or gls; ``names`` renames X, y, b, lam, W, Sigma. With ``data``,
+    ``model`` is ols, simple, ridge, wls, gls or constrained; ``names`` renames X, y, b, lam, W,
+    Sigma, C, d, mu (for simple: x, y, a, b); simple returns a ``SimpleResult``. With ``data``,
     ``x`` names the regressor columns and ``y`` the response; ``intercept`` adds a column of ones
     to X (the formula is the same: its first coefficient is the intercept).
     """
@@ -182,6 +309,13 @@ def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str 
         if not cols or not y:
             raise UsageError("--data needs --x COLS and --y COL", hint="e.g. --x dist,angle --y height")
         spec = DataSpec(Path(data), cols, y, weights, lam, intercept)
+    if model == "simple":
+        if intercept:
+            raise UsageError("--intercept does not go with --model simple: its line always has one",
+                             hint="drop --intercept")
+        simple = run_bounded(simple_job, tuple(sorted((names or {}).items())), spec, budget, budget=budget,
+                             what="the simple-regression derivation")
+        return SimpleResult(simple)
     sol = run_bounded(ls_job, model, tuple(sorted((names or {}).items())), spec, budget, budget=budget,
                       what="the least-squares derivation")
     return LsResult(sol)

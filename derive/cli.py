@@ -48,11 +48,16 @@ _EPILOG_LS = """examples:
   derive ls --model wls --name X=A --name b=beta
   derive ls --model ols --data lidar.csv --x x --y y --intercept   (fit the formula, beside lstsq)
   derive ls --model ridge --data points.csv --x x1,x2 --y y --lam 0.5 --format json
+  derive ls --model simple --data lidar.csv --x x --y y   (slope S_xy/S_xx, intercept ybar - slope xbar)
+  derive ls --model constrained --name C=A                (min ||y - X b||^2 subject to C b = d)
 
-models: ols (ordinary), ridge (lam > 0), wls (diagonal weights W), gls (error covariance Sigma).
-Each is derived by the matrix engine: objective, gradient, normal equations, solution with the
-condition for it to exist and be unique, Hessian and definiteness, residual orthogonality; the
-estimator is checked against numpy's lstsq on random, ill-conditioned and n < p data.
+models: ols (ordinary), simple (y_i = a + b x_i in summation form), ridge (lam > 0), wls
+(diagonal weights W), gls (error covariance Sigma), constrained (C b = d, Lagrange multiplier mu).
+The matrix models are derived by the matrix engine: objective, gradient, normal equations,
+solution with the condition for it to exist and be unique, Hessian and definiteness, fitted
+values and hat matrix, residual orthogonality; simple by SymPy over sums. Every estimator is
+checked against numpy's lstsq on random, ill-conditioned and n < p data. --data does not go
+with gls or constrained (a CSV cannot give Sigma, C or d).
 """
 
 _EPILOG_BUILD = """examples:
@@ -141,9 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Derive a closed-form least-squares estimator with matrix differentials, every "
                        "step certified, and check it against a numeric solver.")
     p.add_argument("--model", default="ols", metavar="MODEL",
-                   help="ols, ridge, wls or gls (default: ols)")
+                   help="ols, simple, ridge, wls, gls or constrained (default: ols)")
     p.add_argument("--name", action="append", default=[], metavar="ROLE=NAME",
-                   help="rename a symbol: X, y, b, lam, W or Sigma, e.g. --name b=beta (repeatable)")
+                   help="rename a symbol: X, y, b, lam, W, Sigma, C, d or mu (simple: x, y, a, b), e.g. "
+                   "--name b=beta (repeatable)")
     p.add_argument("--data", type=Path, metavar="FILE.csv", help="fit the derived estimator to a CSV file")
     p.add_argument("--x", metavar="COLS", default="", help="comma-separated regressor columns (with --data)")
     p.add_argument("--y", metavar="COL", default="", help="the response column (with --data)")
@@ -155,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", type=Path, metavar="OUT.pdf", help="also write a worked-solution PDF here")
     p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help="time budget for the symbolic work (default: 60)")
+
+    from .cli_mle import add_parser as add_mle_parser
+
+    add_mle_parser(sub, _add_common)
 
     p = sub.add_parser("build", help="build worked-example scripts into PDF handouts", epilog=_EPILOG_BUILD,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -244,13 +254,11 @@ def _cmd_ls(args: argparse.Namespace) -> int:
     if args.format == "text":
         from rich.console import Console
 
-        from .render.lsq_out import to_renderable
-
-        Console(highlight=False).print(to_renderable(result.solution))
+        Console(highlight=False).print(result.renderable())
     else:
         _emit(result, args.format)
     if args.pdf:
-        _write_pdf(result, args.pdf, f"Least squares: {result.solution.model.title}")
+        _write_pdf(result, args.pdf, f"Least squares: {result.title}")
     return EXIT_OK
 
 
@@ -292,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from .errors import BudgetExceeded, DeriveError, RenderError
 
-    handlers = {"diff": _cmd_diff, "grad": _cmd_grad, "ls": _cmd_ls, "build": _cmd_build}
+    from .cli_mle import cmd as _cmd_mle
+
+    handlers = {"diff": _cmd_diff, "grad": _cmd_grad, "ls": _cmd_ls, "mle": _cmd_mle, "build": _cmd_build}
     try:
         _check_pdf_target(getattr(args, "pdf", None))
         return handlers[args.command](args)

@@ -46,7 +46,7 @@ OK: dict[str, list[str]] = {
 }
 # (id, argv, a needle the one error line must contain)
 BAD: list[tuple[str, list[str], str]] = [
-    ("unknown model", ["ls", "--model", "lasso"], "choose one of ols, ridge, wls, gls"),
+    ("unknown model", ["ls", "--model", "lasso"], "choose one of ols, simple, ridge, wls, gls, constrained"),
     ("--x without --data", ["ls", "--model", "ols", "--x", "x1"], "--data"),
     ("ridge --data without --lam", ["ls", "--model", "ridge", "--data", "fit.csv", "--x", "x1", "--y", "y"], "--lam"),
     ("wls --data without --weights", ["ls", "--model", "wls", "--data", "fit.csv", "--x", "x1", "--y", "y"],

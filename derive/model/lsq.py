@@ -28,11 +28,14 @@ class LsModel:
     wheres: tuple[str, ...] = ()
     penalty: str = ""
     weights: str = ""
+    constraint: str = ""
+    target: str = ""
+    multiplier: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Consequence:
-    """An identity that follows from the solution (X^T e = 0), certified numerically."""
+    """An identity, certified numerically: a consequence of the solution (X^T e = 0) or a solving step."""
 
     name: str
     lhs: Node
@@ -62,10 +65,14 @@ class LsSolution:
     estimator: Node
     conditions: tuple[str, ...]
     consequences: tuple[Consequence, ...] = ()
+    solve_steps: tuple[Consequence, ...] = ()
+    """Solving beyond the engine's stationary point (the KKT system of constrained least squares)."""
+    multiplier_gradient: Node | None = None
     solver_checks: tuple[tuple[str, Verdict], ...] = field(default=())
     data_fit: DataFit | None = None
 
     @property
     def certified(self) -> bool:
-        return (self.derivation.certified and all(is_certified(c.certificate) for c in self.consequences)
+        identities = self.consequences + self.solve_steps
+        return (self.derivation.certified and all(is_certified(c.certificate) for c in identities)
                 and all(is_certified(v) for _, v in self.solver_checks))

@@ -24,9 +24,24 @@ from .matrix_text import _MARKS, to_renderable as matrix_renderable, utext_m
 def result_latex(s: LsSolution) -> str:
     g = s.derivation
     rows = [rf"\hat{{{mtex(g.wrt)}}} &= {mtex(s.estimator)}"]
+    if s.solve_steps:
+        rows += [rf"{mtex(c.lhs)} &= {mtex(c.rhs)}" for c in s.solve_steps[:2]]
     if g.hessian is not None:
         rows.append(rf"\nabla^2 f &= {mtex(g.hessian)}")
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def to_latex(s: LsSolution) -> str:
+    """The matrix derivation, then (constrained) the KKT steps, each with its claim in small grey text."""
+    from .env import tex_line
+    from .matrix_latex import MatDerivationLatex
+
+    body = MatDerivationLatex().doprint(s.derivation)
+    if not s.solve_steps:
+        return body
+    rows = [rf"{mtex(c.lhs)} &= {mtex(c.rhs)} \\" + "\n" + rf"  &\phantom{{=}}\; \text{{\small\color{{gray}}"
+            rf"{tex_line(c.name)}}}" for c in s.solve_steps]
+    return body + "\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
 
 def to_json(s: LsSolution, indent: int | None = 2) -> str:
@@ -44,6 +59,10 @@ def to_json(s: LsSolution, indent: int | None = 2) -> str:
         "consequences": [{"claim": c.name, "lhs": plain(c.lhs), "rhs": plain(c.rhs),
                           "certificate": c.certificate.describe() if c.certificate else "unknown: not checked"}
                          for c in s.consequences],
+        "kkt_steps": [{"claim": c.name, "lhs": plain(c.lhs), "rhs": plain(c.rhs),
+                       "certificate": c.certificate.describe() if c.certificate else "unknown: not checked"}
+                      for c in s.solve_steps],
+        "multiplier_gradient": None if s.multiplier_gradient is None else sympy_str(s.multiplier_gradient),
         "certified": s.certified,
         "checks": [{"check": n, "certificate": v.describe()} for n, v in g.checks + s.solver_checks],
         "data_fit": None if s.data_fit is None else {
@@ -58,6 +77,8 @@ def to_json(s: LsSolution, indent: int | None = 2) -> str:
 def to_markdown(s: LsSolution) -> str:
     lines = [f"## {s.model.title}", "", f"Minimize ${mtex(s.derivation.function)}$ over ${mtex(s.derivation.wrt)}$.", "",
              matrix_markdown(s.derivation), f"**Estimator:** ${mtex(s.derivation.wrt)} = {mtex(s.estimator)}$", ""]
+    lines += [f"- KKT: {c.name}: {c.certificate.describe() if c.certificate else 'not checked'}"
+              for c in s.solve_steps]
     lines += [f"- condition: {c}" for c in s.conditions]
     lines += [f"- {c.name}: {c.certificate.describe() if c.certificate else 'not checked'}" for c in s.consequences]
     lines += [f"- {n}: {v.describe()}" for n, v in s.solver_checks]
@@ -67,8 +88,14 @@ def to_markdown(s: LsSolution) -> str:
 def to_renderable(s: LsSolution) -> RenderableType:
     x = utext_m(s.derivation.wrt)
     parts: list[RenderableType] = [Text(s.model.title.capitalize(), style="bold underline"),
-                                   matrix_renderable(s.derivation),
-                                   Text.assemble(("Estimator: ", "bold"), (f"{x}̂ = {utext_m(s.estimator)}", "bold green"))]
+                                   matrix_renderable(s.derivation)]
+    if s.solve_steps:
+        parts.append(Text("The KKT system (stationarity in both variables), solved by substitution", style="bold"))
+    for c in s.solve_steps:
+        v = c.certificate
+        mark, style = _MARKS[v.word] if v else ("?", "yellow")
+        parts.append(Text.assemble((f"{mark} ", style), f"{c.name}: {utext_m(c.lhs)} = {utext_m(c.rhs)}"))
+    parts += [Text.assemble(("Estimator: ", "bold"), (f"{x}̂ = {utext_m(s.estimator)}", "bold green"))]
     for cond in s.conditions:
         parts.append(Text(f"  when {cond}"))
     for c in s.consequences:

@@ -1,0 +1,51 @@
+"""Is it a density? The total mass on the support must be 1 for every parameter value.
+
+Checked numerically at a few random parameter values (a sum or ``quad`` over the support), so
+a typo such as a missing normalizing constant is caught before anything is derived; the error
+gives the mass found and where.
+"""
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+
+from derive.errors import UsageError
+from derive.model.mle import MleProblem
+
+
+def check_density(problem: MleProblem, probes: int = 3, seed: int = 1) -> None:
+    """Raise UsageError if ``problem.density`` does not integrate (or sum) to 1 on the support."""
+    from .mle import draw_params, draw_value
+    from .numeval import numeric_value
+    from .sampling import total_mass
+
+    rng = random.Random(seed)
+    known = sorted(problem.density.free_symbols - {problem.var} - set(problem.params), key=str)
+    what = "sum" if problem.discrete or problem.support.kind != "interval" else "integrate"
+    for _ in range(probes):
+        values: dict[sp.Symbol, float] = draw_params(problem, rng)
+        values.update({s: draw_value(problem.domain(s.name), rng) for s in known})
+        try:
+            if problem.joint:
+                mass = sum(numeric_value(problem.density.xreplace(dict(zip(problem.data_vars, pt))), values)
+                           for pt in problem.joint)
+            else:
+                mass = total_mass(problem.density, problem.var, problem.support, values)
+        except (ValueError, ArithmeticError, OverflowError) as exc:
+            where = ", ".join(f"{s} = {v:.4g}" for s, v in values.items())
+            raise UsageError(f"the density cannot be evaluated on the support {problem.support.describe()} "
+                             f"at {where}: {exc}", hint="check the density, --support and --where") from None
+        if not (abs(mass - 1.0) < 1e-4):
+            where = ", ".join(f"{s} = {v:.4g}" for s, v in values.items())
+            raise UsageError(
+                f"not a density: it does not {what} to 1 on {_where(problem)} "
+                f"(the total is {mass:.6g} at {where})",
+                hint="add the normalizing constant, or fix --support / --where")
+
+
+def _where(problem: MleProblem) -> str:
+    if problem.joint:
+        names = ", ".join(v.name for v in problem.data_vars)
+        return f"the {len(problem.joint)} values of ({names})"
+    return problem.support.describe()

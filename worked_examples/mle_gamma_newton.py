@@ -1,0 +1,28 @@
+"""Worked example: the gamma shape has no closed form; Newton's method on the profile score."""
+from pathlib import Path
+
+import derive
+from derive.handout import HandoutBuilder
+
+DATA = Path(__file__).with_name("data") / "waits.csv"
+
+h = HandoutBuilder(
+    title="The gamma shape: no closed form, so Newton's method",
+    subtitle="Profile the rate out, then iterate on the shape",
+)
+h.paragraph(
+    "Waiting times are often modelled as gamma with shape alpha and rate beta. The score equation for "
+    "beta solves at once, beta = alpha / x-bar, but substituting it leaves an equation for alpha with "
+    "the digamma function that has no closed-form solution. derive says so, shows the Newton-Raphson "
+    "update on the remaining equation and the Fisher-scoring update on both parameters, and runs the "
+    "iteration on data."
+)
+result = derive.mle("gamma", data=DATA, column="wait")
+h.worked("Maximum likelihood for the gamma model", result)
+its = result.derivation.iterates
+if its:
+    rows = " \\\\ ".join(f"{it.k} & {it.values[0]:.8f}" for it in its)
+    h.paragraph(f"Newton's method on the {DATA.name} sample (the iterates of alpha):")
+    h.math(r"\begin{array}{rl} k & \alpha_k \\ \hline " + rows + r"\end{array}")
+
+handout = h.build()
