@@ -91,7 +91,8 @@ def derive_mle(problem: MleProblem, clock: Clock,
     method: Method = "numeric" if unsolved else (
         "boundary" if any(s.method == "boundary" for s in specials) else
         "subgradient" if specials else "calculus")
-    conditions = _conditions(estimates, domains) if closed else ()
+    relations = _conditions(estimates, domains) if closed else ()
+    conditions = tuple(str(r) for r in relations)
 
     second, obs, exp_info, notes = _second_order(problem, loglik, scores, calc, fixed, estimates, domains, steps,
                                                  closed, bool(specials))
@@ -130,7 +131,8 @@ def derive_mle(problem: MleProblem, clock: Clock,
     return MleDerivation(
         problem=problem, loglik=loglik, score=tuple(scores), estimator=tuple(estimates[p] for p in params),
         method=method, closed_form=closed, steps=tuple(steps), second_order=second,
-        fisher_observed=obs, fisher_expected=exp_info, conditions=conditions, notes=tuple(notes),
+        fisher_observed=obs, fisher_expected=exp_info, conditions=conditions, condition_relations=relations,
+        notes=tuple(notes),
         newton=newton, scoring=scoring, newton_params=tuple(unsolved) if newton else (), profile=profile,
     )
 
@@ -248,7 +250,8 @@ def _tidy_estimate(v: sp.Expr) -> sp.Expr:
     return stats.show(t)
 
 
-def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None], domains: Mapping[str, VarDomain]) -> tuple[str, ...]:
+def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None],
+                domains: Mapping[str, VarDomain]) -> tuple[sp.Basic, ...]:
     """When the estimate lies inside the parameter space (stated, unless it always does)."""
     out = []
     for p, v in estimates.items():
@@ -266,7 +269,7 @@ def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None], domains: Mapping[
             if s == "positive" or (s == "nonnegative" and not strict):
                 continue
             op = (">" if strict else ">=") if side == "lower" else ("<" if strict else "<=")
-            out.append(f"{v} {op} {b}")
+            out.append(sp.Rel(v, b, op, evaluate=False))
     return tuple(out)
 
 

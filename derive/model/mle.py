@@ -163,6 +163,7 @@ class MleDerivation:
     fisher_observed: sp.Matrix | None = None
     fisher_expected: sp.Matrix | None = None
     conditions: tuple[str, ...] = ()
+    condition_relations: tuple[sp.Basic, ...] = ()
     notes: tuple[str, ...] = ()
     checks: tuple[NumericCheck, ...] = field(default=())
     newton: tuple[sp.Expr, ...] = ()

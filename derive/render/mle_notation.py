@@ -144,5 +144,5 @@ def tex(expr: sp.Basic) -> str:
 
 
 def text(expr: sp.Basic) -> str:
-    """Unicode text for an MLE expression."""
-    return MleTextPrinter().doprint(mean_symbols(expr))
+    """Unicode text for an MLE expression (``^`` for powers, ``·`` for products)."""
+    return MleTextPrinter().doprint(mean_symbols(expr)).replace("**", "^").replace("*", "·")

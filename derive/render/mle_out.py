@@ -105,9 +105,9 @@ def to_latex(d: MleDerivation) -> str:
     """The derivation as LaTeX blocks (title, display, reason) for a handout."""
     marks = _Marks()
     out = [r"\par"] + [step_latex(s, d, marks) for s in d.steps]
-    if d.conditions:
+    if d.condition_relations:
         out.append(r"\noindent The estimate lies in the parameter space when "
-                   + ", ".join(_escape(c) for c in d.conditions) + ".")
+                   + ", ".join(f"${tex(c)}$" for c in d.condition_relations) + ".")
     out.append(r"\noindent\textbf{Second-order check:} " + _escape(d.second_order) + ".")
     for n in d.notes:
         out.append(r"\noindent\emph{Note:} " + _escape(n) + ".")
@@ -167,11 +167,12 @@ def _lhs_text(s: MleStep, d: MleDerivation) -> str:
     if isinstance(s.lhs, sp.Derivative):
         return text(s.lhs)
     if s.relation == "at_estimate":
-        return ("−" if s.kind == "fisher" else "") + ("ℓ″" if len(params) == 1 else "∇²ℓ") + "(θ̂)"
+        at = text(params[0]) + "̂" if len(params) == 1 else "θ̂"
+        return ("−" if s.kind == "fisher" else "") + ("ℓ″" if len(params) == 1 else "∇²ℓ") + f"({at})"
     if s.relation == "expected":
         return f"E[{text(s.param)}̂]" if s.kind == "bias" and s.param is not None else f"I({theta})"
     if s.relation == "asymptotic":
-        return "Var(θ̂)"
+        return f"Var({text(params[0])}̂)" if len(params) == 1 else "Var(θ̂)"
     if s.relation == "update":
         return text(hatted(s.lhs, params, "next")).replace("_next", "ₖ₊₁") if s.lhs is not None else ""
     if s.kind == "bias" and s.param is not None:
@@ -204,8 +205,8 @@ def to_renderable(d: MleDerivation) -> RenderableType:
     for p, v in zip(d.problem.params, d.estimator):
         parts.append(Text.assemble(("Estimator: ", "bold"),
                                    (f"{text(p)}̂ = {text(v) if v is not None else 'no closed form'}", "bold green")))
-    for cond in d.conditions:
-        parts.append(Text(f"  in the parameter space when {cond}"))
+    for rel in d.condition_relations:
+        parts.append(Text(f"  in the parameter space when {text(rel)}"))
     parts.append(Text.assemble(("Second-order check: ", "bold"), d.second_order))
     for n in d.notes:
         parts.append(Text(f"note: {n}", style="italic"))
@@ -248,7 +249,7 @@ def to_markdown(d: MleDerivation) -> str:
     lines.append("**Estimator:** $" + result_latex(d).replace("\n", " ") + "$")
     lines.append("")
     lines.append(f"- second-order check: {d.second_order}")
-    lines += [f"- condition: {c}" for c in d.conditions]
+    lines += [f"- condition: ${tex(c)}$" for c in d.condition_relations]
     lines += [f"- note: {n}" for n in d.notes]
     lines += [f"- {c.name}: {c.verdict.describe()}" for c in d.checks]
     lines.append(f"- certified: {'yes' if all(is_certified(c.verdict) for c in d.checks) and d.certified else 'no'}")

@@ -157,13 +157,23 @@ def test_family_var_and_params() -> None:
     assert beta.is_positive and beta not in p.params
 
 
+def test_latex_sigma_squared_reads_as_the_variance_parameter() -> None:
+    """The issue's LaTeX normal with --param sigma2: sigma^2 in the density is the parameter sigma2."""
+    p = read_problem(r"\frac{1}{\sqrt{2\pi\sigma^2}} e^{-(x-\mu)^2/(2\sigma^2)}", ["mu", "sigma2"], None,
+                     "x in R", ["sigma2 > 0"])
+    names = {s.name for s in p.density.free_symbols}
+    assert names == {"mu", "sigma2", "x"}
+    s2 = next(q for q in p.params if q.name == "sigma2")
+    assert s2.is_positive
+
+
 # -- read_problem: refusals ---------------------------------------------------------------------------------
 
 REFUSALS: list[tuple[dict[str, object], type[DeriveError], str, str]] = [
     (dict(density="lam exp(-lam x)", params=["mu"], support="x > 0", where=["lam > 0"]), UsageError,
      "parameter 'mu' does not appear in the density", "symbols are lam, x"),
-    (dict(density=r"\frac{1}{\sqrt{2\pi\sigma^2}} e^{-(x-\mu)^2/(2\sigma^2)}", params=["mu", "sigma2"],
-          support="x in R"), UsageError, "parameter 'sigma2' does not appear", "mu, sigma, x"),
+    (dict(density=r"\frac{1}{\sqrt{2\pi\sigma^2}} e^{-(x-\mu)^2/(2\sigma^2)}", params=["mu", "tau2"],
+          support="x in R"), UsageError, "parameter 'tau2' does not appear", "mu, sigma, x"),
     (dict(density="lam exp(-lam x)", params=["lam"], var="y", support="y > 0", where=["lam > 0"]), UsageError,
      "data variable 'y' does not appear in the density", "give --var"),
     (dict(density="lam exp(-lam x)", params=["lam"], where=["lam > 0"]), UsageError,
