@@ -141,7 +141,7 @@ def _use_data(d: MleDerivation, req: MleRequest) -> MleDerivation:
     _check_support(values, problem, req.data, column)
     base = sample_base(problem.var)
     data = {base: values}
-    known = problem.density.free_symbols - {problem.var} - set(problem.params)
+    known = set(problem.constants)
     if known:
         raise UsageError(f"--data needs values for the known constants {', '.join(sorted(map(str, known)))}",
                          hint="put the constants' values in the density, e.g. binomial(10, x) p^x (1-p)^(10-x)")

@@ -81,7 +81,7 @@ class Probe:
 
     def __init__(self, problem: MleProblem, rng: random.Random, n: int) -> None:
         self.problem = problem
-        known = sorted(problem.density.free_symbols - {problem.var} - set(problem.params), key=str)
+        known = list(problem.constants)
         self.values: dict[sp.Symbol, float] = draw_params(problem, rng)
         for s in known:
             self.values[s] = draw_value(problem.domain(s.name), rng)
@@ -243,6 +243,8 @@ def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symb
             if sp.simplify(prod - sp.eye(prod.shape[0])) == sp.zeros(*prod.shape):
                 return Proved("times the Fisher information it gives the identity")
             return Refuted((), "variance x information", "not the identity")
+        if s.relation == "invariance":
+            return Proved("invariance of maximum likelihood (the function of the estimates above)")
         if s.relation == "bias":
             assert s.lhs is not None
             if sp.simplify(s.lhs - s.rhs) == 0:

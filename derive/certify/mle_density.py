@@ -21,7 +21,7 @@ def check_density(problem: MleProblem, probes: int = 3, seed: int = 1) -> None:
     from .sampling import total_mass
 
     rng = random.Random(seed)
-    known = sorted(problem.density.free_symbols - {problem.var} - set(problem.params), key=str)
+    known = list(problem.constants)
     what = "sum" if problem.discrete or problem.support.kind != "interval" else "integrate"
     for _ in range(probes):
         values: dict[sp.Symbol, float] = draw_params(problem, rng)

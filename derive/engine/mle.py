@@ -116,7 +116,8 @@ def derive_mle(problem: MleProblem, clock: Clock,
         for name, g in functions:
             value = g.xreplace({p: v for p, v in estimates.items() if v is not None})
             steps.append(MleStep("invariance", f"MLE of {name}", sp.Symbol(name), value,
-                                 "invariance: the MLE of a function of the parameters is that function of their MLEs"))
+                                 "invariance: the MLE of a function of the parameters is that function of their MLEs",
+                                 relation="invariance"))
 
     newton: tuple[sp.Expr, ...] = ()
     scoring: tuple[sp.Expr, ...] = ()
@@ -184,7 +185,8 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
     for name, g in functions:
         value = g.xreplace({p: v for p, v in zip(params, estimates) if v is not None})
         steps.append(MleStep("invariance", f"MLE of {name}", sp.Symbol(name), value,
-                             "invariance: the MLE of a function of the parameters is that function of their MLEs"))
+                             "invariance: the MLE of a function of the parameters is that function of their MLEs",
+                                 relation="invariance"))
     return MleDerivation(problem=problem, loglik=loglik, score=tuple(scores), estimator=tuple(estimates),
                          method="calculus", closed_form=closed, steps=tuple(steps), second_order=second,
                          notes=("constrained: the Fisher information is not computed (it lives on the constraint "

@@ -176,7 +176,7 @@ def bias(estimate: sp.Expr, param: sp.Symbol, problem: MleProblem) -> tuple[sp.E
 
 
 def _known(problem: MleProblem) -> set[sp.Symbol]:
-    return problem.density.free_symbols - {problem.var} - set(problem.params)
+    return set(problem.constants)
 
 
 def _expand_all(expr: sp.Expr) -> sp.Expr:

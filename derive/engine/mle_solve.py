@@ -41,6 +41,8 @@ def solve_for(eq: sp.Expr, p: sp.Symbol, params: Sequence[sp.Symbol],
         return None  # the parameter cannot be separated from the data
     stats = Statistics.of([e], params)
     h = stats.hide(e)
+    if any(p in f.free_symbols for f in h.atoms(sp.sign, sp.Abs, sp.Heaviside, sp.Piecewise)):
+        return None  # not differentiable in p there: a root from one branch would be wrong on the other
     try:
         roots = sp.solve(h, p, dict=False)
     except (NotImplementedError, ValueError, TypeError, sp.PolynomialError):

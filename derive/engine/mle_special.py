@@ -57,7 +57,6 @@ def boundary(problem: MleProblem, loglik: sp.Expr, domains: Mapping[str, VarDoma
 def _settle(problem: MleProblem, loglik: sp.Expr, domains: Mapping[str, VarDomain], p: sp.Symbol,
             side: str, end: sp.Expr, extreme: sp.Expr) -> Special:
     x = problem.var.name
-    rel = "\\ge" if side == "upper" else "\\le"
     slope = sp.diff(end, p)
     s_end = sign_of(slope, domains)
     if s_end not in ("positive", "negative"):
@@ -82,7 +81,7 @@ def _settle(problem: MleProblem, loglik: sp.Expr, domains: Mapping[str, VarDomai
         MleStep("boundary", f"Where the likelihood of {p} is positive", None,
                 sp.Rel(end, extreme, ">=" if side == "upper" else "<="),
                 f"every observation must lie in the support {problem.support.describe()}, so "
-                f"{end} {rel.replace(chr(92), '')} {bound_word}_i {x}_i; outside this set the likelihood is 0",
+                f"{end} {'>=' if side == 'upper' else '<='} {bound_word}_i {x}_i; outside this set the likelihood is 0",
                 relation="claim"),
         MleStep("boundary", f"Monotone in {p}", sp.Derivative(loglik, p), score,
                 f"the derivative is {want} for every value of the other parameters, so the log-likelihood is "

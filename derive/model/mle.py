@@ -103,6 +103,12 @@ class MleProblem:
         """The data variables of one observation: ``var``, then any ``extra`` (a vector observation)."""
         return (self.var, *self.extra)
 
+    @property
+    def constants(self) -> tuple[sp.Symbol, ...]:
+        """Known constants: symbols of the density or the prior that are neither data nor parameters."""
+        syms = self.density.free_symbols | (self.prior.free_symbols if self.prior is not None else set())
+        return tuple(sorted(syms - set(self.data_vars) - set(self.params), key=str))
+
     def domain(self, name: str) -> VarDomain | None:
         """The declared domain of a parameter or a known constant."""
         return next((d for d in self.space if d.name == name), None)

@@ -76,7 +76,11 @@ class MleLatexPrinter(LatexPrinter):
         return _tex_name(s.name)
 
     def _print_Indexed(self, e: sp.Indexed) -> str:
-        return f"{_tex_name(e.base.name)}_{{{self._print(e.indices[0])}}}"
+        idx = self._print(e.indices[0])
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", e.base.name)
+        if m:  # x1[i] is x_{1,i}: never a double subscript
+            return f"{_tex_name(m.group(1))}_{{{m.group(2)},{idx}}}"
+        return f"{_tex_name(e.base.name)}_{{{idx}}}"
 
     def _print_polygamma(self, e: sp.Expr, exp: str | None = None) -> str:
         order, arg = e.args
