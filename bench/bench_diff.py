@@ -24,16 +24,12 @@ import json
 import platform
 import pstats
 import shlex
-import signal
 import statistics
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import FrameType
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: make ``derive`` importable
@@ -63,24 +59,8 @@ CERTIFY_SECONDS = 60.0
 # -- a hard wall-clock limit for a single SymPy call (SIGALRM; main thread only) --------------
 
 
-class Timeout(BaseException):
-    """A SymPy call ran past its wall-clock limit (BaseException so no library swallows it)."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``Timeout`` inside the block after ``seconds`` of wall-clock time."""
-
-    def on_alarm(signum: int, frame: FrameType | None) -> None:
-        raise Timeout(f"over {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+from _harness import Timeout, time_limit  # noqa: E402
+from _harness import innermost_derive_frame, percentile, source_fingerprint  # noqa: E402  (bench/ is the script folder)
 
 
 # -- domains and variables --------------------------------------------------------------------
@@ -152,16 +132,6 @@ class Result:
         return out
 
 
-def source_fingerprint() -> str:
-    """Short SHA-256 of every file under derive/: which working tree the figures belong to."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for f in sorted((ROOT / "derive").rglob("*")):
-        if f.is_file() and "__pycache__" not in f.parts:
-            h.update(str(f.relative_to(ROOT)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:12]
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> float:
@@ -228,20 +198,6 @@ def _agreement(d: Derivation, reference: sp.Expr, r: Result) -> None:
         r.agree_method = f"{simplify_note}; certificate {verdict.describe() if verdict else 'missing'}"
 
 
-def _innermost_derive_frame(exc: BaseException) -> str:
-    """``file:line in function`` of the deepest frame in ``derive/`` outside budget/errors (else the deepest)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    ours = [
-        f for f in frames
-        if f"{ROOT.name}/derive/" in f.filename.replace("\\", "/")
-        and Path(f.filename).name not in ("budget.py", "errors.py")  # where errors are raised, not why
-    ]
-    pick = ours or list(frames)
-    if not pick:
-        return ""
-    f = pick[-1]
-    name = str(Path(f.filename).resolve().relative_to(ROOT)) if ours else Path(f.filename).name
-    return f"{name}:{f.lineno} in {f.name}"
 
 
 def run_item(item: Item, repeat: int) -> Result:
@@ -295,22 +251,13 @@ def run_item(item: Item, repeat: int) -> Result:
         r.error_stage = stage
         r.error_type = type(exc).__name__
         r.error = " ".join(str(exc).split())[:300]
-        r.error_at = _innermost_derive_frame(exc)
+        r.error_at = innermost_derive_frame(exc)
     return r
 
 
 # -- summary ----------------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolation percentile (numpy's default), q in [0, 100]."""
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    k = (len(s) - 1) * q / 100
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def _share(flags: Sequence[bool | None], n: int) -> str:

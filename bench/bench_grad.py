@@ -24,16 +24,12 @@ import json
 import platform
 import pstats
 import shlex
-import signal
 import statistics
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,24 +70,8 @@ SYMPY_COMPARISON = "agrees with SymPy's MatrixSymbol.diff"
 # -- a hard wall-clock limit for a single SymPy call (SIGALRM; main thread only) --------------
 
 
-class Timeout(BaseException):
-    """A call ran past its wall-clock limit (BaseException so no library swallows it)."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``Timeout`` inside the block after ``seconds`` of wall-clock time."""
-
-    def on_alarm(signum: int, frame: FrameType | None) -> None:
-        raise Timeout(f"over {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+from _harness import Timeout, time_limit  # noqa: E402
+from _harness import innermost_derive_frame, percentile, source_fingerprint  # noqa: E402  (bench/ is the script folder)
 
 
 # -- one item's inputs ------------------------------------------------------------------------
@@ -238,32 +218,8 @@ class Result:
         return out
 
 
-def source_fingerprint() -> str:
-    """Short SHA-256 of every file under derive/: which working tree the figures belong to."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for f in sorted((ROOT / "derive").rglob("*")):
-        if f.is_file() and "__pycache__" not in f.parts:
-            h.update(str(f.relative_to(ROOT)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:12]
 
 
-def _innermost_derive_frame(exc: BaseException) -> str:
-    """``file:line in function`` of the deepest frame in ``derive/`` outside budget/errors (else the deepest)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    ours = [
-        f for f in frames
-        if f"{ROOT.name}/derive/" in f.filename.replace("\\", "/")
-        and Path(f.filename).name not in ("budget.py", "errors.py")
-    ]
-    pick = ours or list(frames)
-    if not pick:
-        return ""
-    f = pick[-1]
-    name = str(Path(f.filename).resolve().relative_to(ROOT)) if ours else Path(f.filename).name
-    return f"{name}:{f.lineno} in {f.name}"
 
 
 def _one_line(text: object, limit: int = 300) -> str:
@@ -441,7 +397,7 @@ def run_item(item: Item, reps: int) -> Result:
         r.error_stage = stage
         r.error_type = type(cause).__name__
         r.error = _one_line(cause)
-        r.error_at = _innermost_derive_frame(cause)
+        r.error_at = innermost_derive_frame(cause)
     if r.sympy_s is not None:
         _classify_sympy(r, answer, failure, cg)
         if r.sympy_status == "disagrees" and p is not None:
@@ -455,15 +411,6 @@ def run_item(item: Item, reps: int) -> Result:
 # -- summary ----------------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolation percentile (numpy's default), q in [0, 100]."""
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    k = (len(s) - 1) * q / 100
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def _share(flags: Sequence[bool | None], n: int) -> str:
