@@ -168,7 +168,9 @@ def _use_data(d: MleDerivation, req: MleRequest) -> MleDerivation:
     its = iterate(list(update), iter_params, x0v, data, n=float(values.size))
     iterates = []
     for k, vals in enumerate(its):
-        at = dict(zip(iter_params, vals))
+        at = dict(zip(iter_params, (float(v) for v in vals)))
+        for p, e in d.profile:  # the profiled parameters at this iterate (beta = alpha / xbar)
+            at[p] = _loglik_value(d, at, data, values.size, expr=e)
         ll = _loglik_value(d, at, data, values.size)
         iterates.append(Iterate(k, tuple(float(v) for v in vals), ll, 0.0 if k == 0 else
                                 float(max(abs(a - b) for a, b in zip(vals, its[k - 1])))))
@@ -204,12 +206,13 @@ def _default_start(p: sp.Symbol, problem: MleProblem, values: object) -> float:
     return d.upper - 1.0
 
 
-def _loglik_value(d: MleDerivation, at: dict[sp.Symbol, float], data: Mapping[sp.IndexedBase, Any], n: int) -> float:
+def _loglik_value(d: MleDerivation, at: dict[sp.Symbol, float], data: Mapping[sp.IndexedBase, Any], n: int,
+                  expr: sp.Expr | None = None) -> float:
     from .certify.numeval import numeric_value
     from .engine.mle_sums import N
 
     try:
-        return float(numeric_value(d.loglik, {**at, N: float(n)}, data=data))
+        return float(numeric_value(d.loglik if expr is None else expr, {**at, N: float(n)}, data=data))
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return math.nan
 

@@ -14,7 +14,7 @@ EPILOG = """examples:
       --support 'x in R' --where 'sigma > 0'
   derive mle uniform                                     (boundary: theta-hat = max x_i)
   derive mle laplace                                     (subgradient: mu-hat = the median)
-  derive mle gamma --data waits.csv --column x           (no closed form: Newton-Raphson iterates)
+  derive mle gamma --data waits.csv --column wait          (no closed form: Newton-Raphson iterates)
   derive mle poisson --prior 'lam^(a-1) exp(-b lam)' --where 'a > 1' --where 'b > 0'   (MAP)
   derive mle exponential --format json
 

@@ -167,6 +167,14 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
             estimates.append(None)
         else:
             estimates.append(_apply_relations(_tidy_estimate(v), relations))
+    for nu in nus:
+        if nu in solved and relations:
+            nu_hat = _apply_relations(_tidy_estimate(solved[nu]), relations)
+            if nu_hat != solved[nu]:
+                steps.append(MleStep("estimator", f"The multiplier {nu}", nu, nu_hat,
+                                     "every observation falls in exactly one category ("
+                                     + ", ".join(f"{r} = {c}" for r, c in relations)
+                                     + "), so the category counts add up to n", relation="estimate"))
     if relations and any(e is not None for e in estimates):
         steps.append(MleStep("estimator", "Using the support", None,
                              sp.Matrix([e if e is not None else sp.nan for e in estimates]),

@@ -23,8 +23,10 @@ def read_columns(path: Path, columns: Sequence[str]) -> dict[str, list[float]]:
         raise DataError(f"{path} is not UTF-8 text (byte {exc.start})",
                         hint="save the file as UTF-8 CSV") from None
     columns = list(dict.fromkeys(columns))  # a column asked for twice is read once
-    rows = list(csv.reader(text.splitlines()))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    numbered = [(k, r) for k, r in enumerate(csv.reader(text.splitlines()), start=1)
+                if any(cell.strip() for cell in r)]  # blank lines are skipped but keep the numbering
+    rows = [r for _, r in numbered]
+    line_of = [k for k, _ in numbered]
     if not rows:
         raise DataError(f"{path} is empty", hint="the first row names the columns; the rows below hold numbers")
     header = [h.strip() for h in rows[0]]
@@ -35,7 +37,7 @@ def read_columns(path: Path, columns: Sequence[str]) -> dict[str, list[float]]:
         raise DataError(f"{path} has a header but no data rows", hint="add at least one row of numbers")
     out: dict[str, list[float]] = {c: [] for c in columns}
     where = {c: header.index(c) for c in columns}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in zip(line_of[1:], rows[1:]):
         for c in columns:
             i = where[c]
             cell = row[i].strip() if i < len(row) else ""

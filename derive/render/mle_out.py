@@ -50,7 +50,7 @@ def _lhs_tex(s: MleStep, d: MleDerivation) -> str:
         return tex(hatted(s.lhs, params, "next")) if s.lhs is not None else ""
     if s.kind == "bias" and s.param is not None:
         return rf"\mathbb{{E}}[\hat{{{tex(s.param)}}}] - {tex(s.param)}"
-    if s.kind in ("solve", "estimator", "boundary", "subgradient") and s.lhs is not None and s.lhs in params:
+    if s.kind in ("solve", "estimator", "boundary", "subgradient") and isinstance(s.lhs, sp.Symbol):
         return rf"\hat{{{tex(s.lhs)}}}"
     if s.kind == "invariance" and s.lhs is not None:
         return rf"\widehat{{{_plain_tex(str(s.lhs))}}}"
@@ -177,7 +177,7 @@ def _lhs_text(s: MleStep, d: MleDerivation) -> str:
         return text(hatted(s.lhs, params, "next")).replace("_next", "ₖ₊₁") if s.lhs is not None else ""
     if s.kind == "bias" and s.param is not None:
         return f"E[{text(s.param)}̂] − {text(s.param)}"
-    if s.lhs is not None and s.lhs in params:
+    if isinstance(s.lhs, sp.Symbol) and (s.lhs in params or s.kind == "estimator"):
         return text(s.lhs) + "̂"
     return "" if s.lhs is None else text(s.lhs)
 
