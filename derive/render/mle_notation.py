@@ -95,6 +95,9 @@ class MleTextPrinter(StrPrinter):
     def _print(self, expr: object, **kwargs: object) -> str:
         if isinstance(expr, sp.Indexed):  # Indexed prints itself otherwise (its own _sympystr)
             return self._print_Indexed(expr)
+        if getattr(expr, "is_sample_statistic", False):  # max_i x_i, not the JSON name sample_max(x)
+            op = str(getattr(expr, "contract_name", "sample_stat")).replace("sample_", "")
+            return f"{op}ᵢ {_uni(str(getattr(expr, 'sample_name', 'x')))}ᵢ"
         return super()._print(expr, **kwargs)
 
     def _print_Symbol(self, s: sp.Symbol) -> str:
