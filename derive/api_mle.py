@@ -172,9 +172,10 @@ def _use_data(d: MleDerivation, req: MleRequest) -> MleDerivation:
         for p, e in d.profile:  # the profiled parameters at this iterate (beta = alpha / xbar)
             at[p] = _loglik_value(d, at, data, values.size, expr=e)
         ll = _loglik_value(d, at, data, values.size)
-        iterates.append(Iterate(k, tuple(float(v) for v in vals), ll, 0.0 if k == 0 else
+        shown = tuple(float(at.get(p, math.nan)) for p in problem.params)  # every parameter, in order
+        iterates.append(Iterate(k, shown, ll, 0.0 if k == 0 else
                                 float(max(abs(a - b) for a, b in zip(vals, its[k - 1])))))
-    last = dict(zip(iter_params, iterates[-1].values)) if iterates else {}
+    last = {p: float(v) for p, v in zip(iter_params, its[-1])} if iterates else {}
     ok = bool(iterates) and all(math.isfinite(v) for v in iterates[-1].values)
     refd = dict(zip(problem.params, (float(r) for r in ref)))
     diff = max((abs(last[p] - refd[p]) / max(1.0, abs(refd[p])) for p in iter_params), default=math.inf) if ok else math.inf

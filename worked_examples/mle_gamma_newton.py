@@ -21,8 +21,9 @@ result = derive.mle("gamma", data=DATA, column="wait")
 h.worked("Maximum likelihood for the gamma model", result)
 its = result.derivation.iterates
 if its:
-    rows = " \\\\ ".join(f"{it.k} & {it.values[0]:.8f}" for it in its)
-    h.paragraph(f"Newton's method on the {DATA.name} sample (the iterates of alpha):")
-    h.math(r"\begin{array}{rl} k & \alpha_k \\ \hline " + rows + r"\end{array}")
+    rows = " \\\\ ".join(f"{it.k} & {it.values[0]:.8f} & {it.values[1]:.8f} & {it.loglik:.6f}" for it in its)
+    h.paragraph(f"Newton's method on the {DATA.name} sample: the iterates of alpha, the profiled "
+                "beta = alpha / x-bar, and the log-likelihood, which rises at every step:")
+    h.math(r"\begin{array}{rlll} k & \alpha_k & \beta_k & \ell \\ \hline " + rows + r"\end{array}")
 
 handout = h.build()
