@@ -39,7 +39,9 @@ h.section("Newton's method")
 h.paragraph(
     "There is no closed form for the minimizer: setting the gradient to zero gives equations that are "
     "non-linear in w. Newton's method solves them by repeating the update below, which is iteratively "
-    "reweighted least squares with weights s(1 - s)."
+    "reweighted least squares with weights s(1 - s). The Hessian does not involve the labels y, so it "
+    "equals its expectation: the observed and the expected (Fisher) information coincide, and Fisher "
+    "scoring is the same update."
 )
 h.math(
     r"w_{t+1} = w_t - \left(X^{\top} \operatorname{diag}\!\big(s_t \odot (1 - s_t)\big) X\right)^{-1} "
