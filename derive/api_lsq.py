@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -18,13 +19,18 @@ from .errors import DataError, UsageError
 from .model import matexpr as M
 from .model.lsq import DataFit, LsSolution
 from .model.simple_regression import SimpleSolution
+from .result import Rendered
 
 
 @dataclass(frozen=True, slots=True)
-class LsResult:
+class LsResult(Rendered):
     """A certified least-squares derivation: ``.estimator``, ``.conditions``, ``.to_latex()``, ..."""
 
+    _renderer: ClassVar[str] = "derive.render.lsq_out"
     solution: LsSolution
+
+    def _payload(self) -> LsSolution:
+        return self.solution
 
     @property
     def source(self) -> str:
@@ -46,48 +52,17 @@ class LsResult:
     def certified(self) -> bool:
         return self.solution.certified
 
-    def to_latex(self) -> str:
-        from .render.lsq_out import to_latex
-
-        return to_latex(self.solution)
-
-    def result_latex(self) -> str:
-        from .render.lsq_out import result_latex
-
-        return result_latex(self.solution)
-
-    def to_json(self) -> str:
-        from .render.lsq_out import to_json
-
-        return to_json(self.solution)
-
-    def to_markdown(self) -> str:
-        from .render.lsq_out import to_markdown
-
-        return to_markdown(self.solution)
-
-    def to_text(self, width: int = 100) -> str:
-        from .render.lsq_out import to_text
-
-        return to_text(self.solution, width)
-
-    def renderable(self) -> object:
-        from .render.lsq_out import to_renderable
-
-        return to_renderable(self.solution)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def __str__(self) -> str:
-        return self.to_text()
 
 
 @dataclass(frozen=True, slots=True)
-class SimpleResult:
+class SimpleResult(Rendered):
     """Certified simple regression in summation form: ``.slope``, ``.intercept``, ``.to_latex()``, ..."""
 
+    _renderer: ClassVar[str] = "derive.render.simple_regression_out"
     solution: SimpleSolution
+
+    def _payload(self) -> SimpleSolution:
+        return self.solution
 
     @property
     def source(self) -> str:
@@ -121,41 +96,6 @@ class SimpleResult:
     def certified(self) -> bool:
         return self.solution.certified
 
-    def to_latex(self) -> str:
-        from .render.simple_regression_out import to_latex
-
-        return to_latex(self.solution)
-
-    def result_latex(self) -> str:
-        from .render.simple_regression_out import result_latex
-
-        return result_latex(self.solution)
-
-    def to_json(self) -> str:
-        from .render.simple_regression_out import to_json
-
-        return to_json(self.solution)
-
-    def to_markdown(self) -> str:
-        from .render.simple_regression_out import to_markdown
-
-        return to_markdown(self.solution)
-
-    def to_text(self, width: int = 100) -> str:
-        from .render.simple_regression_out import to_text
-
-        return to_text(self.solution, width)
-
-    def renderable(self) -> object:
-        from .render.simple_regression_out import to_renderable
-
-        return to_renderable(self.solution)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def __str__(self) -> str:
-        return self.to_text()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,20 +12,26 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy as sp
 
 from .budget import Budget, run_bounded
 from .errors import DataError, UsageError
 from .model.mle import Iterate, MleDerivation, MleProblem, NumericCheck
+from .result import Rendered
 
 
 @dataclass(frozen=True, slots=True)
-class MleResult:
+class MleResult(Rendered):
     """A certified MLE derivation: ``.estimator``, ``.to_latex()``, ``.to_json()``, ..."""
 
+    _renderer: ClassVar[str] = "derive.render.mle_out"
+    _text_width: ClassVar[int] = 110
     derivation: MleDerivation
+
+    def _payload(self) -> MleDerivation:
+        return self.derivation
 
     @property
     def source(self) -> str:
@@ -40,36 +46,6 @@ class MleResult:
     def certified(self) -> bool:
         return self.derivation.certified
 
-    def to_latex(self) -> str:
-        from .render.mle_out import to_latex
-
-        return to_latex(self.derivation)
-
-    def result_latex(self) -> str:
-        from .render.mle_out import result_latex
-
-        return result_latex(self.derivation)
-
-    def to_json(self) -> str:
-        from .render.mle_out import to_json
-
-        return to_json(self.derivation)
-
-    def to_markdown(self) -> str:
-        from .render.mle_out import to_markdown
-
-        return to_markdown(self.derivation)
-
-    def to_text(self, width: int = 110) -> str:
-        from .render.mle_out import to_text
-
-        return to_text(self.derivation, width)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def __str__(self) -> str:
-        return self.to_text()
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,11 @@ def numeric_function(expr: sp.Expr, symbols: Sequence[sp.Symbol], *,
     always a float array with the broadcast shape of the arguments.
     """
     builder = _Builder(tuple(symbols), _data_by_name(data), _sample_sizes(expr, _data_by_name(data)))
-    node = builder.build(sp.sympify(expr), ())
+    if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+        expr = sp.Float(expr) if isinstance(expr, float) else sp.Integer(expr)
+    if not isinstance(expr, sp.Basic):  # never sympify: a str would be evaluated
+        raise UnsupportedError(f"numeric_function expects a SymPy expression, got {type(expr).__name__}")
+    node = builder.build(expr, ())
     nargs = len(symbols)
 
     def run(*args: float | Array) -> Array:

@@ -33,8 +33,8 @@ _USAGE = "write e.g. x > 0, 0 < p < 1, 0 <= q <= 1, n integer, x in R, x in (0, 
 
 
 @dataclass(frozen=True, slots=True)
-class _Piece:
-    """A slice of the declaration text with its offset, for spans."""
+class Piece:
+    """A slice of a declaration (or support) text with its offset into the user's text, for spans."""
 
     text: str
     start: int
@@ -43,9 +43,9 @@ class _Piece:
     def end(self) -> int:
         return self.start + len(self.text)
 
-    def stripped(self) -> _Piece:
+    def stripped(self) -> Piece:
         lead = len(self.text) - len(self.text.lstrip())
-        return _Piece(self.text.strip(), self.start + lead)
+        return Piece(self.text.strip(), self.start + lead)
 
 
 def parse_where(text: str) -> tuple[VarDomain, ...]:
@@ -73,9 +73,9 @@ def merge_domains(decls: Iterable[VarDomain]) -> dict[str, VarDomain]:
     return merged
 
 
-def _split(text: str) -> list[_Piece]:
+def _split(text: str) -> list[Piece]:
     """Split on commas, semicolons and ``and`` outside brackets (``x in (0, 1)`` keeps its comma)."""
-    pieces: list[_Piece] = []
+    pieces: list[Piece] = []
     depth, start, i = 0, 0, 0
     while i < len(text):
         ch = text[i]
@@ -86,7 +86,7 @@ def _split(text: str) -> list[_Piece]:
         elif depth == 0:
             m = _SEPARATOR.match(text, i)
             if m is not None:
-                piece = _Piece(text[start:i], start).stripped()
+                piece = Piece(text[start:i], start).stripped()
                 if not piece.text:
                     raise ParseError(f"empty declaration before {m.group()!r}",
                                      span=vocab.line_span(text, i, m.end()), hint=_USAGE)
@@ -94,7 +94,7 @@ def _split(text: str) -> list[_Piece]:
                 start = i = m.end()
                 continue
         i += 1
-    last = _Piece(text[start:], start).stripped()
+    last = Piece(text[start:], start).stripped()
     if pieces and not last.text:
         raise ParseError("declarations end with a separator", span=vocab.line_span(text, len(text) - 1),
                          hint="remove the trailing separator or add a declaration")
@@ -102,13 +102,13 @@ def _split(text: str) -> list[_Piece]:
     return pieces
 
 
-def _clause(text: str, piece: _Piece) -> VarDomain:
+def _clause(text: str, piece: Piece) -> VarDomain:
     """One declaration: membership, property, or a comparison chain (``0 < n < 9 integer``)."""
     if _OPERATOR.search(piece.text):
         kind = _INTEGER_SUFFIX.search(piece.text)
         if kind is None:
             return _comparison(text, piece)
-        dom = _comparison(text, _Piece(piece.text[:kind.start()], piece.start))
+        dom = _comparison(text, Piece(piece.text[:kind.start()], piece.start))
         return _nonempty(text, piece, replace(dom, integer=True))
     m = _MEMBERSHIP.fullmatch(piece.text)
     if m is not None:
@@ -120,7 +120,7 @@ def _clause(text: str, piece: _Piece) -> VarDomain:
                      span=vocab.line_span(text, piece.start, piece.end), hint=_USAGE)
 
 
-def _variable(text: str, piece: _Piece) -> str:
+def _variable(text: str, piece: Piece) -> str:
     """A declared name: an identifier that is not a constant or a function."""
     p = piece.stripped()
     if not _NAME_RE.fullmatch(p.text):
@@ -135,7 +135,7 @@ def _variable(text: str, piece: _Piece) -> str:
     return p.text
 
 
-def _bound(text: str, piece: _Piece, *, side: str) -> float | None:
+def _bound(text: str, piece: Piece, *, side: str) -> float | None:
     """A numeric bound such as ``0``, ``-1.5`` or ``pi/2``; infinity means unbounded."""
     p = piece.stripped()
     if not p.text:
@@ -160,8 +160,8 @@ def _bound(text: str, piece: _Piece, *, side: str) -> float | None:
     return number
 
 
-def _membership(text: str, piece: _Piece, m: re.Match[str]) -> VarDomain:
-    name = _variable(text, _Piece(m.group("name"), piece.start + m.start("name")))
+def _membership(text: str, piece: Piece, m: re.Match[str]) -> VarDomain:
+    name = _variable(text, Piece(m.group("name"), piece.start + m.start("name")))
     where = piece.start + m.start("set")
     target = m.group("set")
     if target in _REALS:
@@ -172,14 +172,14 @@ def _membership(text: str, piece: _Piece, m: re.Match[str]) -> VarDomain:
     if iv is None:
         raise ParseError(f"unknown set {target!r}", span=vocab.line_span(text, where, where + max(1, len(target))),
                          hint="use R, Z, or an interval such as (0, 1), [0, 1] or (0, 1]")
-    lo = _bound(text, _Piece(iv.group("lo"), where + iv.start("lo")), side="lower")
-    hi = _bound(text, _Piece(iv.group("hi"), where + iv.start("hi")), side="upper")
+    lo = _bound(text, Piece(iv.group("lo"), where + iv.start("lo")), side="lower")
+    hi = _bound(text, Piece(iv.group("hi"), where + iv.start("hi")), side="upper")
     dom = VarDomain(name, lo, hi, iv.group("open") == "(", iv.group("close") == ")")
     return _nonempty(text, piece, dom)
 
 
-def _property(text: str, piece: _Piece, m: re.Match[str]) -> VarDomain:
-    name = _variable(text, _Piece(m.group("name"), piece.start + m.start("name")))
+def _property(text: str, piece: Piece, m: re.Match[str]) -> VarDomain:
+    name = _variable(text, Piece(m.group("name"), piece.start + m.start("name")))
     prop = m.group("prop")
     table = {
         "integer": VarDomain(name, integer=True), "int": VarDomain(name, integer=True),
@@ -195,7 +195,7 @@ def _property(text: str, piece: _Piece, m: re.Match[str]) -> VarDomain:
     return table[prop]
 
 
-def _comparison(text: str, piece: _Piece) -> VarDomain:
+def _comparison(text: str, piece: Piece) -> VarDomain:
     """``x > a``, ``a < x``, ``a < x < b`` (or with > both times), strict or not."""
     ops = list(_OPERATOR.finditer(piece.text))
     for op in ops:
@@ -210,7 +210,7 @@ def _comparison(text: str, piece: _Piece) -> VarDomain:
                          span=vocab.line_span(text, where, where + len(ops[2].group())),
                          hint="write at most a < x < b; separate declarations with ','")
     cuts = [0, *[x for op in ops for x in (op.start(), op.end())], len(piece.text)]
-    parts = [_Piece(piece.text[cuts[i]:cuts[i + 1]], piece.start + cuts[i]) for i in range(0, len(cuts), 2)]
+    parts = [Piece(piece.text[cuts[i]:cuts[i + 1]], piece.start + cuts[i]) for i in range(0, len(cuts), 2)]
     symbols = [_OP_TEXT.get(op.group(), op.group()) for op in ops]
     if len(symbols) == 2 and symbols[0][0] != symbols[1][0]:
         where = piece.start + ops[1].start()
@@ -240,7 +240,7 @@ def _comparison(text: str, piece: _Piece) -> VarDomain:
     return _nonempty(text, piece, dom)
 
 
-def _nonempty(text: str, piece: _Piece, dom: VarDomain) -> VarDomain:
+def _nonempty(text: str, piece: Piece, dom: VarDomain) -> VarDomain:
     if _is_empty(dom):
         raise ParseError(f"declaration {piece.text!r} leaves no values", span=vocab.line_span(text, piece.start, piece.end),
                          hint="no number satisfies it; check the bounds (and 'integer')")

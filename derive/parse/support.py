@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import sympy as sp
 
@@ -19,6 +18,7 @@ from derive.model.domain import VarDomain
 from derive.model.mle import Support, SupportKind
 from derive.parse import vocabulary as vocab
 from derive.parse.auto import parse_expression
+from derive.parse.declarations import Piece
 
 SUPPORT_FORMS = ("x in {0,1}, x in {0,1,2,...}, x in {1,2,...}, x in {0,...,m}, x > 0, x >= 0, "
                  "x in R, x in (0, 1), 0 < x < theta, x in N")
@@ -49,21 +49,6 @@ _NATURALS = re.compile(r"(?:N|\u2115)(?:\s*_\s*\{?\s*0\s*\}?|0)?")
 _INTEGERS = frozenset({"Z", "integers", "\u2124"})
 _ELLIPSIS = frozenset({"...", "\u2026"})
 
-
-@dataclass(frozen=True, slots=True)
-class _Piece:
-    """A slice of the (normalised) text with its offset into the user's text."""
-
-    text: str
-    start: int
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.text)
-
-    def stripped(self) -> _Piece:
-        lead = len(self.text) - len(self.text.lstrip())
-        return _Piece(self.text.strip(), self.start + lead)
 
 
 def normalise(text: str, *, greek: bool = False) -> str:
@@ -104,7 +89,7 @@ def parse_support(text: str, domains: Mapping[str, VarDomain] | None = None, *,
     if len(text) > vocab.MAX_INPUT_CHARS:
         raise ParseError(f"support too long: {len(text)} characters (limit {vocab.MAX_INPUT_CHARS})",
                          span=vocab.line_span(text, vocab.MAX_INPUT_CHARS), hint=_HINT)
-    piece = _Piece(normalise(text), 0).stripped()
+    piece = Piece(normalise(text), 0).stripped()
     if not piece.text:
         raise ParseError("empty support", span=vocab.line_span(text, 0), hint=_HINT)
     reader = _Reader(text, dict(domains or {}), var)
@@ -129,9 +114,9 @@ def _top_level(text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
     return None
 
 
-def _split_commas(piece: _Piece) -> list[_Piece]:
+def _split_commas(piece: Piece) -> list[Piece]:
     """Split on commas outside brackets and braces."""
-    out: list[_Piece] = []
+    out: list[Piece] = []
     depth, start = 0, 0
     for i, ch in enumerate(piece.text):
         if ch in "([{":
@@ -139,9 +124,9 @@ def _split_commas(piece: _Piece) -> list[_Piece]:
         elif ch in ")]}":
             depth = max(0, depth - 1)
         elif ch == "," and depth == 0:
-            out.append(_Piece(piece.text[start:i], piece.start + start).stripped())
+            out.append(Piece(piece.text[start:i], piece.start + start).stripped())
             start = i + 1
-    out.append(_Piece(piece.text[start:], piece.start + start).stripped())
+    out.append(Piece(piece.text[start:], piece.start + start).stripped())
     return out
 
 
@@ -153,7 +138,7 @@ class _Reader:
         self.domains = domains
         self.var = var
 
-    def error(self, message: str, piece: _Piece, hint: str = _HINT) -> ParseError:
+    def error(self, message: str, piece: Piece, hint: str = _HINT) -> ParseError:
         return ParseError(message, span=vocab.line_span(self.text, piece.start, max(piece.end, piece.start + 1)),
                           hint=hint)
 
@@ -163,7 +148,7 @@ class _Reader:
 
     # -- the variable -------------------------------------------------------------------
 
-    def variable(self, piece: _Piece) -> str:
+    def variable(self, piece: Piece) -> str:
         """The data variable's name, checked against ``var`` and the vocabulary."""
         p = piece.stripped()
         name = p.text[1:] if p.text.startswith("\\") and p.text[1:] in GREEK else p.text
@@ -177,7 +162,7 @@ class _Reader:
                              hint=f"write the support in terms of {self.var}, e.g. {self.var} > 0")
         return name
 
-    def _is_candidate(self, piece: _Piece) -> bool:
+    def _is_candidate(self, piece: Piece) -> bool:
         p = piece.stripped()
         name = p.text[1:] if p.text.startswith("\\") else p.text
         if self.var is not None:
@@ -187,17 +172,17 @@ class _Reader:
 
     # -- ends ---------------------------------------------------------------------------
 
-    def infinity(self, piece: _Piece) -> int:
+    def infinity(self, piece: Piece) -> int:
         """+1 or -1 if the piece is an infinity (``inf``, ``-oo``, ``+infinity``), else 0."""
         compact = piece.text.replace(" ", "")
         sign = -1 if compact.startswith("-") else 1
         return sign if compact.lstrip("+-") in _INFINITE and compact.count("-") + compact.count("+") <= 1 else 0
 
-    def end(self, piece: _Piece, name: str, *, side: str) -> sp.Expr | None:
+    def end(self, piece: Piece, name: str, *, side: str) -> sp.Expr | None:
         """One end of an interval: an expression without the variable; infinity is None."""
         p = piece.stripped()
         if not p.text:
-            raise self.error("missing end of the support", _Piece(" ", piece.start))
+            raise self.error("missing end of the support", Piece(" ", piece.start))
         inf = self.infinity(p)
         if inf:
             if (inf > 0) != (side == "upper"):
@@ -212,7 +197,7 @@ class _Reader:
             raise self.error(f"the end {p.text!r} is not a real number", p)
         return value
 
-    def expression(self, p: _Piece) -> sp.Expr:
+    def expression(self, p: Piece) -> sp.Expr:
         """Parse a piece of the user's text with the allow-list parser; rebase its errors."""
         source = self.text[p.start:p.end]
         try:
@@ -226,12 +211,12 @@ class _Reader:
 
     # -- forms --------------------------------------------------------------------------
 
-    def membership(self, piece: _Piece, m: re.Match[str]) -> Support:
+    def membership(self, piece: Piece, m: re.Match[str]) -> Support:
         """``x in SET``: R, N, a brace set (finite or with ``...``) or an interval."""
-        name = self.variable(_Piece(piece.text[:m.start()], piece.start))
-        target = _Piece(piece.text[m.end():], piece.start + m.end()).stripped()
+        name = self.variable(Piece(piece.text[:m.start()], piece.start))
+        target = Piece(piece.text[m.end():], piece.start + m.end()).stripped()
         if not target.text:
-            raise self.error("missing set after 'in'", _Piece(" ", piece.end))
+            raise self.error("missing set after 'in'", Piece(" ", piece.end))
         if target.text in _REALS:
             return self.support(name, kind="interval")
         if _NATURALS.fullmatch(target.text):
@@ -242,14 +227,14 @@ class _Reader:
         if target.text[0] == "{":
             if target.text[-1] != "}":
                 raise self.error("unclosed '{' in the support", target)
-            return self.brace_set(name, _Piece(target.text[1:-1], target.start + 1))
+            return self.brace_set(name, Piece(target.text[1:-1], target.start + 1))
         if target.text[0] in "([" and target.text[-1] in ")]":
             return self.interval(name, target)
         raise self.error(f"unknown set {target.text!r}", target,
                          hint="use R, N, a set such as {0,1} or {0,1,2,...}, or an interval such as (0, 1)")
 
-    def interval(self, name: str, target: _Piece) -> Support:
-        ends = _split_commas(_Piece(target.text[1:-1], target.start + 1))
+    def interval(self, name: str, target: Piece) -> Support:
+        ends = _split_commas(Piece(target.text[1:-1], target.start + 1))
         if len(ends) != 2:
             raise self.error(f"an interval has two ends, found {len(ends)}", target,
                              hint="write (a, b), [a, b], (a, b] or [a, b)")
@@ -258,12 +243,12 @@ class _Reader:
         return self.checked(name, target, lo, hi, target.text[0] == "(" or lo is None,
                             target.text[-1] == ")" or hi is None)
 
-    def brace_set(self, name: str, inner: _Piece) -> Support:
+    def brace_set(self, name: str, inner: Piece) -> Support:
         """``{0, 1}`` (finite, numbers), ``{0, 1, 2, ...}`` or ``{0, 1, ..., m}`` (integers)."""
         items = _split_commas(inner)
         for item in items:
             if not item.text:
-                raise self.error("empty element in the set", _Piece(" ", item.start),
+                raise self.error("empty element in the set", Piece(" ", item.start),
                                  hint="separate the elements with single commas, e.g. {0, 1}")
         dots = [i for i, item in enumerate(items) if item.text in _ELLIPSIS]
         if not dots:
@@ -284,7 +269,7 @@ class _Reader:
                              hint="write the elements in increasing order: {0, 1, ..., m}")
         return self.support(name, kind="integers", lower=first[0], upper=upper)
 
-    def integer_end(self, item: _Piece, name: str) -> sp.Expr:
+    def integer_end(self, item: Piece, name: str) -> sp.Expr:
         value = self.end(item, name, side="upper")
         if value is None:
             raise self.error("infinity cannot be listed in a set", item, hint="write {0, 1, 2, ...} instead")
@@ -295,7 +280,7 @@ class _Reader:
             raise self.error(f"{item.text!r} is not {'known to be ' if sym else ''}an integer", item, hint=hint)
         return value
 
-    def finite(self, name: str, items: list[_Piece]) -> Support:
+    def finite(self, name: str, items: list[Piece]) -> Support:
         values: list[sp.Expr] = []
         for item in items:
             value = self.end(item, name, side="upper")
@@ -307,12 +292,12 @@ class _Reader:
             values.append(value)
         return self.support(name, kind="finite", values=tuple(sorted(values, key=float)))
 
-    def comparison(self, piece: _Piece) -> Support:
+    def comparison(self, piece: Piece) -> Support:
         """``x > a``, ``a < x``, ``a < x < b`` or ``b > x > a``, strict or not."""
         ops = list(_RELATION.finditer(piece.text))
         if not ops:
             raise self.error(f"cannot read the support {piece.text!r}", piece)
-        at = [_Piece(op.group(), piece.start + op.start()) for op in ops]
+        at = [Piece(op.group(), piece.start + op.start()) for op in ops]
         for op, where in zip(ops, at):
             if op.group() in ("=", "==", "!="):
                 raise self.error(f"{op.group()!r} does not describe a support", where,
@@ -323,7 +308,7 @@ class _Reader:
         if len(symbols) == 2 and symbols[0][0] != symbols[1][0]:
             raise self.error("comparisons point in different directions", at[1], hint="write a < x < b or b > x > a")
         cuts = [0, *[x for op in ops for x in (op.start(), op.end())], len(piece.text)]
-        parts = [_Piece(piece.text[cuts[i]:cuts[i + 1]], piece.start + cuts[i]).stripped()
+        parts = [Piece(piece.text[cuts[i]:cuts[i + 1]], piece.start + cuts[i]).stripped()
                  for i in range(0, len(cuts), 2)]
         if len(parts) == 3:
             var_index = 1
@@ -344,7 +329,7 @@ class _Reader:
                 hi, hi_strict = value, len(sym) == 1 or value is None
         return self.checked(name, piece, lo, hi, lo_strict, hi_strict)
 
-    def checked(self, name: str, piece: _Piece, lo: sp.Expr | None, hi: sp.Expr | None,
+    def checked(self, name: str, piece: Piece, lo: sp.Expr | None, hi: sp.Expr | None,
                 lo_strict: bool, hi_strict: bool) -> Support:
         """An interval support, refused when it is provably empty."""
         if lo is not None and hi is not None:
