@@ -124,7 +124,7 @@ def _use_data(d: MleDerivation, req: MleRequest) -> MleDerivation:
     from .certify.mle import objective
 
     logf = objective(problem, int(values.size))
-    ref, best = maximize_loglik(logf, problem.var, problem.params, problem.space, values, known={},
+    ref, _ = maximize_loglik(logf, problem.var, problem.params, problem.space, values, known={},
                                 support=problem.support, rng=np.random.default_rng(req.seed))
     if d.closed_form:
         est = [float(numeric_value(v, {N: float(values.size)}, data=data)) for v in d.estimator if v is not None]
@@ -139,7 +139,6 @@ def _use_data(d: MleDerivation, req: MleRequest) -> MleDerivation:
         return replace(d, notes=d.notes + ("no closed-form update to run on the data",))
     iter_params = list(d.newton_params) if d.newton else list(problem.params)
     start = dict(req.start)
-    x0 = [start.get(p.name, float(r)) if p.name in start else None for p, r in zip(problem.params, ref)]
     x0v = [start[p.name] if p.name in start else _default_start(p, problem, values) for p in iter_params]
     its = iterate(list(update), iter_params, x0v, data, n=float(values.size))
     iterates = []
@@ -166,7 +165,6 @@ def _use_data(d: MleDerivation, req: MleRequest) -> MleDerivation:
             last[p] = float(numeric_value(e, {**last, N: float(values.size)}, data=data))
     detail = ", ".join(f"{p} = {last[p]:.10g} (numeric {refd[p]:.10g})" for p in problem.params if p in last)
     check = NumericCheck(f"{method} on the data vs numeric maximization", verdict, detail)
-    del x0
     return replace(d, iterates=tuple(iterates), iteration_method=method, checks=d.checks + (check,))
 
 

@@ -405,9 +405,3 @@ def _updates(reduced: Sequence[sp.Expr], unsolved: Sequence[sp.Symbol], calc_sco
     return newton, scoring
 
 
-def uses_data(expr: sp.Expr) -> bool:
-    """True if ``expr`` involves the sample."""
-    return depends_on_data(expr)
-
-
-__all__ = ["derive_mle", "domains_of", "N"]

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..model.lsq import LsSolution
+from ..model.lsq import DataFit, LsSolution
+from ..model.verdict import Verdict
 from ..model.matnames import plain
 from ..model.matsympy import sympy_str
 from .matrix_doc import MatJson, to_markdown as matrix_markdown
@@ -103,11 +105,17 @@ def to_renderable(s: LsSolution) -> RenderableType:
         mark, style = _MARKS[v.word] if v else ("?", "yellow")
         parts.append(Text.assemble((f"{mark} ", style), ("consequence: ", "bold"),
                                    f"{c.name}: {utext_m(c.lhs)} = {utext_m(c.rhs)}"))
-    for name, v in s.solver_checks:
+    parts += checks_and_fit(s.solver_checks, s.data_fit)
+    return Group(*parts)
+
+
+def checks_and_fit(checks: Sequence[tuple[str, Verdict]], fit: DataFit | None) -> list[RenderableType]:
+    """The solver checks, one marked line each, and the fit to data beside the reference solver."""
+    parts: list[RenderableType] = []
+    for name, v in checks:
         mark, style = _MARKS[v.word]
         parts.append(Text.assemble((f"{mark} ", style), (f"{name}: ", "bold"), v.describe()))
-    if s.data_fit is not None:
-        fit = s.data_fit
+    if fit is not None:
         table = Table(title=f"Fit to {fit.rows} rows", show_header=True)
         table.add_column("coefficient")
         table.add_column("derived formula", justify="right")
@@ -116,7 +124,7 @@ def to_renderable(s: LsSolution) -> RenderableType:
             table.add_row(name, f"{a:.10g}", f"{b:.10g}")
         parts.append(table)
         parts.append(Text(f"largest difference: {fit.max_abs_difference:.2e}"))
-    return Group(*parts)
+    return parts
 
 
 def to_text(s: LsSolution, width: int = 100) -> str:

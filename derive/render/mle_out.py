@@ -69,8 +69,6 @@ def _rhs(s: MleStep, d: MleDerivation) -> sp.Basic:
         return hatted(s.rhs, params)
     if s.relation == "update":
         return hatted(s.rhs, params, "k")
-    if s.relation == "root":
-        return s.rhs
     return s.rhs
 
 

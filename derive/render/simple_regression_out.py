@@ -19,6 +19,7 @@ from sympy.printing.str import StrPrinter
 
 from ..model.simple_regression import SimpleSolution, SumStep
 from .env import tex_line
+from .lsq_out import checks_and_fit
 from .matrix_text import _MARKS
 
 _WIDE = 110
@@ -149,19 +150,7 @@ def to_renderable(sol: SimpleSolution) -> RenderableType:
     for step in sol.steps:
         if not step.certified:
             parts.append(Text(f"✗ {step.rule}: {_step_verdict(step)}", style="red"))
-    for name, v in sol.solver_checks:
-        mark, style = _MARKS[v.word]
-        parts.append(Text.assemble((f"{mark} ", style), (f"{name}: ", "bold"), v.describe()))
-    if sol.data_fit is not None:
-        fit = sol.data_fit
-        table = Table(title=f"Fit to {fit.rows} rows", show_header=True)
-        table.add_column("coefficient")
-        table.add_column("derived formula", justify="right")
-        table.add_column(fit.reference_name, justify="right")
-        for name, ours, ref in zip(fit.columns, fit.estimate, fit.reference):
-            table.add_row(name, f"{ours:.10g}", f"{ref:.10g}")
-        parts.append(table)
-        parts.append(Text(f"largest difference: {fit.max_abs_difference:.2e}"))
+    parts += checks_and_fit(sol.solver_checks, sol.data_fit)
     parts.append(Text("✓ certified: every step and every check passed", style="green") if sol.certified else
                  Text("✗ NOT certified: see the lines marked above", style="red"))
     return Group(*parts)
