@@ -38,15 +38,15 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere: make ``derive`` 
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from derive.budget import Budget  # noqa: E402
-from derive.certify.derivation import certify_derivation  # noqa: E402
-from derive.engine.scalar import differentiate  # noqa: E402
-from derive.model.derivation import Derivation  # noqa: E402
-from derive.model.domain import VarDomain, make_symbol  # noqa: E402
-from derive.model.verdict import Plausible, Proved, Refuted, is_certified  # noqa: E402
-from derive.parse.declarations import merge_domains, parse_where  # noqa: E402
-from derive.parse.text import parse_text  # noqa: E402
-from derive.render.printer import derivation_latex  # noqa: E402
+from derive.core.budget import Budget
+from derive.scalar.certify import certify_derivation
+from derive.scalar.strategy import differentiate
+from derive.scalar.model import Derivation
+from derive.parse.domain import VarDomain, make_symbol
+from derive.core.verdict import Plausible, Proved, Refuted, is_certified
+from derive.parse.declarations import merge_domains, parse_where
+from derive.parse.text import parse_text
+from derive.render.printer import derivation_latex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from diff_corpus import ITEMS, Item  # noqa: E402
@@ -67,7 +67,7 @@ from _harness import innermost_derive_frame, percentile, source_fingerprint  # n
 
 
 def domains_for(where: str) -> dict[str, VarDomain]:
-    """The domains an item's ``where`` text declares (read as ``derive.api`` reads --where)."""
+    """The domains an item's ``where`` text declares (read as ``derive.scalar.api`` reads --where)."""
     if not where.strip():
         return {}
     return merge_domains(parse_where(where))

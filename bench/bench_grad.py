@@ -6,7 +6,7 @@ Run from the repository root:
     .venv/bin/python bench/bench_grad.py --profile ID ... | all   (cProfile of the full pipeline instead)
 
 For every corpus item (``bench/grad_corpus.py``) the text is parsed with
-``derive.parse.matrix.parse_matrix`` under its ``--let`` shapes, then, in this one process:
+``derive.matrix.read_text.parse_matrix`` under its ``--let`` shapes, then, in this one process:
 
 * baseline: ``to_sympy(f, native=True).diff(MatrixSymbol(...))``, SymPy's cache cleared before each repetition;
 * (a) derivation: ``matrix_gradient`` (differentials, identification, tidy) + ``MatDerivationLatex().doprint``;
@@ -40,22 +40,22 @@ import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from derive.budget import Budget  # noqa: E402
-from derive.certify.matnum import Undefined, directional, draw_point  # noqa: E402
-from derive.certify.matrix import certify_matrix_gradient  # noqa: E402
-from derive.engine.matrix_gradient import matrix_gradient  # noqa: E402
-from derive.model import matexpr as M  # noqa: E402
-from derive.model.domain import VarDomain  # noqa: E402
-from derive.model.matderivation import MatGradient  # noqa: E402
-from derive.model.matnames import plain  # noqa: E402
-from derive.model.matsympy import to_sympy  # noqa: E402
-from derive.model.shapes import ShapeDecl, merge_shapes  # noqa: E402
-from derive.model.verdict import Plausible, Proved, Refuted, Unknown, is_certified  # noqa: E402
-from derive.parse.declarations import merge_domains, parse_where  # noqa: E402
-from derive.parse.matrix import parse_matrix  # noqa: E402
-from derive.parse.shapes import parse_let  # noqa: E402
-from derive.render.matrix_doc import to_json  # noqa: E402
-from derive.render.matrix_latex import MatDerivationLatex  # noqa: E402
+from derive.core.budget import Budget
+from derive.matrix.numeric import Undefined, directional, draw_point
+from derive.matrix.certify import certify_matrix_gradient
+from derive.matrix.gradient import matrix_gradient
+from derive.matrix import expr as M
+from derive.parse.domain import VarDomain
+from derive.matrix.model import MatGradient
+from derive.matrix.names import plain
+from derive.matrix.sympy_form import to_sympy
+from derive.parse.shapes import ShapeDecl, merge_shapes
+from derive.core.verdict import Plausible, Proved, Refuted, Unknown, is_certified
+from derive.parse.declarations import merge_domains, parse_where
+from derive.matrix.read_text import parse_matrix
+from derive.parse.let import parse_let
+from derive.render.matrix_doc import to_json
+from derive.render.matrix_latex import MatDerivationLatex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grad_corpus import ITEMS, Item  # noqa: E402
@@ -79,7 +79,7 @@ from _harness import innermost_derive_frame, percentile, source_fingerprint  # n
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """An item read as ``derive.api_matrix.matrix_grad_job`` reads it: shapes, domains, tree, variable."""
+    """An item read as ``derive.matrix.api.matrix_grad_job`` reads it: shapes, domains, tree, variable."""
 
     shapes: dict[str, ShapeDecl]
     domains: dict[str, VarDomain]
@@ -309,7 +309,7 @@ def _classify_sympy(r: Result, answer: Any, failure: BaseException | None, cg: M
 
 def sympy_against_fd(p: Prepared, answer: Any, points: int = 3) -> str:
     """Who is right when SymPy disagrees: SymPy's answer against central differences of f."""
-    from derive.certify.matsympy_check import _numeric  # the comparison's own evaluator of SymPy answers
+    from derive.matrix.sympy_check import _numeric
 
     rng = np.random.default_rng(12345)
     worst, done = 0.0, 0

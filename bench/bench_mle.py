@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/bench_mle.py [--reps N] [--only ID ...] [--json OUT] [--no-api]
 
-Items: the 15 built-in families of ``derive.parse.families`` and the 6 least-squares models of
+Items: the 15 built-in families of ``derive.likelihood.families`` and the 6 least-squares models of
 ``derive.ls`` (ols, simple, ridge, wls, gls, constrained). For each, in this one process:
 
 * baseline, "the plain SymPy pipeline on the same input", no steps and no certification:
@@ -12,15 +12,15 @@ Items: the 15 built-in families of ``derive.parse.families`` and the 6 least-squ
     domains as ``derive mle`` (parameter space and the support's variable domain), then
     ``l = Sum(log(f(x[i])), (i, 1, n))`` with ``x`` an ``IndexedBase``, ``s = diff(l, p)`` for every
     parameter and ``solve(scores, params)``;
-  - a matrix model: its objective parsed by ``derive.parse.matrix.parse_matrix``, converted by
-    ``derive.model.matsympy.to_sympy(native=True)`` to MatrixSymbols, ``.diff(b)`` and
+  - a matrix model: its objective parsed by ``derive.matrix.read_text.parse_matrix``, converted by
+    ``derive.matrix.sympy_form.to_sympy(native=True)`` to MatrixSymbols, ``.diff(b)`` and
     ``solve(gradient, b)``; simple regression: ``Sum((y[i] - a - b x[i])^2)``, ``diff`` in a and b,
     ``solve``;
   the whole baseline (parse + diff + solve) is timed; ``solve`` runs under a SIGALRM limit of
   SOLVE_SECONDS in this process (no fork, so the baseline pays no process start-up);
-* ours: the API's job function called directly, ``derive.api_mle.mle_job`` (parse, density check,
+* ours: the API's job function called directly, ``derive.likelihood.api.mle_job`` (parse, density check,
   derivation, certification with the comparison against scipy's numeric maximization) or
-  ``derive.api_lsq.ls_job`` / ``simple_job`` (derivation, certification, the comparisons with
+  ``derive.lsq.api.ls_job`` / ``simple_job`` (derivation, certification, the comparisons with
   numpy's lstsq), under the budget the API uses by default;
 * both sides clear SymPy's cache before every repetition (outside the timed region) and take the
   median of N repetitions (default 3) with ``time.perf_counter``; the ratio is ours/baseline;
@@ -54,23 +54,23 @@ import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-import derive  # noqa: E402
-from derive.api_lsq import ls_job, simple_job  # noqa: E402
-from derive.api_mle import MleRequest, mle_job  # noqa: E402
-from derive.budget import Budget  # noqa: E402
-from derive.engine.lsq import ls_model  # noqa: E402
-from derive.engine.mle_sums import I, N  # noqa: E402
-from derive.model import matexpr as M  # noqa: E402
-from derive.model.matsympy import to_sympy  # noqa: E402
-from derive.model.shapes import merge_shapes  # noqa: E402
-from derive.model.verdict import Plausible, Proved, Refuted, is_certified  # noqa: E402
-from derive.parse.auto import parse_expression  # noqa: E402
-from derive.parse.declarations import merge_domains, parse_where  # noqa: E402
-from derive.parse.families import Family, expand_family, family_names  # noqa: E402
-from derive.parse.matrix import parse_matrix  # noqa: E402
-from derive.parse.shapes import parse_let  # noqa: E402
-from derive.parse.space import parse_space  # noqa: E402
-from derive.parse.support import parse_support, variable_domain  # noqa: E402
+import derive
+from derive.lsq.api import ls_job, simple_job
+from derive.likelihood.api import MleRequest, mle_job
+from derive.core.budget import Budget
+from derive.lsq.models import ls_model
+from derive.likelihood.sums import I, N
+from derive.matrix import expr as M
+from derive.matrix.sympy_form import to_sympy
+from derive.parse.shapes import merge_shapes
+from derive.core.verdict import Plausible, Proved, Refuted, is_certified
+from derive.parse.auto import parse_expression
+from derive.parse.declarations import merge_domains, parse_where
+from derive.likelihood.families import Family, expand_family, family_names
+from derive.matrix.read_text import parse_matrix
+from derive.parse.let import parse_let
+from derive.likelihood.space import parse_space
+from derive.likelihood.support import parse_support, variable_domain
 
 SOLVE_SECONDS = 10.0
 MLE_BUDGET = Budget(seconds=90.0)  # what derive.mle uses when no budget is given
@@ -119,22 +119,22 @@ from _harness import innermost_derive_frame, percentile, source_fingerprint  # n
 # -- stage times of the job functions ----------------------------------------------------------
 
 MLE_STAGES: tuple[tuple[str, str, str], ...] = (
-    ("derive.parse.mle_input", "read_problem", "parse"),
-    ("derive.certify.mle_density", "check_density", "density check"),
-    ("derive.engine.mle", "derive_mle", "engine"),
-    ("derive.certify.mle", "certify_mle", "certify"),
+    ("derive.likelihood.read", "read_problem", "parse"),
+    ("derive.likelihood.density", "check_density", "density check"),
+    ("derive.likelihood.derivation", "derive_mle", "engine"),
+    ("derive.likelihood.certify", "certify_mle", "certify"),
 )
 LS_STAGES: tuple[tuple[str, str, str], ...] = (
-    ("derive.parse.matrix", "parse_matrix", "parse"),
-    ("derive.engine.lsq", "least_squares", "engine"),
-    ("derive.certify.matrix", "certify_matrix_gradient", "certify"),
-    ("derive.certify.lsq", "certify_consequence", "certify"),
-    ("derive.certify.lsq", "solver_checks", "solver checks"),
+    ("derive.matrix.read_text", "parse_matrix", "parse"),
+    ("derive.lsq.models", "least_squares", "engine"),
+    ("derive.matrix.certify", "certify_matrix_gradient", "certify"),
+    ("derive.lsq.certify", "certify_consequence", "certify"),
+    ("derive.lsq.certify", "solver_checks", "solver checks"),
 )
 SIMPLE_STAGES: tuple[tuple[str, str, str], ...] = (
-    ("derive.engine.simple_regression", "simple_regression", "engine"),
-    ("derive.certify.simple_regression", "certify_steps", "certify"),
-    ("derive.certify.simple_regression", "solver_checks", "solver checks"),
+    ("derive.lsq.simple", "simple_regression", "engine"),
+    ("derive.lsq.certify_simple", "certify_steps", "certify"),
+    ("derive.lsq.certify_simple", "solver_checks", "solver checks"),
 )
 
 
@@ -473,7 +473,7 @@ def _record_ls(r: Result, sol: Any) -> None:
         r.refuted = [f"step {k} ({s.rule})" for k, s in enumerate(sol.steps, start=1)
                      if isinstance(s.probe, Refuted) or isinstance(s.proof, Refuted)]
     else:
-        from derive.model.matnames import plain
+        from derive.matrix.names import plain
 
         r.closed_form = sol.estimator is not None
         r.method = "matrix differentials, stationary point"

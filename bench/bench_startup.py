@@ -8,7 +8,7 @@ Each command runs as a fresh subprocess with the repository's venv Python; the
 median wall time of N runs (default 5, after one unmeasured warm-up run that
 fills the OS file cache) is reported with its ratio to the baseline. Then
 ``python -X importtime -c "import derive.cli"`` lists the ten imports with the
-largest cumulative time (and the same for ``derive.api``, which ``diff`` loads).
+largest cumulative time (and the same for ``derive.scalar.api``, which ``diff`` loads).
 """
 from __future__ import annotations
 
@@ -67,8 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--repeat", type=int, default=5, metavar="N", help="runs per command (median; default 5)")
     p.add_argument("--top", type=int, default=10, metavar="K", help="import rows to list (default 10)")
-    p.add_argument("--also", nargs="*", default=["derive.api"], metavar="MODULE",
-                   help="further modules to list import times for (default: derive.api, what 'diff' loads)")
+    p.add_argument("--also", nargs="*", default=["derive.scalar.api"], metavar="MODULE",
+                   help="further modules to list import times for (default: derive.scalar.api, what 'diff' loads)")
     args = p.parse_args(argv)
 
     from rich.console import Console

@@ -1,8 +1,8 @@
 """The matrix-calculus benchmark corpus: gradients of scalar functions of a vector or matrix, as data.
 
-Every item is plain matrix text for ``derive.parse.matrix.parse_matrix`` (never sympify),
+Every item is plain matrix text for ``derive.matrix.read_text.parse_matrix`` (never sympify),
 the one vector or matrix to differentiate by, its ``--let`` shape declarations (read with
-``derive.parse.shapes.parse_let``), whether the Hessian is asked for (vector variables
+``derive.parse.let.parse_let``), whether the Hessian is asked for (vector variables
 only), a category, and where a scalar needs one, a domain such as ``lam > 0`` (read as
 ``--where``). The first block is the issue's coverage list, in its order; the rest are
 ML and statistics objectives of the same kinds.

@@ -9,25 +9,25 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .api import DiffResult as DiffResult
-    from .api import GradResult as GradResult
-    from .api_lsq import LsResult as LsResult
-    from .api_lsq import ls as ls
-    from .api_mle import MleResult as MleResult
-    from .api_mle import mle as mle
-    from .api_matrix import MatGradResult as MatGradResult
-    from .api import diff as diff
-    from .api import grad as grad
-    from .api import latex as latex
-    from .budget import Budget as Budget
-    from .errors import DeriveError as DeriveError
+    from derive.scalar.api import DiffResult as DiffResult
+    from derive.scalar.api import GradResult as GradResult
+    from derive.lsq.api import LsResult as LsResult
+    from derive.lsq.api import ls as ls
+    from derive.likelihood.api import MleResult as MleResult
+    from derive.likelihood.api import mle as mle
+    from derive.matrix.api import MatGradResult as MatGradResult
+    from derive.scalar.api import diff as diff
+    from derive.scalar.api import grad as grad
+    from derive.scalar.api import latex as latex
+    from derive.core.budget import Budget as Budget
+    from derive.core.errors import DeriveError as DeriveError
 
 _LAZY = {
-    "diff": "api", "grad": "api", "latex": "api", "DiffResult": "api", "GradResult": "api",
-    "MatGradResult": "api_matrix",
-    "ls": "api_lsq", "LsResult": "api_lsq",
-    "mle": "api_mle", "MleResult": "api_mle",
-    "Budget": "budget", "DeriveError": "errors", "ParseError": "errors",
+    "diff": "scalar.api", "grad": "scalar.api", "latex": "scalar.api", "DiffResult": "scalar.api",
+    "GradResult": "scalar.api", "MatGradResult": "matrix.api",
+    "ls": "lsq.api", "LsResult": "lsq.api",
+    "mle": "likelihood.api", "MleResult": "likelihood.api",
+    "Budget": "core.budget", "DeriveError": "core.errors", "ParseError": "core.errors",
 }
 
 __all__ = ["diff", "grad", "ls", "mle", "latex", "DiffResult", "GradResult", "MatGradResult", "LsResult", "MleResult", "Budget", "DeriveError", "ParseError", "__version__"]

@@ -1,6 +1,6 @@
 """``python -m derive`` runs the command-line tool."""
 import sys
 
-from .cli import main
+from derive.cli import main
 
 sys.exit(main())

@@ -5,8 +5,8 @@ import pytest
 import sympy as sp
 
 import derive
-from derive.budget import Budget
-from derive.errors import BudgetExceeded, ParseError, UsageError
+from derive.core.budget import Budget
+from derive.core.errors import BudgetExceeded, ParseError, UsageError
 
 x = sp.Symbol("x", real=True)
 y = sp.Symbol("y", real=True)

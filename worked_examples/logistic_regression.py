@@ -1,6 +1,6 @@
 """Worked example: logistic regression in matrix form: gradient, Hessian, convexity, Newton's method."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 LET = ["X: n x p", "y: n", "w: p"]
 LOSS = "-y' log(sigmoid(X w)) - (1 - y)' log(1 - sigmoid(X w))"

@@ -1,6 +1,6 @@
 """Worked example: the Bernoulli MLE, framed as estimating a hospital's sepsis rate."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="How often does sepsis follow surgery?",

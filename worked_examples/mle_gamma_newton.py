@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 DATA = Path(__file__).with_name("data") / "waits.csv"
 

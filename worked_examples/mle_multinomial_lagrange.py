@@ -1,6 +1,6 @@
 """Worked example: category probabilities by maximum likelihood, with a Lagrange multiplier for sum p = 1."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="Category probabilities under a constraint",

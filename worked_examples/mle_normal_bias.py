@@ -1,6 +1,6 @@
 """Worked example: the normal model with both parameters, and the bias of the variance MLE."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="The normal model: mean, variance and a biased estimator",

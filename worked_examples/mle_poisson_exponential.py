@@ -1,6 +1,6 @@
 """Worked example: Poisson counts and exponential waiting times, the same rate from two angles."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="Counts and waiting times",

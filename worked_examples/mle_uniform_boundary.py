@@ -1,6 +1,6 @@
 """Worked example: uniform(0, theta), where the maximum is on the boundary, not at a zero of the score."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="When the derivative never vanishes: the uniform(0, theta) model",

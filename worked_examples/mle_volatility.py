@@ -1,6 +1,6 @@
 """Worked example: the volatility of daily log-returns (finance), a normal variance with known mean."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="Estimating volatility from log-returns",

@@ -3,7 +3,7 @@ import tempfile
 from pathlib import Path
 
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 # Lane-marking returns from one LiDAR sweep: distance ahead x (m), lateral offset y (m).
 POINTS = [(2.0, 1.62), (4.5, 1.70), (7.0, 1.74), (9.5, 1.85), (12.0, 1.90), (14.5, 1.97), (17.0, 2.08),

@@ -1,6 +1,6 @@
 """Worked example: ridge regression as the MAP estimate under a Gaussian prior on the coefficients."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 LET = ["X: n x p", "y: n", "b: p"]
 NEG_LOG_POSTERIOR = "norm(y - X*b)^2/(2*sigma^2) + norm(b)^2/(2*tau^2)"

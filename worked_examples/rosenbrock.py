@@ -1,6 +1,6 @@
 """Worked example: gradient and Hessian of the Rosenbrock function, and its minimum."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 ROSENBROCK = "(1 - x)^2 + 100*(y - x^2)^2"
 

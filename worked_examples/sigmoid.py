@@ -1,6 +1,6 @@
 """Worked example: the sigmoid and its derivative (logistic regression, backpropagation)."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="The sigmoid and its derivative",

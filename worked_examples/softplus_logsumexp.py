@@ -1,6 +1,6 @@
 """Worked example: softplus and log-sum-exp, and why their derivatives are sigmoid and softmax."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="Softplus and log-sum-exp",

@@ -1,6 +1,6 @@
 """Worked example: backpropagation in a two-layer network, as a chain of matrix differentials."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 LET = ["x: d", "y: k", "W1: h x d", "W2: k x h"]
 LOSS = "norm(y - W2 sigmoid(W1 x))^2"

@@ -1,6 +1,6 @@
 """Worked example: weighted least squares for observations of unequal precision."""
 import derive
-from derive.handout import HandoutBuilder
+from derive.handout.builder import HandoutBuilder
 
 h = HandoutBuilder(
     title="Weighted least squares",

@@ -11,18 +11,12 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from ..budget import Clock
-from ..errors import BudgetExceeded
-from ..model.domain import VarDomain
-from ..model.verdict import Plausible, Proved, Refuted, Unknown, Verdict
-from .probe import (
-    EVAL_ERRORS,
-    Outcome,
-    concrete_function,
-    evaluate,
-    make_concrete,
-    point_text,
-    probe_points,
+from derive.core.budget import Clock
+from derive.core.errors import BudgetExceeded
+from derive.parse.domain import VarDomain
+from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from derive.certify.probe import (
+    EVAL_ERRORS, Outcome, concrete_function, evaluate, make_concrete, point_text, probe_points,
     undefined_functions,
 )
 

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 import mpmath
 import sympy as sp
 
-from ..budget import Clock
-from ..model.domain import VarDomain
-from ..model.verdict import Refuted, Verdict
-from .probe import EVAL_ERRORS, Outcome, evaluate, make_concrete, point_text, probe_points
+from derive.core.budget import Clock
+from derive.parse.domain import VarDomain
+from derive.core.verdict import Refuted, Verdict
+from derive.certify.probe import EVAL_ERRORS, Outcome, evaluate, make_concrete, point_text, probe_points
 
 _DIGITS = 30
 _TOL = 1e-8

@@ -17,7 +17,7 @@ Conventions (documented because they surprise):
   ``IndexedBase("x")`` differ to SymPy but are the same column). A symbol that is the upper limit of
   a sum over data (the sample size ``n``) and is given no value takes the data's length, wherever
   it appears in the expression.
-* ``sample_max(x)``, ``sample_min(x)``, ``sample_median(x)`` (``derive.model.sample_stats``) accept
+* ``sample_max(x)``, ``sample_min(x)``, ``sample_median(x)`` (``derive.likelihood.statistics``) accept
   the ``IndexedBase`` or a ``Symbol`` of the same name, and read the data by that name.
 * Symbols are matched exactly, then by name if exactly one given symbol has that name (a ``mu``
   declared real and a plain ``mu`` are the same variable to a user).
@@ -33,8 +33,8 @@ import numpy as np
 import scipy.special as sc  # type: ignore[import-untyped]  # scipy ships no stubs
 import sympy as sp
 
-from derive.errors import UnsupportedError, UsageError
-from derive.model.sample_stats import SampleMax, SampleMedian, SampleMin, SampleStatistic
+from derive.core.errors import UnsupportedError, UsageError
+from derive.likelihood.statistics import SampleMax, SampleMedian, SampleMin, SampleStatistic
 
 Array = np.ndarray
 DataMap = Mapping[sp.IndexedBase, "np.ndarray | Sequence[float]"]

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from ..budget import Clock
-from ..model.domain import VarDomain
-from ..model.verdict import Plausible, Refuted, Unknown, Verdict
+from derive.core.budget import Clock
+from derive.parse.domain import VarDomain
+from derive.core.verdict import Plausible, Refuted, Unknown, Verdict
 
 _T = sp.symbols("t1:6", real=True)
 

@@ -1,18 +1,7 @@
-"""Readers of user text: plain math, LaTeX and declarations -> SymPy, matrix trees and VarDomain.
+"""Shared readers of user text: plain math, LaTeX, declarations (--where, --let) and data files.
 
-No reader evaluates user text; each builds SymPy objects from an allow-list.
+No reader evaluates user text; each builds SymPy objects from an allow-list. Readers of one
+capability's own input (matrix expressions, densities and supports) live in that capability's
+package and build on these. Import the reader you need from its module (``derive.parse.text``,
+``derive.parse.auto``, ...): this package imports nothing, so loading one reader stays cheap.
 """
-from __future__ import annotations
-
-from .auto import parse_expression as parse_expression
-from .auto import parse_matrix_auto as parse_matrix_auto
-from .declarations import merge_domains as merge_domains
-from .declarations import parse_where as parse_where
-from .latex import parse_latex as parse_latex
-from .matrix import parse_matrix as parse_matrix
-from .matrix_latex import parse_matrix_latex as parse_matrix_latex
-from .shapes import parse_let as parse_let
-from .text import parse_text as parse_text
-
-__all__ = ["merge_domains", "parse_expression", "parse_latex", "parse_let", "parse_matrix", "parse_matrix_auto",
-           "parse_matrix_latex", "parse_text", "parse_where"]

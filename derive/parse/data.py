@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import DataError
+from derive.core.errors import DataError
 
 
 def read_columns(path: Path, columns: Sequence[str]) -> dict[str, list[float]]:

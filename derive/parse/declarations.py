@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from derive.errors import ParseError, UsageError
-from derive.model.domain import VarDomain
+from derive.core.errors import ParseError, UsageError
+from derive.parse.domain import VarDomain
 from derive.parse import vocabulary as vocab
 from derive.parse.text import parse_text
 

@@ -16,8 +16,8 @@ from typing import Literal
 
 import sympy as sp
 
-from derive.errors import ParseError, UsageError
-from derive.model.domain import VarDomain
+from derive.core.errors import ParseError, UsageError
+from derive.parse.domain import VarDomain
 from derive.parse import vocabulary as vocab
 
 MAX_LATEX_NESTING = 16

@@ -1,79 +1,98 @@
-"""Shape declarations (``--let``) in plain text or LaTeX -> ShapeDecl.
+"""Declared shapes of matrix-calculus variables: ``X: n x p``, ``y: n``, ``A symmetric``.
 
-Plain: ``X: n x p``, ``y: n``, ``A: p x p symmetric``, ``Sigma: n x n positive definite``,
-``A symmetric``. LaTeX: ``X \\in \\mathbb{R}^{n\\times p}``, ``y \\in \\mathbb{R}^{n}``,
-``\\Sigma \\succ 0``, ``\\Sigma \\succeq 0``. Read with regular expressions over an allow-list.
+Plain data shared by the parsers and (later) the matrix engine; a name not declared is a scalar.
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from derive.errors import ParseError, ShapeError, Span
-from derive.model.shapes import PROPERTIES, Dim, ShapeDecl, check_shape
+from derive.core.errors import ShapeError
 
-_NAME = r"\\?[A-Za-z][A-Za-z0-9_]*"
-_DIM = r"[1-9][0-9]{0,5}|[A-Za-z][A-Za-z0-9_]*"
-_PROPS = "|".join(sorted((re.escape(p).replace(r"\ ", r"\s+") for p in PROPERTIES), key=len, reverse=True))
-_PLAIN = re.compile(
-    rf"^\s*(?P<name>{_NAME})\s*:\s*(?P<rows>{_DIM})(?:\s*(?:x|×|\*|by)\s*(?P<cols>{_DIM}))?"
-    rf"(?P<props>(?:\s+(?:{_PROPS}))*)\s*$"
+Dim = int | str
+"""A dimension: a positive integer or a symbolic size such as ``n``."""
+
+SQUARE_PROPERTIES: tuple[str, ...] = (
+    "symmetric", "positive definite", "positive semidefinite", "diagonal", "orthogonal",
 )
-_PROPS_ONLY = re.compile(rf"^\s*(?P<name>{_NAME})(?P<props>(?:\s+(?:is\s+)?(?:{_PROPS}))+)\s*$")
-_LATEX_IN = re.compile(
-    rf"^\s*(?P<name>{_NAME})\s*\\in\s*\\mathbb\s*\{{?R\}}?\s*\^\s*\{{\s*(?P<rows>{_DIM})"
-    rf"\s*(?:(?:\\times|x|,)\s*(?P<cols>{_DIM}))?\s*\}}\s*$"
-)
-_LATEX_ORDER = re.compile(rf"^\s*(?P<name>{_NAME})\s*\\(?P<rel>succeq|succ)\s*0\s*$")
-_ONE_PROP = re.compile(_PROPS)
+"""Matrix properties that need a square matrix."""
 
-_USAGE = "write e.g. 'X: n x p', 'y: n', 'A: p x p symmetric', 'Sigma: n x n positive definite'"
+PROPERTIES: tuple[str, ...] = SQUARE_PROPERTIES + ("positive",)
+"""Properties a declaration may state; ``positive`` (every entry > 0) suits any shape."""
 
-
-def _dim(text: str) -> Dim:
-    return int(text) if text.isdigit() else text
+_IMPLIES: dict[str, frozenset[str]] = {
+    "positive definite": frozenset({"symmetric", "positive semidefinite"}),
+    "positive semidefinite": frozenset({"symmetric"}),
+}
 
 
-def _name(text: str) -> str:
-    return text.lstrip("\\")
+@dataclass(frozen=True, slots=True)
+class ShapeDecl:
+    """``name`` is a ``rows`` x ``cols`` matrix (cols 1: a column vector) with ``properties``.
+
+    ``rows``/``cols`` are None in a properties-only declaration (``A symmetric``), to be
+    merged with a declaration that gives the shape.
+    """
+
+    name: str
+    rows: Dim | None
+    cols: Dim | None
+    properties: frozenset[str] = frozenset()
+
+    @property
+    def is_vector(self) -> bool:
+        return self.cols == 1 and self.rows != 1
+
+    @property
+    def is_square(self) -> bool:
+        return self.rows is not None and self.rows == self.cols
+
+    def closed(self) -> frozenset[str]:
+        """The properties with what they imply (positive definite implies symmetric)."""
+        out = set(self.properties)
+        for p in self.properties:
+            out |= _IMPLIES.get(p, frozenset())
+        return frozenset(out)
+
+    def describe(self) -> str:
+        """Text such as ``A: p x p symmetric`` or ``y: n``."""
+        shape = "" if self.rows is None else (f"{self.rows}" if self.is_vector else f"{self.rows} x {self.cols}")
+        props = " ".join(p for p in PROPERTIES if p in self.properties)
+        head = f"{self.name}: {shape}" if shape else self.name
+        return f"{head} {props}".strip()
 
 
-def _props(text: str) -> frozenset[str]:
-    return frozenset(" ".join(m.group(0).split()) for m in _ONE_PROP.finditer(text or ""))
+def check_shape(decl: ShapeDecl) -> ShapeDecl:
+    """Raise ShapeError if the properties need a square matrix and the shape is not square."""
+    square = decl.properties & set(SQUARE_PROPERTIES)
+    if square and decl.rows is not None and not decl.is_square:
+        props = ", ".join(sorted(square))
+        raise ShapeError(
+            f"{decl.name} is declared {props} but its shape is {decl.rows} x {decl.cols}",
+            hint="these properties need a square matrix, e.g. 'A: p x p symmetric'",
+        )
+    return decl
 
 
-def parse_let(text: str) -> ShapeDecl:
-    """One shape declaration; a ParseError names the position and the accepted forms."""
-    if not isinstance(text, str) or not text.strip():
-        raise ParseError("empty shape declaration", span=Span(str(text), 0, 0), hint=_USAGE)
-    m = _PLAIN.match(text) or _LATEX_IN.match(text)
-    if m and any(_ONE_PROP.fullmatch(m.group(k) or "") for k in ("rows", "cols")):
-        raise ParseError(f"{text.strip()!r} has a property where its size should be", span=_bad_span(text),
-                         hint="write the size first, e.g. 'v: n positive'; for a positive scalar use --where 'v > 0'")
-    if m:
-        rows = _dim(m.group("rows"))
-        cols = _dim(m.group("cols")) if m.group("cols") else 1
-        props = _props(m.groupdict().get("props") or "")
-        return _checked(ShapeDecl(_name(m.group("name")), rows, cols, props), text)
-    m = _PROPS_ONLY.match(text)
-    if m:
-        return ShapeDecl(_name(m.group("name")), None, None, _props(m.group("props")))
-    m = _LATEX_ORDER.match(text)
-    if m:
-        prop = "positive definite" if m.group("rel") == "succ" else "positive semidefinite"
-        return ShapeDecl(_name(m.group("name")), None, None, frozenset({prop}))
-    raise ParseError(f"cannot read the shape declaration {text.strip()!r}", span=_bad_span(text), hint=_USAGE)
-
-
-def _checked(decl: ShapeDecl, text: str) -> ShapeDecl:
-    """check_shape, with the declaration's own text as the error's position."""
-    try:
-        return check_shape(decl)
-    except ShapeError as exc:
-        raise ParseError(exc.message, span=Span(text, 0, len(text)), hint=exc.hint) from None
-
-
-def _bad_span(text: str) -> Span:
-    """Point at the first part that no accepted form explains (after a name and a colon)."""
-    m = re.match(rf"\s*{_NAME}\s*:?\s*", text)
-    start = m.end() if m and m.end() < len(text) else 0
-    return Span(text, start, len(text))
+def merge_shapes(decls: Iterable[ShapeDecl]) -> dict[str, ShapeDecl]:
+    """One declaration per name: shapes must agree, properties accumulate."""
+    out: dict[str, ShapeDecl] = {}
+    for d in decls:
+        old = out.get(d.name)
+        if old is None:
+            out[d.name] = d
+            continue
+        if old.rows is not None and d.rows is not None and (old.rows, old.cols) != (d.rows, d.cols):
+            raise ShapeError(
+                f"{d.name} is declared twice with different shapes: {old.describe()} and {d.describe()}",
+                hint="declare each name's shape once",
+            )
+        rows, cols = (old.rows, old.cols) if old.rows is not None else (d.rows, d.cols)
+        out[d.name] = ShapeDecl(d.name, rows, cols, old.properties | d.properties)
+    for name, d in out.items():
+        check_shape(d)
+        if d.properties and d.rows is None:
+            hint = (f"for a positive scalar write --where '{name} > 0'; for a vector '{name}: n positive'"
+                    if d.properties == {"positive"} else f"also declare e.g. '{name}: p x p'")
+            raise ShapeError(f"{name} has properties but no shape", hint=hint)
+    return out

@@ -2,7 +2,7 @@
 
 The grammar (``grammar.lark``) decides structure; a Transformer builds each node
 from the allow-list in ``vocabulary``, so no user text reaches ``sympify``. The
-grammar also has matrix syntax (``X'``, ``.*``) for ``derive.parse.matrix``, which
+grammar also has matrix syntax (``X'``, ``.*``) for ``derive.matrix.read_text``, which
 shares the checks and error messages here; the scalar builder refuses it.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.tree import Meta
 from lark.visitors import Transformer_NonRecursive, v_args
 
-from derive.errors import ParseError, Span, UsageError
-from derive.model.domain import VarDomain
+from derive.core.errors import ParseError, Span, UsageError
+from derive.parse.domain import VarDomain
 from derive.parse import vocabulary as vocab
 
 MAX_DECIMAL_EXPONENT = 1000
@@ -389,7 +389,7 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
     def factorial(self, meta: Meta, arg: sp.Expr) -> sp.Expr:
         return vocab.factorial(arg, self._span(meta))
 
-    # Matrix syntax: the grammar has it for derive.parse.matrix; scalars refuse it.
+    # Matrix syntax: the grammar has it for derive.matrix.read_text; scalars refuse it.
     @v_args(inline=True)
     def transpose(self, arg: sp.Expr, prime: Token) -> sp.Expr:
         raise ParseError("unexpected character \"'\"", span=token_span(self._text, prime), hint=PRIME_HINT)

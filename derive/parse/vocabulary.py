@@ -12,9 +12,9 @@ from types import MappingProxyType
 
 import sympy as sp
 
-from derive.errors import ParseError, Span
-from derive.model.domain import VarDomain, make_symbol
-from derive.model.functions import ML_FUNCTIONS
+from derive.core.errors import ParseError, Span
+from derive.parse.domain import VarDomain, make_symbol
+from derive.core.functions import ML_FUNCTIONS
 
 MAX_INPUT_CHARS = 2000
 """Longest accepted input, in characters."""

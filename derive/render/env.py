@@ -18,8 +18,8 @@ from pathlib import Path
 import jinja2
 from jinja2.loaders import split_template_path
 
-from ..errors import DeriveError, RenderError
-from ..model.document import Block, Handout, Worked
+from derive.core.errors import DeriveError, RenderError
+from derive.handout.document import Block, Handout, Worked
 
 HANDOUT_TEMPLATE = "handout.tex.j2"
 """The top-level template ``render_handout`` renders."""

@@ -10,7 +10,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-from ..model.notation import PrimeForm, prime_form, primes
+from derive.scalar.notation import PrimeForm, prime_form, primes
 
 
 class DeriveLatexPrinter(LatexPrinter):

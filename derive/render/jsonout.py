@@ -9,10 +9,10 @@ from typing import Any
 
 import sympy as sp
 
-from ..model.derivation import Derivation, Gradient, Step
-from .expr_latex import tex
-from .printer import LatexPrinter
-from .walker import Walker
+from derive.scalar.model import Derivation, Gradient, Step
+from derive.render.expr_latex import tex
+from derive.render.printer import LatexPrinter
+from derive.core.visitor import Walker
 
 
 class JsonPrinter(Walker):

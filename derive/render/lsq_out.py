@@ -14,13 +14,13 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..model.lsq import DataFit, LsSolution
-from ..model.verdict import Verdict
-from ..model.matnames import plain
-from ..model.matsympy import sympy_str
-from .matrix_doc import MatJson, to_markdown as matrix_markdown
-from .matrix_latex import mtex
-from .matrix_text import _MARKS, to_renderable as matrix_renderable, utext_m
+from derive.lsq.model import DataFit, LsSolution
+from derive.core.verdict import Verdict
+from derive.matrix.names import plain
+from derive.matrix.sympy_form import sympy_str
+from derive.render.matrix_doc import MatJson, to_markdown as matrix_markdown
+from derive.render.matrix_latex import mtex
+from derive.render.matrix_text import _MARKS, to_renderable as matrix_renderable, utext_m
 
 
 def result_latex(s: LsSolution) -> str:
@@ -35,8 +35,8 @@ def result_latex(s: LsSolution) -> str:
 
 def to_latex(s: LsSolution) -> str:
     """The matrix derivation, then (constrained) the KKT steps, each with its claim in small grey text."""
-    from .env import tex_line
-    from .matrix_latex import MatDerivationLatex
+    from derive.render.env import tex_line
+    from derive.render.matrix_latex import MatDerivationLatex
 
     body = MatDerivationLatex().doprint(s.derivation)
     if not s.solve_steps:

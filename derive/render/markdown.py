@@ -1,10 +1,10 @@
 """Markdown output: the LaTeX chain in a display block, the checks as a list."""
 from __future__ import annotations
 
-from ..model.derivation import Derivation, Gradient
-from .expr_latex import tex
-from .printer import LatexPrinter, certificate_summary
-from .walker import Walker
+from derive.scalar.model import Derivation, Gradient
+from derive.render.expr_latex import tex
+from derive.render.printer import LatexPrinter, certificate_summary
+from derive.core.visitor import Walker
 
 
 class MarkdownPrinter(Walker):

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model.matderivation import MatGradient, MatStep
-from ..model.matnames import plain
-from ..model.matsympy import sympy_str
-from .matrix_latex import MatDerivationLatex, definiteness_text, mtex, normal_equations_latex, results_latex
-from .walker import Walker
+from derive.matrix.model import MatGradient, MatStep
+from derive.matrix.names import plain
+from derive.matrix.sympy_form import sympy_str
+from derive.render.matrix_latex import (
+    MatDerivationLatex, definiteness_text, mtex, normal_equations_latex, results_latex,
+)
+from derive.core.visitor import Walker
 
 
 class MatJson(Walker):

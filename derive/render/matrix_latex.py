@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine import matrix_rules as R
-from ..model import matexpr as M
-from ..model.matderivation import Definiteness, MatGradient, MatRule, MatStep, Stationary
-from ..model.matnames import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
-from .expr_latex import tex
-from .printer import VerdictMarks, _text_to_math
-from .walker import Walker
+from derive.matrix import rules as R
+from derive.matrix import expr as M
+from derive.matrix.model import Definiteness, MatGradient, MatRule, MatStep, Stationary
+from derive.matrix.names import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
+from derive.render.expr_latex import tex
+from derive.render.printer import VerdictMarks, _text_to_math
+from derive.core.visitor import Walker
 
 
 class MatLatex(PlainPrinter):
@@ -101,7 +101,7 @@ class MatLatex(PlainPrinter):
 
 def generic_derivative(r: R.FunctionD) -> M.Node:
     """f'(u) written for a placeholder u (the rule as a textbook states it)."""
-    from ..engine.elementwise import derivative
+    from derive.matrix.elementwise import derivative
 
     u = M.MatSym("u", M.ONE, M.ONE)
     return derivative(r.function, u)
@@ -168,7 +168,7 @@ def _broken(node: M.Node) -> list[str]:
 
 
 def _ordered(node: M.Add) -> tuple[M.Node, ...]:
-    from ..model.matnames import _positive_first
+    from derive.matrix.names import _positive_first
 
     return _positive_first(node.terms)
 

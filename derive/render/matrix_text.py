@@ -8,13 +8,13 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..model import matexpr as M
-from ..model.matderivation import MatGradient, MatStep
-from ..model.matnames import PREC_ATOM, PREC_POW, PlainPrinter
-from ..model.verdict import Verdict
-from .matrix_latex import definiteness_text
-from .unicode import utext
-from .walker import Walker
+from derive.matrix import expr as M
+from derive.matrix.model import MatGradient, MatStep
+from derive.matrix.names import PREC_ATOM, PREC_POW, PlainPrinter
+from derive.core.verdict import Verdict
+from derive.render.matrix_latex import definiteness_text
+from derive.render.unicode import utext
+from derive.core.visitor import Walker
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _MARKS = {"proved": ("✓", "green"), "plausible": ("≈", "green"), "refuted": ("✗", "bold red"),

@@ -16,10 +16,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..model.mle import MleDerivation, MleStep
-from ..model.verdict import is_certified
-from .mle_notation import hatted, tex, text
-from .printer import VerdictMarks
+from derive.likelihood.model import MleDerivation, MleStep
+from derive.core.verdict import is_certified
+from derive.render.mle_notation import hatted, tex, text
+from derive.render.printer import VerdictMarks
 
 _MARKS = {"proved": ("✓", "green"), "plausible": ("✓", "green"), "refuted": ("✗", "bold red"),
           "unknown": ("?", "yellow"), "timeout": ("?", "yellow")}

@@ -16,8 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import RenderError
-from .env import SOURCE_MARKER, untex_line
+from derive.core.errors import RenderError
+from derive.render.env import SOURCE_MARKER, untex_line
 
 TEX_INSTALL_HINT = "install TeX Live: apt-get install latexmk texlive-latex-recommended texlive-fonts-recommended"
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..engine import rules as R
-from ..model.derivation import Derivation, Gradient, Rule, Step
-from ..model.verdict import Plausible, Proved, Refuted, Unknown, is_certified
-from .expr_latex import tex
-from .walker import Walker
+from derive.scalar import rules as R
+from derive.scalar.model import Derivation, Gradient, Rule, Step
+from derive.core.verdict import Plausible, Proved, Refuted, Unknown, is_certified
+from derive.render.expr_latex import tex
+from derive.core.visitor import Walker
 
 
 class VerdictMarks:

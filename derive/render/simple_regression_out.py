@@ -17,10 +17,10 @@ from rich.text import Text
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from ..model.simple_regression import SimpleSolution, SumStep
-from .env import tex_line
-from .lsq_out import checks_and_fit
-from .matrix_text import _MARKS
+from derive.lsq.simple_model import SimpleSolution, SumStep
+from derive.render.env import tex_line
+from derive.render.lsq_out import checks_and_fit
+from derive.render.matrix_text import _MARKS
 
 _WIDE = 110
 """LaTeX longer than this (in characters) is broken at its top-level signs."""

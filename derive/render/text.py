@@ -7,10 +7,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..model.derivation import Derivation, Gradient, Step
-from ..model.verdict import Plausible, Proved, Refuted, Unknown, Verdict
-from .unicode import utext
-from .walker import Walker
+from derive.scalar.model import Derivation, Gradient, Step
+from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from derive.render.unicode import utext
+from derive.core.visitor import Walker
 
 _MARKS = {"proved": ("✓", "green"), "plausible": ("≈", "green"), "refuted": ("✗", "bold red"),
           "unknown": ("?", "yellow"), "timeout": ("?", "yellow")}

@@ -1,1 +1,0 @@
-"""Engines: turn a model expression into a derivation (uncertified)."""

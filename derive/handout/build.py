@@ -1,0 +1,140 @@
+"""``derive build``: run worked-example scripts in workers and typeset each handout.
+
+A script is a build file: running it is the point. It builds a handout with the
+Python API (every piece of maths through our parser and engines) and leaves it
+in a module-level variable named ``handout``.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import runpy
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+
+from derive.core.errors import DeriveError, UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What happened to one script: its outputs, or the one-line error."""
+
+    script: Path
+    tex: Path | None
+    pdf: Path | None
+    seconds: float
+    error: str | None = None
+
+
+def collect_scripts(paths: Sequence[Path]) -> list[Path]:
+    """The scripts named by ``paths``: files as given, folders as their ``*.py`` (not ``_*.py``)."""
+    scripts: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            scripts += sorted(q for q in p.glob("*.py") if not q.name.startswith("_"))
+        elif p.is_file() and p.suffix == ".py":
+            scripts.append(p)
+        elif p.exists():
+            raise UsageError(f"{p} is not a Python script", hint="pass .py files or folders of them")
+        else:
+            raise UsageError(f"{p} does not exist", hint="pass .py files or folders of them")
+    if not scripts:
+        raise UsageError(f"no worked-example scripts found in {', '.join(map(str, paths))}")
+    return scripts
+
+
+def load_handout(script: Path) -> object:
+    """Run ``script`` and return its ``handout`` (a Handout or a HandoutBuilder)."""
+    from derive.handout.builder import HandoutBuilder
+    from derive.handout.document import Handout
+
+    namespace = runpy.run_path(str(script), run_name="__derive_build__")
+    handout = namespace.get("handout")
+    if isinstance(handout, HandoutBuilder):
+        handout = handout.build()
+    if not isinstance(handout, Handout):
+        raise UsageError(
+            f"{script} defines no handout",
+            hint="end the script with: handout = builder.build()",
+        )
+    return handout
+
+
+def build_one(script: Path, out: Path, tex_only: bool) -> BuildReport:
+    """Build one script to ``out/<name>.tex`` and, with TeX, ``out/<name>.pdf``."""
+    from derive.handout.document import Handout
+    from derive.render.env import render_handout
+    from derive.render.pdf import build_pdf, tex_available, write_text_atomic
+
+    start = time.monotonic()
+    try:
+        handout = load_handout(script)
+        assert isinstance(handout, Handout)
+        tex = render_handout(handout)
+        tex_path = out / f"{script.stem}.tex"
+        write_text_atomic(tex_path, tex)
+        pdf_path = None
+        if not tex_only and tex_available():
+            pdf_path = build_pdf(tex, out / f"{script.stem}.pdf")
+        return BuildReport(script, tex_path, pdf_path, time.monotonic() - start)
+    except DeriveError as exc:
+        return BuildReport(script, None, None, time.monotonic() - start, exc.one_line())
+    except (Exception, SystemExit) as exc:  # noqa: BLE001  the script's own bug: one line, the build goes on
+        message = " ".join(str(exc).split())[:300]
+        return BuildReport(script, None, None, time.monotonic() - start, f"{type(exc).__name__}: {message}")
+
+
+def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool = False, timeout: float = 600.0) -> list[BuildReport]:
+    """Build every script with a progress display; returns the failed reports."""
+    from pebble import ProcessPool
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    from derive.core.budget import _mark_worker
+    from derive.render.pdf import TEX_INSTALL_HINT, tex_available
+
+    scripts = collect_scripts(paths)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {out}: {exc.strerror}") from None
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(scripts)))
+    reports: list[BuildReport] = []
+    context = multiprocessing.get_context("fork")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("building handouts", total=len(scripts))
+        with ProcessPool(max_workers=workers, context=context, initializer=_mark_worker) as pool:
+            futures = [(s, pool.schedule(build_one, args=[s, out, tex_only], timeout=timeout)) for s in scripts]
+            for script, future in futures:
+                try:
+                    report = future.result()
+                except FutureTimeout:
+                    report = BuildReport(script, None, None, timeout, f"timed out after {timeout:g} s")
+                except BaseException as exc:  # noqa: BLE001  a script's own bug or sys.exit: report it, go on
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
+                    report = BuildReport(script, None, None, 0.0, f"{type(exc).__name__}: {exc}")
+                reports.append(report)
+                progress.advance(task)
+    for r in reports:
+        if r.error:
+            console.print(Text.assemble(("✗ ", "red"), f"{r.script}: {r.error}"))
+        else:
+            target = r.pdf or r.tex
+            console.print(Text.assemble(("✓ ", "green"), f"{r.script} -> {target}  ({r.seconds:.1f} s)"))
+    if not tex_only and not tex_available():
+        console.print(f"TeX is not installed, so only .tex files were written; {TEX_INSTALL_HINT}")
+    for r in reports:
+        if r.pdf:
+            print(r.pdf)
+    sys.stdout.flush()
+    return [r for r in reports if r.error]

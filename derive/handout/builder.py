@@ -1,0 +1,98 @@
+"""HandoutBuilder: the mutable, script-friendly way to assemble a ``Handout``.
+
+Worked-example scripts add blocks one call at a time; ``build()`` freezes them. Results
+are taken duck-typed (``Renderable``) so this module needs nothing from the engine.
+"""
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from derive.core.errors import UsageError
+from derive.handout.document import Block, Exercise, Handout, Math, Paragraph, Section, Worked
+
+
+@runtime_checkable
+class Renderable(Protocol):
+    """Anything that renders itself to LaTeX: the lead's derivation results.
+
+    ``to_latex()`` is a display environment (``align*``); ``result_latex()`` is math-mode
+    LaTeX for the boxed result; ``source`` is the user's input text.
+    """
+
+    @property
+    def source(self) -> str: ...
+
+    def to_latex(self) -> str: ...
+
+    def result_latex(self) -> str: ...
+
+
+def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
+    """A ``Worked`` block from a renderable result (its LaTeX is produced now, once)."""
+    if not isinstance(result, Renderable):
+        raise UsageError(
+            f"cannot render a {type(result).__name__} as a worked solution",
+            hint="pass a derivation result (it needs to_latex(), result_latex() and .source)",
+        )
+    return Worked(
+        title=title,
+        intro=intro,
+        body_latex=result.to_latex(),
+        result_latex=result.result_latex(),
+        source=result.source,
+    )
+
+
+class HandoutBuilder:
+    """Collects blocks in order; ``build()`` returns the frozen ``Handout``."""
+
+    def __init__(self, title: str, subtitle: str = "", author: str = "") -> None:
+        self.title = title
+        self.subtitle = subtitle
+        self.author = author
+        self._blocks: list[Block] = []
+
+    def section(self, title: str) -> HandoutBuilder:
+        """Start a numbered section."""
+        self._blocks.append(Section(title))
+        return self
+
+    def paragraph(self, text: str) -> HandoutBuilder:
+        """Add prose; it is escaped, so ``$``, ``%`` and backslashes print literally."""
+        self._blocks.append(Paragraph(text))
+        return self
+
+    def math(self, latex: str) -> HandoutBuilder:
+        """Add a displayed formula: trusted math-mode LaTeX built by our code, not user text."""
+        self._blocks.append(Math(latex))
+        return self
+
+    def worked(self, title: str, derivation: Renderable, intro: str = "") -> HandoutBuilder:
+        """Add a worked solution rendered from ``derivation``."""
+        self._blocks.append(worked_from(title, derivation, intro))
+        return self
+
+    def exercise(
+        self,
+        prompt: str,
+        math_latex: str = "",
+        solution: Renderable | Worked | None = None,
+    ) -> HandoutBuilder:
+        """Add an exercise; a solution (a result or a ``Worked``) is printed at the end."""
+        worked: Worked | None
+        if solution is None or isinstance(solution, Worked):
+            worked = solution
+        else:
+            number = sum(isinstance(b, Exercise) for b in self._blocks) + 1
+            worked = worked_from(f"Solution to exercise {number}", solution)
+        self._blocks.append(Exercise(prompt=prompt, prompt_latex=math_latex, solution=worked))
+        return self
+
+    def build(self) -> Handout:
+        """The handout so far, frozen (the builder can keep going)."""
+        return Handout(
+            title=self.title,
+            subtitle=self.subtitle,
+            author=self.author,
+            blocks=tuple(self._blocks),
+        )

@@ -1,0 +1,463 @@
+"""Certifying a maximum-likelihood derivation against numbers.
+
+Every line ``lhs = rhs`` is evaluated on random samples drawn from the model at random
+parameter values (derivatives by central differences, not by SymPy's ``diff``); a root is
+substituted back into its equation; a Hessian "at the estimate" is compared with the full
+Hessian at the closed-form estimate. The estimator is compared with a numeric maximizer of the
+log-likelihood, the expected information with the Monte-Carlo covariance of the score, the mean
+of the estimator with a Monte-Carlo mean. Anything not checked says so.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+import sympy as sp
+
+from derive.core.budget import Clock
+from derive.parse.domain import VarDomain
+from derive.likelihood.model import MleDerivation, MleProblem, MleStep, NumericCheck
+from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+
+from derive.likelihood.numeric import maximize_loglik, monte_carlo_fisher
+from derive.certify.numeval import numeric_value
+from derive.likelihood.sampling import draw_sample
+from derive.likelihood.sums import I, N, sample_base
+
+PROBES = 4
+
+
+def draw_value(d: VarDomain | None, rng: random.Random) -> float:
+    """A random value well inside a parameter's domain."""
+    if d is None or (d.lower is None and d.upper is None):
+        return rng.uniform(-2.0, 2.0)
+    if d.integer:
+        lo = int(math.floor(d.lower)) + 1 if d.lower is not None else -5
+        hi = int(math.ceil(d.upper)) - 1 if d.upper is not None else lo + 8
+        return float(rng.randint(max(lo, 2) if d.lower is not None and d.lower >= 0 else lo, max(hi, 2)))
+    if d.lower is not None and d.upper is not None:
+        w = d.upper - d.lower
+        return d.lower + w * rng.uniform(0.15, 0.85)
+    if d.lower is not None:
+        return d.lower + rng.uniform(0.5, 3.0)
+    assert d.upper is not None
+    return d.upper - rng.uniform(0.5, 3.0)
+
+
+def draw_params(problem: MleProblem, rng: random.Random, tries: int = 200) -> dict[sp.Symbol, float]:
+    """Random parameter values in their space that satisfy the equality constraints.
+
+    Each constraint is solved for one parameter (the last one it involves) after the others are
+    drawn; draws that land outside that parameter's domain are retried.
+    """
+    params = list(problem.params)
+    solved_for: dict[sp.Symbol, sp.Expr] = {}
+    for g in problem.constraints:
+        free = [p for p in params if p in g.free_symbols and p not in solved_for]
+        if free:
+            roots = sp.solve(g, free[-1])
+            if len(roots) == 1:
+                solved_for[free[-1]] = roots[0]
+    for _ in range(tries):
+        vals = {p: draw_value(problem.domain(p.name), rng) for p in params if p not in solved_for}
+        ok = True
+        for p, e in solved_for.items():
+            v = float(e.xreplace({q: sp.Float(x) for q, x in vals.items()}))
+            d = problem.domain(p.name)
+            if d is not None and ((d.lower is not None and v <= d.lower) or (d.upper is not None and v >= d.upper)):
+                ok = False
+                break
+            vals[p] = v
+        if ok and _support_nonempty(problem, vals):
+            return {p: vals[p] for p in params}
+    raise ValueError("no parameter values satisfy the constraints inside the parameter space")
+
+
+def _support_nonempty(problem: MleProblem, vals: Mapping[sp.Symbol, float]) -> bool:
+    """Both ends of a two-sided support in the right order at these values (a < b for uniform(a, b))."""
+    lo, hi = problem.support.lower, problem.support.upper
+    if lo is None or hi is None or not (lo.free_symbols | hi.free_symbols) & set(vals):
+        return True
+    sub = {q: sp.Float(v) for q, v in vals.items()}
+    try:
+        return float(lo.xreplace(sub)) < float(hi.xreplace(sub))
+    except TypeError:
+        return True
+
+
+class Probe:
+    """One random setting: parameter and constant values, a sample size and a sample."""
+
+    def __init__(self, problem: MleProblem, rng: random.Random, n: int) -> None:
+        self.problem = problem
+        known = list(problem.constants)
+        self.values: dict[sp.Symbol, float] = draw_params(problem, rng)
+        for s in known:
+            self.values[s] = draw_value(problem.domain(s.name), rng)
+        self.n = n
+        self.extra: dict[sp.Symbol, float] = {}
+        gen = np.random.default_rng(rng.randrange(2**32))
+        self.data: dict[sp.IndexedBase, np.ndarray] = {}
+        if problem.joint:
+            self.data = draw_joint(problem, self.values, n, gen)
+            self.sample = self.data[sample_base(problem.var)]
+        else:
+            self.sample = draw_sample(problem.density, problem.var, problem.support, self.values, n, gen)
+        self.base = sample_base(problem.var)
+
+    def value(self, expr: sp.Expr, override: Mapping[sp.Symbol, float] | None = None) -> float:
+        vals: dict[sp.Symbol, float] = {**self.values, N: float(self.n), **(override or {})}
+        data_names = {v.name for v in self.problem.data_vars}
+        for s in expr.free_symbols:  # a Lagrange multiplier: any value (the claim holds for all)
+            if isinstance(s, sp.Symbol) and s not in vals and s.name not in data_names and s != I:
+                vals[s] = self.extra.setdefault(s, 0.5 + (hash(s.name) % 1000) / 500.0)
+        data = self.data if self.problem.joint else {self.base: self.sample}
+        return float(numeric_value(_evaluable(expr), vals, data=data))
+
+
+def draw_joint(problem: MleProblem, values: Mapping[sp.Symbol, float], n: int,
+               gen: np.random.Generator) -> dict[sp.IndexedBase, np.ndarray]:
+    """A sample of a vector observation from its finite joint support (the mass at each point)."""
+    pts = np.asarray([[float(v) for v in pt] for pt in problem.joint])
+    mass = np.asarray([numeric_value(problem.density.xreplace(dict(zip(problem.data_vars, pt))), dict(values))
+                       for pt in problem.joint], dtype=float)
+    if not np.all(np.isfinite(mass)) or mass.sum() <= 0:
+        raise ValueError("the joint mass function cannot be evaluated")
+    idx = gen.choice(len(pts), size=n, p=mass / mass.sum())
+    return {sample_base(v): pts[idx, k] for k, v in enumerate(problem.data_vars)}
+
+
+def _constrained_maximum(d: MleDerivation, pr: Probe) -> np.ndarray:
+    """The constrained maximum of the log-likelihood on the probe's data (SLSQP from several starts)."""
+    from scipy.optimize import minimize  # type: ignore[import-untyped]
+
+    problem = d.problem
+    params = list(problem.params)
+
+    def f(theta: np.ndarray) -> float:
+        try:
+            v = pr.value(d.loglik, dict(zip(params, map(float, theta))))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return 1e300
+        return -v if math.isfinite(v) else 1e300
+
+    bounds = []
+    for p in params:
+        dom = problem.domain(p.name)
+        lo = None if dom is None or dom.lower is None else dom.lower + 1e-9
+        hi = None if dom is None or dom.upper is None else dom.upper - 1e-9
+        bounds.append((lo, hi))
+    cons = [{"type": "eq", "fun": (lambda th, g=g: float(numeric_value(g, dict(zip(params, map(float, th))))))}
+            for g in problem.constraints]
+    best: tuple[float, np.ndarray] | None = None
+    gen = np.random.default_rng(4)
+    for _ in range(4):
+        x0 = np.asarray([draw_value(problem.domain(p.name), random.Random(int(gen.integers(1 << 30))))
+                         for p in params])
+        r = minimize(f, x0, method="SLSQP", bounds=bounds, constraints=cons,
+                     options={"ftol": 1e-12, "maxiter": 500})
+        if best is None or r.fun < best[0]:
+            best = (float(r.fun), np.asarray(r.x))
+    assert best is not None
+    return best[1]
+
+
+def _evaluable(expr: sp.Expr) -> sp.Expr:
+    """Products over the sample as exp(sum of logs), so the evaluator sees only sums."""
+    return expr.replace(lambda e: isinstance(e, sp.Product),
+                        lambda p: sp.exp(sp.Sum(sp.log(p.function), *p.limits)))
+
+
+def _close(a: float, b: float, tol: float) -> bool:
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def _side(expr: sp.Expr | sp.Matrix, probe: Probe, override: Mapping[sp.Symbol, float] | None = None) -> list[float]:
+    """Values of an expression or of every entry of a matrix (derivatives by central differences)."""
+    items = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+    return [_value(e, probe, override) for e in items]
+
+
+def _value(e: sp.Expr, probe: Probe, override: Mapping[sp.Symbol, float] | None) -> float:
+    if isinstance(e, sp.Derivative):
+        (p, k), = e.variable_count
+        f = e.expr
+        base = {**probe.values, **(override or {})}
+        x0 = base[p]
+        h = (1e-4 if k == 2 else 1e-5) * max(1.0, abs(x0))
+        at: Callable[[float], float] = lambda t: probe.value(f, {**base, p: t})
+        if k == 1:  # central differences with one Richardson step: error O(h^4)
+            d1 = (at(x0 + h) - at(x0 - h)) / (2 * h)
+            d2 = (at(x0 + h / 2) - at(x0 - h / 2)) / h
+            return (4 * d2 - d1) / 3
+        if k == 2:
+            return (at(x0 + h) - 2 * at(x0) + at(x0 - h)) / h**2
+        raise ValueError("only first and second derivatives are checked")
+    return probe.value(e, override)
+
+
+def certify_mle(d: MleDerivation, clock: Clock, seed: int = 0) -> MleDerivation:
+    """The derivation with a certificate on every step and the numeric checks attached."""
+    rng = random.Random(seed)
+    problem = d.problem
+    probes = [Probe(problem, rng, rng.randint(3, 7)) for _ in range(PROBES)]
+    estimate = {p: v for p, v in zip(problem.params, d.estimator) if v is not None}
+    steps: list[MleStep] = []
+    full_hessian: sp.Expr | sp.Matrix | None = None
+    for s in d.steps:
+        clock.check("certifying the derivation")
+        if s.kind == "second_order" and s.relation == "=" and full_hessian is None:
+            full_hessian = s.rhs if s.lhs is None else s.lhs
+        steps.append(replace(s, certificate=_certify_step(s, probes, estimate, full_hessian, d)))
+    checks = list(d.checks)
+    checks.append(_against_maximizer(d, rng, clock))
+    if d.fisher_expected is not None:
+        fisher = _fisher_check(d, rng)
+        checks.append(fisher)
+        steps = [replace(s, certificate=fisher.verdict) if s.relation == "expected" and s.kind == "fisher" else s
+                 for s in steps]
+    numeric = checks[-1 if d.fisher_expected is None else -2].verdict
+    steps = [replace(s, certificate=numeric) if s.relation in ("claim", "estimate") else s for s in steps]
+    return replace(d, steps=tuple(steps), checks=tuple(checks))
+
+
+def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symbol, sp.Expr],
+                  full_hessian: sp.Expr | sp.Matrix | None, d: MleDerivation) -> Verdict:
+    if s.lhs is None and s.relation in ("=", "claim"):
+        return Proved("a definition or a stated argument; its conclusion is checked against the numeric maximizer")
+    try:
+        if s.relation == "=":
+            return _agree(lambda pr: (_side(s.lhs, pr), _side(s.rhs, pr)), probes,
+                          tol=1e-3 if _has_second_derivative(s.lhs) else 1e-6)
+        if s.relation == "root":
+            assert s.param is not None
+            return _agree(lambda pr: (_side(s.lhs, pr, {s.param: _side(s.rhs, pr)[0]}), [0.0] * _size(s.lhs)),
+                          probes, tol=1e-7, scale=lambda pr: max(1.0, *map(abs, _terms(s.lhs, pr))))
+        if s.relation == "at_estimate":
+            if full_hessian is None:
+                return Unknown("no Hessian to compare with")
+            sign = -1.0 if s.kind == "fisher" else 1.0
+            closed = len(estimate) == len(d.problem.params)
+
+            def pair(pr: Probe) -> tuple[list[float], list[float]]:
+                if closed:
+                    at = {p: pr.value(v) for p, v in estimate.items()}
+                else:  # no closed form: at the numeric maximum of the probe's sample
+                    at = dict(zip(d.problem.params, map(float, _numeric_maximum(d, pr)[0])))
+                return _side(s.rhs, pr, at), [sign * v for v in _side(full_hessian, pr, at)]
+
+            return _agree(pair, probes if closed else [Probe(d.problem, random.Random(9), 80)], tol=1e-6)
+        if s.relation == "asymptotic" and d.fisher_expected is not None:
+            prod = (sp.Matrix([[s.rhs]]) if not isinstance(s.rhs, sp.MatrixBase) else s.rhs) * d.fisher_expected
+            if sp.simplify(prod - sp.eye(prod.shape[0])) == sp.zeros(*prod.shape):
+                return Proved("times the Fisher information it gives the identity")
+            return Refuted((), "variance x information", "not the identity")
+        if s.relation == "invariance":
+            return Proved("invariance of maximum likelihood (the function of the estimates above)")
+        if s.relation == "bias":
+            assert s.lhs is not None
+            if sp.simplify(s.lhs - s.rhs) == 0:
+                return Proved("the mean above minus the parameter")
+            return Refuted((), str(s.lhs), str(s.rhs))
+        if s.relation == "expected" and s.kind == "bias":
+            return _mean_check(s, d)
+        if s.relation == "expected":
+            return Unknown("checked against the Monte-Carlo covariance of the score (see the checks)")
+        if s.relation == "update":
+            return _update_check(s, d)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError, ArithmeticError) as exc:
+        return Unknown(f"could not evaluate: {exc}")
+    if s.kind in ("invariance",):
+        return Proved("invariance of maximum likelihood")
+    return Unknown("not checked")
+
+
+def _has_second_derivative(e: sp.Expr | None) -> bool:
+    return e is not None and any(isinstance(a, sp.Derivative) and sum(k for _, k in a.variable_count) > 1
+                                 for a in sp.preorder_traversal(e))
+
+
+def _size(e: sp.Expr | sp.Matrix) -> int:
+    return len(e) if isinstance(e, sp.MatrixBase) else 1
+
+
+def _terms(e: sp.Expr, pr: Probe) -> list[float]:
+    if isinstance(e, sp.MatrixBase):
+        return [1.0]
+    out = []
+    for t in sp.Add.make_args(e):
+        try:
+            out.append(pr.value(t))
+        except (ValueError, ZeroDivisionError, TypeError):
+            pass
+    return out or [1.0]
+
+
+def _agree(pair: Callable[[Probe], tuple[list[float], list[float]]], probes: Sequence[Probe], tol: float,
+           scale: Callable[[Probe], float] | None = None) -> Verdict:
+    agreed, worst = 0, 0.0
+    for pr in probes:
+        lhs, rhs = pair(pr)
+        if not all(math.isfinite(v) for v in lhs + rhs):
+            continue
+        sc = scale(pr) if scale else 1.0
+        for a, b in zip(lhs, rhs):
+            err = abs(a - b) / max(sc, abs(a), abs(b), 1.0)
+            if err > tol:
+                point = tuple((str(k), f"{v:.6g}") for k, v in pr.values.items()) + (("n", str(pr.n)),)
+                sample = ", ".join(f"{v:.4g}" for v in pr.sample)
+                return Refuted(point + (("sample", sample),), f"{a:.10g}", f"{b:.10g}")
+            worst = max(worst, err)
+        agreed += 1
+    if agreed == 0:
+        return Unknown("no probe where both sides are finite")
+    return Plausible(agreed, "random samples drawn from the model at random parameter values", worst)
+
+
+def _numeric_maximum(d: MleDerivation, pr: Probe, seed: int = 3) -> tuple[np.ndarray, float]:
+    """The numeric maximum of the objective on the probe's sample, and its value (the log-likelihood sum)."""
+    problem = d.problem
+    if problem.constraints:
+        theta = _constrained_maximum(d, pr)
+        return theta, pr.value(d.loglik, dict(zip(problem.params, map(float, theta))))
+    known = {k: v for k, v in pr.values.items() if k not in problem.params}
+    theta, best = maximize_loglik(objective(problem, pr.n), problem.var, problem.params, problem.space, pr.sample,
+                                  known=known, support=problem.support, rng=np.random.default_rng(seed))
+    return np.asarray(theta, dtype=float), float(best)
+
+
+def _against_maximizer(d: MleDerivation, rng: random.Random, clock: Clock) -> NumericCheck:
+    """The closed-form estimate against a numeric maximizer (by parameters, or by the value reached
+    where the maximizer is not unique, as for the median of an even sample); without a closed form,
+    the Newton-Raphson iteration against the maximizer."""
+    problem = d.problem
+    if not any(v is not None for v in d.estimator):
+        return _newton_against_maximizer(d, rng)
+    worst, runs, details = 0.0, 0, []
+    for _ in range(3):
+        clock.check("comparing with numeric maximization")
+        pr = Probe(problem, rng, 200)
+        theta, best = _numeric_maximum(d, pr, rng.randrange(2**31))
+        mine = {p: pr.value(v) for p, v in zip(problem.params, d.estimator) if v is not None}
+        at = {p: mine.get(p, float(t)) for p, t in zip(problem.params, theta)}
+        reached = pr.value(d.loglik, at) if len(mine) == len(problem.params) else -math.inf
+        for p, num in zip(problem.params, theta):
+            if p not in mine:
+                continue
+            err = abs(mine[p] - num) / max(1.0, abs(num))
+            details.append(f"{p}: {mine[p]:.6g} vs {num:.6g}")
+            if err > 2e-3 and not (math.isfinite(reached) and reached >= best - 1e-7 * max(1.0, abs(best))):
+                return NumericCheck("numeric maximization",
+                                    Refuted((("sample of", "200"),), f"{p} = {mine[p]:.8g}",
+                                            f"numeric maximum at {num:.8g}"), "; ".join(details))
+            worst = max(worst, err if err <= 2e-3 else 0.0)
+        runs += 1
+    return NumericCheck("numeric maximization",
+                        Plausible(runs, "samples of 200 drawn from the model at random parameter values", worst,
+                                  note="where the maximizer is not unique, the log-likelihood reached is compared"),
+                        "; ".join(details[-len(problem.params):]))
+
+
+def _newton_against_maximizer(d: MleDerivation, rng: random.Random) -> NumericCheck:
+    """No closed form: Newton-Raphson on a sample must converge to the numeric maximum."""
+    from derive.likelihood.numeric import iterate
+
+    problem = d.problem
+    name = "Newton-Raphson vs numeric maximization"
+    if not d.newton:
+        return NumericCheck(name, Unknown("no closed-form update to iterate"))
+    pr = Probe(problem, rng, 200)
+    theta, _ = _numeric_maximum(d, pr)
+    free = list(d.newton_params)
+    target = dict(zip(problem.params, map(float, theta)))
+    start = [target[p] * 0.9 + 0.1 * draw_value(problem.domain(p.name), rng) for p in free]
+    known = {k: v for k, v in pr.values.items() if k not in problem.params}
+    its = iterate(list(d.newton), free, start, {pr.base: pr.sample}, n=float(pr.n), values=known)
+    last = its[-1]
+    err = max(abs(float(a) - target[p]) / max(1.0, abs(target[p])) for p, a in zip(free, last))
+    if not (err < 1e-5):
+        return NumericCheck(name, Refuted((("start", ", ".join(f"{v:.4g}" for v in start)),),
+                                          "last iterate " + ", ".join(f"{float(v):.8g}" for v in last),
+                                          "numeric maximum " + ", ".join(f"{target[p]:.8g}" for p in free)))
+    return NumericCheck(name, Plausible(len(its), "a sample of 200 drawn from the model, started near the maximum",
+                                        err, note=f"converged in {len(its) - 1} steps"))
+
+
+def objective(problem: MleProblem, n: int) -> sp.Expr:
+    """Per-observation log density, plus a 1/n share of the log prior for MAP (their sum is the log-posterior)."""
+    logf = sp.expand_log(sp.log(problem.density), force=True)
+    return logf if problem.prior is None else logf + problem.prior / n
+
+
+def _fisher_check(d: MleDerivation, rng: random.Random) -> NumericCheck:
+    problem = d.problem
+    assert d.fisher_expected is not None
+    logf = sp.expand_log(sp.log(problem.density), force=True)
+    scores = [sp.diff(logf, p) for p in problem.params]
+    pr = Probe(problem, rng, 2)
+    values = pr.values
+    cov, se = monte_carlo_fisher(scores, problem.var, problem.params, problem.density, problem.support, values,
+                                 draws=20000, rng=np.random.default_rng(rng.randrange(2**32)))
+    k = len(problem.params)
+    worst = 0.0
+    for a in range(k):
+        for b in range(k):
+            claim = float(numeric_value(d.fisher_expected[a, b] / N, {**values, N: 1.0}))
+            dev = abs(claim - cov[a, b])
+            if dev > 5 * se[a, b] + 0.03 * abs(claim) + 1e-9:
+                return NumericCheck("Fisher information vs Monte-Carlo variance of the score",
+                                    Refuted(tuple((str(s), f"{v:.6g}") for s, v in values.items()),
+                                            f"I/n = {claim:.6g}", f"score covariance {cov[a, b]:.6g} ± {se[a, b]:.2g}"))
+            scale = max(abs(float(numeric_value(d.fisher_expected[j, j] / N, {**values, N: 1.0}))) for j in range(k))
+            worst = max(worst, dev / max(abs(claim), scale, 1e-12))  # relative to the matrix's size
+    return NumericCheck("Fisher information vs Monte-Carlo variance of the score",
+                        Plausible(20000, "draws from the model at " + ", ".join(f"{s} = {v:.4g}" for s, v in values.items()),
+                                  worst))
+
+
+def _mean_check(s: MleStep, d: MleDerivation) -> Verdict:
+    """Monte-Carlo mean of the estimator at n = 5 against the claimed mean."""
+    assert s.param is not None
+    problem = d.problem
+    est = d.estimator[problem.params.index(s.param)]
+    if est is None:
+        return Unknown("no estimator")
+    rng = random.Random(7)
+    pr = Probe(problem, rng, 5)
+    reps = 1500
+    vals = []
+    gen = np.random.default_rng(11)
+    pool = draw_sample(problem.density, problem.var, problem.support, pr.values, 5 * reps, gen)
+    for k in range(reps):
+        pr.sample = pool[5 * k: 5 * k + 5]
+        vals.append(pr.value(est))
+    arr = np.asarray(vals)
+    mean, se = float(arr.mean()), float(arr.std(ddof=1) / math.sqrt(len(arr)))
+    claim = pr.value(s.rhs)
+    if abs(mean - claim) > 5 * se + 1e-9:
+        return Refuted((("n", "5"),), f"claimed mean {claim:.6g}", f"Monte-Carlo mean {mean:.6g} ± {se:.2g}")
+    return Plausible(reps, f"samples of n = 5 at {', '.join(f'{k} = {v:.4g}' for k, v in pr.values.items())}",
+                     abs(mean - claim) / max(abs(claim), 1e-12), note="Monte-Carlo mean within 5 standard errors")
+
+
+def _update_check(s: MleStep, d: MleDerivation) -> Verdict:
+    """An update must leave a root of the score equations where it is: checked at the numeric maximum."""
+    problem = d.problem
+    rng = random.Random(5)
+    pr = Probe(problem, rng, 60)
+    known = {k: v for k, v in pr.values.items() if k not in problem.params}
+    theta, _ = maximize_loglik(objective(problem, 60), problem.var, problem.params, problem.space, pr.sample,
+                               known=known, support=problem.support, rng=np.random.default_rng(3))
+    at = dict(zip(problem.params, (float(t) for t in theta)))
+    lhs = _side(s.lhs, pr, at)
+    rhs = _side(s.rhs, pr, at)
+    for a, b in zip(lhs, rhs):
+        if not _close(a, b, 1e-4):
+            return Refuted((("at the numeric maximum", ", ".join(f"{k} = {v:.6g}" for k, v in at.items())),),
+                           f"{a:.8g}", f"update gives {b:.8g}")
+    return Plausible(1, "the numeric maximum of a sample of 60 (a fixed point of the update)", 0.0)

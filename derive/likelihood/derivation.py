@@ -1,0 +1,407 @@
+"""The maximum-likelihood derivation: likelihood -> log-likelihood -> score -> solution -> checks.
+
+One general engine for every density: the built-in family names only expand to a density
+(parse/families). Parameters in the support's ends are settled on the boundary, location
+parameters inside absolute values by the subgradient; the rest by the score equations,
+solved on the parameter space. What has no closed form gets the Newton-Raphson and
+Fisher-scoring updates instead of an answer. Certification is separate (certify/mle).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sympy as sp
+
+from derive.core.budget import Clock
+from derive.core.errors import UnsupportedError
+from derive.parse.domain import VarDomain
+from derive.likelihood.model import Method, MleDerivation, MleProblem, MleStep
+
+from derive.likelihood.fisher import at_stationary, bias, definiteness, expected_information, hessian
+from derive.likelihood.loglik import group_by_parameters, loglik_steps
+from derive.likelihood.sign import sign_of
+from derive.likelihood.solve import back_substitute, solve_scores
+from derive.likelihood.special import NotMonotone, Special, boundary, kinks
+from derive.likelihood.sums import N, Statistics, depends_on_data, simplify_hidden, split_sums
+
+
+def domains_of(problem: MleProblem) -> dict[str, VarDomain]:
+    """Parameter and known-constant domains by name."""
+    return {d.name: d for d in problem.space}
+
+
+def derive_mle(problem: MleProblem, clock: Clock,
+               functions: Sequence[tuple[str, sp.Expr]] = ()) -> MleDerivation:
+    """Every step from the density to the estimator and its properties (not yet certified)."""
+    domains = domains_of(problem)
+    params = problem.params
+    loglik, steps = loglik_steps(problem)
+    clock.check("the log-likelihood", size=sp.count_ops(loglik))
+
+    specials = _specials(problem, loglik, domains)
+    fixed = {s.param: s.value for s in specials}
+    calc = [p for p in params if p not in fixed]
+
+    scores: list[sp.Expr] = []
+    for p in params:
+        s = _tidy(split_sums(sp.diff(loglik, p)), params)
+        scores.append(s)
+        if p in calc and not problem.constraints:
+            steps.append(MleStep("score", f"Score for {p}", sp.Derivative(loglik, p), s,
+                                 "differentiate term by term; the derivative of a sum is the sum of the derivatives",
+                                 param=p))
+    for sp_ in specials:
+        steps.extend(sp_.steps)
+
+    if problem.constraints:
+        return _constrained(problem, loglik, scores, steps, domains, clock, functions)
+    calc_scores = [scores[params.index(p)].xreplace(fixed) for p in calc]
+    if fixed and calc:
+        steps.append(MleStep("substitute", "The remaining score equations", None,
+                             sp.Matrix(calc_scores) if len(calc) > 1 else calc_scores[0],
+                             "with " + ", ".join(f"{p} = {v}" for p, v in fixed.items()) + " substituted"))
+    order, unsolved = solve_scores(calc_scores, calc, domains, clock)
+    for s in order:
+        eq = s.eq
+        note = ""
+        if s.dropped:
+            note = "; roots outside the parameter space dropped: " + ", ".join(map(str, s.dropped))
+        if s.uses:
+            note += f"; this gives {s.param} in terms of {', '.join(map(str, s.uses))} (a profile), substituted below"
+        steps.append(MleStep("solve", f"Solve the score equation for {s.param}", eq, s.value,
+                             f"set the score to 0 and solve for {s.param} on the parameter space{note}",
+                             relation="root", param=s.param))
+
+    solved = back_substitute(order)
+    estimates: dict[sp.Symbol, sp.Expr | None] = {}
+    for p in params:
+        if p in fixed:
+            estimates[p] = fixed[p]
+        elif p in solved and not (solved[p].free_symbols & set(unsolved)):
+            estimates[p] = _tidy_estimate(solved[p].xreplace(fixed))
+        else:
+            estimates[p] = None
+    closed = not unsolved
+    for p in params:
+        v = estimates[p]
+        if v is not None and p in solved and len(order) > 1:
+            steps.append(MleStep("estimator", f"Estimator of {p}", p, v, "the solutions substituted into each other",
+                                 relation="estimate", param=p))
+
+    method: Method = "numeric" if unsolved else (
+        "boundary" if any(s.method == "boundary" for s in specials) else
+        "subgradient" if specials else "calculus")
+    relations = _conditions(estimates, domains) if closed else ()
+    conditions = tuple(str(r) for r in relations)
+
+    second, obs, exp_info, notes = _second_order(problem, loglik, scores, calc, fixed, estimates, domains, steps,
+                                                 closed, bool(specials))
+    if problem.prior is not None:
+        notes.append("MAP: the estimate maximizes the log-posterior; the bias and the Fisher information "
+                     "below refer to the likelihood alone and are not computed for the posterior mode")
+    if closed and problem.prior is None:
+        for p in params:
+            v = estimates[p]
+            if v is None:
+                continue
+            mb = bias(v, p, problem)
+            if mb is not None:
+                mean, b = mb
+                steps.append(MleStep("bias", f"Mean of the estimator of {p}", sp.Symbol(f"E[{p}_hat]"), mean,
+                                     "expectation under the model", relation="expected", param=p))
+                steps.append(MleStep("bias", f"Bias of the estimator of {p}", mean - p, b,
+                                     "expectation under the model, with E[Sum g(x_i)] = n E[g(X)] and "
+                                     "E[T_a T_b] = n E[g_a g_b] + n(n-1) E[g_a] E[g_b]"
+                                     + ("; unbiased" if b == 0 else ""), relation="bias", param=p))
+        for name, g in functions:
+            value = g.xreplace({p: v for p, v in estimates.items() if v is not None})
+            steps.append(MleStep("invariance", f"MLE of {name}", sp.Symbol(name), value,
+                                 "invariance: the MLE of a function of the parameters is that function of their MLEs",
+                                 relation="invariance"))
+
+    newton: tuple[sp.Expr, ...] = ()
+    scoring: tuple[sp.Expr, ...] = ()
+    profile: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    if unsolved:
+        notes.append("no closed form: the score equations for " + ", ".join(map(str, unsolved))
+                     + " cannot be solved symbolically; iterate Newton-Raphson or Fisher scoring instead")
+        reduced = _reduced(calc_scores, calc, order, unsolved, solved)
+        newton, scoring = _updates(reduced, unsolved, calc_scores, calc, fixed, exp_info, steps)
+        profile = tuple((p, solved[p].xreplace(fixed)) for p in calc if p in solved)
+
+    return MleDerivation(
+        problem=problem, loglik=loglik, score=tuple(scores), estimator=tuple(estimates[p] for p in params),
+        method=method, closed_form=closed, steps=tuple(steps), second_order=second,
+        fisher_observed=obs, fisher_expected=exp_info, conditions=conditions, condition_relations=relations,
+        notes=tuple(notes),
+        newton=newton, scoring=scoring, newton_params=tuple(unsolved) if newton else (), profile=profile,
+    )
+
+
+def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], steps: list[MleStep],
+                 domains: Mapping[str, VarDomain], clock: Clock,
+                 functions: Sequence[tuple[str, sp.Expr]]) -> MleDerivation:
+    """Equality constraints on the parameters (probabilities summing to 1): a Lagrange multiplier each."""
+    params = problem.params
+    taken = {s.name for s in problem.density.free_symbols} | {p.name for p in params}
+    nus = [sp.Symbol(_fresh("nu" if len(problem.constraints) == 1 else f"nu{k + 1}", taken), real=True)
+           for k in range(len(problem.constraints))]
+    lagr = loglik - sum((nu * g for nu, g in zip(nus, problem.constraints)), sp.Integer(0))
+    steps.append(MleStep("lagrange", "Lagrangian", None, lagr,
+                         "maximize the log-likelihood subject to " + ", ".join(f"{g} = 0" for g in problem.constraints)
+                         + ": subtract a multiplier times each constraint"))
+    eqs = [_tidy(split_sums(sp.diff(lagr, p)), params) for p in params] + list(problem.constraints)
+    for p, e in zip(params, eqs):
+        steps.append(MleStep("score", f"Stationarity in {p}", sp.Derivative(lagr, p), e,
+                             "the derivative of the Lagrangian", param=p))
+    order, unsolved = solve_scores(eqs, list(params) + nus, domains, clock)
+    for s in order:
+        steps.append(MleStep("solve", f"Solve for {s.param}", s.eq, s.value,
+                             f"solve equation {s.equation + 1} for {s.param}", relation="root", param=s.param))
+    solved = back_substitute(order)
+    relations = support_relations(problem)
+    estimates: list[sp.Expr | None] = []
+    for p in params:
+        v = solved.get(p)
+        if v is None or v.free_symbols & set(unsolved):
+            estimates.append(None)
+        else:
+            estimates.append(_apply_relations(_tidy_estimate(v), relations))
+    for nu in nus:
+        if nu in solved and relations:
+            nu_hat = _apply_relations(_tidy_estimate(solved[nu]), relations)
+            if nu_hat != solved[nu]:
+                steps.append(MleStep("estimator", f"The multiplier {nu}", nu, nu_hat,
+                                     "every observation falls in exactly one category ("
+                                     + ", ".join(f"{r} = {c}" for r, c in relations)
+                                     + "), so the category counts add up to n", relation="estimate"))
+    if relations and any(e is not None for e in estimates):
+        steps.append(MleStep("estimator", "Using the support", None,
+                             sp.Matrix([e if e is not None else sp.nan for e in estimates]),
+                             "every observation satisfies " + ", ".join(f"{r} = {c}" for r, c in relations)
+                             + ", so the corresponding sums of the data equal n times that"))
+    closed = not unsolved and all(e is not None for e in estimates)
+    h = sp.diag(*[expand_hessian_entry(loglik, p) for p in params])
+    offdiag = all(sp.diff(loglik, a, b) == 0 for a in params for b in params if a != b)
+    stats = Statistics.of(list(h), params)
+    concave = offdiag and all(sign_of(stats.hide(h[k, k]), domains) in ("negative", "nonpositive")
+                              for k in range(len(params)))
+    linear = all(sp.Poly(g, *params).total_degree() <= 1 for g in problem.constraints)
+    second = ("the log-likelihood is concave (its Hessian is diagonal with entries <= 0) and the constraints are "
+              "linear, so the stationary point of the Lagrangian is the global maximum on the constraint set"
+              if concave and linear else "not determined symbolically (checked numerically against the maximizer)")
+    for name, g in functions:
+        value = g.xreplace({p: v for p, v in zip(params, estimates) if v is not None})
+        steps.append(MleStep("invariance", f"MLE of {name}", sp.Symbol(name), value,
+                             "invariance: the MLE of a function of the parameters is that function of their MLEs",
+                                 relation="invariance"))
+    return MleDerivation(problem=problem, loglik=loglik, score=tuple(scores), estimator=tuple(estimates),
+                         method="calculus", closed_form=closed, steps=tuple(steps), second_order=second,
+                         notes=("constrained: the Fisher information is not computed (it lives on the constraint "
+                                "surface)",))
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name
+
+
+def expand_hessian_entry(loglik: sp.Expr, p: sp.Symbol) -> sp.Expr:
+    return split_sums(sp.diff(loglik, p, 2))
+
+
+def support_relations(problem: MleProblem) -> list[tuple[sp.Expr, sp.Expr]]:
+    """Linear identities every joint support point satisfies (x1 + x2 + x3 = 1 for one-hot vectors)."""
+    if not problem.joint:
+        return []
+    a = sp.Matrix([[*pt, -1] for pt in problem.joint])
+    out = []
+    for v in a.nullspace():
+        v = v / next(c for c in v if c != 0)
+        lhs = sum((c * x for c, x in zip(v[:-1], problem.data_vars)), sp.Integer(0))
+        if lhs != 0:
+            out.append((lhs, v[-1]))
+    return out
+
+
+def _apply_relations(est: sp.Expr, relations: Sequence[tuple[sp.Expr, sp.Expr]]) -> sp.Expr:
+    """Replace a sum of the data sums that an identity fixes (Sum x1 + Sum x2 + Sum x3 = n)."""
+    from derive.likelihood.sums import total
+    from derive.likelihood.sums import at_observation as at
+
+    out = est
+    for lhs, c in relations:
+        vars_ = list(lhs.free_symbols)
+        summed = total(at(lhs, vars_))
+        out = out.subs(summed, c * N)
+    return out
+
+
+def _specials(problem: MleProblem, loglik: sp.Expr, domains: Mapping[str, VarDomain]) -> list[Special]:
+    try:
+        out = boundary(problem, loglik, domains)
+    except NotMonotone as exc:
+        raise UnsupportedError(f"the support depends on a parameter, but {exc}",
+                               hint="only monotone boundary cases (like uniform(0, theta)) are derived") from None
+    out += kinks(problem, loglik, domains, skip=[s.param for s in out])
+    return out
+
+
+def _tidy(expr: sp.Expr, params: Sequence[sp.Symbol]) -> sp.Expr:
+    """A score in readable form: like terms grouped by the parameter factor they multiply."""
+    return group_by_parameters(expr, params)
+
+
+def _tidy_estimate(v: sp.Expr) -> sp.Expr:
+    stats = Statistics.of([v])
+    h = stats.hide(v)
+    t = sp.factor(sp.simplify(h)) if sp.count_ops(h) < 80 else h
+    return stats.show(t)
+
+
+def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None],
+                domains: Mapping[str, VarDomain]) -> tuple[sp.Basic, ...]:
+    """When the estimate lies inside the parameter space (stated, unless it always does)."""
+    out = []
+    for p, v in estimates.items():
+        d = domains.get(p.name)
+        if v is None or d is None:
+            continue
+        stats = Statistics.of([v])
+        h = stats.hide(v)
+        for bound, strict, side in ((d.lower, d.lower_strict, "lower"), (d.upper, d.upper_strict, "upper")):
+            if bound is None:
+                continue
+            b = sp.nsimplify(bound)
+            gap = h - b if side == "lower" else b - h
+            s = sign_of(gap, domains)
+            if s == "positive" or (s == "nonnegative" and not strict):
+                continue
+            op = (">" if strict else ">=") if side == "lower" else ("<" if strict else "<=")
+            out.append(sp.Rel(v, b, op, evaluate=False))
+    return tuple(out)
+
+
+def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr], calc: Sequence[sp.Symbol],
+                  fixed: Mapping[sp.Symbol, sp.Expr], estimates: Mapping[sp.Symbol, sp.Expr | None],
+                  domains: Mapping[str, VarDomain], steps: list[MleStep], closed: bool,
+                  special: bool) -> tuple[str, sp.Matrix | None, sp.Matrix | None, list[str]]:
+    """The second-order check, the observed and expected information, and notes."""
+    notes: list[str] = []
+    params = problem.params
+    if not calc:
+        return ("the maximum is on the boundary or at a kink: the log-likelihood is monotone or convex-piecewise "
+                "there, so no second derivative is used", None, None,
+                ["regularity fails (the support depends on the parameter or the likelihood has a kink): "
+                 "the Fisher information does not give the asymptotic variance"])
+    ll = loglik.xreplace(fixed)
+    h = hessian(ll, calc)
+    single = len(calc) == 1
+    steps.append(MleStep("second_order", "Second derivative" if single else "Hessian of the log-likelihood",
+                         sp.Derivative(ll, calc[0], 2) if single else None, h[0, 0] if single else h,
+                         "differentiate the score once more" if single else "second partial derivatives",
+                         param=calc[0] if single else None))
+    calc_scores = [scores[params.index(p)].xreplace(fixed) for p in calc]
+    h_at = at_stationary(h, calc_scores, calc)
+    if h_at is not None and not any(depends_on_data(e) for e in h) and not closed:
+        h_at = None  # nothing to eliminate: the Hessian is the same everywhere, shown above
+    verdict = "not determined symbolically (checked numerically against the maximizer)"
+    global_ = False
+    if single:
+        stats = Statistics.of([h[0, 0]], calc)
+        if sign_of(stats.hide(h[0, 0]), domains) == "negative":
+            global_ = True
+    if h_at is not None:
+        kind = definiteness(h_at, domains)
+        steps.append(MleStep("second_order", "At a solution of the score equations", None,
+                             h_at[0, 0] if single else h_at,
+                             "the statistics eliminated with the score equations, so this holds at the estimate",
+                             relation="at_estimate"))
+        if kind == "negative definite":
+            verdict = ("negative at the estimate: a maximum" if single else
+                       "the Hessian is negative definite at the estimate: a maximum")
+        elif kind is not None:
+            verdict = f"the Hessian is {kind} at the estimate: NOT a maximum"
+    if global_:
+        verdict += "; the second derivative is negative for every value of the parameter, so the log-likelihood " \
+                   "is strictly concave and the maximum is global"
+    if special:
+        verdict += " (given the other parameters' estimates)"
+
+    observed = None if h_at is None else (-h_at).applyfunc(lambda e: simplify_hidden(e, calc))
+    expected = expected_information(h, problem) if not special and problem.prior is None else None
+    if observed is not None:
+        steps.append(MleStep("fisher", "Observed information at the estimate", None,
+                             observed[0, 0] if single else observed, "minus the Hessian at the estimate",
+                             relation="at_estimate"))
+    if expected is not None:
+        steps.append(MleStep("fisher", "Expected (Fisher) information", None, expected[0, 0] if single else expected,
+                             "minus the expected Hessian under the model: each statistic Sum g(x_i) has mean n E[g(X)]",
+                             relation="expected"))
+        try:
+            inv = expected.inv() if not single else sp.Matrix([[1 / expected[0, 0]]])
+            steps.append(MleStep("fisher", "Asymptotic variance", None,
+                                 sp.factor(inv[0, 0]) if single else inv.applyfunc(sp.factor),
+                                 "the inverse of the Fisher information, evaluated at the estimate in practice",
+                                 relation="asymptotic"))
+        except (ValueError, ZeroDivisionError, sp.matrices.common.NonInvertibleMatrixError):
+            notes.append("the Fisher information is singular")
+    return verdict, observed, expected, notes
+
+
+def _reduced(calc_scores: Sequence[sp.Expr], calc: Sequence[sp.Symbol], order: Sequence[object],
+             unsolved: Sequence[sp.Symbol], solved: Mapping[sp.Symbol, sp.Expr]) -> list[sp.Expr]:
+    """The score equations left for the unsolved parameters, with the profiles substituted."""
+    used = {s.equation for s in order}  # type: ignore[attr-defined]
+    left = [e for k, e in enumerate(calc_scores) if k not in used]
+    return [_expand_logs(simplify_hidden(e.xreplace(dict(solved)), unsolved)) for e in left][:len(unsolved)]
+
+
+def _expand_logs(e: sp.Expr) -> sp.Expr:
+    stats = Statistics.of([e])
+    return stats.show(sp.expand(sp.expand_log(stats.hide(e), force=True)))
+
+
+def _inverse_times(m: sp.Matrix, v: sp.Matrix) -> sp.Matrix:
+    if m.shape == (1, 1):
+        return sp.Matrix([[v[0] / m[0, 0]]])
+    return m.inv() * v
+
+
+def _updates(reduced: Sequence[sp.Expr], unsolved: Sequence[sp.Symbol], calc_scores: Sequence[sp.Expr],
+             calc: Sequence[sp.Symbol], fixed: Mapping[sp.Symbol, sp.Expr], expected: sp.Matrix | None,
+             steps: list[MleStep]) -> tuple[tuple[sp.Expr, ...], tuple[sp.Expr, ...]]:
+    """Newton-Raphson on the equations left (profiles substituted) and Fisher scoring on all parameters."""
+    newton: tuple[sp.Expr, ...] = ()
+    if 0 < len(unsolved) <= 3 and len(reduced) == len(unsolved):
+        s = sp.Matrix(reduced)
+        h = sp.Matrix([[split_sums(sp.diff(c, q)) for q in unsolved] for c in reduced])
+        theta = sp.Matrix(unsolved)
+        try:
+            upd = theta - _inverse_times(h, s)
+            newton = tuple(upd)
+            steps.append(MleStep("newton", "Newton-Raphson update", theta[0] if len(unsolved) == 1 else theta,
+                                 upd[0] if len(unsolved) == 1 else upd,
+                                 "new = old - (derivative of the equations)^(-1) (equations): solve the "
+                                 "linearized score equations" + (" left after the profile substitution"
+                                                                  if len(unsolved) < len(calc) else ""),
+                                 relation="update"))
+        except (ValueError, ZeroDivisionError):
+            pass
+    scoring: tuple[sp.Expr, ...] = ()
+    if expected is not None and not fixed and len(calc) <= 3:
+        theta = sp.Matrix(calc)
+        try:
+            fs = (theta + _inverse_times(expected, sp.Matrix(calc_scores))).applyfunc(
+                lambda e: simplify_hidden(e, calc, 150))
+            steps.append(MleStep("newton", "Fisher-scoring update", theta[0] if len(calc) == 1 else theta,
+                                 fs[0] if len(calc) == 1 else fs,
+                                 "new = old + I(old)^(-1) s(old): the Hessian replaced by minus the Fisher information",
+                                 relation="update"))
+            scoring = tuple(fs)
+        except (ValueError, ZeroDivisionError):
+            pass
+    return newton, scoring
+
+

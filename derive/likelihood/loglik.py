@@ -1,0 +1,77 @@
+"""From a density to its log-likelihood, in the steps a textbook writes.
+
+likelihood (a product over the sample) -> log of the product is the sum of the logs -> the log
+rules on one term -> linearity (constants out of the sums, ``Sum(c) = n c``) -> like terms
+grouped by the parameter function they multiply (``Sum(x_i) log theta + (n - Sum(x_i)) log(1 - theta)``).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy as sp
+
+from derive.likelihood.model import MleProblem, MleStep
+
+from derive.likelihood.sums import I, N, at_observation, distribute, split_sums
+
+
+def likelihood(problem: MleProblem) -> sp.Expr:
+    """``Product(f(x[i]; theta), (i, 1, n))``."""
+    return sp.Product(at_observation(problem.density, problem.data_vars), (I, 1, N))
+
+
+def log_density(problem: MleProblem) -> sp.Expr:
+    """``log f(x; theta)`` with the log rules applied (valid on the support and the space)."""
+    e = sp.expand_log(sp.log(problem.density), force=True)
+    e = sp.expand_power_base(e, force=True)  # (x/lam)^k = x^k lam^(-k) on the support
+    return sp.expand_log(e, force=True)
+
+
+def group_by_parameters(expr: sp.Expr, params: Sequence[sp.Symbol]) -> sp.Expr:
+    """Collect the terms of ``expr`` by the parameter-dependent factor each one multiplies."""
+    ps = set(params)
+    groups: dict[sp.Expr, sp.Expr] = {}
+    order: list[sp.Expr] = []
+    for term in sp.Add.make_args(distribute(expr)):
+        const: list[sp.Expr] = []
+        dep: list[sp.Expr] = []
+        for f in sp.Mul.make_args(term):
+            (dep if f.free_symbols & ps else const).append(f)
+        key = sp.Mul(*dep)
+        if key not in groups:
+            groups[key] = sp.Integer(0)
+            order.append(key)
+        groups[key] += sp.Mul(*const)
+    return sp.Add(*(sp.factor_terms(groups[k]) * k for k in order))
+
+
+def loglik_steps(problem: MleProblem) -> tuple[sp.Expr, list[MleStep]]:
+    """The log-likelihood in grouped form and the steps from the likelihood to it."""
+    params = problem.params
+    lik = likelihood(problem)
+    one = at_observation(sp.log(problem.density), problem.data_vars)
+    summed = sp.Sum(one, (I, 1, N))
+    rules = sp.Sum(at_observation(log_density(problem), problem.data_vars), (I, 1, N))
+    linear = split_sums(rules)
+    grouped = group_by_parameters(linear, params)
+    steps = [
+        MleStep("likelihood", "Likelihood of the independent sample", None, lik,
+                "the n observations are independent, so their joint density is the product"),
+        MleStep("loglik", "Log-likelihood", sp.log(lik), summed, "the log of a product is the sum of the logs"),
+    ]
+    if rules != summed:
+        steps.append(MleStep("loglik", "Log rules on one term", summed, rules,
+                             "log(ab) = log a + log b, log(a^k) = k log a, log(e^u) = u"))
+    if linear != rules:
+        steps.append(MleStep("loglik", "Linearity of the sum", rules, linear,
+                             "a sum of terms is the sum of the sums; constants come out; a sum of n equal terms is n times the term"))
+    if grouped != linear and sp.srepr(grouped) != sp.srepr(linear):
+        steps.append(MleStep("loglik", "Like terms grouped", linear, grouped,
+                             "terms collected by the function of the parameters they multiply"))
+    result = grouped
+    if problem.prior is not None:
+        posterior = result + problem.prior
+        steps.append(MleStep("prior", "Log-posterior (MAP)", None, posterior,
+                             f"log posterior = log-likelihood + log prior ({problem.prior_source}) + constant"))
+        result = posterior
+    return result, steps

@@ -1,0 +1,186 @@
+"""Maximum-likelihood problems and their derivations as data.
+
+A ``Support`` says where one observation lives (an interval whose ends may involve a
+parameter, the integers from a point on, or a finite set); an ``MleProblem`` is a density in
+one data variable with its parameters, their space and the support; an ``MleDerivation`` is the
+chain of certified ``MleStep`` lines from the likelihood to the estimator, with the second-order
+check, the Fisher information and the numeric comparisons.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sympy as sp
+
+from derive.parse.domain import VarDomain
+from derive.core.verdict import Verdict, is_certified
+
+SupportKind = Literal["interval", "integers", "finite"]
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """The set one observation lives in.
+
+    ``interval``: ``lower < x < upper`` (None is unbounded; ends may involve parameters).
+    ``integers``: the integers from ``lower`` to ``upper`` (``upper`` None is unbounded).
+    ``finite``: exactly ``values``.
+    """
+
+    var: str
+    kind: SupportKind
+    lower: sp.Expr | None = None
+    upper: sp.Expr | None = None
+    lower_strict: bool = True
+    upper_strict: bool = True
+    values: tuple[sp.Expr, ...] = ()
+    text: str = ""
+
+    def bounds(self) -> tuple[sp.Expr | None, sp.Expr | None]:
+        """Lower and upper end (for a finite set, its least and greatest value)."""
+        if self.kind == "finite":
+            return (min(self.values, key=float), max(self.values, key=float))
+        return (self.lower, self.upper)
+
+    def free_symbols(self) -> set[sp.Symbol]:
+        """Symbols in the ends (parameters or known constants), never the variable itself."""
+        out: set[sp.Symbol] = set()
+        for b in (self.lower, self.upper, *self.values):
+            if b is not None:
+                out |= b.free_symbols
+        return out
+
+    def describe(self) -> str:
+        """Text such as ``x in {0, 1}``, ``x in {0, 1, 2, ...}`` or ``0 < x < theta``."""
+        if self.text:
+            return self.text
+        if self.kind == "finite":
+            return f"{self.var} in {{{', '.join(str(v) for v in self.values)}}}"
+        if self.kind == "integers":
+            lo = self.lower if self.lower is not None else "..."
+            if self.upper is None:
+                return f"{self.var} in {{{lo}, {lo}+1, ...}}"
+            return f"{self.var} in {{{lo}, ..., {self.upper}}}"
+        lo_op = "<" if self.lower_strict else "<="
+        hi_op = "<" if self.upper_strict else "<="
+        if self.lower is None and self.upper is None:
+            return f"{self.var} in R"
+        if self.upper is None:
+            return f"{self.var} {'>' if self.lower_strict else '>='} {self.lower}"
+        if self.lower is None:
+            return f"{self.var} {hi_op} {self.upper}"
+        return f"{self.lower} {lo_op} {self.var} {hi_op} {self.upper}"
+
+
+@dataclass(frozen=True, slots=True)
+class MleProblem:
+    """A density (or mass function) ``density`` of ``var`` with ``params`` to estimate.
+
+    ``extra`` are further data variables observed jointly with ``var`` (a one-hot category
+    vector), whose joint support is the finite list ``joint`` of value tuples over ``data_vars``.
+    ``space`` holds the parameter space per parameter (and known constants' declarations);
+    ``constraints`` are equalities ``expr = 0`` on the parameters (e.g. probabilities summing
+    to one); ``prior`` is a log prior density in the parameters (MAP), or None.
+    """
+
+    source: str
+    density: sp.Expr
+    var: sp.Symbol
+    params: tuple[sp.Symbol, ...]
+    support: Support
+    space: tuple[VarDomain, ...] = ()
+    constraints: tuple[sp.Expr, ...] = ()
+    prior: sp.Expr | None = None
+    prior_source: str = ""
+    family: str = ""
+    discrete: bool = False
+    extra: tuple[sp.Symbol, ...] = ()
+    joint: tuple[tuple[sp.Expr, ...], ...] = ()
+
+    @property
+    def data_vars(self) -> tuple[sp.Symbol, ...]:
+        """The data variables of one observation: ``var``, then any ``extra`` (a vector observation)."""
+        return (self.var, *self.extra)
+
+    @property
+    def constants(self) -> tuple[sp.Symbol, ...]:
+        """Known constants: symbols of the density or the prior that are neither data nor parameters."""
+        syms = self.density.free_symbols | (self.prior.free_symbols if self.prior is not None else set())
+        return tuple(sorted(syms - set(self.data_vars) - set(self.params), key=str))
+
+    def domain(self, name: str) -> VarDomain | None:
+        """The declared domain of a parameter or a known constant."""
+        return next((d for d in self.space if d.name == name), None)
+
+
+Method = Literal["calculus", "boundary", "subgradient", "numeric"]
+
+
+@dataclass(frozen=True, slots=True)
+class MleStep:
+    """One line of the derivation: ``lhs`` = ``rhs`` (or the claim ``rhs`` alone), with why.
+
+    ``kind`` groups lines for printers (``likelihood``, ``loglik``, ``score``, ``solve``,
+    ``second_order``, ``fisher``, ``bias``, ``invariance``, ``newton``, ``boundary``...).
+    """
+
+    kind: str
+    title: str
+    lhs: sp.Expr | None
+    rhs: sp.Expr
+    reason: str
+    certificate: Verdict | None = None
+    relation: str = "="
+    param: sp.Symbol | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NumericCheck:
+    """One comparison with numbers: what was compared, the verdict, and a short detail."""
+
+    name: str
+    verdict: Verdict
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Iterate:
+    """One iterate of Newton-Raphson or Fisher scoring on the user's data."""
+
+    k: int
+    values: tuple[float, ...]
+    loglik: float
+    step_norm: float
+
+
+@dataclass(frozen=True, slots=True)
+class MleDerivation:
+    """Everything derived about an ``MleProblem``, step by step, with the checks."""
+
+    problem: MleProblem
+    loglik: sp.Expr
+    score: tuple[sp.Expr, ...]
+    estimator: tuple[sp.Expr | None, ...]
+    method: Method
+    closed_form: bool
+    steps: tuple[MleStep, ...]
+    second_order: str
+    fisher_observed: sp.Matrix | None = None
+    fisher_expected: sp.Matrix | None = None
+    conditions: tuple[str, ...] = ()
+    condition_relations: tuple[sp.Basic, ...] = ()
+    notes: tuple[str, ...] = ()
+    checks: tuple[NumericCheck, ...] = field(default=())
+    newton: tuple[sp.Expr, ...] = ()
+    newton_params: tuple[sp.Symbol, ...] = ()
+    profile: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    scoring: tuple[sp.Expr, ...] = ()
+    iterates: tuple[Iterate, ...] = ()
+    iteration_method: str = ""
+
+    @property
+    def certified(self) -> bool:
+        """Every step and every numeric check is Proved or Plausible."""
+        return all(is_certified(s.certificate) for s in self.steps) and all(
+            is_certified(c.verdict) for c in self.checks)

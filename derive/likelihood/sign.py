@@ -1,0 +1,94 @@
+"""Deciding the sign of an expression for every parameter in its space.
+
+SymPy's assumptions know ``theta > 0`` but not ``0 < theta < 1``. Each parameter is therefore
+written through a positive symbol that covers its interval exactly (``theta = u/(1 + u)`` for
+(0, 1), ``a + u`` for (a, oo), ``b - u`` for (-oo, b)); the sign of the rewritten expression is
+then a question SymPy's assumptions can answer, whole or term by term.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+import sympy as sp
+
+from derive.parse.domain import VarDomain
+
+Sign = Literal["positive", "negative", "nonnegative", "nonpositive", "zero"]
+
+
+def reparametrize(symbols: Iterable[sp.Symbol], domains: Mapping[str, VarDomain]) -> dict[sp.Symbol, sp.Expr]:
+    """Each symbol with a bounded domain as an expression in a fresh positive symbol."""
+    out: dict[sp.Symbol, sp.Expr] = {}
+    for s in symbols:
+        d = domains.get(s.name)
+        if d is None or (d.lower is None and d.upper is None):
+            continue
+        u = sp.Dummy(f"u_{s.name}", positive=True)
+        lo = None if d.lower is None else sp.nsimplify(d.lower)
+        hi = None if d.upper is None else sp.nsimplify(d.upper)
+        if lo is not None and hi is not None:
+            out[s] = lo + (hi - lo) * u / (1 + u)
+        elif lo is not None:
+            out[s] = lo + u
+        else:
+            assert hi is not None
+            out[s] = hi - u
+    return out
+
+
+def sign_of(expr: sp.Expr, domains: Mapping[str, VarDomain]) -> Sign | None:
+    """The sign of ``expr`` for all values of its symbols in their domains, or None if undecided."""
+    sub = reparametrize(expr.free_symbols, domains)
+    e = expr.xreplace(sub) if sub else expr
+    for form in _forms(e):
+        s = _sign(form)
+        if s is not None:
+            return s
+    return None
+
+
+def _forms(e: sp.Expr) -> list[sp.Expr]:
+    out = [e]
+    try:
+        t = sp.together(e)
+        out.append(t)
+        out.append(sp.factor(t))
+        n, d = sp.fraction(sp.factor(t))
+        out.append(sp.expand(n) / sp.expand(d))
+    except (sp.PolynomialError, TypeError, ValueError):  # pragma: no cover - exotic inputs
+        pass
+    return out
+
+
+def _sign(e: sp.Expr) -> Sign | None:
+    if e.is_zero:
+        return "zero"
+    if e.is_positive:
+        return "positive"
+    if e.is_negative:
+        return "negative"
+    if isinstance(e, sp.Mul) or isinstance(e, sp.Pow):
+        n, d = sp.fraction(e)
+        if d != 1:
+            sn, sd = _sign(n), _sign(d)
+            if sd == "positive" and sn is not None:
+                return sn
+            if sd == "negative" and sn is not None:
+                return _flip(sn)
+    if isinstance(e, sp.Add):
+        signs = {_sign(t) for t in sp.Add.make_args(sp.expand(e))}
+        if signs <= {"negative", "nonpositive", "zero"} and "negative" in signs:
+            return "negative"
+        if signs <= {"positive", "nonnegative", "zero"} and "positive" in signs:
+            return "positive"
+    if e.is_nonnegative:
+        return "nonnegative"
+    if e.is_nonpositive:
+        return "nonpositive"
+    return None
+
+
+def _flip(s: Sign) -> Sign:
+    return {"positive": "negative", "negative": "positive", "nonnegative": "nonpositive",
+            "nonpositive": "nonnegative", "zero": "zero"}[s]  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Matrix calculus: gradients and Hessians of scalar functions of vectors and matrices, by differentials."""

@@ -1,0 +1,130 @@
+"""The matrix half of the Python API: ``derive.grad(..., let=[...])`` for vector and matrix variables.
+
+Composes parse (``--let`` shapes, the expression) -> engine (differentials) -> certify
+(random sizes) in a budget worker; the result renders itself like the scalar results.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from derive.core.budget import Budget, run_bounded
+from derive.core.errors import UsageError
+from derive.matrix import expr as M
+from derive.matrix.model import MatGradient
+
+
+@dataclass(frozen=True, slots=True)
+class MatGradResult:
+    """A certified matrix-calculus gradient: ``.gradient``, ``.hessian``, ``.to_latex()``, ..."""
+
+    data: MatGradient
+
+    @property
+    def source(self) -> str:
+        return self.data.source
+
+    @property
+    def gradient(self) -> M.Node:
+        return self.data.gradient
+
+    @property
+    def hessian(self) -> M.Node | None:
+        return self.data.hessian
+
+    @property
+    def certified(self) -> bool:
+        return self.data.certified
+
+    @property
+    def steps(self) -> tuple[object, ...]:
+        return self.data.steps + self.data.hessian_steps
+
+    def to_latex(self) -> str:
+        from derive.render.matrix_latex import MatDerivationLatex
+
+        return MatDerivationLatex().doprint(self.data)
+
+    def result_latex(self) -> str:
+        from derive.render.matrix_latex import results_latex
+
+        return results_latex(self.data)
+
+    def to_json(self) -> str:
+        from derive.render.matrix_doc import to_json
+
+        return to_json(self.data)
+
+    def to_markdown(self) -> str:
+        from derive.render.matrix_doc import to_markdown
+
+        return to_markdown(self.data)
+
+    def to_text(self, width: int = 100) -> str:
+        from derive.render.matrix_text import to_text
+
+        return to_text(self.data, width)
+
+    def _repr_latex_(self) -> str:
+        from derive.render.matrix_latex import MatDerivationLatex, results_latex
+
+        chains = MatDerivationLatex(mathjax=True).doprint(self.data)
+        return f"$$\n{chains} \\\\[1em]\n{results_latex(self.data)}\n$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _wrt_name(wrt: str | Sequence[str] | None) -> str:
+    if wrt is None:
+        raise UsageError("say which vector or matrix to differentiate by", hint="pass wrt=... (--wrt NAME)")
+    names = [n.strip() for n in wrt.split(",")] if isinstance(wrt, str) else list(wrt)
+    if len(names) != 1:
+        raise UsageError(f"the gradient is taken with respect to one vector or matrix, got {', '.join(names)}",
+                         hint="stack the variables into one vector, or ask for each in turn")
+    return names[0]
+
+
+def matrix_grad_job(expr: str | M.Node, wrt: str | Sequence[str] | None, hessian: bool,
+                    where: tuple[str, ...], let: tuple[str, ...], budget: Budget) -> MatGradient:
+    """Parse, derive and certify (runs inside the budget worker)."""
+    from derive.matrix.certify import certify_matrix_gradient
+    from derive.matrix.gradient import matrix_gradient
+    from derive.matrix.names import plain
+    from derive.parse.shapes import merge_shapes
+    from derive.parse.declarations import merge_domains, parse_where
+    from derive.parse.let import parse_let
+
+    clock = budget.start()
+    domains = merge_domains(d for t in where for d in parse_where(t))
+    shapes = merge_shapes(parse_let(t) for t in let)
+    name = _wrt_name(wrt)
+    if isinstance(expr, M.Node):
+        f, source = expr, plain(expr)
+    elif isinstance(expr, str):
+        from derive.matrix.read import parse_matrix_auto
+
+        f, source = parse_matrix_auto(expr, shapes, domains), expr
+    else:
+        raise UsageError(f"expected an expression as text, got {type(expr).__name__}")
+    if name not in shapes:
+        declared = ", ".join(sorted(shapes)) or "none"
+        raise UsageError(f"{name} is not declared as a vector or matrix",
+                         hint=f"declare it, e.g. --let '{name}: p' (declared: {declared})")
+    found = {s.name: s for s in M.symbols(f)}
+    if name not in found:
+        names = ", ".join(sorted(found)) or "none"
+        raise UsageError(f"{name} does not appear in the expression",
+                         hint=f"its vector and matrix variables are: {names}")
+    g = matrix_gradient(f, found[name], clock, hessian=hessian, source=source, shapes=tuple(shapes.values()))
+    return certify_matrix_gradient(g, clock, domains)
+
+
+def matrix_grad(expr: str | M.Node, wrt: str | Sequence[str] | None, *, hessian: bool,
+                where: Iterable[str], let: Iterable[str], budget: Budget) -> MatGradResult:
+    g = run_bounded(matrix_grad_job, expr, wrt, hessian, tuple(where), tuple(let), budget, budget=budget,
+                    what="the matrix gradient")
+    return MatGradResult(g)

@@ -1,0 +1,188 @@
+"""Certify a matrix derivation: every step at random concrete sizes, the results against finite differences.
+
+Steps: identical, else numeric probes at several sizes (never all dimensions equal) with
+draws that respect the declarations (symmetric, positive definite, diagonal, orthogonal).
+Results: the gradient against directional central differences of the original function,
+the Hessian against differences of the gradient, the stationary point by the gradient
+vanishing there. SymPy's own ``MatrixSymbol.diff`` is compared where it answers, but only
+reported: it is known to be wrong on some of these inputs.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from derive.core.budget import Clock
+from derive.core.errors import BudgetExceeded
+from derive.matrix import expr as M
+from derive.parse.domain import VarDomain
+from derive.matrix.model import MatGradient, MatStep
+from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from derive.matrix.numeric import SIZES, Point, Undefined, directional, draw_point, evaluate, shifted
+
+PROBES = 6
+STEP_PROBES = 4
+"""Steps are checked at four points (three sizes); results at six."""
+_TRIES = 40
+_TOL_EXACT = 1e-9
+_TOL_DIFF = 1e-6
+
+Check = Callable[[Point], tuple[np.ndarray, np.ndarray]]
+
+
+def _domain_text(nodes: list[M.Node]) -> str:
+    from derive.matrix.numeric import dimension_symbols
+
+    dims = [str(d) for d in dimension_symbols(nodes)]
+    if not dims:
+        return "random draws respecting the declarations"
+    names = dims[0] if len(dims) == 1 else f"({', '.join(dims)})"
+    sizes = ", ".join(str(s[0]) if len(dims) == 1 else "(" + ", ".join(str(s[i % len(s)]) for i in range(len(dims))) + ")"
+                      for s in SIZES)
+    return f"sizes {names} = {sizes}, declared structure respected"
+
+
+def probe(
+    nodes: list[M.Node], var: M.MatSym, check: Check, clock: Clock, *, seed: int, tol: float,
+    domains: Mapping[str, VarDomain] | None = None, what: str = "certification", note: str = "",
+    probes: int = PROBES,
+) -> Verdict:
+    """Plausible if ``check`` gives two agreeing arrays at PROBES random points; Refuted at the first that differs.
+
+    Running out of budget gives Unknown(timeout), never an exception.
+    """
+    try:
+        return _probe(nodes, var, check, clock, seed=seed, tol=tol, domains=domains, what=what, note=note,
+                      probes=probes)
+    except BudgetExceeded as exc:
+        return Unknown(exc.message, timeout=True)
+
+
+def _probe(
+    nodes: list[M.Node], var: M.MatSym, check: Check, clock: Clock, *, seed: int, tol: float,
+    domains: Mapping[str, VarDomain] | None, what: str, note: str, probes: int,
+) -> Verdict:
+    rng = np.random.default_rng(seed)
+    done, worst, tries = 0, 0.0, 0
+    positive = False
+    while done < probes and tries < _TRIES:
+        clock.check(what)
+        if tries == _TRIES // 2 and done < 3:  # undefined almost everywhere: try the natural domain
+            positive, done, worst = True, 0, 0.0
+            note = "; ".join(x for x in (note, "entries drawn positive, where the expression is defined") if x)
+        pt = draw_point(nodes, var, rng, tries, domains, positive=positive)
+        tries += 1
+        try:
+            a, b = check(pt)
+        except (Undefined, FloatingPointError, np.linalg.LinAlgError, ZeroDivisionError, OverflowError):
+            continue
+        if a.shape != b.shape:
+            return Refuted(pt.describe(), f"an array of shape {a.shape}", f"one of shape {b.shape}")
+        scale = max(1.0, float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+        err = float(np.max(np.abs(a - b), initial=0.0)) / scale
+        if not np.isfinite(err):
+            continue
+        if err > tol:
+            return Refuted(pt.describe(), brief(a), brief(b))
+        worst = max(worst, err)
+        done += 1
+    if done < 3:
+        return Unknown(f"too few points where both sides are defined ({done} of {tries} draws)")
+    return Plausible(done, _domain_text(nodes), worst, note)
+
+
+def brief(a: np.ndarray) -> str:
+    flat = a.ravel()
+    head = ", ".join(f"{v:.6g}" for v in flat[:4])
+    return f"[{head}{', ...' if flat.size > 4 else ''}]"
+
+
+def certify_step(step: MatStep, var: M.MatSym, clock: Clock, seed: int,
+                 domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+    """The verdict on one step's before = after."""
+    if step.before == step.after:
+        return Proved("both sides are identical")
+    pending = M.has_pending(step.before) or M.has_pending(step.after)
+    return probe(
+        [step.before, step.after], var, lambda pt: (evaluate(step.before, pt), evaluate(step.after, pt)),
+        clock, seed=seed, tol=_TOL_DIFF if pending else _TOL_EXACT, domains=domains,
+        note="pending differentials by central differences" if pending else "", probes=STEP_PROBES,
+    )
+
+
+def gradient_check(f: M.Node, grad: M.Node, var: M.MatSym, clock: Clock, seed: int,
+                   domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+    """<G, E> against the directional derivative of f along random E, by finite differences."""
+    def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
+        g = evaluate(grad, pt)
+        e = pt.direction[var.name]
+        if g.shape != e.shape:  # a gradient must have the variable's shape
+            return g, e
+        return np.array([[float(np.sum(g * e))]]), directional(f, pt)
+
+    return probe([f, grad], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,
+                 note="directional central differences with Richardson extrapolation")
+
+
+def hessian_check(grad: M.Node, hess: M.Node, var: M.MatSym, clock: Clock, seed: int,
+                  domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+    """H e against the directional derivative of the gradient along random e."""
+    def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
+        e = pt.direction[var.name].reshape(-1, 1, order="F")  # vec(dX), for a matrix variable
+        return evaluate(hess, pt) @ e, directional(grad, pt).reshape(-1, 1, order="F")
+
+    return probe([grad, hess], var, check, clock, seed=seed, tol=_TOL_DIFF, domains=domains,
+                 note="central differences of the gradient")
+
+
+def stationary_check(grad: M.Node, solution: M.Node, var: M.MatSym, clock: Clock, seed: int,
+                     domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+    """The gradient vanishes at the claimed solution (where the solution exists)."""
+    at = M.substitute(grad, var, solution)
+
+    def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
+        g = evaluate(at, pt)
+        scale = max(1.0, float(np.max(np.abs(evaluate(M.substitute(grad, var, M.zero(var.shape)), pt)))))
+        return g / scale, np.zeros_like(g)
+
+    return probe([grad, solution], var, check, clock, seed=seed, tol=1e-8, domains=domains,
+                 note="the gradient at the solution, relative to its size at 0")
+
+
+def certify_matrix_gradient(g: MatGradient, clock: Clock, domains: Mapping[str, VarDomain] | None = None,
+                            *, seed: int = 0) -> MatGradient:
+    """A copy of ``g`` with every step certified and the result checks filled in."""
+    var = g.wrt
+    steps = tuple(dataclasses.replace(s, certificate=certify_step(s, var, clock, seed + i, domains))
+                  for i, s in enumerate(g.steps))
+    hsteps = tuple(dataclasses.replace(s, certificate=certify_step(s, var, clock, seed + 500 + i, domains))
+                   for i, s in enumerate(g.hessian_steps))
+    checks: list[tuple[str, Verdict]] = [
+        ("gradient matches finite differences", gradient_check(g.function, g.gradient, var, clock, seed + 900, domains)),
+    ]
+    if g.hessian is not None:
+        checks.append(("Hessian matches finite differences of the gradient",
+                       hessian_check(g.gradient, g.hessian, var, clock, seed + 901, domains)))
+    stationary = g.stationary
+    if stationary is not None:
+        stationary = dataclasses.replace(
+            stationary, certificate=stationary_check(g.gradient, stationary.solution, var, clock, seed + 902, domains))
+    comparisons = list(_sympy_comparisons(g, clock, seed + 903))
+    from derive.matrix.exact import explicit_check
+
+    exact = explicit_check(g, clock)
+    label = "exact at small explicit sizes (SymPy, entry by entry)"
+    if isinstance(exact, (Proved, Refuted)):
+        checks.append((label, exact))  # a counterexample always counts
+    else:
+        comparisons.append((label, exact))  # could not be done: reported, the finite differences stand
+    return dataclasses.replace(g, steps=steps, hessian_steps=hsteps, checks=tuple(checks),
+                               stationary=stationary, comparisons=tuple(comparisons))
+
+
+def _sympy_comparisons(g: MatGradient, clock: Clock, seed: int) -> list[tuple[str, Verdict]]:
+    from derive.matrix.sympy_check import compare_with_sympy
+
+    return [("agrees with SymPy's MatrixSymbol.diff", compare_with_sympy(g, clock, seed))]

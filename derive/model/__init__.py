@@ -1,1 +1,0 @@
-"""Plain data: expressions with ML atoms, derivations, steps and verdicts."""

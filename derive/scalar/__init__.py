@@ -1,0 +1,1 @@
+"""Scalar calculus: derivatives step by step, rule by rule, each step certified."""

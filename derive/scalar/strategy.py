@@ -1,0 +1,146 @@
+"""Step-by-step differentiation of scalar expressions: the whiteboard strategy.
+
+Start from the pending ``Derivative``; at each step take the first pending
+derivative (reading order), choose its rule, apply that same rule to every
+pending derivative it fits, and record one Step. Finish with one tidy-up step.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+
+import sympy as sp
+
+from derive.core.budget import Clock
+from derive.scalar.model import Derivation, Rule, Step
+from derive.scalar import rules as R
+from derive.scalar.select import choose, pending
+from derive.scalar.tidy import size, tidy
+from derive.scalar.wording import justify
+
+
+def pending_derivatives(expr: sp.Expr, stuck: frozenset[sp.Basic] = frozenset()) -> list[sp.Derivative]:
+    """Pending Derivative nodes of ``expr`` in reading order (not inside Subs or other derivatives).
+
+    ``stuck`` holds derivatives no rule (not even SymPy) can evaluate: they stay as they are.
+    """
+    found: list[sp.Derivative] = []
+
+    def walk(e: sp.Basic) -> None:
+        if isinstance(e, sp.Derivative):
+            if pending(e) and e not in found and e not in stuck:
+                found.append(e)
+            return
+        if isinstance(e, sp.Subs):
+            return
+        for a in e.args:
+            walk(a)
+
+    walk(expr)
+    return found
+
+
+class _Letters:
+    """Fresh chain-rule letters u1, u2, ... that clash with no name in the expression."""
+
+    def __init__(self, expr: sp.Expr) -> None:
+        self._taken = {s.name for s in expr.free_symbols}
+        self._n = 0
+
+    def __iter__(self) -> Iterator[sp.Symbol]:
+        return self
+
+    def __next__(self) -> sp.Symbol:
+        while True:
+            self._n += 1
+            name = f"u{self._n}"
+            if name not in self._taken:
+                return sp.Symbol(name)
+
+
+def _rule_for(target: sp.Derivative) -> Rule:
+    (var, count), = target.variable_count
+    if count != 1:
+        raise ValueError("pending derivatives are first-order by construction")
+    rule: Rule = choose(target.expr, var)
+    return rule
+
+
+def _name_letters(rule: Rule, letters: _Letters) -> Rule:
+    if isinstance(rule, R.ChainRule):
+        return dataclasses.replace(rule, u=next(letters))
+    return rule
+
+
+def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Step]) -> sp.Expr:
+    """Apply rules until no pending derivative is left; append the steps."""
+    depth = 0
+    stuck: set[sp.Basic] = set()
+    while targets := pending_derivatives(current, frozenset(stuck)):
+        depth += 1
+        clock.check("differentiation", depth=depth)
+        first = _rule_for(targets[0])
+        if first.result.has(first.target):
+            # SymPy leaves it unevaluated too: say so in a labelled step, keep it as it is.
+            stuck.add(first.target)
+            give_up = R.GiveUp(first.target, first.target, "no rule, and SymPy leaves it unevaluated")
+            steps.append(Step(give_up.name, current, current, (give_up,), justify((give_up,))))
+            continue
+        kind = type(first)
+        chosen: list[Rule] = [first]
+        for t in targets[1:]:
+            r = _rule_for(t)
+            if type(r) is kind and not r.result.has(r.target):
+                chosen.append(r)
+        chosen = [_name_letters(r, letters) for r in chosen]
+        after = current.xreplace({r.target: r.result for r in chosen})
+        clock.check(f"the {kind.name} rule", size=size(after))
+        steps.append(Step(kind.name, current, after, tuple(chosen), justify(tuple(chosen))))
+        current = after
+    return current
+
+
+def differentiate(
+    expr: sp.Expr, wrt: Sequence[sp.Symbol], clock: Clock, *, source: str = "", tidy_result: bool = True
+) -> Derivation:
+    """The uncertified step-by-step derivative of ``expr`` with respect to ``wrt`` in order."""
+    if not wrt:
+        raise ValueError("differentiate needs at least one variable")
+    letters = _Letters(expr)
+    steps: list[Step] = []
+    value = expr
+    for k, x in enumerate(wrt):
+        current: sp.Expr = sp.Derivative(value, x, evaluate=False)
+        others = tuple(sorted((s for s in value.free_symbols if s != x), key=lambda s: s.name))
+        if k > 0:
+            before = sp.Derivative(expr, *wrt[: k + 1], evaluate=False)
+            rule: Rule = R.HigherOrderRule(before, current, value, others if value.has(x) else ())
+            steps.append(Step(rule.name, before, current, (rule,), justify((rule,))))
+        elif others and value.has(x):
+            rule = R.PartialRule(current, current, others)
+            steps.append(Step(rule.name, current, current, (rule,), justify((rule,))))
+        if not pending_derivatives(current):
+            rule = _final_form_rule(current, x)
+            steps.append(Step(rule.name, current, rule.result, (rule,), justify((rule,))))
+            value = rule.result
+            continue
+        value = _resolve(current, clock, letters, steps)
+        if tidy_result:
+            tidied = tidy(value, clock)
+            if tidied is not None:
+                method, simpler = tidied
+                rule = R.SimplifyRule(value, simpler, method)
+                steps.append(Step(rule.name, value, simpler, (rule,), justify((rule,))))
+                value = simpler
+    return Derivation(source=source, function=expr, wrt=tuple(wrt), steps=tuple(steps), result=value)
+
+
+def _final_form_rule(current: sp.Expr, x: sp.Symbol) -> Rule:
+    """A derivative that is already in final form: f'(x) for an undefined f, or a constant."""
+    if isinstance(current, sp.Derivative):
+        inner = current.expr
+        if not inner.has(x):
+            return R.ConstantRule(current, sp.Integer(0))
+        if isinstance(inner, sp.core.function.AppliedUndef):
+            return R.UndefinedFunctionRule(current, current, type(inner).__name__, current)
+    return R.GiveUp(current, current.doit(), "derivative already in final form")

@@ -1,0 +1,75 @@
+"""derive build: worked-example scripts to PDF handouts, read back with pdftotext."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from derive.render.pdf import tex_available
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, timeout=600)
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(not tex_available(), reason="needs TeX (latexmk, pdflatex)")
+def test_worked_examples_build_to_pdfs_with_their_mathematics(tmp_path: Path) -> None:
+    out = run("build", str(ROOT / "worked_examples"), "--out", str(tmp_path), "-j", "2")
+    assert out.returncode == 0, out.stderr
+    pdfs = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    assert pdfs == ["logistic_regression.pdf", "mle_bernoulli_sepsis.pdf", "mle_gamma_newton.pdf",
+                    "mle_multinomial_lagrange.pdf", "mle_normal_bias.pdf", "mle_poisson_exponential.pdf",
+                    "mle_uniform_boundary.pdf", "mle_volatility.pdf", "ols_lane_line.pdf", "ridge_map.pdf",
+                    "rosenbrock.pdf", "sigmoid.pdf", "softplus_logsumexp.pdf", "two_layer_network.pdf",
+                    "weighted_least_squares.pdf"]
+    assert all(str(tmp_path / name) in out.stdout for name in pdfs)
+    sigmoid = pdf_text(tmp_path / "sigmoid.pdf")
+    assert "The sigmoid and its derivative" in sigmoid
+    assert "chain rule" in sigmoid and "Solutions" in sigmoid
+    rosen = pdf_text(tmp_path / "rosenbrock.pdf")
+    assert "treat y as constant" in rosen and "802" in rosen and "400" in rosen
+    soft = pdf_text(tmp_path / "softplus_logsumexp.pdf")
+    assert "Log-sum-exp" in soft
+    logistic = pdf_text(tmp_path / "logistic_regression.pdf")
+    assert "Logistic regression in matrix form" in logistic
+    squeezed = "".join(logistic.split())
+    assert "∇wf=X⊤(σ(Xw)−y)" in squeezed  # the gradient, boxed
+    assert "∇2wf=X⊤diag((1−σ(Xw))⊙σ(Xw))X" in squeezed  # the Hessian
+    assert "identification" in logistic and "chain rule" in logistic and "Solutions" in logistic
+    net = pdf_text(tmp_path / "two_layer_network.pdf")
+    assert "Backpropagation in a two-layer network" in net
+    assert "product rule" in net and "identification" in net and net.count("∇") >= 2
+
+
+def test_tex_only_build_writes_tex(tmp_path: Path) -> None:
+    out = run("build", str(ROOT / "worked_examples" / "sigmoid.py"), "--out", str(tmp_path), "--tex-only")
+    assert out.returncode == 0, out.stderr
+    tex = (tmp_path / "sigmoid.tex").read_text()
+    assert r"\begin{align*}" in tex and "sigmoid" in tex
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_a_broken_script_is_reported_and_others_still_build(tmp_path: Path) -> None:
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "bad.py").write_text("import derive\nderive.diff('x^^2', wrt='x')\n")
+    (scripts / "nohandout.py").write_text("x = 1\n")
+    (scripts / "exits.py").write_text("import sys\nsys.exit(3)\n")
+    (scripts / "markup.py").write_text("raise RuntimeError('closing [/] tag')\n")
+    (scripts / "good.py").write_text(
+        "import derive\nfrom derive.handout.builder import HandoutBuilder\n"
+        "h = HandoutBuilder(title='Good one')\nh.worked('d', derive.diff('x^3', wrt='x'))\nhandout = h.build()\n"
+    )
+    out = run("build", str(scripts), "--out", str(tmp_path / "out"), "--tex-only")
+    assert out.returncode == 1
+    assert "bad.py" in out.stderr and "nohandout.py" in out.stderr and "defines no handout" in out.stderr
+    assert "exits.py: SystemExit: 3" in out.stderr and "closing [/] tag" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert (tmp_path / "out" / "good.tex").exists()
+    assert not (tmp_path / "out" / "bad.tex").exists()

@@ -1,0 +1,118 @@
+"""Handout data and HandoutBuilder: frozen blocks, type checks at the edge, duck-typed results."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pytest
+
+from derive.core.errors import UsageError
+from derive.handout.builder import HandoutBuilder, Renderable, worked_from
+from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
+
+
+@dataclass(frozen=True)
+class FakeResult:
+    """Stands in for the lead's DiffResult: just the Renderable protocol."""
+
+    source: str = "x^2"
+    body: str = r"\begin{align*} \frac{d}{dx} x^{2} &= 2 x \end{align*}"
+    result: str = "2 x"
+
+    def to_latex(self) -> str:
+        return self.body
+
+    def result_latex(self) -> str:
+        return self.result
+
+
+def test_blocks_are_frozen_with_slots() -> None:
+    block = Section("Intro")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        block.title = "Other"  # type: ignore[misc]
+    assert not hasattr(block, "__dict__")
+
+
+def test_each_block_kind_names_its_template() -> None:
+    kinds = {Paragraph("a").kind, Math("x").kind, Section("s").kind,
+             Worked("t", "", "", "", "").kind, Exercise("p", "").kind}
+    assert kinds == {"paragraph", "math", "section", "worked", "exercise"}
+
+
+def test_labels_are_short_single_lines() -> None:
+    assert Section("Chain rule").label == "Chain rule"
+    long = Paragraph("word " * 40 + "\nnext line")
+    assert "\n" not in long.label and len(long.label) <= 48 and long.label.endswith("...")
+    assert Exercise("", "x^2").label == "x^2"
+    assert Paragraph("").label == "(empty paragraph)"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Paragraph(None),  # type: ignore[arg-type]
+        lambda: Section(3),  # type: ignore[arg-type]
+        lambda: Math(b"x"),  # type: ignore[arg-type]
+        lambda: Worked("t", "", r"\[x\]", "x", None),  # type: ignore[arg-type]
+        lambda: Exercise("p", "", solution="not a worked"),  # type: ignore[arg-type]
+        lambda: Handout(title=None),  # type: ignore[arg-type]
+        lambda: Handout(title="T", blocks=[Section("s")]),  # type: ignore[arg-type]
+        lambda: Handout(title="T", blocks=("plain string",)),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_field_types_raise_usage_error(make: object) -> None:
+    with pytest.raises(UsageError) as info:
+        make()  # type: ignore[operator]
+    assert info.value.hint
+
+
+def test_handout_lists_exercises_in_order() -> None:
+    first, second = Exercise("one", ""), Exercise("two", "")
+    handout = Handout("T", blocks=(first, Section("s"), second, Paragraph("p")))
+    assert handout.exercises == (first, second)
+
+
+def test_fake_result_is_renderable() -> None:
+    assert isinstance(FakeResult(), Renderable)
+    assert not isinstance("x^2", Renderable)
+
+
+def test_worked_from_takes_latex_from_the_result() -> None:
+    worked = worked_from("Power rule", FakeResult(), intro="Easy.")
+    assert worked == Worked("Power rule", "Easy.", FakeResult().body, "2 x", "x^2")
+
+
+def test_worked_from_refuses_non_renderables() -> None:
+    with pytest.raises(UsageError, match="cannot render a str"):
+        worked_from("t", "x^2")  # type: ignore[arg-type]
+
+
+def test_builder_collects_blocks_in_order() -> None:
+    h = HandoutBuilder(title="Derivatives", subtitle="Week 1", author="Ada")
+    h.section("Rules")
+    h.paragraph("Some prose.")
+    h.math(r"e^{x}")
+    h.worked("Power rule", FakeResult(), intro="Watch.")
+    h.exercise("Differentiate", r"x^3", solution=FakeResult(source="x^3", result="3 x^{2}"))
+    h.exercise("Try this", r"\sin x")
+    handout = h.build()
+    assert (handout.title, handout.subtitle, handout.author) == ("Derivatives", "Week 1", "Ada")
+    assert [b.kind for b in handout.blocks] == ["section", "paragraph", "math", "worked", "exercise", "exercise"]
+    solved = handout.exercises[0]
+    assert solved.prompt_latex == "x^3"
+    assert solved.solution is not None
+    assert solved.solution.title == "Solution to exercise 1" and solved.solution.result_latex == "3 x^{2}"
+    assert handout.exercises[1].solution is None
+
+
+def test_builder_accepts_a_ready_worked_solution() -> None:
+    worked = Worked("My solution", "", r"\[x\]", "x", "x")
+    handout = HandoutBuilder("T").exercise("p", "x", solution=worked).build()
+    assert handout.exercises[0].solution is worked
+
+
+def test_build_is_a_snapshot() -> None:
+    h = HandoutBuilder("T").section("one")
+    first = h.build()
+    h.section("two")
+    assert len(first.blocks) == 1 and len(h.build().blocks) == 2

@@ -1,0 +1,47 @@
+"""MLE notation and printers: x_i, x-bar, order statistics, no double subscripts, the JSON contract."""
+from __future__ import annotations
+
+import json
+
+import sympy as sp
+
+from derive.core.budget import Budget
+from derive.likelihood.derivation import derive_mle
+from derive.likelihood.sums import I, N
+from derive.parse.domain import VarDomain
+from derive.likelihood.model import MleProblem, Support
+from derive.likelihood.statistics import sample_max, sample_median
+from derive.render.mle_notation import tex, text
+from derive.render.mle_out import result_latex, to_json, to_text
+
+X = sp.IndexedBase("x")
+
+
+def test_text_reads_like_a_blackboard() -> None:
+    assert text(sp.Sum(X[I], (I, 1, N)) / N) == "x̄"
+    assert text(sample_max(X)) == "maxᵢ xᵢ"
+    assert text(sample_median(X) / 2) == "medianᵢ xᵢ/2"
+    assert "**" not in text(X[I] ** 2) and "^" in text(X[I] ** 2)
+
+
+def test_latex_has_no_double_subscripts_and_greek_names() -> None:
+    assert tex(sp.IndexedBase("x1")[I] ** 2) == "x_{1,i}^{2}"
+    assert tex(sp.Symbol("sigma2")) == r"\sigma^{2}"
+    assert tex(sp.Symbol("lam")) == r"\lambda"
+    assert tex(sample_max(X)) == r"\max_{i} x_{i}"
+
+
+def test_exponential_output_contract_and_text() -> None:
+    lam, x = sp.Symbol("lam", positive=True), sp.Symbol("x", positive=True)
+    d = derive_mle(MleProblem("lam exp(-lam x)", lam * sp.exp(-lam * x), x, (lam,),
+                              Support("x", "interval", lower=sp.Integer(0)), (VarDomain("lam", 0.0),)),
+                   Budget(60).start())
+    doc = json.loads(to_json(d))
+    for key in ("density", "params", "loglik", "score", "estimator", "closed_form", "method",
+                "fisher_information", "second_order", "steps"):
+        assert key in doc
+    assert doc["estimator"] == {"lam": "n/Sum(x[i], (i, 1, n))"}
+    assert doc["method"] == "calculus" and doc["closed_form"] is True
+    assert r"\hat{\lambda}" in result_latex(d)
+    out = to_text(d)
+    assert "λ̂ = n/Σ x_i" in out
