@@ -43,7 +43,7 @@ from derive.scalar.certify import certify_derivation
 from derive.scalar.strategy import differentiate
 from derive.scalar.model import Derivation
 from derive.parse.domain import VarDomain, make_symbol
-from derive.core.verdict import Plausible, Proved, Refuted, is_certified
+from derive.core.contract import Plausible, Proved, Refuted, is_certified
 from derive.parse.declarations import merge_domains, parse_where
 from derive.parse.text import parse_text
 from derive.render.printer import derivation_latex

@@ -50,7 +50,7 @@ from derive.matrix.model import MatGradient
 from derive.matrix.names import plain
 from derive.matrix.sympy_form import to_sympy
 from derive.parse.shapes import ShapeDecl, merge_shapes
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, is_certified
+from derive.core.contract import Plausible, Proved, Refuted, Unknown, is_certified
 from derive.parse.declarations import merge_domains, parse_where
 from derive.matrix.read_text import parse_matrix
 from derive.parse.let import parse_let

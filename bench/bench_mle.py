@@ -63,7 +63,7 @@ from derive.likelihood.sums import I, N
 from derive.matrix import expr as M
 from derive.matrix.sympy_form import to_sympy
 from derive.parse.shapes import merge_shapes
-from derive.core.verdict import Plausible, Proved, Refuted, is_certified
+from derive.core.contract import Plausible, Proved, Refuted, is_certified
 from derive.parse.auto import parse_expression
 from derive.parse.declarations import merge_domains, parse_where
 from derive.likelihood.families import Family, expand_family, family_names

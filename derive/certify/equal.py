@@ -14,7 +14,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
 from derive.parse.domain import VarDomain
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from derive.core.contract import Plausible, Proved, Refuted, Timeout, Unknown, Verdict
 from derive.certify.probe import (
     EVAL_ERRORS, Outcome, concrete_function, evaluate, make_concrete, point_text, probe_points,
     undefined_functions,
@@ -65,7 +65,7 @@ def certify_equal(
                 return Proved("simplify(before - after) = 0")
         return numeric
     except BudgetExceeded as exc:
-        return Unknown(exc.message, timeout=True)
+        return Timeout(exc.message)
     except EVAL_ERRORS as exc:
         return Unknown(f"SymPy could not evaluate the claim ({type(exc).__name__}: {exc})")
 

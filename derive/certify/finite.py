@@ -14,7 +14,7 @@ import sympy as sp
 
 from derive.core.budget import Clock
 from derive.parse.domain import VarDomain
-from derive.core.verdict import Refuted, Verdict
+from derive.core.contract import Refuted, Verdict
 from derive.certify.probe import EVAL_ERRORS, Outcome, evaluate, make_concrete, point_text, probe_points
 
 _DIGITS = 30

@@ -15,7 +15,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.core.budget import Clock
 from derive.parse.domain import VarDomain
-from derive.core.verdict import Plausible, Refuted, Unknown, Verdict
+from derive.core.contract import Plausible, Refuted, Unknown, Verdict
 
 _T = sp.symbols("t1:6", real=True)
 

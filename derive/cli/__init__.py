@@ -180,26 +180,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _emit(result: Any, fmt: str) -> None:
-    if fmt == "json":
-        sys.stdout.write(result.to_json() + "\n")
-    elif fmt == "latex":
-        sys.stdout.write(result.to_latex() + "\n")
-        if hasattr(result, "gradient_data") or hasattr(result, "data") or hasattr(result, "solution"):
-            sys.stdout.write(f"\\[\n{result.result_latex()}\n\\]\n")
-    elif fmt == "markdown":
-        sys.stdout.write(result.to_markdown())
-    else:
+    """Write ``result`` in format ``fmt``: every result goes through its one printer (``result.render``)."""
+    if fmt == "text":
         from rich.console import Console
 
-        from derive.render.text import to_renderable
-
-        if hasattr(result, "data"):  # a matrix-calculus result
-            from derive.render.matrix_text import to_renderable as matrix_renderable
-
-            Console(highlight=False).print(matrix_renderable(result.data))
-            return
-        data = result.derivation if hasattr(result, "derivation") else result.gradient_data
-        Console(highlight=False).print(to_renderable(data))
+        console = Console(highlight=False)
+        color = console.is_terminal and console.color_system is not None
+        sys.stdout.write(result.render("text", width=console.width, color=color))
+    elif fmt == "markdown":
+        sys.stdout.write(result.render("markdown"))
+    else:
+        sys.stdout.write(result.render(fmt) + "\n")
 
 
 def _write_pdf(result: Any, out: Path, title: str) -> None:
@@ -251,12 +242,7 @@ def _cmd_ls(args: argparse.Namespace) -> int:
         raise UsageError("--x, --y, --weights, --lam and --intercept go with --data", hint="add --data FILE.csv")
     result = ls(args.model, names=names, data=args.data, x=args.x, y=args.y, weights=args.weights, lam=args.lam,
                 intercept=args.intercept, budget=Budget(seconds=args.timeout))
-    if args.format == "text":
-        from rich.console import Console
-
-        Console(highlight=False).print(result.renderable())
-    else:
-        _emit(result, args.format)
+    _emit(result, args.format)
     if args.pdf:
         _write_pdf(result, args.pdf, f"Least squares: {result.title}")
     return EXIT_OK

@@ -68,19 +68,9 @@ def cmd(args: argparse.Namespace) -> int:
     result = mle(args.density, params=args.param, var=args.var, support=args.support, where=args.where,
                  prior=args.prior, of=args.of, data=args.data, column=args.column, start=start, seed=args.seed,
                  budget=Budget(seconds=max(args.timeout, 1.0)))
-    fmt = args.format
-    if fmt == "json":
-        sys.stdout.write(result.to_json() + "\n")
-    elif fmt == "latex":
-        sys.stdout.write(result.to_latex() + "\n" + f"\\[\n{result.result_latex()}\n\\]\n")
-    elif fmt == "markdown":
-        sys.stdout.write(result.to_markdown())
-    else:
-        from rich.console import Console
+    from derive.cli import _emit
 
-        from derive.render.mle_out import to_renderable
-
-        Console(highlight=False).print(to_renderable(result.derivation))
+    _emit(result, args.format)
     if args.pdf:
         from derive.cli import _write_pdf
 

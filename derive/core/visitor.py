@@ -1,23 +1,33 @@
-"""Dispatch on the class of a node: ``_print_<ClassName>`` looked up along the MRO.
+"""Dispatch on the class of a node: ``<prefix><ClassName>`` looked up along the MRO, as SymPy's printers do.
 
-An unknown node raises instead of falling back to ``str()``.
+Printers (``_print_``) and any other walker of the contract subclass ``Visitor``. An unknown
+node raises, naming the visitor and the class, instead of falling back to ``str()``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from derive.core.errors import RenderError
 
 
-class Walker:
-    """Base of the derivation printers; subclasses define ``_print_<ClassName>`` methods."""
+class Visitor:
+    """Base of every tree walker: ``visit(node)`` calls the method named for the node's class."""
 
-    def _print(self, node: object, **kwargs: Any) -> Any:
+    prefix: ClassVar[str] = "_print_"
+
+    def visit(self, node: object, **kwargs: Any) -> Any:
         for cls in type(node).__mro__:
-            method = getattr(self, f"_print_{cls.__name__}", None)
+            method = getattr(self, f"{self.prefix}{cls.__name__}", None)
             if method is not None:
                 return method(node, **kwargs)
         raise RenderError(
-            f"{type(self).__name__} cannot print a {type(node).__name__}",
-            hint="add a _print_ method for it",
+            f"{type(self).__name__} cannot handle a {type(node).__name__}",
+            hint=f"add a {self.prefix}{type(node).__name__} method for it",
         )
+
+    def _print(self, node: object, **kwargs: Any) -> Any:
+        return self.visit(node, **kwargs)
+
+
+Walker = Visitor
+"""The older name of the visitor base."""

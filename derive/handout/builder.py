@@ -37,7 +37,7 @@ def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
     return Worked(
         title=title,
         intro=intro,
-        body_latex=result.to_latex(),
+        body_latex=result.chain_latex() if hasattr(result, "chain_latex") else result.to_latex(),
         result_latex=result.result_latex(),
         source=result.source,
     )

@@ -19,18 +19,18 @@ import sympy as sp
 from derive.core.budget import Budget, run_bounded
 from derive.core.errors import DataError, UsageError
 from derive.likelihood.model import Iterate, MleDerivation, MleProblem, NumericCheck
-from derive.core.result import Rendered
+from derive.core.contract import Result
 
 
 @dataclass(frozen=True, slots=True)
-class MleResult(Rendered):
+class MleResult(Result):
     """A certified MLE derivation: ``.estimator``, ``.to_latex()``, ``.to_json()``, ..."""
 
-    _renderer: ClassVar[str] = "derive.render.mle_out"
-    _text_width: ClassVar[int] = 110
+    text_width: ClassVar[int] = 110
     derivation: MleDerivation
 
-    def _payload(self) -> MleDerivation:
+    @property
+    def data(self) -> MleDerivation:
         return self.derivation
 
     @property
@@ -130,7 +130,7 @@ def _use_data(d: MleDerivation, req: MleRequest) -> MleDerivation:
         est = [float(numeric_value(v, {N: float(values.size)}, data=data)) for v in d.estimator if v is not None]
         diff = max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(est, ref))
         detail = "; ".join(f"{p} = {a:.10g} (numeric {b:.10g})" for p, a, b in zip(problem.params, est, ref))
-        from derive.core.verdict import Plausible, Refuted
+        from derive.core.contract import Plausible, Refuted
         verdict = (Plausible(1, f"the {values.size} rows of {req.data.name}", diff) if diff < 1e-3 else
                    Refuted((("data", req.data.name),), "closed form", "numeric maximum"))
         return replace(d, checks=d.checks + (NumericCheck("estimate on the data", verdict, detail),))
@@ -154,7 +154,7 @@ def _use_data(d: MleDerivation, req: MleRequest) -> MleDerivation:
     ok = bool(iterates) and all(math.isfinite(v) for v in iterates[-1].values)
     refd = dict(zip(problem.params, (float(r) for r in ref)))
     diff = max((abs(last[p] - refd[p]) / max(1.0, abs(refd[p])) for p in iter_params), default=math.inf) if ok else math.inf
-    from derive.core.verdict import Plausible, Refuted
+    from derive.core.contract import Plausible, Refuted
     verdict = (Plausible(len(iterates), f"{method} from {', '.join(f'{p} = {v:.4g}' for p, v in zip(iter_params, x0v))}",
                          diff) if diff < 1e-4 else
                Refuted((("start", ", ".join(f"{p} = {v:.4g}" for p, v in zip(iter_params, x0v))),),

@@ -20,7 +20,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleDerivation, MleProblem, MleStep, NumericCheck
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from derive.core.contract import Plausible, Proved, Refuted, Unknown, Verdict
 
 from derive.likelihood.numeric import maximize_loglik, monte_carlo_fisher
 from derive.certify.numeval import numeric_value

@@ -14,7 +14,7 @@ from typing import Literal
 import sympy as sp
 
 from derive.parse.domain import VarDomain
-from derive.core.verdict import Verdict, is_certified
+from derive.core.contract import Verdict, is_certified
 
 SupportKind = Literal["interval", "integers", "finite"]
 

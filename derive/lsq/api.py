@@ -19,17 +19,17 @@ from derive.core.errors import DataError, UsageError
 from derive.matrix import expr as M
 from derive.lsq.model import DataFit, LsSolution
 from derive.lsq.simple_model import SimpleSolution
-from derive.core.result import Rendered
+from derive.core.contract import Result
 
 
 @dataclass(frozen=True, slots=True)
-class LsResult(Rendered):
+class LsResult(Result):
     """A certified least-squares derivation: ``.estimator``, ``.conditions``, ``.to_latex()``, ..."""
 
-    _renderer: ClassVar[str] = "derive.render.lsq_out"
     solution: LsSolution
 
-    def _payload(self) -> LsSolution:
+    @property
+    def data(self) -> LsSolution:
         return self.solution
 
     @property
@@ -55,13 +55,13 @@ class LsResult(Rendered):
 
 
 @dataclass(frozen=True, slots=True)
-class SimpleResult(Rendered):
+class SimpleResult(Result):
     """Certified simple regression in summation form: ``.slope``, ``.intercept``, ``.to_latex()``, ..."""
 
-    _renderer: ClassVar[str] = "derive.render.simple_regression_out"
     solution: SimpleSolution
 
-    def _payload(self) -> SimpleSolution:
+    @property
+    def data(self) -> SimpleSolution:
         return self.solution
 
     @property

@@ -13,7 +13,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.matrix import expr as M
 from derive.lsq.model import Consequence, LsSolution
-from derive.core.verdict import Plausible, Refuted, Unknown, Verdict
+from derive.core.contract import Plausible, Refuted, Unknown, Verdict
 from derive.matrix.numeric import Array, Point, Undefined, evaluate
 from derive.matrix.certify import brief, probe
 

@@ -18,7 +18,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
 from derive.lsq.simple_model import Claim, SimpleSolution, SumStep
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from derive.core.contract import Plausible, Proved, Refuted, Timeout, Unknown, Verdict
 
 Array = np.ndarray
 Value = Any
@@ -198,7 +198,7 @@ def certify_steps(sol: SimpleSolution, clock: Clock, seed: int = 0) -> SimpleSol
             proof = prove_claims(step.to_check, sol, clock)
             probe = probe_claims(step.to_check, sol, clock, seed + k)
         except BudgetExceeded as exc:
-            proof = probe = Unknown(exc.message, timeout=True)
+            proof = probe = Timeout(exc.message)
         out.append(replace(step, proof=proof, probe=probe))
     return replace(sol, steps=tuple(out))
 

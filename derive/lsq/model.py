@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from derive.matrix.model import MatGradient
 from derive.matrix.expr import Node
-from derive.core.verdict import Verdict, is_certified
+from derive.core.contract import Verdict, is_certified
 
 
 @dataclass(frozen=True, slots=True)

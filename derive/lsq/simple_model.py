@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive.lsq.model import DataFit
-from derive.core.verdict import Refuted, Verdict, is_certified
+from derive.core.contract import Refuted, Verdict, is_certified
 
 Claim = tuple[Any, Any]
 """Two SymPy expressions claimed equal (Any: SymPy ships no annotations)."""

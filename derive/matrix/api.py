@@ -9,14 +9,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from derive.core.budget import Budget, run_bounded
+from derive.core.contract import Result
 from derive.core.errors import UsageError
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient
 
 
 @dataclass(frozen=True, slots=True)
-class MatGradResult:
-    """A certified matrix-calculus gradient: ``.gradient``, ``.hessian``, ``.to_latex()``, ..."""
+class MatGradResult(Result):
+    """A certified matrix-calculus gradient: ``.gradient``, ``.hessian``, ``.render(fmt)``, ..."""
 
     data: MatGradient
 
@@ -33,49 +34,8 @@ class MatGradResult:
         return self.data.hessian
 
     @property
-    def certified(self) -> bool:
-        return self.data.certified
-
-    @property
     def steps(self) -> tuple[object, ...]:
         return self.data.steps + self.data.hessian_steps
-
-    def to_latex(self) -> str:
-        from derive.render.matrix_latex import MatDerivationLatex
-
-        return MatDerivationLatex().doprint(self.data)
-
-    def result_latex(self) -> str:
-        from derive.render.matrix_latex import results_latex
-
-        return results_latex(self.data)
-
-    def to_json(self) -> str:
-        from derive.render.matrix_doc import to_json
-
-        return to_json(self.data)
-
-    def to_markdown(self) -> str:
-        from derive.render.matrix_doc import to_markdown
-
-        return to_markdown(self.data)
-
-    def to_text(self, width: int = 100) -> str:
-        from derive.render.matrix_text import to_text
-
-        return to_text(self.data, width)
-
-    def _repr_latex_(self) -> str:
-        from derive.render.matrix_latex import MatDerivationLatex, results_latex
-
-        chains = MatDerivationLatex(mathjax=True).doprint(self.data)
-        return f"$$\n{chains} \\\\[1em]\n{results_latex(self.data)}\n$$"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def __str__(self) -> str:
-        return self.to_text()
 
 
 def _wrt_name(wrt: str | Sequence[str] | None) -> str:

@@ -19,7 +19,7 @@ from derive.core.errors import BudgetExceeded
 from derive.matrix import expr as M
 from derive.parse.domain import VarDomain
 from derive.matrix.model import MatGradient, MatStep
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from derive.core.contract import Plausible, Proved, Refuted, Timeout, Unknown, Verdict
 from derive.matrix.numeric import SIZES, Point, Undefined, directional, draw_point, evaluate, shifted
 
 PROBES = 6
@@ -57,7 +57,7 @@ def probe(
         return _probe(nodes, var, check, clock, seed=seed, tol=tol, domains=domains, what=what, note=note,
                       probes=probes)
     except BudgetExceeded as exc:
-        return Unknown(exc.message, timeout=True)
+        return Timeout(exc.message)
 
 
 def _probe(

@@ -17,7 +17,7 @@ from derive.core.errors import BudgetExceeded
 from derive.matrix import expr as M
 from derive.core.functions import sigmoid, softplus
 from derive.matrix.model import MatGradient
-from derive.core.verdict import Proved, Refuted, Unknown, Verdict
+from derive.core.contract import Proved, Refuted, Timeout, Unknown, Verdict
 
 _MAX_OPS = 3000
 _SIZES = (3, 2, 2, 2, 2)
@@ -217,7 +217,7 @@ def explicit_check(g: MatGradient, clock: Clock) -> Verdict:
             if any(not _zero(e, clock) for e in off):
                 return Refuted((("sizes", where),), "a nonzero off-diagonal gradient entry", "0 for a diagonal variable")
     except BudgetExceeded as exc:
-        return Unknown(exc.message, timeout=True)
+        return Timeout(exc.message)
     except _TooBig as exc:
         return Unknown(f"not checked exactly: {exc}")
     except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError) as exc:

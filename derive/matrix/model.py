@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from derive.matrix.expr import MatSym, Node
 from derive.parse.shapes import ShapeDecl
-from derive.core.verdict import Verdict, is_certified
+from derive.core.contract import Verdict, is_certified
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from derive.core.budget import Clock
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient
 from derive.matrix.sympy_form import to_sympy
-from derive.core.verdict import Plausible, Refuted, Unknown, Verdict
+from derive.core.contract import Plausible, Refuted, Unknown, Verdict
 from derive.matrix.numeric import Undefined, draw_point, evaluate
 from derive.matrix.certify import brief
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.lsq.model import DataFit, LsSolution
-from derive.core.verdict import Verdict
+from derive.core.contract import Verdict
 from derive.matrix.names import plain
 from derive.matrix.sympy_form import sympy_str
 from derive.render.matrix_doc import MatJson, to_markdown as matrix_markdown

@@ -11,14 +11,14 @@ from rich.text import Text
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient, MatStep
 from derive.matrix.names import PREC_ATOM, PREC_POW, PlainPrinter
-from derive.core.verdict import Verdict
+from derive.core.contract import Verdict
 from derive.render.matrix_latex import definiteness_text
 from derive.render.unicode import utext
 from derive.core.visitor import Walker
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _MARKS = {"proved": ("✓", "green"), "plausible": ("≈", "green"), "refuted": ("✗", "bold red"),
-          "unknown": ("?", "yellow"), "timeout": ("?", "yellow")}
+          "unknown": ("?", "yellow"), "timeout": ("?", "yellow"), "not computed": ("–", "dim")}
 
 
 class MatUnicode(PlainPrinter):

@@ -17,12 +17,12 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.likelihood.model import MleDerivation, MleStep
-from derive.core.verdict import is_certified
+from derive.core.contract import is_certified
 from derive.render.mle_notation import hatted, tex, text
 from derive.render.printer import VerdictMarks
 
 _MARKS = {"proved": ("✓", "green"), "plausible": ("✓", "green"), "refuted": ("✗", "bold red"),
-          "unknown": ("?", "yellow"), "timeout": ("?", "yellow")}
+          "unknown": ("?", "yellow"), "timeout": ("?", "yellow"), "not computed": ("–", "dim")}
 
 
 def _lhs_tex(s: MleStep, d: MleDerivation) -> str:

@@ -9,7 +9,7 @@ import sympy as sp
 
 from derive.scalar import rules as R
 from derive.scalar.model import Derivation, Gradient, Rule, Step
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, is_certified
+from derive.core.contract import Plausible, Proved, Refuted, Unknown, is_certified
 from derive.render.expr_latex import tex
 from derive.core.visitor import Walker
 

@@ -8,12 +8,12 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.scalar.model import Derivation, Gradient, Step
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, Verdict
+from derive.core.contract import Plausible, Proved, Refuted, Unknown, Verdict
 from derive.render.unicode import utext
 from derive.core.visitor import Walker
 
 _MARKS = {"proved": ("✓", "green"), "plausible": ("≈", "green"), "refuted": ("✗", "bold red"),
-          "unknown": ("?", "yellow"), "timeout": ("?", "yellow")}
+          "unknown": ("?", "yellow"), "timeout": ("?", "yellow"), "not computed": ("–", "dim")}
 
 
 def _lhs(d: Derivation) -> str:

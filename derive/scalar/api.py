@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from derive.core.budget import Budget, run_bounded
+from derive.core.contract import Result
 from derive.core.errors import UsageError
 from derive.scalar.model import Derivation, Gradient
 from derive.parse.domain import VarDomain, make_symbol
@@ -64,10 +65,14 @@ def _variables(
 
 
 @dataclass(frozen=True, slots=True)
-class DiffResult:
-    """A certified derivation, ready to show: ``.result``, ``.steps``, ``.to_latex()``, ..."""
+class DiffResult(Result):
+    """A certified derivation, ready to show: ``.result``, ``.steps``, ``.render(fmt)``, ..."""
 
     derivation: Derivation
+
+    @property
+    def data(self) -> Derivation:
+        return self.derivation
 
     @property
     def result(self) -> sp.Expr:
@@ -81,53 +86,16 @@ class DiffResult:
     def source(self) -> str:
         return self.derivation.source
 
-    @property
-    def certified(self) -> bool:
-        return self.derivation.certified
-
-    def to_latex(self) -> str:
-        from derive.render.printer import derivation_latex
-
-        return derivation_latex(self.derivation)
-
-    def result_latex(self) -> str:
-        from derive.render.printer import LatexPrinter
-
-        return LatexPrinter().statement(self.derivation)
-
-    def to_json(self) -> str:
-        from derive.render.jsonout import to_json
-
-        return to_json(self.derivation)
-
-    def to_markdown(self) -> str:
-        from derive.render.markdown import to_markdown
-
-        return to_markdown(self.derivation)
-
-    def to_text(self, width: int = 100) -> str:
-        from derive.render.text import to_text
-
-        return to_text(self.derivation, width)
-
-    def _repr_latex_(self) -> str:
-        """Jupyter: MathJax maths (``aligned`` in $$, no text-mode boxes)."""
-        from derive.render.printer import derivation_latex
-
-        return f"$$\n{derivation_latex(self.derivation, mathjax=True)}\n$$"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def __str__(self) -> str:
-        return self.to_text()
-
 
 @dataclass(frozen=True, slots=True)
-class GradResult:
+class GradResult(Result):
     """A certified gradient (and Hessian) of a scalar function of several scalars."""
 
     gradient_data: Gradient
+
+    @property
+    def data(self) -> Gradient:
+        return self.gradient_data
 
     @property
     def source(self) -> str:
@@ -140,56 +108,6 @@ class GradResult:
     @property
     def hessian(self) -> sp.Matrix | None:
         return self.gradient_data.hessian_matrix
-
-    @property
-    def certified(self) -> bool:
-        return self.gradient_data.certified
-
-    def to_latex(self) -> str:
-        """Every partial's and every Hessian entry's chain (upper triangle), one ``align*`` each."""
-        from derive.render.printer import derivation_latex
-
-        parts = [derivation_latex(p) for p in self.gradient_data.partials]
-        for i, row in enumerate(self.gradient_data.hessian or ()):
-            parts += [derivation_latex(h) for j, h in enumerate(row) if j >= i]
-        return "\n".join(parts)  # the gradient and Hessian themselves: result_latex()
-
-    def result_latex(self) -> str:
-        """Math-mode LaTeX of the gradient (and Hessian), for a boxed result line."""
-        from derive.render.printer import LatexPrinter
-
-        return LatexPrinter().doprint(self.gradient_data)
-
-    def to_json(self) -> str:
-        from derive.render.jsonout import to_json
-
-        return to_json(self.gradient_data)
-
-    def to_markdown(self) -> str:
-        from derive.render.markdown import to_markdown
-
-        return to_markdown(self.gradient_data)
-
-    def to_text(self, width: int = 100) -> str:
-        from derive.render.text import to_text
-
-        return to_text(self.gradient_data, width)
-
-    def _repr_latex_(self) -> str:
-        """Jupyter: every partial's chain, then the gradient (and Hessian)."""
-        from derive.render.printer import derivation_latex
-
-        g = self.gradient_data
-        chains = [derivation_latex(p, mathjax=True) for p in g.partials]
-        for i, row in enumerate(g.hessian or ()):
-            chains += [derivation_latex(h, mathjax=True) for j, h in enumerate(row) if j >= i]
-        return "$$\n" + " \\\\[1em]\n".join(chains + [self.result_latex()]) + "\n$$"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def __str__(self) -> str:
-        return self.to_text()
 
 
 def _diff_job(

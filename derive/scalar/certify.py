@@ -11,7 +11,7 @@ from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
 from derive.scalar.model import Derivation, Gradient
 from derive.parse.domain import VarDomain
-from derive.core.verdict import Unknown, Verdict
+from derive.core.contract import Timeout, Unknown, Verdict
 from derive.certify.equal import certify_equal
 from derive.certify.finite import finite_difference_check
 from derive.certify.probe import EVAL_ERRORS
@@ -36,7 +36,7 @@ def certify_derivation(
     try:
         fd = finite_difference_check(d.function, d.wrt, d.result, clock, domains, rng=rng)
     except BudgetExceeded as exc:
-        fd = Unknown(exc.message, timeout=True)
+        fd = Timeout(exc.message)
     except EVAL_ERRORS as exc:
         fd = Unknown(f"could not evaluate the function numerically ({type(exc).__name__})")
     checks.append(("matches finite differences", fd))

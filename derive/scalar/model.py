@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import sympy as sp
 
-from derive.core.verdict import Verdict, is_certified
+from derive.core.contract import Verdict, is_certified
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from derive.core.budget import Budget
 from derive.certify.equal import certify_equal
 from derive.certify.probe import Sampler, make_concrete
 from derive.parse.domain import VarDomain
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, is_certified
+from derive.core.contract import Plausible, Proved, Refuted, Unknown, is_certified
 from derive.core.functions import sigmoid
 
 x = sp.Symbol("x", real=True)

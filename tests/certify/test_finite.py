@@ -10,7 +10,7 @@ from derive.core.budget import Budget
 from derive.certify.finite import finite_difference_check
 from derive.parse.domain import VarDomain
 from derive.core.functions import sigmoid
-from derive.core.verdict import Plausible, Refuted, Unknown
+from derive.core.contract import Plausible, Refuted, Unknown
 
 x = sp.Symbol("x", real=True)
 y = sp.Symbol("y", real=True)

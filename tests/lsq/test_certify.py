@@ -20,7 +20,7 @@ from derive.lsq.models import MODELS, least_squares, ls_model
 from derive.matrix import expr as M
 from derive.lsq.model import Consequence, LsSolution
 from derive.parse.shapes import merge_shapes
-from derive.core.verdict import Plausible, Refuted, Verdict, is_certified
+from derive.core.contract import Plausible, Refuted, Verdict, is_certified
 from derive.parse.declarations import merge_domains, parse_where
 from derive.matrix.read_text import parse_matrix
 from derive.parse.let import parse_let

@@ -21,7 +21,7 @@ from derive.matrix import expr as M
 from derive.lsq.model import LsSolution
 from derive.matrix.names import plain
 from derive.parse.shapes import merge_shapes
-from derive.core.verdict import Plausible, Refuted, is_certified
+from derive.core.contract import Plausible, Refuted, is_certified
 from derive.matrix.read_text import parse_matrix
 from derive.parse.let import parse_let
 

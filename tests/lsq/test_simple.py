@@ -22,7 +22,7 @@ from derive.lsq.certify_simple import (
 from derive.lsq.simple import simple_names, simple_regression
 from derive.core.errors import UsageError
 from derive.lsq.simple_model import SimpleSolution
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, is_certified
+from derive.core.contract import Plausible, Proved, Refuted, Unknown, is_certified
 
 
 def clock() -> object:

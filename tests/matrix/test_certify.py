@@ -24,7 +24,7 @@ from derive.matrix.certify import (
 from derive.matrix.gradient import matrix_gradient
 from derive.matrix import expr as M
 from derive.matrix.model import MatStep
-from derive.core.verdict import Plausible, Proved, Refuted, Unknown, is_certified
+from derive.core.contract import Plausible, Proved, Refuted, Unknown, is_certified
 
 n, p = M.dim("n"), M.dim("p")
 ONE = M.ONE

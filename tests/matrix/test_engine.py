@@ -28,7 +28,7 @@ from derive.matrix.certify import certify_matrix_gradient
 from derive.matrix.gradient import matrix_gradient
 from derive.matrix import expr as M
 from derive.matrix.names import plain
-from derive.core.verdict import is_certified
+from derive.core.contract import is_certified
 
 Values = dict[str, np.ndarray]
 Formula = Callable[[Values, dict[str, float]], np.ndarray]

@@ -12,7 +12,7 @@ from derive.scalar.certify import certify_derivation
 from derive.scalar.strategy import differentiate
 from derive.scalar.model import Derivation
 from derive.core.functions import sigmoid
-from derive.core.verdict import Unknown
+from derive.core.contract import Unknown
 from derive.render.expr_latex import tex
 from derive.render.jsonout import to_json
 from derive.render.markdown import to_markdown

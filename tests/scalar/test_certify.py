@@ -10,7 +10,7 @@ from derive.scalar.certify import certify_derivation, certify_gradient
 from derive.scalar.gradient import gradient
 from derive.scalar.strategy import differentiate
 from derive.parse.domain import VarDomain
-from derive.core.verdict import Refuted, is_certified
+from derive.core.contract import Refuted, is_certified
 
 x = sp.Symbol("x", real=True)
 y = sp.Symbol("y", real=True)

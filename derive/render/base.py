@@ -1,0 +1,29 @@
+"""The base of the format printers: validated settings and ``doprint`` over the visitor's dispatch.
+
+As in SymPy's printers, each format declares ``_default_settings``; an unknown setting is an
+error, never silently ignored.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from derive.core.errors import UsageError
+from derive.core.visitor import Visitor
+
+
+class FormatPrinter(Visitor):
+    """One output format: ``_print_<Class>`` for every class of the contract it can print."""
+
+    format_name: ClassVar[str] = ""
+    _default_settings: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **settings: Any) -> None:
+        unknown = sorted(set(settings) - set(self._default_settings))
+        if unknown:
+            known = ", ".join(sorted(self._default_settings)) or "none"
+            raise UsageError(f"unknown {self.format_name or 'printer'} setting {', '.join(unknown)}",
+                             hint=f"the settings are: {known}")
+        self.settings: dict[str, Any] = {**self._default_settings, **settings}
+
+    def doprint(self, node: object) -> str:
+        return str(self.visit(node))

@@ -1,0 +1,1 @@
+"""The output formats: one module each, named as ``--format`` names it, each defining ``Printer``."""
