@@ -9,7 +9,7 @@ For every corpus item (``bench/diff_corpus.py``) the text is parsed with
 ``derive.parse.text.parse_text``, then, in this one process:
 
 * baseline: ``sympy.diff(expr, *wrt)``, SymPy's cache cleared before each repetition;
-* ours: ``differentiate`` + ``derivation_latex`` (steps and LaTeX), cache cleared likewise;
+* ours: ``differentiate`` + ``render(d, "latex")`` (steps and LaTeX), cache cleared likewise;
 * once, outside the ratio: ``certify_derivation``.
 
 The ratio ours/baseline is taken per item on the medians of N repetitions.
@@ -46,7 +46,7 @@ from derive.parse.domain import VarDomain, make_symbol
 from derive.core.contract import Plausible, Proved, Refuted, is_certified
 from derive.parse.declarations import merge_domains, parse_where
 from derive.parse.text import parse_text
-from derive.render.printer import derivation_latex
+from derive.render import render
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from diff_corpus import ITEMS, Item  # noqa: E402
@@ -150,7 +150,7 @@ def _ours_once(expr: sp.Expr, wrt: Sequence[sp.Symbol], source: str) -> tuple[De
     t0 = time.perf_counter()
     d = differentiate(expr, wrt, clock, source=source)
     t1 = time.perf_counter()
-    tex = derivation_latex(d)
+    tex = render(d, "latex")
     t2 = time.perf_counter()
     return d, tex, t1 - t0, t2 - t1
 
@@ -221,7 +221,7 @@ def run_item(item: Item, repeat: int) -> Result:
         clear_cache()
         d = differentiate(expr, wrt, Budget().start(), source=item.text)
         stage = "derivation_latex"
-        derivation_latex(d)
+        render(d, "latex")
         stage = "timing ours"
         d, tex, r.ours_s, r.ours_engine_s, r.ours_latex_s = measure_ours(expr, wrt, item.text, repeat)
         r.ratio = r.ours_s / r.baseline_s if r.baseline_s > 0 else None

@@ -11,8 +11,9 @@ from derive.matrix import rules as R
 from derive.matrix import expr as M
 from derive.matrix.model import Definiteness, MatGradient, MatRule, MatStep, Stationary
 from derive.matrix.names import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
-from derive.render.expr_latex import tex
-from derive.render.printer import VerdictMarks, _text_to_math
+from derive.render.notation.latex import tex
+from derive.core.contract import Certificate
+from derive.render.formats.latex import certificate_mark, text_to_math as _text_to_math
 from derive.core.visitor import Walker
 
 
@@ -173,11 +174,14 @@ def _ordered(node: M.Add) -> tuple[M.Node, ...]:
     return _positive_first(node.terms)
 
 
-class MatDerivationLatex(VerdictMarks, Walker):
+class MatDerivationLatex(Walker):
     """A matrix derivation as LaTeX (``aligned`` and no text boxes for MathJax)."""
 
     def __init__(self, *, mathjax: bool = False) -> None:
         self._mathjax = mathjax
+
+    def _print_Certificate(self, c: Certificate) -> str:
+        return certificate_mark(c)
 
     def doprint(self, node: object) -> str:
         return str(self._print(node))

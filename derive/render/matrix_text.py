@@ -13,7 +13,7 @@ from derive.matrix.model import MatGradient, MatStep
 from derive.matrix.names import PREC_ATOM, PREC_POW, PlainPrinter
 from derive.core.contract import Verdict
 from derive.render.matrix_latex import definiteness_text
-from derive.render.unicode import utext
+from derive.render.notation.text import utext
 from derive.core.visitor import Walker
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")

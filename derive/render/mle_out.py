@@ -19,7 +19,7 @@ from rich.text import Text
 from derive.likelihood.model import MleDerivation, MleStep
 from derive.core.contract import is_certified
 from derive.render.mle_notation import hatted, tex, text
-from derive.render.printer import VerdictMarks
+from derive.render.formats.latex import certificate_mark
 
 _MARKS = {"proved": ("✓", "green"), "plausible": ("✓", "green"), "refuted": ("✗", "bold red"),
           "unknown": ("?", "yellow"), "timeout": ("?", "yellow"), "not computed": ("–", "dim")}
@@ -86,10 +86,9 @@ def step_latex(s: MleStep, d: MleDerivation, marks: _Marks) -> str:
     return head + "\n" + rf"\begin{{align*}}{line}\end{{align*}}"
 
 
-class _Marks(VerdictMarks):
+class _Marks:
     def _print(self, v: object) -> str:
-        out: str = getattr(self, f"_print_{type(v).__name__}")(v)
-        return out
+        return certificate_mark(v)  # type: ignore[arg-type]
 
 
 def _escape(t: str) -> str:

@@ -165,7 +165,7 @@ def latex(
 
     With ``let`` (shape declarations) the text is a matrix expression: ``latex("b' A b", let=["b: p", "A: p x p"])``.
     """
-    from derive.render.expr_latex import tex
+    from derive.render.notation.latex import tex
 
     if isinstance(expr, (sp.Basic, sp.MatrixBase)) and not isinstance(expr, str):
         return tex(expr)

@@ -11,7 +11,7 @@ from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
 from derive.scalar.model import Derivation, Gradient
 from derive.parse.domain import VarDomain
-from derive.core.contract import Timeout, Unknown, Verdict
+from derive.core.contract import Certificate, Check, Timeout, Unknown
 from derive.certify.equal import certify_equal
 from derive.certify.finite import finite_difference_check
 from derive.certify.probe import EVAL_ERRORS
@@ -26,20 +26,23 @@ def certify_derivation(
         dataclasses.replace(s, certificate=certify_equal(s.before, s.after, clock, domains, rng=rng))
         for s in d.steps
     )
-    checks: list[tuple[str, Verdict]] = []
+    checks: list[Check] = []
+    agree: Certificate
     try:
         reference = sp.diff(d.function, *d.wrt)
     except (ValueError, TypeError, NotImplementedError) as exc:
-        checks.append(("agrees with sympy.diff", Unknown(f"sympy.diff failed: {exc}")))
+        agree = Unknown(f"sympy.diff failed: {exc}")
     else:
-        checks.append(("agrees with sympy.diff", certify_equal(reference, d.result, clock, domains, rng=rng)))
+        agree = certify_equal(reference, d.result, clock, domains, rng=rng)
+    checks.append(Check("agrees with sympy.diff", agree))
+    fd: Certificate
     try:
         fd = finite_difference_check(d.function, d.wrt, d.result, clock, domains, rng=rng)
     except BudgetExceeded as exc:
         fd = Timeout(exc.message)
     except EVAL_ERRORS as exc:
         fd = Unknown(f"could not evaluate the function numerically ({type(exc).__name__})")
-    checks.append(("matches finite differences", fd))
+    checks.append(Check("matches finite differences", fd))
     return dataclasses.replace(d, steps=steps, checks=tuple(checks))
 
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 import sympy as sp
 
 from derive.core.budget import Clock
-from derive.scalar.model import Derivation, Gradient, Step
 from derive.scalar import rules as R
+from derive.scalar.model import Derivation, DiffStep, Gradient
+from derive.scalar.rules import justify
 from derive.scalar.strategy import differentiate
-from derive.scalar.wording import justify
 
 
 def gradient(
@@ -31,6 +31,6 @@ def _second(expr: sp.Expr, first: Derivation, y: sp.Symbol, clock: Clock, source
     after = sp.Derivative(first.result, y, evaluate=False)
     others = tuple(sorted((s for s in first.result.free_symbols if s != y), key=lambda s: s.name))
     rule = R.HigherOrderRule(before, after, first.result, others if first.result.has(y) else ())
-    head = Step(rule.name, before, after, (rule,), justify((rule,)))
+    head = DiffStep(before=before, after=after, rule=rule.name, rules=(rule,), justification=justify((rule,)))
     rest = tuple(s for s in inner.steps if s.rule != "partial")
     return Derivation(source=source, function=expr, wrt=(x, y), steps=(head,) + rest, result=inner.result)

@@ -1,60 +1,74 @@
-"""A derivation is data: an ordered chain of steps, each a certified equality.
+"""A scalar derivation is data: an ordered chain of steps, each a certified equality.
 
-Each ``Step`` rewrites pending ``Derivative`` nodes in ``before`` into ``after``
-(so ``before.doit() == after.doit()``); the rules it applied are kept as data
-for printers to walk. Presentational substitutions (u1 = x^2) live in the rules,
-never in ``before``/``after``.
+Each ``DiffStep`` rewrites pending ``Derivative`` nodes in ``before`` into ``after`` (so
+``before.doit() == after.doit()``); the rules it applied are kept as data for printers to walk.
+A ``Rule`` carries its own meaning (formula, words, LaTeX); presentational substitutions
+(u1 = x^2) live in the rules, never in ``before``/``after``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import sympy as sp
 
-from derive.core.contract import Verdict, is_certified
+from derive.core.contract import Certified, Check, Step
+
+Tex = Callable[[sp.Basic], str]
+"""An expression printer handed to rules by a LaTeX printer (its notation, e.g. partial d)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """Base of all rules: ``target`` (a pending Derivative) rewrites to ``result``."""
+    """Base of all rules: ``target`` (a pending Derivative) rewrites to ``result``.
+
+    A rule says what it did three ways: ``name`` (the fixed vocabulary of JSON's ``rule``),
+    ``words()`` (one line of plain text) and ``latex(tex)`` (text-mode LaTeX, maths between
+    ``$``). The class docstring is the rule as a textbook states it.
+    """
 
     name: ClassVar[str] = "rule"
+    phrase: ClassVar[str] = ""
 
     target: sp.Expr
     result: sp.Expr
 
+    def words(self) -> str:
+        """This application in one line of plain text."""
+        return self.phrase or f"{self.name} rule"
+
+    @classmethod
+    def justify(cls, rules: Sequence[Rule]) -> str:
+        """The justification of a step that applied ``rules`` (all of this kind)."""
+        return "; ".join(dict.fromkeys(r.words() for r in rules))
+
+    def latex(self, tex: Tex) -> str:
+        """This application as text-mode LaTeX for a justification column."""
+        return f"{self.name} rule"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffStep(Step):
+    """One line of a scalar derivation: ``before`` = ``after`` by ``rules`` (all of one kind)."""
+
 
 @dataclass(frozen=True, slots=True)
-class Step:
-    """One line of a derivation: ``before`` = ``after`` by ``rules`` (all of one kind)."""
-
-    rule: str
-    before: sp.Expr
-    after: sp.Expr
-    rules: tuple[Rule, ...]
-    justification: str
-    substeps: tuple[Derivation, ...] = ()
-    certificate: Verdict | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Derivation:
+class Derivation(Certified):
     """The derivative of ``function`` with respect to ``wrt`` (in order), step by step."""
 
     source: str
     function: sp.Expr
     wrt: tuple[sp.Symbol, ...]
-    steps: tuple[Step, ...]
+    steps: tuple[DiffStep, ...]
     result: sp.Expr
-    checks: tuple[tuple[str, Verdict], ...] = field(default=())
+    checks: tuple[Check, ...] = field(default=())
 
-    @property
-    def certified(self) -> bool:
-        """Every step and every final check is Proved or Plausible."""
-        return all(is_certified(s.certificate) for s in self.steps) and all(
-            is_certified(v) for _, v in self.checks
-        )
+    def all_steps(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def all_checks(self) -> Iterator[Check]:
+        return iter(self.checks)
 
     @property
     def complete(self) -> bool:
@@ -63,7 +77,7 @@ class Derivation:
 
 
 @dataclass(frozen=True, slots=True)
-class Gradient:
+class Gradient(Certified):
     """Gradient (and optionally Hessian) of a scalar function of several scalars."""
 
     source: str
@@ -71,7 +85,19 @@ class Gradient:
     variables: tuple[sp.Symbol, ...]
     partials: tuple[Derivation, ...]
     hessian: tuple[tuple[Derivation, ...], ...] | None = None
-    checks: tuple[tuple[str, Verdict], ...] = field(default=())
+    checks: tuple[Check, ...] = field(default=())
+
+    @property
+    def derivations(self) -> tuple[Derivation, ...]:
+        """Every partial, then every Hessian entry (row by row)."""
+        return self.partials + tuple(d for row in self.hessian or () for d in row)
+
+    def all_steps(self) -> Iterator[Step]:
+        return (s for d in self.derivations for s in d.steps)
+
+    def all_checks(self) -> Iterator[Check]:
+        yield from (c for d in self.derivations for c in d.checks)
+        yield from self.checks
 
     @property
     def gradient(self) -> sp.Matrix:
@@ -82,8 +108,3 @@ class Gradient:
         if self.hessian is None:
             return None
         return sp.Matrix([[d.result for d in row] for row in self.hessian])
-
-    @property
-    def certified(self) -> bool:
-        parts = list(self.partials) + [d for row in self.hessian or () for d in row]
-        return all(p.certified for p in parts) and all(is_certified(v) for _, v in self.checks)

@@ -1,4 +1,4 @@
-"""Recognise derivatives that a teacher writes with primes: f'(x), f''(x^2).
+"""How scalar expressions read in derivations: derivatives with primes (f'(x), f''(x^2)), plain text.
 
 Every printer (LaTeX, terminal, the engine's plain-text justifications) asks the
 same question, so the answer lives here once.
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.printing.str import StrPrinter
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +44,18 @@ def primes(order: int, *, unicode: bool = False) -> str:
     """' or '' or ''' (or ′ ″...), and (n) in a superscript from the fourth derivative on."""
     mark = "′" if unicode else "'"
     return mark * order if order <= 3 else f"^({order})"
+
+
+class _PlainPrinter(StrPrinter):
+    """SymPy's str form, with f'(u) for derivatives of undefined functions."""
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        pf = prime_form(expr)
+        if pf is not None:
+            return f"{pf.function.__name__}{primes(pf.order)}({self._print(pf.point)})"
+        return str(super()._print_Derivative(expr))
+
+
+def text(e: sp.Basic) -> str:
+    """Compact plain text of an expression for justifications (``^`` for powers, f'(u) for derivatives of f)."""
+    return str(_PlainPrinter().doprint(e)).replace("**", "^")

@@ -6,17 +6,15 @@ pending derivative it fits, and record one Step. Finish with one tidy-up step.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
 
 import sympy as sp
 
 from derive.core.budget import Clock
-from derive.scalar.model import Derivation, Rule, Step
 from derive.scalar import rules as R
-from derive.scalar.select import choose, pending
+from derive.scalar.model import Derivation, DiffStep, Rule
+from derive.scalar.rules import choose, justify, pending, with_letter
 from derive.scalar.tidy import size, tidy
-from derive.scalar.wording import justify
 
 
 def pending_derivatives(expr: sp.Expr, stuck: frozenset[sp.Basic] = frozenset()) -> list[sp.Derivative]:
@@ -58,6 +56,12 @@ class _Letters:
                 return sp.Symbol(name)
 
 
+def _step(rules: Rule | tuple[Rule, ...], before: sp.Expr, after: sp.Expr) -> DiffStep:
+    """One line: ``before`` = ``after`` by ``rules`` (all of one kind), worded by the rules themselves."""
+    applied = rules if isinstance(rules, tuple) else (rules,)
+    return DiffStep(before=before, after=after, rule=applied[0].name, rules=applied, justification=justify(applied))
+
+
 def _rule_for(target: sp.Derivative) -> Rule:
     (var, count), = target.variable_count
     if count != 1:
@@ -66,13 +70,7 @@ def _rule_for(target: sp.Derivative) -> Rule:
     return rule
 
 
-def _name_letters(rule: Rule, letters: _Letters) -> Rule:
-    if isinstance(rule, R.ChainRule):
-        return dataclasses.replace(rule, u=next(letters))
-    return rule
-
-
-def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Step]) -> sp.Expr:
+def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[DiffStep]) -> sp.Expr:
     """Apply rules until no pending derivative is left; append the steps."""
     depth = 0
     stuck: set[sp.Basic] = set()
@@ -84,7 +82,7 @@ def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Step
             # SymPy leaves it unevaluated too: say so in a labelled step, keep it as it is.
             stuck.add(first.target)
             give_up = R.GiveUp(first.target, first.target, "no rule, and SymPy leaves it unevaluated")
-            steps.append(Step(give_up.name, current, current, (give_up,), justify((give_up,))))
+            steps.append(_step(give_up, current, current))
             continue
         kind = type(first)
         chosen: list[Rule] = [first]
@@ -92,10 +90,10 @@ def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Step
             r = _rule_for(t)
             if type(r) is kind and not r.result.has(r.target):
                 chosen.append(r)
-        chosen = [_name_letters(r, letters) for r in chosen]
+        chosen = [with_letter(r, next(letters)) if isinstance(r, R.ChainRule) else r for r in chosen]
         after = current.xreplace({r.target: r.result for r in chosen})
         clock.check(f"the {kind.name} rule", size=size(after))
-        steps.append(Step(kind.name, current, after, tuple(chosen), justify(tuple(chosen))))
+        steps.append(_step(tuple(chosen), current, after))
         current = after
     return current
 
@@ -107,7 +105,7 @@ def differentiate(
     if not wrt:
         raise ValueError("differentiate needs at least one variable")
     letters = _Letters(expr)
-    steps: list[Step] = []
+    steps: list[DiffStep] = []
     value = expr
     for k, x in enumerate(wrt):
         current: sp.Expr = sp.Derivative(value, x, evaluate=False)
@@ -115,13 +113,13 @@ def differentiate(
         if k > 0:
             before = sp.Derivative(expr, *wrt[: k + 1], evaluate=False)
             rule: Rule = R.HigherOrderRule(before, current, value, others if value.has(x) else ())
-            steps.append(Step(rule.name, before, current, (rule,), justify((rule,))))
+            steps.append(_step(rule, before, current))
         elif others and value.has(x):
             rule = R.PartialRule(current, current, others)
-            steps.append(Step(rule.name, current, current, (rule,), justify((rule,))))
+            steps.append(_step(rule, current, current))
         if not pending_derivatives(current):
             rule = _final_form_rule(current, x)
-            steps.append(Step(rule.name, current, rule.result, (rule,), justify((rule,))))
+            steps.append(_step(rule, current, rule.result))
             value = rule.result
             continue
         value = _resolve(current, clock, letters, steps)
@@ -130,7 +128,7 @@ def differentiate(
             if tidied is not None:
                 method, simpler = tidied
                 rule = R.SimplifyRule(value, simpler, method)
-                steps.append(Step(rule.name, value, simpler, (rule,), justify((rule,))))
+                steps.append(_step(rule, value, simpler))
                 value = simpler
     return Derivation(source=source, function=expr, wrt=tuple(wrt), steps=tuple(steps), result=value)
 

@@ -14,7 +14,7 @@ from sympy.core.function import AppliedUndef
 from derive.core.budget import Budget
 from derive.scalar import rules as R
 from derive.scalar.strategy import differentiate
-from derive.scalar.select import choose, d, elementary, pending
+from derive.scalar.rules import choose, d, elementary, pending
 from derive.scalar.model import Rule
 from derive.core.functions import logsumexp, sigmoid, softplus
 

@@ -1,23 +1,65 @@
-"""Markdown: display maths in ``$$`` blocks (GitHub, Jupyter), checks as a list."""
+"""Markdown: display maths in ``$$`` blocks (GitHub, Jupyter and most renderers read it), checks as a list."""
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from derive.core.contract import Check, Plausible, Proved
 from derive.render.base import FormatPrinter
+from derive.render.formats.latex import Printer as Latex
+from derive.render.notation.latex import tex
+from derive.scalar.model import Derivation, Gradient
+
+
+def certificate_summary(d: Derivation) -> str:
+    """One sentence on how a derivation was certified (for handouts and terminals)."""
+    proved = sum(isinstance(s.certificate, Proved) for s in d.steps)
+    plausible = [s.certificate for s in d.steps if isinstance(s.certificate, Plausible)]
+    bad = [s for s in d.steps if not s.certificate.certified]
+    parts = [f"{proved} of {len(d.steps)} steps proved symbolically"]
+    if plausible:
+        parts.append(f"{len(plausible)} checked numerically")
+    if bad:
+        parts.append(f"{len(bad)} NOT certified")
+    checks = "; ".join(f"{c.name}: {c.certificate.word}" for c in d.checks)
+    return ", ".join(parts) + (f"; {checks}" if checks else "")
 
 
 class Printer(FormatPrinter):
-    """Markdown of every result."""
+    """Markdown of every result: the LaTeX printer's chains (MathJax flavour) between prose lines."""
 
     format_name: ClassVar[str] = "markdown"
 
-    def _print_Derivation(self, d: Any) -> str:
-        from derive.render.markdown import to_markdown
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.latex = Latex(mathjax=True, part="chain")
 
-        return to_markdown(d)
+    def _print_Check(self, c: Check) -> str:
+        return f"- {c.name}: {c.certificate.describe()}"
 
-    _print_Gradient = _print_Derivation
+    def _print_Derivation(self, d: Derivation) -> str:
+        lines = [f"$$\n{self.latex.doprint(d)}\n$$", "", f"**Result:** ${tex(d.result)}$", ""]
+        lines += [self.visit(c) for c in d.checks]
+        lines.append(f"- certification: {certificate_summary(d)}")
+        return "\n".join(lines) + "\n"
 
+    def _print_Gradient(self, g: Gradient) -> str:
+        out = []
+        for p in g.partials:
+            out.append(f"### Partial derivative with respect to ${tex(p.wrt[0])}$\n")
+            out.append(self._print_Derivation(p))
+        if g.hessian is not None:
+            out.append("### Hessian entries\n")
+            for i, row in enumerate(g.hessian):
+                for j, h in enumerate(row):
+                    if j >= i:
+                        out.append(self._print_Derivation(h))
+        out.append(f"**Gradient:** $\\nabla f = {tex(g.gradient)}$\n")
+        hm = g.hessian_matrix
+        if hm is not None:
+            out.append(f"**Hessian:** $\\nabla^2 f = {tex(hm)}$\n")
+        return "\n".join(out)
+
+    # -- the other capabilities (folded in by the following commits) ---------------------------
     def _print_MatGradient(self, g: Any) -> str:
         from derive.render.matrix_doc import to_markdown
 
