@@ -47,7 +47,7 @@ from derive.matrix.gradient import matrix_gradient
 from derive.matrix import expr as M
 from derive.parse.domain import VarDomain
 from derive.matrix.model import MatGradient
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.matrix.sympy_form import to_sympy
 from derive.parse.shapes import ShapeDecl, merge_shapes
 from derive.core.contract import Plausible, Proved, Refuted, Unknown, is_certified

@@ -473,7 +473,7 @@ def _record_ls(r: Result, sol: Any) -> None:
         r.refuted = [f"step {k} ({s.rule})" for k, s in enumerate(sol.steps, start=1)
                      if isinstance(s.probe, Refuted) or isinstance(s.proof, Refuted)]
     else:
-        from derive.matrix.names import plain
+        from derive.matrix.expr import plain
 
         r.closed_form = sol.estimator is not None
         r.method = "matrix differentials, stationary point"

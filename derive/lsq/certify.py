@@ -15,7 +15,8 @@ from derive.matrix import expr as M
 from derive.lsq.model import Consequence, LsSolution
 from derive.core.contract import Plausible, Refuted, Unknown, Verdict
 from derive.matrix.numeric import Array, Point, Undefined, evaluate
-from derive.matrix.certify import brief, probe
+from derive.matrix.certify import probe
+from derive.matrix.numeric import brief
 
 
 def reference_solution(sol: LsSolution, pt: Point, lam: float) -> Array:

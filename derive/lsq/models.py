@@ -16,7 +16,7 @@ from derive.core.errors import UnsupportedError, UsageError
 from derive.matrix import expr as M
 from derive.lsq.model import Consequence, LsModel, LsSolution
 from derive.matrix.model import MatGradient
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.matrix.gradient import matrix_gradient
 
 MODELS: tuple[str, ...] = ("ols", "ridge", "wls", "gls", "constrained")

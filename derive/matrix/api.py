@@ -53,7 +53,7 @@ def matrix_grad_job(expr: str | M.Node, wrt: str | Sequence[str] | None, hessian
     """Parse, derive and certify (runs inside the budget worker)."""
     from derive.matrix.certify import certify_matrix_gradient
     from derive.matrix.gradient import matrix_gradient
-    from derive.matrix.names import plain
+    from derive.matrix.expr import plain
     from derive.parse.shapes import merge_shapes
     from derive.parse.declarations import merge_domains, parse_where
     from derive.parse.let import parse_let

@@ -20,7 +20,7 @@ from derive.matrix import expr as M
 from derive.parse.domain import VarDomain
 from derive.matrix.model import MatGradient, MatStep
 from derive.core.contract import Plausible, Proved, Refuted, Timeout, Unknown, Verdict
-from derive.matrix.numeric import SIZES, Point, Undefined, directional, draw_point, evaluate, shifted
+from derive.matrix.numeric import SIZES, Point, Undefined, brief, directional, draw_point, evaluate, shifted
 
 PROBES = 6
 STEP_PROBES = 4
@@ -91,12 +91,6 @@ def _probe(
     if done < 3:
         return Unknown(f"too few points where both sides are defined ({done} of {tries} draws)")
     return Plausible(done, _domain_text(nodes), worst, note)
-
-
-def brief(a: np.ndarray) -> str:
-    flat = a.ravel()
-    head = ", ".join(f"{v:.6g}" for v in flat[:4])
-    return f"[{head}{', ...' if flat.size > 4 else ''}]"
 
 
 def certify_step(step: MatStep, var: M.MatSym, clock: Clock, seed: int,

@@ -13,7 +13,7 @@ import sympy as sp
 
 from derive.matrix import expr as M
 from derive.matrix.model import Definiteness
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.core.functions import sigmoid
 from derive.matrix.elementwise import Bindings, to_scalar
 

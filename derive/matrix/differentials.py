@@ -14,7 +14,7 @@ from derive.core.budget import Clock
 from derive.core.errors import UnsupportedError
 from derive.matrix import expr as M
 from derive.matrix.model import MatRule, MatStep
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.matrix import rules as R
 from derive.matrix.elementwise import derivative
 

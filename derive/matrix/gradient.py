@@ -12,7 +12,7 @@ from derive.core.budget import Clock
 from derive.core.errors import UnsupportedError, UsageError
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient, MatStep, Stationary
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.parse.shapes import ShapeDecl
 from derive.matrix import rules as R
 from derive.matrix.definiteness import definiteness

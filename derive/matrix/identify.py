@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from derive.core.errors import UnsupportedError
 from derive.matrix import expr as M
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 
 
 def _linear_factor(factors: tuple[M.Node, ...]) -> int:

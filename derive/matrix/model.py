@@ -53,7 +53,7 @@ class Stationary:
 
     @property
     def condition(self) -> str:
-        from derive.matrix.names import plain
+        from derive.matrix.expr import plain
 
         head = f"{plain(self.invertible)} is invertible"
         if self.when.startswith("always"):

@@ -303,3 +303,10 @@ def directional(node: M.Node, pt: Point, h: float = _H) -> Array:
             return cur
         prev = cur
     raise Undefined("finite differences do not settle here (close to a singularity)")
+
+
+def brief(a: np.ndarray) -> str:
+    """A short text of an array for a counterexample: its first four entries."""
+    flat = a.ravel()
+    head = ", ".join(f"{v:.6g}" for v in flat[:4])
+    return f"[{head}{', ...' if flat.size > 4 else ''}]"

@@ -16,8 +16,8 @@ from derive.matrix import expr as M
 from derive.matrix.model import MatGradient
 from derive.matrix.sympy_form import to_sympy
 from derive.core.contract import Plausible, Refuted, Unknown, Verdict
-from derive.matrix.numeric import Undefined, draw_point, evaluate
-from derive.matrix.certify import brief
+from derive.matrix.numeric import Undefined, brief, draw_point, evaluate
+
 
 _FAILURES = (ValueError, TypeError, NotImplementedError, AttributeError, IndexError, KeyError,
              sp.PolynomialError, RecursionError, AssertionError, sp.ShapeError)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from derive.matrix.model import MatRule
 from derive.matrix import expr as M
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.matrix.elementwise import derivative
 from derive.matrix import rules as R
 

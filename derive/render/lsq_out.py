@@ -16,7 +16,7 @@ from rich.text import Text
 
 from derive.lsq.model import DataFit, LsSolution
 from derive.core.contract import Verdict
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.matrix.sympy_form import sympy_str
 from derive.render.matrix_doc import MatJson, to_markdown as matrix_markdown
 from derive.render.matrix_latex import mtex

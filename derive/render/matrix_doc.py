@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from derive.matrix.model import MatGradient, MatStep
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.matrix.sympy_form import sympy_str
 from derive.render.matrix_latex import (
     MatDerivationLatex, definiteness_text, mtex, normal_equations_latex, results_latex,

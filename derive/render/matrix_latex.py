@@ -10,7 +10,7 @@ import sympy as sp
 from derive.matrix import rules as R
 from derive.matrix import expr as M
 from derive.matrix.model import Definiteness, MatGradient, MatRule, MatStep, Stationary
-from derive.matrix.names import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
+from derive.matrix.expr import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_POW, PlainPrinter, plain
 from derive.render.notation.latex import tex
 from derive.core.contract import Certificate
 from derive.render.formats.latex import certificate_mark, text_to_math as _text_to_math
@@ -169,7 +169,7 @@ def _broken(node: M.Node) -> list[str]:
 
 
 def _ordered(node: M.Add) -> tuple[M.Node, ...]:
-    from derive.matrix.names import _positive_first
+    from derive.matrix.expr import _positive_first
 
     return _positive_first(node.terms)
 

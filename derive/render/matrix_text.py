@@ -10,7 +10,7 @@ from rich.text import Text
 
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient, MatStep
-from derive.matrix.names import PREC_ATOM, PREC_POW, PlainPrinter
+from derive.matrix.expr import PREC_ATOM, PREC_POW, PlainPrinter
 from derive.core.contract import Verdict
 from derive.render.matrix_latex import definiteness_text
 from derive.render.notation.text import utext

@@ -19,7 +19,7 @@ from derive.matrix.numeric import Point, evaluate
 from derive.lsq.models import least_squares, ls_model
 from derive.matrix import expr as M
 from derive.lsq.model import LsSolution
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.parse.shapes import merge_shapes
 from derive.core.contract import Plausible, Refuted, is_certified
 from derive.matrix.read_text import parse_matrix

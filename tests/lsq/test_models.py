@@ -22,7 +22,7 @@ from derive.lsq.models import ALL_MODELS, MODELS, least_squares, ls_model
 from derive.core.errors import DeriveError, UnsupportedError, UsageError
 from derive.matrix import expr as M
 from derive.lsq.model import LsSolution
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.parse.shapes import merge_shapes
 from derive.parse.declarations import merge_domains, parse_where
 from derive.matrix.read_text import parse_matrix

@@ -27,7 +27,7 @@ from derive.matrix.numeric import Point, evaluate
 from derive.matrix.certify import certify_matrix_gradient
 from derive.matrix.gradient import matrix_gradient
 from derive.matrix import expr as M
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.core.contract import is_certified
 
 Values = dict[str, np.ndarray]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from derive.matrix.numeric import Point, evaluate
 from derive.core.errors import DeriveError, ShapeError
 from derive.matrix import expr as M
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.parse.shapes import merge_shapes
 from derive.matrix.read_text import parse_matrix
 from derive.parse.let import parse_let

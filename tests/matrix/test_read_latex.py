@@ -12,7 +12,7 @@ import derive
 from derive.core.errors import ParseError, UsageError
 from derive.matrix import expr as M
 from derive.parse.domain import VarDomain
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.parse.shapes import merge_shapes
 from derive.matrix.read import parse_matrix_auto as exported_auto
 from derive.matrix.read_latex import parse_matrix_latex as exported_latex

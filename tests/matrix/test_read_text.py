@@ -12,7 +12,7 @@ from hypothesis.extra.lark import from_lark
 from derive.core.errors import ParseError, Span, UsageError
 from derive.matrix import expr as M
 from derive.parse.domain import VarDomain
-from derive.matrix.names import plain
+from derive.matrix.expr import plain
 from derive.parse.shapes import ShapeDecl, merge_shapes
 from derive.matrix.read_text import parse_matrix as exported_parse_matrix
 from derive.matrix.read_text import ENTRYWISE_CALLS, MATRIX_CALLS, parse_matrix

@@ -333,7 +333,7 @@ def test_every_contract_string_rebuilds_to_the_value_of_its_node(shape: tuple[An
 
 
 def test_entrywise_reciprocals_print_as_divisions() -> None:
-    from derive.matrix.names import plain
+    from derive.matrix.expr import plain
     from derive.render.matrix_text import utext_m
 
     k = sp.Symbol("k", integer=True, positive=True)
