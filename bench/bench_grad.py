@@ -9,8 +9,8 @@ For every corpus item (``bench/grad_corpus.py``) the text is parsed with
 ``derive.matrix.read_text.parse_matrix`` under its ``--let`` shapes, then, in this one process:
 
 * baseline: ``to_sympy(f, native=True).diff(MatrixSymbol(...))``, SymPy's cache cleared before each repetition;
-* (a) derivation: ``matrix_gradient`` (differentials, identification, tidy) + ``MatDerivationLatex().doprint``;
-* (b) full pipeline: parse + ``matrix_gradient`` + ``certify_matrix_gradient`` + LaTeX + ``to_json``.
+* (a) derivation: ``matrix_gradient`` (differentials, identification, tidy) + ``render(g, "latex", part="chain")``;
+* (b) full pipeline: parse + ``matrix_gradient`` + ``certify_matrix_gradient`` + LaTeX + JSON (``render(cg, "json")``).
 
 Both ratios (a)/baseline and (b)/baseline are taken per item on the medians of N repetitions.
 """
@@ -54,8 +54,7 @@ from derive.core.contract import Plausible, Proved, Refuted, Unknown, is_certifi
 from derive.parse.declarations import merge_domains, parse_where
 from derive.matrix.read_text import parse_matrix
 from derive.parse.let import parse_let
-from derive.render.matrix_doc import to_json
-from derive.render.matrix_latex import MatDerivationLatex
+from derive.render import render
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grad_corpus import ITEMS, Item  # noqa: E402
@@ -124,7 +123,7 @@ def derive_once(item: Item, p: Prepared, st: Stages) -> tuple[MatGradient, str]:
     st.enter("engine")
     g = matrix_gradient_of(item, p)
     st.enter("latex")
-    tex = MatDerivationLatex().doprint(g)
+    tex = render(g, "latex", part="chain")
     return g, tex
 
 
@@ -144,9 +143,9 @@ def full_once(item: Item, st: Stages) -> MatGradient:
     st.enter("certify")
     cg = certify_matrix_gradient(g, Budget(seconds=PIPELINE_SECONDS).start(), p.domains)
     st.enter("latex")
-    MatDerivationLatex().doprint(cg)
+    render(cg, "latex", part="chain")
     st.enter("json")
-    to_json(cg)
+    render(cg, "json")
     return cg
 
 
@@ -297,7 +296,7 @@ def _classify_sympy(r: Result, answer: Any, failure: BaseException | None, cg: M
         r.sympy_status = "unchecked"
         r.sympy_note = "derive's pipeline did not finish, so there is nothing to compare with"
         return
-    verdict = dict(cg.comparisons).get(SYMPY_COMPARISON)
+    verdict = next((c.certificate for c in cg.checks if c.name == SYMPY_COMPARISON), None)
     if isinstance(verdict, (Proved, Plausible)):
         r.sympy_status = "agrees"
     elif isinstance(verdict, Refuted):
@@ -376,12 +375,13 @@ def run_item(item: Item, reps: int) -> Result:
         r.uncertified = [
             f"step {i} ({s.rule}): {s.certificate.describe() if s.certificate else 'no certificate'}"
             for i, s in enumerate(cg.steps + cg.hessian_steps, start=1) if not is_certified(s.certificate)
-        ] + [f"check '{n}': {v.describe()}" for n, v in cg.checks if not is_certified(v)]
+        ] + [f"check '{c.name}': {c.certificate.describe()}" for c in cg.checks
+             if c.required and not c.certificate.certified]
         if cg.stationary is not None and not is_certified(cg.stationary.certificate):
             c = cg.stationary.certificate
             r.uncertified.append(f"stationary point {plain(cg.stationary.solution)}: "
                                  f"{c.describe() if c else 'no certificate'}")
-        fd = [(n, v) for n, v in cg.checks if n in FD_CHECKS]
+        fd = [(c.name, c.certificate) for c in cg.checks if c.name in FD_CHECKS]
         if not fd:
             r.fd, r.fd_reason = None, "no finite-difference check"
         elif any(isinstance(v, Refuted) for _, v in fd):

@@ -12,7 +12,7 @@ Items: the 15 built-in families of ``derive.likelihood.families`` and the 6 leas
     domains as ``derive mle`` (parameter space and the support's variable domain), then
     ``l = Sum(log(f(x[i])), (i, 1, n))`` with ``x`` an ``IndexedBase``, ``s = diff(l, p)`` for every
     parameter and ``solve(scores, params)``;
-  - a matrix model: its objective parsed by ``derive.matrix.read_text.parse_matrix``, converted by
+  - a matrix model: its objective built by the model class (``derive.lsq.models``), converted by
     ``derive.matrix.sympy_form.to_sympy(native=True)`` to MatrixSymbols, ``.diff(b)`` and
     ``solve(gradient, b)``; simple regression: ``Sum((y[i] - a - b x[i])^2)``, ``diff`` in a and b,
     ``solve``;
@@ -20,7 +20,7 @@ Items: the 15 built-in families of ``derive.likelihood.families`` and the 6 leas
   SOLVE_SECONDS in this process (no fork, so the baseline pays no process start-up);
 * ours: the API's job function called directly, ``derive.likelihood.api.mle_job`` (parse, density check,
   derivation, certification with the comparison against scipy's numeric maximization) or
-  ``derive.lsq.api.ls_job`` / ``simple_job`` (derivation, certification, the comparisons with
+  ``derive.lsq.api.ls_job`` (derivation, certification, the comparisons with
   numpy's lstsq), under the budget the API uses by default;
 * both sides clear SymPy's cache before every repetition (outside the timed region) and take the
   median of N repetitions (default 3) with ``time.perf_counter``; the ratio is ours/baseline;
@@ -55,20 +55,16 @@ import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
 import derive
-from derive.lsq.api import ls_job, simple_job
+from derive.lsq.api import ls_job
 from derive.likelihood.api import MleRequest, mle_job
 from derive.core.budget import Budget
-from derive.lsq.models import ls_model
+from derive.lsq.models import model_class
 from derive.likelihood.sums import I, N
 from derive.matrix import expr as M
 from derive.matrix.sympy_form import to_sympy
-from derive.parse.shapes import merge_shapes
 from derive.core.contract import Plausible, Proved, Refuted, is_certified
 from derive.parse.auto import parse_expression
-from derive.parse.declarations import merge_domains, parse_where
 from derive.likelihood.families import Family, expand_family, family_names
-from derive.matrix.read_text import parse_matrix
-from derive.parse.let import parse_let
 from derive.likelihood.space import parse_space
 from derive.likelihood.support import parse_support, variable_domain
 
@@ -125,8 +121,7 @@ MLE_STAGES: tuple[tuple[str, str, str], ...] = (
     ("derive.likelihood.certify", "certify_mle", "certify"),
 )
 LS_STAGES: tuple[tuple[str, str, str], ...] = (
-    ("derive.matrix.read_text", "parse_matrix", "parse"),
-    ("derive.lsq.models", "least_squares", "engine"),
+    ("derive.matrix.gradient", "matrix_gradient", "engine"),
     ("derive.matrix.certify", "certify_matrix_gradient", "certify"),
     ("derive.lsq.certify", "certify_consequence", "certify"),
     ("derive.lsq.certify", "solver_checks", "solver checks"),
@@ -220,15 +215,13 @@ def mle_baseline(fam: Family, domains: Mapping[str, Any]) -> Baseline:
 
 
 def ls_baseline(kind: str) -> Baseline:
-    """Parse the objective, convert to MatrixSymbols, ``.diff(b)``, solve the gradient for b."""
+    """Build the objective, convert to MatrixSymbols, ``.diff(b)``, solve the gradient for b."""
     out = Baseline()
-    model = ls_model(kind)
-    domains = merge_domains(d for t in model.wheres for d in parse_where(t))
-    shapes = merge_shapes(parse_let(t) for t in model.lets)
+    model = model_class(kind)()
     t0 = time.perf_counter()
-    f = parse_matrix(model.objective, shapes, domains)
+    f = model.objective()
     expr = to_sympy(f, native=True)
-    b = next(s for s in M.symbols(f) if s.name == model.coef)
+    b = model.symbols()["b"]
     bs = sp.MatrixSymbol(b.name, b.rows, b.cols)
     t1 = time.perf_counter()
     try:
@@ -477,26 +470,28 @@ def _record_ls(r: Result, sol: Any) -> None:
 
         r.closed_form = sol.estimator is not None
         r.method = "matrix differentials, stationary point"
-        r.estimator = [f"{sol.model.coef} = {plain(sol.estimator)}"] if sol.estimator is not None else []
+        r.estimator = [f"{sol.model.names['b']} = {plain(sol.estimator)}"] if sol.estimator is not None else []
         g = sol.derivation
         r.uncertified = [f"step {k} ({s.rule}): {_describe(s.certificate) if s.certificate else 'no certificate'}"
                          for k, s in enumerate(g.steps + g.hessian_steps, start=1) if not is_certified(s.certificate)]
-        r.uncertified += [f"check '{n}': {_describe(v)}" for n, v in g.checks if not is_certified(v)]
+        r.uncertified += [f"check '{c.name}': {_describe(c.certificate)}" for c in g.checks
+                          if c.required and not is_certified(c.certificate)]
         if g.stationary is not None and not is_certified(g.stationary.certificate):
             r.uncertified.append(f"stationary point: {_describe(g.stationary.certificate)}")
         r.uncertified += [f"{c.name}: {_describe(c.certificate)}" for c in sol.consequences + sol.solve_steps
                           if not is_certified(c.certificate)]
         r.refuted = [f"step {k} ({s.rule})" for k, s in enumerate(g.steps + g.hessian_steps, start=1)
                      if isinstance(s.certificate, Refuted)]
-        r.refuted += [f"check '{n}'" for n, v in g.checks if isinstance(v, Refuted)]
+        r.refuted += [f"check '{c.name}'" for c in g.checks if c.required and isinstance(c.certificate, Refuted)]
         r.refuted += [c.name for c in sol.consequences + sol.solve_steps if isinstance(c.certificate, Refuted)]
-        cmp = dict(g.comparisons).get(SYMPY_COMPARISON)
+        cmp = next((c.certificate for c in g.checks if c.name == SYMPY_COMPARISON), None)
         r.sympy_diff_status = "no comparison" if cmp is None else f"{_verdict_kind(cmp)}: {_one_line(_describe(cmp), 160)}"
     r.certified = bool(sol.certified)
-    r.uncertified += [f"check '{n}': {_describe(v)}" for n, v in sol.solver_checks if not is_certified(v)]
-    r.refuted += [f"check '{n}'" for n, v in sol.solver_checks if isinstance(v, Refuted)]
-    r.checks = [[n, _verdict_kind(v), _one_line(_describe(v), 200)] for n, v in sol.solver_checks]
-    agree = [(n, v) for n, v in sol.solver_checks if n.startswith("agrees with")]
+    r.uncertified += [f"check '{c.name}': {_describe(c.certificate)}" for c in sol.checks
+                      if not is_certified(c.certificate)]
+    r.refuted += [f"check '{c.name}'" for c in sol.checks if isinstance(c.certificate, Refuted)]
+    r.checks = [[c.name, _verdict_kind(c.certificate), _one_line(_describe(c.certificate), 200)] for c in sol.checks]
+    agree = [(c.name, c.certificate) for c in sol.checks if c.name.startswith("agrees with")]
     if not agree:
         r.numeric_check = "absent"
     else:
@@ -516,8 +511,9 @@ def run_item(item: Item, reps: int, api: bool) -> Result:
         elif item.id == "simple":
             text = "minimize Sum((y[i] - a - b x[i])^2, (i, 1, n)) over a, b"
         else:
-            m = ls_model(item.id)
-            text = f"minimize {m.objective} over {m.coef}; {'; '.join(m.lets + m.wheres)}"
+            m = model_class(item.id)()
+            decls = [d.describe() for d in m.declarations()] + [d.describe() for d in m.domains().values()]
+            text = f"minimize {M.plain(m.objective())} over {m.names['b']}; {'; '.join(decls)}"
     except Exception as exc:  # noqa: BLE001 - recorded below
         r = Result(item.id, item.kind, "", item.closed_form_exists, item.expected)
         r.error_stage, r.error_type, r.error = stage, type(exc).__name__, _one_line(exc)
@@ -543,7 +539,7 @@ def run_item(item: Item, reps: int, api: bool) -> Result:
             job: Callable[[], Any] = lambda: mle_job(req, MLE_BUDGET)  # noqa: E731
             spec, limit = MLE_STAGES, MLE_BUDGET.seconds + HARD_LIMIT_SLACK
         elif item.id == "simple":
-            job = lambda: simple_job((), None, LS_BUDGET)  # noqa: E731
+            job = lambda: ls_job("simple", (), None, LS_BUDGET)  # noqa: E731
             spec, limit = SIMPLE_STAGES, LS_BUDGET.seconds + HARD_LIMIT_SLACK
         else:
             job = lambda: ls_job(item.id, (), None, LS_BUDGET)  # noqa: E731
@@ -775,7 +771,7 @@ def warm_up() -> None:
     except Exception as exc:  # noqa: BLE001 - measured per item later; say so now too
         print(f"warm-up (baseline): {type(exc).__name__}: {exc}", file=sys.stderr)
     for fn in (lambda: mle_job(_mle_request("exponential"), MLE_BUDGET), lambda: ls_job("ols", (), None, LS_BUDGET),
-               lambda: simple_job((), None, LS_BUDGET)):
+               lambda: ls_job("simple", (), None, LS_BUDGET)):
         try:
             fn()
         except Exception as exc:  # noqa: BLE001 - reported per item later

@@ -5,8 +5,9 @@ proved, plausible, refuted (with its counterexample), unknown, timeout, not comp
 ``Step`` is one line of a derivation: what it claims, the rule, a one-line justification and
 its certificate. A ``Check`` compares a result with something independent of the derivation
 (SymPy, finite differences, a numeric solver). A model that holds steps and checks has one
-``certified`` summary (``Certified``); an API result renders itself in any output format
-(``Result.render``). Nothing here imports SymPy: the claims are whatever the capability uses.
+``certified`` summary (``Certified``); the API results render it in any format
+(``derive.render.result.Result``). Nothing here imports SymPy: the claims are whatever the
+capability uses.
 """
 from __future__ import annotations
 
@@ -209,59 +210,3 @@ class Certified:
 def certified_all(items: Iterable[Step | Check]) -> bool:
     """True when every step and every required check in ``items`` is certified."""
     return all(i.certificate.certified for i in items if not (isinstance(i, Check) and not i.required))
-
-
-class Result:
-    """Base of every API result: a model the printers walk (``data``), rendered by format.
-
-    ``render("text" | "latex" | "markdown" | "json" | ...)`` goes through the one printer of that
-    format (``derive.render``); the ``to_*`` methods and Jupyter's display are shorthands for it.
-    """
-
-    __slots__ = ()
-    text_width: ClassVar[int] = 100
-
-    @property
-    def data(self) -> Any:
-        raise NotImplementedError
-
-    @property
-    def certified(self) -> bool:
-        return bool(self.data.certified)
-
-    def render(self, fmt: str = "text", **settings: Any) -> str:
-        """The result in output format ``fmt`` (``derive.render.format_names()`` lists them)."""
-        from derive.render import render
-
-        if fmt == "text":
-            settings.setdefault("width", self.text_width)
-        return render(self.data, fmt, **settings)
-
-    def to_text(self, width: int | None = None) -> str:
-        return self.render("text", width=width or self.text_width)
-
-    def to_latex(self) -> str:
-        return self.render("latex")
-
-    def result_latex(self) -> str:
-        """Math-mode LaTeX of the results alone (the boxed line of a worked solution)."""
-        return self.render("latex", part="result")
-
-    def chain_latex(self) -> str:
-        """LaTeX of the derivation alone, without the results displayed after it."""
-        return self.render("latex", part="chain")
-
-    def to_json(self) -> str:
-        return self.render("json")
-
-    def to_markdown(self) -> str:
-        return self.render("markdown")
-
-    def _repr_latex_(self) -> str:
-        return self.render("latex", mathjax=True)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def __str__(self) -> str:
-        return self.to_text()

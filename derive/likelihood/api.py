@@ -19,7 +19,7 @@ import sympy as sp
 from derive.core.budget import Budget, run_bounded
 from derive.core.errors import DataError, UsageError
 from derive.likelihood.model import Iterate, MleDerivation, MleProblem, NumericCheck
-from derive.core.contract import Result
+from derive.render.result import Result
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ import sympy as sp
 
 from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
-from derive.lsq.simple_model import Claim, SimpleSolution, SumStep
-from derive.core.contract import Plausible, Proved, Refuted, Timeout, Unknown, Verdict
+from derive.lsq.simple_model import Claim, SimpleSolution, SumStep, summary
+from derive.core.contract import Check, Plausible, Proved, Refuted, Timeout, Unknown, Verdict
 
 Array = np.ndarray
 Value = Any
@@ -199,7 +199,7 @@ def certify_steps(sol: SimpleSolution, clock: Clock, seed: int = 0) -> SimpleSol
             probe = probe_claims(step.to_check, sol, clock, seed + k)
         except BudgetExceeded as exc:
             proof = probe = Timeout(exc.message)
-        out.append(replace(step, proof=proof, probe=probe))
+        out.append(replace(step, proof=proof, probe=probe, certificate=summary(proof, probe)))
     return replace(sol, steps=tuple(out))
 
 
@@ -266,13 +266,20 @@ def _degenerate(sol: SimpleSolution, clock: Clock) -> Verdict:
                      "S_xx = 0 there: the condition fails and derive gives no number")
 
 
-def solver_checks(sol: SimpleSolution, clock: Clock, seed: int = 0) -> tuple[tuple[str, Verdict], ...]:
+def solver_checks(sol: SimpleSolution, clock: Clock, seed: int = 0) -> tuple[Check, ...]:
     """The estimator against lstsq: random data, ill-conditioned data, and data with no unique line."""
     return (
-        ("agrees with numpy's lstsq on random data",
-         _compare(sol, [(5, 0.0, 1.0), (12, 3.0, 2.0), (40, -1.0, 0.5)], clock, seed, 1e-9, "[1, x] as the design")),
-        ("agrees with numpy's lstsq on ill-conditioned data",
-         _compare(sol, [(10, 1e4, 1e-1), (20, 1e5, 1.0)], clock, seed + 1, 1e-6,
-                  "x far from 0 with a small spread")),
-        ("fewer distinct x values than coefficients", _degenerate(sol, clock)),
+        Check("agrees with numpy's lstsq on random data",
+              _compare(sol, [(5, 0.0, 1.0), (12, 3.0, 2.0), (40, -1.0, 0.5)], clock, seed, 1e-9,
+                       "[1, x] as the design")),
+        Check("agrees with numpy's lstsq on ill-conditioned data",
+              _compare(sol, [(10, 1e4, 1e-1), (20, 1e5, 1.0)], clock, seed + 1, 1e-6,
+                       "x far from 0 with a small spread")),
+        Check("fewer distinct x values than coefficients", _degenerate(sol, clock)),
     )
+
+
+def certify_solution(sol: SimpleSolution, clock: Clock) -> SimpleSolution:
+    """Both checks on every line, then the estimator against lstsq."""
+    sol = certify_steps(sol, clock)
+    return replace(sol, checks=solver_checks(sol, clock))

@@ -1,46 +1,57 @@
-"""Least-squares problems and their solutions as data: the model, the derivation, the estimator, the checks.
+"""Least-squares solutions as data: the derivation, the estimator, its consequences, the checks, a fit to data.
 
-A ``LsModel`` says which objective to minimize over which coefficients (in the user's names);
-a ``LsSolution`` carries the matrix-calculus derivation of it, the closed-form estimator with
-the condition for it to exist, the consequences (fitted values, residual orthogonality), and
-the comparisons with a numeric solver.
+A ``LsSolution`` carries the matrix-calculus derivation of a model's objective, the closed-form
+estimator with the condition for it to exist, the consequences (fitted values, residual
+orthogonality) and the solving steps beyond the stationary point (the KKT system of constrained
+least squares), each a certified ``Consequence``; the comparisons with a numeric solver are its
+checks. The model that produced it (``derive.lsq.models``) is kept for printers and checkers.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from derive.matrix.model import MatGradient
+from derive.core.contract import Certified, Check, Step
 from derive.matrix.expr import Node
-from derive.core.contract import Verdict, is_certified
+from derive.matrix.model import MatGradient
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Consequence(Step):
+    """An identity ``before`` = ``after`` claimed about the solution (X^T e = 0) or a solving step, in words.
+
+    ``justification`` says what the identity means ("the residual is orthogonal to the columns of X").
+    """
+
+    rule: str = "consequence"
+
+    @property
+    def name(self) -> str:
+        return self.justification
+
+    @property
+    def lhs(self) -> Node:
+        lhs: Node = self.before
+        return lhs
+
+    @property
+    def rhs(self) -> Node:
+        rhs: Node = self.after
+        return rhs
 
 
 @dataclass(frozen=True, slots=True)
-class LsModel:
-    """One least-squares model: the objective (plain matrix syntax) over ``coef``, with declarations."""
+class DataSpec:
+    """Columns of a CSV file to fit: the regressors, the response, optional weights, the penalty."""
 
-    kind: str
-    title: str
-    objective: str
-    coef: str
-    design: str
-    response: str
-    lets: tuple[str, ...]
-    wheres: tuple[str, ...] = ()
-    penalty: str = ""
+    path: Path
+    x: tuple[str, ...]
+    y: str
     weights: str = ""
-    constraint: str = ""
-    target: str = ""
-    multiplier: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Consequence:
-    """An identity, certified numerically: a consequence of the solution (X^T e = 0) or a solving step."""
-
-    name: str
-    lhs: Node
-    rhs: Node
-    certificate: Verdict | None = None
+    lam: float | None = None
+    intercept: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +68,14 @@ class DataFit:
 
 
 @dataclass(frozen=True, slots=True)
-class LsSolution:
-    """The derivation of a least-squares estimator and everything that checks it."""
+class LsSolution(Certified):
+    """The derivation of a least-squares estimator and everything that checks it.
 
-    model: LsModel
+    ``model`` is the ``derive.lsq.models.LsModel`` that built the objective (its roles, title and
+    particular identities); ``checks`` hold the comparisons with its numeric reference solver.
+    """
+
+    model: Any
     derivation: MatGradient
     estimator: Node
     conditions: tuple[str, ...]
@@ -68,11 +83,14 @@ class LsSolution:
     solve_steps: tuple[Consequence, ...] = ()
     """Solving beyond the engine's stationary point (the KKT system of constrained least squares)."""
     multiplier_gradient: Node | None = None
-    solver_checks: tuple[tuple[str, Verdict], ...] = field(default=())
+    checks: tuple[Check, ...] = field(default=())
     data_fit: DataFit | None = None
 
-    @property
-    def certified(self) -> bool:
-        identities = self.consequences + self.solve_steps
-        return (self.derivation.certified and all(is_certified(c.certificate) for c in identities)
-                and all(is_certified(v) for _, v in self.solver_checks))
+    def all_steps(self) -> Iterator[Step]:
+        yield from self.derivation.all_steps()
+        yield from self.solve_steps
+        yield from self.consequences
+
+    def all_checks(self) -> Iterator[Check]:
+        yield from self.derivation.all_checks()
+        yield from self.checks

@@ -3,42 +3,17 @@
 The partial derivatives come from ``sympy.diff`` of the Sum (differentiation under a finite
 sum); the normal equations are solved by ``sympy.solve`` with the sums as unknown constants;
 the slope is then rewritten as S_xy / S_xx and the intercept as ybar - slope xbar. Names are
-the user's, validated as identifiers and built with ``Symbol``/``IndexedBase``, never parsed.
+the user's (validated by the model, ``lsq.models.Simple``), built with ``Symbol``/``IndexedBase``,
+never parsed.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
 
 from derive.core.budget import Clock
-from derive.core.errors import UsageError
 from derive.lsq.simple_model import SimpleNames, SimpleSolution, SumStep
-
-_ROLES = ("x", "y", "a", "b")
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-_RESERVED = frozenset({"n", "i", "S", "I", "e", "pi", "E", "Sum", "sum"})
-
-
-def simple_names(names: Mapping[str, str] | None = None) -> SimpleNames:
-    """The roles x (regressor), y (response), a (intercept), b (slope) in the user's names."""
-    chosen = dict(zip(_ROLES, _ROLES))
-    for role, value in (names or {}).items():
-        if role not in _ROLES:
-            raise UsageError(f"unknown name {role!r} for simple regression",
-                             hint="the names of simple regression are x, y, a (intercept) and b (slope)")
-        if not _NAME.match(value):
-            raise UsageError(f"{value!r} is not a name", hint="use a name such as t, alpha or x_1")
-        if value in _RESERVED or value.endswith(("bar", "hat")) or value.startswith("S_"):
-            raise UsageError(f"{value!r} cannot name {role}: n counts the points, i indexes them, S is the "
-                             "objective, and names ending in bar or hat are the means and the estimates",
-                             hint="choose another name")
-        chosen[role] = value
-    if len(set(chosen.values())) != len(chosen):
-        raise UsageError("two roles share one name", hint="give x, y, a and b distinct names")
-    return SimpleNames(chosen["x"], chosen["y"], chosen["a"], chosen["b"])
 
 
 def _sym_name(x: str, y: str) -> str:
@@ -80,7 +55,9 @@ def simple_regression(names: SimpleNames, clock: Clock) -> SimpleSolution:
 
     def add(section: str, rule: str, lhs: Any, rhs: Any, why: str, *claims: tuple[Any, Any]) -> None:
         clock.check(f"simple regression: {rule}")
-        steps.append(SumStep(section, rule, lhs, rhs, why, tuple(claims)))
+        relation = "<=>" if isinstance(rhs, sp.Equality) else "="
+        steps.append(SumStep(section=section, rule=rule, before=lhs, after=rhs, justification=why,
+                             claims=tuple(claims), relation=relation))
 
     expanded = Syy2 - 2 * a * Sy - 2 * b * Sxy2 + n * a**2 + 2 * a * b * Sx + b**2 * Sxx2
     add("objective", "expand the square", s["S"], expanded,

@@ -6,11 +6,12 @@ with the sums as atoms) and a numeric one (random data at random small n).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from derive.core.contract import NOT_CHECKED, Certificate, Certified, Check, Proved, Refuted, Step
 from derive.lsq.model import DataFit
-from derive.core.contract import Refuted, Verdict, is_certified
 
 Claim = tuple[Any, Any]
 """Two SymPy expressions claimed equal (Any: SymPy ships no annotations)."""
@@ -26,35 +27,48 @@ class SimpleNames:
     b: str = "b"
 
 
-@dataclass(frozen=True, slots=True)
-class SumStep:
-    """One line ``lhs = rhs`` (or ``lhs <=> rhs`` for equations) by ``rule``, certified through ``claims``.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SumStep(Step):
+    """One line ``before = after`` (``before <=> after`` for equations) in a ``section``, certified through ``claims``.
 
-    ``claims`` are the identities that establish the line (for a solved equation: that the
-    solution satisfies it); by default the line itself.
+    ``rule`` names the move ("expand the square"); ``claims`` are the identities that establish the
+    line (for a solved equation: that the solution satisfies it), by default the line itself. Each
+    line is checked twice: ``proof`` (symbolic, by linearity of the sum) and ``probe`` (numeric, on
+    random data); ``certificate`` sums them up: proved when both hold and the proof is a proof,
+    plausible when the probes agree and the proof does not refute, else the failing one.
     """
 
     section: str
-    rule: str
-    lhs: Any
-    rhs: Any
-    justification: str
     claims: tuple[Claim, ...] = ()
-    proof: Verdict | None = None
-    probe: Verdict | None = None
+    proof: Certificate = NOT_CHECKED
+    probe: Certificate = NOT_CHECKED
+
+    @property
+    def lhs(self) -> Any:
+        return self.before
+
+    @property
+    def rhs(self) -> Any:
+        return self.after
 
     @property
     def to_check(self) -> tuple[Claim, ...]:
-        return self.claims or ((self.lhs, self.rhs),)
+        return self.claims or ((self.before, self.after),)
 
     @property
     def certified(self) -> bool:
-        """The numeric probes agree and the symbolic check did not refute."""
-        return is_certified(self.probe) and not isinstance(self.proof, Refuted)
+        return self.certificate.certified
+
+
+def summary(proof: Certificate, probe: Certificate) -> Certificate:
+    """The one certificate of a line checked two ways (see ``SumStep``)."""
+    if probe.certified and not isinstance(proof, Refuted):
+        return proof if isinstance(proof, Proved) else probe
+    return probe if not probe.certified else proof
 
 
 @dataclass(frozen=True, slots=True)
-class SimpleSolution:
+class SimpleSolution(Certified):
     """The summation-form derivation of simple regression and everything that checks it.
 
     ``symbols`` maps roles (x, y, a, b, n, i, xbar, ybar, S_xx, S_xy, ahat, bhat, S) to SymPy
@@ -74,9 +88,35 @@ class SimpleSolution:
     intercept_sums: Any
     hessian: Any
     conditions: tuple[str, ...]
-    solver_checks: tuple[tuple[str, Verdict], ...] = field(default=())
+    checks: tuple[Check, ...] = field(default=())
     data_fit: DataFit | None = None
 
-    @property
-    def certified(self) -> bool:
-        return all(s.certified for s in self.steps) and all(is_certified(v) for _, v in self.solver_checks)
+    def estimator_text(self) -> str:
+        """``b = S_xy/S_xx, a = ybar - b*xbar``: SymPy strings of each side, slope first (the intercept uses it)."""
+        import sympy as sp
+
+        nm = self.names
+        intercept = sp.sstr(self.intercept.subs(self.symbols["bhat"], self.symbols["b"]), order="none")
+        return f"{nm.b} = {sp.sstr(self.slope)}, {nm.a} = {intercept}"
+
+    def display_names(self) -> dict[str, tuple[str, str]]:
+        """Symbol name -> (Unicode text, LaTeX) for the symbols that are not plain names (x-bar, a-hat, S_xx, ...)."""
+        s, nm = self.symbols, self.names
+        return {
+            s["xbar"].name: (f"{nm.x}\u0304", rf"\bar{{{nm.x}}}"),
+            s["ybar"].name: (f"{nm.y}\u0304", rf"\bar{{{nm.y}}}"),
+            s["ahat"].name: (f"{nm.a}\u0302", rf"\hat{{{nm.a}}}"),
+            s["bhat"].name: (f"{nm.b}\u0302", rf"\hat{{{nm.b}}}"),
+            s["S_xx"].name: (s["S_xx"].name, "S_{" + s["S_xx"].name[2:].replace("_", "") + "}"),
+            s["S_xy"].name: (s["S_xy"].name, "S_{" + s["S_xy"].name[2:].replace("_", "") + "}"),
+            s["dS/da"].name: (f"∂S/∂{nm.a}", rf"\frac{{\partial S}}{{\partial {nm.a}}}"),
+            s["dS/db"].name: (f"∂S/∂{nm.b}", rf"\frac{{\partial S}}{{\partial {nm.b}}}"),
+            s["H"].name: ("∇²S", r"\nabla^2 S"),
+            s["det"].name: ("det ∇²S", r"\det \nabla^2 S"),
+        }
+
+    def all_steps(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def all_checks(self) -> Iterator[Check]:
+        return iter(self.checks)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from derive.core.budget import Budget, run_bounded
-from derive.core.contract import Result
+from derive.render.result import Result
 from derive.core.errors import UsageError
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient

@@ -19,7 +19,7 @@ from derive.core.errors import BudgetExceeded
 from derive.matrix import expr as M
 from derive.parse.domain import VarDomain
 from derive.matrix.model import MatGradient, MatStep
-from derive.core.contract import Plausible, Proved, Refuted, Timeout, Unknown, Verdict
+from derive.core.contract import Check, Plausible, Proved, Refuted, Timeout, Unknown, Verdict
 from derive.matrix.numeric import SIZES, Point, Undefined, brief, directional, draw_point, evaluate, shifted
 
 PROBES = 6
@@ -29,7 +29,8 @@ _TRIES = 40
 _TOL_EXACT = 1e-9
 _TOL_DIFF = 1e-6
 
-Check = Callable[[Point], tuple[np.ndarray, np.ndarray]]
+Compare = Callable[[Point], tuple[np.ndarray, np.ndarray]]
+"""Two arrays at a point that must agree (the claim evaluated two ways)."""
 
 
 def _domain_text(nodes: list[M.Node]) -> str:
@@ -45,7 +46,7 @@ def _domain_text(nodes: list[M.Node]) -> str:
 
 
 def probe(
-    nodes: list[M.Node], var: M.MatSym, check: Check, clock: Clock, *, seed: int, tol: float,
+    nodes: list[M.Node], var: M.MatSym, check: Compare, clock: Clock, *, seed: int, tol: float,
     domains: Mapping[str, VarDomain] | None = None, what: str = "certification", note: str = "",
     probes: int = PROBES,
 ) -> Verdict:
@@ -61,7 +62,7 @@ def probe(
 
 
 def _probe(
-    nodes: list[M.Node], var: M.MatSym, check: Check, clock: Clock, *, seed: int, tol: float,
+    nodes: list[M.Node], var: M.MatSym, check: Compare, clock: Clock, *, seed: int, tol: float,
     domains: Mapping[str, VarDomain] | None, what: str, note: str, probes: int,
 ) -> Verdict:
     rng = np.random.default_rng(seed)
@@ -153,30 +154,25 @@ def certify_matrix_gradient(g: MatGradient, clock: Clock, domains: Mapping[str, 
                   for i, s in enumerate(g.steps))
     hsteps = tuple(dataclasses.replace(s, certificate=certify_step(s, var, clock, seed + 500 + i, domains))
                    for i, s in enumerate(g.hessian_steps))
-    checks: list[tuple[str, Verdict]] = [
-        ("gradient matches finite differences", gradient_check(g.function, g.gradient, var, clock, seed + 900, domains)),
+    checks: list[Check] = [
+        Check("gradient matches finite differences", gradient_check(g.function, g.gradient, var, clock, seed + 900,
+                                                                    domains)),
     ]
     if g.hessian is not None:
-        checks.append(("Hessian matches finite differences of the gradient",
-                       hessian_check(g.gradient, g.hessian, var, clock, seed + 901, domains)))
+        checks.append(Check("Hessian matches finite differences of the gradient",
+                            hessian_check(g.gradient, g.hessian, var, clock, seed + 901, domains)))
     stationary = g.stationary
     if stationary is not None:
         stationary = dataclasses.replace(
             stationary, certificate=stationary_check(g.gradient, stationary.solution, var, clock, seed + 902, domains))
-    comparisons = list(_sympy_comparisons(g, clock, seed + 903))
     from derive.matrix.exact import explicit_check
-
-    exact = explicit_check(g, clock)
-    label = "exact at small explicit sizes (SymPy, entry by entry)"
-    if isinstance(exact, (Proved, Refuted)):
-        checks.append((label, exact))  # a counterexample always counts
-    else:
-        comparisons.append((label, exact))  # could not be done: reported, the finite differences stand
-    return dataclasses.replace(g, steps=steps, hessian_steps=hsteps, checks=tuple(checks),
-                               stationary=stationary, comparisons=tuple(comparisons))
-
-
-def _sympy_comparisons(g: MatGradient, clock: Clock, seed: int) -> list[tuple[str, Verdict]]:
     from derive.matrix.sympy_check import compare_with_sympy
 
-    return [("agrees with SymPy's MatrixSymbol.diff", compare_with_sympy(g, clock, seed))]
+    reported = [Check("agrees with SymPy's MatrixSymbol.diff", compare_with_sympy(g, clock, seed + 903), required=False)]
+    exact = explicit_check(g, clock)
+    label = "exact at small explicit sizes (SymPy, entry by entry)"
+    # a proof or a counterexample always counts; could not be done: reported, the finite differences stand
+    (checks if isinstance(exact, (Proved, Refuted)) else reported).append(
+        Check(label, exact, required=isinstance(exact, (Proved, Refuted))))
+    return dataclasses.replace(g, steps=steps, hessian_steps=hsteps, checks=tuple(checks + reported),
+                               stationary=stationary)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.core.errors import ShapeError
+from derive.parse.shapes import ShapeDecl
 
 Shape = tuple[sp.Expr, sp.Expr]
 ONE = sp.Integer(1)
@@ -516,6 +517,12 @@ def substitute(node: Node, old: Node, new: Node) -> Node:
 
 
 # -- constructors ------------------------------------------------------------------
+def declared(decl: ShapeDecl) -> MatSym:
+    """The symbol a shape declaration names (its properties closed: positive definite is symmetric)."""
+    assert decl.rows is not None and decl.cols is not None, f"{decl.name} has no shape"
+    return MatSym(decl.name, dim(decl.rows), dim(decl.cols), decl.closed())
+
+
 def const(value: int | sp.Expr) -> Const:
     return Const(sp.Integer(value) if isinstance(value, int) else value)
 
@@ -1077,7 +1084,7 @@ class PlainPrinter:
     # composites
     def _print_Add(self, n: Add) -> tuple[str, int]:
         out = ""
-        for i, t in enumerate(_positive_first(n.terms)):
+        for i, t in enumerate(positive_first(n.terms)):
             c, body = split_coeff(t)
             negative = c.could_extract_minus_sign() if isinstance(c, sp.Expr) else False
             if isinstance(t, Const) and t.value.could_extract_minus_sign():
@@ -1195,7 +1202,7 @@ def _negative(t: Node) -> bool:
     return bool(c.could_extract_minus_sign())
 
 
-def _positive_first(terms: tuple[Node, ...]) -> tuple[Node, ...]:
+def positive_first(terms: tuple[Node, ...]) -> tuple[Node, ...]:
     """A sum led by a lone negated name prints a positive term first (sigma(Xw) - y, not -y + sigma(Xw))."""
     if not terms or not _negative(terms[0]):
         return terms

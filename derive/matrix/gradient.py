@@ -11,7 +11,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.errors import UnsupportedError, UsageError
 from derive.matrix import expr as M
-from derive.matrix.model import MatGradient, MatStep, Stationary
+from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
 from derive.matrix.expr import plain
 from derive.parse.shapes import ShapeDecl
 from derive.matrix import rules as R
@@ -19,7 +19,10 @@ from derive.matrix.definiteness import definiteness
 from derive.matrix.differentials import differential_chain
 from derive.matrix.identify import gradient_of, jacobian, vec_jacobian
 from derive.matrix.tidy import tidy
-from derive.matrix.wording import justify
+
+
+def _step(rule: MatRule, before: M.Node, after: M.Node) -> MatStep:
+    return MatStep(before=before, after=after, rule=rule.name, rules=(rule,), justification=R.justify((rule,)))
 
 
 def _check(f: M.Node, var: M.MatSym) -> None:
@@ -55,7 +58,7 @@ def _identify(df: M.Node, var: M.MatSym, clock: Clock) -> tuple[M.Node, MatStep]
     g = _structured(tidy(raw, clock), var, clock)
     form = M.inner(g, M.Differential(var))
     rule = R.Identification(df, form, g)
-    return g, MatStep(rule.name, df, form, (rule,), justify((rule,)))
+    return g, _step(rule, df, form)
 
 
 def _symmetrize(h: M.Node, clock: Clock) -> tuple[M.Node, bool]:
@@ -75,11 +78,11 @@ def _hessian(g: M.Node, var: M.MatSym, clock: Clock) -> tuple[tuple[MatStep, ...
         h, symmetrized = tidy(vec_jacobian(inner, var), clock), False  # symmetric, but not visibly
         form = M.mul(h, M.vec(M.Differential(var)))
         rule = R.HessianIdentification(dg, form, h)
-        return steps + (MatStep(rule.name, dg, form, (rule,), justify((rule,))),), h, symmetrized
+        return steps + (_step(rule, dg, form),), h, symmetrized
     h, symmetrized = _symmetrize(tidy(jacobian(dg, var), clock), clock)
     form = M.mul(h, M.Differential(var))
     rule = R.HessianIdentification(dg, form, h)
-    return steps + (MatStep(rule.name, dg, form, (rule,), justify((rule,))),), h, symmetrized
+    return steps + (_step(rule, dg, form),), h, symmetrized
 
 
 def _hessian_or_none(g: M.Node, var: M.MatSym, clock: Clock, *, required: bool

@@ -6,34 +6,49 @@ gradient, the chain for the Hessian, and the consequences (stationary point, def
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from derive.matrix.expr import MatSym, Node
+from derive.core.contract import NOT_CHECKED, Certificate, Certified, Check, Step
+from derive.matrix.expr import MatSym, Node, plain
 from derive.parse.shapes import ShapeDecl
-from derive.core.contract import Verdict, is_certified
+
+MatTex = Callable[[Node], str]
+"""A matrix-expression printer handed to rules by a LaTeX printer."""
 
 
 @dataclass(frozen=True, slots=True)
 class MatRule:
-    """Base of matrix rules: the pending ``target`` rewrites to ``result``."""
+    """Base of matrix rules: the pending ``target`` rewrites to ``result``.
+
+    A rule says what it did three ways: ``name`` (JSON's ``rule``), ``words()`` (one line of
+    Unicode text) and ``latex(mtex)`` (text-mode LaTeX, maths between ``$``). The class docstring
+    is the identity as Magnus and Neudecker state it.
+    """
 
     name: ClassVar[str] = "matrix rule"
+    phrase: ClassVar[str] = ""
+    tex: ClassVar[str] = ""
 
     target: Node
     result: Node
 
+    def words(self) -> str:
+        return self.phrase or self.name
 
-@dataclass(frozen=True, slots=True)
-class MatStep:
-    """One line: ``before`` = ``after`` by ``rules`` (all of one kind)."""
+    @classmethod
+    def justify(cls, rules: Sequence[MatRule]) -> str:
+        """The justification of a step headed by a rule of this kind (``rules`` may add d(X) = dX)."""
+        return "; ".join(dict.fromkeys(r.words() for r in rules))
 
-    rule: str
-    before: Node
-    after: Node
-    rules: tuple[MatRule, ...]
-    justification: str
-    certificate: Verdict | None = None
+    def latex(self, mtex: MatTex) -> str:
+        return self.tex or self.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatStep(Step):
+    """One line of a matrix derivation: ``before`` = ``after`` by ``rules`` (one kind, plus d(X) = dX)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +64,10 @@ class Stationary:
     solution: Node
     invertible: Node
     when: str = ""
-    certificate: Verdict | None = None
+    certificate: Certificate = NOT_CHECKED
 
     @property
     def condition(self) -> str:
-        from derive.matrix.expr import plain
-
         head = f"{plain(self.invertible)} is invertible"
         if self.when.startswith("always"):
             return f"{head}: {self.when}"
@@ -69,9 +82,15 @@ class Definiteness:
     reason: str
     strict: str = ""
 
+    def describe(self) -> str:
+        """``positive semidefinite; positive definite when ...: reason``."""
+        word = self.verdict.split()[0]
+        strict = f"; {word} definite when {self.strict}" if self.strict and "semidefinite" in self.verdict else ""
+        return f"{self.verdict}{strict}: {self.reason}"
+
 
 @dataclass(frozen=True, slots=True)
-class MatGradient:
+class MatGradient(Certified):
     """The gradient of a scalar function of one matrix or vector, derived with differentials."""
 
     source: str
@@ -85,18 +104,16 @@ class MatGradient:
     stationary: Stationary | None = None
     definiteness: Definiteness | None = None
     notes: tuple[str, ...] = ()
-    checks: tuple[tuple[str, Verdict], ...] = field(default=())
-    comparisons: tuple[tuple[str, Verdict], ...] = field(default=())
+    checks: tuple[Check, ...] = field(default=())
+    """Required checks (finite differences, exact at small sizes) and reported ones (SymPy's own answer)."""
 
-    @property
-    def certified(self) -> bool:
-        """Every step, the stationary point and every required check is Proved or Plausible.
+    def all_steps(self) -> Iterator[Step]:
+        return iter(self.steps + self.hessian_steps)
 
-        ``comparisons`` (with SymPy's own answer) are reported but not required: SymPy is
-        known to be wrong on some of these inputs.
-        """
-        steps = self.steps + self.hessian_steps
-        ok = all(is_certified(s.certificate) for s in steps) and all(is_certified(v) for _, v in self.checks)
+    def all_checks(self) -> Iterator[Check]:
+        yield from self.checks
         if self.stationary is not None:
-            ok = ok and is_certified(self.stationary.certificate)
-        return ok
+            yield Check(STATIONARY_CHECK, self.stationary.certificate)
+
+
+STATIONARY_CHECK = "gradient vanishes at the stationary point"

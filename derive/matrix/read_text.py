@@ -234,8 +234,7 @@ class _MatrixBuilder(Transformer_NonRecursive):  # type: ignore[type-arg]
         name = str(tok)
         decl = self._shapes.get(name)
         if decl is not None:
-            assert decl.rows is not None and decl.cols is not None  # checked in parse_matrix
-            return self._value(meta, M.MatSym(name, M.dim(decl.rows), M.dim(decl.cols), decl.closed()))
+            return self._value(meta, M.declared(decl))  # every declaration has its shape (parse_matrix checks)
         if name in MATRIX_CALLS:
             raise ParseError(f"function {name!r} is used without parentheses", span=token_span(self._text, tok),
                              hint=f"call it with its argument in parentheses: {name}(A)")

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derive.core.errors import RenderError
-from derive.render.env import SOURCE_MARKER, untex_line
+from derive.render.env import SOURCE_MARKER
+from derive.render.escape import untex_line
 
 TEX_INSTALL_HINT = "install TeX Live: apt-get install latexmk texlive-latex-recommended texlive-fonts-recommended"
 

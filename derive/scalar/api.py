@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from derive.core.budget import Budget, run_bounded
-from derive.core.contract import Result
+from derive.render.result import Result
 from derive.core.errors import UsageError
 from derive.scalar.model import Derivation, Gradient
 from derive.parse.domain import VarDomain, make_symbol
@@ -174,7 +174,7 @@ def latex(
         from derive.parse.shapes import merge_shapes
         from derive.matrix.read import parse_matrix_auto
         from derive.parse.let import parse_let
-        from derive.render.matrix_latex import mtex
+        from derive.render.notation.latex import mtex
 
         if not isinstance(expr, str):
             raise UsageError(f"expected an expression as text, got {type(expr).__name__}")

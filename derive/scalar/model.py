@@ -34,6 +34,14 @@ class Rule:
     target: sp.Expr
     result: sp.Expr
 
+    @classmethod
+    def match(cls, expr: sp.Expr, x: sp.Symbol, target: sp.Derivative) -> Rule | None:
+        """This rule applied to ``target`` = d/dx ``expr``, or None where it does not fit.
+
+        Rules the engine adds itself (partial, higher order, simplify) never fit an expression.
+        """
+        return None
+
     def words(self) -> str:
         """This application in one line of plain text."""
         return self.phrase or f"{self.name} rule"

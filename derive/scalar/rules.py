@@ -391,9 +391,9 @@ def elementary(expr: sp.Expr, x: sp.Symbol) -> Rule | None:
     if isinstance(expr, sp.Derivative):
         return None
     for rule in ELEMENTARY:
-        found = rule.match(expr, x, target)  # type: ignore[attr-defined]
+        found = rule.match(expr, x, target)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
     return None
 
 
@@ -612,9 +612,9 @@ def choose(expr: sp.Expr, x: sp.Symbol) -> Rule:
     """The rule for d/dx ``expr``: the first in ``STRATEGY`` that fits, else SymPy in one labelled step."""
     target = sp.Derivative(expr, x, evaluate=False)
     for rule in STRATEGY:
-        found = rule.match(expr, x, target)  # type: ignore[attr-defined]
+        found = rule.match(expr, x, target)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
     return GiveUp.by_sympy(expr, x, target, f"no rule for {type(expr).__name__}")
 
 

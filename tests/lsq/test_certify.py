@@ -14,32 +14,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.core.budget import Budget
+from derive.core.contract import Check, Plausible, Refuted, Verdict, is_certified
 from derive.lsq.certify import certify_consequence, reference_solution, solver_checks
-from derive.matrix.numeric import Point
-from derive.lsq.models import MODELS, least_squares, ls_model
-from derive.matrix import expr as M
 from derive.lsq.model import Consequence, LsSolution
-from derive.parse.shapes import merge_shapes
-from derive.core.contract import Plausible, Refuted, Verdict, is_certified
-from derive.parse.declarations import merge_domains, parse_where
-from derive.matrix.read_text import parse_matrix
-from derive.parse.let import parse_let
+from derive.lsq.models import MODELS, model_class
+from derive.matrix import expr as M
+from derive.matrix.numeric import Point
 
 RANDOM, ILL, WIDE = 0, 1, 2
-UNCONSTRAINED = tuple(k for k in MODELS if k != "constrained")
+MATRIX = tuple(k for k in MODELS if k != "simple")
+UNCONSTRAINED = tuple(k for k in MATRIX if k != "constrained")
 
 
 def derive_model(kind: str, names: Mapping[str, str] | None = None) -> LsSolution:
-    model = ls_model(kind, names)
-    domains = merge_domains(d for t in model.wheres for d in parse_where(t))
-    shapes = merge_shapes(parse_let(t) for t in model.lets)
-    f = parse_matrix(model.objective, shapes, domains)
-    return least_squares(model, f, Budget(seconds=60).start(), shapes=tuple(shapes.values()))
+    sol: LsSolution = model_class(kind)(names).derive(Budget(seconds=60).start())
+    return sol
 
 
 @pytest.fixture(scope="module")
 def solutions() -> dict[str, LsSolution]:
-    return {kind: derive_model(kind) for kind in MODELS}
+    return {kind: derive_model(kind) for kind in MATRIX}
 
 
 def syms(sol: LsSolution) -> dict[str, M.MatSym]:
@@ -47,11 +41,11 @@ def syms(sol: LsSolution) -> dict[str, M.MatSym]:
 
 
 def lam_of(sol: LsSolution) -> M.Node:
-    return M.const(next(s for s in M.scalar_symbols(sol.derivation.function) if s.name == sol.model.penalty))
+    return M.const(next(s for s in M.scalar_symbols(sol.derivation.function) if s.name == sol.model.names["lam"]))
 
 
 def checks(sol: LsSolution, seed: int = 0) -> tuple[tuple[str, Verdict], ...]:
-    return solver_checks(sol, Budget(seconds=60).start(), seed=seed)
+    return tuple((c.name, c.certificate) for c in solver_checks(sol, Budget(seconds=60).start(), seed=seed))
 
 
 @pytest.mark.parametrize("kind", UNCONSTRAINED)
@@ -67,13 +61,13 @@ def test_the_derived_estimator_passes_every_solver_check(solutions: dict[str, Ls
     assert isinstance(first, Plausible) and first.max_rel_error < 1e-9
 
 
-@given(seed=st.integers(0, 2**31 - 1), kind=st.sampled_from(MODELS))
+@given(seed=st.integers(0, 2**31 - 1), kind=st.sampled_from(MATRIX))
 @settings(max_examples=25, deadline=None)
 def test_the_checks_pass_at_any_seed(solutions: dict[str, LsSolution], seed: int, kind: str) -> None:
     assert all(is_certified(v) for _, v in checks(solutions[kind], seed))
 
 
-@pytest.mark.parametrize("kind", MODELS)
+@pytest.mark.parametrize("kind", MATRIX)
 def test_x_transpose_y_alone_is_refuted_on_random_data(solutions: dict[str, LsSolution], kind: str) -> None:
     sol = solutions[kind]
     s = syms(sol)
@@ -82,7 +76,7 @@ def test_x_transpose_y_alone_is_refuted_on_random_data(solutions: dict[str, LsSo
     verdict = list(result.values())[RANDOM]
     assert isinstance(verdict, Refuted), verdict
     assert "derive's" in verdict.lhs and "lstsq's" in verdict.rhs
-    assert not dataclasses.replace(wrong, solver_checks=tuple(result.items())).certified
+    assert not dataclasses.replace(wrong, checks=tuple(Check(n, v) for n, v in result.items())).certified
 
 
 def test_a_penalty_counted_twice_is_refuted_everywhere_for_ridge(solutions: dict[str, LsSolution]) -> None:
@@ -144,9 +138,11 @@ def test_the_reference_is_the_minimizer_of_the_objective(solutions: dict[str, Ls
     X, y = rng.standard_normal((n, p)), rng.standard_normal((n, 1))
     g = rng.standard_normal((n, n))
     W = np.diag(rng.uniform(0.5, 2, n)) if kind == "wls" else g @ g.T / n + np.eye(n)
-    values = {sol.model.design: X, sol.model.response: y}
-    if sol.model.weights:
-        values[sol.model.weights] = W
+    names = sol.model.names
+    values = {names["X"]: X, names["y"]: y}
+    for role in ("W", "Sigma"):
+        if role in names:
+            values[names[role]] = W
     s = syms(sol)
     (dn,), (dp,) = s["X"].rows.free_symbols, s["X"].cols.free_symbols
     b = reference_solution(sol, Point({dn: n, dp: p}, values, {}, {}, "ref"), lam)
@@ -156,7 +152,7 @@ def test_the_reference_is_the_minimizer_of_the_objective(solutions: dict[str, Ls
     np.testing.assert_allclose(grad, 0, atol=1e-10)
 
 
-@pytest.mark.parametrize("kind", MODELS)
+@pytest.mark.parametrize("kind", MATRIX)
 def test_consequences_hold_and_a_false_one_is_refuted(solutions: dict[str, LsSolution], kind: str) -> None:
     sol = solutions[kind]
     assert len(sol.consequences) >= 2
@@ -164,5 +160,5 @@ def test_consequences_hold_and_a_false_one_is_refuted(solutions: dict[str, LsSol
         assert isinstance(certify_consequence(c, sol, Budget().start(), 10), Plausible), c.name
     c = sol.consequences[-1]
     s = syms(sol)
-    false = Consequence("X^T y = 0", M.mul(M.transpose(s["X"]), s["y"]), M.zero(c.lhs.shape))
+    false = Consequence(before=M.mul(M.transpose(s["X"]), s["y"]), after=M.zero(c.lhs.shape), justification="X^T y = 0")
     assert isinstance(certify_consequence(false, sol, Budget().start(), 10), Refuted)

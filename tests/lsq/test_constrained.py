@@ -15,24 +15,19 @@ from hypothesis import strategies as st
 import derive
 from derive.core.budget import Budget
 from derive.lsq.certify import certify_consequence, solver_checks
-from derive.matrix.numeric import Point, evaluate
-from derive.lsq.models import least_squares, ls_model
-from derive.matrix import expr as M
-from derive.lsq.model import LsSolution
-from derive.matrix.expr import plain
-from derive.parse.shapes import merge_shapes
 from derive.core.contract import Plausible, Refuted, is_certified
-from derive.matrix.read_text import parse_matrix
-from derive.parse.let import parse_let
+from derive.lsq.model import LsSolution
+from derive.lsq.models import model_class
+from derive.matrix import expr as M
+from derive.matrix.expr import plain
+from derive.matrix.numeric import Point, evaluate
 
 ESTIMATOR = "inv(X'*X)*X'*y - inv(X'*X)*C'*inv(C*inv(X'*X)*C')*(C*inv(X'*X)*X'*y - d)"
 
 
 def derive_constrained(names: dict[str, str] | None = None) -> LsSolution:
-    model = ls_model("constrained", names)
-    shapes = merge_shapes(parse_let(t) for t in model.lets)
-    f = parse_matrix(model.objective, shapes, {})
-    return least_squares(model, f, Budget(seconds=60).start(), shapes=tuple(shapes.values()))
+    sol: LsSolution = model_class("constrained")(names).derive(Budget(seconds=60).start())
+    return sol
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +56,17 @@ def test_every_kkt_step_and_consequence_is_certified(sol: LsSolution) -> None:
 
 def test_the_solver_checks_pass_and_refuse_where_they_must(sol: LsSolution) -> None:
     checks = solver_checks(sol, Budget().start())
-    assert len(checks) == 4 and all(is_certified(v) for _, v in checks)
-    assert "gives no number" in checks[2][1].describe() and "gives no number" in checks[3][1].describe()
+    assert len(checks) == 4 and all(is_certified(c.certificate) for c in checks)
+    assert "gives no number" in checks[2].certificate.describe()
+    assert "gives no number" in checks[3].certificate.describe()
 
 
 def test_the_unconstrained_estimator_is_refuted(sol: LsSolution) -> None:
     s = syms(sol)
     X, y = s["X"], s["y"]
     wrong = dataclasses.replace(sol, estimator=M.mul(M.inverse(M.mul(M.transpose(X), X)), M.transpose(X), y))
-    assert isinstance(solver_checks(wrong, Budget().start())[0][1], Refuted)
-    claim = dataclasses.replace(sol.consequences[0], lhs=M.mul(s["C"], wrong.estimator))  # C b_ols = d: false
+    assert isinstance(solver_checks(wrong, Budget().start())[0].certificate, Refuted)
+    claim = dataclasses.replace(sol.consequences[0], before=M.mul(s["C"], wrong.estimator))  # C b_ols = d: false
     assert isinstance(certify_consequence(claim, sol, Budget().start(), 1), Refuted)
 
 
@@ -97,5 +93,6 @@ def test_renaming_reaches_the_constraint() -> None:
     res = derive.ls("constrained", names={"C": "A", "d": "c", "mu": "nu", "b": "beta"})
     assert isinstance(res, derive.LsResult)
     assert res.certified
-    assert "A*beta - c" in res.solution.model.objective and "nu'" in res.solution.model.objective
+    objective = plain(res.solution.derivation.function)
+    assert "A*beta - c" in objective and "nu'" in objective
     assert "A*inv(X'*X)*A'" in plain(res.estimator)

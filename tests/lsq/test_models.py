@@ -1,7 +1,7 @@
-"""Least squares through the matrix engine: each model derives to its textbook estimator.
+"""Least squares through the matrix engine: each model class derives to its textbook estimator.
 
-The models are derived here stage by stage (model -> parse -> engine), without the budget
-worker or certification, so the checks are fast. The printed estimators are pinned; a
+The models are derived here (the model class builds its objective, the matrix engine derives it),
+without the budget worker or certification, so the checks are fast. The printed estimators are pinned; a
 Hypothesis property evaluates each derived estimator on random data of random sizes n > p
 and compares it with the normal equations solved here in numpy (not with derive.lsq.certify).
 """
@@ -17,16 +17,16 @@ from hypothesis import strategies as st
 
 import derive
 from derive.core.budget import Budget
-from derive.matrix.numeric import Point, evaluate
-from derive.lsq.models import ALL_MODELS, MODELS, least_squares, ls_model
-from derive.core.errors import DeriveError, UnsupportedError, UsageError
-from derive.matrix import expr as M
+from derive.core.errors import DeriveError, UsageError
 from derive.lsq.model import LsSolution
+from derive.lsq.models import MODELS, LsModel, model_class
+from derive.matrix import expr as M
 from derive.matrix.expr import plain
-from derive.parse.shapes import merge_shapes
-from derive.parse.declarations import merge_domains, parse_where
+from derive.matrix.numeric import Point, evaluate
 from derive.matrix.read_text import parse_matrix
+from derive.parse.declarations import merge_domains, parse_where
 from derive.parse.let import parse_let
+from derive.parse.shapes import merge_shapes
 
 ESTIMATORS = {
     "ols": "inv(X'*X)*X'*y",
@@ -36,13 +36,20 @@ ESTIMATORS = {
 }
 
 
+OBJECTIVES = {
+    "ols": ("norm(y - X*b)^2", ()),
+    "ridge": ("norm(y - X*b)^2 + lam*norm(b)^2", ("lam > 0",)),
+    "wls": ("(y - X*b)' W (y - X*b)", ()),
+    "gls": ("(y - X*b)' inv(Sigma) (y - X*b)", ()),
+    "constrained": ("norm(y - X*b)^2 + 2*mu'*(C*b - d)", ()),
+}
+"""Each model's objective as a user types it: the model's own expression must be the same tree."""
+
+
 def derive_model(kind: str, names: Mapping[str, str] | None = None) -> LsSolution:
-    """model -> parse -> engine, as derive.ls does it, without certification."""
-    model = ls_model(kind, names)
-    domains = merge_domains(d for t in model.wheres for d in parse_where(t))
-    shapes = merge_shapes(parse_let(t) for t in model.lets)
-    f = parse_matrix(model.objective, shapes, domains)
-    return least_squares(model, f, Budget(seconds=60).start(), shapes=tuple(shapes.values()))
+    """model -> engine, as derive.ls does it, without certification."""
+    sol: LsSolution = model_class(kind)(names).derive(Budget(seconds=60).start())
+    return sol
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +57,27 @@ def solutions() -> dict[str, LsSolution]:
     return {kind: derive_model(kind) for kind in ESTIMATORS}
 
 
-def test_the_matrix_models_are_offered() -> None:
-    assert set(MODELS) == set(ESTIMATORS) | {"constrained"}
-    assert set(ALL_MODELS) == set(MODELS) | {"simple"}
+def test_the_models_are_offered() -> None:
+    assert set(MODELS) == set(ESTIMATORS) | {"constrained", "simple"}
+    assert all(issubclass(cls, LsModel) and cls.name == name and cls.title and cls.summary
+               for name, cls in MODELS.items())
+
+
+@pytest.mark.parametrize("kind", sorted(OBJECTIVES))
+def test_each_objective_is_the_tree_the_user_would_type(kind: str) -> None:
+    """The model builds its objective as an expression: the same tree as its text read by the parser."""
+    model = model_class(kind)()
+    text, wheres = OBJECTIVES[kind]
+    shapes = merge_shapes(parse_let(d.describe()) for d in model.declarations())
+    domains = merge_domains(d for t in wheres for d in parse_where(t))
+    assert model.objective() == parse_matrix(text, shapes, domains)
+    assert set(model.domains()) == set(domains)
 
 
 @pytest.mark.parametrize("kind", sorted(ESTIMATORS))
 def test_each_model_derives_the_textbook_estimator(solutions: dict[str, LsSolution], kind: str) -> None:
     sol = solutions[kind]
-    assert sol.model.kind == kind
+    assert sol.model.name == kind
     assert plain(sol.estimator) == ESTIMATORS[kind]
     assert sol.derivation.wrt.name == "b"
     assert sol.derivation.stationary is not None
@@ -83,7 +102,8 @@ def test_ridge_is_always_solvable(solutions: dict[str, LsSolution]) -> None:
 def test_renaming_reaches_the_objective_and_the_estimator(kind: str) -> None:
     sol = derive_model(kind, {"b": "beta", "X": "A"})
     assert sol.derivation.wrt.name == "beta"
-    assert "A*beta" in sol.model.objective and "X" not in sol.model.objective
+    objective = plain(sol.derivation.function)
+    assert "A*beta" in objective and "X" not in objective
     assert plain(sol.estimator) == ESTIMATORS[kind].replace("X", "A")
     assert {s.name for s in M.symbols(sol.derivation.function)} >= {"A", "beta", "y"}
 
@@ -91,7 +111,7 @@ def test_renaming_reaches_the_objective_and_the_estimator(kind: str) -> None:
 @pytest.mark.parametrize("kind", sorted(ESTIMATORS))
 def test_renaming_reaches_the_stated_consequence(kind: str) -> None:
     """The claim printed beside the consequence names the user's design matrix, as its formula does."""
-    sol = derive_model(kind, {"b": "beta", "X": "A", "lam": "nu"})
+    sol = derive_model(kind, {"b": "beta", "X": "A", **({"lam": "nu"} if kind == "ridge" else {})})
     c = sol.consequences[-1]
     assert "A'" in plain(c.lhs)
     assert "X" not in c.name and "A" in c.name, c.name
@@ -120,6 +140,7 @@ def test_a_renamed_design_still_certifies() -> None:
 @pytest.mark.parametrize(("names", "needle"), [
     ({"Z": "Q"}, "unknown name 'Z'"),
     ({"beta": "b"}, "unknown name 'beta'"),
+    ({"lam": "nu"}, "unknown name 'lam' for ols"),
     ({"X": "1X"}, "'1X' is not a name"),
     ({"X": "X y"}, "'X y' is not a name"),
     ({"X": ""}, "'' is not a name"),
@@ -127,11 +148,11 @@ def test_a_renamed_design_still_certifies() -> None:
     ({"b": "b;import os"}, "is not a name"),
     ({"y": "X"}, "two roles share one name"),
     ({"X": "A", "b": "A"}, "two roles share one name"),
-], ids=["unknown role", "unknown role beta", "leading digit", "space", "empty", "quote", "injection",
-        "y takes X", "two renamed alike"])
+], ids=["unknown role", "unknown role beta", "a role of another model", "leading digit", "space", "empty", "quote",
+        "injection", "y takes X", "two renamed alike"])
 def test_bad_names_are_usage_errors(names: dict[str, str], needle: str) -> None:
     with pytest.raises(UsageError) as info:
-        ls_model("ols", names)
+        model_class("ols")(names)
     assert needle in str(info.value)
     assert "\n" not in str(info.value)
     assert info.value.hint
@@ -150,30 +171,28 @@ def test_names_taken_by_dimensions_or_builtins_are_usage_errors(kind: str, names
         derive_model(kind, names)
 
 
-@given(st.dictionaries(st.sampled_from(["X", "y", "b", "lam", "W", "Sigma", "C", "d", "mu"]),
+@given(st.dictionaries(st.sampled_from(["X", "y", "b", "W"]),
                        st.from_regex(r"[A-Za-z][a-z]{0,4}_[0-9]", fullmatch=True), max_size=3))
 @settings(max_examples=60, deadline=None)
-def test_ls_model_accepts_exactly_distinct_identifiers(names: dict[str, str]) -> None:
+def test_a_model_accepts_exactly_distinct_identifiers(names: dict[str, str]) -> None:
     """Any renaming gives a model in those names, or a UsageError when two roles collide."""
-    full = {"X": "X", "y": "y", "b": "b", "lam": "lam", "W": "W", "Sigma": "Sigma", "C": "C", "d": "d", "mu": "mu",
-            **names}
+    full = {"X": "X", "y": "y", "b": "b", "W": "W", **names}
     if len(set(full.values())) < len(full):
         with pytest.raises(UsageError):
-            ls_model("wls", names)
+            model_class("wls")(names)
         return
-    model = ls_model("wls", names)
-    assert (model.design, model.response, model.coef, model.weights) == (full["X"], full["y"], full["b"], full["W"])
-    assert f"{full['X']}*{full['b']}" in model.objective
+    model = model_class("wls")(names)
+    assert model.names == full
+    assert f"{full['X']}*{full['b']}" in plain(model.objective())
 
 
-@pytest.mark.parametrize("kind", ["simple", "lasso", "OLS", ""])
+@pytest.mark.parametrize("kind", ["lasso", "OLS", ""])
 def test_unknown_models_name_the_choices(kind: str) -> None:
-    """simple is not a matrix model: ls_model refuses it too (derive.ls routes it to the summation engine)."""
-    with pytest.raises(UnsupportedError) as info:
-        ls_model(kind)
+    with pytest.raises(UsageError) as info:
+        model_class(kind)
     assert isinstance(info.value, DeriveError)
     assert info.value.hint is not None
-    assert all(m in info.value.hint for m in ALL_MODELS)
+    assert all(m in info.value.hint for m in MODELS)
 
 
 # -- the estimators against our own numpy normal equations --------------------------------------
@@ -193,14 +212,16 @@ def _own_solution(kind: str, X: np.ndarray, y: np.ndarray, W: np.ndarray, lam: f
 
 def _point(sol: LsSolution, X: np.ndarray, y: np.ndarray, W: np.ndarray, lam: float) -> Point:
     syms = {s.name: s for s in M.symbols(sol.derivation.function)}
-    design = syms[sol.model.design]
+    names = sol.model.names
+    design = syms[names["X"]]
     (n,), (p,) = design.rows.free_symbols, design.cols.free_symbols
     assert isinstance(n, sp.Symbol) and isinstance(p, sp.Symbol)
-    values = {sol.model.design: X, sol.model.response: y}
-    if sol.model.weights:
-        values[sol.model.weights] = W
-    scalars = {s: lam for s in M.scalar_symbols(sol.derivation.function) if s.name == sol.model.penalty}
-    assert bool(scalars) == (sol.model.kind == "ridge")
+    values = {names["X"]: X, names["y"]: y}
+    for role in ("W", "Sigma"):
+        if role in names:
+            values[names[role]] = W
+    scalars = {s: lam for s in M.scalar_symbols(sol.derivation.function) if s.name == names.get("lam")}
+    assert bool(scalars) == (sol.model.name == "ridge")
     return Point({n: X.shape[0], p: X.shape[1]}, values, scalars, {}, "hypothesis", max_cond=1e12)
 
 

@@ -19,9 +19,10 @@ from derive.lsq.certify_simple import (
     ConditionFails, SumEvaluator, certify_steps, estimate, expand_definitions, probe_claims, prove_claims,
     solver_checks,
 )
-from derive.lsq.simple import simple_names, simple_regression
+from derive.lsq.simple import simple_regression
 from derive.core.errors import UsageError
-from derive.lsq.simple_model import SimpleSolution
+from derive.lsq.models import model_class
+from derive.lsq.simple_model import SimpleNames, SimpleSolution
 from derive.core.contract import Plausible, Proved, Refuted, Unknown, is_certified
 
 
@@ -31,7 +32,7 @@ def clock() -> object:
 
 @pytest.fixture(scope="module")
 def raw() -> SimpleSolution:
-    return simple_regression(simple_names(), Budget(seconds=60).start())
+    return simple_regression(SimpleNames(), Budget(seconds=60).start())
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +79,15 @@ def test_a_wrong_step_is_refuted_numerically(raw: SimpleSolution, index: int) ->
 def test_a_wrong_slope_is_refuted_and_uncertifies(raw: SimpleSolution) -> None:
     s = raw.symbols
     wrong = dataclasses.replace(raw, slope=s["S_xy"] / (s["S_xx"] + 1))
-    verdict = dict(solver_checks(wrong, Budget().start()))["agrees with numpy's lstsq on random data"]
+    verdict = {c.name: c.certificate for c in solver_checks(wrong, Budget().start())}[
+        "agrees with numpy's lstsq on random data"]
     assert isinstance(verdict, Refuted)
 
 
 def test_the_degenerate_check_passes_because_no_number_is_given(raw: SimpleSolution) -> None:
     checks = solver_checks(raw, Budget().start())
-    assert len(checks) == 3 and all(is_certified(v) for _, v in checks)
-    assert "gives no number" in checks[2][1].describe()
+    assert len(checks) == 3 and all(is_certified(c.certificate) for c in checks)
+    assert "gives no number" in checks[2].certificate.describe()
     with pytest.raises(ConditionFails):
         estimate(raw, np.full(4, 2.5), np.arange(4.0))
     with pytest.raises(ConditionFails):
@@ -126,12 +128,12 @@ def test_the_estimate_matches_polyfit(raw: SimpleSolution, n: int, seed: int, ce
 ])
 def test_bad_names_are_usage_errors(names: dict[str, str], needle: str) -> None:
     with pytest.raises(UsageError) as info:
-        simple_names(names)
+        model_class("simple")(names)
     assert needle in str(info.value) and info.value.hint and "\n" not in str(info.value)
 
 
 def test_renamed_symbols_reach_the_steps_and_still_certify() -> None:
-    sol = certify_steps(simple_regression(simple_names({"x": "t", "y": "h", "b": "k"}), Budget().start()),
+    sol = certify_steps(model_class("simple")({"x": "t", "y": "h", "b": "k"}).derive(Budget().start()),
                         Budget().start())
     assert sol.names.x == "t" and sol.symbols["S_xy"].name == "S_th"
     assert all(step.certified for step in sol.steps)

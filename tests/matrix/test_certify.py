@@ -43,7 +43,7 @@ def clock() -> Clock:
 
 
 def step(before: M.Node, after: M.Node) -> MatStep:
-    return MatStep("test", before, after, (), "")
+    return MatStep(before=before, after=after, rule="test")
 
 
 def quad(mid: M.Node) -> M.Node:
@@ -114,7 +114,7 @@ def test_certify_matrix_gradient_marks_a_wrong_gradient_uncertified() -> None:
     assert good.certified
     bad = certify_matrix_gradient(dataclasses.replace(g, gradient=M.mul(M.const(2), A, x)), c)
     assert not bad.certified
-    verdicts = dict(bad.checks)
+    verdicts = {c.name: c.certificate for c in bad.checks}
     assert isinstance(verdicts["gradient matches finite differences"], Refuted)
 
 

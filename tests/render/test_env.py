@@ -15,9 +15,9 @@ from derive.core.errors import RenderError
 from derive.handout.builder import HandoutBuilder
 from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
 from derive.render.env import (
-    SOURCE_MARKER, Latex, _TraversableLoader, check_latex, default_loader, make_env, math, render_handout,
-    render_template, tex, tex_line, untex_line,
+    SOURCE_MARKER, _TraversableLoader, check_latex, default_loader, make_env, math, render_handout, render_template,
 )
+from derive.render.escape import Latex, tex, tex_line, untex_line
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 HOSTILE = r"\input{/etc/passwd} costs $5 at 100% {braces} ~^_#&<>|"

@@ -12,7 +12,8 @@ import pytest
 from derive.core.errors import RenderError
 from derive.handout.builder import HandoutBuilder
 from derive.handout.document import Handout, Paragraph, Section, Worked
-from derive.render.env import _MATH_CHARS, _TEXT_MISSING, _TEXT_OK_RANGES, render_handout
+from derive.render.env import render_handout
+from derive.render.escape import _MATH_CHARS, _TEXT_MISSING, _TEXT_OK_RANGES
 from derive.render.pdf import (
     TEX_INSTALL_HINT, TexError, block_at, build_pdf, first_error, runaway_line, tex_available, tex_failure,
     write_text_atomic,

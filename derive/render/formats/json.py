@@ -11,8 +11,13 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from derive.core.contract import Check
+from derive.lsq.model import Consequence, DataFit, LsSolution
+from derive.lsq.simple_model import SimpleSolution, SumStep
+from derive.matrix import expr as M
+from derive.matrix.model import MatGradient, MatStep
+from derive.matrix.sympy_form import sympy_str
 from derive.render.base import FormatPrinter
-from derive.render.notation.latex import tex
+from derive.render.notation.latex import mtex, tex
 from derive.scalar.model import Derivation, DiffStep, Gradient
 
 
@@ -75,22 +80,101 @@ class Printer(FormatPrinter):
             "steps": [s for p in partials + hessian_entries for s in p["steps"]],
         }
 
+    # -- matrix derivations --------------------------------------------------------------------
+    def _print_MatStep(self, step: MatStep) -> dict[str, Any]:
+        from derive.render.formats.latex import Printer as Latex
+
+        latex = Latex()
+        return {
+            "rule": step.rule,
+            "before": M.plain(step.before),
+            "after": M.plain(step.after),
+            "latex": f"{mtex(step.before)} = {mtex(step.after)}",
+            "justification": step.justification,
+            "justification_latex": "; ".join(dict.fromkeys(str(latex.visit(r)) for r in step.rules)),
+            "certificate": step.certificate.describe(),
+        }
+
+    def _print_MatGradient(self, g: MatGradient) -> dict[str, Any]:
+        st = g.stationary
+        checks = list(g.all_checks())
+        return {
+            "input": g.source,
+            "wrt": g.wrt.name,
+            "shapes": {d.name: [str(d.rows), str(d.cols)] for d in g.shapes if d.rows is not None},
+            "properties": {d.name: sorted(d.closed()) for d in g.shapes if d.properties},
+            "gradient": sympy_str(g.gradient),
+            "gradient_text": M.plain(g.gradient),
+            "gradient_latex": mtex(g.gradient),
+            "hessian": None if g.hessian is None else sympy_str(g.hessian),
+            "hessian_latex": None if g.hessian is None else mtex(g.hessian),
+            "stationary_point": None if st is None else sympy_str(st.solution),
+            "stationary_point_latex": None if st is None else mtex(st.solution),
+            "normal_equations": None if st is None else f"{M.plain(st.equation_lhs)} = {M.plain(st.equation_rhs)}",
+            "conditions": [] if st is None else [st.condition],
+            "definiteness": None if g.definiteness is None else g.definiteness.describe(),
+            "notes": list(g.notes),
+            "certified": g.certified,
+            "checks": [self.visit(c) for c in checks if c.required],
+            "comparisons": [self.visit(c) for c in checks if not c.required],
+            "steps": [self.visit(s) for s in g.steps + g.hessian_steps],
+        }
+
+    # -- least squares -------------------------------------------------------------------------
+    def _print_LsSolution(self, s: LsSolution) -> dict[str, Any]:
+        g = s.derivation
+        return {
+            "model": s.model.name,
+            "objective": M.plain(g.function),
+            "gradient": sympy_str(g.gradient),
+            "estimator": sympy_str(s.estimator),
+            "estimator_latex": mtex(s.estimator),
+            "conditions": list(s.conditions),
+            "hessian": None if g.hessian is None else sympy_str(g.hessian),
+            "normal_equations": None if g.stationary is None else
+            f"{M.plain(g.stationary.equation_lhs)} = {M.plain(g.stationary.equation_rhs)}",
+            "consequences": [self.visit(c) for c in s.consequences],
+            "kkt_steps": [self.visit(c) for c in s.solve_steps],
+            "multiplier_gradient": None if s.multiplier_gradient is None else sympy_str(s.multiplier_gradient),
+            "certified": s.certified,
+            "checks": [self.visit(c) for c in g.checks if c.required] + [self.visit(c) for c in s.checks],
+            "data_fit": None if s.data_fit is None else self.visit(s.data_fit),
+            "steps": [self.visit(st) for st in g.steps + g.hessian_steps],
+        }
+
+    def _print_Consequence(self, c: Consequence) -> dict[str, Any]:
+        return {"claim": c.name, "lhs": M.plain(c.lhs), "rhs": M.plain(c.rhs), "certificate": c.certificate.describe()}
+
+    def _print_DataFit(self, fit: DataFit) -> dict[str, Any]:
+        return {"columns": list(fit.columns), "rows": fit.rows, "estimate": list(fit.estimate),
+                "reference": list(fit.reference), "reference_solver": fit.reference_name,
+                "max_abs_difference": fit.max_abs_difference}
+
+    # -- simple regression in summation form ---------------------------------------------------
+    def _print_SimpleSolution(self, sol: SimpleSolution) -> dict[str, Any]:
+        nm = sol.names
+        return {
+            "model": "simple",
+            "objective": sp.sstr(sol.objective),
+            "gradient": sp.sstr(list(sol.gradient)),
+            "estimator": sol.estimator_text(),
+            "estimator_sums": {nm.b: sp.sstr(sol.slope_sums), nm.a: sp.sstr(sol.intercept_sums)},
+            "definitions": {k.name: sp.sstr(v) for k, v in sol.definitions},
+            "conditions": list(sol.conditions),
+            "hessian": sp.sstr(sol.hessian.tolist()),
+            "normal_equations": [f"{sp.sstr(e.lhs)} = {sp.sstr(e.rhs)}" for e in sol.normal_equations],
+            "certified": sol.certified,
+            "checks": [self.visit(c) for c in sol.checks],
+            "data_fit": None if sol.data_fit is None else self.visit(sol.data_fit),
+            "steps": [self.visit(st) for st in sol.steps],
+        }
+
+    def _print_SumStep(self, st: SumStep) -> dict[str, Any]:
+        return {"section": st.section, "rule": st.rule, "before": sp.sstr(st.lhs), "after": sp.sstr(st.rhs),
+                "justification": st.justification, "certificate": st.probe.describe(),
+                "symbolic": st.proof.describe()}
+
     # -- the other capabilities (folded in by the following commits) ---------------------------
-    def _print_MatGradient(self, g: Any) -> str:
-        from derive.render.matrix_doc import to_json
-
-        return to_json(g, indent=self.settings["indent"])
-
-    def _print_LsSolution(self, s: Any) -> str:
-        from derive.render.lsq_out import to_json
-
-        return to_json(s, indent=self.settings["indent"])
-
-    def _print_SimpleSolution(self, s: Any) -> str:
-        from derive.render.simple_regression_out import to_json
-
-        return to_json(s, indent=self.settings["indent"])
-
     def _print_MleDerivation(self, d: Any) -> str:
         from derive.render.mle_out import to_json
 

@@ -13,11 +13,22 @@ import sympy as sp
 
 from derive.core.contract import Certificate, Refuted
 from derive.core.errors import UsageError
+from derive.render.escape import tex_line
+from derive.lsq.model import Consequence, LsSolution
+from derive.lsq.simple_model import SimpleSolution, SumStep
+from derive.matrix import expr as M
+from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
 from derive.render.base import FormatPrinter
-from derive.render.notation.latex import tex
+from derive.render.notation.latex import MatLatex, SumLatex, mtex, tex
 from derive.scalar.model import Derivation, DiffStep, Gradient, Rule
 
 _PARTS = ("all", "chain", "result")
+_SIDE_WIDTH = 48
+"""Plain-text length above which a matrix chain puts its reasons under the lines instead of beside them."""
+_LINE_WIDTH = 64
+"""Plain-text length at which a long matrix sum breaks onto a new line."""
+_WIDE = 110
+"""LaTeX of a sum over the sample longer than this (in characters) breaks at its top-level signs."""
 
 
 def text_to_math(text: str) -> str:
@@ -31,6 +42,53 @@ def certificate_mark(c: Certificate) -> str:
     if c.certified:
         return ""
     return r" \textbf{(refuted)}" if isinstance(c, Refuted) else r" \textbf{(not certified)}"
+
+
+def aligned(rows: list[str]) -> str:
+    """Math-mode rows (``lhs &= rhs``) in one ``aligned`` block: the results of a derivation."""
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def broken(node: M.Node) -> list[str]:
+    """LaTeX lines of a matrix expression: a long top-level sum breaks before a sign."""
+    if not isinstance(node, M.Add) or len(M.plain(node)) <= _LINE_WIDTH:
+        return [mtex(node)]
+    printer = MatLatex()
+    lines: list[str] = []
+    current, width = "", 0
+    for i, t in enumerate(M.positive_first(node.terms)):
+        c, body = M.split_coeff(t)
+        negative = c.could_extract_minus_sign() if not isinstance(t, M.Const) else t.value.could_extract_minus_sign()
+        if isinstance(t, M.Const):
+            piece = mtex(M.Const(-t.value) if negative else t)
+        else:
+            piece = printer.paren(M.scale(-c, body) if negative else t, M.PREC_ADD + 1)
+        sign = "- " if negative else ("+ " if i else "")
+        size = len(M.plain(t))
+        if current and width + size > _LINE_WIDTH:
+            lines.append(current)
+            current, width = "", 0
+        current += f" {sign}{piece}" if current or sign else piece
+        width += size
+    lines.append(current.strip())
+    return lines
+
+
+def sum_lines(p: SumLatex, e: Any) -> list[str]:
+    """The LaTeX of a sum-over-the-sample expression, broken into lines at its top-level terms when it is long."""
+    whole = str(p.doprint(e))
+    if len(whole) <= _WIDE or not isinstance(e, sp.Add):
+        return [whole]
+    lines, current = [], ""
+    for k, term in enumerate(e.args):
+        text = str(p.doprint(term))
+        piece = text if k == 0 else (f"- {text[1:].lstrip()}" if text.startswith("-") else f"+ {text}")
+        if current and len(current) + len(piece) > _WIDE:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}".strip()
+    return lines + [current]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,24 +195,98 @@ class Printer(FormatPrinter):
             chains += [self.chain(h) for j, h in enumerate(row) if j >= i]
         return Parts(chains, result)
 
+    # -- matrix derivations --------------------------------------------------------------------
+    def _print_MatGradient(self, g: MatGradient) -> Parts:
+        """The gradient's chain, then the Hessian's; the results one per line."""
+        chains = [self.matrix_chain(g.steps, r"\mathrm{d}f")]
+        if g.hessian_steps:
+            chains.append(self.matrix_chain(g.hessian_steps, r"\mathrm{d}(\nabla f)"))
+        x = mtex(g.wrt)
+        rows = [rf"\nabla_{{{x}}} f &= {mtex(g.gradient)}"]
+        if g.hessian is not None:
+            rows.append(rf"\nabla^2_{{{x}}} f &= {mtex(g.hessian)}")
+        if g.stationary is not None:
+            rows.append(rf"\hat{{{x}}} &= {mtex(g.stationary.solution)}")
+        return Parts([c for c in chains if c], aligned(rows))
+
+    def matrix_chain(self, steps: tuple[MatStep, ...], lhs: str) -> str:
+        """One chain; long lines break at top-level signs and move the reason below them."""
+        if not steps:
+            return ""
+        wide = max(len(M.plain(s.after)) for s in steps) > _SIDE_WIDTH
+        first = " \\\\\n  &\\quad ".join(broken(steps[0].before))
+        rows = [f"{lhs} &= {first}"]
+        for s in steps:
+            body = " \\\\\n  &\\quad ".join(broken(s.after) if wide else [mtex(s.after)])
+            if wide:
+                rows.append(f"  &= {body} \\\\\n  &\\phantom{{=}}\\; {self.below(self.matrix_why(s))}")
+            else:
+                rows.append(f"  &= {body} && {self.column(self.matrix_why(s), '0.36')}")
+        return f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}"
+
+    def matrix_why(self, step: MatStep) -> str:
+        return "; ".join(dict.fromkeys(str(self.visit(r)) for r in step.rules)) + str(self.visit(step.certificate))
+
+    def below(self, why: str) -> str:
+        """A reason on its own line under a long step, small and grey."""
+        if self.mathjax:
+            return r"\scriptstyle " + text_to_math(why)
+        return rf"\text{{\small\color{{gray}}{why}}}"
+
+    def _print_MatRule(self, r: MatRule) -> str:
+        return r.latex(mtex)
+
+    def _print_Stationary(self, s: Stationary) -> str:
+        """The normal equations, in math mode."""
+        return rf"{mtex(s.equation_lhs)} = {mtex(s.equation_rhs)}"
+
+    # -- least squares -------------------------------------------------------------------------
+    def _print_LsSolution(self, s: LsSolution) -> Parts:
+        """The matrix derivation, then (constrained) the KKT steps, each with its claim in small grey text."""
+        g = s.derivation
+        chains = self._print_MatGradient(g).chains
+        if s.solve_steps:
+            rows = [f"{self.visit(c)} \\\\\n  &\\phantom{{=}}\\; {self.below(tex_line(c.name))}" for c in s.solve_steps]
+            chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
+        rows = [rf"\hat{{{mtex(g.wrt)}}} &= {mtex(s.estimator)}"]
+        rows += [str(self.visit(c)) for c in s.solve_steps[:2]]
+        if g.hessian is not None:
+            rows.append(rf"\nabla^2 f &= {mtex(g.hessian)}")
+        return Parts(chains, aligned(rows))
+
+    def _print_Consequence(self, c: Consequence) -> str:
+        return rf"{mtex(c.lhs)} &= {mtex(c.rhs)}"
+
+    # -- simple regression in summation form ---------------------------------------------------
+    def _print_SimpleSolution(self, sol: SimpleSolution) -> Parts:
+        """One chain per section, each line's rule (and any failed check) in small grey text below it."""
+        p = SumLatex(sol.display_names())
+        blocks: list[str] = []
+        rows: list[str] = []
+        section = ""
+        for step in sol.steps + (None,):
+            if step is None or step.section != section:
+                if rows:
+                    blocks.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
+                if step is None:
+                    break
+                section, rows = step.section, []
+            rows.append(self.sum_row(p, step))
+        s = sol.symbols
+        result = [rf"{p.doprint(s['bhat'])} &= {p.doprint(sol.slope)}, \qquad {p.doprint(s['ahat'])} = "
+                  rf"{p.doprint(sol.intercept)}"]
+        result += [rf"{p.doprint(k)} &= {p.doprint(v)}" for k, v in sol.definitions[2:]]
+        result.append(rf"\nabla^2 S &= {p.doprint(sol.hessian)}")
+        return Parts(blocks, aligned(result))
+
+    def sum_row(self, p: SumLatex, step: SumStep) -> str:
+        rel = r"\iff" if step.relation == "<=>" else "="
+        body = " \\\\\n  &\\quad ".join(sum_lines(p, step.rhs))
+        why = tex_line(step.rule + ("" if step.certified else " (NOT certified)"))
+        note = rf"\text{{{why}}}" if self.mathjax else rf"\text{{\small\color{{gray}}{why}}}"
+        return f"{p.doprint(step.lhs)} &{rel} {body} \\\\\n  &\\phantom{{=}}\\; {note}"
+
     # -- the other capabilities (folded in by the following commits) ---------------------------
-    def _print_MatGradient(self, g: Any) -> Parts:
-        from derive.render.matrix_latex import MatDerivationLatex, results_latex
-
-        return Parts([MatDerivationLatex(mathjax=self.mathjax).doprint(g)], results_latex(g))
-
-    def _print_LsSolution(self, s: Any) -> Parts:
-        from derive.render.lsq_out import result_latex, to_latex
-        from derive.render.matrix_latex import MatDerivationLatex
-
-        chain = MatDerivationLatex(mathjax=True).doprint(s.derivation) if self.mathjax else to_latex(s)
-        return Parts([chain], result_latex(s))
-
-    def _print_SimpleSolution(self, s: Any) -> Parts:
-        from derive.render.simple_regression_out import latex_blocks, result_latex, to_latex
-
-        return Parts(latex_blocks(s, mathjax=True) if self.mathjax else [to_latex(s)], result_latex(s))
-
     def _print_MleDerivation(self, d: Any) -> Parts:
         from derive.render.mle_out import result_latex, to_latex
 

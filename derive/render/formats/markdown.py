@@ -4,9 +4,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from derive.core.contract import Check, Plausible, Proved
+from derive.lsq.model import LsSolution
+from derive.lsq.simple_model import SimpleSolution
+from derive.matrix.model import MatGradient
 from derive.render.base import FormatPrinter
 from derive.render.formats.latex import Printer as Latex
-from derive.render.notation.latex import tex
+from derive.render.notation.latex import mtex, tex
 from derive.scalar.model import Derivation, Gradient
 
 
@@ -59,22 +62,44 @@ class Printer(FormatPrinter):
             out.append(f"**Hessian:** $\\nabla^2 f = {tex(hm)}$\n")
         return "\n".join(out)
 
+    # -- matrix derivations --------------------------------------------------------------------
+    def _print_MatGradient(self, g: MatGradient) -> str:
+        result = Latex(part="result").doprint(g)
+        lines = [f"$$\n{self.latex.doprint(g)}\n$$", "", f"**Result:** ${result}$", ""]
+        if g.stationary is not None:
+            st = g.stationary
+            when = f" ({st.when})" if st.when else ""
+            lines.append(f"- normal equations: ${self.latex.visit(st)}$; the solution exists and is unique when "
+                         f"${mtex(st.invertible)}$ is invertible{when}")
+        if g.definiteness is not None:
+            lines.append(f"- curvature: {g.definiteness.describe()}")
+        lines += [f"- note: {n}" for n in g.notes]
+        lines += [self.visit(c) for c in g.checks if c.required]
+        lines += [f"- {c.name} (reported, not required): {c.certificate.describe()}" for c in g.checks if not c.required]
+        return "\n".join(lines) + "\n"
+
+    # -- least squares -------------------------------------------------------------------------
+    def _print_LsSolution(self, s: LsSolution) -> str:
+        g = s.derivation
+        lines = [f"## {s.model.title}", "", f"Minimize ${mtex(g.function)}$ over ${mtex(g.wrt)}$.", "",
+                 self._print_MatGradient(g), f"**Estimator:** ${mtex(g.wrt)} = {mtex(s.estimator)}$", ""]
+        lines += [f"- KKT: {c.name}: {c.certificate.describe()}" for c in s.solve_steps]
+        lines += [f"- condition: {c}" for c in s.conditions]
+        lines += [f"- {c.name}: {c.certificate.describe()}" for c in s.consequences]
+        lines += [self.visit(c) for c in s.checks]
+        return "\n".join(lines) + "\n"
+
+    # -- simple regression in summation form ---------------------------------------------------
+    def _print_SimpleSolution(self, sol: SimpleSolution) -> str:
+        nm = sol.names
+        parts = Latex(mathjax=True).visit(sol)
+        lines = [f"## Simple linear regression ${nm.y}_i = {nm.a} + {nm.b} {nm.x}_i$", "",
+                 *("$$\n" + b + "\n$$\n" for b in parts.chains), "$$\n" + parts.result + "\n$$", ""]
+        lines += [f"- condition: {c}" for c in sol.conditions]
+        lines += [self.visit(c) for c in sol.checks]
+        return "\n".join(lines) + "\n"
+
     # -- the other capabilities (folded in by the following commits) ---------------------------
-    def _print_MatGradient(self, g: Any) -> str:
-        from derive.render.matrix_doc import to_markdown
-
-        return to_markdown(g)
-
-    def _print_LsSolution(self, s: Any) -> str:
-        from derive.render.lsq_out import to_markdown
-
-        return to_markdown(s)
-
-    def _print_SimpleSolution(self, s: Any) -> str:
-        from derive.render.simple_regression_out import to_markdown
-
-        return to_markdown(s)
-
     def _print_MleDerivation(self, d: Any) -> str:
         from derive.render.mle_out import to_markdown
 

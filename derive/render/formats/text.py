@@ -14,8 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.core.contract import Certificate, Check
+from derive.lsq.model import Consequence, DataFit, LsSolution
+from derive.lsq.simple_model import SimpleSolution
+from derive.matrix.model import MatGradient, MatStep
 from derive.render.base import FormatPrinter
-from derive.render.notation.text import utext
+from derive.render.notation.text import SumText, utext, utext_m
 from derive.scalar.model import Derivation, DiffStep, Gradient
 
 STYLES: dict[str, str] = {"proved": "green", "plausible": "green", "refuted": "bold red", "unknown": "yellow",
@@ -107,22 +110,119 @@ class Printer(FormatPrinter):
             parts.append(Text.assemble(("Hessian: ", "bold"), (f"[{rows}]", "bold green")))
         return Group(*parts)
 
+    # -- matrix derivations --------------------------------------------------------------------
+    def matrix_chain(self, steps: tuple[MatStep, ...], lhs: str) -> Table:
+        table = chain_table()
+        if steps:
+            table.add_row(Text(lhs), Text(utext_m(steps[0].before), style="bold"), Text(""), Text(""))
+        for s in steps:
+            table.add_row(Text("="), Text(utext_m(s.after)), Text(s.justification), self.mark(s.certificate))
+        return table
+
+    def _print_MatGradient(self, g: MatGradient, closing: bool = True) -> RenderableType:
+        x = utext_m(g.wrt)
+        parts: list[RenderableType] = []
+        if g.shapes:
+            parts.append(Text("where " + "; ".join(d.describe() for d in g.shapes), style="dim"))
+        parts.append(self.matrix_chain(g.steps, "df"))
+        parts.append(Text.assemble(("Gradient: ", "bold"), (f"∇_{x} f = {utext_m(g.gradient)}", "bold green")))
+        if g.hessian is not None:
+            parts.append(Text(""))
+            parts.append(self.matrix_chain(g.hessian_steps, "d(∇f)"))
+            parts.append(Text.assemble(("Hessian: ", "bold"), (f"∇²_{x} f = {utext_m(g.hessian)}", "bold green")))
+        if g.definiteness is not None:
+            parts.append(Text.assemble(("Curvature: ", "bold"), g.definiteness.describe()))
+        if g.stationary is not None:
+            s = g.stationary
+            parts.append(Text.assemble(("Stationary point: ", "bold"),
+                                       f"∇f = 0 ⇔ {utext_m(s.equation_lhs)} = {utext_m(s.equation_rhs)}, so ",
+                                       (f"{x}̂ = {utext_m(s.solution)}", "bold green"),
+                                       f" when {utext_m(s.invertible)} is invertible"
+                                       + (f" ({s.when})" if s.when else "")))
+            parts.append(self.visit(Check("gradient vanishes there", s.certificate)))
+        for note in g.notes:
+            parts.append(Text(f"Note: {note}", style="dim"))
+        parts += [self.visit(c) for c in g.checks if c.required]
+        parts += [self._print_Check(c, note=" (reported, not required)") for c in g.checks if not c.required]
+        if closing:
+            parts.append(self.verdict_line(g.certified, "every step and every required check passed",
+                                           "a step or a required check above was refuted or could not be decided"))
+        return Group(*parts)
+
+    # -- least squares -------------------------------------------------------------------------
+    def _print_LsSolution(self, s: LsSolution) -> RenderableType:
+        x = utext_m(s.derivation.wrt)
+        parts: list[RenderableType] = [Text(s.model.title.capitalize(), style="bold underline"),
+                                       self._print_MatGradient(s.derivation, closing=False)]
+        if s.solve_steps:
+            parts.append(Text("The KKT system (stationarity in both variables), solved by substitution", style="bold"))
+        parts += [self.visit(c) for c in s.solve_steps]
+        parts.append(Text.assemble(("Estimator: ", "bold"), (f"{x}̂ = {utext_m(s.estimator)}", "bold green")))
+        parts += [Text(f"  when {cond}") for cond in s.conditions]
+        parts += [self._print_Consequence(c, head="consequence: ") for c in s.consequences]
+        parts += [self.visit(c) for c in s.checks]
+        if s.data_fit is not None:
+            parts += self.visit(s.data_fit)
+        parts.append(self.verdict_line(s.certified, "every step and every required check passed",
+                                       "a step or a required check above was refuted or could not be decided"))
+        return Group(*parts)
+
+    def _print_Consequence(self, c: Consequence, head: str = "") -> Text:
+        v = c.certificate
+        return Text.assemble((f"{v.mark} ", STYLES[v.word]), (head, "bold"),
+                             f"{c.name}: {utext_m(c.lhs)} = {utext_m(c.rhs)}")
+
+    def _print_DataFit(self, fit: DataFit) -> list[RenderableType]:
+        """The fit to data beside the reference solver, and their largest difference."""
+        table = Table(title=f"Fit to {fit.rows} rows", show_header=True)
+        table.add_column("coefficient")
+        table.add_column("derived formula", justify="right")
+        table.add_column(fit.reference_name, justify="right")
+        for name, a, b in zip(fit.columns, fit.estimate, fit.reference):
+            table.add_row(name, f"{a:.10g}", f"{b:.10g}")
+        return [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
+
+    # -- simple regression in summation form ---------------------------------------------------
+    def _print_SimpleSolution(self, sol: SimpleSolution) -> RenderableType:
+        p = SumText(sol.display_names())
+        nm = sol.names
+        parts: list[RenderableType] = [
+            Text(f"Simple linear regression {nm.y}_i = {nm.a} + {nm.b}·{nm.x}_i", style="bold underline"),
+            Text(f"Minimize S({nm.a}, {nm.b}) = {p.text(sol.objective)} over {nm.a} and {nm.b} "
+                 f"(sums over i = 1, ..., n)"),
+        ]
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column("line", ratio=3)
+        table.add_column("rule", ratio=2, style="dim")
+        table.add_column("check", no_wrap=True)
+        section = ""
+        for step in sol.steps:
+            if step.section != section:
+                section = step.section
+                table.add_row(Text(section.capitalize(), style="bold"), "", "")
+            relation = "⇔" if step.relation == "<=>" else "="
+            table.add_row(Text(f"{p.text(step.lhs)} {relation} {p.text(step.rhs)}"), Text(step.rule),
+                          self.mark(step.certificate))
+        parts.append(table)
+        b, a = sol.symbols["bhat"], sol.symbols["ahat"]
+        parts.append(Text.assemble(("Estimator: ", "bold"),
+                                   (f"{p.text(b)} = {p.text(sol.slope)},  {p.text(a)} = {p.text(sol.intercept)}",
+                                    "bold green")))
+        defs = ", ".join(f"{p.text(k)} = {p.text(v)}" for k, v in sol.definitions)
+        parts.append(Text(f"  where {defs}, sums over i = 1, ..., n"))
+        parts += [Text(f"  when {cond}") for cond in sol.conditions]
+        for step in sol.steps:
+            if not step.certified:
+                parts.append(Text(f"✗ {step.rule}: symbolic: {step.proof.describe()}; numeric: "
+                                  f"{step.probe.describe()}", style="red"))
+        parts += [self.visit(c) for c in sol.checks]
+        if sol.data_fit is not None:
+            parts += self.visit(sol.data_fit)
+        parts.append(self.verdict_line(sol.certified, "every step and every check passed",
+                                       "see the lines marked above"))
+        return Group(*parts)
+
     # -- the other capabilities (folded in by the following commits) ---------------------------
-    def _print_MatGradient(self, g: Any) -> Any:
-        from derive.render.matrix_text import to_renderable
-
-        return to_renderable(g)
-
-    def _print_LsSolution(self, s: Any) -> Any:
-        from derive.render.lsq_out import to_renderable
-
-        return to_renderable(s)
-
-    def _print_SimpleSolution(self, s: Any) -> Any:
-        from derive.render.simple_regression_out import to_renderable
-
-        return to_renderable(s)
-
     def _print_MleDerivation(self, d: Any) -> Any:
         from derive.render.mle_out import to_renderable
 

@@ -1,10 +1,14 @@
-"""One-line Unicode forms of expressions for terminals: x²·sin(x), d/dx(…), f′(x²), σ(z)."""
+"""One-line Unicode forms of expressions for terminals: x²·sin(x), d/dx(…), f′(x²), σ(z), −2·Xᵀ(y − X·b)."""
 from __future__ import annotations
+
+from typing import Any
 
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from derive.matrix import expr as M
+from derive.matrix.expr import PREC_ATOM, PREC_POW, PlainPrinter
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -93,3 +97,80 @@ class UnicodePrinter(StrPrinter):
 def utext(expr: sp.Basic, *, partial: bool = False) -> str:
     """The one-line Unicode form of ``expr`` (``partial``: write every derivative with ∂)."""
     return str(UnicodePrinter({"order": None, "partial": partial}).doprint(expr))
+
+
+class MatUnicode(PlainPrinter):
+    """Matrix expressions in Unicode: −2·Xᵀ(y − X·b)."""
+
+    times = "·"
+    hadamard_op = " ⊙ "
+    divide_op = " ⊘ "
+    kron_op = " ⊗ "
+    transpose_mark = "ᵀ"
+    minus = "−"
+
+    def symbol(self, name: str) -> str:
+        return utext(sp.Symbol(name))
+
+    def scalar(self, value: sp.Expr) -> str:
+        return utext(value)
+
+    def _print_Inverse(self, n: M.Inverse) -> tuple[str, int]:
+        if isinstance(n.arg, M.Transpose):
+            return self.paren(n.arg.arg, PREC_ATOM) + "⁻ᵀ", PREC_POW
+        return self.paren(n.arg, PREC_ATOM) + "⁻¹", PREC_POW
+
+    def _print_Norm(self, n: M.Norm) -> tuple[str, int]:
+        sub = "_F" if n.arg.shape[1] != 1 else ""
+        return f"‖{self.doprint(n.arg)}‖{sub}", PREC_ATOM
+
+    def _print_Func(self, n: M.Func) -> tuple[str, int]:
+        name = {"sigmoid": "σ", "log": "log"}.get(n.name, n.name)
+        return f"{name}({self.doprint(n.arg)})", PREC_ATOM
+
+    def _print_Power(self, n: M.Power) -> tuple[str, int]:
+        e = n.exp
+        base = self.paren(n.base, PREC_ATOM)
+        mark = "" if n.is_scalar else "∘"
+        if e.is_Integer:
+            return f"{base}{mark and '^∘'}{str(e).translate(_SUP)}" if mark else f"{base}{str(e).translate(_SUP)}", PREC_POW
+        return f"{base}^{mark}({self.scalar(e)})", PREC_POW
+
+
+def utext_m(node: M.Node) -> str:
+    """The one-line Unicode form of a matrix expression."""
+    return MatUnicode().doprint(node)
+
+
+class SumText(StrPrinter):
+    """Sums over a sample in one line: Σ for sums, x_i for x[i], x̄ and â for means and estimates (``names``)."""
+
+    printmethod = "_derive_sum_text"  # not Indexed's own _sympystr
+
+    def __init__(self, names: dict[str, tuple[str, str]]) -> None:
+        super().__init__({"order": "none"})
+        self._names = names
+
+    def _print_Symbol(self, e: Any) -> str:
+        return self._names.get(e.name, (e.name,))[0]
+
+    def _print_Indexed(self, e: Any) -> str:
+        return f"{e.base.name}_{e.indices[0]}"
+
+    def _print_Sum(self, e: Any) -> str:
+        body = self._print(e.function)
+        return f"Σ({body})" if isinstance(e.function, (sp.Add, sp.Mul)) else f"Σ{body}"
+
+    def _print_Pow(self, e: Any, rational: bool = False) -> str:
+        if isinstance(e.base, sp.Sum):
+            return f"({self._print(e.base)})**{self._print(e.exp)}"
+        return str(super()._print_Pow(e, rational))
+
+    def _print_Equality(self, e: Any) -> str:
+        return f"{self._print(e.lhs)} = {self._print(e.rhs)}"
+
+    def _print_ImmutableDenseMatrix(self, e: Any) -> str:
+        return "[" + ", ".join("[" + ", ".join(self._print(v) for v in e.row(r)) + "]" for r in range(e.rows)) + "]"
+
+    def text(self, e: Any) -> str:
+        return str(self.doprint(e)).replace("**", "^").replace("*", "·")

@@ -1,0 +1,64 @@
+"""The base of every API result: a model the printers walk, rendered by format.
+
+``render("text" | "latex" | "markdown" | "json" | ...)`` goes through the one printer of that
+format (``derive.render.render``); the ``to_*`` methods and Jupyter's display are shorthands for it.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from derive.render import render
+
+
+class Result:
+    """Base of every API result: a model the printers walk (``data``), rendered by format.
+
+    ``render("text" | "latex" | "markdown" | "json" | ...)`` goes through the one printer of that
+    format (``derive.render``); the ``to_*`` methods and Jupyter's display are shorthands for it.
+    """
+
+    __slots__ = ()
+    text_width: ClassVar[int] = 100
+
+    @property
+    def data(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def certified(self) -> bool:
+        return bool(self.data.certified)
+
+    def render(self, fmt: str = "text", **settings: Any) -> str:
+        """The result in output format ``fmt`` (``derive.render.format_names()`` lists them)."""
+        if fmt == "text":
+            settings.setdefault("width", self.text_width)
+        return render(self.data, fmt, **settings)
+
+    def to_text(self, width: int | None = None) -> str:
+        return self.render("text", width=width or self.text_width)
+
+    def to_latex(self) -> str:
+        return self.render("latex")
+
+    def result_latex(self) -> str:
+        """Math-mode LaTeX of the results alone (the boxed line of a worked solution)."""
+        return self.render("latex", part="result")
+
+    def chain_latex(self) -> str:
+        """LaTeX of the derivation alone, without the results displayed after it."""
+        return self.render("latex", part="chain")
+
+    def to_json(self) -> str:
+        return self.render("json")
+
+    def to_markdown(self) -> str:
+        return self.render("markdown")
+
+    def _repr_latex_(self) -> str:
+        return self.render("latex", mathjax=True)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_text()
