@@ -376,6 +376,7 @@ def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120) -> Path:
             f"cannot write {out_pdf}: no directory {out_pdf.parent}",
             hint="create the directory first",
         )
+    _replaced_mode(out_pdf)  # a symlink or a folder there: refuse before running TeX
     if not tex_available():
         raise RenderError("TeX is not installed (latexmk and pdflatex are needed)", hint=TEX_INSTALL_HINT)
     bwrap = shutil.which("bwrap")
