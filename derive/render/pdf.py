@@ -347,9 +347,12 @@ def sandbox_command(bwrap: str, work: Path, env: dict[str, str]) -> list[str]:
                 if (found := shutil.which(name, path=env["PATH"])) is not None]
     args += _visible(["/usr", *_SYSTEM_EXTRAS, *sorted(set(_tex_trees(env) + programs), key=len)])
     args += ["--dev", "/dev", "--tmpfs", "/tmp", "--bind", str(work), str(work), "--chdir", str(work), "--"]
-    probe = subprocess.run(
-        [*args, "true"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False
-    )
+    try:
+        probe = subprocess.run(
+            [*args, "true"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RenderError(f"cannot start the TeX sandbox: {_one_line(str(exc))}", hint=SANDBOX_HINT) from exc
     if probe.returncode != 0:
         why = (probe.stderr.strip().splitlines() or [f"bwrap exited with status {probe.returncode}"])[-1]
         raise RenderError(f"cannot start the TeX sandbox: {_one_line(why)}", hint=SANDBOX_HINT)
@@ -358,9 +361,12 @@ def sandbox_command(bwrap: str, work: Path, env: dict[str, str]) -> list[str]:
 
 def _read_regular(path: Path) -> bytes:
     """The bytes of the regular file ``path``, never through a symlink (TeX made the folder)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as pdf:
-        return pdf.read()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as pdf:
+            return pdf.read()
+    except OSError as exc:
+        raise RenderError(f"cannot read the PDF TeX wrote: {exc.strerror or exc}", hint="run the build again") from exc
 
 
 def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120) -> Path:
