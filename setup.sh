@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up derive on a Debian machine: TeX Live and pdftotext (if missing), a virtual
+# Set up derive on a Debian machine: TeX Live, pdftotext and bubblewrap (if missing), a virtual
 # environment in .venv, and the package with its test tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,6 +27,11 @@ fi
 if ! command -v latexmk >/dev/null || ! command -v pdflatex >/dev/null || ! command -v pdftotext >/dev/null; then
   echo "setup.sh: installing TeX Live and poppler-utils from Debian packages" >&2
   apt_install latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern poppler-utils
+fi
+
+if ! command -v bwrap >/dev/null; then
+  echo "setup.sh: installing bubblewrap (the sandbox TeX runs in) from Debian packages" >&2
+  apt_install bubblewrap
 fi
 
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'

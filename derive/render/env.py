@@ -30,18 +30,63 @@ SOURCE_MARKER = "% derive-source: "
 
 # --- trusted LaTeX ---------------------------------------------------------------------------
 
-# Even trusted LaTeX may not read or write files, define macros or end the document:
-# a printer bug (or a symbol name that slipped through) must not become a TeX program.
-_FORBIDDEN = re.compile(
-    r"\\(?:input|include|includeonly|InputIfFileExists|IfFileExists|openin|openout|read"
-    r"|readline|write|immediate|special|catcode|csname|def|edef|gdef|xdef|let|futurelet"
-    r"|newcommand|renewcommand|providecommand|DeclareRobustCommand|usepackage"
-    r"|RequirePackage|documentclass|endinput|jobname|pdffiledump|pdffilesize|pdfmdfivesum"
-    r"|pdffilemoddate|pdfprimitive|directlua|verbatiminput|includegraphics|scantokens"
-    r"|everyjob|everypar|everymath|everydisplay|output)(?![A-Za-z])"
-    r"|\\end\s*\{document\}|\^\^"
+# Even trusted LaTeX may not read or write files, run commands, define macros, build control
+# sequence names from text, re-read text as code or end the document: a printer bug (or a
+# symbol name that slipped through) must not become a TeX program. This is a filter, kept
+# in depth: pdf.py's sandbox is what stops TeX reading files whatever the spelling.
+_FORBIDDEN_WORDS = (
+    # files: reading, writing, embedding, listing
+    "input", "include", "includeonly", "InputIfFileExists", "IfFileExists", "openin", "openout",
+    "closein", "closeout", "newread", "newwrite", "read", "readline", "write", "immediate", "special",
+    "endinput", "verbatiminput", "VerbatimInput", "lstinputlisting", "includegraphics", "includepdf",
+    "import", "subimport", "bibliography", "addbibresource", "font", "jobname", "filecontents",
+    "usepackage", "RequirePackage", "documentclass", "LoadClass", "directlua", "latelua", "primitive",
+    # defining, and changing how text is read
+    "catcode", "mathcode", "lccode", "uccode", "sfcode", "delcode", "chardef", "mathchardef",
+    "countdef", "dimendef", "skipdef", "toksdef", "def", "edef", "gdef", "xdef", "let", "futurelet",
+    "newcommand", "renewcommand", "providecommand", "newenvironment", "renewenvironment",
+    "makeatletter", "makeatother", "output", "shipout",
+    # building names from text, expanding or re-reading it
+    "csname", "ifcsname", "lastnamedcs", "begincsname", "ExpandArgs", "scantokens", "scantextokens",
+    "expandafter", "noexpand", "string", "detokenize", "unexpanded", "lowercase", "uppercase",
+    "everyeof", "endlinechar", "newlinechar",
+    # the interaction mode, ending the run, and LaTeX3/engine aliases of primitives
+    "batchmode", "nonstopmode", "scrollmode", "errorstopmode", "stop", "enddocument", "dump",
+    "tex", "pdftex", "etex", "luatex", "xetex", "utex", "use", "cs",
 )
+_FORBIDDEN = re.compile(
+    r"(?:" + "|".join(sorted(_FORBIDDEN_WORDS, key=len, reverse=True)) + r")"
+    # families: pdfTeX's primitives (\pdfobj file, \pdfximage, \pdffiledump, ...), definers,
+    # hooks, token-list parameters, name users (\UseName), expl3 syntax, file helpers
+    r"|(?:pdf|New|Renew|Provide|Declare|AtBegin|AtEnd|AddTo|RemoveFrom|every|Use[A-Z]|Expl"
+    r"|Input|IfFile)[A-Za-z]*"
+    r"|@"  # \@ starts @-internals such as \@@input
+)
+"""Control-sequence names (after the backslash, whole) that trusted LaTeX may not use."""
+_CONTROL_SEQUENCE = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _CONTROL_WORD = re.compile(r"\\([A-Za-z]+)\s*(?:\{([^{}]*)\})?")
+# The environments trusted LaTeX may open: \begin{x} runs the macro \x, so any other name
+# (\begin{input}, \begin{filecontents}, \end{document}) would be a command in disguise.
+_MATH_ENVIRONMENTS = frozenset({
+    "align", "align*", "aligned", "alignat", "alignat*", "alignedat", "gather", "gather*", "gathered",
+    "multline", "multline*", "split", "flalign", "flalign*", "equation", "equation*", "cases",
+    "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "array", "subarray",
+})
+
+
+def _forbidden(latex: str) -> str | None:
+    r"""The first forbidden control sequence or notation in ``latex``, read as TeX tokenizes it.
+
+    Tokenizing (rather than searching the text) keeps ``\\input`` (a line break, then a
+    word) apart from ``\input``; ``^^5c`` and expl3's ``\__`` names are found in the text.
+    """
+    if "^^" in latex:
+        return "^^"
+    for token in _CONTROL_SEQUENCE.finditer(latex):
+        name = token.group(1)
+        if _FORBIDDEN.fullmatch(name) or (name == "_" and latex.startswith("_", token.end())):
+            return token.group(0) if name != "_" else "\\__"
+    return None
 
 
 def check_latex(latex: str) -> None:
@@ -50,11 +95,11 @@ def check_latex(latex: str) -> None:
     Why: an unbalanced brace or environment makes TeX run on into later blocks and report
     the error far from its cause, so it is caught here, by name, before TeX runs.
     """
-    found = _FORBIDDEN.search(latex)
+    found = _forbidden(latex)
     if found is not None:
         raise RenderError(
-            f"refusing LaTeX that uses {found.group(0)!r}",
-            hint="formulas may not read files, define macros or end the document",
+            f"refusing LaTeX that uses {found!r}",
+            hint="formulas may not read files, define macros, build names from text or end the document",
         )
     depth = 0
     lefts = 0
@@ -74,10 +119,15 @@ def check_latex(latex: str) -> None:
                 lefts -= 1
                 if lefts < 0:
                     raise RenderError("\\right without \\left in LaTeX", hint="balance \\left ... \\right")
-            elif name == "begin" and arg is not None:
-                envs.append(arg)
-            elif name == "end" and arg is not None:
-                if not envs or envs.pop() != arg:
+            elif name in ("begin", "end") and (arg is None or arg.strip() not in _MATH_ENVIRONMENTS):
+                raise RenderError(
+                    f"refusing LaTeX that uses \\{name}{{{arg if arg is not None else ''}}}",
+                    hint="formulas may only open math environments such as align*, aligned, cases, pmatrix, array",
+                )
+            elif name == "begin":
+                envs.append(arg.strip())
+            elif name == "end":
+                if not envs or envs.pop() != arg.strip():
                     raise RenderError(
                         f"\\end{{{arg}}} does not close the open environment in LaTeX",
                         hint="each \\begin{...} needs its own \\end{...}, innermost first",

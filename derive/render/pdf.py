@@ -1,8 +1,14 @@
-"""Build a PDF from .tex with latexmk in a scratch directory; a TeX error becomes a RenderError.
+r"""Build a PDF from .tex with latexmk in a sandboxed scratch directory; a TeX error becomes a RenderError.
 
-TeX runs with shell escape off, no rc files and kpathsea's paranoid file access, so
-even a template bug cannot run commands or read files outside the scratch directory.
-Outputs are written atomically: a failed build never leaves or clobbers a file.
+TeX runs inside a bubblewrap (``bwrap``) sandbox that shows it only the system's software
+(``/usr``) and TeX tree, read-only, and the scratch directory: no home, no /tmp, no /etc
+beyond TeX's own config, no network. pdfTeX's ``\pdfobj file``, ``\pdfximage`` and
+``\pdffiledump`` ignore kpathsea's ``openin_any``, so only a filesystem sandbox stops them
+reading any file. Where bwrap is missing or cannot create its namespaces, PDF builds are
+refused (there is no weaker fallback). Inside, TeX also runs with shell escape off, no rc
+files and kpathsea's paranoid file access, and a minimal environment (no secrets in it).
+Outputs are written atomically, keeping an existing file's permissions: a failed build never
+leaves or clobbers a file.
 """
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import re
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -20,12 +27,20 @@ from derive.core.errors import RenderError
 from derive.render.env import SOURCE_MARKER
 from derive.render.escape import untex_line
 
-TEX_INSTALL_HINT = "install TeX Live: apt-get install latexmk texlive-latex-recommended texlive-fonts-recommended"
+TEX_INSTALL_HINT = (
+    "install TeX Live and bubblewrap: apt-get install latexmk texlive-latex-recommended"
+    " texlive-fonts-recommended bubblewrap"
+)
+SANDBOX_HINT = (
+    "PDF builds run TeX in a bubblewrap sandbox: install it (apt-get install bubblewrap);"
+    " it needs user namespaces, which some containers disable; the .tex can still be written"
+)
 
 _JOB = "handout"
 _MAX_MESSAGE = 200
 
 # Passed to pdflatex through the environment (kpathsea reads these over texmf.cnf).
+# The sandbox's environment is only these, PATH, HOME (the scratch directory) and _KEEP_ENV.
 _TEX_ENV = {
     "openin_any": "p",  # no reading of absolute paths, '..' or dotfiles
     "openout_any": "p",  # no writing outside the scratch directory
@@ -34,6 +49,17 @@ _TEX_ENV = {
     "error_line": "254",
     "half_error_line": "238",
 }
+_KEEP_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
+# Read-only in the sandbox besides /usr and the TeX trees: what the loader, Perl and TeX's
+# Debian configuration need. Each is optional (bound only if it exists).
+_SYSTEM_EXTRAS = (
+    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/perl",
+    "/etc/localtime", "/etc/texmf", "/var/lib/texmf",
+)
+# The top-level system directories that may be real folders or (merged /usr) symlinks.
+_SYSTEM_ROOTS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# The kpathsea trees TeX reads (user trees resolve inside the scratch directory, so drop out).
+_TEX_TREES = "$TEXMF:$TEXMFCNF:$TEXMFSYSVAR:$TEXMFSYSCONFIG"
 
 
 def tex_available() -> bool:
@@ -44,18 +70,45 @@ def tex_available() -> bool:
 # --- atomic output ---------------------------------------------------------------------------
 
 
+def _replaced_mode(path: Path) -> int | None:
+    """The permission bits of the regular file ``path`` replaces, or None if there is none.
+
+    Why: the atomic write makes a new file, which would get 0666 minus umask; a 0600 PDF must
+    stay private. A symlink is refused rather than followed (or silently replaced), so an
+    output path never writes somewhere else.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise RenderError(f"cannot write {path}: {exc.strerror or exc}", hint="check the path") from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise RenderError(
+            f"cannot write {path}: it is a symbolic link",
+            hint="remove the link or choose another output path (derive does not write through links)",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise RenderError(f"cannot write {path}: it is not a regular file", hint="choose another output path")
+    return stat.S_IMODE(info.st_mode) & 0o777
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temp file in the same directory and ``os.replace``.
 
     Readers see the old file or the new one, never a half-written one; the temp file is
-    removed on any failure. The file gets the usual permissions (0666 minus umask).
+    removed on any failure. A replaced file keeps its permission bits (not its owner); a new
+    one gets the usual 0666 minus umask. A symlink at ``path`` is refused, never followed.
     """
     path = Path(path)
+    mode = _replaced_mode(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
         try:
             with os.fdopen(fd, "wb") as out:
+                if mode is not None:
+                    os.fchmod(out.fileno(), mode)
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
@@ -198,13 +251,13 @@ def _latexmk_command(job: str) -> list[str]:
     ]
 
 
-def _run(command: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run ``command`` in its own process group; on timeout kill the whole group.
 
     Why not plain ``subprocess.run(timeout=...)``: it kills only latexmk, and the pdflatex
-    it started would keep running (and keep the scratch directory busy).
+    it started would keep running (and keep the scratch directory busy). Killing bwrap
+    also ends its sandbox: the sandbox's init dies, and the kernel kills all inside.
     """
-    env = {**os.environ, **_TEX_ENV}
     with subprocess.Popen(
         command,
         cwd=cwd,
@@ -228,11 +281,101 @@ def _run(command: list[str], cwd: Path, timeout: float) -> subprocess.CompletedP
         return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
+# --- the sandbox -----------------------------------------------------------------------------
+
+
+def tex_environment(work: Path) -> dict[str, str]:
+    """The whole environment TeX runs with: a few locale and path variables, never the caller's.
+
+    Why: the caller's environment may hold secrets (TeX could embed /proc/self/environ) or
+    TEXINPUTS-style variables that point TeX at other folders.
+    """
+    env = {name: os.environ[name] for name in _KEEP_ENV if name in os.environ}
+    env.setdefault("PATH", os.defpath)
+    env["HOME"] = str(work)  # user trees (~/texmf, ~/.texlive*) resolve inside the scratch directory
+    return {**env, **_TEX_ENV}
+
+
+def _tex_trees(env: dict[str, str]) -> list[str]:
+    """The folders of TeX's trees and configuration, as kpathsea finds them with ``env``."""
+    try:
+        done = subprocess.run(
+            ["kpsewhich", f"-expand-path={_TEX_TREES}"],
+            env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RenderError(f"cannot ask kpsewhich where TeX's files are: {exc}", hint=TEX_INSTALL_HINT) from exc
+    if done.returncode != 0:
+        raise RenderError(
+            f"cannot ask kpsewhich where TeX's files are (status {done.returncode})", hint=TEX_INSTALL_HINT
+        )
+    return [p for p in done.stdout.strip().split(os.pathsep) if p]
+
+
+def _visible(paths: list[str]) -> list[str]:
+    """bwrap arguments that show ``paths`` read-only at their own place (symlinks kept as links)."""
+    args: list[str] = []
+    shown: list[str] = []
+    for path in paths:
+        if os.path.islink(path) and not any(_inside(path, top) for top in shown):
+            args += ["--symlink", os.readlink(path), path]
+        real = os.path.realpath(path)
+        if os.path.exists(real) and not any(_inside(real, top) for top in shown):
+            args += ["--ro-bind", real, real]
+            shown.append(real)
+    return args
+
+
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def sandbox_command(bwrap: str, work: Path, env: dict[str, str]) -> list[str]:
+    """The bwrap prefix that runs a command seeing only the system, TeX's trees and ``work``.
+
+    /usr (programs, libraries, Perl) and TeX's trees are read-only; ``work`` is the only
+    writable folder and the working directory; /tmp is an empty tmpfs; no network, no other
+    namespaces shared, no capabilities. Runs ``true`` in it first and raises RenderError (with
+    ``SANDBOX_HINT``) if that fails (no user namespaces here): TeX never runs unsandboxed.
+    """
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
+    for root in _SYSTEM_ROOTS:  # merged /usr: /bin -> usr/bin; else real folders
+        if os.path.islink(root):
+            args += ["--symlink", os.readlink(root), root]
+        elif os.path.isdir(root):
+            args += ["--ro-bind", root, root]
+    programs = [os.path.dirname(os.path.realpath(found)) for name in ("latexmk", "pdflatex")
+                if (found := shutil.which(name, path=env["PATH"])) is not None]
+    args += _visible(["/usr", *_SYSTEM_EXTRAS, *sorted(set(_tex_trees(env) + programs), key=len)])
+    args += ["--dev", "/dev", "--tmpfs", "/tmp", "--bind", str(work), str(work), "--chdir", str(work), "--"]
+    try:
+        probe = subprocess.run(
+            [*args, "true"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RenderError(f"cannot start the TeX sandbox: {_one_line(str(exc))}", hint=SANDBOX_HINT) from exc
+    if probe.returncode != 0:
+        why = (probe.stderr.strip().splitlines() or [f"bwrap exited with status {probe.returncode}"])[-1]
+        raise RenderError(f"cannot start the TeX sandbox: {_one_line(why)}", hint=SANDBOX_HINT)
+    return args
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of the regular file ``path``, never through a symlink (TeX made the folder)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as pdf:
+            return pdf.read()
+    except OSError as exc:
+        raise RenderError(f"cannot read the PDF TeX wrote: {exc.strerror or exc}", hint="run the build again") from exc
+
+
 def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120) -> Path:
     """Typeset ``tex`` to ``out_pdf`` (atomically) and return ``out_pdf``.
 
-    Raises RenderError naming the handout block that broke TeX, or TeX's absence
-    (with ``TEX_INSTALL_HINT``). On failure ``out_pdf`` is left as it was.
+    Raises RenderError naming the handout block that broke TeX, TeX's absence (with
+    ``TEX_INSTALL_HINT``) or the sandbox's (with ``SANDBOX_HINT``). On failure ``out_pdf``
+    is left as it was.
     """
     out_pdf = Path(out_pdf)
     if not out_pdf.parent.is_dir():
@@ -240,17 +383,23 @@ def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120) -> Path:
             f"cannot write {out_pdf}: no directory {out_pdf.parent}",
             hint="create the directory first",
         )
+    _replaced_mode(out_pdf)  # a symlink or a folder there: refuse before running TeX
     if not tex_available():
         raise RenderError("TeX is not installed (latexmk and pdflatex are needed)", hint=TEX_INSTALL_HINT)
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise RenderError("cannot run TeX in a sandbox: bwrap (bubblewrap) is not installed", hint=SANDBOX_HINT)
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as scratch:
-        work = Path(scratch)
+        work = Path(scratch).resolve()
+        env = tex_environment(work)
+        sandbox = sandbox_command(bwrap, work, env)
         (work / f"{_JOB}.tex").write_text(tex, encoding="utf-8")
-        done = _run(_latexmk_command(_JOB), work, timeout)
+        done = _run([*sandbox, *_latexmk_command(_JOB)], work, env, timeout)
         pdf = work / f"{_JOB}.pdf"
         if done.returncode != 0 or not pdf.is_file():
             log_path = work / f"{_JOB}.log"
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
             detail = (done.stderr.strip().splitlines() or [f"latexmk exited with status {done.returncode}"])[-1]
             raise tex_failure(tex, log, detail)
-        write_bytes_atomic(out_pdf, pdf.read_bytes())
+        write_bytes_atomic(out_pdf, _read_regular(pdf))
     return out_pdf

@@ -140,6 +140,46 @@ def test_math_passes_trusted_latex_through() -> None:
         (r"\immediate\write18{rm -rf /}", "immediate"),
         (r"^^5cinput{/etc/passwd}", r"\^\^"),
         (r"\end{document}", "document"),
+        (r"\UseName{input}{/etc/passwd}", "UseName"),
+        (r"\ExplSyntaxOn \tex_input:D /etc/passwd", "ExplSyntaxOn"),
+        (r"\tex_input:D /etc/passwd", r"\\tex'"),
+        (r"\__file_size:n {/etc/passwd}", "__"),
+        (r"\makeatletter \@@input /etc/passwd", "makeatletter"),
+        (r"\@@input /etc/passwd", r"\\@'"),
+        (r"\csname input\endcsname{/etc/passwd}", "csname"),
+        (r"\lowercase{\INPUT}", "lowercase"),
+        (r"\uppercase{x}", "uppercase"),
+        (r"\expandafter\x\y", "expandafter"),
+        (r"\string\input", "string"),
+        (r"\scantokens{x}", "scantokens"),
+        (r"\pdfobj file {/etc/passwd}", "pdfobj"),
+        (r"\pdfobj stream file {/etc/passwd}", "pdfobj"),
+        (r"\pdfximage{/etc/passwd}", "pdfximage"),
+        (r"\pdffiledump length 9 {/etc/passwd}", "pdffiledump"),
+        (r"\pdfmdfivesum file {/etc/passwd}", "pdfmdfivesum"),
+        (r"\pdffilesize{/etc/passwd}", "pdffilesize"),
+        (r"\pdffilemoddate{/etc/passwd}", "pdffilemoddate"),
+        (r"\pdfannot{/Subtype/Link}", "pdfannot"),
+        (r"\pdfliteral{0 g}", "pdfliteral"),
+        (r"\pdfprimitive\input", "pdfprimitive"),
+        (r"\primitive\input", "primitive"),
+        (r"\includegraphics{/etc/passwd.pdf}", "includegraphics"),
+        (r"\input{../../secret}", "input"),
+        (r"\include{/etc/passwd}", "include"),
+        (r"\verbatiminput{/etc/passwd}", "verbatiminput"),
+        (r"\InputIfFileExists{/etc/passwd}{}{}", "InputIfFileExists"),
+        (r"\openin1=/etc/passwd", "openin"),
+        (r"\read1 to\x", "read"),
+        (r"\readline1 to\x", "readline"),
+        (r"\write18{id}", "write"),
+        (r"\openout1=/tmp/x", "openout"),
+        (r"\special{pdf:x}", "special"),
+        (r"\font\x=/etc/passwd", "font"),
+        (r"\AddToHook{enddocument}{x}", "AddToHook"),
+        (r"\NewDocumentCommand\x{}{}", "NewDocumentCommand"),
+        (r"\begin{input}{/etc/passwd}\end{input}", r"\\begin\{input\}"),
+        (r"\begin{filecontents}{x}\end{filecontents}", "filecontents"),
+        (r"\begin x", r"\\begin\{\}"),
         (r"\frac{1}{", "unclosed"),
         (r"x}", "unbalanced"),
         (r"\begin{align*} x", "never closed"),
@@ -155,6 +195,20 @@ def test_check_latex_refuses_dangerous_or_unbalanced(latex: str, problem: str) -
 
 def test_check_latex_ignores_escaped_braces_and_comments() -> None:
     check_latex(r"\{ \} \\ 50\% % an unbalanced { in a comment")
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"a \\input b \\readline",  # a line break, then words: not control sequences
+        r"\alpha_{1} + \mathrm{learning\_rate} + \exp(x) + \text{stop}",
+        r"\begin{pmatrix} a & b \end{pmatrix} \begin{array}{rl} x & y \end{array}",
+        r"\begin{align*} f &= \sum_{i} \left( x_i \right) \noalign{\vskip 6pt} \end{align*}",
+        r"\inputx \reading \fontsize",  # longer words that only start like forbidden ones
+    ],
+)
+def test_check_latex_passes_ordinary_printer_latex(latex: str) -> None:
+    check_latex(latex)
 
 
 def test_math_refuses_non_strings() -> None:

@@ -1,7 +1,9 @@
 """PDF builds: log parsing, error mapping to blocks, atomic output, and real latexmk runs."""
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -160,6 +162,61 @@ def test_write_text_atomic_failure_leaves_nothing(tmp_path: Path) -> None:
         write_text_atomic(tmp_path / "missing" / "a.tex", "text")
 
 
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o755])
+def test_write_text_atomic_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path, mode: int) -> None:
+    out = tmp_path / "a.tex"
+    out.write_text("old")
+    out.chmod(mode)
+    write_text_atomic(out, "new")
+    assert out.read_text() == "new" and stat.S_IMODE(out.stat().st_mode) == mode
+    assert leftovers(tmp_path) == ["a.tex"]
+
+
+def test_write_text_atomic_gives_a_new_file_the_umask_mode(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        write_text_atomic(tmp_path / "a.tex", "new")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.tex").stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_write_text_atomic_refuses_a_symlink_and_writes_nowhere(tmp_path: Path, dangling: bool) -> None:
+    target = tmp_path / "elsewhere.tex"
+    if not dangling:
+        target.write_text("keep")
+    link = tmp_path / "a.tex"
+    link.symlink_to(target)
+    with pytest.raises(RenderError, match="cannot write .*a.tex: it is a symbolic link"):
+        write_text_atomic(link, "new")
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert (target.read_text() == "keep") if not dangling else not target.exists()
+    assert leftovers(tmp_path) == (["a.tex"] if dangling else ["a.tex", "elsewhere.tex"])
+
+
+def test_tex_written_without_tex_keeps_its_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The .tex beside the PDF path (TeX absent) is replaced like the PDF: mode kept."""
+    from derive.render import pdf as pdf_module
+    from derive.scalar.api import diff, write_pdf
+
+    monkeypatch.setattr(pdf_module, "tex_available", lambda: False)
+    tex_path = tmp_path / "d.tex"
+    tex_path.write_text("old")
+    tex_path.chmod(0o600)
+    assert write_pdf(diff("x^2", wrt="x"), tmp_path / "d.pdf", title="T") == tex_path
+    assert "\\documentclass" in tex_path.read_text() and stat.S_IMODE(tex_path.stat().st_mode) == 0o600
+
+
+def test_build_pdf_refuses_a_symlinked_output_before_running_tex(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.pdf"
+    target.write_bytes(b"keep")
+    (tmp_path / "a.pdf").symlink_to(target)
+    with pytest.raises(RenderError, match="symbolic link"):
+        build_pdf("not even LaTeX", tmp_path / "a.pdf")
+    assert target.read_bytes() == b"keep"
+
+
 def test_build_pdf_without_tex_raises_with_install_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -261,6 +318,17 @@ def test_tex_cannot_read_files_outside_its_directory(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="LaTeX failed in block 'Broken one'"):
         build_pdf(tex, tmp_path / "handout.pdf")
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.tex
+@requires_tex
+def test_replacing_a_private_pdf_keeps_it_private(tmp_path: Path) -> None:
+    out = tmp_path / "handout.pdf"
+    out.write_bytes(b"old pdf")
+    out.chmod(0o600)
+    build_pdf(render_handout(Handout("Private", blocks=(Paragraph("secret notes"),))), out)
+    assert out.read_bytes().startswith(b"%PDF") and stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert leftovers(tmp_path) == ["handout.pdf"]
 
 
 @pytest.mark.tex
