@@ -1,11 +1,12 @@
 """HandoutBuilder: the mutable, script-friendly way to assemble a ``Handout``.
 
-Worked-example scripts add blocks one call at a time; ``build()`` freezes them. Results
-are taken duck-typed (``Renderable``) so this module needs nothing from the engine.
+Worked-example scripts add blocks one call at a time; ``build()`` freezes them. Results are
+taken duck-typed (``Renderable``) and kept as they are, so this module needs nothing from the
+engine and the handout can be printed in any format later.
 """
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from derive.core.errors import UsageError
 from derive.handout.document import Block, Exercise, Handout, Math, Paragraph, Section, Worked
@@ -13,34 +14,27 @@ from derive.handout.document import Block, Exercise, Handout, Math, Paragraph, S
 
 @runtime_checkable
 class Renderable(Protocol):
-    """Anything that renders itself to LaTeX: the lead's derivation results.
+    """Anything that renders itself by format: the derivation results of the API.
 
-    ``to_latex()`` is a display environment (``align*``); ``result_latex()`` is math-mode
-    LaTeX for the boxed result; ``source`` is the user's input text.
+    ``render("latex", part="chain")`` is a display environment (``align*``),
+    ``render("latex", part="result")`` math-mode LaTeX for the boxed result; ``source`` is the
+    user's input text.
     """
 
     @property
     def source(self) -> str: ...
 
-    def to_latex(self) -> str: ...
-
-    def result_latex(self) -> str: ...
+    def render(self, fmt: str = "text", **settings: Any) -> str: ...
 
 
 def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
-    """A ``Worked`` block from a renderable result (its LaTeX is produced now, once)."""
+    """A ``Worked`` block holding ``result`` itself: it is rendered with the handout, in the handout's format."""
     if not isinstance(result, Renderable):
         raise UsageError(
             f"cannot render a {type(result).__name__} as a worked solution",
-            hint="pass a derivation result (it needs to_latex(), result_latex() and .source)",
+            hint="pass a derivation result (it needs render() and .source)",
         )
-    return Worked(
-        title=title,
-        intro=intro,
-        body_latex=result.chain_latex() if hasattr(result, "chain_latex") else result.to_latex(),
-        result_latex=result.result_latex(),
-        source=result.source,
-    )
+    return Worked(title=title, intro=intro, result=result, source=result.source)
 
 
 class HandoutBuilder:

@@ -1,12 +1,15 @@
-"""A handout as data: a title block and a flat sequence of blocks, ready for templates.
+"""A handout as data: a title block and a flat sequence of blocks, rendered only at the end.
 
-Fields named ``latex`` or ``*_latex`` hold LaTeX built by our own printer (trusted,
-passed through); every other string is user prose, which templates must escape.
+A worked solution keeps its derivation result itself (anything that renders itself by format
+and has a ``source``), not LaTeX: the same handout prints as LaTeX through the templates, or
+as Markdown. Fields named ``latex`` or ``*_latex`` hold LaTeX built by our own printer
+(``derive.latex``: trusted, passed through); every other string is user prose, which printers
+and templates must escape.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from derive.core.errors import UsageError
 
@@ -79,23 +82,27 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Worked:
-    """A worked solution: prose around a derivation the printer already rendered to LaTeX.
+    """A worked solution: prose around a derivation result, rendered in the output's format at the end.
 
-    ``body_latex`` is a display environment (the lead's ``align*``); ``result_latex`` is
-    math-mode LaTeX for the boxed result line. ``source`` is the user's input, shown as text.
+    ``result`` is a derivation result (``derive.diff``, ``grad``, ``ls``, ``mle``...): it renders
+    itself (``render(fmt, **settings)``); ``source`` is the user's input, shown as text.
     """
 
     kind: ClassVar[str] = "worked"
 
     title: str
     intro: str
-    body_latex: str
-    result_latex: str
+    result: Any
     source: str
 
     def __post_init__(self) -> None:
-        for name in ("title", "intro", "body_latex", "result_latex", "source"):
+        for name in ("title", "intro", "source"):
             _check_str(getattr(self, name), f"Worked.{name}")
+        if not callable(getattr(self.result, "render", None)):
+            raise UsageError(
+                f"Worked.result must be a derivation result, not {type(self.result).__name__}",
+                hint="pass what derive.diff, grad, ls or mle returned (it renders itself by format)",
+            )
 
     @property
     def label(self) -> str:

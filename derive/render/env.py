@@ -7,6 +7,7 @@ unescaped user text into TeX by forgetting a filter.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import importlib.resources
 import re
 import traceback
@@ -282,28 +283,53 @@ def _is_latex_field(name: str) -> bool:
     return name == "latex" or name.endswith("_latex")
 
 
-def check_handout(handout: Handout) -> None:
+@dataclass(frozen=True, slots=True)
+class WorkedLatex:
+    """A worked solution's derivation in LaTeX: the chain (a display environment) and the boxed result."""
+
+    chain: Latex
+    result: Latex
+
+
+def worked_latex(block: Worked, label: str) -> WorkedLatex:
+    """Render a worked block's result in LaTeX now (the end of the pipeline), checked, named by its block."""
+    try:
+        chain = block.result.render("latex", part="chain")
+        result = block.result.render("latex", part="result")
+        check_latex(chain)
+        check_latex(result)
+    except RenderError as exc:
+        raise RenderError(f"block '{label}', its derivation: {exc.message}", hint=exc.hint) from None
+    return WorkedLatex(Latex(chain), Latex(result))
+
+
+def check_handout(handout: Handout) -> dict[int, WorkedLatex]:
     """Check every field of every block before rendering, so an error names its block.
 
-    User text must escape cleanly (printable, typesettable characters); trusted LaTeX
-    must pass ``check_latex``. Why: errors caught inside a template would name the
-    template line instead of the user's block.
+    User text must escape cleanly (printable, typesettable characters); trusted LaTeX must
+    pass ``check_latex``; each worked solution is rendered to LaTeX here, once. Returns that
+    LaTeX by ``id`` of its block. Why: errors caught inside a template would name the template
+    line instead of the user's block.
     """
     for what, text in (("title", handout.title), ("subtitle", handout.subtitle), ("author", handout.author)):
         try:
             tex_line(text)
         except RenderError as exc:
             raise RenderError(f"handout {what}: {exc.message}", hint=exc.hint) from None
+    rendered: dict[int, WorkedLatex] = {}
     for block in handout.blocks:
-        _check_fields(block, block.label)
+        _check_fields(block, block.label, rendered)
+    return rendered
 
 
-def _check_fields(block: Block, label: str) -> None:
+def _check_fields(block: Block, label: str, rendered: dict[int, WorkedLatex]) -> None:
+    if isinstance(block, Worked):
+        rendered[id(block)] = worked_latex(block, label)
     for field in dataclasses.fields(block):
         value = getattr(block, field.name)
         try:
             if isinstance(value, Worked):  # an exercise's solution
-                _check_fields(value, label)
+                _check_fields(value, label, rendered)
             elif isinstance(value, str) and _is_latex_field(field.name):
                 check_latex(value)
             elif isinstance(value, str):
@@ -325,8 +351,13 @@ def render_template(env: jinja2.Environment, name: str, **context: object) -> st
 def render_handout(
     handout: Handout, *, solutions: bool = True, env: jinja2.Environment | None = None
 ) -> str:
-    """The full ``.tex`` source of ``handout``; exercise solutions at the end if ``solutions``."""
-    check_handout(handout)
+    """The full ``.tex`` source of ``handout``; exercise solutions at the end if ``solutions``.
+
+    Each worked solution's derivation is rendered to LaTeX here, at the end; the templates get it
+    through ``latex_of(block)`` (``.chain`` and ``.result``).
+    """
+    rendered = check_handout(handout)
     return render_template(
-        env if env is not None else make_env(), HANDOUT_TEMPLATE, handout=handout, solutions=solutions
+        env if env is not None else make_env(), HANDOUT_TEMPLATE, handout=handout, solutions=solutions,
+        latex_of=lambda block: rendered[id(block)],
     )

@@ -44,10 +44,6 @@ class Result:
         """Math-mode LaTeX of the results alone (the boxed line of a worked solution)."""
         return self.render("latex", part="result")
 
-    def chain_latex(self) -> str:
-        """LaTeX of the derivation alone, without the results displayed after it."""
-        return self.render("latex", part="chain")
-
     def to_json(self) -> str:
         return self.render("json")
 

@@ -2,28 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import pytest
 
 from derive.core.errors import UsageError
 from derive.handout.builder import HandoutBuilder, Renderable, worked_from
 from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
-
-
-@dataclass(frozen=True)
-class FakeResult:
-    """Stands in for the lead's DiffResult: just the Renderable protocol."""
-
-    source: str = "x^2"
-    body: str = r"\begin{align*} \frac{d}{dx} x^{2} &= 2 x \end{align*}"
-    result: str = "2 x"
-
-    def to_latex(self) -> str:
-        return self.body
-
-    def result_latex(self) -> str:
-        return self.result
+from tests.handout.fakes import FakeResult
 
 
 def test_blocks_are_frozen_with_slots() -> None:
@@ -35,7 +20,7 @@ def test_blocks_are_frozen_with_slots() -> None:
 
 def test_each_block_kind_names_its_template() -> None:
     kinds = {Paragraph("a").kind, Math("x").kind, Section("s").kind,
-             Worked("t", "", "", "", "").kind, Exercise("p", "").kind}
+             Worked("t", "", FakeResult(), "").kind, Exercise("p", "").kind}
     assert kinds == {"paragraph", "math", "section", "worked", "exercise"}
 
 
@@ -53,7 +38,8 @@ def test_labels_are_short_single_lines() -> None:
         lambda: Paragraph(None),  # type: ignore[arg-type]
         lambda: Section(3),  # type: ignore[arg-type]
         lambda: Math(b"x"),  # type: ignore[arg-type]
-        lambda: Worked("t", "", r"\[x\]", "x", None),  # type: ignore[arg-type]
+        lambda: Worked("t", "", FakeResult(), None),  # type: ignore[arg-type]
+        lambda: Worked("t", "", r"\[x\]", "x"),  # LaTeX text is not a result: the handout keeps maths as data
         lambda: Exercise("p", "", solution="not a worked"),  # type: ignore[arg-type]
         lambda: Handout(title=None),  # type: ignore[arg-type]
         lambda: Handout(title="T", blocks=[Section("s")]),  # type: ignore[arg-type]
@@ -77,9 +63,10 @@ def test_fake_result_is_renderable() -> None:
     assert not isinstance("x^2", Renderable)
 
 
-def test_worked_from_takes_latex_from_the_result() -> None:
-    worked = worked_from("Power rule", FakeResult(), intro="Easy.")
-    assert worked == Worked("Power rule", "Easy.", FakeResult().body, "2 x", "x^2")
+def test_worked_from_keeps_the_result_itself() -> None:
+    result = FakeResult()
+    worked = worked_from("Power rule", result, intro="Easy.")
+    assert worked == Worked("Power rule", "Easy.", result, "x^2") and worked.result is result
 
 
 def test_worked_from_refuses_non_renderables() -> None:
@@ -101,12 +88,13 @@ def test_builder_collects_blocks_in_order() -> None:
     solved = handout.exercises[0]
     assert solved.prompt_latex == "x^3"
     assert solved.solution is not None
-    assert solved.solution.title == "Solution to exercise 1" and solved.solution.result_latex == "3 x^{2}"
+    assert solved.solution.title == "Solution to exercise 1"
+    assert solved.solution.result.render("latex", part="result") == "3 x^{2}"
     assert handout.exercises[1].solution is None
 
 
 def test_builder_accepts_a_ready_worked_solution() -> None:
-    worked = Worked("My solution", "", r"\[x\]", "x", "x")
+    worked = Worked("My solution", "", FakeResult(), "x")
     handout = HandoutBuilder("T").exercise("p", "x", solution=worked).build()
     assert handout.exercises[0].solution is worked
 
@@ -116,3 +104,20 @@ def test_build_is_a_snapshot() -> None:
     first = h.build()
     h.section("two")
     assert len(first.blocks) == 1 and len(h.build().blocks) == 2
+
+
+def test_the_same_handout_prints_as_latex_and_as_markdown() -> None:
+    """Mathematics stays data until the end: one handout, two formats, each result rendered in it."""
+    from derive.render import render
+
+    h = HandoutBuilder("Derivatives", subtitle="Week 1")
+    h.section("Rules").paragraph("Some prose.").math(r"e^{x}")
+    h.worked("Power rule", FakeResult(body="CHAIN-OF-THE-RESULT", result="RESULT-LINE"), intro="Watch.")
+    h.exercise("Differentiate", r"x^3", solution=FakeResult(source="x^3", body="SOLUTION-CHAIN"))
+    handout = h.build()
+    tex = render(handout, "latex")
+    md = render(handout, "markdown")
+    assert r"\boxed{RESULT-LINE}" in tex and "CHAIN-OF-THE-RESULT" in tex and "SOLUTION-CHAIN" in tex
+    assert md.startswith("# Derivatives") and "## Rules" in md and "$$\ne^{x}\n$$" in md
+    assert "### Power rule" in md and "CHAIN-OF-THE-RESULT" in md and "## Solutions" in md
+    assert "### Solution to exercise 1" in md and "SOLUTION-CHAIN" in md

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from derive.core.errors import RenderError
 from derive.handout.builder import HandoutBuilder
 from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
+from tests.handout.fakes import FakeResult
 from derive.render.env import (
     SOURCE_MARKER, _TraversableLoader, check_latex, default_loader, make_env, math, render_handout, render_template,
 )
@@ -24,19 +24,6 @@ HOSTILE = r"\input{/etc/passwd} costs $5 at 100% {braces} ~^_#&<>|"
 # The only control words |tex may emit: the escapes and the math mappings.
 ALLOWED_WORDS = {"textbackslash", "textasciicircum", "textasciitilde", "textless", "textgreater",
                  "textbar", "ensuremath"}
-
-
-@dataclass(frozen=True)
-class FakeResult:
-    source: str = "x^2"
-    body: str = r"\begin{align*} \frac{d}{dx} x^{2} &= 2 x \end{align*}"
-    result: str = "2 x"
-
-    def to_latex(self) -> str:
-        return self.body
-
-    def result_latex(self) -> str:
-        return self.result
 
 
 def sample_handout() -> Handout:
@@ -329,15 +316,15 @@ def test_no_solutions_section_without_solutions() -> None:
 
 
 def test_bad_block_data_names_the_block() -> None:
-    broken = Worked("Broken one", "", r"\begin{align*} \frac{1}{ \end{align*}", "x", "x")
+    broken = Worked("Broken one", "", FakeResult(body=r"\begin{align*} \frac{1}{ \end{align*}", result="x"), "x")
     handout = Handout("T", blocks=(Section("Fine"), broken))
-    with pytest.raises(RenderError, match=r"block 'Broken one', field body_latex: 1 unclosed"):
+    with pytest.raises(RenderError, match=r"block 'Broken one', its derivation: 1 unclosed"):
         render_handout(handout)
     bad_text = Handout("T", blocks=(Paragraph("hello \x07 bell"),))
     with pytest.raises(RenderError, match=r"block 'hello \x07 bell', field text: control character"):
         render_handout(bad_text)
-    bad_solution = Handout("T", blocks=(Exercise("Ex", "x", solution=Worked("S", "", r"\input{a}", "", "")),))
-    with pytest.raises(RenderError, match=r"block 'Ex', field body_latex: refusing"):
+    bad_solution = Handout("T", blocks=(Exercise("Ex", "x", solution=Worked("S", "", FakeResult(body=r"\input{a}"), "")),))
+    with pytest.raises(RenderError, match=r"block 'Ex', its derivation: refusing"):
         render_handout(bad_solution)
     with pytest.raises(RenderError, match="handout title: character"):
         render_handout(Handout("\U0001F600"))

@@ -6,7 +6,6 @@ import shutil
 import stat
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from derive.core.errors import RenderError
 from derive.handout.builder import HandoutBuilder
 from derive.handout.document import Handout, Paragraph, Section, Worked
+from tests.handout.fakes import FakeResult
 from derive.render.env import render_handout
 from derive.render.escape import _MATH_CHARS, _TEXT_MISSING, _TEXT_OK_RANGES
 from derive.render.pdf import (
@@ -25,17 +25,8 @@ requires_tex = pytest.mark.skipif(not tex_available(), reason="latexmk/pdflatex 
 HOSTILE = r"\input{/etc/passwd} costs $5 at 100% {braces} ~^_#&<>|"
 
 
-@dataclass(frozen=True)
-class FakeResult:
-    source: str = "sin(x^2)"
-    body: str = r"\begin{align*} \frac{d}{dx} \sin(x^{2}) &= \cos(x^{2}) \cdot 2 x \end{align*}"
-    result: str = r"2 x \cos(x^{2})"
-
-    def to_latex(self) -> str:
-        return self.body
-
-    def result_latex(self) -> str:
-        return self.result
+SIN_X2 = FakeResult(source="sin(x^2)", body=r"\begin{align*} \frac{d}{dx} \sin(x^{2}) &= \cos(x^{2}) \cdot 2 x \end{align*}",
+                    result=r"2 x \cos(x^{2})")
 
 
 def pdf_text(path: Path) -> str:
@@ -46,7 +37,7 @@ def pdf_text(path: Path) -> str:
 
 
 def worked(title: str, body: str) -> Worked:
-    return Worked(title, "", body, "y", "src")
+    return Worked(title, "", FakeResult(body=body, result="y"), "src")
 
 
 def three_blocks(middle: str) -> Handout:
@@ -244,7 +235,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     h = HandoutBuilder(title="Derivatives 101", subtitle="Week 3", author="A. Teacher")
     h.section("The chain rule")
     h.paragraph(HOSTILE)
-    h.worked("Composite functions", FakeResult(), intro="Differentiate the composite.")
+    h.worked("Composite functions", SIN_X2, intro="Differentiate the composite.")
     h.exercise("Differentiate", "x^{3}", solution=FakeResult(source="x^3", body=r"\begin{align*} f'(x) &= 3 x^{2} \end{align*}", result="3 x^{2}"))
     tex = render_handout(h.build())
     out = tmp_path_factory.mktemp("pdf") / "handout.pdf"

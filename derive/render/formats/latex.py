@@ -291,3 +291,10 @@ class Printer(FormatPrinter):
         from derive.render.mle_out import result_latex, to_latex
 
         return Parts([] if self.mathjax else [to_latex(d)], result_latex(d))
+
+    # -- handouts: a whole document, through the Jinja2 templates --------------------------------
+    def _print_Handout(self, h: Any) -> str:
+        """The full ``.tex`` source of a handout (its worked solutions rendered by this printer)."""
+        from derive.render.env import render_handout
+
+        return render_handout(h)

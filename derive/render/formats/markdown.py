@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from derive.core.contract import Check, Plausible, Proved
+from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
 from derive.lsq.model import LsSolution
 from derive.lsq.simple_model import SimpleSolution
 from derive.matrix.model import MatGradient
@@ -104,3 +105,39 @@ class Printer(FormatPrinter):
         from derive.render.mle_out import to_markdown
 
         return to_markdown(d)
+
+    # -- handouts: the same document the LaTeX templates print ---------------------------------
+    def _print_Handout(self, h: Handout) -> str:
+        """The whole handout: title, blocks in order, then the exercises' solutions."""
+        out = [f"# {h.title}"] + ([f"*{h.subtitle}*"] if h.subtitle else []) + ([h.author] if h.author else [])
+        out += [str(self.visit(b)) for b in h.blocks]
+        solved = [(k, e) for k, e in enumerate(h.exercises, start=1) if e.solution is not None]
+        if solved:
+            out.append("## Solutions")
+            out += [self._print_Worked(e.solution, heading=f"Solution to exercise {k}") for k, e in solved
+                    if e.solution is not None]
+        return "\n\n".join(out) + "\n"
+
+    def _print_Section(self, b: Section) -> str:
+        return f"## {b.title}"
+
+    def _print_Paragraph(self, b: Paragraph) -> str:
+        return b.text
+
+    def _print_Math(self, b: Math) -> str:
+        return f"$$\n{b.latex}\n$$"
+
+    def _print_Worked(self, b: Worked, heading: str = "") -> str:
+        lines = [f"### {heading or b.title}"]
+        if b.intro:
+            lines.append(b.intro)
+        if b.source:
+            lines.append(f"Input: `{b.source}`")
+        lines.append(b.result.render("markdown").rstrip())
+        return "\n\n".join(lines)
+
+    def _print_Exercise(self, b: Exercise) -> str:
+        lines = [f"**Exercise.** {b.prompt}"]
+        if b.prompt_latex:
+            lines.append(f"$$\n{b.prompt_latex}\n$$")
+        return "\n\n".join(lines)

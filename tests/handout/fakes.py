@@ -1,0 +1,19 @@
+"""A stand-in for a derivation result in handout tests: the ``Renderable`` protocol and nothing else."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FakeResult:
+    """Renders ``body`` as its LaTeX chain, ``result`` as its boxed result, and both as Markdown."""
+
+    source: str = "x^2"
+    body: str = r"\begin{align*} \frac{d}{dx} x^{2} &= 2 x \end{align*}"
+    result: str = "2 x"
+
+    def render(self, fmt: str = "text", **settings: Any) -> str:
+        if fmt == "latex":
+            return {"chain": self.body, "result": self.result}.get(settings.get("part", "all"), self.body)
+        return f"{self.body}\n\n{self.result}\n"
