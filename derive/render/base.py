@@ -11,6 +11,11 @@ from derive.core.errors import UsageError
 from derive.core.visitor import Visitor
 
 
+CERTIFIED = "every step and every required check passed"
+NOT_CERTIFIED = "a step or a required check above was refuted or could not be decided"
+"""The closing line of every result, in every format: ``✓ certified: ...`` or ``✗ NOT certified: ...``."""
+
+
 class FormatPrinter(Visitor):
     """One output format: ``_print_<Class>`` for every class of the contract it can print."""
 

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from derive.core.contract import Check, Plausible, Proved
+from derive.core.contract import Certified, Check, Plausible, Proved
 from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
 from derive.lsq.model import LsSolution
 from derive.lsq.simple_model import SimpleSolution
 from derive.matrix.model import MatGradient
-from derive.render.base import FormatPrinter
+from derive.render.base import CERTIFIED, NOT_CERTIFIED, FormatPrinter
 from derive.render.formats.latex import Printer as Latex
 from derive.render.notation.latex import mtex, tex
 from derive.scalar.model import Derivation, Gradient
+
+
+def closing_line(certified: bool) -> str:
+    """The last line of every result: certified, or NOT certified (the same words as the text output)."""
+    return f"✓ **certified**: {CERTIFIED}" if certified else f"✗ **NOT certified**: {NOT_CERTIFIED}"
 
 
 def certificate_summary(d: Derivation) -> str:
@@ -36,6 +41,13 @@ class Printer(FormatPrinter):
     def __init__(self, **settings: Any) -> None:
         super().__init__(**settings)
         self.latex = Latex(mathjax=True, part="chain")
+
+    def doprint(self, node: object) -> str:
+        """The node's Markdown; a result ends with the one line saying whether it is certified."""
+        out = str(self.visit(node))
+        if isinstance(node, Certified):
+            out = out.rstrip("\n") + "\n\n" + closing_line(node.certified) + "\n"
+        return out
 
     def _print_Check(self, c: Check) -> str:
         return f"- {c.name}: {c.certificate.describe()}"

@@ -17,7 +17,7 @@ from derive.core.contract import Certificate, Check
 from derive.lsq.model import Consequence, DataFit, LsSolution
 from derive.lsq.simple_model import SimpleSolution
 from derive.matrix.model import MatGradient, MatStep
-from derive.render.base import FormatPrinter
+from derive.render.base import CERTIFIED, NOT_CERTIFIED, FormatPrinter
 from derive.render.notation.text import SumText, utext, utext_m
 from derive.scalar.model import Derivation, DiffStep, Gradient
 
@@ -62,13 +62,14 @@ class Printer(FormatPrinter):
         return Text.assemble((f"{c.certificate.mark} ", STYLES[c.certificate.word]), (f"{c.name}{note}: ", "bold"),
                              c.certificate.describe())
 
-    def verdict_line(self, certified: bool, ok: str, bad: str) -> Text:
+    def verdict_line(self, certified: bool) -> Text:
         """The closing line: certified, or NOT certified with where to look."""
-        return Text(f"✓ certified: {ok}", style="bold green") if certified else Text(f"✗ NOT certified: {bad}",
-                                                                                   style="bold red")
+        if certified:
+            return Text(f"✓ certified: {CERTIFIED}", style="bold green")
+        return Text(f"✗ NOT certified: {NOT_CERTIFIED}", style="bold red")
 
     # -- scalar derivations -----------------------------------------------------------------
-    def _print_Derivation(self, d: Derivation, title: str | None = None) -> RenderableType:
+    def _print_Derivation(self, d: Derivation, title: str | None = None, closing: bool = True) -> RenderableType:
         self._partial = len(d.function.free_symbols) > 1
         table = chain_table()
         for i, step in enumerate(d.steps):
@@ -85,6 +86,8 @@ class Printer(FormatPrinter):
         parts.append(table)
         parts.append(Text.assemble(("Result: ", "bold"), (utext(d.result), "bold green")))
         parts += [self.visit(c) for c in d.checks]
+        if closing:
+            parts.append(self.verdict_line(d.certified))
         return Group(*parts)
 
     def _print_DiffStep(self, step: DiffStep) -> tuple[Text, Text, Text]:
@@ -94,12 +97,12 @@ class Printer(FormatPrinter):
     def _print_Gradient(self, g: Gradient) -> RenderableType:
         parts: list[RenderableType] = []
         for p in g.partials:
-            parts.append(self._print_Derivation(p, title=f"∂/∂{utext(p.wrt[0])}"))
+            parts.append(self._print_Derivation(p, title=f"∂/∂{utext(p.wrt[0])}", closing=False))
             parts.append(Text(""))
         for i, row in enumerate(g.hessian or ()):
             for j, h in enumerate(row):
                 if j >= i:
-                    parts.append(self._print_Derivation(h, title=f"Hessian entry ({i + 1},{j + 1})"))
+                    parts.append(self._print_Derivation(h, title=f"Hessian entry ({i + 1},{j + 1})", closing=False))
                     parts.append(Text(""))
         names = ", ".join(utext(v) for v in g.variables)
         comps = ", ".join(utext(c) for c in g.gradient)
@@ -108,6 +111,7 @@ class Printer(FormatPrinter):
         if hm is not None:
             rows = "; ".join(", ".join(utext(e) for e in hm.row(i)) for i in range(hm.rows))
             parts.append(Text.assemble(("Hessian: ", "bold"), (f"[{rows}]", "bold green")))
+        parts.append(self.verdict_line(g.certified))
         return Group(*parts)
 
     # -- matrix derivations --------------------------------------------------------------------
@@ -145,8 +149,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in g.checks if c.required]
         parts += [self._print_Check(c, note=" (reported, not required)") for c in g.checks if not c.required]
         if closing:
-            parts.append(self.verdict_line(g.certified, "every step and every required check passed",
-                                           "a step or a required check above was refuted or could not be decided"))
+            parts.append(self.verdict_line(g.certified))
         return Group(*parts)
 
     # -- least squares -------------------------------------------------------------------------
@@ -163,8 +166,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in s.checks]
         if s.data_fit is not None:
             parts += self.visit(s.data_fit)
-        parts.append(self.verdict_line(s.certified, "every step and every required check passed",
-                                       "a step or a required check above was refuted or could not be decided"))
+        parts.append(self.verdict_line(s.certified))
         return Group(*parts)
 
     def _print_Consequence(self, c: Consequence, head: str = "") -> Text:
@@ -218,8 +220,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in sol.checks]
         if sol.data_fit is not None:
             parts += self.visit(sol.data_fit)
-        parts.append(self.verdict_line(sol.certified, "every step and every check passed",
-                                       "see the lines marked above"))
+        parts.append(self.verdict_line(sol.certified))
         return Group(*parts)
 
     # -- the other capabilities (folded in by the following commits) ---------------------------
