@@ -6,6 +6,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_control(text: str) -> str:
+    """``text`` with control and format characters written as escapes (``\\n``, ``\\x1b``, ``\\u202e``).
+
+    Why: user text echoed in an error must not clear the screen, move the cursor, reorder
+    the line (bidi overrides) or break the one-line promise with a newline.
+    """
+    if text.isprintable():
+        return text
+    import unicodedata  # only when there is something to escape
+
+    out = []
+    for ch in text:
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif ch in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[ch])
+        elif unicodedata.category(ch) == "Zs":  # other spaces (no-break, thin...) are harmless
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -31,13 +57,13 @@ class DeriveError(Exception):
         self.hint = hint
 
     def one_line(self) -> str:
-        """The error as a single line: message, position and hint."""
+        """The error as a single line: message, position and hint, control characters escaped."""
         parts = [self.message]
         if self.span is not None:
             parts.append(f"at column {self.span.start + 1} of {self.span.text!r}")
         if self.hint:
             parts.append(f"hint: {self.hint}")
-        return "; ".join(parts)
+        return escape_control("; ".join(parts))
 
     def __str__(self) -> str:
         return self.one_line()
@@ -65,6 +91,10 @@ class UnsupportedError(DeriveError, ValueError):
 
 class UsageError(DeriveError, ValueError):
     """Bad command-line or API arguments."""
+
+
+class UsageTypeError(UsageError, TypeError):
+    """An API argument of the wrong type (a UsageError that is also a TypeError)."""
 
 
 class BudgetExceeded(DeriveError, TimeoutError):

@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from derive.core.budget import Budget, run_bounded
+from derive.core.budget import Budget
+from derive.core.runner import run_bounded
 from derive.core.errors import DataError, UsageError
 from derive.likelihood.model import Iterate, MleDerivation, MleProblem, NumericCheck
 from derive.core.contract import Result

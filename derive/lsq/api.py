@@ -14,7 +14,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from derive.core.budget import Budget, run_bounded
+from derive.core.budget import Budget
+from derive.core.runner import run_bounded
 from derive.core.errors import DataError, UsageError
 from derive.matrix import expr as M
 from derive.lsq.model import DataFit, LsSolution

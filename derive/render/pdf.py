@@ -241,7 +241,9 @@ def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120) -> Path:
         )
     if not tex_available():
         raise RenderError("TeX is not installed (latexmk and pdflatex are needed)", hint=TEX_INSTALL_HINT)
-    with tempfile.TemporaryDirectory(prefix="derive-tex-") as scratch:
+    from derive.core.runner import scratch_root  # the command's scratch root, which it removes even when killed
+
+    with tempfile.TemporaryDirectory(prefix="derive-tex-", dir=scratch_root()) as scratch:
         work = Path(scratch)
         (work / f"{_JOB}.tex").write_text(tex, encoding="utf-8")
         done = _run(_latexmk_command(_JOB), work, timeout)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from derive.core.budget import Budget, run_bounded
+from derive.core.budget import Budget
+from derive.core.runner import run_bounded
 from derive.core.contract import Result
 from derive.core.errors import UsageError
 from derive.scalar.model import Derivation, Gradient

@@ -3,7 +3,8 @@ import time
 
 import pytest
 
-from derive.core.budget import Budget, in_worker, run_bounded
+from derive.core.budget import Budget
+from derive.core.runner import in_worker, run_bounded
 from derive.core.errors import BudgetExceeded, ParseError
 
 
