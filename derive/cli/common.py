@@ -7,15 +7,13 @@ and to the user's files. Nothing here imports SymPy: ``--help`` and usage errors
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from derive.core.errors import DataError, UsageError, escape_control
+from derive.core.errors import UsageError, escape_control
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUDGET = 0, 1, 2, 3
 DEFAULT_MEMORY_MB = 2048
@@ -87,28 +85,11 @@ def check_pdf_target(path: Path | None) -> None:
 
 
 def check_data_file(path: Path | None, option: str = "--data") -> None:
-    """A data file must be a readable regular file: a folder, a FIFO or a device is refused before any work.
+    """A data file must be a readable regular file (never a FIFO, which would block): checked before any work."""
+    if path is not None:
+        from derive.parse.data import check_file
 
-    The file is opened without blocking (a FIFO would wait for a writer forever) and closed again.
-    """
-    if path is None:
-        return
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise DataError(f"{option} {path}: no such file", hint="check the path") from None
-    except OSError as exc:
-        raise DataError(f"{option} {path}: cannot read it ({exc.strerror})", hint="check the path") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise DataError(f"{option} {path} is a folder, not a CSV file", hint="name the CSV file inside it")
-    if not stat.S_ISREG(info.st_mode):
-        raise DataError(f"{option} {path} is not a regular file (a pipe, device or socket)",
-                        hint="save the data to a CSV file and pass its path")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise DataError(f"{option} {path}: cannot read it ({exc.strerror})", hint="check its permissions") from None
-    os.close(fd)
+        check_file(path, option)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +142,21 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
 
 
 def run_job(job: Callable[[argparse.Namespace], Output], args: argparse.Namespace, *, what: str,
-            seconds: float | None = None) -> int:
-    """Run ``job(args)`` in a worker under the command's budget, then write its output (here, not there)."""
-    from derive.core.budget import Budget
-    from derive.core.runner import run_bounded
+            seconds: float | None = None, preload: tuple[str, ...] = ()) -> int:
+    """Run ``job(args)`` in a worker under the command's budget, then write its output (here, not there).
 
+    ``preload`` modules are imported here first, so the worker starts with them: numpy, whose BLAS
+    reserves its buffers on import, is then part of the program, not of the work's memory budget.
+    """
+    from importlib import import_module
+
+    from derive.core.budget import Budget
+    from derive.core.runner import one_blas_thread, run_bounded
+
+    if preload:
+        one_blas_thread()
+    for module in preload:
+        import_module(module)
     budget = Budget(seconds=args.timeout if seconds is None else seconds, memory_mb=args.memory)
     out = run_bounded(job, args, budget=budget, what=what)
     sys.stdout.write(out.text)

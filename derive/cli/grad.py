@@ -51,4 +51,4 @@ def job(args: argparse.Namespace) -> common.Output:
 
 
 def run(args: argparse.Namespace) -> int:
-    return common.run_job(job, args, what="the gradient")
+    return common.run_job(job, args, what="the gradient", preload=("numpy",) if args.let else ())

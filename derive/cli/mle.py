@@ -82,4 +82,5 @@ def run(args: argparse.Namespace) -> int:
     if args.data is None and (args.column or start):
         raise UsageError("--column and --start go with --data", hint="add --data FILE.csv")
     common.check_data_file(args.data)
-    return common.run_job(job, args, what="the maximum-likelihood derivation", seconds=max(args.timeout, 1.0))
+    return common.run_job(job, args, what="the maximum-likelihood derivation", seconds=max(args.timeout, 1.0),
+                          preload=("numpy", "scipy.special", "scipy.optimize", "scipy.integrate"))

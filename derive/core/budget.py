@@ -43,6 +43,18 @@ class Budget:
         return Clock(self, time.monotonic() + self.seconds)
 
 
+def check_budget(value: object, default: Budget) -> Budget:
+    """``value`` if it is a Budget, ``default`` if it is None; anything else is a UsageTypeError."""
+    if value is None:
+        return default
+    if not isinstance(value, Budget):
+        from derive.core.errors import UsageTypeError
+
+        raise UsageTypeError(f"budget must be a derive.Budget, got {type(value).__name__}",
+                             hint="e.g. budget=derive.Budget(seconds=30)")
+    return value
+
+
 @dataclass(slots=True)
 class Clock:
     """Per-run budget state, passed down explicitly (never a global)."""

@@ -90,3 +90,57 @@ def check_texts(value: object, name: str, *, example: str | None = None) -> tupl
                                  f"({type(item).__name__})", hint=hint)
         check_text(item, name, example=example)
     return items
+
+
+def check_names(value: object, name: str, *, example: str = "x") -> str | tuple[str, ...]:
+    """A name as text (``"x"``, ``"x,y"``) or a non-empty list or tuple of names, each non-empty text."""
+    if isinstance(value, str):
+        return check_text(value, name, example=example)
+    if not isinstance(value, (list, tuple)):
+        raise UsageTypeError(f"{name} must be a name or a list of names, {_got(value)}",
+                             hint=f"e.g. {name}={example!r} or {name}=[{example!r}]")
+    if not value:
+        raise UsageError(f"{name} is an empty list", hint=f"e.g. {name}=[{example!r}]")
+    return check_texts(value, name, example=example)
+
+
+def check_text_map(value: object, name: str, *, example: tuple[str, str]) -> dict[str, str]:
+    """A mapping of non-empty texts to non-empty texts (such as role -> new name)."""
+    from collections.abc import Mapping
+
+    hint = f"e.g. {name}={{{example[0]!r}: {example[1]!r}}}"
+    if not isinstance(value, Mapping):
+        raise UsageTypeError(f"{name} must be a dict, {_got(value)}", hint=hint)
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise UsageTypeError(f"{name} maps text to text; got {_shown(key)}: {_shown(item)}", hint=hint)
+        out[check_text(key, f"a key of {name}")] = check_text(item, f"{name}[{key!r}]", example=example[1])
+    return out
+
+
+def check_number_map(value: object, name: str, *, example: tuple[str, float]) -> dict[str, float]:
+    """A mapping of non-empty texts to finite numbers (such as parameter -> starting value)."""
+    from collections.abc import Mapping
+
+    hint = f"e.g. {name}={{{example[0]!r}: {example[1]!r}}}"
+    if not isinstance(value, Mapping):
+        raise UsageTypeError(f"{name} must be a dict, {_got(value)}", hint=hint)
+    out: dict[str, float] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise UsageTypeError(f"{name} keys are names; got {_shown(key)}", hint=hint)
+        out[check_text(key, f"a key of {name}")] = check_number(item, f"{name}[{key!r}]", -1e300, 1e300)
+    return out
+
+
+def check_path(value: object, name: str) -> str:
+    """A file path given as text or a ``pathlib.Path`` (non-empty), as text."""
+    import os
+
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise UsageTypeError(f"{name} must be a path (text or pathlib.Path), {_got(value)}",
+                             hint=f"e.g. {name}='data.csv'")
+    return check_text(value, name, example="data.csv")

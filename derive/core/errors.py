@@ -41,6 +41,14 @@ class Span:
     start: int
     end: int
 
+    def excerpt(self, width: int = 72) -> str:
+        """The text around the span, at most about ``width`` characters, cuts marked with '...'."""
+        if len(self.text) <= width:
+            return self.text
+        start = max(0, min(self.start - width // 3, len(self.text) - width))
+        end = start + width
+        return ("..." if start > 0 else "") + self.text[start:end] + ("..." if end < len(self.text) else "")
+
     def caret(self) -> str:
         """The source line with a caret line under the span."""
         width = max(1, self.end - self.start)
@@ -60,7 +68,7 @@ class DeriveError(Exception):
         """The error as a single line: message, position and hint, control characters escaped."""
         parts = [self.message]
         if self.span is not None:
-            parts.append(f"at column {self.span.start + 1} of {self.span.text!r}")
+            parts.append(f"at column {self.span.start + 1} of {self.span.excerpt()!r}")
         if self.hint:
             parts.append(f"hint: {self.hint}")
         return escape_control("; ".join(parts))

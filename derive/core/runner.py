@@ -129,7 +129,7 @@ class Worker(Generic[T]):
         pid = os.fork()
         if pid == 0:  # the worker: never returns
             os.close(read_fd)
-            _worker_main(fn, args, budget, write_fd, parent)
+            _worker_main(fn, args, budget, write_fd, parent, what)
         os.close(write_fd)
         return cls(pid, read_fd, budget, what)
 
@@ -217,13 +217,14 @@ def readable(workers: Sequence[Worker[Any]], timeout: float) -> list[Worker[Any]
 # --- the worker side -------------------------------------------------------------------------
 
 
-def _worker_main(fn: Callable[..., Any], args: Sequence[object], budget: Budget, fd: int, parent: int) -> None:
+def _worker_main(fn: Callable[..., Any], args: Sequence[object], budget: Budget, fd: int, parent: int,
+                 what: str) -> None:
     """Set up the worker, run ``fn``, send the value or the error, and exit (never returns)."""
-    global _progress_fd
+    global _progress_fd, _stage_now
     status = 0
     try:
         _setup_worker(parent, budget)
-        _progress_fd = fd
+        _progress_fd, _stage_now = fd, what
         reserve: bytearray | None = bytearray(_RESERVE_BYTES)  # freed to report running out of memory
         try:
             kind, payload = _VALUE, pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
@@ -255,9 +256,18 @@ def _setup_worker(parent: int, budget: Budget) -> None:
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(70)
     os.environ[_IN_WORKER] = "1"
-    for name in _BLAS_THREADS:  # one BLAS thread: no per-thread buffers counted against memory
-        os.environ.setdefault(name, "1")
+    one_blas_thread()
     _limit_memory(budget.memory_mb)
+
+
+def one_blas_thread() -> None:
+    """Ask BLAS for one thread (unless the user chose), effective if numpy is not loaded yet.
+
+    Why: each BLAS thread reserves buffers (counted against the memory budget) and threads can
+    change the last bits of a sum; the matrices here are small, so one thread loses nothing.
+    """
+    for name in _BLAS_THREADS:
+        os.environ.setdefault(name, "1")
 
 
 def _die_with_parent() -> None:
@@ -300,7 +310,7 @@ def _pickled_error(exc: BaseException, budget: Budget | None = None) -> bytes:
         exc = BudgetExceeded("size budget exceeded during "
                              f"{_stage_now}: a number has more than {sys.get_int_max_str_digits()} digits",
                              hint="try a smaller input")
-    elif isinstance(exc, MemoryError) and budget is not None:
+    elif budget is not None and (isinstance(exc, MemoryError) or _out_of_memory(exc)):
         exc = _memory_error(budget)
     elif not isinstance(exc, Exception):
         exc = RuntimeError(f"{type(exc).__name__}: {exc}")
@@ -311,6 +321,13 @@ def _pickled_error(exc: BaseException, budget: Budget | None = None) -> bytes:
     except Exception:  # noqa: BLE001  an exception that cannot cross processes: keep its name and text
         text = exc.one_line() if isinstance(exc, DeriveError) else str(exc)
         return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {text}"))
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """A failure that is the memory limit in disguise (a shared library that could not be mapped)."""
+    text = str(exc)
+    return isinstance(exc, (ImportError, OSError)) and ("failed to map segment" in text
+                                                        or "Cannot allocate memory" in text)
 
 
 def _send(fd: int, kind: bytes, payload: bytes) -> None:
@@ -344,15 +361,16 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def kill_tree(pid: int) -> None:
-    """SIGKILL ``pid`` and all its descendants, even those in other sessions (latexmk, pdflatex).
+def kill_tree(*pids: int) -> None:
+    """SIGKILL ``pids`` and all their descendants, even those in other sessions (latexmk, pdflatex).
 
     Each is stopped first, so none can start new processes or be re-parented out of sight
     while the tree is collected; then all are killed.
     """
-    family = [pid]
-    seen = {pid}
-    _signal(pid, signal.SIGSTOP)
+    family = list(pids)
+    seen = set(pids)
+    for pid in pids:
+        _signal(pid, signal.SIGSTOP)
     for _ in range(50):
         tree = _children()
         fresh = [c for p in family for c in tree.get(p, ()) if c not in seen]

@@ -117,7 +117,7 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
 
     from derive.core.budget import Budget
     from derive.core.errors import escape_control
-    from derive.core.runner import Worker, readable
+    from derive.core.runner import Worker, kill_tree, readable
     from derive.render.pdf import TEX_INSTALL_HINT, tex_available
 
     scripts = collect_scripts(paths)
@@ -153,6 +153,8 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
                     progress.advance(task)
                 progress.refresh()
         finally:
+            if running:  # interrupted: stop every worker at once, then reap each
+                kill_tree(*(w.pid for w in running))
             for w in running:
                 w.close()
     reports = [done[s] for s in scripts]

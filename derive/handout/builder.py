@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from derive.core.errors import UsageError
+from derive.core.errors import UsageTypeError
 from derive.handout.document import Block, Exercise, Handout, Math, Paragraph, Section, Worked
 
 
@@ -30,7 +30,7 @@ class Renderable(Protocol):
 def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
     """A ``Worked`` block from a renderable result (its LaTeX is produced now, once)."""
     if not isinstance(result, Renderable):
-        raise UsageError(
+        raise UsageTypeError(
             f"cannot render a {type(result).__name__} as a worked solution",
             hint="pass a derivation result (it needs to_latex(), result_latex() and .source)",
         )

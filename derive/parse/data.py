@@ -24,6 +24,35 @@ def _cut(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def check_file(path: Path, what: str = "") -> None:
+    """A data file must be a readable regular file: a folder, a FIFO or a device is refused before any work.
+
+    The file is opened without blocking (a FIFO would wait for a writer forever) and closed
+    again. ``what`` (such as ``--data``) starts the message.
+    """
+    name = f"{what} {path}" if what else str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DataError(f"cannot read {name}: no such file", hint="check the path") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {name}: {exc.strerror}", hint="check the path") from None
+    _check_mode(info.st_mode, name)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise DataError(f"cannot read {name}: {exc.strerror}", hint="check its permissions") from None
+    os.close(fd)
+
+
+def _check_mode(mode: int, name: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise DataError(f"cannot read {name}: it is a folder, not a CSV file", hint="name the CSV file inside it")
+    if not stat.S_ISREG(mode):
+        raise DataError(f"cannot read {name}: it is not a regular file (a pipe, device or socket)",
+                        hint="save the data to a CSV file and pass its path")
+
+
 def read_text(path: Path) -> str:
     """The text of a data file: a readable regular file of UTF-8 (a folder, FIFO or device is a DataError).
 
@@ -34,13 +63,12 @@ def read_text(path: Path) -> str:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}", hint="check the path") from None
+    try:
+        _check_mode(os.fstat(fd).st_mode, str(path))
+    except DataError:
+        os.close(fd)
+        raise
     with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise DataError(f"{path} is a folder, not a CSV file", hint="name the CSV file inside it")
-        if not stat.S_ISREG(mode):
-            raise DataError(f"{path} is not a regular file (a pipe, device or socket)",
-                            hint="save the data to a CSV file and pass its path")
         try:
             data = f.read()
         except OSError as exc:
