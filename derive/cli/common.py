@@ -141,12 +141,28 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
     return Output(text, pdf=data)
 
 
+def _import_all(modules: tuple[str, ...]) -> None:
+    """Import ``modules``; the grammar's compiled tables come with its module (from the user's cache)."""
+    from importlib import import_module
+
+    for module in modules:
+        import_module(module)
+    if "derive.render.formats.text" in modules:
+        import_module("rich.console")
+    if "derive.parse.text" in modules:
+        from derive.parse.text import grammar_parser
+
+        grammar_parser()
+
+
 def run_job(job: Callable[[argparse.Namespace], Output], args: argparse.Namespace, *, what: str,
-            seconds: float | None = None, preload: tuple[str, ...] = ()) -> int:
+            seconds: float | None = None, preload: tuple[str, ...] = (), modules: tuple[str, ...] = ()) -> int:
     """Run ``job(args)`` in a worker under the command's budget, then write its output (here, not there).
 
     ``preload`` modules are imported here first, so the worker starts with them: numpy, whose BLAS
     reserves its buffers on import, is then part of the program, not of the work's memory budget.
+    ``modules`` (and the printer of ``args.format``) are imported in the worker before the work,
+    out of the garbage collector's way (``run_bounded(prepare=...)``).
     """
     from importlib import import_module
 
@@ -158,7 +174,9 @@ def run_job(job: Callable[[argparse.Namespace], Output], args: argparse.Namespac
     for module in preload:
         import_module(module)
     budget = Budget(seconds=args.timeout if seconds is None else seconds, memory_mb=args.memory)
-    out = run_bounded(job, args, budget=budget, what=what)
+    printer = f"derive.render.formats.{args.format}" if getattr(args, "format", None) else None
+    wanted = modules + ((printer,) if printer else ())
+    out = run_bounded(job, args, budget=budget, what=what, prepare=lambda: _import_all(wanted))
     sys.stdout.write(out.text)
     sys.stdout.flush()
     pdf: Path | None = args.pdf

@@ -55,4 +55,12 @@ def job(args: argparse.Namespace) -> common.Output:
 
 
 def run(args: argparse.Namespace) -> int:
-    return common.run_job(job, args, what="the derivative")
+    return common.run_job(job, args, what="the derivative", modules=modules(args))
+
+
+def modules(args: argparse.Namespace) -> tuple[str, ...]:
+    """What the worker loads before the work: the engine, the certifier and the reader the input needs."""
+    latex = any(ch in args.expr for ch in "\\{}")  # derive.parse.auto.looks_like_latex, without importing SymPy here
+    readers = ("derive.parse.latex",) if latex else ("derive.parse.text",)
+    return ("derive.scalar.api", "derive.scalar.strategy", "derive.scalar.certify", "derive.parse.auto",
+            "derive.parse.declarations", *readers)

@@ -51,4 +51,12 @@ def job(args: argparse.Namespace) -> common.Output:
 
 
 def run(args: argparse.Namespace) -> int:
-    return common.run_job(job, args, what="the gradient", preload=("numpy",) if args.let else ())
+    return common.run_job(job, args, what="the gradient", preload=("numpy",) if args.let else (),
+                          modules=MATRIX_MODULES if args.let else SCALAR_MODULES)
+
+
+SCALAR_MODULES = ("derive.scalar.api", "derive.scalar.gradient", "derive.scalar.certify", "derive.parse.auto",
+                  "derive.parse.declarations", "derive.parse.text")
+MATRIX_MODULES = ("derive.scalar.api", "derive.matrix.api", "derive.matrix.gradient", "derive.matrix.certify",
+                  "derive.matrix.read", "derive.parse.let", "derive.parse.shapes", "derive.parse.declarations",
+                  "derive.parse.text")

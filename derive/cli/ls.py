@@ -72,5 +72,8 @@ def run(args: argparse.Namespace) -> int:
     if args.data is None and (args.x or args.y or args.weights or args.lam is not None or args.intercept):
         raise UsageError("--x, --y, --weights, --lam and --intercept go with --data", hint="add --data FILE.csv")
     common.check_data_file(args.data)
-    return common.run_job(job, args, what="the least-squares derivation",
-                          preload=("numpy",))
+    return common.run_job(job, args, what="the least-squares derivation", preload=("numpy",), modules=MODULES)
+
+
+MODULES = ("derive.lsq.api", "derive.lsq.models", "derive.lsq.certify", "derive.matrix.certify",
+           "derive.matrix.read_text", "derive.parse.let", "derive.parse.declarations", "derive.parse.text")

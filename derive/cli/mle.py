@@ -83,4 +83,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--column and --start go with --data", hint="add --data FILE.csv")
     common.check_data_file(args.data)
     return common.run_job(job, args, what="the maximum-likelihood derivation", seconds=max(args.timeout, 1.0),
-                          preload=("numpy", "scipy.special", "scipy.optimize", "scipy.integrate"))
+                          preload=("numpy", "scipy.special", "scipy.optimize", "scipy.integrate"), modules=MODULES)
+
+
+MODULES = ("derive.likelihood.api", "derive.likelihood.read", "derive.likelihood.derivation",
+           "derive.likelihood.certify", "derive.parse.auto", "derive.parse.text")

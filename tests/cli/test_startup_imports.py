@@ -80,3 +80,35 @@ def test_the_format_choices_are_the_printer_modules() -> None:
     out = derive("diff", "--help")
     assert set(format_names()) >= {"text", "latex", "json", "markdown"}
     assert "{" + ",".join(format_names()) + "}" in out.stdout
+
+
+_PARENT = """
+import sys
+import derive.core.runner as runner
+
+def fake(fn, *args, **kwargs):
+    print(",".join(sorted(m for m in {heavy!r} if m in sys.modules)))
+    raise SystemExit(0)
+
+runner.run_bounded = fake
+from derive.cli import main
+main({argv!r})
+"""
+
+
+@pytest.mark.parametrize("argv", [["diff", "x^2", "--wrt", "x"], ["diff", "\\frac{1}{x}", "--wrt", "x"],
+                                  ["grad", "x*y", "--format", "json"], ["ls", "--model", "ols"]],
+                         ids=["diff", "diff latex", "grad", "ls"])
+def test_the_command_forks_its_worker_before_loading_sympy(argv: list[str]) -> None:
+    """The parent only parses and checks; the worker loads the engine (ls preloads numpy only)."""
+    import subprocess
+    import sys
+
+    from tests.cli._run import ROOT, env
+
+    code = _PARENT.format(heavy=HEAVY, argv=argv)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                         env=env())
+    assert out.returncode == 0, out.stderr
+    loaded = set(filter(None, out.stdout.strip().split(",")))
+    assert loaded <= ({"numpy"} if argv[0] == "ls" else set()), loaded
