@@ -2,7 +2,8 @@
 the one place errors become exit codes.
 
 Exit codes: 0 success, 1 a TeX or internal failure, 2 bad input or usage, 3 over the time/memory/size
-budget, 130 interrupted (Ctrl-C), 128 + N stopped by signal N (143 for SIGTERM).
+budget, 130 interrupted (Ctrl-C), 128 + N stopped by signal N (143 for SIGTERM, 141 when the reader
+of the output went away).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ __all__ = ["EXIT_BUDGET", "EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "build_parser", 
 
 _EXPR_COMMANDS = ("diff", "grad")
 _EXIT_INTERRUPTED = 130
+_EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,8 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as exc:
         print(f"derive: {exc}", file=sys.stderr)
         return exc.exit_code
-    except BrokenPipeError:  # the reader went away (derive ... | head): nothing more to say to it
-        return EXIT_FAIL
+    except BrokenPipeError:  # the reader went away (derive ... | head): as if by SIGPIPE, silently
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second failure at exit
+        return _EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug in derive: one line, exit 1, never a traceback
         message = escape_control(" ".join(str(exc).split())[:300])
         print(f"derive: internal error: {type(exc).__name__}: {message} (please report this input)", file=sys.stderr)

@@ -125,3 +125,19 @@ def test_the_budget_covers_rendering_the_output() -> None:
     with pytest.raises(BudgetExceeded, match="time budget of 0.5 s exceeded during rendering the json output"):
         common.run_job(_job, args, what="a slow command")
     assert time.monotonic() - started < 30  # stopped by the budget, not by the 60 s render
+
+
+def test_a_reader_that_leaves_is_exit_141_and_silent() -> None:
+    import subprocess
+    import sys
+
+    from tests.cli._run import ROOT, env
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        out = subprocess.run([sys.executable, "-m", "derive", "diff", "x^2", "--wrt", "x", "--format", "json"],
+                             stdout=write, stderr=subprocess.PIPE, text=True, timeout=300, cwd=ROOT, env=env())
+    finally:
+        os.close(write)
+    assert out.returncode == 141 and out.stderr == ""
