@@ -65,16 +65,17 @@ class DeriveError(Exception):
         self.hint = hint
 
     def one_line(self) -> str:
-        """The error as a single line: message, position and hint, control characters escaped."""
+        """The error as shown to a user: one line, control characters escaped (see ``escape_control``)."""
+        return escape_control(str(self))
+
+    def __str__(self) -> str:
+        """Message, position and hint, as given (``one_line`` is the form safe to print)."""
         parts = [self.message]
         if self.span is not None:
             parts.append(f"at column {self.span.start + 1} of {self.span.excerpt()!r}")
         if self.hint:
             parts.append(f"hint: {self.hint}")
-        return escape_control("; ".join(parts))
-
-    def __str__(self) -> str:
-        return self.one_line()
+        return "; ".join(parts)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keep span and hint when an error crosses a worker-process boundary.
