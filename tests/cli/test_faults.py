@@ -141,3 +141,17 @@ def test_a_reader_that_leaves_is_exit_141_and_silent() -> None:
     finally:
         os.close(write)
     assert out.returncode == 141 and out.stderr == ""
+
+
+def test_a_build_script_over_its_budget_is_stopped_and_the_others_still_build(tmp_path: Path) -> None:
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "slow.py").write_text("import time\ntime.sleep(300)\n")
+    (scripts / "fine.py").write_text("from derive.handout import HandoutBuilder\n"
+                                     "handout = HandoutBuilder('Fine').paragraph('ok').build()\n")
+    started = time.monotonic()
+    out = derive("build", str(scripts), "--out", str(tmp_path / "out"), "--tex-only", "--timeout", "2", "-j", "2")
+    assert out.returncode == 1
+    assert time.monotonic() - started < 120  # not the script's 300 s
+    assert "slow.py: time budget of 2 s exceeded during running slow.py" in out.stderr
+    assert (tmp_path / "out" / "fine.tex").is_file() and not (tmp_path / "out" / "slow.tex").exists()
