@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from derive.cli import common
+from derive.core.errors import UsageError
 
 EPILOG = """examples:
   derive mle bernoulli                                   (a family name expands to its density)
@@ -24,8 +26,7 @@ typing its density: the derivation is the same general one.
 """
 
 
-def add_parser(sub: argparse._SubParsersAction, common: object) -> None:  # type: ignore[type-arg]
-    """Register ``derive mle``; ``common`` adds --where/--format/--pdf/--timeout."""
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("mle", help="derive a maximum-likelihood estimator step by step", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Derive the maximum-likelihood estimator of a density or mass function "
@@ -46,16 +47,15 @@ def add_parser(sub: argparse._SubParsersAction, common: object) -> None:  # type
     p.add_argument("--start", action="append", default=[], metavar="P=VALUE",
                    help="starting value for Newton-Raphson on --data (repeatable)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random checks (default: 0)")
-    common(p)  # type: ignore[operator]
+    common.add_where(p)
+    common.add_output(p)
+    p.set_defaults(run=run)
 
 
-def cmd(args: argparse.Namespace) -> int:
-    from derive.likelihood.api import mle
-    from derive.core.budget import Budget
-    from derive.core.errors import UsageError
-
+def starts(items: list[str]) -> dict[str, float]:
+    """--start P=VALUE items as a dict."""
     start: dict[str, float] = {}
-    for item in args.start:
+    for item in items:
         name, sep, value = item.partition("=")
         try:
             start[name.strip()] = float(value)
@@ -63,16 +63,28 @@ def cmd(args: argparse.Namespace) -> int:
             sep = ""
         if not sep:
             raise UsageError(f"--start {item}: write P=VALUE", hint="e.g. --start alpha=2")
+    return start
+
+
+def job(args: argparse.Namespace) -> common.Output:
+    """Derive, certify, use the data and render (in the worker)."""
+    from derive.core.budget import Budget
+    from derive.likelihood.api import mle
+
+    result = mle(args.density, params=args.param, var=args.var, support=args.support, where=args.where,
+                 prior=args.prior, of=args.of, data=args.data, column=args.column, start=starts(args.start),
+                 seed=args.seed, budget=Budget(seconds=max(args.timeout, 1.0), memory_mb=args.memory))
+    return common.render(result, args, f"Maximum likelihood: {args.density}")
+
+
+def run(args: argparse.Namespace) -> int:
+    start = starts(args.start)
     if args.data is None and (args.column or start):
         raise UsageError("--column and --start go with --data", hint="add --data FILE.csv")
-    result = mle(args.density, params=args.param, var=args.var, support=args.support, where=args.where,
-                 prior=args.prior, of=args.of, data=args.data, column=args.column, start=start, seed=args.seed,
-                 budget=Budget(seconds=max(args.timeout, 1.0)))
-    from derive.cli import _emit
+    common.check_data_file(args.data)
+    return common.run_job(job, args, what="the maximum-likelihood derivation", seconds=max(args.timeout, 1.0),
+                          preload=("numpy", "scipy.special", "scipy.optimize", "scipy.integrate"), modules=MODULES)
 
-    _emit(result, args.format)
-    if args.pdf:
-        from derive.cli import _write_pdf
 
-        _write_pdf(result, args.pdf, f"Maximum likelihood: {args.density}")
-    return 0
+MODULES = ("derive.likelihood.api", "derive.likelihood.read", "derive.likelihood.derivation",
+           "derive.likelihood.certify", "derive.parse.auto", "derive.parse.text")

@@ -1,37 +1,58 @@
-"""Budgets for symbolic work: a time and size limit, and the worker that enforces it.
+"""Budgets for symbolic work: the limits of one request, and the clock that checks them.
 
-Cooperative checks (``Clock.check``) catch slow loops early; the hard limit is a
-separate worker process (pebble) that is killed when its time is up, because a
-single SymPy call cannot be interrupted from inside.
+Cooperative checks (``Clock.check``) catch slow loops early and name the step; the hard
+limits (time, memory) are enforced by the worker process that runs the request
+(``derive.core.runner``), because a single SymPy call cannot be interrupted from inside.
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
-from collections.abc import Callable
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import TypeVar
 
 from derive.core.errors import BudgetExceeded
 
-T = TypeVar("T")
-
-_IN_WORKER = "DERIVE_IN_WORKER"
+MAX_SECONDS = 1e6
+MAX_MEMORY_MB = 1 << 20
+MIN_MEMORY_MB = 64
 
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """Limits for one request: wall-clock seconds, expression size (count_ops) and rule depth."""
+    """Limits for one request: wall-clock seconds, memory, expression size (count_ops) and rule depth.
+
+    ``memory_mb`` is the memory the work may take on top of the loaded program (address space,
+    enforced in the worker with RLIMIT_AS). Every field is checked: a NaN, infinite, negative,
+    boolean or textual limit is a UsageError, never a silently removed limit.
+    """
 
     seconds: float = 30.0
     max_ops: int = 5000
     max_depth: int = 200
+    memory_mb: int = 2048
+
+    def __post_init__(self) -> None:
+        from derive.core.checks import check_int, check_number
+
+        check_number(self.seconds, "Budget.seconds", 0.0, MAX_SECONDS)
+        check_int(self.max_ops, "Budget.max_ops", 1, 10**9)
+        check_int(self.max_depth, "Budget.max_depth", 1, 10**6)
+        check_int(self.memory_mb, "Budget.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
 
     def start(self) -> Clock:
         """A fresh clock for one run under this budget."""
         return Clock(self, time.monotonic() + self.seconds)
+
+
+def check_budget(value: object, default: Budget) -> Budget:
+    """``value`` if it is a Budget, ``default`` if it is None; anything else is a UsageTypeError."""
+    if value is None:
+        return default
+    if not isinstance(value, Budget):
+        from derive.core.errors import UsageTypeError
+
+        raise UsageTypeError(f"budget must be a derive.Budget, got {type(value).__name__}",
+                             hint="e.g. budget=derive.Budget(seconds=30)")
+    return value
 
 
 @dataclass(slots=True)
@@ -61,35 +82,3 @@ class Clock:
                 f"depth budget of {self.budget.max_depth} exceeded during {step}",
                 hint="the expression is nested too deeply",
             )
-
-
-def in_worker() -> bool:
-    """True inside a budget worker process (where a nested worker cannot be started)."""
-    return os.environ.get(_IN_WORKER) == "1"
-
-
-def _mark_worker() -> None:
-    os.environ[_IN_WORKER] = "1"
-
-
-def run_bounded(fn: Callable[..., T], *args: object, budget: Budget, what: str = "the request") -> T:
-    """Run ``fn(*args)`` in a worker process killed after ``budget.seconds`` (plus a grace second).
-
-    Inside a worker already, run inline: the enclosing worker's limit still holds.
-    """
-    if in_worker():
-        return fn(*args)
-    from pebble import ProcessPool  # lazy: keeps CLI start-up fast
-
-    context = multiprocessing.get_context("fork")
-    with ProcessPool(max_workers=1, context=context, initializer=_mark_worker) as pool:
-        future = pool.schedule(fn, args=list(args), timeout=budget.seconds + 1.0)
-        try:
-            return future.result()
-        except BudgetExceeded:
-            raise  # the worker's own size/depth/time verdict: keep its message
-        except FutureTimeout:
-            raise BudgetExceeded(
-                f"time budget of {budget.seconds:g} s exceeded during {what}",
-                hint="simplify the input or raise the budget (--timeout)",
-            ) from None

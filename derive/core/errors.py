@@ -6,6 +6,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_control(text: str) -> str:
+    """``text`` with control and format characters written as escapes (``\\n``, ``\\x1b``, ``\\u202e``).
+
+    Why: user text echoed in an error must not clear the screen, move the cursor, reorder
+    the line (bidi overrides) or break the one-line promise with a newline.
+    """
+    if text.isprintable():
+        return text
+    import unicodedata  # only when there is something to escape
+
+    out = []
+    for ch in text:
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif ch in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[ch])
+        elif unicodedata.category(ch) == "Zs":  # other spaces (no-break, thin...) are harmless
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -14,6 +40,14 @@ class Span:
     text: str
     start: int
     end: int
+
+    def excerpt(self, width: int = 72) -> str:
+        """The text around the span, at most about ``width`` characters, cuts marked with '...'."""
+        if len(self.text) <= width:
+            return self.text
+        start = max(0, min(self.start - width // 3, len(self.text) - width))
+        end = start + width
+        return ("..." if start > 0 else "") + self.text[start:end] + ("..." if end < len(self.text) else "")
 
     def caret(self) -> str:
         """The source line with a caret line under the span."""
@@ -31,16 +65,17 @@ class DeriveError(Exception):
         self.hint = hint
 
     def one_line(self) -> str:
-        """The error as a single line: message, position and hint."""
+        """The error as shown to a user: one line, control characters escaped (see ``escape_control``)."""
+        return escape_control(str(self))
+
+    def __str__(self) -> str:
+        """Message, position and hint, as given (``one_line`` is the form safe to print)."""
         parts = [self.message]
         if self.span is not None:
-            parts.append(f"at column {self.span.start + 1} of {self.span.text!r}")
+            parts.append(f"at column {self.span.start + 1} of {self.span.excerpt()!r}")
         if self.hint:
             parts.append(f"hint: {self.hint}")
         return "; ".join(parts)
-
-    def __str__(self) -> str:
-        return self.one_line()
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keep span and hint when an error crosses a worker-process boundary.
@@ -65,6 +100,10 @@ class UnsupportedError(DeriveError, ValueError):
 
 class UsageError(DeriveError, ValueError):
     """Bad command-line or API arguments."""
+
+
+class UsageTypeError(UsageError, TypeError):
+    """An API argument of the wrong type (a UsageError that is also a TypeError)."""
 
 
 class BudgetExceeded(DeriveError, TimeoutError):

@@ -6,17 +6,19 @@ in a module-level variable named ``handout``.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import runpy
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from derive.core.errors import DeriveError, UsageError
+
+if TYPE_CHECKING:
+    from derive.core.runner import Worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,9 @@ def build_one(script: Path, out: Path, tex_only: bool) -> BuildReport:
         write_text_atomic(tex_path, tex)
         pdf_path = None
         if not tex_only and tex_available():
+            from derive.core.runner import stage
+
+            stage(f"typesetting {script.name}")
             pdf_path = build_pdf(tex, out / f"{script.stem}.pdf")
         return BuildReport(script, tex_path, pdf_path, time.monotonic() - start)
     except DeriveError as exc:
@@ -88,14 +93,31 @@ def build_one(script: Path, out: Path, tex_only: bool) -> BuildReport:
         return BuildReport(script, None, None, time.monotonic() - start, f"{type(exc).__name__}: {message}")
 
 
-def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool = False, timeout: float = 600.0) -> list[BuildReport]:
-    """Build every script with a progress display; returns the failed reports."""
-    from pebble import ProcessPool
+def _preload() -> None:
+    """Import what worked examples use once, here, so each forked worker starts with it loaded."""
+    import derive.handout.builder  # noqa: F401
+    import derive.handout.document  # noqa: F401
+    import derive.likelihood.api  # noqa: F401
+    import derive.lsq.api  # noqa: F401
+    import derive.render.env  # noqa: F401
+    import derive.render.pdf  # noqa: F401
+    import derive.scalar.api  # noqa: F401
+
+
+def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool = False, timeout: float = 600.0,
+              memory_mb: int = 2048) -> list[BuildReport]:
+    """Build every script, ``jobs`` at a time, each in its own worker under the budget; returns the failed reports.
+
+    An interrupt (Ctrl-C, SIGTERM) kills every worker and what it started before it propagates,
+    so no handout is written after the command has returned.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.text import Text
 
-    from derive.core.budget import _mark_worker
+    from derive.core.budget import Budget
+    from derive.core.errors import escape_control
+    from derive.core.runner import Worker, kill_tree, readable
     from derive.render.pdf import TEX_INSTALL_HINT, tex_available
 
     scripts = collect_scripts(paths)
@@ -105,32 +127,43 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {out}: {exc.strerror}") from None
+    budget = Budget(seconds=timeout, memory_mb=memory_mb)
+    _preload()
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(scripts)))
-    reports: list[BuildReport] = []
-    context = multiprocessing.get_context("fork")
+    done: dict[Path, BuildReport] = {}
+    pending = list(scripts)
+    running: dict[Worker[BuildReport], Path] = {}
+    # No refresh thread: a thread holding a lock while a worker is forked could deadlock the worker.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+                  console=console, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("building handouts", total=len(scripts))
-        with ProcessPool(max_workers=workers, context=context, initializer=_mark_worker) as pool:
-            futures = [(s, pool.schedule(build_one, args=[s, out, tex_only], timeout=timeout)) for s in scripts]
-            for script, future in futures:
-                try:
-                    report = future.result()
-                except FutureTimeout:
-                    report = BuildReport(script, None, None, timeout, f"timed out after {timeout:g} s")
-                except BaseException as exc:  # noqa: BLE001  a script's own bug or sys.exit: report it, go on
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise
-                    report = BuildReport(script, None, None, 0.0, f"{type(exc).__name__}: {exc}")
-                reports.append(report)
-                progress.advance(task)
+        try:
+            while pending or running:
+                while pending and len(running) < workers:
+                    script = pending.pop(0)
+                    running[Worker.start(build_one, (script, out, tex_only), budget, f"running {script.name}")] = script
+                wait = min(w.deadline for w in running) - time.monotonic()
+                for w in readable(list(running), min(wait, 0.5)):
+                    w.read()
+                for w in [w for w in running if w.done or time.monotonic() >= w.deadline]:
+                    script = running.pop(w)
+                    done[script] = _report(w, script)
+                    w.close()
+                    progress.advance(task)
+                progress.refresh()
+        finally:
+            if running:  # interrupted: stop every worker at once, then reap each
+                kill_tree(*(w.pid for w in running))
+            for w in running:
+                w.close()
+    reports = [done[s] for s in scripts]
     for r in reports:
         if r.error:
-            console.print(Text.assemble(("✗ ", "red"), f"{r.script}: {r.error}"))
+            console.print(Text.assemble(("✗ ", "red"), escape_control(f"{r.script}: {r.error}")))
         else:
             target = r.pdf or r.tex
-            console.print(Text.assemble(("✓ ", "green"), f"{r.script} -> {target}  ({r.seconds:.1f} s)"))
+            console.print(Text.assemble(("✓ ", "green"), escape_control(f"{r.script} -> {target}  ({r.seconds:.1f} s)")))
     if not tex_only and not tex_available():
         console.print(f"TeX is not installed, so only .tex files were written; {TEX_INSTALL_HINT}")
     for r in reports:
@@ -138,3 +171,15 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
             print(r.pdf)
     sys.stdout.flush()
     return [r for r in reports if r.error]
+
+
+def _report(worker: Worker[BuildReport], script: Path) -> BuildReport:
+    """The worker's report; its time-out, death or unexpected error as a failed report."""
+    if not worker.done:
+        return BuildReport(script, None, None, worker.budget.seconds, worker.timed_out().one_line())
+    try:
+        return worker.outcome()
+    except DeriveError as exc:
+        return BuildReport(script, None, None, 0.0, exc.one_line())
+    except Exception as exc:  # noqa: BLE001  the worker died or sent something odd: report it, go on
+        return BuildReport(script, None, None, 0.0, f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from derive.core.errors import UsageError
+from derive.core.errors import UsageTypeError
 from derive.handout.document import Block, Exercise, Handout, Math, Paragraph, Section, Worked
 
 
@@ -30,7 +30,7 @@ class Renderable(Protocol):
 def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
     """A ``Worked`` block holding ``result`` itself: it is rendered with the handout, in the handout's format."""
     if not isinstance(result, Renderable):
-        raise UsageError(
+        raise UsageTypeError(
             f"cannot render a {type(result).__name__} as a worked solution",
             hint="pass a derivation result (it needs render() and .source)",
         )

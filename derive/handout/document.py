@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from derive.core.errors import UsageError
+from derive.core.errors import UsageError, UsageTypeError
 
 _LABEL_WIDTH = 48
 
@@ -19,7 +19,7 @@ _LABEL_WIDTH = 48
 def _check_str(value: object, name: str) -> None:
     """Raise UsageError unless ``value`` is a str: bad data fails here, not deep in a template."""
     if not isinstance(value, str):
-        raise UsageError(
+        raise UsageTypeError(
             f"{name} must be a str, not {type(value).__name__}",
             hint=f"pass text for {name} (use '' for none)",
         )

@@ -16,7 +16,9 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from derive.core.budget import Budget, run_bounded
+from derive.core.budget import Budget, check_budget
+from derive.core.checks import check_int, check_number_map, check_optional_text, check_path, check_text, check_texts
+from derive.core.runner import run_bounded
 from derive.core.errors import DataError, UsageError
 from derive.likelihood.model import Iterate, MleDerivation, MleProblem, NumericCheck
 from derive.render.result import Result
@@ -232,12 +234,24 @@ def mle(density: str, *, params: Sequence[str] | str = (), var: str | None = Non
     of the parameters (invariance); ``data`` a CSV file whose ``column`` (default: the variable's
     name) holds the sample.
     """
-    if not isinstance(density, str):
-        raise UsageError(f"mle expects the density as a str, got {type(density).__name__}")
-    ps = (params,) if isinstance(params, str) else tuple(params)
-    ws = (where,) if isinstance(where, str) else tuple(where)
-    fs = (of,) if isinstance(of, str) else tuple(of)
-    budget = budget or Budget(seconds=90.0)
+    check_text(density, "density", example="normal")
+    ps = check_texts(params, "params", example="theta")
+    var = check_optional_text(var, "var", example="x")
+    support = check_optional_text(support, "support", example="x > 0")
+    ws = check_texts(where, "where", example="0 < p < 1")
+    prior = check_optional_text(prior, "prior", example="lam^(a-1) exp(-b lam)")
+    fs = check_texts(of, "of", example="sqrt(sigma2)")
+    column = check_optional_text(column, "column", example="x")
+    start = None if start is None else check_number_map(start, "start", example=("alpha", 2.0))
+    check_int(seed, "seed", 0, 2**32 - 1)
+    budget = check_budget(budget, Budget(seconds=90.0))
+    if data is None and (column is not None or start):
+        raise UsageError("column and start go with data", hint="pass data='sample.csv' (--data FILE.csv)")
+    if data is not None:
+        from derive.parse.data import check_file
+
+        data = check_path(data, "data")
+        check_file(Path(data), "data")
     req = MleRequest(density, ps, var, support, ws, prior, fs, None if data is None else Path(data), column,
                      tuple(sorted((start or {}).items())), seed)
     d = run_bounded(mle_job, req, budget, budget=budget, what="the maximum-likelihood derivation")

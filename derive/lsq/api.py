@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from derive.core.budget import Budget, run_bounded
-from derive.render.result import Result
+from derive.core.budget import Budget, check_budget
+from derive.core.checks import check_bool, check_number, check_path, check_text, check_text_map, check_texts
 from derive.core.errors import UsageError
+from derive.core.runner import run_bounded
 from derive.lsq.model import DataSpec, LsSolution
+from derive.render.result import Result
 from derive.lsq.simple_model import SimpleSolution
 from derive.matrix import expr as M
 
@@ -113,7 +115,22 @@ def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str 
     """
     from derive.lsq.models import model_class
 
-    budget = budget or Budget()
+    check_text(model, "model", example="ols")
+    names = None if names is None else check_text_map(names, "names", example=("b", "beta"))
+    x = check_text(x, "x", empty=True, example="x1,x2") if isinstance(x, str) else check_texts(x, "x", example="x1")
+    check_text(y, "y", empty=True, example="y")
+    check_text(weights, "weights", empty=True, example="w")
+    if lam is not None:
+        check_number(lam, "lam", 0.0, 1e12, lo_open=True)
+    check_bool(intercept, "intercept")
+    budget = check_budget(budget, Budget())
+    if data is None and (x or y or weights or intercept):
+        raise UsageError("x, y, weights and intercept go with data", hint="pass data='file.csv' (--data FILE.csv)")
+    if data is not None:
+        from derive.parse.data import check_file
+
+        data = check_path(data, "data")
+        check_file(Path(data), "data")
     spec = None
     if lam is not None and not (math.isfinite(lam) and lam > 0):
         raise UsageError(f"--lam {lam}: the ridge penalty must be a positive number", hint="e.g. --lam 0.5")

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from derive.core.budget import Budget, run_bounded
+from derive.core.budget import Budget
+from derive.core.runner import run_bounded
 from derive.render.result import Result
 from derive.core.errors import UsageError
 from derive.matrix import expr as M

@@ -10,7 +10,6 @@ import sympy as sp
 
 from derive.core.errors import UsageError
 from derive.parse.domain import VarDomain
-from derive.parse.latex import parse_latex
 from derive.parse.text import parse_text
 
 
@@ -27,4 +26,8 @@ def parse_expression(text: str, domains: Mapping[str, VarDomain] | None = None) 
     if not isinstance(text, str):
         raise UsageError(f"parse_expression expects a str, got {type(text).__name__}",
                          hint="pass the expression as text")
-    return parse_latex(text, domains) if looks_like_latex(text) else parse_text(text, domains)
+    if looks_like_latex(text):
+        from derive.parse.latex import parse_latex  # only LaTeX input pays for the LaTeX reader
+
+        return parse_latex(text, domains)
+    return parse_text(text, domains)

@@ -386,10 +386,12 @@ def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120) -> Path:
     _replaced_mode(out_pdf)  # a symlink or a folder there: refuse before running TeX
     if not tex_available():
         raise RenderError("TeX is not installed (latexmk and pdflatex are needed)", hint=TEX_INSTALL_HINT)
+    from derive.core.runner import scratch_root  # the command's scratch root, which it removes even when killed
+
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise RenderError("cannot run TeX in a sandbox: bwrap (bubblewrap) is not installed", hint=SANDBOX_HINT)
-    with tempfile.TemporaryDirectory(prefix="derive-tex-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="derive-tex-", dir=scratch_root()) as scratch:
         work = Path(scratch).resolve()
         env = tex_environment(work)
         sandbox = sandbox_command(bwrap, work, env)

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from derive.core.budget import Budget, run_bounded
+from derive.core.budget import Budget, check_budget
+from derive.core.checks import check_bool, check_int, check_names, check_text, check_texts
+from derive.core.errors import UsageError, UsageTypeError
+from derive.core.runner import run_bounded
 from derive.render.result import Result
-from derive.core.errors import UsageError
 from derive.scalar.model import Derivation, Gradient
 from derive.parse.domain import VarDomain, make_symbol
 
@@ -169,6 +171,8 @@ def latex(
 
     if isinstance(expr, (sp.Basic, sp.MatrixBase)) and not isinstance(expr, str):
         return tex(expr)
+    check_text(expr, "expr", example="x^2 sin(x)")
+    where, let = check_texts(where, "where", example="x > 0"), check_texts(let, "let", example="b: p")
     lets = _where(let)
     if lets:
         from derive.parse.shapes import merge_shapes
@@ -199,17 +203,18 @@ def write_pdf(result: DiffResult | GradResult | MatGradResult | LsResult, out: P
     return tex_path
 
 
-def _check_text_items(name: str, value: object) -> None:
-    """A str or an iterable of str, as the API promises; anything else is a UsageError naming the argument."""
-    if isinstance(value, str):
-        return
-    if value is None or not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
-        raise UsageError(f"{name} must be text or a list of texts, got {value!r}",
-                         hint=f"e.g. {name}=['X: n x p', 'y: n']" if name == "let" else None)
-
-
 def _where(where: str | Iterable[str]) -> tuple[str, ...]:
     return (where,) if isinstance(where, str) else tuple(where)
+
+
+def _is_matrix_expression(expr: object) -> bool:
+    from derive.matrix.expr import Node
+
+    return isinstance(expr, Node)
+
+
+MAX_ORDER = 100
+"""Highest derivative order the API accepts (the command line allows 20)."""
 
 
 def diff(
@@ -225,7 +230,13 @@ def diff(
     ``wrt`` is a name, a list of names (mixed partial in that order) or None (the only variable).
     ``where`` declares domains such as ``"x > 0"``. Runs in a worker under ``budget``.
     """
-    budget = budget or Budget()
+    if not isinstance(expr, sp.Expr):
+        check_text(expr, "expr", example="x^2 sin(x)")
+    if wrt is not None:
+        wrt = check_names(wrt, "wrt")
+    check_int(order, "order", 1, MAX_ORDER)
+    where = check_texts(where, "where", example="x > 0")
+    budget = check_budget(budget, Budget())
     d = run_bounded(_diff_job, expr, wrt, order, _where(where), budget, budget=budget, what="differentiation")
     return DiffResult(d)
 
@@ -245,14 +256,17 @@ def grad(
     (shape declarations such as ``"X: n x p"``, ``"y: n"``, ``"A: p x p symmetric"``): a scalar
     function of a declared vector or matrix ``wrt``, by matrix differentials.
     """
-    budget = budget or Budget()
-    _check_text_items("let", let)
-    _check_text_items("where", where)
-    if wrt is not None and not isinstance(wrt, str):
-        _check_text_items("wrt", wrt)
-    if not isinstance(hessian, bool):
-        raise UsageError(f"hessian must be True or False, got {hessian!r}")
-    lets = _where(let)
+    where = check_texts(where, "where", example="x > 0")
+    lets = check_texts(let, "let", example="X: n x p")
+    if isinstance(expr, str):
+        check_text(expr, "expr", example="x^2 y")
+    elif not isinstance(expr, sp.Expr) and not (lets and _is_matrix_expression(expr)):
+        raise UsageTypeError(f"expr must be text or a SymPy expression, got {type(expr).__name__}",
+                             hint="e.g. grad('x^2 y', 'x,y')")
+    if wrt is not None:
+        wrt = check_names(wrt, "wrt", example="x,y")
+    check_bool(hessian, "hessian")
+    budget = check_budget(budget, Budget())
     if lets:
         from derive.matrix.api import matrix_grad
 

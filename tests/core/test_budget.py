@@ -1,23 +1,10 @@
-"""Budgets: cooperative checks and the worker process that enforces the hard limit."""
-import time
+"""Budgets: every limit checked when the Budget is made, and the clock's cooperative checks."""
+import math
 
 import pytest
 
-from derive.core.budget import Budget, in_worker, run_bounded
-from derive.core.errors import BudgetExceeded, ParseError
-
-
-def _sleep(seconds: float) -> str:
-    time.sleep(seconds)
-    return "done"
-
-
-def _raise_parse_error() -> None:
-    raise ParseError("boom", hint="a hint")
-
-
-def _report_in_worker() -> bool:
-    return in_worker()
+from derive.core.budget import Budget, check_budget
+from derive.core.errors import BudgetExceeded, UsageError, UsageTypeError
 
 
 def test_clock_raises_when_time_is_up() -> None:
@@ -35,21 +22,32 @@ def test_clock_raises_on_size_and_depth_naming_the_step() -> None:
         clock.check("x", depth=4)
 
 
-def test_worker_returns_the_value() -> None:
-    assert run_bounded(_sleep, 0.0, budget=Budget(seconds=5)) == "done"
+@pytest.mark.parametrize("seconds", [math.nan, math.inf, -math.inf, -1.0, 1e7])
+def test_a_limit_that_would_vanish_or_break_is_refused(seconds: float) -> None:
+    with pytest.raises(UsageError, match="Budget.seconds") as info:
+        Budget(seconds=seconds)
+    assert info.value.hint
 
 
-def test_worker_is_killed_after_the_budget() -> None:
-    with pytest.raises(BudgetExceeded, match="time budget of 0.5 s exceeded during sleeping"):
-        run_bounded(_sleep, 60.0, budget=Budget(seconds=0.5), what="sleeping")
+@pytest.mark.parametrize("field", ["seconds", "max_ops", "max_depth", "memory_mb"])
+@pytest.mark.parametrize("value", ["5", None, True, [1]])
+def test_every_field_must_be_a_number_not_text_bool_or_none(field: str, value: object) -> None:
+    with pytest.raises(UsageTypeError, match=f"Budget.{field}") as info:
+        Budget(**{field: value})  # type: ignore[arg-type]
+    assert isinstance(info.value, TypeError) and info.value.hint
 
 
-def test_worker_reraises_our_errors_with_their_hint() -> None:
-    with pytest.raises(ParseError) as info:
-        run_bounded(_raise_parse_error, budget=Budget(seconds=5))
-    assert info.value.hint == "a hint"
+def test_memory_budget_has_a_floor_and_a_ceiling() -> None:
+    assert Budget(memory_mb=64).memory_mb == 64
+    for bad in (63, 2**40):
+        with pytest.raises(UsageError, match="memory_mb"):
+            Budget(memory_mb=bad)
 
 
-def test_code_in_the_worker_knows_it_is_in_a_worker() -> None:
-    assert not in_worker()
-    assert run_bounded(_report_in_worker, budget=Budget(seconds=5)) is True
+def test_check_budget_takes_a_budget_or_none() -> None:
+    default = Budget(seconds=7)
+    assert check_budget(None, default) is default
+    mine = Budget(seconds=3)
+    assert check_budget(mine, default) is mine
+    with pytest.raises(UsageTypeError, match="derive.Budget"):
+        check_budget(30, default)
