@@ -627,9 +627,11 @@ def mul(*factors: Node) -> Node:
         if isinstance(f, Mul) and not _is_proper_chain(f):
             coeff *= f.coeff
             parts = f.factors
-        elif isinstance(f, Mul) and f.coeff != 1:  # a 1x1 product kept whole, its coefficient pulled out
+        elif isinstance(f, Mul) and (f.coeff != 1 or f.scalars):
+            # a 1x1 product kept whole, its coefficient and scalar factors pulled out (scalars commute),
+            # so that mul(mul(a, b), c) == mul(a, b, c)
             coeff *= f.coeff
-            parts = (Mul(ONE, f.factors),)
+            parts = (*f.scalars, Mul(ONE, f.chain))
         else:
             parts = (f,)
         for p in parts:

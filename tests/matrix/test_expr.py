@@ -94,6 +94,17 @@ def test_mul_moves_scalar_factors_in_front_of_the_chain() -> None:
     assert plain(prod) == "(b'*b)*X*b"
 
 
+def test_mul_is_associative_over_a_scalar_chain_with_scalar_factors() -> None:
+    """(2 (w'X'y)) (norm(b)^2 (b'b)) = 2 (w'X'y) norm(b)^2 b'b: no 1x1 chain keeps scalar factors inside it."""
+    wxy, nb, bb = M.mul(M.transpose(w), M.transpose(X), y), M.power(M.norm(b), 2), M.mul(M.transpose(b), b)
+    nested = M.mul(M.mul(M.const(2), wxy), M.mul(nb, bb))
+    flat = M.mul(M.const(2), wxy, nb, M.transpose(b), b)
+    assert nested == flat == M.mul(M.mul(M.mul(M.const(2), wxy), nb), M.transpose(b), b)
+    assert isinstance(flat, M.Mul) and flat.coeff == 2 and flat.chain == (M.transpose(b), b)
+    assert all(not (isinstance(f, M.Mul) and f.scalars) for f in flat.scalars)
+    assert plain(flat) == "2*norm(b)^2*(w'*X'*y)*b'*b"
+
+
 def test_mul_merges_powers_of_a_repeated_scalar_factor() -> None:
     s = M.mul(M.transpose(b), b)
     assert M.mul(s, s) == M.Power(s, sp.Integer(2))
@@ -379,6 +390,7 @@ def _point(values: dict[str, np.ndarray]) -> Point:
 
 @settings(max_examples=60, deadline=None)
 @given(shape=st.sampled_from(_SHAPES), data=st.data(), seed=st.integers(0, 2**16))
+@pytest.mark.slow
 def test_constructors_rewrite_only_by_identities(shape: tuple[sp.Expr, sp.Expr], data: st.DataObject,
                                                    seed: int) -> None:
     b_ = data.draw(built(shape))
