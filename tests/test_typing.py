@@ -1,11 +1,13 @@
 """The package type-checks under mypy in strict mode (pyproject.toml: strict = true, with SymPy-as-Any relaxations)."""
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+
+from tests.conftest import ROOT
 
 
+@pytest.mark.slow
 def test_mypy_strict_passes_on_the_package() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=900

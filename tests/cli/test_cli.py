@@ -1,21 +1,13 @@
-"""End-to-end CLI tests: the console script as a user runs it (a real subprocess)."""
+"""End-to-end CLI tests: ``python -m derive`` from this checkout as a user runs it (a real subprocess)."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sympy as sp
 
 from derive.parse.text import parse_text
-
-from derive.render.pdf import tex_available
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "derive", *args], capture_output=True, text=True, timeout=300, cwd=cwd
-    )
+from tests.conftest import pdf_text
+from tests.conftest import run_derive as run
 
 
 def test_help_lists_commands_and_examples() -> None:
@@ -50,6 +42,7 @@ def test_diff_f_of_x_squared_json_contract() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown", "text"])
+@pytest.mark.slow
 def test_other_formats(fmt: str) -> None:
     out = run("diff", "x*exp(-x)", "--wrt", "x", "--format", fmt)
     assert out.returncode == 0, out.stderr
@@ -57,6 +50,7 @@ def test_other_formats(fmt: str) -> None:
     assert marker in out.stdout
 
 
+@pytest.mark.slow
 def test_mixed_partial_and_order() -> None:
     out = run("diff", "x^2 y + exp(x y)", "--wrt", "x", "--wrt", "y", "--format", "json")
     assert out.returncode == 0, out.stderr
@@ -65,6 +59,7 @@ def test_mixed_partial_and_order() -> None:
     assert json.loads(out.stdout)["result"] == "12*x**2"
 
 
+@pytest.mark.slow
 def test_grad_hessian_json() -> None:
     out = run("grad", "(1-x)^2 + 100 (y - x^2)^2", "--wrt", "x,y", "--hessian", "--format", "json")
     assert out.returncode == 0, out.stderr
@@ -112,6 +107,7 @@ def test_over_budget_exits_3() -> None:
     assert "budget" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_size_budget_message_survives_the_worker() -> None:
     tower = "x" + "^x" * 150
     out = run("diff", tower, "--wrt", "x", "--timeout", "100")
@@ -132,6 +128,7 @@ def test_expression_may_start_with_a_minus() -> None:
     assert data["input"] == "-x^2" and data["result"] == "-2*x"
 
 
+@pytest.mark.slow
 def test_expensive_but_trivial_inputs_finish() -> None:
     out = run("diff", "(x+1)^100000", "--wrt", "x", "--format", "json", "--timeout", "120")
     assert out.returncode == 0, out.stderr
@@ -144,6 +141,7 @@ def test_expensive_but_trivial_inputs_finish() -> None:
 @pytest.mark.parametrize(
     "expr", ["x + max(y, sqrt(z))", "x + digamma(floor(y))", "x*Max(x, 1/x)"]
 )
+@pytest.mark.slow
 def test_awkward_functions_give_a_labelled_answer_not_a_crash(expr: str) -> None:
     out = run("diff", expr, "--wrt", "x", "--format", "json")
     assert out.returncode == 0, out.stderr
@@ -151,11 +149,12 @@ def test_awkward_functions_give_a_labelled_answer_not_a_crash(expr: str) -> None
     assert all(s["certificate"].split(":")[0] in {"proved", "plausible", "unknown"} for s in data["steps"])
 
 
-@pytest.mark.skipif(not tex_available(), reason="needs TeX (latexmk, pdflatex)")
+@pytest.mark.tex
+@pytest.mark.slow
 def test_diff_pdf_is_written_and_readable(tmp_path: Path) -> None:
     pdf = tmp_path / "sigmoid.pdf"
     out = run("diff", "sigmoid(w*x + b)", "--wrt", "w", "--pdf", str(pdf))
     assert out.returncode == 0, out.stderr
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(pdf)
     assert "Derivative of sigmoid(w*x + b)" in text
     assert "chain rule" in text

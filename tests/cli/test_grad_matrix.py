@@ -1,4 +1,4 @@
-"""End-to-end ``derive grad --let ...``: the console script as a user runs it, in real subprocesses.
+"""End-to-end ``derive grad --let ...``: ``python -m derive`` from this checkout, in real subprocesses.
 
 All commands of this module run once, two at a time, in a module fixture; each test reads
 the outputs it needs.
@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-DERIVE = str(Path(sys.executable).with_name("derive"))
+from tests.conftest import run_derive
+
+pytestmark = pytest.mark.slow
+
 RIDGE = ["grad", "norm(y - X*b)^2 + lam*norm(b)^2", "--wrt", "b", "--let", "X: n x p", "--let", "y: n",
          "--let", "b: p", "--hessian"]
 
@@ -39,7 +41,7 @@ BAD: list[tuple[str, list[str], str]] = [
 
 
 def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([DERIVE, *argv], capture_output=True, text=True, timeout=300, cwd=cwd)
+    return run_derive(*argv, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""End-to-end ``derive ls``: the console script in real subprocesses, fits against our own numpy.
+"""End-to-end ``derive ls``: ``python -m derive`` from this checkout in real subprocesses, fits against our own numpy.
 
 Every command of this module runs once, two at a time, in a module fixture; each test reads
 the outputs it needs. The data files are written here with known coefficients, and the
@@ -7,17 +7,18 @@ expected numbers come from numpy in this file, not from derive.lsq.certify.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-DERIVE = str(Path(sys.executable).with_name("derive"))
+from tests.conftest import run_derive
+
+pytestmark = pytest.mark.slow
+
 CONTRACT = {"model", "objective", "gradient", "estimator", "conditions", "hessian", "steps"}
 
 RNG = np.random.default_rng(20240501)
@@ -67,8 +68,7 @@ BAD: list[tuple[str, list[str], str]] = [
 
 
 def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "120"}
-    return subprocess.run([DERIVE, *argv], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
+    return run_derive(*argv, cwd=cwd, env={"COLUMNS": "120"})
 
 
 @pytest.fixture(scope="module")

@@ -1,21 +1,22 @@
-"""End-to-end ``derive ls`` for simple, constrained and the hat-matrix consequences, in real subprocesses.
+"""End-to-end ``derive ls`` for simple, constrained and the hat-matrix consequences: ``python -m derive``
+from this checkout, in real subprocesses.
 
 Expected numbers come from numpy.polyfit here, not from derive.certify.
 """
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-DERIVE = str(Path(sys.executable).with_name("derive"))
+from tests.conftest import run_derive
+
+pytestmark = pytest.mark.slow
+
 CONTRACT = {"model", "objective", "gradient", "estimator", "conditions", "hessian", "steps"}
 RNG = np.random.default_rng(7)
 XS = np.round(RNG.uniform(0, 20, 15), 3)
@@ -55,10 +56,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.Co
     (cwd / "flat.csv").write_text("x,y\n2,1\n2,3\n2,5\n", encoding="utf-8")
     jobs = dict(OK)
     jobs.update({name: argv for name, argv, _ in BAD})
-    env = {**os.environ, "COLUMNS": "120"}
 
     def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([DERIVE, *argv], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
+        return run_derive(*argv, cwd=cwd, env={"COLUMNS": "120"})
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(jobs, pool.map(run, jobs.values())))

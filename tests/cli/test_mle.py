@@ -13,7 +13,6 @@ import json
 import math
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,8 @@ import sympy as sp
 import derive
 from derive.certify.numeval import numeric_value
 from derive.core.errors import DeriveError
+from tests.conftest import run_derive
 
-ROOT = Path(__file__).resolve().parents[2]
-DERIVE = ROOT / ".venv" / "bin" / "derive"
 KEYS = {"density", "params", "loglik", "score", "estimator", "closed_form", "method", "fisher_information",
         "second_order", "steps"}
 METHODS = {"calculus", "boundary", "subgradient", "numeric"}
@@ -40,9 +38,8 @@ MEAN_SQUARED_DEVIATION = "Sum((x[i] - Sum(x[i], (i, 1, n))/n)**2, (i, 1, n))/n"
 
 
 def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``derive mle ARGS`` as a user runs it (the venv's console script when there is one)."""
-    cmd = [str(DERIVE)] if DERIVE.exists() else [sys.executable, "-m", "derive"]
-    return subprocess.run([*cmd, "mle", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    """``derive mle ARGS`` as a user runs it: ``python -m derive`` from this checkout."""
+    return run_derive("mle", *args, timeout=timeout)
 
 
 @functools.cache
@@ -120,6 +117,7 @@ def test_help_shows_examples_and_the_families() -> None:
 
 # --- the JSON contract on families --------------------------------------------------------------
 
+@pytest.mark.slow
 def test_bernoulli_json_contract_sample_mean() -> None:
     d = run_json("bernoulli")
     check_contract(d, ["p"])
@@ -130,6 +128,7 @@ def test_bernoulli_json_contract_sample_mean() -> None:
     assert {s["kind"] for s in d["steps"]} >= {"likelihood", "loglik", "score"}
 
 
+@pytest.mark.slow
 def test_normal_json_both_parameters_mean_then_mean_squared_deviation() -> None:
     d = run_json("normal")
     check_contract(d, ["mu", "sigma2"])
@@ -139,6 +138,7 @@ def test_normal_json_both_parameters_mean_then_mean_squared_deviation() -> None:
     assert "negative definite" in d["second_order"]
 
 
+@pytest.mark.slow
 def test_uniform_json_sample_max_on_the_boundary() -> None:
     d = run_json("uniform")
     check_contract(d, ["theta"])
@@ -147,6 +147,7 @@ def test_uniform_json_sample_max_on_the_boundary() -> None:
     assert d["certified"] is True
 
 
+@pytest.mark.slow
 def test_laplace_json_sample_median_by_subgradient() -> None:
     d = run_json("laplace")
     check_contract(d, ["mu", "b"])
@@ -156,6 +157,7 @@ def test_laplace_json_sample_median_by_subgradient() -> None:
     assert d["certified"] is True
 
 
+@pytest.mark.slow
 def test_gamma_json_no_closed_form_numeric_method() -> None:
     d = run_json("gamma")
     check_contract(d, ["alpha", "beta"])
@@ -165,6 +167,7 @@ def test_gamma_json_no_closed_form_numeric_method() -> None:
     assert d["certified"] is True
 
 
+@pytest.mark.slow
 def test_latex_normal_gives_the_same_estimators_as_the_family() -> None:
     d = run_json(*LATEX_NORMAL)
     check_contract(d, ["mu", "sigma2"])
@@ -174,6 +177,7 @@ def test_latex_normal_gives_the_same_estimators_as_the_family() -> None:
 
 # --- text output --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_issue_example_text_ends_with_a_certified_line() -> None:
     out = run(*ISSUE_EXAMPLE)
     assert out.returncode == 0, out.stderr
@@ -185,6 +189,7 @@ def test_issue_example_text_ends_with_a_certified_line() -> None:
     assert "✗" not in out.stdout
 
 
+@pytest.mark.slow
 def test_latex_and_markdown_formats_of_the_issue_example() -> None:
     r = derive.mle("theta^x (1-theta)^(1-x)", params=["theta"], var="x", support="x in {0,1}", where=["0 < theta < 1"])
     assert r.certified
@@ -198,6 +203,7 @@ def test_latex_and_markdown_formats_of_the_issue_example() -> None:
 
 # --- bad input: exit 2, one line --------------------------------------------------------------
 
+@pytest.mark.slow
 def test_missing_normalizing_constant_is_not_a_density_with_the_value() -> None:
     msg = one_line_error(run("exp(-lam x)", "--param", "lam", "--support", "x > 0", "--where", "lam > 0"))
     assert "not a density" in msg
@@ -207,6 +213,7 @@ def test_missing_normalizing_constant_is_not_a_density_with_the_value() -> None:
     assert total == pytest.approx(1 / lam, rel=1e-3)  # the integral of exp(-lam x) on x > 0
 
 
+@pytest.mark.slow
 def test_a_density_that_diverges_on_the_support_reports_an_infinite_total() -> None:
     """lam exp(-lam x) on all of R does not integrate: the mass is infinite, not 0."""
     msg = one_line_error(run("lam exp(-lam x)", "--param", "lam", "--support", "x in R", "--where", "lam > 0"))
@@ -215,16 +222,19 @@ def test_a_density_that_diverges_on_the_support_reports_an_infinite_total() -> N
     assert "inf" in msg.lower() or "diverge" in msg.lower(), msg
 
 
+@pytest.mark.slow
 def test_a_parameter_that_does_not_appear() -> None:
     msg = one_line_error(run("p^x (1-p)^(1-x)", "--param", "mu", "--support", "x in {0,1}", "--where", "0 < p < 1"))
     assert "'mu'" in msg and "does not appear" in msg
 
 
+@pytest.mark.slow
 def test_a_family_parameter_that_does_not_exist() -> None:
     msg = one_line_error(run("normal", "--param", "tau"))
     assert "'tau'" in msg and "normal" in msg
 
 
+@pytest.mark.slow
 def test_a_support_that_contradicts_the_density() -> None:
     """log(x) is not real on x < 0: the lognormal density on x in R is refused, naming the support."""
     msg = one_line_error(run("1/(x sqrt(2 pi)) exp(-(log(x)-mu)^2/2)", "--param", "mu", "--support", "x in R",
@@ -244,6 +254,7 @@ def test_start_without_data_is_a_usage_error() -> None:
     ("x\n", ("no data",)),
     ("x\n1.2\n-3\n", ("row 3", "'x'", "-3", "outside the support", "x > 0")),
 ], ids=["missing", "non-numeric", "empty", "header-only", "outside-support"])
+@pytest.mark.slow
 def test_bad_data_files_name_the_row_and_column(tmp_path: Path, content: str, needles: tuple[str, ...]) -> None:
     path = tmp_path / "sample.csv"
     path.write_text(content)
@@ -252,6 +263,7 @@ def test_bad_data_files_name_the_row_and_column(tmp_path: Path, content: str, ne
         assert needle in msg, (needle, msg)
 
 
+@pytest.mark.slow
 def test_bad_value_after_a_blank_line_names_its_row_in_the_file(tmp_path: Path) -> None:
     """Row numbers count the file's rows (header = row 1): a blank line must not shift them."""
     path = tmp_path / "gaps.csv"
@@ -270,6 +282,7 @@ def test_bad_input_through_the_python_api_raises_derive_errors(tmp_path: Path) -
         derive.mle("exponential", data=path)
 
 
+@pytest.mark.slow
 def test_over_budget_exits_3() -> None:
     out = run("weibull", "--timeout", "1")
     assert out.returncode == 3, (out.returncode, out.stderr)
@@ -291,6 +304,7 @@ def _gamma_data_json(path: Path) -> dict[str, Any]:
     return run_json("gamma", "--data", str(path), "--column", "wait")
 
 
+@pytest.mark.slow
 def test_gamma_data_newton_iterates_reach_scipy_fit(gamma_sample: tuple[Path, np.ndarray]) -> None:
     path, x = gamma_sample
     d = _gamma_data_json(path)
@@ -311,6 +325,7 @@ def test_gamma_data_newton_iterates_reach_scipy_fit(gamma_sample: tuple[Path, np
     assert d["certified"] is True
 
 
+@pytest.mark.slow
 def test_gamma_data_iterates_have_finite_log_likelihoods(gamma_sample: tuple[Path, np.ndarray]) -> None:
     """The iterates table carries the log-likelihood at each iterate: a number, and the JSON is strict."""
     path, x = gamma_sample
@@ -327,6 +342,7 @@ def test_gamma_data_iterates_have_finite_log_likelihoods(gamma_sample: tuple[Pat
     assert lls[-1] == pytest.approx(float(np.sum(st.gamma.logpdf(x, alpha, scale=scale))), rel=1e-8)
 
 
+@pytest.mark.slow
 def test_gamma_data_start_value_is_the_first_iterate(gamma_sample: tuple[Path, np.ndarray]) -> None:
     path, x = gamma_sample
     r = derive.mle("gamma", data=path, column="wait", start={"alpha": 4.0})
@@ -350,6 +366,7 @@ def test_closed_form_estimate_on_data(tmp_path: Path) -> None:
 
 # --- invariance ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_of_sqrt_sigma2_by_invariance_is_certified() -> None:
     d = run_json("normal", "--of", "sqrt(sigma2)")
     check_contract(d, ["mu", "sigma2"])
@@ -359,6 +376,7 @@ def test_of_sqrt_sigma2_by_invariance_is_certified() -> None:
     assert d["certified"] is True
 
 
+@pytest.mark.slow
 def test_of_sqrt_sigma2_value_is_the_root_of_the_variance_estimate() -> None:
     r = derive.mle("normal", of=["sqrt(sigma2)"])
     inv = [s for s in r.derivation.steps if s.kind == "invariance"]
@@ -389,6 +407,7 @@ def test_prior_with_declared_hyperparameters_gives_the_posterior_mode() -> None:
         assert value(r.estimator["lam"], x, a=a, b=b) == pytest.approx((x.sum() + a - 1) / (len(x) + b), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_prior_example_from_help_runs() -> None:
     d = run_json("poisson", "--prior", "lam^(a-1) exp(-b lam)", "--where", "a > 1", "--where", "b > 0")
     check_contract(d, ["lam"])

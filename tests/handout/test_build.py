@@ -1,24 +1,19 @@
 """derive build: worked-example scripts to PDF handouts, read back with pdftotext."""
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from derive.render.pdf import tex_available
+from tests.conftest import ROOT, pdf_text, run_derive
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, timeout=600)
+    return run_derive(*args, timeout=600)
 
 
-def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-
-
-@pytest.mark.skipif(not tex_available(), reason="needs TeX (latexmk, pdflatex)")
+@pytest.mark.tex
 def test_worked_examples_build_to_pdfs_with_their_mathematics(tmp_path: Path) -> None:
     out = run("build", str(ROOT / "worked_examples"), "--out", str(tmp_path), "-j", "2")
     assert out.returncode == 0, out.stderr

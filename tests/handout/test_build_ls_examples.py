@@ -1,28 +1,20 @@
 """The least-squares worked examples build to PDFs that read back with their mathematics and numbers."""
 import ast
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from derive.render.pdf import tex_available
+from tests.conftest import ROOT, pdf_text, run_derive
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ("ols_lane_line", "ridge_map", "weighted_least_squares")
-
-
-def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+pytestmark = [pytest.mark.tex, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def texts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     out_dir = tmp_path_factory.mktemp("ls_examples")
     scripts = [str(ROOT / "worked_examples" / f"{name}.py") for name in EXAMPLES]
-    out = subprocess.run([sys.executable, "-m", "derive", "build", *scripts, "--out", str(out_dir), "-j", "2"],
-                         capture_output=True, text=True, timeout=600)
+    out = run_derive("build", *scripts, "--out", str(out_dir), "-j", "2", timeout=600)
     assert out.returncode == 0, out.stderr
     return {name: pdf_text(out_dir / f"{name}.pdf") for name in EXAMPLES}
 
@@ -32,9 +24,6 @@ def lane_points() -> list[tuple[float, float]]:
     tree = ast.parse((ROOT / "worked_examples" / "ols_lane_line.py").read_text(encoding="utf-8"))
     node = next(n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "POINTS")
     return list(ast.literal_eval(node.value))
-
-
-pytestmark = pytest.mark.skipif(not tex_available(), reason="needs TeX (latexmk, pdflatex)")
 
 
 def test_lane_line_has_the_steps_and_the_fitted_numbers(texts: dict[str, str]) -> None:

@@ -2,23 +2,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.stats as st
 
-from derive.render.pdf import tex_available
+from tests.conftest import ROOT, pdf_text, run_derive
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = tuple(sorted(p.stem for p in (ROOT / "worked_examples").glob("mle_*.py")))
 
-pytestmark = pytest.mark.skipif(not tex_available(), reason="needs TeX (latexmk, pdflatex)")
-
-
-def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+pytestmark = [pytest.mark.tex, pytest.mark.slow]
 
 
 def squeeze(text: str) -> str:
@@ -30,8 +24,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complete
     """One ``derive build`` of every ``mle_*.py`` example (a failing one must not hide the others)."""
     out_dir = tmp_path_factory.mktemp("mle_examples")
     scripts = [str(ROOT / "worked_examples" / f"{name}.py") for name in EXAMPLES]
-    out = subprocess.run([sys.executable, "-m", "derive", "build", *scripts, "--out", str(out_dir), "-j", "2"],
-                         capture_output=True, text=True, timeout=900)
+    out = run_derive("build", *scripts, "--out", str(out_dir), "-j", "2", timeout=900)
     return out, out_dir
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 import time
 from pathlib import Path
 
@@ -20,20 +19,13 @@ from derive.render.pdf import (
     TEX_INSTALL_HINT, TexError, block_at, build_pdf, first_error, runaway_line, tex_available, tex_failure,
     write_text_atomic,
 )
+from tests.conftest import pdf_text
 
-requires_tex = pytest.mark.skipif(not tex_available(), reason="latexmk/pdflatex not installed")
 HOSTILE = r"\input{/etc/passwd} costs $5 at 100% {braces} ~^_#&<>|"
 
 
 SIN_X2 = FakeResult(source="sin(x^2)", body=r"\begin{align*} \frac{d}{dx} \sin(x^{2}) &= \cos(x^{2}) \cdot 2 x \end{align*}",
                     result=r"2 x \cos(x^{2})")
-
-
-def pdf_text(path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed")
-    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
-    return done.stdout
 
 
 def worked(title: str, body: str) -> Worked:
@@ -230,8 +222,6 @@ def test_build_pdf_needs_an_existing_directory(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """One real build of a handout with every kind of block: (tex source, PDF text)."""
-    if not tex_available():
-        pytest.skip("latexmk/pdflatex not installed")
     h = HandoutBuilder(title="Derivatives 101", subtitle="Week 3", author="A. Teacher")
     h.section("The chain rule")
     h.paragraph(HOSTILE)
@@ -263,7 +253,6 @@ def test_hostile_text_prints_literally_and_never_runs(built: tuple[str, str]) ->
 
 
 @pytest.mark.tex
-@requires_tex
 def test_every_character_tex_accepts_typesets(tmp_path: Path) -> None:
     """The allow-list in env.py against the real pdflatex: each accepted character builds."""
     accepted = [chr(c) for lo, hi in _TEXT_OK_RANGES for c in range(lo, hi + 1) if chr(c) not in _TEXT_MISSING]
@@ -273,7 +262,6 @@ def test_every_character_tex_accepts_typesets(tmp_path: Path) -> None:
 
 
 @pytest.mark.tex
-@requires_tex
 def test_broken_body_names_its_block_and_keeps_the_old_file(tmp_path: Path) -> None:
     out = tmp_path / "handout.pdf"
     out.write_bytes(b"old pdf")
@@ -286,7 +274,6 @@ def test_broken_body_names_its_block_and_keeps_the_old_file(tmp_path: Path) -> N
 
 
 @pytest.mark.tex
-@requires_tex
 def test_unbalanced_frac_names_its_block_before_or_during_tex(tmp_path: Path) -> None:
     out = tmp_path / "handout.pdf"
     broken = three_blocks(r"\begin{align*} f(x) &= \frac{1}{ \end{align*}")
@@ -301,7 +288,6 @@ def test_unbalanced_frac_names_its_block_before_or_during_tex(tmp_path: Path) ->
 
 
 @pytest.mark.tex
-@requires_tex
 def test_tex_cannot_read_files_outside_its_directory(tmp_path: Path) -> None:
     tex = render_handout(three_blocks(r"\begin{align*} a \end{align*}")).replace(
         r"\begin{align*} a \end{align*}", r"\input{/etc/passwd}"
@@ -312,7 +298,6 @@ def test_tex_cannot_read_files_outside_its_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.tex
-@requires_tex
 def test_replacing_a_private_pdf_keeps_it_private(tmp_path: Path) -> None:
     out = tmp_path / "handout.pdf"
     out.write_bytes(b"old pdf")
@@ -323,7 +308,6 @@ def test_replacing_a_private_pdf_keeps_it_private(tmp_path: Path) -> None:
 
 
 @pytest.mark.tex
-@requires_tex
 def test_runaway_tex_is_stopped_at_the_timeout(tmp_path: Path) -> None:
     tex = "\\documentclass{article}\\begin{document}\n\\loop\\iftrue\\repeat\n\\end{document}\n"
     with pytest.raises(RenderError, match="more than 3 s"):

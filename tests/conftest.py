@@ -1,0 +1,63 @@
+"""Shared test helpers: the checkout's root, the CLI run from this checkout, TeX, a fresh clock.
+
+``run_derive`` runs ``python -m derive`` with this interpreter and ``PYTHONPATH`` set to the
+checkout, so the package under test is imported even when the test runs in another directory
+(and never an installed ``derive`` console script from some other checkout). Tests marked
+``tex`` are skipped only where latexmk or pdflatex is missing; ``slow`` marks the tests that
+``python -m pytest -m "not slow"`` leaves out (see pyproject.toml).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from derive.core.budget import Budget, Clock
+from derive.render.pdf import tex_available
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The root of the checkout under test (the directory holding ``derive/`` and ``tests/``)."""
+
+HAS_TEX = tex_available()
+"""latexmk and pdflatex are on PATH (decided once per session)."""
+
+
+def checkout_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a subprocess: this one, ``extra`` on top, and the checkout first on PYTHONPATH."""
+    env = {**os.environ, **(extra or {})}
+    rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != ROOT]
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *rest])
+    return env
+
+
+def run_derive(*args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None = None,
+               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python -m derive ARGS`` from this checkout, as a user runs it (a real subprocess).
+
+    ``cwd`` defaults to the checkout's root; ``env`` adds variables (``COLUMNS`` for tables).
+    """
+    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT if cwd is None else cwd, env=checkout_env(env))
+
+
+def pdf_text(pdf: Path) -> str:
+    """The text of a PDF, by pdftotext (installed with TeX Live's poppler-utils)."""
+    done = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a ``tex`` test where TeX is absent, before its fixtures run (they may build PDFs)."""
+    if item.get_closest_marker("tex") is not None and not HAS_TEX:
+        pytest.skip("needs TeX (latexmk and pdflatex on PATH)")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A generous budget's clock, fresh per test: the engines' entry points take one."""
+    return Budget(seconds=120).start()
