@@ -92,6 +92,7 @@ def test_bernoulli_mean_with_condition_and_zero_bias() -> None:
     assert bias and bias[0].rhs == 0
 
 
+@pytest.mark.slow
 def test_poisson_loglik_is_grouped() -> None:
     d = _run(poisson())
     x = sample_base(poisson().var)
@@ -99,6 +100,7 @@ def test_poisson_loglik_is_grouped() -> None:
     assert _same(d.estimator[0], _sum(x[I]) / N)
 
 
+@pytest.mark.slow
 def test_normal_both_parameters_variance_in_deviation_form_and_bias() -> None:
     d = _run(normal())
     x = sample_base(normal().var)
@@ -111,6 +113,7 @@ def test_normal_both_parameters_variance_in_deviation_form_and_bias() -> None:
     assert d.fisher_expected == sp.Matrix([[N / S2, 0], [0, N / (2 * S2**2)]])
 
 
+@pytest.mark.slow
 def test_gamma_has_no_closed_form_but_a_profile_and_newton() -> None:
     a, b = sp.Symbol("alpha", positive=True), sp.Symbol("beta", positive=True)
     x = _x(positive=True)
@@ -143,6 +146,7 @@ def test_pareto_scale_on_the_lower_boundary_then_shape_by_calculus() -> None:
     assert _same(d.estimator[1], N / (_sum(sp.log(base[I])) - N * sp.log(sample_min(base))))
 
 
+@pytest.mark.slow
 def test_laplace_location_by_subgradient_is_the_median() -> None:
     b = sp.Symbol("b", positive=True)
     x = _x(real=True)
@@ -154,6 +158,7 @@ def test_laplace_location_by_subgradient_is_the_median() -> None:
     assert _same(d.estimator[1], _sum(sp.Abs(sample_median(base) - base[I])) / N)
 
 
+@pytest.mark.slow
 def test_cauchy_location_is_honest() -> None:
     t = sp.Symbol("t", real=True)
     x = _x(real=True)

@@ -97,6 +97,7 @@ def test_bounded_parameter_and_known_constant() -> None:
 
 @settings(max_examples=8, deadline=None)
 @given(hs.floats(-5, 5), hs.floats(0.3, 4), hs.integers(5, 60))
+@pytest.mark.slow
 def test_normal_maximum_is_mean_and_biased_variance(m0: float, sd: float, size: int) -> None:
     data = _rng(size).normal(m0, sd, size=size)
     theta, ll = maximize_loglik(NORMAL_LOGF, x, [mu, s2], [VarDomain("sigma2", 0)], data, rng=_rng())

@@ -40,6 +40,7 @@ def certified(raw: SimpleSolution) -> SimpleSolution:
     return certify_steps(raw, Budget(seconds=60).start())
 
 
+@pytest.mark.slow
 def test_every_step_is_proved_and_plausible(certified: SimpleSolution) -> None:
     assert len(certified.steps) >= 15
     for step in certified.steps:
@@ -132,6 +133,7 @@ def test_bad_names_are_usage_errors(names: dict[str, str], needle: str) -> None:
     assert needle in str(info.value) and info.value.hint and "\n" not in str(info.value)
 
 
+@pytest.mark.slow
 def test_renamed_symbols_reach_the_steps_and_still_certify() -> None:
     sol = certify_steps(model_class("simple")({"x": "t", "y": "h", "b": "k"}).derive(Budget().start()),
                         Budget().start())

@@ -30,6 +30,8 @@ from derive.matrix import expr as M
 from derive.matrix.expr import plain
 from derive.core.contract import is_certified
 
+pytestmark = pytest.mark.slow
+
 Values = dict[str, np.ndarray]
 Formula = Callable[[Values, dict[str, float]], np.ndarray]
 

@@ -371,6 +371,7 @@ def _has_zero(node: M.Node) -> bool:
 @example(M.mul(M.const(sp.sqrt(lam)), w))
 @example(M.mul(M.const(1 / lam), w))
 @example(M.mul(M.power(M.norm(beta), 2), M.mul(M.transpose(w), beta), M.transpose(y), X, M.transpose(X), y))
+@pytest.mark.slow
 def test_our_latex_reads_back_to_the_tree_the_plain_text_gives(node: M.Node) -> None:
     """mtex() output reads back to the tree that plain() output reads back to (up to the order of sum terms).
 
@@ -408,6 +409,7 @@ _PIECES = st.sampled_from([
 @example(r"\mathbf{")
 @example(r"\operatorname{")
 @example("\\\nX")
+@pytest.mark.slow
 def test_fuzz_latex_pieces_raise_only_parse_errors(text: str) -> None:
     try:
         assert isinstance(L(text), M.Node)
@@ -417,6 +419,7 @@ def test_fuzz_latex_pieces_raise_only_parse_errors(text: str) -> None:
 
 
 # -- the API -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_grad_reads_latex_and_certifies_the_same_gradient() -> None:
     lets = ["X: n x p", "y: n", "beta: p"]
     latex = derive.grad(r"\|y - X\beta\|^2", wrt="beta", let=lets)
@@ -425,6 +428,7 @@ def test_grad_reads_latex_and_certifies_the_same_gradient() -> None:
     assert latex.gradient == plain.gradient
 
 
+@pytest.mark.slow
 def test_grad_reads_latex_declarations_and_expressions() -> None:
     lets = [r"X \in \mathbb{R}^{n\times p}", r"y \in \mathbb{R}^{n}", r"\beta \in \mathbb{R}^{p}"]
     g = derive.grad(r"\frac{1}{2}\left\lVert y - X\beta \right\rVert^2 + \frac{\lambda}{2}\|\beta\|^2",

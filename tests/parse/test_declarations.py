@@ -142,6 +142,7 @@ def test_describe_round_trips(dom: VarDomain) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(domains(), domains(), st.lists(BOUNDS | st.integers(-6, 6).map(float), min_size=1, max_size=10))
+@pytest.mark.slow
 def test_merge_is_intersection(a: VarDomain, b: VarDomain, probes: list[float]) -> None:
     b = VarDomain(a.name, b.lower, b.upper, b.lower_strict, b.upper_strict, b.integer)
     try:

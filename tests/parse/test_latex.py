@@ -181,6 +181,7 @@ LATEX_PIECES = st.sampled_from([
 @example(r"\frac{\frac{\frac{1}{x}}{y}}{z}")
 @example(r"\sqrt[\sqrt[x]{y}]{z}")
 @example(r"\log_{\log_{2} x} y")
+@pytest.mark.slow
 def test_fuzz_latex_like_text_raises_only_parse_error(text: str) -> None:
     try:
         assert isinstance(parse_latex(text), sp.Expr)
@@ -217,6 +218,7 @@ def _latex_exprs() -> st.SearchStrategy[str]:
 
 @settings(max_examples=100, deadline=None)
 @given(_latex_exprs())
+@pytest.mark.slow
 def test_generated_latex_parses_or_raises_parse_error(text: str) -> None:
     try:
         assert isinstance(parse_latex(text), sp.Expr)
@@ -250,6 +252,7 @@ def rebuilt(expr: sp.Basic) -> sp.Basic:
 
 @settings(max_examples=100, deadline=None)
 @given(_exprs())
+@pytest.mark.slow
 def test_round_trip_through_sympy_latex(expr: sp.Expr) -> None:
     """SymPy's own LaTeX for an expression (test-generated, not user text) reads back to it."""
     assume(not expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I, sp.AccumBounds))

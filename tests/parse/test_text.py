@@ -209,6 +209,7 @@ MATH_ALPHABET = st.sampled_from(list("xyzabe0123456789+-*/^()[]!,. _") + ["**", 
 @example("\x00")
 @example("(" * 200)
 @example("x" + "^x" * 300)
+@pytest.mark.slow
 def test_fuzz_arbitrary_text_raises_only_parse_error(text: str) -> None:
     try:
         assert isinstance(parse_text(text), sp.Expr)
@@ -221,6 +222,7 @@ def test_fuzz_arbitrary_text_raises_only_parse_error(text: str) -> None:
 @example("2^-x^-y!")
 @example("9^9^9^9")
 @example("gamma(1e3)")
+@pytest.mark.slow
 def test_fuzz_math_like_text_raises_only_parse_error(text: str) -> None:
     try:
         assert isinstance(parse_text(text), sp.Expr)
@@ -242,6 +244,7 @@ GRAMMAR_TEXT = from_lark(grammar_parser(), explicit={
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(GRAMMAR_TEXT)
+@pytest.mark.slow
 def test_grammar_generated_text_parses_or_raises_parse_error(text: str) -> None:
     try:
         assert isinstance(parse_text(text), sp.Expr)
@@ -285,6 +288,7 @@ def rebuilt(expr: sp.Basic) -> sp.Basic:
 @given(_exprs())
 @example(x**2 * sp.Abs(1 / y, evaluate=False))
 @example(sp.Mul(-1, x + y, 1 / x))
+@pytest.mark.slow
 def test_round_trip_through_sstr(expr: sp.Expr) -> None:
     """Our own printed SymPy text (never user text) reads back to the same tree."""
     assume(not expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I, sp.E, sp.AccumBounds))
