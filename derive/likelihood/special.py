@@ -50,6 +50,8 @@ def boundary(problem: MleProblem, loglik: sp.Expr, domains: Mapping[str, VarDoma
         if end is None:
             continue
         for p in [q for q in problem.params if q in end.free_symbols]:
+            if any(s.param == p for s in out):  # uniform(-theta, theta): theta-hat = max |x_i|, not one extreme
+                raise NotMonotone(f"both ends of the support involve {p}, so no single sample extreme bounds it")
             out.append(_settle(problem, loglik, domains, p, side, end, extreme))
     return out
 
