@@ -4,58 +4,27 @@ The known answers are an oracle for the tests only; the engine derives them.
 """
 from __future__ import annotations
 
-import sympy as sp
+import numpy as np
 import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from derive.core.budget import Budget
-from derive.likelihood.derivation import derive_mle
+from derive.core.budget import Budget, Clock
+from derive.likelihood.derivation import derive_mle, domains_of, expand_hessian_entry, support_relations
+from derive.likelihood.model import MleDerivation, MleProblem, Support
 from derive.likelihood.sign import sign_of
-from derive.likelihood.sums import I, N, Statistics, expand_sums, sample_base, split_sums, total
-from derive.parse.domain import VarDomain
-from derive.likelihood.model import MleProblem, Support
 from derive.likelihood.statistics import sample_max, sample_median, sample_min
+from derive.likelihood.sums import I, N, expand_sums, sample_base, split_sums, total
+from derive.parse.domain import VarDomain
+from tests.likelihood.conftest import LAM, MU, P, S2, bernoulli, exponential, normal, poisson, value
+from tests.likelihood.conftest import data_var as _x
+from tests.likelihood.conftest import over_sample as _sum
+from tests.likelihood.conftest import same as _same
 
 
-def _x(**assumptions: bool) -> sp.Symbol:
-    return sp.Symbol("x", **assumptions)
-
-
-def _sum(e: sp.Expr) -> sp.Sum:
-    return sp.Sum(e, (I, 1, N))
-
-
-def _run(p: MleProblem):
+def _run(p: MleProblem) -> MleDerivation:
     return derive_mle(p, Budget(120).start())
-
-
-def _same(a: sp.Expr, b: sp.Expr) -> bool:
-    stats = Statistics.of([a, b])
-    return sp.simplify(stats.hide(a) - stats.hide(b)) == 0
-
-
-P = sp.Symbol("p", positive=True)
-LAM = sp.Symbol("lam", positive=True)
-MU = sp.Symbol("mu", real=True)
-S2 = sp.Symbol("sigma2", positive=True)
-
-
-def bernoulli() -> MleProblem:
-    x = _x(integer=True, nonnegative=True)
-    return MleProblem("bernoulli", P**x * (1 - P)**(1 - x), x, (P,),
-                      Support("x", "finite", values=(sp.Integer(0), sp.Integer(1))), (VarDomain("p", 0.0, 1.0),),
-                      discrete=True)
-
-
-def poisson() -> MleProblem:
-    x = _x(integer=True, nonnegative=True)
-    return MleProblem("poisson", LAM**x * sp.exp(-LAM) / sp.factorial(x), x, (LAM,),
-                      Support("x", "integers", lower=sp.Integer(0)), (VarDomain("lam", 0.0),), discrete=True)
-
-
-def normal() -> MleProblem:
-    x = _x(real=True)
-    f = sp.exp(-(x - MU)**2 / (2 * S2)) / sp.sqrt(2 * sp.pi * S2)
-    return MleProblem("normal", f, x, (MU, S2), Support("x", "interval"), (VarDomain("mu"), VarDomain("sigma2", 0.0)))
 
 
 def test_split_sums_linearity() -> None:
@@ -180,3 +149,94 @@ def test_every_step_has_a_reason(name: str) -> None:
 def test_total_is_split() -> None:
     x = sample_base(_x(real=True))
     assert total(2 * x[I]) == 2 * _sum(x[I])
+
+
+def test_domains_of_maps_names_to_declared_domains() -> None:
+    assert domains_of(normal()) == {"mu": VarDomain("mu"), "sigma2": VarDomain("sigma2", 0.0)}
+
+
+def test_expand_hessian_entry_is_the_second_derivative_with_linearity() -> None:
+    loglik = -LAM * _sum(sample_base(exponential().var)[I]) + N * sp.log(LAM)
+    assert expand_hessian_entry(loglik, LAM) == -N / LAM**2
+
+
+P1, P2, P3 = (sp.Symbol(f"p{j}", positive=True) for j in (1, 2, 3))
+X1, X2, X3 = (sp.Symbol(f"x{j}", integer=True, nonnegative=True) for j in (1, 2, 3))
+
+
+def categorical() -> MleProblem:
+    """One-hot categories x1, x2, x3 with probabilities p1 + p2 + p3 = 1."""
+    zero_one = (sp.Integer(0), sp.Integer(1))
+    one_hot = ((1, 0, 0), (0, 1, 0), (0, 0, 1))
+    return MleProblem("categorical", P1**X1 * P2**X2 * P3**X3, X1, (P1, P2, P3), Support("x1", "finite", values=zero_one),
+                      tuple(VarDomain(f"p{j}", 0.0, 1.0) for j in (1, 2, 3)), constraints=(P1 + P2 + P3 - 1,),
+                      discrete=True, extra=(X2, X3), joint=tuple(tuple(map(sp.Integer, r)) for r in one_hot))
+
+
+def test_support_relations_of_one_hot_vectors() -> None:
+    assert support_relations(categorical()) == [(X1 + X2 + X3, sp.Integer(1))]
+    assert support_relations(bernoulli()) == []
+
+
+@pytest.mark.slow
+def test_constrained_probabilities_by_a_lagrange_multiplier(clock: Clock) -> None:
+    d = derive_mle(categorical(), clock)
+    assert d.closed_form and d.method == "calculus"
+    assert any(s.kind == "lagrange" for s in d.steps)
+    for j, est in enumerate(d.estimator, start=1):
+        assert _same(est, _sum(sample_base(sp.Symbol(f"x{j}", integer=True, nonnegative=True))[I]) / N)
+    assert "concave" in d.second_order
+
+
+def test_invariance_gives_the_function_of_the_estimates(clock: Clock) -> None:
+    d = derive_mle(exponential(), clock, functions=[("mean", 1 / LAM)])
+    (inv,) = [s for s in d.steps if s.kind == "invariance"]
+    assert inv.lhs == sp.Symbol("mean") and _same(inv.rhs, 1 / d.estimator[0])
+    assert _same(inv.rhs, _sum(sample_base(exponential().var)[I]) / N)
+
+
+def test_a_prior_gives_the_posterior_mode(clock: Clock) -> None:
+    base = poisson()
+    prob = MleProblem("poisson", base.density, base.var, base.params, base.support, base.space,
+                      prior=2 * sp.log(LAM) - 3 * LAM, prior_source="lam^2 exp(-3 lam)", discrete=True)
+    d = derive_mle(prob, clock)
+    x = sample_base(base.var)
+    assert _same(d.estimator[0], (_sum(x[I]) + 2) / (N + 3))
+    assert any("MAP" in note for note in d.notes)
+    assert d.fisher_expected is None
+
+
+FAMILIES = {"bernoulli": bernoulli, "poisson": poisson, "exponential": exponential, "normal": normal}
+DRAWS = {
+    "bernoulli": lambda r: r.integers(0, 2, r.integers(2, 12)).astype(float),
+    "poisson": lambda r: r.poisson(r.uniform(0.5, 6), r.integers(2, 12)).astype(float),
+    "exponential": lambda r: r.exponential(r.uniform(0.2, 3), r.integers(2, 12)),
+    "normal": lambda r: r.normal(r.normal(), r.uniform(0.5, 3), r.integers(2, 12)),
+}
+_DERIVED: dict[str, MleDerivation] = {}
+
+
+def derived(name: str) -> MleDerivation:
+    if name not in _DERIVED:
+        _DERIVED[name] = _run(FAMILIES[name]())
+    return _DERIVED[name]
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(FAMILIES)), seed=st.integers(0, 2**32 - 1))
+@pytest.mark.slow
+def test_closed_form_estimates_maximize_the_log_likelihood_on_the_sample(name: str, seed: int) -> None:
+    d = derived(name)
+    sample = DRAWS[name](np.random.default_rng(seed))
+    names = [p.name for p in d.problem.params]
+    est = {k: value(e, sample) for k, e in zip(names, d.estimator)}
+    if not all(np.isfinite(list(est.values()))) or any(
+            (k in ("p", "lam", "sigma2") and not 0 < v) or (k == "p" and not v < 1) for k, v in est.items()):
+        return  # on the edge of the space (all zeros, say): the conditions the derivation states
+    best = value(d.loglik, sample, **est)
+    for k in names:
+        for factor in (0.9, 0.99, 1.01, 1.1):
+            moved = {**est, k: est[k] * factor + (0.05 * (factor - 1) if k == "mu" else 0.0)}
+            if k == "p" and not 0 < moved[k] < 1:
+                continue
+            assert value(d.loglik, sample, **moved) <= best + 1e-9 * max(1.0, abs(best)), (name, k, factor)

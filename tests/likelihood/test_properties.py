@@ -27,6 +27,8 @@ import derive
 from derive.likelihood.api import MleResult
 from derive.certify.numeval import numeric_value
 
+pytestmark = pytest.mark.slow  # every test runs whole derivations and certifications (seconds each)
+
 FEW = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -145,7 +147,6 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-@pytest.mark.slow
 def test_closed_form_estimator_is_scipys_numeric_maximum(case: Case) -> None:
     r = family(case.name)  # derived once, outside Hypothesis (a failure is not re-derived while shrinking)
     assert r.certified and r.derivation.closed_form
@@ -173,7 +174,6 @@ def test_order_statistic_estimators_are_named(name: str, param: str, statistic: 
     assert r.derivation.method == ("subgradient" if name == "laplace" else "boundary")
 
 
-@pytest.mark.slow
 def test_binomial_with_known_m_is_the_success_share() -> None:
     r = family("binomial")
     x = np.random.default_rng(1).binomial(12, 0.3, 40)
@@ -206,7 +206,6 @@ FISHER = {  # textbook per-observation information: the oracle
 
 
 @pytest.mark.parametrize("name", list(FISHER))
-@pytest.mark.slow
 def test_expected_information_per_observation_matches_the_textbook(name: str) -> None:
     r = family(name)
     assert r.derivation.fisher_expected is not None, f"{name}: no expected Fisher information, and no note why"
@@ -304,7 +303,6 @@ def typed(case: Typed) -> MleResult:
 
 
 @pytest.mark.parametrize("case", TYPED, ids=[c.id for c in TYPED])
-@pytest.mark.slow
 def test_typed_density_gives_the_family_estimator(case: Typed) -> None:
     r = typed(case)
     assert r.certified, [(s.title, s.certificate) for s in r.derivation.steps
