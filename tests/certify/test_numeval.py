@@ -130,6 +130,7 @@ def _magnitude(expr: sp.Expr, at: dict[sp.Symbol, float]) -> tuple[float, bool]:
 @example(sp.log(x - y), 1.0, 2.0)
 @example(sp.sqrt(x) * sp.exp(y), -1.0, 0.5)
 @example(x * sp.sqrt(y), 0.0, -1.0)
+@pytest.mark.slow
 def test_random_trees_agree_with_evalf(expr: sp.Expr, xv: float, yv: float) -> None:
     assume(not expr.has(sp.I))  # SymPy folds sqrt(-3) to sqrt(3)*I: a complex constant, refused by design
     at = {x: xv, y: yv}

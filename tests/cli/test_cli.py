@@ -27,6 +27,7 @@ def test_diff_sin_to_the_x_prints_certified_steps() -> None:
     assert "refuted" not in out.stdout and "not certified" not in out.stdout
 
 
+@pytest.mark.slow
 def test_diff_f_of_x_squared_json_contract() -> None:
     out = run("diff", "f(x^2)", "--wrt", "x", "--format", "json")
     assert out.returncode == 0, out.stderr
@@ -74,22 +75,22 @@ def test_grad_hessian_json() -> None:
 
 @pytest.mark.parametrize(
     ("args", "needle"),
-    [
-        (["diff", "x^2 + * 3", "--wrt", "x"], "column"),
-        (["diff", "sin(x", "--wrt", "x"], "error"),
-        (["diff", "", "--wrt", "x"], "error"),
-        (["diff", "x^2", "--wrt", "1x"], "not a variable name"),
-        (["diff", "x*y"], "say which variable"),
-        (["diff", "x", "--wrt", "x", "--where", "x >"], "error"),
-        (["grad", "x^2", "--wrt", "x,q"], "q does not appear"),
-        (["diff", "__import__('os').system('true')", "--wrt", "x"], "error"),
+    [  # the slow ones load SymPy to read the expression (about a second each); the others stop in argparse
+        pytest.param(["diff", "x^2 + * 3", "--wrt", "x"], "column", marks=pytest.mark.slow),
+        pytest.param(["diff", "sin(x", "--wrt", "x"], "error", marks=pytest.mark.slow),
+        pytest.param(["diff", "", "--wrt", "x"], "error", marks=pytest.mark.slow),
+        pytest.param(["diff", "x^2", "--wrt", "1x"], "not a variable name", marks=pytest.mark.slow),
+        pytest.param(["diff", "x*y"], "say which variable", marks=pytest.mark.slow),
+        pytest.param(["diff", "x", "--wrt", "x", "--where", "x >"], "error", marks=pytest.mark.slow),
+        pytest.param(["grad", "x^2", "--wrt", "x,q"], "q does not appear", marks=pytest.mark.slow),
+        pytest.param(["diff", "__import__('os').system('true')", "--wrt", "x"], "error", marks=pytest.mark.slow),
         (["diff"], "error"),
         (["frobnicate"], "error"),
         (["build", "does/not/exist.py"], "does not exist"),
         (["diff", "x^2", "--wrt", "x", "--order", "100000"], "order"),
         (["diff", "x^2", "--wrt", "x", "--pdf", "/no/such/dir/x.pdf"], "does not exist"),
         (["diff", "x^2", "--wrt", "x", "--pdf", "out.txt"], ".pdf"),
-        (["grad", "x*y", "--wrt", "x,x"], "repeated"),
+        pytest.param(["grad", "x*y", "--wrt", "x,x"], "repeated", marks=pytest.mark.slow),
     ],
 )
 def test_bad_input_is_one_line_exit_2_no_traceback(args: list[str], needle: str) -> None:
@@ -101,6 +102,7 @@ def test_bad_input_is_one_line_exit_2_no_traceback(args: list[str], needle: str)
     assert needle in lines[0]
 
 
+@pytest.mark.slow
 def test_over_budget_exits_3() -> None:
     out = run("diff", "x^2", "--wrt", "x", "--timeout", "0.000001")
     assert out.returncode == 3
@@ -121,6 +123,7 @@ def test_timeout_must_be_a_positive_finite_number(value: str) -> None:
     assert out.returncode == 2 and "--timeout" in out.stderr
 
 
+@pytest.mark.slow
 def test_expression_may_start_with_a_minus() -> None:
     out = run("diff", "-x^2", "--wrt", "x", "--format", "json")
     assert out.returncode == 0, out.stderr

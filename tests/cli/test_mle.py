@@ -272,6 +272,7 @@ def test_bad_value_after_a_blank_line_names_its_row_in_the_file(tmp_path: Path) 
     assert "'abc'" in msg and "row 5" in msg, msg
 
 
+@pytest.mark.slow
 def test_bad_input_through_the_python_api_raises_derive_errors(tmp_path: Path) -> None:
     with pytest.raises(DeriveError, match="does not appear") as info:
         derive.mle("lam exp(-lam x)", params=["mu"], support="x > 0", where=["lam > 0"])
@@ -352,6 +353,7 @@ def test_gamma_data_start_value_is_the_first_iterate(gamma_sample: tuple[Path, n
     assert its[-1].values[0] == pytest.approx(alpha, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_closed_form_estimate_on_data(tmp_path: Path) -> None:
     x = np.random.default_rng(5).exponential(scale=0.4, size=60).round(6)
     path = tmp_path / "times.csv"
@@ -391,6 +393,7 @@ def test_of_sqrt_sigma2_value_is_the_root_of_the_variance_estimate() -> None:
 
 # --- MAP ----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_prior_with_numeric_hyperparameters_gives_the_posterior_mode() -> None:
     r = derive.mle("poisson", prior="lam^2 exp(-3 lam)")
     assert r.certified
@@ -398,6 +401,7 @@ def test_prior_with_numeric_hyperparameters_gives_the_posterior_mode() -> None:
     assert value(r.estimator["lam"], x) == pytest.approx((x.sum() + 2) / (len(x) + 3), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_prior_with_declared_hyperparameters_gives_the_posterior_mode() -> None:
     """The gamma(a, b) prior with a, b declared by --where: lam-hat = (sum x + a - 1)/(n + b)."""
     r = derive.mle("poisson", prior="lam^(a-1) exp(-b lam)", where=["a > 1", "b > 0"])

@@ -138,7 +138,7 @@ def test_cauchy_location_is_honest() -> None:
     assert not any(s.relation == "at_estimate" for s in d.steps)  # nothing claimed at a root it cannot find
 
 
-@pytest.mark.parametrize("name", ["bernoulli", "poisson", "normal"])
+@pytest.mark.parametrize("name", ["bernoulli", "poisson", pytest.param("normal", marks=pytest.mark.slow)])
 def test_every_step_has_a_reason(name: str) -> None:
     d = _run({"bernoulli": bernoulli, "poisson": poisson, "normal": normal}[name]())
     assert all(s.reason for s in d.steps)

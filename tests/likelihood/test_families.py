@@ -90,7 +90,7 @@ SAMPLE = {"p": sp.Rational(3, 10), "m": sp.Integer(5), "lam": sp.Rational(3, 2),
           "p1": sp.Rational(1, 5), "p2": sp.Rational(3, 10), "p3": sp.Rational(1, 2)}
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "normal" else n for n in NAMES])
 def test_every_family_is_a_density(name: str) -> None:
     """Sums or integrates to one at one parameter point: the table holds no typo."""
     problem = read_problem(name, [], None, None, [])

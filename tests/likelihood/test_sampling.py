@@ -155,6 +155,7 @@ def test_normal_moments_at_random_parameters(m0: float, sd: float) -> None:
 
 @settings(max_examples=12, deadline=None)
 @given(hs.floats(0.2, 5), hs.floats(0.3, 3))
+@pytest.mark.slow
 def test_gamma_moments_at_random_parameters(shape: float, scale: float) -> None:
     k = 4000
     draws = draw_sample(GAMMA, x, POS, {a: shape, b: scale}, k, np.random.default_rng(6))

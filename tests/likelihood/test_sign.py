@@ -81,6 +81,7 @@ HOLDS = {"positive": lambda v: v > 0, "negative": lambda v: v < 0, "nonnegative"
 
 @settings(max_examples=60, deadline=None)
 @given(expressions())
+@pytest.mark.slow
 def test_a_decided_sign_is_never_contradicted_by_a_point_of_the_space(expr: sp.Expr) -> None:
     sign = sign_of(expr, DOMAINS)
     event(f"sign: {sign}")

@@ -91,6 +91,7 @@ def sample_sums(draw: st.DrawFn) -> sp.Expr:
 
 @settings(max_examples=80, deadline=None)
 @given(e=sample_sums(), seed=st.integers(0, 2**32 - 1))
+@pytest.mark.slow
 def test_linearity_and_expansion_keep_the_value(e: sp.Expr, seed: int) -> None:
     rng = np.random.default_rng(seed)
     sample, mu = rng.normal(0, 1.5, rng.integers(1, 8)), float(rng.normal())

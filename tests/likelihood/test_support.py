@@ -248,6 +248,7 @@ finite_sets = st.lists(NUMBERS, min_size=1, max_size=6, unique=True).map(
 @given(intervals() | integer_ranges() | finite_sets)
 @example(Support("x", "integers", lower=sp.Integer(-2)))
 @example(Support("x", "interval", lower=sp.Rational(-1, 2), upper=sym("theta") + 1, lower_strict=False))
+@pytest.mark.slow
 def test_describe_round_trip(s: Support) -> None:
     text = s.describe()
     back = parse_support(text, DOMAINS)

@@ -130,6 +130,7 @@ def scalar_exprs(draw: st.DrawFn, syms: tuple[sp.Symbol, ...], depth: int = 3) -
 
 @settings(max_examples=150, deadline=None)
 @given(data=st.data(), point=st.tuples(st.floats(-2, 2), st.floats(-2, 2)))
+@pytest.mark.slow
 def test_to_scalar_of_from_scalar_is_the_same_function(data: st.DataObject, point: tuple[float, float]) -> None:
     b, (u, v) = bound(Xw, y)
     e = data.draw(scalar_exprs((u, v)))

@@ -117,6 +117,7 @@ def tidy_inputs(draw: st.DrawFn) -> M.Node:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(node=tidy_inputs(), seed=st.integers(0, 2**16))
+@pytest.mark.slow
 def test_tidy_rewrites_only_by_identities(node: M.Node, seed: int) -> None:
     got = tidy(node, Budget(seconds=120).start())
     assert got.shape == node.shape

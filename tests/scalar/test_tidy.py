@@ -100,6 +100,7 @@ POINTS = [{x: sp.Rational(7, 10), y: sp.Rational(-13, 10)}, {x: sp.Rational(23, 
 
 @settings(max_examples=80, deadline=None)
 @given(tidy_inputs())
+@pytest.mark.slow
 def test_a_rewrite_is_equal_and_clearly_shorter(expr: sp.Expr) -> None:
     got = tidy(expr, Budget(seconds=60).start())
     if got is None:
