@@ -236,6 +236,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 
 
 @pytest.mark.tex
+@pytest.mark.slow
 def test_pdf_has_title_heading_and_formula(built: tuple[str, str]) -> None:
     _, text = built
     assert "Derivatives 101" in text and "Week 3" in text and "A. Teacher" in text
@@ -246,6 +247,7 @@ def test_pdf_has_title_heading_and_formula(built: tuple[str, str]) -> None:
 
 
 @pytest.mark.tex
+@pytest.mark.slow
 def test_hostile_text_prints_literally_and_never_runs(built: tuple[str, str]) -> None:
     _, text = built
     assert HOSTILE in " ".join(text.split())
@@ -253,6 +255,7 @@ def test_hostile_text_prints_literally_and_never_runs(built: tuple[str, str]) ->
 
 
 @pytest.mark.tex
+@pytest.mark.slow
 def test_every_character_tex_accepts_typesets(tmp_path: Path) -> None:
     """The allow-list in env.py against the real pdflatex: each accepted character builds."""
     accepted = [chr(c) for lo, hi in _TEXT_OK_RANGES for c in range(lo, hi + 1) if chr(c) not in _TEXT_MISSING]
@@ -308,6 +311,7 @@ def test_replacing_a_private_pdf_keeps_it_private(tmp_path: Path) -> None:
 
 
 @pytest.mark.tex
+@pytest.mark.slow
 def test_runaway_tex_is_stopped_at_the_timeout(tmp_path: Path) -> None:
     tex = "\\documentclass{article}\\begin{document}\n\\loop\\iftrue\\repeat\n\\end{document}\n"
     with pytest.raises(RenderError, match="more than 3 s"):
