@@ -63,6 +63,15 @@ def test_from_scalar_writes_constants_over_the_shape() -> None:
     assert from_scalar(u, b, Xw.shape) == Xw
 
 
+def test_zero_is_the_zero_matrix_and_reads_back_as_a_placeholder_for_it() -> None:
+    """to_scalar knows the ones matrix (1) but binds the zero matrix like any operand; from_scalar undoes that."""
+    b, _ = bound(Xw)
+    zero = from_scalar(sp.Integer(0), b, Xw.shape)
+    assert zero == M.Zero(n, M.ONE)
+    u0 = to_scalar(zero, b)
+    assert b.by_symbol[u0] == zero and from_scalar(u0, b, Xw.shape) == zero
+
+
 def test_from_scalar_refuses_what_is_not_entrywise() -> None:
     b, (u, v) = bound(Xw, y)
     with pytest.raises(UnsupportedError, match="variable exponent"):
@@ -136,6 +145,10 @@ def test_to_scalar_of_from_scalar_is_the_same_function(data: st.DataObject, poin
     e = data.draw(scalar_exprs((u, v)))
     node = from_scalar(e, b, Xw.shape)
     back = to_scalar(node, b)
+    # a placeholder other than u, v stands for a constant node (the zero matrix): its entries are 0
+    zeros = {s: sp.Integer(0) for s in back.free_symbols - {u, v} if isinstance(b.by_symbol[s], M.Zero)}
+    assert back.free_symbols - {u, v} == set(zeros)
+    back = back.xreplace(zeros)
     at = {u: sp.Float(point[0]), v: sp.Float(point[1])}
     want, got = complex(e.xreplace(at).evalf()), complex(back.xreplace(at).evalf())
     if not np.isfinite(want):
