@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,13 +36,28 @@ def checkout_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def run_derive(*args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None = None,
-               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+               timeout: float = 300, python_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     """``python -m derive ARGS`` from this checkout, as a user runs it (a real subprocess).
 
-    ``cwd`` defaults to the checkout's root; ``env`` adds variables (``COLUMNS`` for tables).
+    ``cwd`` defaults to the checkout's root; ``env`` adds variables (``COLUMNS`` for tables);
+    ``python_flags`` go to the interpreter (``-X importtime``).
     """
-    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, *python_flags, "-m", "derive", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT if cwd is None else cwd, env=checkout_env(env))
+
+
+def start_derive(*args: str, env: Mapping[str, str] | None = None, **kwargs: Any) -> subprocess.Popen[str]:
+    """Start ``python -m derive ARGS`` from this checkout without waiting (to signal it)."""
+    return subprocess.Popen([sys.executable, "-m", "derive", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT, env=checkout_env(env), **kwargs)
+
+
+def one_error_line(out: subprocess.CompletedProcess[str]) -> str:
+    """The single non-empty stderr line of a failed run (and no traceback)."""
+    assert "Traceback" not in out.stderr, out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, out.stderr
+    return lines[0]
 
 
 def pdf_text(pdf: Path) -> str:

@@ -14,7 +14,7 @@ import pytest
 from derive.cli import common
 from derive.core.errors import BudgetExceeded
 from derive.render.pdf import tex_available
-from tests.cli._run import derive, one_error_line
+from tests.conftest import one_error_line, run_derive as derive
 
 UNREADABLE = Path("/proc/sys/vm/compact_memory")  # a regular file nobody may read, root included
 
@@ -131,13 +131,13 @@ def test_a_reader_that_leaves_is_exit_141_and_silent() -> None:
     import subprocess
     import sys
 
-    from tests.cli._run import ROOT, env
+    from tests.conftest import ROOT, checkout_env
 
     read, write = os.pipe()
     os.close(read)
     try:
         out = subprocess.run([sys.executable, "-m", "derive", "diff", "x^2", "--wrt", "x", "--format", "json"],
-                             stdout=write, stderr=subprocess.PIPE, text=True, timeout=300, cwd=ROOT, env=env())
+                             stdout=write, stderr=subprocess.PIPE, text=True, timeout=300, cwd=ROOT, env=checkout_env())
     finally:
         os.close(write)
     assert out.returncode == 141 and out.stderr == ""

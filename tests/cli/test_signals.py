@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from derive.render.pdf import tex_available
-from tests.cli._run import ROOT, start
+from tests.conftest import ROOT, start_derive as start
 
 TANH = "+".join(f"tanh(x*{i}+y)" for i in range(1, 151))  # ~20 s of certified gradient
 STOP_WITHIN = 5.0  # seconds from the signal to the command gone and reaped
@@ -114,7 +114,7 @@ def test_sigterm_during_build_leaves_no_process_no_scratch_and_no_late_file(tmp_
     scratch, out_dir = tmp_path / "tmp", tmp_path / "out"
     scratch.mkdir()
     proc = start("build", str(ROOT / "worked_examples"), "--out", str(out_dir), "-j", "2",
-                 extra_env={"TMPDIR": str(scratch)})
+                 env={"TMPDIR": str(scratch)})
     try:
         assert wait_until(lambda: processes_in(scratch), 300), "TeX never started"
         family = descendants(proc.pid)

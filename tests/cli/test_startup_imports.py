@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli._run import derive
+from tests.conftest import run_derive as derive
 
 HEAVY = ("sympy", "numpy", "scipy", "lark", "jinja2", "rich", "mpmath", "latex2sympy2_extended")
 
@@ -104,11 +104,11 @@ def test_the_command_forks_its_worker_before_loading_sympy(argv: list[str]) -> N
     import subprocess
     import sys
 
-    from tests.cli._run import ROOT, env
+    from tests.conftest import ROOT, checkout_env
 
     code = _PARENT.format(heavy=HEAVY, argv=argv)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT,
-                         env=env())
+                         env=checkout_env())
     assert out.returncode == 0, out.stderr
     loaded = set(filter(None, out.stdout.strip().split(",")))
     assert loaded <= ({"numpy"} if argv[0] == "ls" else set()), loaded

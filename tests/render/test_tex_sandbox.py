@@ -27,7 +27,7 @@ from derive.render import pdf as pdf_module
 from derive.render.env import SOURCE_MARKER, render_handout
 from derive.render.pdf import SANDBOX_HINT, build_pdf, sandbox_command, tex_available, tex_environment
 
-requires_tex = pytest.mark.skipif(not tex_available(), reason="latexmk/pdflatex not installed")
+requires_tex = pytest.mark.tex  # skipped only where TeX is absent (tests/conftest.py)
 
 
 @dataclass(frozen=True)
