@@ -59,7 +59,7 @@ from derive.lsq.api import ls_job, simple_job
 from derive.likelihood.api import MleRequest, mle_job
 from derive.core.budget import Budget
 from derive.lsq.models import ls_model
-from derive.likelihood.sums import I, N
+from derive.likelihood.sample import I, N
 from derive.matrix import expr as M
 from derive.matrix.sympy_form import to_sympy
 from derive.parse.shapes import merge_shapes
@@ -440,19 +440,19 @@ def _record_mle(r: Result, d: Any, base: Baseline) -> None:
     r.certified = bool(d.certified)
     r.uncertified = [f"step {k} ({s.kind}: {s.title}): {_describe(s.certificate) if s.certificate else 'no certificate'}"
                      for k, s in enumerate(d.steps, start=1) if not is_certified(s.certificate)]
-    r.uncertified += [f"check '{c.name}': {_describe(c.verdict)}" for c in d.checks if not is_certified(c.verdict)]
+    r.uncertified += [f"check '{c.name}': {_describe(c.certificate)}" for c in d.checks if not is_certified(c.certificate)]
     r.refuted = [f"step {k} ({s.kind}: {s.title})" for k, s in enumerate(d.steps, start=1)
                  if isinstance(s.certificate, Refuted)]
-    r.refuted += [f"check '{c.name}'" for c in d.checks if isinstance(c.verdict, Refuted)]
-    r.checks = [[c.name, _verdict_kind(c.verdict), _one_line(c.detail, 200)] for c in d.checks]
+    r.refuted += [f"check '{c.name}'" for c in d.checks if isinstance(c.certificate, Refuted)]
+    r.checks = [[c.name, _verdict_kind(c.certificate), _one_line(c.detail, 200)] for c in d.checks]
     check = next((c for c in d.checks if c.name == NUMERIC_MAX_CHECK), None)
     if check is None:
         r.numeric_check = "absent"
     else:
-        r.numeric_check = f"{_verdict_kind(check.verdict)}: {_one_line(_describe(check.verdict), 200)}"
+        r.numeric_check = f"{_verdict_kind(check.certificate)}: {_one_line(_describe(check.certificate), 200)}"
         r.numeric_detail = _one_line(check.detail, 200)
-        r.numeric_agrees = (True if isinstance(check.verdict, (Proved, Plausible)) else
-                            False if isinstance(check.verdict, Refuted) else None)
+        r.numeric_agrees = (True if isinstance(check.certificate, (Proved, Plausible)) else
+                            False if isinstance(check.certificate, Refuted) else None)
     if r.baseline_found is None and base.answer:
         first = base.answer[0]
         found: list[bool | None] = []

@@ -14,7 +14,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TypeVar
 
-from derive.core.errors import BudgetExceeded
+from derive.core.errors import BudgetExceeded, UsageError
 
 T = TypeVar("T")
 
@@ -23,11 +23,21 @@ _IN_WORKER = "DERIVE_IN_WORKER"
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """Limits for one request: wall-clock seconds, expression size (count_ops) and rule depth."""
+    """Limits for one request: wall-clock seconds, expression size (count_ops) and rule depth.
+
+    ``max_work`` is the allowance of Python function calls for each optional part that runs
+    counted (``derive.core.work``): a limit that cuts the same parts on a fast or a busy machine.
+    """
 
     seconds: float = 30.0
     max_ops: int = 5000
     max_depth: int = 200
+    max_work: int = 3_000_000
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_work, bool) or not isinstance(self.max_work, int) or self.max_work < 1:
+            raise UsageError(f"Budget(max_work={self.max_work!r}): the work allowance must be a positive int",
+                             hint="a count of Python function calls, e.g. Budget(max_work=5_000_000)")
 
     def start(self) -> Clock:
         """A fresh clock for one run under this budget."""

@@ -78,7 +78,7 @@ class _Loglik:
         if self.inside is not None and not self.inside(self.sample, th, self.known):
             return -math.inf
         with np.errstate(all="ignore"):
-            v = float(np.sum(self.logf(self.sample, *th, *self.known)))
+            v = float(self.logf(self.sample, *th, *self.known).sum())
         return v if not math.isnan(v) and v != math.inf else -math.inf
 
 

@@ -10,7 +10,8 @@ import pytest
 from derive.core.budget import Budget
 from derive.likelihood.derivation import derive_mle
 from derive.likelihood.sign import sign_of
-from derive.likelihood.sums import I, N, Statistics, expand_sums, sample_base, split_sums, total
+from derive.likelihood.sample import I, N, sample_base
+from derive.likelihood.sums import Statistics, expand_sums, split_sums, total
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleProblem, Support
 from derive.likelihood.statistics import sample_max, sample_median, sample_min
