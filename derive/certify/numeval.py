@@ -109,8 +109,11 @@ def numeric_function(expr: sp.Expr, symbols: Sequence[sp.Symbol], *,
     def run(*args: float | Array) -> Array:
         if len(args) != nargs:
             raise UsageError(f"expected {nargs} argument(s) ({', '.join(map(str, symbols))}), got {len(args)}")
-        arrays = tuple(np.asarray(a, dtype=float) for a in args)
-        shape = np.broadcast_shapes(*(a.shape for a in arrays), batch)
+        arrays = tuple([np.asarray(a, dtype=float) for a in args])
+        shapes = {a.shape for a in arrays if a.shape}
+        if batch:
+            shapes.add(batch)
+        shape = (shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*shapes)) if shapes else ()
         with np.errstate(all="ignore"):
             out = np.asarray(node(_Env(arrays, {}, len(shape))), dtype=float)
         if out.shape == shape:

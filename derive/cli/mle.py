@@ -75,4 +75,6 @@ def cmd(args: argparse.Namespace) -> int:
         from derive.cli import _write_pdf
 
         _write_pdf(result, args.pdf, f"Maximum likelihood: {args.density}")
-    return 0
+    if result.certified:
+        return 0
+    return 3 if result.cut_by_budget else 1  # not certified never exits 0: 3 when the budget cut a check

@@ -45,6 +45,11 @@ class MleResult(Result):
     def certified(self) -> bool:
         return self.derivation.certified
 
+    @property
+    def cut_by_budget(self) -> bool:
+        """True when the result is not certified because a limit of the budget stopped a check."""
+        return self.derivation.cut_by_budget
+
 
 
 @dataclass(frozen=True, slots=True)

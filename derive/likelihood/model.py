@@ -15,7 +15,7 @@ from typing import Any, Literal
 import sympy as sp
 
 from derive.parse.domain import VarDomain
-from derive.core.contract import Certified, Check, Step
+from derive.core.contract import Certified, Check, NotComputed, Step
 
 SupportKind = Literal["interval", "integers", "finite"]
 
@@ -194,3 +194,13 @@ class MleDerivation(Certified):
 
     def all_checks(self) -> Iterator[Check]:
         return iter(self.checks)
+
+    @property
+    def cut_by_budget(self) -> bool:
+        """True when a limit of the budget (work or time) stopped a check that counts toward ``certified``."""
+        return any(c.timeout or (isinstance(c, NotComputed) and c.reason in BUDGET_LIMITS)
+                   for c in self.all_certificates())
+
+
+BUDGET_LIMITS = ("work limit", "time limit")
+"""The reasons of a ``NotComputed`` that a limit of the budget cut (not a check that does not apply)."""

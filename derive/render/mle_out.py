@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.likelihood.model import MleDerivation, MleStep
-from derive.core.contract import NotComputed
+from derive.core.contract import Certificate, NotComputed
 from derive.render.mle_notation import hatted, tex, text
 from derive.render.printer import VerdictMarks
 
@@ -199,8 +199,8 @@ def to_renderable(d: MleDerivation) -> RenderableType:
     table.add_column("why", ratio=2, style="dim")
     table.add_column("", no_wrap=True)
     for s in d.steps:
-        word = s.certificate.word
-        mark, style = _MARKS[word]
+        word = _label(s.certificate)
+        mark, style = _MARKS[s.certificate.word]
         lhs = _lhs_text(s, d)
         rhs = text(_rhs(s, d))
         if s.relation == "root":
@@ -239,6 +239,11 @@ def to_renderable(d: MleDerivation) -> RenderableType:
     return Group(*parts)
 
 
+def _label(c: Certificate) -> str:
+    """A step's certificate in a word, with the reason when a check was not computed (``work limit``)."""
+    return c.describe() if isinstance(c, NotComputed) else c.word
+
+
 def to_text(d: MleDerivation, width: int = 110) -> str:
     buf = io.StringIO()
     Console(file=buf, width=width, color_system=None, force_terminal=False).print(to_renderable(d))
@@ -248,7 +253,7 @@ def to_text(d: MleDerivation, width: int = 110) -> str:
 def to_markdown(d: MleDerivation) -> str:
     lines = [f"## Maximum likelihood: `{d.problem.source}`", ""]
     for s in d.steps:
-        word = s.certificate.word
+        word = _label(s.certificate)
         lhs = _lhs_tex(s, d)
         rhs = tex(_rhs(s, d))
         if s.relation == "root":
