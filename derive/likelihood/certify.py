@@ -29,9 +29,8 @@ from derive.certify.numeval import numeric_function
 from derive.core.budget import Clock
 from derive.core.contract import Certificate, Check, NotComputed, Plausible, Proved, Refuted, Unknown
 from derive.core.work import run_counted
-from derive.likelihood.loglik import objective
 from derive.likelihood.model import MleDerivation, MleProblem, MleStep
-from derive.likelihood.numeric import iterate, maximize_loglik, monte_carlo_fisher
+from derive.likelihood.numeric import iterate, maximize_loglik, monte_carlo_fisher, objective
 from derive.likelihood.sample import I, N, sample_base
 from derive.likelihood.sampling import draw_sample
 from derive.parse.domain import VarDomain

@@ -121,6 +121,7 @@ def _load_lazy_modules() -> None:
     is what the built-in families' expectations import (found by comparing ``sys.modules``).
     """
     import sympy.integrals.heurisch
+    import sympy.physics.units  # simplify imports it on first use
     import sympy.integrals.manualintegrate
     import sympy.integrals.prde
     import sympy.integrals.rde

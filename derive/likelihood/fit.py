@@ -19,9 +19,8 @@ import sympy as sp
 from derive.certify.numeval import numeric_value
 from derive.core.contract import Check, Plausible, Refuted
 from derive.core.errors import DataError, UsageError
-from derive.likelihood.loglik import objective
 from derive.likelihood.model import Iterate, MleDerivation, MleProblem
-from derive.likelihood.numeric import iterate, maximize_loglik
+from derive.likelihood.numeric import iterate, maximize_loglik, objective
 from derive.likelihood.sample import N, sample_base
 
 

@@ -79,9 +79,3 @@ def loglik_steps(problem: MleProblem) -> tuple[sp.Expr, list[MleStep]]:
                                            f"({problem.prior_source}) + constant"))
         result = posterior
     return result, steps
-
-
-def objective(problem: MleProblem, n: int) -> sp.Expr:
-    """Per-observation log density, plus a 1/n share of the log prior for MAP (their sum is the log-posterior)."""
-    logf = sp.expand_log(sp.log(problem.density), force=True)
-    return logf if problem.prior is None else logf + problem.prior / n

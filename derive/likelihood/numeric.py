@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive.core.errors import UsageError
 from derive.parse.domain import VarDomain
-from derive.likelihood.model import Support
+from derive.likelihood.model import MleProblem, Support
 
 from derive.certify.numeval import numeric_function, sample_size_symbols
 from derive.likelihood.sampling import draw_sample
@@ -80,6 +80,12 @@ class _Loglik:
         with np.errstate(all="ignore"):
             v = float(self.logf(self.sample, *th, *self.known).sum())
         return v if not math.isnan(v) and v != math.inf else -math.inf
+
+
+def objective(problem: MleProblem, n: int) -> sp.Expr:
+    """Per-observation log density, plus a 1/n share of the log prior for MAP (their sum is the log-posterior)."""
+    logf = sp.expand_log(sp.log(problem.density), force=True)
+    return logf if problem.prior is None else logf + problem.prior / n
 
 
 def maximize_loglik(logf: sp.Expr, var: sp.Symbol, params: Sequence[sp.Symbol], space: Sequence[VarDomain],
