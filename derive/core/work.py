@@ -12,7 +12,8 @@ Costs and limits: the trace function roughly doubles the cost of a Python call i
 so only optional parts run counted. It replaces any tracer (a debugger, coverage) for the part's
 duration and restores it after. The stop is an exception raised at the next call; it derives from
 ``BaseException`` so SymPy's ``except Exception`` does not swallow it, and a part that catches
-it anyway is still reported as cut (the counter remembers).
+it anyway is still reported as cut (the counter remembers; the part then runs on untraced until
+it ends or the budget's wall-clock backstop stops the whole job).
 """
 from __future__ import annotations
 

@@ -87,15 +87,21 @@ def _functions(texts: Sequence[str], problem: MleProblem) -> list[tuple[str, sp.
 
 
 def mle_job(req: MleRequest, budget: Budget) -> MleDerivation:
-    """Parse, derive, certify, and use the data (runs inside the budget worker)."""
+    """Parse, derive, certify, and use the data (runs inside the budget worker).
+
+    SymPy's cache is cleared first, so that the parts counted against ``budget.max_work`` start from
+    the same SymPy state in every job.
+    """
     from derive.likelihood.certify import certify_mle
     from derive.likelihood.derivation import derive_mle
     from derive.likelihood.density import check_density
     from derive.likelihood.read import read_problem
 
     from sympy.core.cache import clear_cache
+    from sympy.core.random import seed
 
     clear_cache()  # the same SymPy state at the start of every job: the counted parts count the same
+    seed(0)  # SymPy shuffles the order of its assumption queries with its own RNG (randomly seeded)
     clock = budget.start()
     problem = read_problem(req.density, req.params, req.var, req.support, list(req.where), req.prior)
     check_density(problem)

@@ -234,8 +234,8 @@ def to_renderable(d: MleDerivation) -> RenderableType:
     missing = [c.name for c in d.checks if not c.required and not c.certificate.certified]
     passed = ("certified: every step and required check passed; not computed: " + ", ".join(missing)
               if missing else "certified: every step and check passed")
-    parts.append(Text(passed if ok else
-                      "NOT certified: see the steps and checks marked ?, – or ✗", style="bold green" if ok else "bold red"))
+    parts.append(Text(passed if ok else "NOT certified: see the steps and checks marked ?, – or ✗",
+                      style="bold green" if ok else "bold red"))
     return Group(*parts)
 
 
