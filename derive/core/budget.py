@@ -25,8 +25,8 @@ _IN_WORKER = "DERIVE_IN_WORKER"
 class Budget:
     """Limits for one request: wall-clock seconds, expression size (count_ops) and rule depth.
 
-    ``max_work`` is the allowance of Python function calls for each optional part that runs
-    counted (``derive.core.work``): a limit that cuts the same parts on a fast or a busy machine.
+    ``max_work`` is the allowance of Python function calls of each counted part (an expectation, a
+    symbolic check; ``derive.core.work``): a limit that cuts the same parts on a fast or a busy machine.
     """
 
     seconds: float = 30.0

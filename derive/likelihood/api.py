@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import sympy as sp
 
-from derive.core.budget import Budget, run_bounded
+from derive.core.budget import Budget, in_worker, run_bounded
 from derive.core.errors import UsageError
 from derive.likelihood.model import MleDerivation, MleProblem
 from derive.core.contract import Result
@@ -89,19 +89,17 @@ def _functions(texts: Sequence[str], problem: MleProblem) -> list[tuple[str, sp.
 def mle_job(req: MleRequest, budget: Budget) -> MleDerivation:
     """Parse, derive, certify, and use the data (runs inside the budget worker).
 
-    SymPy's cache is cleared first, so that the parts counted against ``budget.max_work`` start from
-    the same SymPy state in every job.
+    SymPy's RNG is seeded first: it shuffles the order of SymPy's assumption queries, and so what
+    the parts counted against ``budget.max_work`` count.
     """
     from derive.likelihood.certify import certify_mle
     from derive.likelihood.derivation import derive_mle
     from derive.likelihood.density import check_density
     from derive.likelihood.read import read_problem
 
-    from sympy.core.cache import clear_cache
     from sympy.core.random import seed
 
-    clear_cache()  # the same SymPy state at the start of every job: the counted parts count the same
-    seed(0)  # SymPy shuffles the order of its assumption queries with its own RNG (randomly seeded)
+    seed(0)
     clock = budget.start()
     problem = read_problem(req.density, req.params, req.var, req.support, list(req.where), req.prior)
     check_density(problem)
@@ -112,6 +110,18 @@ def mle_job(req: MleRequest, budget: Budget) -> MleDerivation:
 
         d = use_data(d, req.data, req.column, dict(req.start), req.seed)
     return d
+
+
+def _fresh_mle_job(req: MleRequest, budget: Budget) -> MleDerivation:
+    """``mle_job`` in a newly forked budget worker, with SymPy's cache cleared first.
+
+    The worker is a fork of the caller, whose cache (warm after earlier work) would change what
+    the counted parts count; clearing it here touches only the worker, never the caller's objects.
+    """
+    from sympy.core.cache import clear_cache
+
+    clear_cache()
+    return mle_job(req, budget)
 
 
 def mle(density: str, *, params: Sequence[str] | str = (), var: str | None = None, support: str | None = None,
@@ -135,5 +145,6 @@ def mle(density: str, *, params: Sequence[str] | str = (), var: str | None = Non
     budget = budget or Budget(seconds=90.0)
     req = MleRequest(density, ps, var, support, ws, prior, fs, None if data is None else Path(data), column,
                      tuple(sorted((start or {}).items())), seed)
-    d = run_bounded(mle_job, req, budget, budget=budget, what="the maximum-likelihood derivation")
+    job = mle_job if in_worker() else _fresh_mle_job  # inside a worker already, the job runs inline
+    d = run_bounded(job, req, budget, budget=budget, what="the maximum-likelihood derivation")
     return MleResult(d)
