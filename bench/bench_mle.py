@@ -3,6 +3,7 @@
 Run from the repository root:
 
     .venv/bin/python bench/bench_mle.py [--reps N] [--only ID ...] [--json OUT] [--no-api]
+    .venv/bin/python bench/bench_mle.py --process normal [--runs 7] [--against OLD_TREE]
 
 Items: the 15 built-in families of ``derive.likelihood.families`` and the 6 least-squares models of
 ``derive.ls`` (ols, simple, ridge, wls, gls, constrained). For each, in this one process:
@@ -832,13 +833,48 @@ def warm_up() -> None:
             print(f"warm-up: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
+def time_processes(family: str, runs: int, against: Path | None) -> int:
+    """``derive mle FAMILY`` as whole processes, alternating with ``python -c 'import sympy'`` (and an
+    older tree, ``against``, run the same way): medians and ratios to the baseline, under the same load."""
+    import os
+    import subprocess
+
+    trees = {"this tree": ROOT, **({f"{against}": against} if against is not None else {})}
+    cmds = {"python -c 'import sympy'": ([sys.executable, "-c", "import sympy"], ROOT)}
+    cmds.update({f"derive mle {family} ({name})": ([sys.executable, "-m", "derive", "mle", family], tree)
+                 for name, tree in trees.items()})
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(runs):
+        for label, (cmd, cwd) in cmds.items():
+            t0 = time.perf_counter()
+            out = subprocess.run(cmd, cwd=cwd, env={**os.environ, "PYTHONPATH": str(cwd)}, capture_output=True,
+                                 text=True)
+            times[label].append(time.perf_counter() - t0)
+            if out.returncode != 0:
+                print(f"{label}: exit {out.returncode}: {out.stderr.strip()[-300:]}", file=sys.stderr)
+                return 1
+    base = statistics.median(next(iter(times.values())))
+    for label, vals in times.items():
+        med = statistics.median(vals)
+        print(f"{label:40} median {med:6.2f} s  min {min(vals):6.2f}  max {max(vals):6.2f}  "
+              f"({med / base:4.1f}x the baseline; {runs} runs)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--reps", type=int, default=3, metavar="N", help="repetitions per side (median; default 3)")
     p.add_argument("--only", nargs="+", metavar="ID", help="only these items (family names, LS model names)")
     p.add_argument("--json", type=Path, metavar="PATH", help="write every per-item figure here")
     p.add_argument("--no-api", action="store_true", help="skip the one run of the public API per item")
+    p.add_argument("--process", metavar="FAMILY", help="instead: time 'derive mle FAMILY' as whole processes, "
+                   "alternating with python -c 'import sympy' (see --runs, --against)")
+    p.add_argument("--runs", type=int, default=7, metavar="N", help="with --process: runs of each (default 7)")
+    p.add_argument("--against", type=Path, metavar="DIR", help="with --process: also an older tree (e.g. a "
+                   "'git archive' export), run from DIR with PYTHONPATH=DIR")
     args = p.parse_args(argv)
+    if args.process:
+        return time_processes(args.process, max(1, args.runs), args.against)
     if args.reps < 1:
         p.error("--reps must be at least 1")
     by_id = {i.id: i for i in ITEMS}

@@ -121,11 +121,11 @@ def _load_lazy_modules() -> None:
     is what the built-in families' expectations import (found by comparing ``sys.modules``).
     """
     import sympy.integrals.heurisch
-    import sympy.physics.units  # simplify imports it on first use
     import sympy.integrals.manualintegrate
     import sympy.integrals.prde
     import sympy.integrals.rde
     import sympy.integrals.risch
+    import sympy.physics.units  # simplify imports it on first use
     import sympy.polys.domains.old_fractionfield
     import sympy.polys.domains.old_polynomialring
     import sympy.polys.polymatrix
