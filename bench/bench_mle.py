@@ -3,6 +3,7 @@
 Run from the repository root:
 
     .venv/bin/python bench/bench_mle.py [--reps N] [--only ID ...] [--json OUT] [--no-api]
+    .venv/bin/python bench/bench_mle.py --process normal [--runs 7] [--against OLD_TREE]
 
 Items: the 15 built-in families of ``derive.likelihood.families`` and the 6 least-squares models of
 ``derive.ls`` (ols, simple, ridge, wls, gls, constrained). For each, in this one process:
@@ -28,7 +29,10 @@ Items: the 15 built-in families of ``derive.likelihood.families`` and the 6 leas
   which runs the same job in a forked budget worker (the worker's start-up included).
 
 Stage times of ours (parse, engine, certify) come from wrapping, for the timed runs, the module
-attributes the job functions import when called; the total is the job itself.
+attributes the job functions import when called; the total is the job itself. The same wrapping
+records the Python calls of every part that runs under the work allowance (``Budget.max_work``,
+``derive.core.work.run_counted``): the largest part that finished shows the allowance's margin,
+and a part cut at the allowance is listed with the "not computed (work limit)" label it prints.
 """
 from __future__ import annotations
 
@@ -59,7 +63,7 @@ from derive.lsq.api import ls_job
 from derive.likelihood.api import MleRequest, mle_job
 from derive.core.budget import Budget
 from derive.lsq.models import model_class
-from derive.likelihood.sums import I, N
+from derive.likelihood.sample import I, N
 from derive.matrix import expr as M
 from derive.matrix.sympy_form import to_sympy
 from derive.core.contract import Plausible, Proved, Refuted, is_certified
@@ -131,6 +135,30 @@ SIMPLE_STAGES: tuple[tuple[str, str, str], ...] = (
     ("derive.lsq.certify_simple", "certify_steps", "certify"),
     ("derive.lsq.certify_simple", "solver_checks", "solver checks"),
 )
+
+
+@contextmanager
+def work_counts(into: list[tuple[int, bool]]) -> Iterator[None]:
+    """Record ``(calls, cut)`` of every part run under the work allowance (``derive.core.work.run_counted``)."""
+    import importlib
+
+    saved = []
+    for mod_name in ("derive.likelihood.fisher", "derive.likelihood.certify"):
+        mod = importlib.import_module(mod_name)
+        original = mod.run_counted
+
+        def counted(fn: Callable[[], Any], allowance: int, original: Any = original) -> Any:
+            out = original(fn, allowance)
+            into.append((out.calls, out.cut))
+            return out
+
+        saved.append((mod, original))
+        mod.run_counted = counted
+    try:
+        yield
+    finally:
+        for mod, original in saved:
+            mod.run_counted = original
 
 
 @contextmanager
@@ -295,6 +323,9 @@ class Result:
     uncertified: list[str] = field(default_factory=list)
     refuted: list[str] = field(default_factory=list)
     checks: list[list[str]] = field(default_factory=list)
+    not_computed: list[str] = field(default_factory=list)
+    work_calls: list[int] = field(default_factory=list)
+    work_cut: int = 0
     numeric_agrees: bool | None = None
     numeric_check: str = ""
     numeric_detail: str = ""
@@ -433,19 +464,22 @@ def _record_mle(r: Result, d: Any, base: Baseline) -> None:
     r.certified = bool(d.certified)
     r.uncertified = [f"step {k} ({s.kind}: {s.title}): {_describe(s.certificate) if s.certificate else 'no certificate'}"
                      for k, s in enumerate(d.steps, start=1) if not is_certified(s.certificate)]
-    r.uncertified += [f"check '{c.name}': {_describe(c.verdict)}" for c in d.checks if not is_certified(c.verdict)]
+    r.uncertified += [f"check '{c.name}': {_describe(c.certificate)}" for c in d.checks
+                      if c.required and not is_certified(c.certificate)]
+    r.not_computed = [f"{c.name}: {_describe(c.certificate)}" for c in d.checks
+                      if not c.required and not is_certified(c.certificate)]
     r.refuted = [f"step {k} ({s.kind}: {s.title})" for k, s in enumerate(d.steps, start=1)
                  if isinstance(s.certificate, Refuted)]
-    r.refuted += [f"check '{c.name}'" for c in d.checks if isinstance(c.verdict, Refuted)]
-    r.checks = [[c.name, _verdict_kind(c.verdict), _one_line(c.detail, 200)] for c in d.checks]
+    r.refuted += [f"check '{c.name}'" for c in d.checks if isinstance(c.certificate, Refuted)]
+    r.checks = [[c.name, _verdict_kind(c.certificate), _one_line(c.detail, 200)] for c in d.checks]
     check = next((c for c in d.checks if c.name == NUMERIC_MAX_CHECK), None)
     if check is None:
         r.numeric_check = "absent"
     else:
-        r.numeric_check = f"{_verdict_kind(check.verdict)}: {_one_line(_describe(check.verdict), 200)}"
+        r.numeric_check = f"{_verdict_kind(check.certificate)}: {_one_line(_describe(check.certificate), 200)}"
         r.numeric_detail = _one_line(check.detail, 200)
-        r.numeric_agrees = (True if isinstance(check.verdict, (Proved, Plausible)) else
-                            False if isinstance(check.verdict, Refuted) else None)
+        r.numeric_agrees = (True if isinstance(check.certificate, (Proved, Plausible)) else
+                            False if isinstance(check.certificate, Refuted) else None)
     if r.baseline_found is None and base.answer:
         first = base.answer[0]
         found: list[bool | None] = []
@@ -544,7 +578,12 @@ def run_item(item: Item, reps: int, api: bool) -> Result:
         else:
             job = lambda: ls_job(item.id, (), None, LS_BUDGET)  # noqa: E731
             spec, limit = LS_STAGES, LS_BUDGET.seconds + HARD_LIMIT_SLACK
-        value, totals, r.full_stages_s = time_ours(job, spec, reps, limit)
+        parts: list[tuple[int, bool]] = []
+        with work_counts(parts):
+            value, totals, r.full_stages_s = time_ours(job, spec, reps, limit)
+        per_rep = len(parts) // reps  # every repetition runs the same parts (the cache is cleared before each)
+        r.work_calls = sorted({c for c, cut in parts[:per_rep] if not cut}, reverse=True)
+        r.work_cut = sum(1 for _, cut in parts[:per_rep] if cut)
         r.full_s, r.full_min_s, r.full_max_s = statistics.median(totals), min(totals), max(totals)
         if r.baseline_s:
             r.ratio = r.full_s / r.baseline_s
@@ -605,6 +644,9 @@ def _group(results: Sequence[Result]) -> dict[str, Any]:
         "numeric_refuted": [r.id for r in results if r.numeric_agrees is False],
         "numeric_undecided": [r.id for r in with_cf if r.numeric_agrees is None],
         "certified": sum(1 for r in results if r.certified),
+        "not_computed": {r.id: r.not_computed for r in results if r.not_computed},
+        "work_largest_part": max((c for r in results for c in r.work_calls), default=None),
+        "work_parts_cut": sum(r.work_cut for r in results),
         "uncertified": [r.id for r in results if r.certified is False],
         "baseline_found": sum(1 for r in results if r.baseline_found),
         "baseline_status": {s: sum(1 for r in results if r.baseline_short == s)
@@ -718,6 +760,10 @@ def report(results: Sequence[Result], command: str, reps: int, elapsed: float) -
     row("agrees with the numeric solver (of closed forms)", lambda g: _share(g["numeric_agrees"], g["numeric_checked"]))
     row("  refuted / undecided", lambda g: f"{len(g['numeric_refuted'])} / {len(g['numeric_undecided'])}")
     row("every step and check certified", lambda g: _share(g["certified"], g["items"]))
+    row("optional parts not computed (work limit)",
+        lambda g: "; ".join(f"{k}: {len(v)}" for k, v in g["not_computed"].items()) or "0")
+    row(f"largest counted part, Python calls (allowance {MLE_BUDGET.max_work:,})",
+        lambda g: _fmt(g["work_largest_part"], ","))
     row("plain SymPy found the estimator", lambda g: _share(g["baseline_found"], g["items"]))
     row("  its solve: " + " / ".join(sorted(a_status := {k for g in groups for k in g["baseline_status"]})),
         lambda g: " / ".join(str(g["baseline_status"].get(k, 0)) for k in sorted(a_status)))
@@ -729,6 +775,11 @@ def report(results: Sequence[Result], command: str, reps: int, elapsed: float) -
         if r.sympy_diff_status:
             console.print(f"{r.id}: SymPy's MatrixSymbol.diff, as derive's certificate compares it: "
                           f"{escape(r.sympy_diff_status)}; baseline gradient: {escape(r.baseline_derivative[:120])}")
+    for r in results:
+        if r.work_calls or r.work_cut:
+            console.print(f"{r.id}: counted parts (Python calls) {', '.join(f'{c:,}' for c in r.work_calls) or '-'}"
+                          + (f"; {r.work_cut} cut at the allowance: {escape('; '.join(r.not_computed))}"
+                             if r.work_cut else ""))
     shares = ", ".join(f"{k} {100 * v:.0f}%" for k, v in sorted(s["mle_stage_share"].items(), key=lambda kv: -kv[1]))
     console.print(f"families, ours by stage over all 15: {shares}")
     a = s["all"]
@@ -778,13 +829,48 @@ def warm_up() -> None:
             print(f"warm-up: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
+def time_processes(family: str, runs: int, against: Path | None) -> int:
+    """``derive mle FAMILY`` as whole processes, alternating with ``python -c 'import sympy'`` (and an
+    older tree, ``against``, run the same way): medians and ratios to the baseline, under the same load."""
+    import os
+    import subprocess
+
+    trees = {"this tree": ROOT, **({f"{against}": against} if against is not None else {})}
+    cmds = {"python -c 'import sympy'": ([sys.executable, "-c", "import sympy"], ROOT)}
+    cmds.update({f"derive mle {family} ({name})": ([sys.executable, "-m", "derive", "mle", family], tree)
+                 for name, tree in trees.items()})
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(runs):
+        for label, (cmd, cwd) in cmds.items():
+            t0 = time.perf_counter()
+            out = subprocess.run(cmd, cwd=cwd, env={**os.environ, "PYTHONPATH": str(cwd)}, capture_output=True,
+                                 text=True)
+            times[label].append(time.perf_counter() - t0)
+            if out.returncode != 0:
+                print(f"{label}: exit {out.returncode}: {out.stderr.strip()[-300:]}", file=sys.stderr)
+                return 1
+    base = statistics.median(next(iter(times.values())))
+    for label, vals in times.items():
+        med = statistics.median(vals)
+        print(f"{label:40} median {med:6.2f} s  min {min(vals):6.2f}  max {max(vals):6.2f}  "
+              f"({med / base:4.1f}x the baseline; {runs} runs)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--reps", type=int, default=3, metavar="N", help="repetitions per side (median; default 3)")
     p.add_argument("--only", nargs="+", metavar="ID", help="only these items (family names, LS model names)")
     p.add_argument("--json", type=Path, metavar="PATH", help="write every per-item figure here")
     p.add_argument("--no-api", action="store_true", help="skip the one run of the public API per item")
+    p.add_argument("--process", metavar="FAMILY", help="instead: time 'derive mle FAMILY' as whole processes, "
+                   "alternating with python -c 'import sympy' (see --runs, --against)")
+    p.add_argument("--runs", type=int, default=7, metavar="N", help="with --process: runs of each (default 7)")
+    p.add_argument("--against", type=Path, metavar="DIR", help="with --process: also an older tree (e.g. a "
+                   "'git archive' export), run from DIR with PYTHONPATH=DIR")
     args = p.parse_args(argv)
+    if args.process:
+        return time_processes(args.process, max(1, args.runs), args.against)
     if args.reps < 1:
         p.error("--reps must be at least 1")
     by_id = {i.id: i for i in ITEMS}

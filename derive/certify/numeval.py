@@ -13,6 +13,9 @@ Conventions (documented because they surprise):
   is ``nan``; poles give ``inf`` (``log(0) = -inf``, ``1/0 = inf``). Warnings are silenced.
 * Data: ``Sum(f(x[i]), (i, a, b))`` runs over ``x[a..b]`` (1-based) of the array given for the
   ``IndexedBase`` ``x``, vectorized, with one new array axis per nested sum (``Product`` likewise).
+  A two-dimensional array ``(n, reps)`` is a batch of ``reps`` samples of size ``n`` (one per
+  column): the result gets a trailing axis of length ``reps``, as if an argument were a vector of
+  that length, so one call evaluates a statistic on every replicate of a simulation.
   Data are looked up by the base's *name* (``IndexedBase("x", positive=True)`` and
   ``IndexedBase("x")`` differ to SymPy but are the same column). A symbol that is the upper limit of
   a sum over data (the sample size ``n``) and is given no value takes the data's length, wherever
@@ -52,6 +55,39 @@ class _Env:
 _Node = Callable[[_Env], Array]
 
 
+@dataclass(frozen=True, slots=True)
+class _Const:
+    """A node whose value does not depend on the arguments or the data (folded once, at build time)."""
+
+    value: Array
+
+    def __call__(self, env: _Env) -> Array:
+        return self.value
+
+
+def _fold(op: Callable[..., Array], parts: Sequence[_Node]) -> _Node:
+    """``op(*values of parts)``: computed once when every part is constant, else a closure."""
+    constants = [p.value for p in parts if isinstance(p, _Const)]
+    if len(constants) == len(parts):
+        with np.errstate(all="ignore"):
+            return _Const(np.asarray(op(*constants)))
+    if len(parts) == 1:
+        a, = parts
+        return lambda env: op(a(env))
+    if len(parts) == 2:
+        a, b = parts
+        return lambda env: op(a(env), b(env))
+    return lambda env: op(*(p(env) for p in parts))
+
+
+def _chain(op: Callable[[Array, Array], Array], parts: Sequence[_Node]) -> _Node:
+    """``op(op(p0, p1), p2)...``: left to right, like ``functools.reduce``, as nested binary nodes."""
+    node = parts[0]
+    for p in parts[1:]:
+        node = _fold(op, [node, p])
+    return node
+
+
 def numeric_function(expr: sp.Expr, symbols: Sequence[sp.Symbol], *,
                      data: DataMap | None = None) -> Callable[..., Array]:
     """A NumPy function of ``symbols`` (positional, broadcasting) computing ``expr``.
@@ -60,21 +96,28 @@ def numeric_function(expr: sp.Expr, symbols: Sequence[sp.Symbol], *,
     the arrays that sums, products and sample statistics over an ``IndexedBase`` read. The result is
     always a float array with the broadcast shape of the arguments.
     """
-    builder = _Builder(tuple(symbols), _data_by_name(data), _sample_sizes(expr, _data_by_name(data)))
     if isinstance(expr, (int, float)) and not isinstance(expr, bool):
         expr = sp.Float(expr) if isinstance(expr, float) else sp.Integer(expr)
     if not isinstance(expr, sp.Basic):  # never sympify: a str would be evaluated
         raise UnsupportedError(f"numeric_function expects a SymPy expression, got {type(expr).__name__}")
+    arrays_by_name = _data_by_name(data)
+    builder = _Builder(tuple(symbols), arrays_by_name, _sample_sizes(expr, arrays_by_name))
     node = builder.build(expr, ())
     nargs = len(symbols)
+    batch = _batch_shape(arrays_by_name)
 
     def run(*args: float | Array) -> Array:
         if len(args) != nargs:
             raise UsageError(f"expected {nargs} argument(s) ({', '.join(map(str, symbols))}), got {len(args)}")
-        arrays = tuple(np.asarray(a, dtype=float) for a in args)
-        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        arrays = tuple([np.asarray(a, dtype=float) for a in args])
+        shapes = {a.shape for a in arrays if a.shape}
+        if batch:
+            shapes.add(batch)
+        shape = (shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*shapes)) if shapes else ()
         with np.errstate(all="ignore"):
             out = np.asarray(node(_Env(arrays, {}, len(shape))), dtype=float)
+        if out.shape == shape:
+            return np.array(out, dtype=float)  # a copy: a constant node's array is never handed out
         return np.array(np.broadcast_to(out, shape), dtype=float)
 
     return run
@@ -98,12 +141,23 @@ def _data_by_name(data: DataMap | None) -> dict[str, Array]:
     for base, arr in (data or {}).items():
         name = str(base.label) if isinstance(base, sp.IndexedBase) else str(base)
         a = np.asarray(arr, dtype=float)
-        if a.ndim != 1:
-            raise UsageError(f"the data for {name} must be one-dimensional, got shape {a.shape}")
+        if a.ndim not in (1, 2):
+            raise UsageError(f"the data for {name} must be one sample (1-D) or a batch of samples (2-D: size x "
+                             f"replicates), got shape {a.shape}")
         if name in out:
             raise UsageError(f"two data arrays are named {name}")
         out[name] = a
     return out
+
+
+def _batch_shape(data: Mapping[str, Array]) -> tuple[int, ...]:
+    """``(reps,)`` when the data are batches of ``reps`` samples (all alike), ``()`` for single samples."""
+    reps = {a.shape[1] for a in data.values() if a.ndim == 2}
+    if not reps:
+        return ()
+    if len(reps) > 1 or any(a.ndim == 1 for a in data.values()):
+        raise UsageError("batched data arrays must all have the same number of replicates (columns)")
+    return (reps.pop(),)
 
 
 def _sample_sizes(expr: sp.Basic, data: Mapping[str, Array]) -> dict[sp.Symbol, float]:
@@ -140,8 +194,7 @@ class _Builder:
 
     def _elementwise(self, fn: Callable[..., Array], args: tuple[sp.Basic, ...],
                      scope: tuple[sp.Symbol, ...]) -> _Node:
-        parts = [self.build(a, scope) for a in args]
-        return lambda env: fn(*(p(env) for p in parts))
+        return _fold(fn, [self.build(a, scope) for a in args])
 
     # --- atoms ---------------------------------------------------------------------------
     def _symbol(self, e: sp.Basic, scope: tuple[sp.Symbol, ...]) -> _Node:
@@ -168,35 +221,32 @@ class _Builder:
             value = np.asarray(float(e))
         except OverflowError:
             value = np.asarray(math.copysign(math.inf, 1 if e.is_positive else -1))
-        return lambda env: value
+        return _Const(value)
 
     # --- arithmetic ----------------------------------------------------------------------
     def _add(self, e: sp.Basic, scope: tuple[sp.Symbol, ...]) -> _Node:
-        parts = [self.build(a, scope) for a in e.args]
-        return lambda env: functools.reduce(np.add, (p(env) for p in parts))
+        return _chain(np.add, [self.build(a, scope) for a in e.args])
 
     def _mul(self, e: sp.Basic, scope: tuple[sp.Symbol, ...]) -> _Node:
-        parts = [self.build(a, scope) for a in e.args]
-        return lambda env: functools.reduce(np.multiply, (p(env) for p in parts))
+        return _chain(np.multiply, [self.build(a, scope) for a in e.args])
 
     def _pow(self, e: sp.Basic, scope: tuple[sp.Symbol, ...]) -> _Node:
         base, expo = (self.build(a, scope) for a in e.args)
         if e.args[1] == sp.S.Half:
-            return lambda env: np.sqrt(base(env))
+            return _fold(np.sqrt, [base])
         if e.args[1] == sp.S.NegativeOne:
-            return lambda env: np.divide(1.0, base(env))
-        return lambda env: np.power(base(env), expo(env))
+            return _fold(lambda b: np.divide(1.0, b), [base])
+        return _fold(np.power, [base, expo])
 
     def _log(self, e: sp.Basic, scope: tuple[sp.Symbol, ...]) -> _Node:
         parts = [self.build(a, scope) for a in e.args]
         if len(parts) == 1:
-            return lambda env: np.log(parts[0](env))
-        return lambda env: np.log(parts[0](env)) / np.log(parts[1](env))
+            return _fold(np.log, parts)
+        return _fold(lambda a, b: np.log(a) / np.log(b), parts)
 
     def _lattice(self, e: sp.Basic, scope: tuple[sp.Symbol, ...]) -> _Node:
         op = np.maximum if isinstance(e, sp.Max) else np.minimum
-        parts = [self.build(a, scope) for a in e.args]
-        return lambda env: functools.reduce(op, (p(env) for p in parts))
+        return _chain(op, [self.build(a, scope) for a in e.args])
 
     def _heaviside(self, e: sp.Basic, scope: tuple[sp.Symbol, ...]) -> _Node:
         x = self.build(e.args[0], scope)
@@ -233,7 +283,7 @@ class _Builder:
         node = self.build(e.function, scopes[-1])
         for depth, (index, lo, hi) in enumerate(e.limits):
             outer = scopes[len(e.limits) - 1 - depth]
-            node = _reduce_node(index, self.build(lo, outer), self.build(hi, outer), node, product, str(e))
+            node = _reduce_node(index, self.build(lo, outer), self.build(hi, outer), node, product, e)
         return node
 
     def _indexed(self, e: sp.Basic, scope: tuple[sp.Symbol, ...]) -> _Node:
@@ -246,11 +296,15 @@ class _Builder:
         arr = self.data[name]
         idx = self.build(e.indices[0], scope)
 
+        columns = np.arange(arr.shape[1]) if arr.ndim == 2 else None
+
         def run(env: _Env) -> Array:
             raw = np.asarray(idx(env))
             k = np.rint(raw).astype(np.int64)
             if np.any(np.abs(raw - k) > 1e-9) or np.any(k < 1) or np.any(k > len(arr)):
                 raise UsageError(f"{e}: index outside 1..{len(arr)} (the data of {name})")
+            if columns is not None:  # a batch: the replicate axis is the trailing argument axis
+                return arr[k - 1, columns]
             return arr[k - 1]
 
         return run
@@ -263,12 +317,12 @@ class _Builder:
         arr = self.data[name]
         if arr.size == 0:
             raise UsageError(f"{e} of an empty sample")
-        value = np.asarray(float(_STATISTICS[type(e)](arr)))
+        value = np.asarray(_STATISTICS[type(e)](arr), dtype=float)  # one value per replicate of a batch
         return lambda env: value
 
 
-def _reduce_node(index: sp.Symbol, lo: _Node, hi: _Node, body: _Node, product: bool, what: str) -> _Node:
-    """Sum (or multiply) ``body`` over ``index = lo..hi`` along a new leading axis."""
+def _reduce_node(index: sp.Symbol, lo: _Node, hi: _Node, body: _Node, product: bool, what: sp.Basic) -> _Node:
+    """Sum (or multiply) ``body`` over ``index = lo..hi`` along a new leading axis (``what`` names it in errors)."""
 
     def run(env: _Env) -> Array:
         a, b = _limit(lo(env), what), _limit(hi(env), what)
@@ -288,7 +342,7 @@ def _reduce_node(index: sp.Symbol, lo: _Node, hi: _Node, body: _Node, product: b
     return run
 
 
-def _limit(v: Array, what: str) -> int:
+def _limit(v: Array, what: sp.Basic) -> int:
     arr = np.asarray(v)
     if arr.size != 1 or np.ptp(arr) != 0:
         raise UnsupportedError(f"{what}: summation limits that vary (with another index or a vectorized "
@@ -333,8 +387,8 @@ _Method = Callable[[_Builder, sp.Basic, tuple[sp.Symbol, ...]], _Node]
 
 
 def _const(value: float) -> _Method:
-    arr = np.asarray(value)
-    return lambda builder, e, scope: (lambda env: arr)
+    node = _Const(np.asarray(value))
+    return lambda builder, e, scope: node
 
 
 def _rel(op: Callable[[Array, Array], Array]) -> _Method:
@@ -379,7 +433,7 @@ _STRUCTURAL: dict[type, _Method] = {
     SampleStatistic: _Builder._statistic,
 }
 
-_STATISTICS: dict[type, Callable[[Array], float]] = {
-    SampleMax: lambda a: float(np.max(a)), SampleMin: lambda a: float(np.min(a)),
-    SampleMedian: lambda a: float(np.median(a)),
+_STATISTICS: dict[type, Callable[[Array], Array]] = {
+    SampleMax: lambda a: np.max(a, axis=0), SampleMin: lambda a: np.min(a, axis=0),
+    SampleMedian: lambda a: np.median(a, axis=0),
 }

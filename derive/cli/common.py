@@ -99,6 +99,15 @@ class Output:
     text: str
     pdf: bytes | None = None
     tex: str | None = None
+    certified: bool = True
+    cut_by_budget: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 certified; never 0 otherwise: 3 when a limit of the budget cut a check, else 1."""
+        if self.certified:
+            return EXIT_OK
+        return EXIT_BUDGET if self.cut_by_budget else EXIT_FAIL
 
 
 def render(result: Any, args: argparse.Namespace, title: str) -> Output:
@@ -120,8 +129,9 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
         text = result.render("markdown")
     else:
         text = result.render(fmt) + "\n"
+    certified, cut = bool(result.certified), bool(result.cut_by_budget)
     if args.pdf is None:
-        return Output(text)
+        return Output(text, certified=certified, cut_by_budget=cut)
     stage("building the PDF")
     from derive.handout.builder import HandoutBuilder
     from derive.render.env import render_handout
@@ -131,14 +141,14 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
     h.worked("Worked solution", result)
     tex = render_handout(h.build())
     if not tex_available():
-        return Output(text, tex=tex)
+        return Output(text, tex=tex, certified=certified, cut_by_budget=cut)
     import tempfile
 
     from derive.core.runner import scratch_root
 
     with tempfile.TemporaryDirectory(prefix="derive-pdf-", dir=scratch_root()) as folder:
         data = build_pdf(tex, Path(folder) / "handout.pdf").read_bytes()
-    return Output(text, pdf=data)
+    return Output(text, pdf=data, certified=certified, cut_by_budget=cut)
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
@@ -191,4 +201,4 @@ def run_job(job: Callable[[argparse.Namespace], Output], args: argparse.Namespac
             write_text_atomic(tex_path, out.tex)
             print(f"TeX is not installed: wrote {escape_control(str(tex_path))} instead ({TEX_INSTALL_HINT})",
                   file=sys.stderr)
-    return EXIT_OK
+    return out.exit_code

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from derive.core.errors import BudgetExceeded
+from derive.core.errors import BudgetExceeded, UsageError
 
 MAX_SECONDS = 1e6
 MAX_MEMORY_MB = 1 << 20
@@ -18,10 +18,12 @@ MIN_MEMORY_MB = 64
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """Limits for one request: wall-clock seconds, memory, expression size (count_ops) and rule depth.
+    """Limits for one request: wall-clock seconds, memory, expression size (count_ops), rule depth and work.
 
     ``memory_mb`` is the memory the work may take on top of the loaded program (address space,
-    enforced in the worker with RLIMIT_AS). Every field is checked: a NaN, infinite, negative,
+    enforced in the worker with RLIMIT_AS). ``max_work`` is the allowance of Python function calls
+    of each counted part (an expectation, a symbolic check; ``derive.core.work``): a limit that cuts
+    the same parts on a fast or a busy machine. Every field is checked: a NaN, infinite, negative,
     boolean or textual limit is a UsageError, never a silently removed limit.
     """
 
@@ -29,6 +31,7 @@ class Budget:
     max_ops: int = 5000
     max_depth: int = 200
     memory_mb: int = 2048
+    max_work: int = 3_000_000
 
     def __post_init__(self) -> None:
         from derive.core.checks import check_int, check_number
@@ -37,6 +40,7 @@ class Budget:
         check_int(self.max_ops, "Budget.max_ops", 1, 10**9)
         check_int(self.max_depth, "Budget.max_depth", 1, 10**6)
         check_int(self.memory_mb, "Budget.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
+        check_int(self.max_work, "Budget.max_work", 1, 10**12)
 
     def start(self) -> Clock:
         """A fresh clock for one run under this budget."""

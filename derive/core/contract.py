@@ -127,6 +127,9 @@ class NotComputed(Certificate):
         return f"not computed ({self.reason})"
 
 
+BUDGET_LIMITS = ("work limit", "time limit")
+"""The reasons of a ``NotComputed`` that a limit of the budget cut (not a check that does not apply)."""
+
 NOT_CHECKED: Certificate = NotComputed("not checked")
 """The certificate of a step the certifier has not seen yet."""
 
@@ -205,6 +208,12 @@ class Certified:
     @property
     def certified(self) -> bool:
         return all(c.certified for c in self.all_certificates())
+
+    @property
+    def cut_by_budget(self) -> bool:
+        """True when a limit of the budget (time, work) stopped something that counts toward ``certified``."""
+        return any(c.timeout or (isinstance(c, NotComputed) and c.reason in BUDGET_LIMITS)
+                   for c in self.all_certificates())
 
 
 def certified_all(items: Iterable[Step | Check]) -> bool:

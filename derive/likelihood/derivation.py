@@ -17,12 +17,15 @@ from derive.core.errors import UnsupportedError
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import Method, MleDerivation, MleProblem, MleStep
 
-from derive.likelihood.fisher import at_stationary, bias, definiteness, expected_information, hessian
+from derive.core.contract import Check, NotComputed
+from derive.likelihood.fisher import (Expectations, WorkCut, at_stationary, bias, definiteness,
+                                      expected_information, hessian)
 from derive.likelihood.loglik import group_by_parameters, loglik_steps
 from derive.likelihood.sign import sign_of
 from derive.likelihood.solve import back_substitute, solve_scores
 from derive.likelihood.special import NotMonotone, Special, boundary, kinks
-from derive.likelihood.sums import N, Statistics, depends_on_data, simplify_hidden, split_sums
+from derive.likelihood.sample import N
+from derive.likelihood.sums import Statistics, depends_on_data, simplify_hidden, split_sums
 
 
 def domains_of(problem: MleProblem) -> dict[str, VarDomain]:
@@ -47,8 +50,9 @@ def derive_mle(problem: MleProblem, clock: Clock,
         s = _tidy(split_sums(sp.diff(loglik, p)), params)
         scores.append(s)
         if p in calc and not problem.constraints:
-            steps.append(MleStep("score", f"Score for {p}", sp.Derivative(loglik, p), s,
-                                 "differentiate term by term; the derivative of a sum is the sum of the derivatives",
+            steps.append(MleStep(rule="score", title=f"Score for {p}", before=sp.Derivative(loglik, p), after=s,
+                                 justification="differentiate term by term; the derivative of a sum is the sum of "
+                                               "the derivatives",
                                  param=p))
     for sp_ in specials:
         steps.extend(sp_.steps)
@@ -57,9 +61,10 @@ def derive_mle(problem: MleProblem, clock: Clock,
         return _constrained(problem, loglik, scores, steps, domains, clock, functions)
     calc_scores = [scores[params.index(p)].xreplace(fixed) for p in calc]
     if fixed and calc:
-        steps.append(MleStep("substitute", "The remaining score equations", None,
-                             sp.Matrix(calc_scores) if len(calc) > 1 else calc_scores[0],
-                             "with " + ", ".join(f"{p} = {v}" for p, v in fixed.items()) + " substituted"))
+        with_ = ", ".join(f"{p} = {v}" for p, v in fixed.items())
+        steps.append(MleStep(rule="substitute", title="The remaining score equations",
+                             after=sp.Matrix(calc_scores) if len(calc) > 1 else calc_scores[0],
+                             justification=f"with {with_} substituted"))
     order, unsolved = solve_scores(calc_scores, calc, domains, clock)
     for s in order:
         eq = s.eq
@@ -68,8 +73,8 @@ def derive_mle(problem: MleProblem, clock: Clock,
             note = "; roots outside the parameter space dropped: " + ", ".join(map(str, s.dropped))
         if s.uses:
             note += f"; this gives {s.param} in terms of {', '.join(map(str, s.uses))} (a profile), substituted below"
-        steps.append(MleStep("solve", f"Solve the score equation for {s.param}", eq, s.value,
-                             f"set the score to 0 and solve for {s.param} on the parameter space{note}",
+        steps.append(MleStep(rule="solve", title=f"Solve the score equation for {s.param}", before=eq, after=s.value,
+                             justification=f"set the score to 0 and solve for {s.param} on the parameter space{note}",
                              relation="root", param=s.param))
 
     solved = back_substitute(order)
@@ -85,7 +90,8 @@ def derive_mle(problem: MleProblem, clock: Clock,
     for p in params:
         v = estimates[p]
         if v is not None and p in solved and len(order) > 1:
-            steps.append(MleStep("estimator", f"Estimator of {p}", p, v, "the solutions substituted into each other",
+            steps.append(MleStep(rule="estimator", title=f"Estimator of {p}", before=p, after=v,
+                                 justification="the solutions substituted into each other",
                                  relation="estimate", param=p))
 
     method: Method = "numeric" if unsolved else (
@@ -94,8 +100,10 @@ def derive_mle(problem: MleProblem, clock: Clock,
     relations = _conditions(estimates, domains) if closed else ()
     conditions = tuple(str(r) for r in relations)
 
+    means = Expectations(problem, clock.budget.max_work)
+    cuts: list[Check] = []
     second, obs, exp_info, notes = _second_order(problem, loglik, scores, calc, fixed, estimates, domains, steps,
-                                                 closed, bool(specials))
+                                                 closed, bool(specials), means, cuts)
     if problem.prior is not None:
         notes.append("MAP: the estimate maximizes the log-posterior; the bias and the Fisher information "
                      "below refer to the likelihood alone and are not computed for the posterior mode")
@@ -104,19 +112,26 @@ def derive_mle(problem: MleProblem, clock: Clock,
             v = estimates[p]
             if v is None:
                 continue
-            mb = bias(v, p, problem)
+            try:
+                mb = bias(v, p, problem, means)
+            except WorkCut as cut:
+                cuts.append(_cut_check(f"Mean and bias of the estimator of {p}", cut))
+                continue
             if mb is not None:
                 mean, b = mb
-                steps.append(MleStep("bias", f"Mean of the estimator of {p}", sp.Symbol(f"E[{p}_hat]"), mean,
-                                     "expectation under the model", relation="expected", param=p))
-                steps.append(MleStep("bias", f"Bias of the estimator of {p}", mean - p, b,
-                                     "expectation under the model, with E[Sum g(x_i)] = n E[g(X)] and "
-                                     "E[T_a T_b] = n E[g_a g_b] + n(n-1) E[g_a] E[g_b]"
-                                     + ("; unbiased" if b == 0 else ""), relation="bias", param=p))
+                steps.append(MleStep(rule="bias", title=f"Mean of the estimator of {p}",
+                                     before=sp.Symbol(f"E[{p}_hat]"), after=mean,
+                                     justification="expectation under the model", relation="expected", param=p))
+                steps.append(MleStep(rule="bias", title=f"Bias of the estimator of {p}", before=mean - p, after=b,
+                                     justification="expectation under the model, with E[Sum g(x_i)] = n E[g(X)] and "
+                                                   "E[T_a T_b] = n E[g_a g_b] + n(n-1) E[g_a] E[g_b]"
+                                                   + ("; unbiased" if b == 0 else ""),
+                                     relation="bias", param=p))
         for name, g in functions:
             value = g.xreplace({p: v for p, v in estimates.items() if v is not None})
-            steps.append(MleStep("invariance", f"MLE of {name}", sp.Symbol(name), value,
-                                 "invariance: the MLE of a function of the parameters is that function of their MLEs",
+            steps.append(MleStep(rule="invariance", title=f"MLE of {name}", before=sp.Symbol(name), after=value,
+                                 justification="invariance: the MLE of a function of the parameters is that "
+                                               "function of their MLEs",
                                  relation="invariance"))
 
     newton: tuple[sp.Expr, ...] = ()
@@ -133,7 +148,7 @@ def derive_mle(problem: MleProblem, clock: Clock,
         problem=problem, loglik=loglik, score=tuple(scores), estimator=tuple(estimates[p] for p in params),
         method=method, closed_form=closed, steps=tuple(steps), second_order=second,
         fisher_observed=obs, fisher_expected=exp_info, conditions=conditions, condition_relations=relations,
-        notes=tuple(notes),
+        notes=tuple(notes), checks=tuple(cuts),
         newton=newton, scoring=scoring, newton_params=tuple(unsolved) if newton else (), profile=profile,
     )
 
@@ -147,17 +162,19 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
     nus = [sp.Symbol(_fresh("nu" if len(problem.constraints) == 1 else f"nu{k + 1}", taken), real=True)
            for k in range(len(problem.constraints))]
     lagr = loglik - sum((nu * g for nu, g in zip(nus, problem.constraints)), sp.Integer(0))
-    steps.append(MleStep("lagrange", "Lagrangian", None, lagr,
-                         "maximize the log-likelihood subject to " + ", ".join(f"{g} = 0" for g in problem.constraints)
-                         + ": subtract a multiplier times each constraint"))
+    subject = ", ".join(f"{g} = 0" for g in problem.constraints)
+    steps.append(MleStep(rule="lagrange", title="Lagrangian", after=lagr,
+                         justification=f"maximize the log-likelihood subject to {subject}: subtract a multiplier "
+                                       "times each constraint"))
     eqs = [_tidy(split_sums(sp.diff(lagr, p)), params) for p in params] + list(problem.constraints)
     for p, e in zip(params, eqs):
-        steps.append(MleStep("score", f"Stationarity in {p}", sp.Derivative(lagr, p), e,
-                             "the derivative of the Lagrangian", param=p))
+        steps.append(MleStep(rule="score", title=f"Stationarity in {p}", before=sp.Derivative(lagr, p), after=e,
+                             justification="the derivative of the Lagrangian", param=p))
     order, unsolved = solve_scores(eqs, list(params) + nus, domains, clock)
     for s in order:
-        steps.append(MleStep("solve", f"Solve for {s.param}", s.eq, s.value,
-                             f"solve equation {s.equation + 1} for {s.param}", relation="root", param=s.param))
+        steps.append(MleStep(rule="solve", title=f"Solve for {s.param}", before=s.eq, after=s.value,
+                             justification=f"solve equation {s.equation + 1} for {s.param}", relation="root",
+                             param=s.param))
     solved = back_substitute(order)
     relations = support_relations(problem)
     estimates: list[sp.Expr | None] = []
@@ -171,15 +188,17 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
         if nu in solved and relations:
             nu_hat = _apply_relations(_tidy_estimate(solved[nu]), relations)
             if nu_hat != solved[nu]:
-                steps.append(MleStep("estimator", f"The multiplier {nu}", nu, nu_hat,
-                                     "every observation falls in exactly one category ("
-                                     + ", ".join(f"{r} = {c}" for r, c in relations)
-                                     + "), so the category counts add up to n", relation="estimate"))
+                steps.append(MleStep(rule="estimator", title=f"The multiplier {nu}", before=nu, after=nu_hat,
+                                     justification="every observation falls in exactly one category ("
+                                                   + ", ".join(f"{r} = {c}" for r, c in relations)
+                                                   + "), so the category counts add up to n",
+                                     relation="estimate"))
     if relations and any(e is not None for e in estimates):
-        steps.append(MleStep("estimator", "Using the support", None,
-                             sp.Matrix([e if e is not None else sp.nan for e in estimates]),
-                             "every observation satisfies " + ", ".join(f"{r} = {c}" for r, c in relations)
-                             + ", so the corresponding sums of the data equal n times that"))
+        steps.append(MleStep(rule="estimator", title="Using the support",
+                             after=sp.Matrix([e if e is not None else sp.nan for e in estimates]),
+                             justification="every observation satisfies "
+                                           + ", ".join(f"{r} = {c}" for r, c in relations)
+                                           + ", so the corresponding sums of the data equal n times that"))
     closed = not unsolved and all(e is not None for e in estimates)
     h = sp.diag(*[expand_hessian_entry(loglik, p) for p in params])
     offdiag = all(sp.diff(loglik, a, b) == 0 for a in params for b in params if a != b)
@@ -192,8 +211,9 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
               if concave and linear else "not determined symbolically (checked numerically against the maximizer)")
     for name, g in functions:
         value = g.xreplace({p: v for p, v in zip(params, estimates) if v is not None})
-        steps.append(MleStep("invariance", f"MLE of {name}", sp.Symbol(name), value,
-                             "invariance: the MLE of a function of the parameters is that function of their MLEs",
+        steps.append(MleStep(rule="invariance", title=f"MLE of {name}", before=sp.Symbol(name), after=value,
+                             justification="invariance: the MLE of a function of the parameters is that function "
+                                           "of their MLEs",
                                  relation="invariance"))
     return MleDerivation(problem=problem, loglik=loglik, score=tuple(scores), estimator=tuple(estimates),
                          method="calculus", closed_form=closed, steps=tuple(steps), second_order=second,
@@ -285,9 +305,9 @@ def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None],
 
 def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr], calc: Sequence[sp.Symbol],
                   fixed: Mapping[sp.Symbol, sp.Expr], estimates: Mapping[sp.Symbol, sp.Expr | None],
-                  domains: Mapping[str, VarDomain], steps: list[MleStep], closed: bool,
-                  special: bool) -> tuple[str, sp.Matrix | None, sp.Matrix | None, list[str]]:
-    """The second-order check, the observed and expected information, and notes."""
+                  domains: Mapping[str, VarDomain], steps: list[MleStep], closed: bool, special: bool,
+                  means: Expectations, cuts: list[Check]) -> tuple[str, sp.Matrix | None, sp.Matrix | None, list[str]]:
+    """The second-order check, the observed and expected information, and notes (parts cut go to ``cuts``)."""
     notes: list[str] = []
     params = problem.params
     if not calc:
@@ -298,9 +318,9 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
     ll = loglik.xreplace(fixed)
     h = hessian(ll, calc)
     single = len(calc) == 1
-    steps.append(MleStep("second_order", "Second derivative" if single else "Hessian of the log-likelihood",
-                         sp.Derivative(ll, calc[0], 2) if single else None, h[0, 0] if single else h,
-                         "differentiate the score once more" if single else "second partial derivatives",
+    steps.append(MleStep(rule="second_order", title="Second derivative" if single else "Hessian of the log-likelihood",
+                         before=sp.Derivative(ll, calc[0], 2) if single else None, after=h[0, 0] if single else h,
+                         justification="differentiate the score once more" if single else "second partial derivatives",
                          param=calc[0] if single else None))
     calc_scores = [scores[params.index(p)].xreplace(fixed) for p in calc]
     h_at = at_stationary(h, calc_scores, calc)
@@ -314,9 +334,10 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
             global_ = True
     if h_at is not None:
         kind = definiteness(h_at, domains)
-        steps.append(MleStep("second_order", "At a solution of the score equations", None,
-                             h_at[0, 0] if single else h_at,
-                             "the statistics eliminated with the score equations, so this holds at the estimate",
+        steps.append(MleStep(rule="second_order", title="At a solution of the score equations",
+                             after=h_at[0, 0] if single else h_at,
+                             justification="the statistics eliminated with the score equations, so this holds at "
+                                           "the estimate",
                              relation="at_estimate"))
         if kind == "negative definite":
             verdict = ("negative at the estimate: a maximum" if single else
@@ -330,24 +351,44 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
         verdict += " (given the other parameters' estimates)"
 
     observed = None if h_at is None else (-h_at).applyfunc(lambda e: simplify_hidden(e, calc))
-    expected = expected_information(h, problem) if not special and problem.prior is None else None
+    expected = None
+    if not special and problem.prior is None:
+        try:
+            expected = expected_information(h, problem, means)
+        except WorkCut as cut:
+            cuts.append(_cut_check("Expected (Fisher) information", cut,
+                                   "so the asymptotic variance and the Fisher-scoring update are not derived"))
     if observed is not None:
-        steps.append(MleStep("fisher", "Observed information at the estimate", None,
-                             observed[0, 0] if single else observed, "minus the Hessian at the estimate",
+        steps.append(MleStep(rule="fisher", title="Observed information at the estimate",
+                             after=observed[0, 0] if single else observed,
+                             justification="minus the Hessian at the estimate",
                              relation="at_estimate"))
     if expected is not None:
-        steps.append(MleStep("fisher", "Expected (Fisher) information", None, expected[0, 0] if single else expected,
-                             "minus the expected Hessian under the model: each statistic Sum g(x_i) has mean n E[g(X)]",
+        steps.append(MleStep(rule="fisher", title="Expected (Fisher) information",
+                             after=expected[0, 0] if single else expected,
+                             justification="minus the expected Hessian under the model: each statistic Sum g(x_i) "
+                                           "has mean n E[g(X)]",
                              relation="expected"))
         try:
             inv = expected.inv() if not single else sp.Matrix([[1 / expected[0, 0]]])
-            steps.append(MleStep("fisher", "Asymptotic variance", None,
-                                 sp.factor(inv[0, 0]) if single else inv.applyfunc(sp.factor),
-                                 "the inverse of the Fisher information, evaluated at the estimate in practice",
+            steps.append(MleStep(rule="fisher", title="Asymptotic variance",
+                                 after=sp.factor(inv[0, 0]) if single else inv.applyfunc(sp.factor),
+                                 justification="the inverse of the Fisher information, evaluated at the estimate "
+                                               "in practice",
                                  relation="asymptotic"))
         except (ValueError, ZeroDivisionError, sp.matrices.common.NonInvertibleMatrixError):
             notes.append("the Fisher information is singular")
     return verdict, observed, expected, notes
+
+
+def _cut_check(part: str, cut: WorkCut, consequence: str = "") -> Check:
+    """An optional part the work allowance stopped, labelled "not computed (work limit)" in every output.
+
+    Not a required check: the part is absent, so nothing it would have claimed is printed, and what
+    is printed stays certified (a claim whose own check is cut is not certified: see certify).
+    """
+    detail = f"{cut}, the allowance of Budget.max_work" + (f"; {consequence}" if consequence else "")
+    return Check(name=part, certificate=NotComputed("work limit"), detail=detail, required=False)
 
 
 def _reduced(calc_scores: Sequence[sp.Expr], calc: Sequence[sp.Symbol], order: Sequence[object],
@@ -381,11 +422,13 @@ def _updates(reduced: Sequence[sp.Expr], unsolved: Sequence[sp.Symbol], calc_sco
         try:
             upd = theta - _inverse_times(h, s)
             newton = tuple(upd)
-            steps.append(MleStep("newton", "Newton-Raphson update", theta[0] if len(unsolved) == 1 else theta,
-                                 upd[0] if len(unsolved) == 1 else upd,
-                                 "new = old - (derivative of the equations)^(-1) (equations): solve the "
-                                 "linearized score equations" + (" left after the profile substitution"
-                                                                  if len(unsolved) < len(calc) else ""),
+            steps.append(MleStep(rule="newton", title="Newton-Raphson update",
+                                 before=theta[0] if len(unsolved) == 1 else theta,
+                                 after=upd[0] if len(unsolved) == 1 else upd,
+                                 justification="new = old - (derivative of the equations)^(-1) (equations): "
+                                               "solve the linearized score equations"
+                                               + (" left after the profile substitution"
+                                                  if len(unsolved) < len(calc) else ""),
                                  relation="update"))
         except (ValueError, ZeroDivisionError):
             pass
@@ -395,9 +438,11 @@ def _updates(reduced: Sequence[sp.Expr], unsolved: Sequence[sp.Symbol], calc_sco
         try:
             fs = (theta + _inverse_times(expected, sp.Matrix(calc_scores))).applyfunc(
                 lambda e: simplify_hidden(e, calc, 150))
-            steps.append(MleStep("newton", "Fisher-scoring update", theta[0] if len(calc) == 1 else theta,
-                                 fs[0] if len(calc) == 1 else fs,
-                                 "new = old + I(old)^(-1) s(old): the Hessian replaced by minus the Fisher information",
+            steps.append(MleStep(rule="newton", title="Fisher-scoring update",
+                                 before=theta[0] if len(calc) == 1 else theta,
+                                 after=fs[0] if len(calc) == 1 else fs,
+                                 justification="new = old + I(old)^(-1) s(old): the Hessian replaced by minus the "
+                                               "Fisher information",
                                  relation="update"))
             scoring = tuple(fs)
         except (ValueError, ZeroDivisionError):

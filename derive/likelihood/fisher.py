@@ -10,17 +10,18 @@ statistics follows from ``E[T_a T_b] = n E[g_a g_b] + n (n - 1) E[g_a] E[g_b]``.
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import sympy as sp
 
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleProblem
 
-from derive.core.attempt import attempt
+from derive.core.work import run_counted
 from derive.likelihood.sign import sign_of
-from derive.likelihood.sums import I, N, Statistics, expand_sums, sample_base, simplify_hidden, sums_in
+from derive.likelihood.sample import I, N, sample_base
+from derive.likelihood.sums import Statistics, expand_sums, simplify_hidden, sums_in
 
 
 def hessian(loglik: sp.Expr, params: Sequence[sp.Symbol]) -> sp.Matrix:
@@ -68,36 +69,103 @@ def definiteness(h: sp.Matrix, domains: Mapping[str, VarDomain]) -> str | None:
     return None
 
 
-def expectation(g: sp.Expr, problem: MleProblem, seconds: float = 4.0) -> sp.Expr | None:
-    """``E[g(X)]`` under the model, symbolically (None if SymPy cannot do it in time)."""
-    return _expectation(g, problem, seconds)
+class WorkCut(Exception):
+    """An expectation the work allowance stopped (``Budget.max_work``): the part that needed it is not computed."""
+
+    def __init__(self, what: str, calls: int) -> None:
+        super().__init__(f"{what} stopped after {calls:,} Python calls")
+        self.what = what
+        self.calls = calls
 
 
-@functools.lru_cache(maxsize=256)
-def _expectation(g: sp.Expr, problem: MleProblem, seconds: float) -> sp.Expr | None:
+_SYMPY_FAILURES: tuple[type[BaseException], ...] = (
+    ArithmeticError, AttributeError, LookupError, NotImplementedError, RecursionError, TypeError, ValueError,
+    sp.polys.polyerrors.BasePolynomialError)
+"""What SymPy's integrate/summation raise when they give up: the expectation has no closed form here."""
+
+
+@dataclass(slots=True)
+class Expectations:
+    """``E[g(X)]`` under one problem's model, for one run: memoized, each under the work allowance.
+
+    Each expectation is one counted part (``run_counted``) of at most ``allowance`` Python calls;
+    one that runs out raises ``WorkCut`` (now and on every later request of it), one SymPy cannot
+    do gives None. Per-run state: a new derivation starts a new one.
+    """
+
+    problem: MleProblem
+    allowance: int
+    memo: dict[sp.Expr, sp.Expr | WorkCut | None] = field(default_factory=dict)
+
+    def of(self, g: sp.Expr) -> sp.Expr | None:
+        """``E[g(X)]``, or None when SymPy finds no closed form; raises ``WorkCut`` past the allowance."""
+        if g not in self.memo:
+            _load_lazy_modules()
+            try:
+                counted = run_counted(lambda: _expectation(g, self.problem), self.allowance)
+            except _SYMPY_FAILURES:
+                self.memo[g] = None
+            else:
+                self.memo[g] = (WorkCut(f"E[{g}]", counted.calls) if counted.cut else _closed(counted.value))
+        found = self.memo[g]
+        if isinstance(found, WorkCut):
+            raise found
+        return found
+
+
+def _load_lazy_modules() -> None:
+    """Import what integrate and summation import on first use, so that importing is never counted.
+
+    A fresh process would otherwise count the module code it runs the first time, a later run in
+    the same process not: the count, and so what is cut, would depend on what ran before. The list
+    is what the built-in families' expectations import (found by comparing ``sys.modules``).
+    """
+    import sympy.integrals.heurisch
+    import sympy.integrals.manualintegrate
+    import sympy.integrals.prde
+    import sympy.integrals.rde
+    import sympy.integrals.risch
+    import sympy.physics.units  # simplify imports it on first use
+    import sympy.polys.domains.old_fractionfield
+    import sympy.polys.domains.old_polynomialring
+    import sympy.polys.polymatrix
+    import sympy.sets.handlers.functions
+    import sympy.sets.handlers.issubset  # noqa: F401  (the modules the families' expectations load)
+
+
+def _expectation(g: sp.Expr, problem: MleProblem) -> sp.Expr | None:
+    """The SymPy work of one expectation (a sum or an integral over the support), simplified.
+
+    A conditional answer keeps its first branch before simplifying (``Piecewise((m p, |p/(p-1)| <= 1),
+    ...)``: the convergence condition holds on the parameter space, and the Monte-Carlo check of
+    the information tests the branch numerically); an answer SymPy left unevaluated is None at once.
+    """
     x, f, sup = problem.var, problem.density, problem.support
-
-    def run() -> sp.Expr:
-        body = g * f
-        if sup.kind == "finite":
-            return sp.simplify(sp.Add(*(body.subs(x, v) for v in sup.values)))
-        lo = sup.lower if sup.lower is not None else -sp.oo
-        hi = sup.upper if sup.upper is not None else sp.oo
-        if sup.kind == "integers":
-            return sp.simplify(sp.summation(body, (x, lo, hi)))
-        if lo == 0 and body.has(sp.log(x)):
-            # x = e^u turns log-scale densities (lognormal) into ones SymPy integrates
-            u = sp.Dummy("u", real=True)
-            top = sp.oo if hi == sp.oo else sp.log(hi)
-            return sp.simplify(sp.integrate(sp.expand_log((body * x).xreplace({x: sp.exp(u)}), force=True)
-                                            .xreplace({x: sp.exp(u)}), (u, -sp.oo, top), conds="none"))
-        return sp.simplify(sp.integrate(body, (x, lo, hi), conds="none"))
-
-    r = attempt(run, seconds)
+    body = g * f
+    if sup.kind == "finite":
+        return sp.simplify(sp.Add(*(body.subs(x, v) for v in sup.values)))
+    lo = sup.lower if sup.lower is not None else -sp.oo
+    hi = sup.upper if sup.upper is not None else sp.oo
+    if sup.kind == "integers":
+        r = sp.summation(body, (x, lo, hi))
+    elif lo == 0 and body.has(sp.log(x)):
+        # x = e^u turns log-scale densities (lognormal) into ones SymPy integrates
+        u = sp.Dummy("u", real=True)
+        top = sp.oo if hi == sp.oo else sp.log(hi)
+        r = sp.integrate(sp.expand_log((body * x).xreplace({x: sp.exp(u)}), force=True).xreplace({x: sp.exp(u)}),
+                         (u, -sp.oo, top), conds="none")
+    else:
+        r = sp.integrate(body, (x, lo, hi), conds="none")
+    r = sp.piecewise_fold(r)
     if isinstance(r, sp.Piecewise) and r.args and r.args[0].cond is not sp.false:
-        # convergence conditions such as |1 - p| < 1 hold on the parameter space; the Monte-Carlo
-        # check of the information (certify) tests the branch taken numerically
-        r = sp.simplify(r.args[0].expr)
+        r = r.args[0].expr
+    if _closed(r) is None:
+        return None
+    return sp.simplify(r)
+
+
+def _closed(r: sp.Expr | None) -> sp.Expr | None:
+    """``r`` if it is a closed form (no integral, sum, infinity or undefined value left), else None."""
     if r is None or r.has(sp.Integral, sp.Sum, sp.nan, sp.zoo) or r.has(sp.oo) or r.has(sp.Piecewise):
         return None
     return r
@@ -109,36 +177,43 @@ def _summand_of(stat: sp.Sum, problem: MleProblem) -> sp.Expr:
     return stat.function.xreplace({base[I]: problem.var})
 
 
-def expected_information(h: sp.Matrix, problem: MleProblem) -> sp.Matrix | None:
-    """``-E[H]`` under the model: each statistic replaced by n times its expectation."""
+def expected_information(h: sp.Matrix, problem: MleProblem, means: Expectations) -> sp.Matrix | None:
+    """``-E[H]`` under the model: each statistic replaced by n times its expectation.
+
+    None when SymPy finds no closed form for an expectation; ``WorkCut`` when one runs out of work.
+    """
     if any(t.free_symbols & set(problem.params) for e in h for t in sums_in(e)):
-        return _direct_information(problem)
+        return _direct_information(problem, means)
     stats = Statistics.of(list(h), problem.params)
     subs: dict[sp.Symbol, sp.Expr] = {}
     for stat, sym in stats.to_symbol:
-        e = expectation(_summand_of(stat, problem), problem)
+        e = means.of(_summand_of(stat, problem))
         if e is None:
             return None
         subs[sym] = N * e
     return (-stats.hide(h)).xreplace(subs).applyfunc(lambda v: sp.factor(sp.simplify(v)))
 
 
-def _direct_information(problem: MleProblem) -> sp.Matrix | None:
+def _direct_information(problem: MleProblem, means: Expectations) -> sp.Matrix | None:
     """``n E[-d2 log f(X)]`` entry by entry, when the Hessian is not linear in statistics."""
     logf = sp.expand_log(sp.log(problem.density), force=True)
     k = len(problem.params)
     m = sp.zeros(k, k)
     for a in range(k):
         for b in range(a, k):
-            e = expectation(-sp.diff(logf, problem.params[a], problem.params[b]), problem)
+            e = means.of(-sp.diff(logf, problem.params[a], problem.params[b]))
             if e is None:
                 return None
             m[a, b] = m[b, a] = sp.factor(N * e)
     return m
 
 
-def bias(estimate: sp.Expr, param: sp.Symbol, problem: MleProblem) -> tuple[sp.Expr, sp.Expr] | None:
-    """``(E[estimate], E[estimate] - param)`` when the estimate is a polynomial of degree <= 2 in statistics."""
+def bias(estimate: sp.Expr, param: sp.Symbol, problem: MleProblem,
+         means: Expectations) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(E[estimate], E[estimate] - param)`` when the estimate is a polynomial of degree <= 2 in statistics.
+
+    None when it is not, or SymPy finds no closed form for an expectation; ``WorkCut`` when one runs out of work.
+    """
     full = _expand_all(estimate)
     stats = Statistics.of([full])
     if not stats.symbols:
@@ -152,12 +227,7 @@ def bias(estimate: sp.Expr, param: sp.Symbol, problem: MleProblem) -> tuple[sp.E
                                       for c in poly.coeffs()):
         return None
     g = {sym: _summand_of(stat, problem) for stat, sym in stats.to_symbol}
-    mean: dict[sp.Expr, sp.Expr | None] = {}
-
-    def e(expr: sp.Expr) -> sp.Expr | None:
-        if expr not in mean:
-            mean[expr] = expectation(expr, problem)
-        return mean[expr]
+    e = means.of
 
     value = sp.Integer(0)
     for monom, coeff in poly.terms():

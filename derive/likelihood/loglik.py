@@ -12,7 +12,8 @@ import sympy as sp
 
 from derive.likelihood.model import MleProblem, MleStep
 
-from derive.likelihood.sums import I, N, at_observation, distribute, split_sums
+from derive.likelihood.sample import I, N
+from derive.likelihood.sums import at_observation, distribute, split_sums
 
 
 def likelihood(problem: MleProblem) -> sp.Expr:
@@ -55,23 +56,26 @@ def loglik_steps(problem: MleProblem) -> tuple[sp.Expr, list[MleStep]]:
     linear = split_sums(rules)
     grouped = group_by_parameters(linear, params)
     steps = [
-        MleStep("likelihood", "Likelihood of the independent sample", None, lik,
-                "the n observations are independent, so their joint density is the product"),
-        MleStep("loglik", "Log-likelihood", sp.log(lik), summed, "the log of a product is the sum of the logs"),
+        MleStep(rule="likelihood", title="Likelihood of the independent sample", after=lik,
+                justification="the n observations are independent, so their joint density is the product"),
+        MleStep(rule="loglik", title="Log-likelihood", before=sp.log(lik), after=summed,
+                justification="the log of a product is the sum of the logs"),
     ]
     if rules != summed:
-        steps.append(MleStep("loglik", "Log rules on one term", summed, rules,
-                             "log(ab) = log a + log b, log(a^k) = k log a, log(e^u) = u"))
+        steps.append(MleStep(rule="loglik", title="Log rules on one term", before=summed, after=rules,
+                             justification="log(ab) = log a + log b, log(a^k) = k log a, log(e^u) = u"))
     if linear != rules:
-        steps.append(MleStep("loglik", "Linearity of the sum", rules, linear,
-                             "a sum of terms is the sum of the sums; constants come out; a sum of n equal terms is n times the term"))
+        steps.append(MleStep(rule="loglik", title="Linearity of the sum", before=rules, after=linear,
+                             justification="a sum of terms is the sum of the sums; constants come out; a sum of n "
+                                           "equal terms is n times the term"))
     if grouped != linear and sp.srepr(grouped) != sp.srepr(linear):
-        steps.append(MleStep("loglik", "Like terms grouped", linear, grouped,
-                             "terms collected by the function of the parameters they multiply"))
+        steps.append(MleStep(rule="loglik", title="Like terms grouped", before=linear, after=grouped,
+                             justification="terms collected by the function of the parameters they multiply"))
     result = grouped
     if problem.prior is not None:
         posterior = result + problem.prior
-        steps.append(MleStep("prior", "Log-posterior (MAP)", None, posterior,
-                             f"log posterior = log-likelihood + log prior ({problem.prior_source}) + constant"))
+        steps.append(MleStep(rule="prior", title="Log-posterior (MAP)", after=posterior,
+                             justification=f"log posterior = log-likelihood + log prior "
+                                           f"({problem.prior_source}) + constant"))
         result = posterior
     return result, steps

@@ -8,13 +8,14 @@ check, the Fisher information and the numeric comparisons.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import sympy as sp
 
 from derive.parse.domain import VarDomain
-from derive.core.contract import Verdict, is_certified
+from derive.core.contract import Certified, Check, NotComputed, Step
 
 SupportKind = Literal["interval", "integers", "finite"]
 
@@ -117,31 +118,37 @@ class MleProblem:
 Method = Literal["calculus", "boundary", "subgradient", "numeric"]
 
 
-@dataclass(frozen=True, slots=True)
-class MleStep:
-    """One line of the derivation: ``lhs`` = ``rhs`` (or the claim ``rhs`` alone), with why.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MleStep(Step):
+    """One line of the derivation: ``before`` = ``after`` (or the claim ``after`` alone), with why.
 
-    ``kind`` groups lines for printers (``likelihood``, ``loglik``, ``score``, ``solve``,
-    ``second_order``, ``fisher``, ``bias``, ``invariance``, ``newton``, ``boundary``...).
+    ``rule`` groups lines for printers (``likelihood``, ``loglik``, ``score``, ``solve``,
+    ``second_order``, ``fisher``, ``bias``, ``invariance``, ``newton``, ``boundary``...);
+    ``title`` heads the line; ``param`` is the parameter the line is about, if one.
     """
 
-    kind: str
-    title: str
-    lhs: sp.Expr | None
-    rhs: sp.Expr
-    reason: str
-    certificate: Verdict | None = None
-    relation: str = "="
+    title: str = ""
     param: sp.Symbol | None = None
 
+    @property
+    def kind(self) -> str:
+        """The older name of ``rule`` (the JSON key)."""
+        return self.rule
 
-@dataclass(frozen=True, slots=True)
-class NumericCheck:
-    """One comparison with numbers: what was compared, the verdict, and a short detail."""
+    @property
+    def lhs(self) -> Any:
+        """The older name of ``before``."""
+        return self.before
 
-    name: str
-    verdict: Verdict
-    detail: str = ""
+    @property
+    def rhs(self) -> Any:
+        """The older name of ``after``."""
+        return self.after
+
+    @property
+    def reason(self) -> str:
+        """The older name of ``justification``."""
+        return self.justification
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +162,11 @@ class Iterate:
 
 
 @dataclass(frozen=True, slots=True)
-class MleDerivation:
-    """Everything derived about an ``MleProblem``, step by step, with the checks."""
+class MleDerivation(Certified):
+    """Everything derived about an ``MleProblem``, step by step, with the checks.
+
+    ``certified`` (from ``Certified``): every step and every check is proved or plausible.
+    """
 
     problem: MleProblem
     loglik: sp.Expr
@@ -171,7 +181,7 @@ class MleDerivation:
     conditions: tuple[str, ...] = ()
     condition_relations: tuple[sp.Basic, ...] = ()
     notes: tuple[str, ...] = ()
-    checks: tuple[NumericCheck, ...] = field(default=())
+    checks: tuple[Check, ...] = ()
     newton: tuple[sp.Expr, ...] = ()
     newton_params: tuple[sp.Symbol, ...] = ()
     profile: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
@@ -179,8 +189,9 @@ class MleDerivation:
     iterates: tuple[Iterate, ...] = ()
     iteration_method: str = ""
 
-    @property
-    def certified(self) -> bool:
-        """Every step and every numeric check is Proved or Plausible."""
-        return all(is_certified(s.certificate) for s in self.steps) and all(
-            is_certified(c.verdict) for c in self.checks)
+    def all_steps(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def all_checks(self) -> Iterator[Check]:
+        return iter(self.checks)
+

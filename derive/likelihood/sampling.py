@@ -155,16 +155,31 @@ def _ends(support: Support, values: Mapping[sp.Symbol, float]) -> tuple[float, f
 def _continuous_cdf(f: Density, lo: float, hi: float, allow_negative: bool = False) -> tuple[Array, Array]:
     """Grid points inside ``(lo, hi)`` and the (unnormalized) CDF there, by the trapezoid rule."""
     xs = _scan(lo, hi)
-    xs = np.unique(np.concatenate([xs, _around_mode(f, xs, lo, hi)]))
+    xs = _union(xs, _around_mode(f, xs, lo, hi))
     for _ in range(2):  # refine twice: the first pass may see a narrow bulk in one scan cell only
         fx = _clean(f, xs, allow_negative)
         cdf = _cumulative(xs, fx)
         if not cdf[-1] > 0:
             raise UsageError("the density is zero (or undefined) everywhere on the support",
                              hint="check the density, the support and the parameter values")
-        xs = np.unique(np.concatenate([xs, _bulk(xs, cdf, lo, hi)]))
+        xs = _union(xs, _bulk(xs, cdf, lo, hi))
     fx = _clean(f, xs, allow_negative)
     return xs, _cumulative(xs, fx)
+
+
+def _union(*parts: Array) -> Array:
+    """The sorted distinct values of ``parts`` (``np.unique`` of their concatenation).
+
+    The parts are sorted runs (grids), so a stable sort (timsort, which merges runs) is several
+    times faster than ``np.unique``'s quicksort; the result is the same array.
+    """
+    xs = np.sort(np.concatenate(parts), kind="stable")
+    if xs.size < 2:
+        return xs
+    keep = np.empty(xs.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(xs[1:], xs[:-1], out=keep[1:])
+    return xs[keep]
 
 
 def _scan(lo: float, hi: float) -> Array:
@@ -180,7 +195,7 @@ def _scan(lo: float, hi: float) -> Array:
     else:
         out = 10.0 ** np.linspace(-15, 15, 601)
         pts = np.concatenate([-out, [0.0], out])
-    pts = np.unique(pts)
+    pts = _union(pts)
     return pts[(pts > lo) & (pts < hi)]
 
 

@@ -20,7 +20,8 @@ from derive.likelihood.model import MleProblem, MleStep
 from derive.likelihood.statistics import sample_max, sample_median, sample_min
 
 from derive.likelihood.sign import sign_of
-from derive.likelihood.sums import I, N, Statistics, sample_base, split_sums
+from derive.likelihood.sample import I, N, sample_base
+from derive.likelihood.sums import Statistics, split_sums
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +81,19 @@ def _settle(problem: MleProblem, loglik: sp.Expr, domains: Mapping[str, VarDomai
     bound_word = "max" if side == "upper" else "min"
     direction = "decreasing" if want == "negative" else "increasing"
     steps = (
-        MleStep("boundary", f"Where the likelihood of {p} is positive", None,
-                sp.Rel(end, extreme, ">=" if side == "upper" else "<="),
-                f"every observation must lie in the support {problem.support.describe()}, so "
-                f"{end} {'>=' if side == 'upper' else '<='} {bound_word}_i {x}_i; outside this set the likelihood is 0",
+        MleStep(rule="boundary", title=f"Where the likelihood of {p} is positive",
+                after=sp.Rel(end, extreme, ">=" if side == "upper" else "<="),
+                justification=f"every observation must lie in the support {problem.support.describe()}, so "
+                              f"{end} {'>=' if side == 'upper' else '<='} {bound_word}_i {x}_i; outside this set the "
+                              "likelihood is 0",
                 relation="claim"),
-        MleStep("boundary", f"Monotone in {p}", sp.Derivative(loglik, p), score,
-                f"the derivative is {want} for every value of the other parameters, so the log-likelihood is "
-                f"{direction} in {p} on that set"),
-        MleStep("boundary", "Maximum on the boundary", p, value,
-                f"a {direction} function is largest at the end of the set: {end} = {bound_word}_i {x}_i "
-                "(taking the support closed at that end, as is usual)", relation="estimate", param=p),
+        MleStep(rule="boundary", title=f"Monotone in {p}", before=sp.Derivative(loglik, p), after=score,
+                justification=f"the derivative is {want} for every value of the other parameters, so the "
+                              f"log-likelihood is {direction} in {p} on that set"),
+        MleStep(rule="boundary", title="Maximum on the boundary", before=p, after=value,
+                justification=f"a {direction} function is largest at the end of the set: {end} = "
+                              f"{bound_word}_i {x}_i (taking the support closed at that end, as is usual)",
+                relation="estimate", param=p),
     )
     return Special(p, value, "boundary", steps)
 
@@ -137,15 +140,17 @@ def kinks(problem: MleProblem, loglik: sp.Expr, domains: Mapping[str, VarDomain]
             continue
         med = sample_median(base)
         steps = (
-            MleStep("subgradient", f"Not differentiable in {p}", None, terms[0],
-                    f"{p} enters only through the sum of absolute deviations, with a negative coefficient: "
-                    f"maximizing the log-likelihood in {p} minimizes the sum of |{problem.var}_i - {p}|"),
-            MleStep("subgradient", "Subgradient", None,
-                    sp.Sum(-sp.sign(xi - p), (I, 1, N)),
-                    f"the subdifferential of the sum in {p} (sign(0) stands for the whole interval [-1, 1]); "
-                    f"it contains 0 exactly when at most half of the observations lie on either side of {p}"),
-            MleStep("subgradient", "A sample median", p, med,
-                    f"so every sample median maximizes the log-likelihood in {p} (unique when n is odd)",
+            MleStep(rule="subgradient", title=f"Not differentiable in {p}", after=terms[0],
+                    justification=f"{p} enters only through the sum of absolute deviations, with a negative "
+                                  f"coefficient: maximizing the log-likelihood in {p} minimizes the sum of "
+                                  f"|{problem.var}_i - {p}|"),
+            MleStep(rule="subgradient", title="Subgradient",
+                    after=sp.Sum(-sp.sign(xi - p), (I, 1, N)),
+                    justification=f"the subdifferential of the sum in {p} (sign(0) stands for the whole interval "
+                                  f"[-1, 1]); it contains 0 exactly when at most half of the observations lie on "
+                                  f"either side of {p}"),
+            MleStep(rule="subgradient", title="A sample median", before=p, after=med,
+                    justification=f"so every sample median maximizes the log-likelihood in {p} (unique when n is odd)",
                     relation="estimate", param=p),
         )
         out.append(Special(p, med, "subgradient", steps))

@@ -13,18 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-N = sp.Symbol("n", integer=True, positive=True)
-"""The sample size."""
-
-I = sp.Symbol("i", integer=True, positive=True)
-"""The observation index, from 1 to n."""
-
-
-def sample_base(var: sp.Symbol) -> sp.IndexedBase:
-    """The IndexedBase for the sample of ``var``, carrying its sign assumptions."""
-    assumptions = {k: v for k, v in var.assumptions0.items()
-                   if k in ("positive", "nonnegative", "negative", "nonpositive", "integer", "real") and v}
-    return sp.IndexedBase(var.name, **assumptions)
+from derive.likelihood.sample import I, N, sample_base
 
 
 def at_observation(expr: sp.Expr, var: sp.Symbol | Sequence[sp.Symbol]) -> sp.Expr:

@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from derive.likelihood.sums import I, N
+from derive.likelihood.sample import I, N
 
 
 def mean_symbols(expr: sp.Expr | sp.Matrix) -> sp.Expr | sp.Matrix:

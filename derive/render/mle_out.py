@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.likelihood.model import MleDerivation, MleStep
-from derive.core.contract import is_certified
+from derive.core.contract import Certificate, NotComputed
 from derive.render.mle_notation import hatted, tex, text
 from derive.render.formats.latex import certificate_mark
 
@@ -74,7 +74,7 @@ def _rhs(s: MleStep, d: MleDerivation) -> sp.Basic:
 
 def step_latex(s: MleStep, d: MleDerivation, marks: _Marks) -> str:
     """A titled line: the title and the reason as text, then the display (wide ones broken)."""
-    mark = marks._print(s.certificate) if s.certificate is not None else r" \textbf{(not certified)}"
+    mark = marks._print(s.certificate)
     rhs = tex(_rhs(s, d))
     if s.relation == "root":
         line = rf"{tex(s.lhs)} &= 0 \\ \Longrightarrow\quad \hat{{{tex(s.param)}}} &= {rhs}"
@@ -87,7 +87,11 @@ def step_latex(s: MleStep, d: MleDerivation, marks: _Marks) -> str:
 
 
 class _Marks:
+    """The shared LaTeX marks; a check a limit cut says so ("not computed (work limit)")."""
+
     def _print(self, v: object) -> str:
+        if isinstance(v, NotComputed):
+            return rf" \textbf{{({_escape(v.describe())})}}"
         return certificate_mark(v)  # type: ignore[arg-type]
 
 
@@ -109,7 +113,7 @@ def to_latex(d: MleDerivation) -> str:
     for n in d.notes:
         out.append(r"\noindent\emph{Note:} " + _escape(n) + ".")
     for c in d.checks:
-        out.append(r"\noindent{\small " + _escape(f"{c.name}: {c.verdict.describe()}") + "}")
+        out.append(r"\noindent{\small " + _escape(f"{c.name}: {c.certificate.describe()}") + "}")
     return "\n\n".join(out)
 
 
@@ -140,7 +144,8 @@ def to_json(d: MleDerivation, indent: int | None = 2) -> str:
         "conditions": list(d.conditions),
         "notes": list(d.notes),
         "certified": d.certified,
-        "checks": [{"check": c.name, "certificate": c.verdict.describe(), "detail": c.detail} for c in d.checks],
+        "checks": [{"check": c.name, "certificate": c.certificate.describe(), "detail": c.detail,
+                    "required": c.required} for c in d.checks],
         "newton_update": [str(e) for e in d.newton],
         "fisher_scoring_update": [str(e) for e in d.scoring],
         "iterates": [{"k": it.k, "values": list(it.values), "loglik": it.loglik, "step": it.step_norm}
@@ -148,7 +153,7 @@ def to_json(d: MleDerivation, indent: int | None = 2) -> str:
         "iteration_method": d.iteration_method or None,
         "steps": [{"kind": s.kind, "title": s.title, "lhs": None if s.lhs is None else str(s.lhs),
                    "rhs": str(s.rhs), "relation": s.relation, "reason": s.reason,
-                   "certificate": s.certificate.describe() if s.certificate else "unknown: not checked"}
+                   "certificate": s.certificate.describe()}
                   for s in d.steps],
     }
     return json.dumps(doc, indent=indent, ensure_ascii=False)
@@ -188,8 +193,8 @@ def to_renderable(d: MleDerivation) -> RenderableType:
     table.add_column("why", ratio=2, style="dim")
     table.add_column("", no_wrap=True)
     for s in d.steps:
-        v = s.certificate
-        mark, style = _MARKS[v.word] if v else ("?", "yellow")
+        word = _label(s.certificate)
+        mark, style = _MARKS[s.certificate.word]
         lhs = _lhs_text(s, d)
         rhs = text(_rhs(s, d))
         if s.relation == "root":
@@ -197,7 +202,7 @@ def to_renderable(d: MleDerivation) -> RenderableType:
         else:
             claim = f"{lhs} = {rhs}" if lhs else rhs
         table.add_row(Text.assemble((s.title + "\n", "bold"), claim), Text(s.reason),
-                      Text(f"{mark} {v.word if v else 'not checked'}", style=style))
+                      Text(f"{mark} {word}", style=style))
     parts.append(table)
     for p, v in zip(d.problem.params, d.estimator):
         parts.append(Text.assemble(("Estimator: ", "bold"),
@@ -208,8 +213,8 @@ def to_renderable(d: MleDerivation) -> RenderableType:
     for n in d.notes:
         parts.append(Text(f"note: {n}", style="italic"))
     for c in d.checks:
-        mark, style = _MARKS[c.verdict.word]
-        parts.append(Text.assemble((f"{mark} ", style), (f"{c.name}: ", "bold"), c.verdict.describe()))
+        mark, style = _MARKS[c.certificate.word]
+        parts.append(Text.assemble((f"{mark} ", style), (f"{c.name}: ", "bold"), c.certificate.describe()))
     if d.iterates:
         it = Table(title=f"{d.iteration_method} on the data", show_header=True)
         it.add_column("k", justify="right")
@@ -220,9 +225,17 @@ def to_renderable(d: MleDerivation) -> RenderableType:
             it.add_row(str(row.k), *(f"{v:.10g}" for v in row.values), f"{row.loglik:.10g}")
         parts.append(it)
     ok = d.certified
-    parts.append(Text("certified: every step and check passed" if ok else
-                      "NOT certified: see the steps and checks marked ? or ✗", style="bold green" if ok else "bold red"))
+    missing = [c.name for c in d.checks if not c.required and not c.certificate.certified]
+    passed = ("certified: every step and required check passed; not computed: " + ", ".join(missing)
+              if missing else "certified: every step and check passed")
+    parts.append(Text(passed if ok else "NOT certified: see the steps and checks marked ?, – or ✗",
+                      style="bold green" if ok else "bold red"))
     return Group(*parts)
+
+
+def _label(c: Certificate) -> str:
+    """A step's certificate in a word, with the reason when a check was not computed (``work limit``)."""
+    return c.describe() if isinstance(c, NotComputed) else c.word
 
 
 def to_text(d: MleDerivation, width: int = 110) -> str:
@@ -234,8 +247,7 @@ def to_text(d: MleDerivation, width: int = 110) -> str:
 def to_markdown(d: MleDerivation) -> str:
     lines = [f"## Maximum likelihood: `{d.problem.source}`", ""]
     for s in d.steps:
-        v = s.certificate
-        word = v.word if v else "not checked"
+        word = _label(s.certificate)
         lhs = _lhs_tex(s, d)
         rhs = tex(_rhs(s, d))
         if s.relation == "root":
@@ -248,6 +260,6 @@ def to_markdown(d: MleDerivation) -> str:
     lines.append(f"- second-order check: {d.second_order}")
     lines += [f"- condition: ${tex(c)}$" for c in d.condition_relations]
     lines += [f"- note: {n}" for n in d.notes]
-    lines += [f"- {c.name}: {c.verdict.describe()}" for c in d.checks]
-    lines.append(f"- certified: {'yes' if all(is_certified(c.verdict) for c in d.checks) and d.certified else 'no'}")
+    lines += [f"- {c.name}: {c.certificate.describe()}" for c in d.checks]
+    lines.append(f"- certified: {'yes' if d.certified else 'no'}")
     return "\n".join(lines) + "\n"

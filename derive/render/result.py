@@ -28,6 +28,11 @@ class Result:
     def certified(self) -> bool:
         return bool(self.data.certified)
 
+    @property
+    def cut_by_budget(self) -> bool:
+        """True when not certified because a limit of the budget cut a step or a check."""
+        return bool(self.data.cut_by_budget)
+
     def render(self, fmt: str = "text", **settings: Any) -> str:
         """The result in output format ``fmt`` (``derive.render.format_names()`` lists them)."""
         if fmt == "text":

@@ -361,7 +361,7 @@ def test_closed_form_estimate_on_data(tmp_path: Path) -> None:
     r = derive.mle("exponential", data=path)
     assert r.certified
     check = next(c for c in r.derivation.checks if "on the data" in c.name)
-    assert check.verdict.word == "plausible"
+    assert check.certificate.word == "plausible"
     lam = float(re.search(r"lam = ([0-9.eE+-]+)", check.detail).group(1))  # type: ignore[union-attr]
     assert lam == pytest.approx(1 / x.mean(), rel=1e-8)
 

@@ -15,7 +15,8 @@ from derive.likelihood.derivation import derive_mle, domains_of, expand_hessian_
 from derive.likelihood.model import MleDerivation, MleProblem, Support
 from derive.likelihood.sign import sign_of
 from derive.likelihood.statistics import sample_max, sample_median, sample_min
-from derive.likelihood.sums import I, N, expand_sums, sample_base, split_sums, total
+from derive.likelihood.sample import I, N, sample_base
+from derive.likelihood.sums import Statistics, expand_sums, split_sums, total
 from derive.parse.domain import VarDomain
 from tests.likelihood.conftest import LAM, MU, P, S2, bernoulli, exponential, normal, poisson, value
 from tests.likelihood.conftest import data_var as _x

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from scipy import integrate
 from scipy import stats as sst
 
-from derive.likelihood.fisher import at_stationary, bias, definiteness, expectation, expected_information, hessian
+from derive.core.budget import Budget
+from derive.likelihood.fisher import Expectations, at_stationary, bias, definiteness, expected_information, hessian
 from derive.likelihood.loglik import loglik_steps
 from derive.likelihood.model import MleProblem
 from derive.likelihood.sums import I, N, split_sums
@@ -22,8 +23,13 @@ from tests.likelihood.conftest import (
     LAM, P, S2, base, bernoulli, exponential, normal, over_sample, poisson, value,
 )
 
-# expectation() gives up after a few wall-clock seconds (a slow SymPy integral becomes None), so the
+# Each expectation runs under the work allowance (a count of calls, the same on any machine); the
 # examples here are the cheap sums and integrals; the normal family is covered in test_derivation.
+
+
+def means(problem: MleProblem) -> Expectations:
+    """A fresh run's expectations under ``problem``, with the default work allowance."""
+    return Expectations(problem, Budget().max_work)
 
 
 def domains(problem: MleProblem) -> dict[str, object]:
@@ -86,7 +92,7 @@ def test_definiteness_by_leading_minors(m: sp.Matrix, verdict: str | None) -> No
 def test_expectation_under_the_model(g: Callable[[sp.Symbol], sp.Expr], problem: Callable[[], MleProblem],
                                      expected: sp.Expr) -> None:
     prob = problem()
-    got = expectation(g(prob.var), prob)
+    got = means(prob).of(g(prob.var))
     assert got is not None and sp.simplify(got - expected) == 0
 
 
@@ -96,15 +102,15 @@ def test_expectation_under_the_model(g: Callable[[sp.Symbol], sp.Expr], problem:
 def test_expected_information_textbook(problem: Callable[[], MleProblem], expected: sp.Expr) -> None:
     prob = problem()
     _, _, h = pieces(prob)
-    info = expected_information(h, prob)
+    info = expected_information(h, prob, means(prob))
     assert info is not None and sp.simplify(info[0, 0] - expected) == 0
 
 
 def test_bias_of_textbook_estimators() -> None:
     xb = base(bernoulli())[I]
-    assert bias(over_sample(xb) / N, P, bernoulli()) == (P, 0)  # unbiased
+    assert bias(over_sample(xb) / N, P, bernoulli(), means(bernoulli())) == (P, 0)  # unbiased
     xe = base(exponential())[I]
-    assert bias(N / over_sample(xe), LAM, exponential()) is None  # not a polynomial in the statistics
+    assert bias(N / over_sample(xe), LAM, exponential(), means(exponential())) is None  # not polynomial in statistics
 
 
 # -- the claims with numbers ----------------------------------------------------------------------
@@ -116,7 +122,7 @@ NUMERIC_INFO: dict[str, tuple[Callable[[], MleProblem], str, Callable[[float], f
     "exponential": (exponential, "lam",
                     lambda lam: integrate.quad(lambda x: sst.expon.pdf(x, scale=1 / lam) / lam**2, 0, np.inf)[0]),
 }
-INFOS = {name: expected_information(pieces(make())[2], make()) for name, (make, _, _) in NUMERIC_INFO.items()}
+INFOS = {name: expected_information(pieces(make())[2], make(), means(make())) for name, (make, _, _) in NUMERIC_INFO.items()}
 
 
 @settings(max_examples=30, deadline=None)
@@ -146,7 +152,7 @@ def test_bias_matches_exact_enumeration_of_every_sample(n: int, p: float, which:
     xb = base(bernoulli())[I]
     t = over_sample(xb)
     estimate = [t / N, t**2 / N**2, t / N - t**2 / N**2][which]  # p-hat, p-hat^2, p-hat (1 - p-hat)
-    got = bias(estimate, P, bernoulli())
+    got = bias(estimate, P, bernoulli(), means(bernoulli()))
     assert got is not None
     mean, b = got
     at = {P: p, N: n}

@@ -247,8 +247,8 @@ def test_gamma_information_is_the_variance_of_the_score() -> None:
 def test_fisher_check_reports_a_sane_relative_error(name: str) -> None:
     """A 'plausible' certificate must not claim a relative error of 1e9 (a zero entry divided by 1e-12)."""
     check = next(c for c in family(name).derivation.checks if c.name.startswith("Fisher information"))
-    assert check.verdict.word == "plausible"
-    assert check.verdict.max_rel_error < 0.5, check.verdict.describe()  # type: ignore[union-attr]
+    assert check.certificate.word == "plausible"
+    assert check.certificate.max_rel_error < 0.5, check.certificate.describe()  # type: ignore[union-attr]
 
 
 # --- densities typed differently from the families ----------------------------------------------

@@ -7,7 +7,7 @@ import sympy as sp
 
 from derive.core.budget import Budget
 from derive.likelihood.derivation import derive_mle
-from derive.likelihood.sums import I, N
+from derive.likelihood.sample import I, N
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleProblem, Support
 from derive.likelihood.statistics import sample_max, sample_median

@@ -1,0 +1,67 @@
+"""Limits that count work instead of seconds: the Python function calls one part may make.
+
+A wall-clock limit cuts a part on a busy machine and keeps it on an idle one, so the same input
+would give different documents. ``run_counted`` instead counts the Python function calls of
+``fn`` (``sys.settrace`` 'call' events: every Python frame entered, generators resumed included)
+and stops it when ``allowance`` calls are spent; the count depends only on the code path, which
+is the same for the same input once SymPy's cache starts from the same state (the job clears
+it). C functions are not counted: each is reached from a counted Python call, and SymPy does
+its work in Python.
+
+Costs and limits: the trace function roughly doubles the cost of a Python call inside the part,
+so only optional parts run counted. It replaces any tracer (a debugger, coverage) for the part's
+duration and restores it after. The stop is an exception raised at the next call; it derives from
+``BaseException`` so SymPy's ``except Exception`` does not swallow it, and a part that catches
+it anyway is still reported as cut (the counter remembers; the part then runs on untraced until
+it ends or the budget's wall-clock backstop stops the whole job).
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class WorkExceeded(BaseException):
+    """Raised inside a counted part at the first call past its allowance (never seen by callers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Counted(Generic[T]):
+    """What a counted part gave: its ``value`` (None when cut), the ``calls`` made and whether it was cut."""
+
+    value: T | None
+    calls: int
+    cut: bool
+
+
+def run_counted(fn: Callable[[], T], allowance: int) -> Counted[T]:
+    """``fn()`` allowed at most ``allowance`` Python function calls; exceptions of ``fn`` propagate."""
+    if allowance < 1:
+        return Counted(None, 0, True)
+    calls = 0
+    cut = False
+
+    def tick(frame: FrameType, event: str, arg: Any) -> None:
+        nonlocal calls, cut
+        calls += 1
+        if calls > allowance:
+            cut = True
+            raise WorkExceeded
+        # returning None: no per-line tracing inside the frame
+
+    previous = sys.gettrace()
+    sys.settrace(tick)
+    try:
+        value = fn()
+    except WorkExceeded:
+        return Counted(None, allowance, True)
+    finally:
+        sys.settrace(previous)
+    if cut:  # the part caught WorkExceeded itself and went on untraced: still cut
+        return Counted(None, allowance, True)
+    return Counted(value, calls, False)

@@ -1,0 +1,74 @@
+"""Work limits: counting Python calls stops a part deterministically, whatever the machine's speed."""
+from __future__ import annotations
+
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from derive.core.budget import Budget
+from derive.core.errors import UsageError
+from derive.core.work import WorkExceeded, run_counted
+
+
+def _fib(n: int) -> int:
+    return n if n < 2 else _fib(n - 1) + _fib(n - 2)
+
+
+def test_a_part_within_its_allowance_returns_its_value_and_the_same_count_every_time() -> None:
+    first = run_counted(lambda: _fib(15), 10_000)
+    second = run_counted(lambda: _fib(15), 10_000)
+    assert (first.value, first.cut) == (610, False)
+    assert first.calls == second.calls == 1 + 1973  # the lambda, then every call of _fib
+
+
+def test_a_part_past_its_allowance_is_cut_at_the_same_call_on_a_slow_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = run_counted(lambda: _fib(25), 5_000)
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: 50 * real())  # time runs 50x faster: no effect
+    slow = run_counted(lambda: _fib(25), 5_000)
+    assert fast == slow and fast.cut and fast.value is None and fast.calls == 5_000
+
+
+def test_a_part_that_swallows_the_stop_is_still_cut() -> None:
+    def stubborn() -> str:
+        try:
+            _fib(20)
+        except BaseException:  # noqa: BLE001 - what a careless library might do
+            pass
+        return "finished anyway"
+
+    counted = run_counted(stubborn, 100)
+    assert counted.cut and counted.value is None
+
+
+def test_errors_of_the_part_propagate_and_the_previous_tracer_comes_back() -> None:
+    events: list[str] = []
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> None:
+        events.append(event)
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(ZeroDivisionError):
+            run_counted(lambda: 1 / 0, 100)
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(previous)
+
+
+def test_the_stop_is_not_an_exception_that_library_code_catches() -> None:
+    assert not issubclass(WorkExceeded, Exception)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "10"])
+def test_the_allowance_is_a_positive_int(bad: object) -> None:
+    with pytest.raises(UsageError, match="max_work"):
+        Budget(max_work=bad)  # type: ignore[arg-type]
+
+
+def test_the_default_allowance_is_counted_in_calls() -> None:
+    assert Budget().max_work == 3_000_000
