@@ -20,7 +20,7 @@ Conventions (documented because they surprise):
   ``IndexedBase("x")`` differ to SymPy but are the same column). A symbol that is the upper limit of
   a sum over data (the sample size ``n``) and is given no value takes the data's length, wherever
   it appears in the expression.
-* ``sample_max(x)``, ``sample_min(x)``, ``sample_median(x)`` (``derive.likelihood.statistics``) accept
+* ``sample_max(x)``, ``sample_min(x)``, ``sample_median(x)`` (``derive.core.functions``) accept
   the ``IndexedBase`` or a ``Symbol`` of the same name, and read the data by that name.
 * Symbols are matched exactly, then by name if exactly one given symbol has that name (a ``mu``
   declared real and a plain ``mu`` are the same variable to a user).
@@ -37,7 +37,7 @@ import scipy.special as sc  # type: ignore[import-untyped]  # scipy ships no stu
 import sympy as sp
 
 from derive.core.errors import UnsupportedError, UsageError
-from derive.likelihood.statistics import SampleMax, SampleMedian, SampleMin, SampleStatistic
+from derive.core.functions import SampleStatistic
 
 Array = np.ndarray
 DataMap = Mapping[sp.IndexedBase, "np.ndarray | Sequence[float]"]
@@ -317,7 +317,8 @@ class _Builder:
         arr = self.data[name]
         if arr.size == 0:
             raise UsageError(f"{e} of an empty sample")
-        value = np.asarray(_STATISTICS[type(e)](arr), dtype=float)  # one value per replicate of a batch
+        reduce = getattr(np, type(e).numpy_reduction)
+        value = np.asarray(reduce(arr, axis=0), dtype=float)  # one value per replicate of a batch
         return lambda env: value
 
 
@@ -431,9 +432,4 @@ _STRUCTURAL: dict[type, _Method] = {
     sp.Sum: _Builder._reduction, sp.Product: _Builder._reduction,
     sp.Indexed: _Builder._indexed,
     SampleStatistic: _Builder._statistic,
-}
-
-_STATISTICS: dict[type, Callable[[Array], Array]] = {
-    SampleMax: lambda a: np.max(a, axis=0), SampleMin: lambda a: np.min(a, axis=0),
-    SampleMedian: lambda a: np.median(a, axis=0),
 }

@@ -17,7 +17,7 @@ import sympy as sp
 
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleProblem, MleStep
-from derive.likelihood.statistics import sample_max, sample_median, sample_min
+from derive.core.functions import sample_max, sample_median, sample_min
 
 from derive.likelihood.sign import sign_of
 from derive.likelihood.sample import I, N, sample_base

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from derive.certify.numeval import numeric_function, numeric_value, sample_size_symbols
 from derive.core.errors import UnsupportedError, UsageError
-from derive.likelihood.statistics import sample_max, sample_median, sample_min
+from derive.core.functions import sample_max, sample_median, sample_min
 
 x = sp.Symbol("x", real=True)
 y = sp.Symbol("y", real=True)

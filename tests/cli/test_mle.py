@@ -182,7 +182,7 @@ def test_issue_example_text_ends_with_a_certified_line() -> None:
     out = run(*ISSUE_EXAMPLE)
     assert out.returncode == 0, out.stderr
     lines = [ln.rstrip() for ln in out.stdout.splitlines() if ln.strip()]
-    assert lines[-1].startswith("certified"), lines[-3:]
+    assert lines[-1].startswith("✓ certified"), lines[-3:]
     assert "NOT certified" not in out.stdout
     estimator = next(ln for ln in lines if ln.startswith("Estimator:"))
     assert "θ̂" in estimator and "x̄" in estimator
@@ -198,7 +198,7 @@ def test_latex_and_markdown_formats_of_the_issue_example() -> None:
     tex = r.to_latex() + r.result_latex()
     assert r"\hat{\theta}" in tex and r"\bar{x}" in tex
     md = r.to_markdown()
-    assert "certified: yes" in md and "$" in md
+    assert "✓ **certified**" in md and "$" in md
 
 
 # --- bad input: exit 2, one line --------------------------------------------------------------

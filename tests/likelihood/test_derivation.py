@@ -14,7 +14,7 @@ from derive.core.budget import Budget, Clock
 from derive.likelihood.derivation import derive_mle, domains_of, expand_hessian_entry, support_relations
 from derive.likelihood.model import MleDerivation, MleProblem, Support
 from derive.likelihood.sign import sign_of
-from derive.likelihood.statistics import sample_max, sample_median, sample_min
+from derive.core.functions import sample_max, sample_median, sample_min
 from derive.likelihood.sample import I, N, sample_base
 from derive.likelihood.sums import Statistics, expand_sums, split_sums, total
 from derive.parse.domain import VarDomain

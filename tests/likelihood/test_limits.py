@@ -70,7 +70,7 @@ def test_a_claim_whose_check_is_cut_is_not_certified_in_any_format() -> None:
     assert not r.certified and r.cut_by_budget
     assert "NOT certified" in r.to_text()
     assert json.loads(r.to_json())["certified"] is False
-    assert "certified: no" in r.to_markdown()
+    assert "NOT certified" in r.to_markdown()
     for fmt in FORMATS:
         assert "not computed" in r.render(fmt), fmt
 

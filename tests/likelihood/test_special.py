@@ -13,7 +13,7 @@ from derive.likelihood.derivation import derive_mle
 from derive.likelihood.loglik import loglik_steps
 from derive.likelihood.model import MleProblem, Support
 from derive.likelihood.special import NotMonotone, Special, boundary, kinks
-from derive.likelihood.statistics import sample_max, sample_median, sample_min
+from derive.core.functions import sample_max, sample_median, sample_min
 from derive.parse.domain import VarDomain
 from tests.likelihood.conftest import LAM, MU, THETA, base, data_var, laplace, normal, uniform, value
 

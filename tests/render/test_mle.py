@@ -10,9 +10,10 @@ from derive.likelihood.derivation import derive_mle
 from derive.likelihood.sample import I, N
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleProblem, Support
-from derive.likelihood.statistics import sample_max, sample_median
-from derive.render.mle_notation import tex, text
-from derive.render.mle_out import result_latex, to_json, to_text
+from derive.core.functions import sample_max, sample_median
+from derive.render import render
+from derive.render.notation.latex import sample_tex as tex
+from derive.render.notation.text import sample_text as text
 
 X = sp.IndexedBase("x")
 
@@ -36,12 +37,12 @@ def test_exponential_output_contract_and_text() -> None:
     d = derive_mle(MleProblem("lam exp(-lam x)", lam * sp.exp(-lam * x), x, (lam,),
                               Support("x", "interval", lower=sp.Integer(0)), (VarDomain("lam", 0.0),)),
                    Budget(60).start())
-    doc = json.loads(to_json(d))
+    doc = json.loads(render(d, "json"))
     for key in ("density", "params", "loglik", "score", "estimator", "closed_form", "method",
                 "fisher_information", "second_order", "steps"):
         assert key in doc
     assert doc["estimator"] == {"lam": "n/Sum(x[i], (i, 1, n))"}
     assert doc["method"] == "calculus" and doc["closed_form"] is True
-    assert r"\hat{\lambda}" in result_latex(d)
-    out = to_text(d)
+    assert r"\hat{\lambda}" in render(d, "latex", part="result")
+    out = render(d, "text", width=110)
     assert "λ̂ = n/Σ x_i" in out

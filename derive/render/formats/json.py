@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from derive.core.contract import Check
+from derive.likelihood.model import MleDerivation, MleStep
 from derive.lsq.model import Consequence, DataFit, LsSolution
 from derive.lsq.simple_model import SimpleSolution, SumStep
 from derive.matrix import expr as M
@@ -174,8 +175,34 @@ class Printer(FormatPrinter):
                 "justification": st.justification, "certificate": st.probe.describe(),
                 "symbolic": st.proof.describe()}
 
-    # -- the other capabilities (folded in by the following commits) ---------------------------
-    def _print_MleDerivation(self, d: Any) -> str:
-        from derive.render.mle_out import to_json
+    # -- maximum likelihood ----------------------------------------------------------------------
+    def _print_MleDerivation(self, d: MleDerivation) -> dict[str, Any]:
+        params = d.problem.params
+        info = d.fisher_expected
+        return {
+            "density": str(d.problem.density),
+            "params": [p.name for p in params],
+            "var": d.problem.var.name,
+            "support": d.problem.support.describe(),
+            "loglik": str(d.loglik),
+            "score": {p.name: str(s) for p, s in zip(params, d.score)},
+            "estimator": {p.name: (None if v is None else str(v)) for p, v in zip(params, d.estimator)},
+            "closed_form": d.closed_form,
+            "method": d.method,
+            "fisher_information": None if info is None else str(info[0, 0] if info.shape == (1, 1) else info),
+            "second_order": d.second_order,
+            "conditions": list(d.conditions),
+            "notes": list(d.notes),
+            "certified": d.certified,
+            "checks": [{**self.visit(c), "detail": c.detail, "required": c.required} for c in d.checks],
+            "newton_update": [str(e) for e in d.newton],
+            "fisher_scoring_update": [str(e) for e in d.scoring],
+            "iterates": [{"k": it.k, "values": list(it.values), "loglik": it.loglik, "step": it.step_norm}
+                         for it in d.iterates],
+            "iteration_method": d.iteration_method or None,
+            "steps": [self.visit(s) for s in d.steps],
+        }
 
-        return to_json(d, indent=self.settings["indent"])
+    def _print_MleStep(self, s: MleStep) -> dict[str, Any]:
+        return {"kind": s.kind, "title": s.title, "lhs": None if s.lhs is None else str(s.lhs), "rhs": str(s.rhs),
+                "relation": s.relation, "reason": s.reason, "certificate": s.certificate.describe()}

@@ -11,15 +11,17 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
-from derive.core.contract import Certificate, Refuted
+from derive.core.contract import Certificate, NotComputed, Refuted
 from derive.core.errors import UsageError
 from derive.render.escape import tex_line
+from derive.likelihood.model import MleDerivation, MleStep
 from derive.lsq.model import Consequence, LsSolution
 from derive.lsq.simple_model import SimpleSolution, SumStep
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
 from derive.render.base import FormatPrinter
-from derive.render.notation.latex import MatLatex, SumLatex, mtex, tex
+from derive.render.notation.latex import MatLatex, SumLatex, mtex, sample_tex, tex
+from derive.render.notation.sample import hatted
 from derive.scalar.model import Derivation, DiffStep, Gradient, Rule
 
 _PARTS = ("all", "chain", "result")
@@ -38,10 +40,14 @@ def text_to_math(text: str) -> str:
 
 
 def certificate_mark(c: Certificate) -> str:
-    """Certified lines carry no mark; anything else is labelled (refuted, or not certified)."""
+    """Certified lines carry no mark; anything else is labelled (refuted, not computed and why, not certified)."""
     if c.certified:
         return ""
-    return r" \textbf{(refuted)}" if isinstance(c, Refuted) else r" \textbf{(not certified)}"
+    if isinstance(c, Refuted):
+        return r" \textbf{(refuted)}"
+    if isinstance(c, NotComputed):
+        return rf" \textbf{{({tex_line(c.describe())})}}"
+    return r" \textbf{(not certified)}"
 
 
 def aligned(rows: list[str]) -> str:
@@ -89,6 +95,50 @@ def sum_lines(p: SumLatex, e: Any) -> list[str]:
         else:
             current = f"{current} {piece}".strip()
     return lines + [current]
+
+
+def mle_rhs(s: MleStep, d: MleDerivation) -> sp.Basic:
+    """The right side as printed: parameters hatted at the estimate, indexed k in an update."""
+    params = d.problem.params
+    if s.relation == "at_estimate":
+        return hatted(s.rhs, params)
+    if s.relation == "update":
+        return hatted(s.rhs, params, "k")
+    rhs: sp.Basic = s.rhs
+    return rhs
+
+
+def mle_lhs(s: MleStep, d: MleDerivation) -> str:
+    """The left side of a likelihood line as a textbook writes it (L, ell, the score, the information...)."""
+    params = d.problem.params
+    theta = ", ".join(sample_tex(p) for p in params)
+    one = len(params) == 1
+    if s.kind == "likelihood":
+        return rf"L({theta})"
+    if s.kind in ("loglik", "prior") and s.lhs is not None and isinstance(s.lhs, sp.log):
+        return rf"\ell({theta}) = \log L({theta})"
+    if isinstance(s.lhs, sp.Derivative):
+        (v, k), = s.lhs.variable_count
+        sq = "^2" if k == 2 else ""
+        return rf"\frac{{\partial{sq} \ell}}{{\partial {sample_tex(v)}{sq}}}"
+    if s.relation == "at_estimate":
+        word = (r"-\ell''" if one else r"-\nabla^2 \ell") if s.kind == "fisher" else (r"\ell''" if one else r"\nabla^2 \ell")
+        return rf"{word}(\hat{{{sample_tex(params[0])}}})" if one else rf"{word}(\hat\theta)"
+    if s.relation == "expected":
+        if s.kind == "bias":
+            return rf"\mathbb{{E}}[\hat{{{sample_tex(s.param)}}}]" if s.param is not None else r"\mathbb{E}"
+        return rf"\mathcal{{I}}({theta})"
+    if s.relation == "asymptotic":
+        return rf"\operatorname{{Var}}(\hat{{{theta}}})" if one else r"\operatorname{Var}(\hat\theta)"
+    if s.relation == "update":
+        return sample_tex(hatted(s.lhs, params, "next")) if s.lhs is not None else ""
+    if s.kind == "bias" and s.param is not None:
+        return rf"\mathbb{{E}}[\hat{{{sample_tex(s.param)}}}] - {sample_tex(s.param)}"
+    if s.kind in ("solve", "estimator", "boundary", "subgradient") and isinstance(s.lhs, sp.Symbol):
+        return rf"\hat{{{sample_tex(s.lhs)}}}"
+    if s.kind == "invariance" and s.lhs is not None:
+        return rf"\widehat{{\mathrm{{{str(s.lhs).replace('_', chr(92) + '_')}}}}}"
+    return "" if s.lhs is None else sample_tex(s.lhs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,11 +336,37 @@ class Printer(FormatPrinter):
         note = rf"\text{{{why}}}" if self.mathjax else rf"\text{{\small\color{{gray}}{why}}}"
         return f"{p.doprint(step.lhs)} &{rel} {body} \\\\\n  &\\phantom{{=}}\\; {note}"
 
-    # -- the other capabilities (folded in by the following commits) ---------------------------
-    def _print_MleDerivation(self, d: Any) -> Parts:
-        from derive.render.mle_out import result_latex, to_latex
+    # -- maximum likelihood ----------------------------------------------------------------------
+    def _print_MleDerivation(self, d: MleDerivation) -> Parts:
+        """Titled lines (title and reason as text, then the display), then the checks; the estimators."""
+        if self.mathjax:
+            blocks = [rf"\begin{{aligned}}{self.mle_line(s, d)}\end{{aligned}}" for s in d.steps]
+        else:
+            out = [r"\par"] + [self.mle_step(s, d) for s in d.steps]
+            if d.condition_relations:
+                out.append(r"\noindent The estimate lies in the parameter space when "
+                           + ", ".join(f"${sample_tex(c)}$" for c in d.condition_relations) + ".")
+            out.append(r"\noindent\textbf{Second-order check:} " + tex_line(d.second_order) + ".")
+            out += [r"\noindent\emph{Note:} " + tex_line(n) + "." for n in d.notes]
+            out += [r"\noindent{\small " + tex_line(f"{c.name}: {c.certificate.describe()}") + "}" for c in d.checks]
+            blocks = ["\n\n".join(out)]
+        none = r"\text{no closed form}"
+        rows = [rf"\hat{{{sample_tex(p)}}} &= {sample_tex(v) if v is not None else none}"
+                for p, v in zip(d.problem.params, d.estimator)]
+        return Parts(blocks, aligned(rows))
 
-        return Parts([] if self.mathjax else [to_latex(d)], result_latex(d))
+    def mle_step(self, s: MleStep, d: MleDerivation) -> str:
+        """A titled line: the title and the reason as text, then the display."""
+        head = rf"\par\noindent\textbf{{{tex_line(s.title)}.}} {{\small {tex_line(s.reason)}{self.visit(s.certificate)}}}"
+        return head + "\n" + rf"\begin{{align*}}{self.mle_line(s, d)}\end{{align*}}"
+
+    def mle_line(self, s: MleStep, d: MleDerivation) -> str:
+        """The display of one line: ``lhs &= rhs`` in the derivation's notation (a root, a claim alone)."""
+        rhs = sample_tex(mle_rhs(s, d))
+        if s.relation == "root":
+            return rf"{sample_tex(s.lhs)} &= 0 \\ \Longrightarrow\quad \hat{{{sample_tex(s.param)}}} &= {rhs}"
+        lhs = mle_lhs(s, d)
+        return rf"&{rhs}" if s.relation == "claim" or not lhs else rf"{lhs} &= {rhs}"
 
     # -- handouts: a whole document, through the Jinja2 templates --------------------------------
     def _print_Handout(self, h: Any) -> str:

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from derive.core.contract import Certified, Check, Plausible, Proved
+from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved
 from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
+from derive.likelihood.model import MleDerivation
 from derive.lsq.model import LsSolution
 from derive.lsq.simple_model import SimpleSolution
 from derive.matrix.model import MatGradient
 from derive.render.base import CERTIFIED, NOT_CERTIFIED, FormatPrinter
 from derive.render.formats.latex import Printer as Latex
-from derive.render.notation.latex import mtex, tex
+from derive.render.formats.latex import mle_lhs, mle_rhs
+from derive.render.notation.latex import mtex, sample_tex, tex
 from derive.scalar.model import Derivation, Gradient
 
 
@@ -112,11 +114,25 @@ class Printer(FormatPrinter):
         lines += [self.visit(c) for c in sol.checks]
         return "\n".join(lines) + "\n"
 
-    # -- the other capabilities (folded in by the following commits) ---------------------------
-    def _print_MleDerivation(self, d: Any) -> str:
-        from derive.render.mle_out import to_markdown
-
-        return to_markdown(d)
+    # -- maximum likelihood ----------------------------------------------------------------------
+    def _print_MleDerivation(self, d: MleDerivation) -> str:
+        lines = [f"## Maximum likelihood: `{d.problem.source}`", ""]
+        for s in d.steps:
+            word = s.certificate.describe() if isinstance(s.certificate, NotComputed) else s.certificate.word
+            rhs = sample_tex(mle_rhs(s, d))
+            if s.relation == "root":
+                body = rf"{sample_tex(s.lhs)} = 0 \Rightarrow \hat{{{sample_tex(s.param)}}} = {rhs}"
+            else:
+                lhs = mle_lhs(s, d)
+                body = f"{lhs} = {rhs}" if lhs else rhs
+            lines += [f"**{s.title}** ({word}): {s.reason}", "", f"$$ {body} $$", ""]
+        lines.append("**Estimator:** $" + Latex(part="result").doprint(d).replace("\n", " ") + "$")
+        lines.append("")
+        lines.append(f"- second-order check: {d.second_order}")
+        lines += [f"- condition: ${sample_tex(c)}$" for c in d.condition_relations]
+        lines += [f"- note: {n}" for n in d.notes]
+        lines += [self.visit(c) for c in d.checks]
+        return "\n".join(lines) + "\n"
 
     # -- handouts: the same document the LaTeX templates print ---------------------------------
     def _print_Handout(self, h: Handout) -> str:

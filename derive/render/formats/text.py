@@ -13,12 +13,14 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from derive.core.contract import Certificate, Check
+from derive.core.contract import Certificate, Check, NotComputed
+from derive.likelihood.model import MleDerivation, MleStep
 from derive.lsq.model import Consequence, DataFit, LsSolution
 from derive.lsq.simple_model import SimpleSolution
 from derive.matrix.model import MatGradient, MatStep
 from derive.render.base import CERTIFIED, NOT_CERTIFIED, FormatPrinter
-from derive.render.notation.text import SumText, utext, utext_m
+from derive.render.notation.sample import hatted
+from derive.render.notation.text import SumText, sample_text, utext, utext_m
 from derive.scalar.model import Derivation, DiffStep, Gradient
 
 STYLES: dict[str, str] = {"proved": "green", "plausible": "green", "refuted": "bold red", "unknown": "yellow",
@@ -55,17 +57,19 @@ class Printer(FormatPrinter):
 
     # -- certificates and checks: one mark and word per certificate, the same everywhere ---------
     def mark(self, c: Certificate) -> Text:
-        """``✓ proved``, ``≈ plausible``, ``✗ refuted``, ``? unknown``, ``? timeout``, ``– not computed``."""
-        return Text(f"{c.mark} {c.word}", style=STYLES[c.word])
+        """``✓ proved``, ``≈ plausible``, ``✗ refuted``, ``? unknown``, ``? timeout``, ``– not computed (why)``."""
+        word = c.describe() if isinstance(c, NotComputed) else c.word
+        return Text(f"{c.mark} {word}", style=STYLES[c.word])
 
     def _print_Check(self, c: Check, note: str = "") -> Text:
         return Text.assemble((f"{c.certificate.mark} ", STYLES[c.certificate.word]), (f"{c.name}{note}: ", "bold"),
                              c.certificate.describe())
 
-    def verdict_line(self, certified: bool) -> Text:
-        """The closing line: certified, or NOT certified with where to look."""
+    def verdict_line(self, certified: bool, skipped: tuple[str, ...] = ()) -> Text:
+        """The closing line: certified (and which reported parts were not computed), or NOT certified."""
         if certified:
-            return Text(f"✓ certified: {CERTIFIED}", style="bold green")
+            also = f"; not computed: {', '.join(skipped)}" if skipped else ""
+            return Text(f"✓ certified: {CERTIFIED}{also}", style="bold green")
         return Text(f"✗ NOT certified: {NOT_CERTIFIED}", style="bold red")
 
     # -- scalar derivations -----------------------------------------------------------------
@@ -223,8 +227,70 @@ class Printer(FormatPrinter):
         parts.append(self.verdict_line(sol.certified))
         return Group(*parts)
 
-    # -- the other capabilities (folded in by the following commits) ---------------------------
-    def _print_MleDerivation(self, d: Any) -> Any:
-        from derive.render.mle_out import to_renderable
+    # -- maximum likelihood ----------------------------------------------------------------------
+    def _print_MleDerivation(self, d: MleDerivation) -> RenderableType:
+        parts: list[RenderableType] = [Text(f"Maximum likelihood: {d.problem.source}", style="bold underline"),
+                                       Text(f"parameters {', '.join(p.name for p in d.problem.params)}; "
+                                            f"support {d.problem.support.describe()}")]
+        table = Table(show_header=False, box=None, padding=(0, 1))
+        table.add_column("claim", ratio=3)
+        table.add_column("why", ratio=2, style="dim")
+        table.add_column("", no_wrap=True)
+        for st in d.steps:
+            table.add_row(Text.assemble((st.title + "\n", "bold"), self.mle_claim(st, d)), Text(st.reason),
+                          self.mark(st.certificate))
+        parts.append(table)
+        for p, v in zip(d.problem.params, d.estimator):
+            shown = sample_text(v) if v is not None else "no closed form"
+            parts.append(Text.assemble(("Estimator: ", "bold"), (f"{sample_text(p)}̂ = {shown}", "bold green")))
+        parts += [Text(f"  in the parameter space when {sample_text(rel)}") for rel in d.condition_relations]
+        parts.append(Text.assemble(("Second-order check: ", "bold"), d.second_order))
+        parts += [Text(f"note: {n}", style="italic") for n in d.notes]
+        parts += [self.visit(c) for c in d.checks]
+        if d.iterates:
+            it = Table(title=f"{d.iteration_method} on the data", show_header=True)
+            it.add_column("k", justify="right")
+            for p in d.problem.params:
+                it.add_column(p.name, justify="right")
+            it.add_column("log-likelihood", justify="right")
+            for row in d.iterates:
+                it.add_row(str(row.k), *(f"{v:.10g}" for v in row.values), f"{row.loglik:.10g}")
+            parts.append(it)
+        skipped = tuple(c.name for c in d.checks if not c.required and isinstance(c.certificate, NotComputed))
+        parts.append(self.verdict_line(d.certified, skipped))
+        return Group(*parts)
 
-        return to_renderable(d)
+    def mle_claim(self, s: MleStep, d: MleDerivation) -> str:
+        """One line's claim in Unicode: ``ℓ(p) = ...``, ``∂ℓ/∂p = 0 ⇒ p̂ = ...``, ``I(p) = ...``."""
+        params = d.problem.params
+        rhs = sample_text(hatted(s.rhs, params) if s.relation == "at_estimate" else
+                          hatted(s.rhs, params, "k") if s.relation == "update" else s.rhs)
+        if s.relation == "root":
+            return f"{sample_text(s.lhs)} = 0  ⇒  {sample_text(s.param)}̂ = {rhs}"
+        lhs = self.mle_lhs(s, d)
+        return f"{lhs} = {rhs}" if lhs else rhs
+
+    def mle_lhs(self, s: MleStep, d: MleDerivation) -> str:
+        params = d.problem.params
+        theta = ", ".join(sample_text(p) for p in params)
+        one = len(params) == 1
+        if s.kind == "likelihood":
+            return f"L({theta})"
+        if s.kind == "loglik" and isinstance(s.lhs, sp.log):
+            return f"ℓ({theta}) = log L({theta})"
+        if isinstance(s.lhs, sp.Derivative):
+            return sample_text(s.lhs)
+        if s.relation == "at_estimate":
+            at = sample_text(params[0]) + "̂" if one else "θ̂"
+            return ("−" if s.kind == "fisher" else "") + ("ℓ″" if one else "∇²ℓ") + f"({at})"
+        if s.relation == "expected":
+            return f"E[{sample_text(s.param)}̂]" if s.kind == "bias" and s.param is not None else f"I({theta})"
+        if s.relation == "asymptotic":
+            return f"Var({sample_text(params[0])}̂)" if one else "Var(θ̂)"
+        if s.relation == "update":
+            return sample_text(hatted(s.lhs, params, "next")).replace("_next", "ₖ₊₁") if s.lhs is not None else ""
+        if s.kind == "bias" and s.param is not None:
+            return f"E[{sample_text(s.param)}̂] − {sample_text(s.param)}"
+        if isinstance(s.lhs, sp.Symbol) and (s.lhs in params or s.kind == "estimator"):
+            return sample_text(s.lhs) + "̂"
+        return "" if s.lhs is None else sample_text(s.lhs)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from derive.matrix import expr as M
 from derive.matrix.expr import PREC_ATOM, PREC_POW, PlainPrinter
+from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 
@@ -172,3 +175,59 @@ class SumLatex(LatexPrinter):
 
     def _print_Equality(self, e: Any) -> str:
         return f"{self._print(e.lhs)} = {self._print(e.rhs)}"
+
+
+# -- sample expressions (maximum likelihood) -------------------------------------------------
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+          "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"}
+
+
+def _tex_name(name: str) -> str:
+    mark = ""
+    for suffix, wrap in (("_hat", r"\hat{%s}"), ("_bar", r"\bar{%s}"), ("_k", "%s_{k}")):
+        if name.endswith(suffix):
+            name, mark = name[: -len(suffix)], wrap
+            break
+    base = name
+    m = re.fullmatch(r"([A-Za-z]+?)(\d+)", name)
+    sub = ""
+    if m and m.group(1) in _GREEK | {"lam"} or (m and len(m.group(1)) == 1):
+        base, sub = m.group(1), m.group(2)
+    if base == "lam":
+        base = "lambda"
+    tex = f"\\{base}" if base in _GREEK else (base if len(base) == 1 else rf"\mathrm{{{base}}}")
+    if sub == "2" and base.startswith("sigma"):
+        tex = tex + "^{2}"
+    elif sub:
+        tex = f"{tex}_{{{sub}}}"
+    return mark % tex if mark else tex
+
+
+class SampleLatex(LatexPrinter):
+    """SymPy's LaTeX with our names (sigma2 as sigma^2, lam as lambda, x_hat) and sample notation."""
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        if isinstance(expr, sp.Indexed):  # Indexed prints itself otherwise (its own _latex)
+            return self._print_Indexed(expr)
+        return super()._print(expr, **kwargs)
+
+    def _print_Symbol(self, s: sp.Symbol, style: str = "plain") -> str:
+        return _tex_name(s.name)
+
+    def _print_Indexed(self, e: sp.Indexed) -> str:
+        idx = self._print(e.indices[0])
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", e.base.name)
+        if m:  # x1[i] is x_{1,i}: never a double subscript
+            return f"{_tex_name(m.group(1))}_{{{m.group(2)},{idx}}}"
+        return f"{_tex_name(e.base.name)}_{{{idx}}}"
+
+    def _print_polygamma(self, e: sp.Expr, exp: str | None = None) -> str:
+        order, arg = e.args
+        mark = {0: "", 1: "'", 2: "''"}.get(int(order), f"^{{({order})}}")
+        tex = rf"\psi{mark}\left({self._print(arg)}\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+
+def sample_tex(expr: sp.Basic) -> str:
+    """LaTeX for an expression over a sample: x_i, sample means as x-bar, sigma2 as sigma^2, psi for digamma."""
+    return str(SampleLatex({"mul_symbol": None}).doprint(mean_symbols(expr)))

@@ -1,6 +1,7 @@
 """One-line Unicode forms of expressions for terminals: x²·sin(x), d/dx(…), f′(x²), σ(z), −2·Xᵀ(y − X·b)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -9,6 +10,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.matrix import expr as M
 from derive.matrix.expr import PREC_ATOM, PREC_POW, PlainPrinter
+from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -174,3 +176,70 @@ class SumText(StrPrinter):
 
     def text(self, e: Any) -> str:
         return str(self.doprint(e)).replace("**", "^").replace("*", "·")
+
+
+# -- sample expressions (maximum likelihood) -------------------------------------------------
+_UNI = dict(zip(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lam",
+                 "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"],
+                "αβγδεζηθικλλμνξπρστυφχψω"))
+
+
+class SampleText(StrPrinter):
+    """Readable Unicode text: Σ x_i, x̄, ψ(α), ∂ℓ/∂p."""
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        if isinstance(expr, sp.Indexed):  # Indexed prints itself otherwise (its own _sympystr)
+            return self._print_Indexed(expr)
+        if getattr(expr, "is_sample_statistic", False):  # max_i x_i, not the JSON name sample_max(x)
+            op = str(getattr(expr, "contract_name", "sample_stat")).replace("sample_", "")
+            return f"{op}ᵢ {_uni(str(getattr(expr, 'sample_name', 'x')))}ᵢ"
+        return super()._print(expr, **kwargs)
+
+    def _print_Symbol(self, s: sp.Symbol) -> str:
+        name = s.name
+        for suffix, mark in (("_hat", "\u0302"), ("_bar", "\u0304")):
+            if name.endswith(suffix):
+                return _uni(name[: -len(suffix)]) + mark
+        if name.endswith("_k"):
+            return _uni(name[:-2]) + "ₖ"
+        return _uni(name)
+
+    def _print_Indexed(self, e: sp.Indexed) -> str:
+        return f"{_uni(e.base.name)}_{self._print(e.indices[0])}"
+
+    def _print_Sum(self, e: sp.Sum) -> str:
+        body = self._print(e.function)
+        if isinstance(e.function, sp.Add):
+            body = f"({body})"
+        return f"Σ {body}"
+
+    def _print_Product(self, e: sp.Product) -> str:
+        return f"∏ {self.parenthesize(e.function, 1000)}"
+
+    def _print_polygamma(self, e: sp.Expr) -> str:
+        order, arg = e.args
+        mark = {0: "", 1: "′", 2: "″"}.get(int(order), f"^({order})")
+        return f"ψ{mark}({self._print(arg)})"
+
+    def _print_Derivative(self, e: sp.Derivative) -> str:
+        (v, k), = e.variable_count
+        return f"∂{'²' if k == 2 else ''}ℓ/∂{self._print(v)}{'²' if k == 2 else ''}"
+
+    def _print_sign(self, e: sp.Expr) -> str:
+        return f"sign({self._print(e.args[0])})"
+
+
+def _uni(name: str) -> str:
+    m = re.fullmatch(r"([A-Za-z]+?)(\d*)", name)
+    if not m:
+        return name
+    base, digits = m.group(1), m.group(2)
+    out = _UNI.get(base, base)
+    if digits == "2" and base.startswith("sigma"):
+        return out + "²"
+    return out + digits.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def sample_text(expr: sp.Basic) -> str:
+    """Unicode text for an expression over a sample: Σ x_i, x̄, ψ(α) (``^`` for powers, ``·`` for products)."""
+    return str(SampleText().doprint(mean_symbols(expr))).replace("**", "^").replace("*", "·")
