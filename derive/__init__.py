@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from derive.scalar.api import DiffResult as DiffResult
-    from derive.scalar.api import GradResult as GradResult
+    from derive.api import DiffResult as DiffResult
+    from derive.api import GradResult as GradResult
     from derive.lsq.api import LsResult as LsResult
     from derive.lsq.api import ls as ls
     from derive.likelihood.api import MleResult as MleResult
     from derive.likelihood.api import mle as mle
     from derive.matrix.api import MatGradResult as MatGradResult
-    from derive.scalar.api import diff as diff
-    from derive.scalar.api import grad as grad
-    from derive.scalar.api import latex as latex
+    from derive.api import diff as diff
+    from derive.api import grad as grad
+    from derive.api import latex as latex
     from derive.core.budget import Budget as Budget
     from derive.core.errors import DeriveError as DeriveError
 
 _LAZY = {
-    "diff": "scalar.api", "grad": "scalar.api", "latex": "scalar.api", "DiffResult": "scalar.api",
+    "diff": "scalar.api", "grad": "api", "latex": "api", "write_pdf": "api", "DiffResult": "scalar.api",
     "GradResult": "scalar.api", "MatGradResult": "matrix.api",
     "ls": "lsq.api", "LsResult": "lsq.api",
     "mle": "likelihood.api", "MleResult": "likelihood.api",

@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def job(args: argparse.Namespace) -> common.Output:
     """Derive, certify and render (in the worker)."""
     from derive.core.budget import Budget
-    from derive.scalar.api import grad
+    from derive.api import grad
 
     result = grad(args.expr.lstrip(), args.wrt, hessian=args.hessian, where=args.where, let=args.let,
                   budget=Budget(seconds=args.timeout, memory_mb=args.memory))
@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
                           modules=MATRIX_MODULES if args.let else SCALAR_MODULES)
 
 
-SCALAR_MODULES = ("derive.scalar.api", "derive.scalar.gradient", "derive.scalar.certify", "derive.parse.auto",
+SCALAR_MODULES = ("derive.api", "derive.scalar.api", "derive.scalar.gradient", "derive.scalar.certify", "derive.parse.auto",
                   "derive.parse.declarations", "derive.parse.text")
-MATRIX_MODULES = ("derive.scalar.api", "derive.matrix.api", "derive.matrix.gradient", "derive.matrix.certify",
+MATRIX_MODULES = ("derive.api", "derive.scalar.api", "derive.matrix.api", "derive.matrix.gradient", "derive.matrix.certify",
                   "derive.matrix.read", "derive.parse.let", "derive.parse.shapes", "derive.parse.declarations",
                   "derive.parse.text")

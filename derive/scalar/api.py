@@ -1,14 +1,14 @@
-"""The Python API: composes parse -> engine -> certify, under a budget, in a worker process.
+"""The scalar part of the Python API: ``derive.diff`` and the gradient of a function of scalars.
 
-``derive.diff`` and ``derive.grad`` are what the CLI, worked examples and
-Jupyter call; their results render themselves (text, LaTeX, JSON, Markdown).
+Composes parse -> engine -> certify under a budget, in a worker process; the results render
+themselves in any format (``render``). ``derive.grad`` itself is in ``derive.api``: it picks
+this module or the matrix one by the declarations it is given.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -20,19 +20,16 @@ from derive.render.result import Result
 from derive.scalar.model import Derivation, Gradient
 from derive.parse.domain import VarDomain, make_symbol
 
-if TYPE_CHECKING:
-    from derive.lsq.api import LsResult
-    from derive.matrix.api import MatGradResult
-
-
-def _domains(where: str | Iterable[str]) -> dict[str, VarDomain]:
+def read_domains(where: str | Iterable[str]) -> dict[str, VarDomain]:
+    """The domains ``--where`` declares (one text or several), merged."""
     from derive.parse.declarations import merge_domains, parse_where
 
     texts = [where] if isinstance(where, str) else list(where)
     return merge_domains(d for t in texts for d in parse_where(t))
 
 
-def _expression(expr: str | sp.Expr, domains: Mapping[str, VarDomain]) -> tuple[str, sp.Expr]:
+def read_expression(expr: str | sp.Expr, domains: Mapping[str, VarDomain]) -> tuple[str, sp.Expr]:
+    """(source text, SymPy expression) of plain text or LaTeX (read, never evaluated), or of a SymPy expression."""
     if isinstance(expr, sp.Expr):
         return sp.sstr(expr), expr
     if not isinstance(expr, str):
@@ -119,8 +116,8 @@ def _diff_job(
     from derive.scalar.strategy import differentiate
 
     clock = budget.start()
-    domains = _domains(where)
-    source, e = _expression(expr, domains)
+    domains = read_domains(where)
+    source, e = read_expression(expr, domains)
     variables = _variables(wrt, e, domains)
     if order < 1:
         raise UsageError(f"order must be at least 1, got {order}")
@@ -139,8 +136,8 @@ def _grad_job(
     from derive.scalar.gradient import gradient
 
     clock = budget.start()
-    domains = _domains(where)
-    source, e = _expression(expr, domains)
+    domains = read_domains(where)
+    source, e = read_expression(expr, domains)
     if wrt is None:
         variables = sorted(e.free_symbols, key=lambda s: s.name)
     else:
@@ -160,57 +157,9 @@ def _grad_job(
     return certify_gradient(g, clock, domains)
 
 
-def latex(
-    expr: str | sp.Basic | sp.MatrixBase, *, where: str | Iterable[str] = (), let: str | Iterable[str] = ()
-) -> str:
-    """LaTeX of an expression: text is parsed by our parser (never evaluated); SymPy objects print as they are.
-
-    With ``let`` (shape declarations) the text is a matrix expression: ``latex("b' A b", let=["b: p", "A: p x p"])``.
-    """
-    from derive.render.notation.latex import tex
-
-    if isinstance(expr, (sp.Basic, sp.MatrixBase)) and not isinstance(expr, str):
-        return tex(expr)
-    check_text(expr, "expr", example="x^2 sin(x)")
-    where, let = check_texts(where, "where", example="x > 0"), check_texts(let, "let", example="b: p")
-    lets = _where(let)
-    if lets:
-        from derive.parse.shapes import merge_shapes
-        from derive.matrix.read import parse_matrix_auto
-        from derive.parse.let import parse_let
-        from derive.render.notation.latex import mtex
-
-        if not isinstance(expr, str):
-            raise UsageError(f"expected an expression as text, got {type(expr).__name__}")
-        return mtex(parse_matrix_auto(expr, merge_shapes(parse_let(t) for t in lets), _domains(_where(where))))
-    _, e = _expression(expr, _domains(_where(where)))
-    return tex(e)
-
-
-def write_pdf(result: DiffResult | GradResult | MatGradResult | LsResult, out: Path, *, title: str) -> Path:
-    """A one-derivation worked-solution handout at ``out`` (the .tex beside it if TeX is absent)."""
-    from derive.handout.builder import HandoutBuilder
-    from derive.render.env import render_handout
-    from derive.render.pdf import build_pdf, tex_available, write_text_atomic
-
-    h = HandoutBuilder(title=title)
-    h.worked("Worked solution", result)
-    tex = render_handout(h.build())
-    if tex_available():
-        return build_pdf(tex, out)
-    tex_path = out.with_suffix(".tex")
-    write_text_atomic(tex_path, tex)
-    return tex_path
-
-
-def _where(where: str | Iterable[str]) -> tuple[str, ...]:
+def as_texts(where: str | Iterable[str]) -> tuple[str, ...]:
+    """One text or several, as a tuple."""
     return (where,) if isinstance(where, str) else tuple(where)
-
-
-def _is_matrix_expression(expr: object) -> bool:
-    from derive.matrix.expr import Node
-
-    return isinstance(expr, Node)
 
 
 MAX_ORDER = 100
@@ -237,39 +186,13 @@ def diff(
     check_int(order, "order", 1, MAX_ORDER)
     where = check_texts(where, "where", example="x > 0")
     budget = check_budget(budget, Budget())
-    d = run_bounded(_diff_job, expr, wrt, order, _where(where), budget, budget=budget, what="differentiation")
+    d = run_bounded(_diff_job, expr, wrt, order, as_texts(where), budget, budget=budget, what="differentiation")
     return DiffResult(d)
 
 
-def grad(
-    expr: str | sp.Expr,
-    wrt: str | Sequence[str] | None = None,
-    *,
-    hessian: bool = False,
-    where: str | Iterable[str] = (),
-    let: str | Iterable[str] = (),
-    budget: Budget | None = None,
-) -> GradResult | MatGradResult:
-    """Gradient (and Hessian), every entry or step derived and certified.
-
-    Without ``let``: a scalar function of scalars, one derivation per partial. With ``let``
-    (shape declarations such as ``"X: n x p"``, ``"y: n"``, ``"A: p x p symmetric"``): a scalar
-    function of a declared vector or matrix ``wrt``, by matrix differentials.
-    """
-    where = check_texts(where, "where", example="x > 0")
-    lets = check_texts(let, "let", example="X: n x p")
-    if isinstance(expr, str):
-        check_text(expr, "expr", example="x^2 y")
-    elif not isinstance(expr, sp.Expr) and not (lets and _is_matrix_expression(expr)):
-        raise UsageTypeError(f"expr must be text or a SymPy expression, got {type(expr).__name__}",
-                             hint="e.g. grad('x^2 y', 'x,y')")
-    if wrt is not None:
-        wrt = check_names(wrt, "wrt", example="x,y")
-    check_bool(hessian, "hessian")
-    budget = check_budget(budget, Budget())
-    if lets:
-        from derive.matrix.api import matrix_grad
-
-        return matrix_grad(expr, wrt, hessian=hessian, where=_where(where), let=lets, budget=budget)
-    g = run_bounded(_grad_job, expr, wrt, hessian, _where(where), budget, budget=budget, what="the gradient")
+def scalar_grad(
+    expr: str | sp.Expr, wrt: str | Sequence[str] | None, *, hessian: bool, where: tuple[str, ...], budget: Budget
+) -> GradResult:
+    """Gradient (and Hessian) of a scalar function of scalars, one certified derivation per entry (``derive.grad``)."""
+    g = run_bounded(_grad_job, expr, wrt, hessian, where, budget, budget=budget, what="the gradient")
     return GradResult(g)

@@ -181,7 +181,7 @@ def test_write_text_atomic_refuses_a_symlink_and_writes_nowhere(tmp_path: Path, 
 def test_tex_written_without_tex_keeps_its_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The .tex beside the PDF path (TeX absent) is replaced like the PDF: mode kept."""
     from derive.render import pdf as pdf_module
-    from derive.scalar.api import diff, write_pdf
+    from derive.api import diff, write_pdf
 
     monkeypatch.setattr(pdf_module, "tex_available", lambda: False)
     tex_path = tmp_path / "d.tex"
