@@ -1,9 +1,9 @@
 """The ``derive`` command: the parser assembled from one module per subcommand, and ``main``,
 the one place errors become exit codes.
 
-Exit codes: 0 success, 1 a TeX or internal failure, 2 bad input or usage, 3 over the time/memory/size
-budget, 130 interrupted (Ctrl-C), 128 + N stopped by signal N (143 for SIGTERM, 141 when the reader
-of the output went away).
+Exit codes: 0 certified, 1 not certified or a TeX or internal failure, 2 bad input or usage, 3 over
+the time/memory/size budget (or a limit of it cut a step or a required check), 130 interrupted
+(Ctrl-C), 128 + N stopped by signal N (143 for SIGTERM, 141 when the reader of the output went away).
 """
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = common.Parser(
         prog="derive",
         description="Certified step-by-step derivatives, gradients and worked-solution handouts.",
-        epilog="Run 'derive COMMAND --help' for examples. Exit codes: 0 ok, 1 TeX/internal failure, "
-        "2 bad input or usage, 3 over the time or memory budget, 130 interrupted.",
+        epilog="Run 'derive COMMAND --help' for examples. Exit codes: 0 certified, 1 not certified or a "
+        "TeX/internal failure, 2 bad input or usage, 3 over the time or memory budget (or a limit of it cut a "
+        "check), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=common.Parser)

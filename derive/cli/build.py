@@ -15,8 +15,8 @@ EPILOG = """examples:
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("build", help="build worked-example scripts into PDF handouts", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Run worked-example scripts (a file or a folder of *.py) and typeset each "
-                       "handout to PDF.")
+                       description=common.wrapped("Run worked-example scripts (a file or a folder of *.py) and typeset each "
+                       "handout to PDF."))
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--out", type=Path, default=Path("build"), metavar="DIR", help="output folder (default: build)")
     p.add_argument("-j", "--jobs", type=jobs, default=0, metavar="N", help="parallel jobs (default: CPU count)")

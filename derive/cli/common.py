@@ -202,3 +202,19 @@ def run_job(job: Callable[[argparse.Namespace], Output], args: argparse.Namespac
             print(f"TeX is not installed: wrote {escape_control(str(tex_path))} instead ({TEX_INSTALL_HINT})",
                   file=sys.stderr)
     return out.exit_code
+
+
+def wrapped(text: str, width: int = 79) -> str:
+    """A subcommand's description filled to ``width`` columns (its examples below it are laid out by hand)."""
+    import textwrap
+
+    return textwrap.fill(text, width)
+
+
+def listing(rows: list[tuple[str, str]], width: int = 79) -> str:
+    """``name  text`` rows for an epilog, each text wrapped under itself within ``width`` columns."""
+    import textwrap
+
+    pad = max(len(name) for name, _ in rows) + 4
+    return "\n".join(textwrap.fill(text, width, initial_indent=f"  {name:<{pad - 2}}", subsequent_indent=" " * pad)
+                     for name, text in rows)

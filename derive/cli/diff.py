@@ -11,11 +11,13 @@ EPILOG = """examples:
   derive diff 'x^2 sin(x)' --wrt x
   derive diff 'sin(x)^x' --wrt x --format latex
   derive diff 'f(x^2)' --wrt x
-  derive diff 'x^2 y + exp(x y)' --wrt x --wrt y          (mixed partial, x then y)
+  # a mixed partial, x then y
+  derive diff 'x^2 y + exp(x y)' --wrt x --wrt y
   derive diff 'log(x)' --wrt x --order 2 --where 'x > 0'
   derive diff '\\frac{1}{1+e^{-z}}' --wrt z --format json
   derive diff 'sigmoid(w*x+b)' --wrt w --pdf sigmoid.pdf
-  derive diff '-y*log(p) - (1-y)*log(1-p)' --wrt p   (a leading minus is fine)
+  # a leading minus is fine
+  derive diff '-y*log(p) - (1-y)*log(1-p)' --wrt p
 """
 
 
@@ -32,8 +34,8 @@ def order(text: str) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("diff", help="differentiate step by step", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Differentiate an expression (plain text or LaTeX) with every rule named "
-                       "and every step certified.")
+                       description=common.wrapped("Differentiate an expression (plain text or LaTeX) with every rule named "
+                       "and every step certified."))
     p.add_argument("expr", metavar="EXPR", help="the expression, e.g. 'x^2 sin(x)' or '\\frac{1}{1+e^{-z}}'")
     p.add_argument("--wrt", action="append", metavar="VAR",
                    help="variable; repeat for a mixed partial in that order (default: the only variable)")

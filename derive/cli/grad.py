@@ -9,26 +9,30 @@ EPILOG = """examples:
   derive grad '(1-x)^2 + 100 (y - x^2)^2' --wrt x,y --hessian
   derive grad 'log(1 + exp(-y (w x + b)))' --wrt w,b --format json
 
-matrix calculus (declare vectors and matrices with --let; other names are scalars):
-  derive grad 'norm(y - X*b)^2 + lam*norm(b)^2' --wrt b --let 'X: n x p' --let 'y: n' --let 'b: p' --hessian
+matrix calculus (declare vectors and matrices with --let; other names are
+scalars):
+  derive grad 'norm(y - X*b)^2 + lam*norm(b)^2' --wrt b --hessian \\
+      --let 'X: n x p' --let 'y: n' --let 'b: p'
   derive grad "x' A x" --wrt x --let 'x: p' --let 'A: p x p symmetric' --hessian
   derive grad 'logdet(Sigma)' --wrt Sigma --let 'Sigma: n x n positive definite'
-  derive grad "-y' log(sigmoid(X w)) - (1 - y)' log(1 - sigmoid(X w))" --wrt w \\
-      --let 'X: n x p' --let 'y: n' --let 'w: p' --hessian --format json
-  derive grad 'tr(A X B)' --wrt X --let 'A: m x n' --let 'X: n x p' --let 'B: p x m'
+  derive grad "-y' log(sigmoid(X w)) - (1 - y)' log(1 - sigmoid(X w))" \\
+      --wrt w --let 'X: n x p' --let 'y: n' --let 'w: p' --hessian --format json
+  derive grad 'tr(A X B)' --wrt X \\
+      --let 'A: m x n' --let 'X: n x p' --let 'B: p x m'
 
-  matrix syntax: X' or X^T (transpose), inv(X) or X^(-1), tr, det, logdet, norm (2-norm,
-  Frobenius for a matrix), sum, diag, softmax, logsumexp, sigmoid/exp/log/sqrt entrywise,
-  .* and ./ (entrywise), 1 + v (1 is the ones vector), juxtaposition or * (product).
+matrix syntax: X' or X^T (transpose), inv(X) or X^(-1), tr, det, logdet, norm
+(2-norm, Frobenius for a matrix), sum, diag, softmax, logsumexp; sigmoid, exp,
+log, sqrt entrywise; .* and ./ (entrywise); 1 + v (1 is the ones vector);
+juxtaposition or * (product).
 """
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("grad", help="gradient (and Hessian) of a scalar function", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Gradient (and Hessian) of a scalar function: of several scalar variables, "
+                       description=common.wrapped("Gradient (and Hessian) of a scalar function: of several scalar variables, "
                        "each partial derived step by step; or, with --let declarations, of a vector or matrix, by "
-                       "matrix differentials.")
+                       "matrix differentials."))
     p.add_argument("expr", metavar="EXPR")
     p.add_argument("--wrt", metavar="VARS", help="comma-separated variables (default: all, alphabetically)")
     p.add_argument("--hessian", action="store_true", help="also derive the Hessian")

@@ -7,35 +7,49 @@ from pathlib import Path
 from derive.cli import common
 from derive.core.errors import UsageError
 
-EPILOG = """examples:
+EXAMPLES = """examples:
   derive ls --model ols
   derive ls --model ridge --format latex
   derive ls --model wls --name X=A --name b=beta
-  derive ls --model ols --data lidar.csv --x x --y y --intercept   (fit the formula, beside lstsq)
-  derive ls --model ridge --data points.csv --x x1,x2 --y y --lam 0.5 --format json
-  derive ls --model simple --data lidar.csv --x x --y y   (slope S_xy/S_xx, intercept ybar - slope xbar)
-  derive ls --model constrained --name C=A                (min ||y - X b||^2 subject to C b = d)
+  # fit the formula to a file, beside lstsq
+  derive ls --model ols --data lidar.csv --x x --y y --intercept
+  derive ls --model ridge --data points.csv --x x1,x2 --y y --lam 0.5 \\
+      --format json
+  # slope S_xy/S_xx, intercept ybar - slope xbar
+  derive ls --model simple --data lidar.csv --x x --y y
+  # min ||y - X b||^2 subject to C b = d
+  derive ls --model constrained --name C=A
+"""
 
-models: ols (ordinary), simple (y_i = a + b x_i in summation form), ridge (lam > 0), wls
-(diagonal weights W), gls (error covariance Sigma), constrained (C b = d, Lagrange multiplier mu).
-The matrix models are derived by the matrix engine: objective, gradient, normal equations,
-solution with the condition for it to exist and be unique, Hessian and definiteness, fitted
-values and hat matrix, residual orthogonality; simple by SymPy over sums. Every estimator is
-checked against numpy's lstsq on random, ill-conditioned and n < p data. --data does not go
+ABOUT = """The matrix models are derived by the matrix engine: objective, gradient,
+normal equations, solution with the condition for it to exist and be unique,
+Hessian and definiteness, fitted values and hat matrix, residual orthogonality;
+simple by SymPy over sums. Every estimator is checked against its model's
+numeric solver on random, ill-conditioned and n < p data. --data does not go
 with gls or constrained (a CSV cannot give Sigma, C or d).
 """
 
 
+def epilog() -> str:
+    """The examples, then every model of ``derive.lsq.models`` (its registry: a new model lists itself)."""
+    from derive.lsq.models import MODELS
+
+    models = common.listing([(name, f"{cls.summary} (names {', '.join(cls.roles)})") for name, cls in MODELS.items()])
+    return f"{EXAMPLES}\nmodels (--name ROLE=NAME renames a name):\n{models}\n\n{ABOUT}"
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("ls", help="derive a least-squares estimator step by step", epilog=EPILOG,
+    from derive.lsq.models import MODELS
+
+    p = sub.add_parser("ls", help="derive a least-squares estimator step by step", epilog=epilog(),
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Derive a closed-form least-squares estimator with matrix differentials, every "
-                       "step certified, and check it against a numeric solver.")
+                       description=common.wrapped("Derive a closed-form least-squares estimator with matrix differentials, every "
+                       "step certified, and check it against a numeric solver."))
     p.add_argument("--model", default="ols", metavar="MODEL",
-                   help="ols, simple, ridge, wls, gls or constrained (default: ols)")
+                   help=f"{', '.join(MODELS)} (default: ols; see the list below)")
     p.add_argument("--name", action="append", default=[], metavar="ROLE=NAME",
-                   help="rename a symbol: X, y, b, lam, W, Sigma, C, d or mu (simple: x, y, a, b), e.g. "
-                   "--name b=beta (repeatable)")
+                   help="rename one of the model's symbols (its names are listed below), e.g. --name b=beta "
+                   "(repeatable)")
     p.add_argument("--data", type=Path, metavar="FILE.csv", help="fit the derived estimator to a CSV file")
     p.add_argument("--x", metavar="COLS", default="", help="comma-separated regressor columns (with --data)")
     p.add_argument("--y", metavar="COL", default="", help="the response column (with --data)")

@@ -7,32 +7,46 @@ from pathlib import Path
 from derive.cli import common
 from derive.core.errors import UsageError
 
-EPILOG = """examples:
-  derive mle bernoulli                                   (a family name expands to its density)
-  derive mle 'theta^x (1-theta)^(1-x)' --param theta --support 'x in {0,1}' --where '0 < theta < 1'
-  derive mle normal --of 'sqrt(sigma2)'                  (both parameters, the bias, invariance)
-  derive mle normal --param mu                           (sigma2 known)
-  derive mle '\\frac{1}{\\sqrt{2\\pi\\sigma^2}} e^{-(x-\\mu)^2/(2\\sigma^2)}' --param mu --param sigma \\
-      --support 'x in R' --where 'sigma > 0'
-  derive mle uniform                                     (boundary: theta-hat = max x_i)
-  derive mle laplace                                     (subgradient: mu-hat = the median)
-  derive mle gamma --data waits.csv --column wait          (no closed form: Newton-Raphson iterates)
-  derive mle poisson --prior 'lam^(a-1) exp(-b lam)' --where 'a > 1' --where 'b > 0'   (MAP)
+EXAMPLES = """examples:
+  # a family name expands to its density
+  derive mle bernoulli
+  derive mle 'theta^x (1-theta)^(1-x)' --param theta --support 'x in {0,1}' \\
+      --where '0 < theta < 1'
+  # both parameters, the bias, invariance for sigma
+  derive mle normal --of 'sqrt(sigma2)'
+  # sigma2 known
+  derive mle normal --param mu
+  derive mle '\\frac{1}{\\sqrt{2\\pi\\sigma^2}} e^{-(x-\\mu)^2/(2\\sigma^2)}' \\
+      --param mu --param sigma --support 'x in R' --where 'sigma > 0'
+  # boundary: theta-hat = max x_i
+  derive mle uniform
+  # subgradient: mu-hat = the median
+  derive mle laplace
+  # no closed form: Newton-Raphson iterates on the data
+  derive mle gamma --data waits.csv --column wait
+  # MAP with a conjugate prior
+  derive mle poisson --prior 'lam^(a-1) exp(-b lam)' --where 'a > 1' \\
+      --where 'b > 0'
   derive mle exponential --format json
-
-families: bernoulli, binomial (known m), geometric, poisson, exponential, normal, lognormal, gamma,
-beta, weibull, laplace, pareto, uniform, rayleigh, multinomial. A family name is only a shortcut for
-typing its density: the derivation is the same general one.
 """
 
 
+def epilog() -> str:
+    """The examples, then every built-in family (``derive.likelihood.families``: a new family lists itself)."""
+    from derive.likelihood.families import family_table
+
+    families = common.listing([(f.name, f.description) for f in family_table()])
+    return (f"{EXAMPLES}\nfamilies (a name is a shortcut for typing the density; the derivation is the\n"
+            f"same general one):\n{families}\n")
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("mle", help="derive a maximum-likelihood estimator step by step", epilog=EPILOG,
+    p = sub.add_parser("mle", help="derive a maximum-likelihood estimator step by step", epilog=epilog(),
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Derive the maximum-likelihood estimator of a density or mass function "
+                       description=common.wrapped("Derive the maximum-likelihood estimator of a density or mass function "
                        "(plain text, LaTeX or a family name): likelihood, log-likelihood, score, solution on the "
                        "parameter space, second-order check, Fisher information, bias; every step certified and "
-                       "the estimator checked against numeric maximization.")
+                       "the estimator checked against numeric maximization."))
     p.add_argument("density", metavar="DENSITY|FAMILY", help="the density in the data variable, or a family name")
     p.add_argument("--param", action="append", default=[], metavar="P",
                    help="a parameter to estimate (repeatable; for a family, the others become known constants)")

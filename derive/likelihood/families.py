@@ -1,7 +1,9 @@
 """Built-in families (``normal``, ``poisson``...) as plain data: density text, parameters, support.
 
 A family is a shortcut for typing: its density is ordinary user syntax that goes through the
-same parser and the same engine as anything a user types, never a stored answer.
+same parser and the same engine as anything a user types, never a stored answer. Adding a family
+is one entry in ``_FAMILIES``; ``derive mle --help`` lists them from here (this module loads no
+SymPy until a family is expanded).
 """
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from derive.core.errors import UsageError
-from derive.parse import vocabulary as vocab
 
 MAX_CATEGORIES = 20
 """Largest number of categories ``multinomial(K)`` accepts."""
@@ -151,6 +152,8 @@ def expand_family(name: str, var: str = "x", params: Sequence[str] | None = None
 
 
 def _check_var(var: str, taken: Sequence[str], family: str) -> None:
+    from derive.parse import vocabulary as vocab  # SymPy's vocabulary: loaded only to expand a family
+
     if not isinstance(var, str) or not _NAME.fullmatch(var):
         raise UsageError(f"bad data variable name {var!r}", hint="use a name such as x or y")
     if var in vocab.CONSTANTS or var in vocab.FUNCTIONS:
