@@ -33,4 +33,5 @@ def _second(expr: sp.Expr, first: Derivation, y: sp.Symbol, clock: Clock, source
     rule = R.HigherOrderRule(before, after, first.result, others if first.result.has(y) else ())
     head = DiffStep(before=before, after=after, rule=rule.name, rules=(rule,), justification=justify((rule,)))
     rest = tuple(s for s in inner.steps if s.rule != "partial")
-    return Derivation(source=source, function=expr, wrt=(x, y), steps=(head,) + rest, result=inner.result)
+    return Derivation(source=source, function=expr, wrt=(x, y), steps=(head,) + rest, result=inner.result,
+                      notes=inner.notes)

@@ -71,6 +71,8 @@ class Derivation(Certified):
     steps: tuple[DiffStep, ...]
     result: sp.Expr
     checks: tuple[Check, ...] = field(default=())
+    notes: tuple[str, ...] = ()
+    """What a limit cut, or anything else a reader must know (printed with the result)."""
 
     def all_steps(self) -> Iterator[Step]:
         return iter(self.steps)

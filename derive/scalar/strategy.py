@@ -106,6 +106,7 @@ def differentiate(
         raise ValueError("differentiate needs at least one variable")
     letters = _Letters(expr)
     steps: list[DiffStep] = []
+    notes: list[str] = []
     value = expr
     for k, x in enumerate(wrt):
         current: sp.Expr = sp.Derivative(value, x, evaluate=False)
@@ -124,13 +125,14 @@ def differentiate(
             continue
         value = _resolve(current, clock, letters, steps)
         if tidy_result:
-            tidied = tidy(value, clock)
+            tidied = tidy(value, clock, notes)
             if tidied is not None:
                 method, simpler = tidied
                 rule = R.SimplifyRule(value, simpler, method)
                 steps.append(_step(rule, value, simpler))
                 value = simpler
-    return Derivation(source=source, function=expr, wrt=tuple(wrt), steps=tuple(steps), result=value)
+    return Derivation(source=source, function=expr, wrt=tuple(wrt), steps=tuple(steps), result=value,
+                      notes=tuple(dict.fromkeys(notes)))
 
 
 def _final_form_rule(current: sp.Expr, x: sp.Symbol) -> Rule:

@@ -2,13 +2,17 @@
 
 Only cheap, structure-preserving rewrites are tried (no ``simplify``, which turns
 the sigmoid's derivative into 1/(4 cosh^2(x/2))); a candidate wins only if it is
-clearly shorter than what the rules produced.
+clearly shorter than what the rules produced. The candidates are computed as one counted
+part (``Budget.max_work`` Python calls, ``core.work``): SymPy's ``cancel`` or ``factor``
+cannot be interrupted and can run long on a small expression, so a limit that counts work
+keeps the same input giving the same document on any machine; what it cuts is said.
 """
 from __future__ import annotations
 
 import sympy as sp
 
 from derive.core.budget import Clock
+from derive.core.work import run_counted
 
 _MAX_SIZE = 600
 _RATIO = 0.67
@@ -77,15 +81,25 @@ def _candidates(expr: sp.Expr, clock: Clock) -> list[tuple[str, sp.Expr, float]]
     return out
 
 
-def tidy(expr: sp.Expr, clock: Clock) -> tuple[str, sp.Expr] | None:
-    """(method, shorter form) if a candidate is clearly shorter than ``expr``, else None."""
+def tidy(expr: sp.Expr, clock: Clock, notes: list[str] | None = None) -> tuple[str, sp.Expr] | None:
+    """(method, shorter form) if a candidate is clearly shorter than ``expr``, else None.
+
+    When the work allowance cuts the candidates, ``notes`` gets a line saying so (and None is
+    returned: the result stands as the rules left it).
+    """
     n = size(expr)
     if n > _MAX_SIZE or n < 6:
         return None
     try:
-        candidates = _candidates(expr, clock)
+        counted = run_counted(lambda: _candidates(expr, clock), clock.budget.max_work)
     except (sp.PolynomialError, ValueError, TypeError):
         return None
+    if counted.cut or counted.value is None:
+        if notes is not None:
+            notes.append(f"the final simplification was not computed (work limit: {clock.budget.max_work:,} "
+                         "Python calls, Budget.max_work); the result is left as the rules gave it")
+        return None
+    candidates = counted.value
     best: tuple[str, sp.Expr] | None = None
     best_n = n
     for method, candidate, ratio in candidates:

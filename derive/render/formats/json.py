@@ -47,6 +47,7 @@ class Printer(FormatPrinter):
             "result_latex": tex(d.result),
             "certified": d.certified,
             "checks": [self.visit(c) for c in d.checks],
+            "notes": list(d.notes),
             "steps": [self.visit(s) for s in d.steps],
         }
 

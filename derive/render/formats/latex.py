@@ -201,7 +201,14 @@ class Printer(FormatPrinter):
 
     # -- scalar derivations -------------------------------------------------------------------
     def _print_Derivation(self, d: Derivation) -> Parts:
-        return Parts([self.chain(d)], self.statement(d), display_result=False)
+        notes = [self.note(n) for n in d.notes]
+        return Parts([self.chain(d), *notes], self.statement(d), display_result=False)
+
+    def note(self, text: str) -> str:
+        """A note under a chain (what a limit cut): text in a paragraph, or a text row for MathJax."""
+        if self.mathjax:
+            return rf"\text{{Note: {tex_line(text)}}}"
+        return rf"\par\noindent{{\small\emph{{Note:}} {tex_line(text)}}}"
 
     @staticmethod
     def statement(d: Derivation) -> str:

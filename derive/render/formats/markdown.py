@@ -56,6 +56,7 @@ class Printer(FormatPrinter):
 
     def _print_Derivation(self, d: Derivation) -> str:
         lines = [f"$$\n{self.latex.doprint(d)}\n$$", "", f"**Result:** ${tex(d.result)}$", ""]
+        lines += [f"- note: {n}" for n in d.notes]
         lines += [self.visit(c) for c in d.checks]
         lines.append(f"- certification: {certificate_summary(d)}")
         return "\n".join(lines) + "\n"

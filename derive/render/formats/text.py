@@ -89,6 +89,7 @@ class Printer(FormatPrinter):
             parts.append(Text(title, style="bold underline"))  # Text: never parsed as markup
         parts.append(table)
         parts.append(Text.assemble(("Result: ", "bold"), (utext(d.result), "bold green")))
+        parts += [Text(f"Note: {note}", style="dim") for note in d.notes]
         parts += [self.visit(c) for c in d.checks]
         if closing:
             parts.append(self.verdict_line(d.certified))
