@@ -82,7 +82,7 @@ def latex(
         from derive.parse.shapes import merge_shapes
         from derive.matrix.read import parse_matrix_auto
         from derive.parse.let import parse_let
-        from derive.render.notation.latex import mtex
+        from derive.render.notation.matrix import mtex
 
         if not isinstance(expr, str):
             raise UsageError(f"expected an expression as text, got {type(expr).__name__}")

@@ -20,7 +20,7 @@ from derive.matrix.read import parse_matrix_auto
 from derive.matrix.read_text import parse_matrix
 from derive.matrix.read_latex import SUM_HINT, parse_matrix_latex
 from derive.parse.let import parse_let
-from derive.render.notation.latex import mtex
+from derive.render.notation.matrix import mtex
 
 LETS = ["X: n x p", "y: n", "z: n", "beta: p", "w: p", "x: p", "u: p", "A: p x p", "B: p x q", "C: q x p",
         "S: p x p symmetric", "Sigma: n x n positive definite", "U: n x p", "W_1: k x p", "W2: k x p", "e_1: p"]

@@ -20,7 +20,7 @@ from derive.matrix.certify import certify_matrix_gradient, certify_step
 from derive.matrix.gradient import matrix_gradient
 from derive.matrix.model import MatStep
 from derive.render import render
-from derive.render.notation.latex import mtex
+from derive.render.notation.matrix import mtex
 
 n, p = M.dim("n"), M.dim("p")
 x = M.MatSym("x", p, M.ONE)

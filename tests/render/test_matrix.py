@@ -26,7 +26,7 @@ from derive.matrix.api import MatGradResult
 from derive.matrix.numeric import Point, Undefined, evaluate
 from derive.matrix import expr as M
 from derive.matrix.sympy_form import sympy_str
-from derive.render.notation.latex import mtex
+from derive.render.notation.matrix import mtex
 
 RUNS: dict[str, tuple[str, str, list[str], bool]] = {
     "ridge": ("norm(y - X*b)^2 + lam*norm(b)^2", "b", ["X: n x p", "y: n", "b: p"], True),
@@ -334,7 +334,7 @@ def test_every_contract_string_rebuilds_to_the_value_of_its_node(shape: tuple[An
 
 def test_entrywise_reciprocals_print_as_divisions() -> None:
     from derive.matrix.expr import plain
-    from derive.render.notation.text import utext_m
+    from derive.render.notation.matrix import utext_m
 
     k = sp.Symbol("k", integer=True, positive=True)
     p_, q_ = M.MatSym("p", k, M.ONE), M.MatSym("q", k, M.ONE)

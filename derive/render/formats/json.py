@@ -6,20 +6,21 @@ and ``certificate`` (the certificate's one-line description, starting with its w
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sympy as sp
 
 from derive.core.contract import Check
-from derive.likelihood.model import MleDerivation, MleStep
-from derive.lsq.model import Consequence, DataFit, LsSolution
-from derive.lsq.simple_model import SimpleSolution, SumStep
-from derive.matrix import expr as M
-from derive.matrix.model import MatGradient, MatStep
-from derive.matrix.sympy_form import sympy_str
 from derive.render.base import FormatPrinter
-from derive.render.notation.latex import mtex, tex
-from derive.scalar.model import Derivation, DiffStep, Gradient
+from derive.render.formats.latex import mtex
+from derive.render.notation.latex import tex
+
+if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.likelihood.model import MleDerivation, MleStep
+    from derive.lsq.model import Consequence, DataFit, LsSolution
+    from derive.lsq.simple_model import SimpleSolution, SumStep
+    from derive.matrix.model import MatGradient, MatStep
+    from derive.scalar.model import Derivation, DiffStep, Gradient
 
 
 class Printer(FormatPrinter):
@@ -84,6 +85,7 @@ class Printer(FormatPrinter):
 
     # -- matrix derivations --------------------------------------------------------------------
     def _print_MatStep(self, step: MatStep) -> dict[str, Any]:
+        from derive.matrix import expr as M
         from derive.render.formats.latex import Printer as Latex
 
         latex = Latex()
@@ -98,6 +100,9 @@ class Printer(FormatPrinter):
         }
 
     def _print_MatGradient(self, g: MatGradient) -> dict[str, Any]:
+        from derive.matrix import expr as M
+        from derive.matrix.sympy_form import sympy_str
+
         st = g.stationary
         checks = list(g.all_checks())
         return {
@@ -124,6 +129,9 @@ class Printer(FormatPrinter):
 
     # -- least squares -------------------------------------------------------------------------
     def _print_LsSolution(self, s: LsSolution) -> dict[str, Any]:
+        from derive.matrix import expr as M
+        from derive.matrix.sympy_form import sympy_str
+
         g = s.derivation
         return {
             "model": s.model.name,
@@ -145,7 +153,9 @@ class Printer(FormatPrinter):
         }
 
     def _print_Consequence(self, c: Consequence) -> dict[str, Any]:
-        return {"claim": c.name, "lhs": M.plain(c.lhs), "rhs": M.plain(c.rhs), "certificate": c.certificate.describe()}
+        from derive.matrix.expr import plain
+
+        return {"claim": c.name, "lhs": plain(c.lhs), "rhs": plain(c.rhs), "certificate": c.certificate.describe()}
 
     def _print_DataFit(self, fit: DataFit) -> dict[str, Any]:
         return {"columns": list(fit.columns), "rows": fit.rows, "estimate": list(fit.estimate),

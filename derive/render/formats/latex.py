@@ -7,22 +7,24 @@ The maths is printed here; the prose around it lives in the handout templates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sympy as sp
 
 from derive.core.contract import Certificate, NotComputed, Refuted
 from derive.core.errors import UsageError
 from derive.render.escape import tex_line
-from derive.likelihood.model import MleDerivation, MleStep
-from derive.lsq.model import Consequence, LsSolution
-from derive.lsq.simple_model import SimpleSolution, SumStep
-from derive.matrix import expr as M
-from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
 from derive.render.base import FormatPrinter
-from derive.render.notation.latex import MatLatex, SumLatex, mtex, sample_tex, tex
+from derive.render.notation.latex import SumLatex, sample_tex, tex
 from derive.render.notation.sample import hatted
-from derive.scalar.model import Derivation, DiffStep, Gradient, Rule
+
+if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.likelihood.model import MleDerivation, MleStep
+    from derive.lsq.model import Consequence, LsSolution
+    from derive.lsq.simple_model import SimpleSolution, SumStep
+    from derive.matrix import expr as M
+    from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
+    from derive.scalar.model import Derivation, DiffStep, Gradient, Rule
 
 _PARTS = ("all", "chain", "result")
 _SIDE_WIDTH = 48
@@ -55,8 +57,18 @@ def aligned(rows: list[str]) -> str:
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
+def mtex(node: M.Node) -> str:
+    """LaTeX of a matrix expression (the matrix notation loads with the first one printed)."""
+    from derive.render.notation.matrix import mtex as matrix_tex
+
+    return matrix_tex(node)
+
+
 def broken(node: M.Node) -> list[str]:
     """LaTeX lines of a matrix expression: a long top-level sum breaks before a sign."""
+    from derive.matrix import expr as M
+    from derive.render.notation.matrix import MatLatex
+
     if not isinstance(node, M.Add) or len(M.plain(node)) <= _LINE_WIDTH:
         return [mtex(node)]
     printer = MatLatex()
@@ -268,9 +280,11 @@ class Printer(FormatPrinter):
 
     def matrix_chain(self, steps: tuple[MatStep, ...], lhs: str) -> str:
         """One chain; long lines break at top-level signs and move the reason below them."""
+        from derive.matrix.expr import plain
+
         if not steps:
             return ""
-        wide = max(len(M.plain(s.after)) for s in steps) > _SIDE_WIDTH
+        wide = max(len(plain(s.after)) for s in steps) > _SIDE_WIDTH
         first = " \\\\\n  &\\quad ".join(broken(steps[0].before))
         rows = [f"{lhs} &= {first}"]
         for s in steps:

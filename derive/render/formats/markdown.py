@@ -1,19 +1,21 @@
 """Markdown: display maths in ``$$`` blocks (GitHub, Jupyter and most renderers read it), checks as a list."""
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved
-from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
-from derive.likelihood.model import MleDerivation
-from derive.lsq.model import LsSolution
-from derive.lsq.simple_model import SimpleSolution
-from derive.matrix.model import MatGradient
 from derive.render.base import CERTIFIED, NOT_CERTIFIED, FormatPrinter
 from derive.render.formats.latex import Printer as Latex
-from derive.render.formats.latex import mle_lhs, mle_rhs
-from derive.render.notation.latex import mtex, sample_tex, tex
-from derive.scalar.model import Derivation, Gradient
+from derive.render.formats.latex import mle_lhs, mle_rhs, mtex
+from derive.render.notation.latex import sample_tex, tex
+
+if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
+    from derive.likelihood.model import MleDerivation
+    from derive.lsq.model import LsSolution
+    from derive.lsq.simple_model import SimpleSolution
+    from derive.matrix.model import MatGradient
+    from derive.scalar.model import Derivation, Gradient
 
 
 def closing_line(certified: bool) -> str:

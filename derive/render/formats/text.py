@@ -6,7 +6,7 @@ with the lines of its checks, each with the same mark and word as in every other
 from __future__ import annotations
 
 import io
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sympy as sp
 from rich.console import Console, Group, RenderableType
@@ -14,18 +14,28 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.core.contract import Certificate, Check, NotComputed
-from derive.likelihood.model import MleDerivation, MleStep
-from derive.lsq.model import Consequence, DataFit, LsSolution
-from derive.lsq.simple_model import SimpleSolution
-from derive.matrix.model import MatGradient, MatStep
 from derive.render.base import CERTIFIED, NOT_CERTIFIED, FormatPrinter
 from derive.render.notation.sample import hatted
-from derive.render.notation.text import SumText, sample_text, utext, utext_m
-from derive.scalar.model import Derivation, DiffStep, Gradient
+from derive.render.notation.text import SumText, sample_text, utext
+
+if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.likelihood.model import MleDerivation, MleStep
+    from derive.lsq.model import Consequence, DataFit, LsSolution
+    from derive.lsq.simple_model import SimpleSolution
+    from derive.matrix import expr as M
+    from derive.matrix.model import MatGradient, MatStep
+    from derive.scalar.model import Derivation, DiffStep, Gradient
 
 STYLES: dict[str, str] = {"proved": "green", "plausible": "green", "refuted": "bold red", "unknown": "yellow",
                           "timeout": "yellow", "not computed": "yellow"}
 """The colour of each certificate word (the marks and words themselves come from the certificates)."""
+
+
+def utext_m(node: M.Node) -> str:
+    """Unicode of a matrix expression (the matrix notation loads with the first one printed)."""
+    from derive.render.notation.matrix import utext_m as matrix_text
+
+    return matrix_text(node)
 
 
 def chain_table() -> Table:

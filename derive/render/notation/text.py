@@ -8,8 +8,6 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from derive.matrix import expr as M
-from derive.matrix.expr import PREC_ATOM, PREC_POW, PlainPrinter
 from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
@@ -99,49 +97,6 @@ class UnicodePrinter(StrPrinter):
 def utext(expr: sp.Basic, *, partial: bool = False) -> str:
     """The one-line Unicode form of ``expr`` (``partial``: write every derivative with ∂)."""
     return str(UnicodePrinter({"order": None, "partial": partial}).doprint(expr))
-
-
-class MatUnicode(PlainPrinter):
-    """Matrix expressions in Unicode: −2·Xᵀ(y − X·b)."""
-
-    times = "·"
-    hadamard_op = " ⊙ "
-    divide_op = " ⊘ "
-    kron_op = " ⊗ "
-    transpose_mark = "ᵀ"
-    minus = "−"
-
-    def symbol(self, name: str) -> str:
-        return utext(sp.Symbol(name))
-
-    def scalar(self, value: sp.Expr) -> str:
-        return utext(value)
-
-    def _print_Inverse(self, n: M.Inverse) -> tuple[str, int]:
-        if isinstance(n.arg, M.Transpose):
-            return self.paren(n.arg.arg, PREC_ATOM) + "⁻ᵀ", PREC_POW
-        return self.paren(n.arg, PREC_ATOM) + "⁻¹", PREC_POW
-
-    def _print_Norm(self, n: M.Norm) -> tuple[str, int]:
-        sub = "_F" if n.arg.shape[1] != 1 else ""
-        return f"‖{self.doprint(n.arg)}‖{sub}", PREC_ATOM
-
-    def _print_Func(self, n: M.Func) -> tuple[str, int]:
-        name = {"sigmoid": "σ", "log": "log"}.get(n.name, n.name)
-        return f"{name}({self.doprint(n.arg)})", PREC_ATOM
-
-    def _print_Power(self, n: M.Power) -> tuple[str, int]:
-        e = n.exp
-        base = self.paren(n.base, PREC_ATOM)
-        mark = "" if n.is_scalar else "∘"
-        if e.is_Integer:
-            return f"{base}{mark and '^∘'}{str(e).translate(_SUP)}" if mark else f"{base}{str(e).translate(_SUP)}", PREC_POW
-        return f"{base}^{mark}({self.scalar(e)})", PREC_POW
-
-
-def utext_m(node: M.Node) -> str:
-    """The one-line Unicode form of a matrix expression."""
-    return MatUnicode().doprint(node)
 
 
 class SumText(StrPrinter):
