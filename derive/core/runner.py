@@ -103,6 +103,38 @@ def run_bounded(fn: Callable[..., T], *args: object, budget: Budget, what: str =
             worker.close()
 
 
+class Beside(Generic[T]):
+    """A call running in a forked helper beside the caller's own work (the second core); ``result()`` joins it.
+
+    Inside a budget worker the helper is one more process of the same kind (its limits, killed with
+    its parent). Anywhere else (a test, the API called in process) the call runs inline when its
+    result is asked for. ``close()`` stops a helper whose result is no longer wanted.
+    """
+
+    def __init__(self, fn: Callable[..., T], args: Sequence[object], budget: Budget, what: str) -> None:
+        self._fn, self._args, self._budget, self._what = fn, tuple(args), budget, what
+        self._worker: Worker[T] | None = Worker.start(fn, args, budget, what) if in_worker() else None
+
+    def result(self) -> T:
+        if self._worker is None:
+            return self._fn(*self._args)
+        worker = self._worker
+        try:
+            while not worker.done:
+                remaining = worker.deadline - time.monotonic()
+                if remaining <= 0:
+                    raise worker.timed_out()
+                if readable([worker], remaining):
+                    worker.read()
+            return worker.outcome()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+
+
 class Worker(Generic[T]):
     """One forked worker running one call, seen from the parent: its pipe, deadline and last step."""
 

@@ -84,7 +84,7 @@ def mle_job(req: MleRequest, budget: Budget) -> MleDerivation:
     SymPy's RNG is seeded first: it shuffles the order of SymPy's assumption queries, and so what
     the parts counted against ``budget.max_work`` count.
     """
-    from derive.likelihood.certify import certify_mle
+    from derive.likelihood.certify import certify_mle, start_maxima
     from derive.likelihood.derivation import derive_mle
     from derive.likelihood.density import check_density
     from derive.likelihood.read import read_problem
@@ -95,8 +95,14 @@ def mle_job(req: MleRequest, budget: Budget) -> MleDerivation:
     clock = budget.start()
     problem = read_problem(req.density, req.params, req.var, req.support, list(req.where), req.prior)
     check_density(problem)
-    d = derive_mle(problem, clock, _functions(req.functions, problem))
-    d = certify_mle(d, clock, seed=req.seed)
+    maxima = start_maxima(problem, req.seed, budget)
+    try:
+        d = derive_mle(problem, clock, _functions(req.functions, problem))
+    except BaseException:
+        if maxima is not None:
+            maxima.close()
+        raise
+    d = certify_mle(d, clock, seed=req.seed, beside=maxima)
     if req.data is not None:
         from derive.likelihood.fit import use_data
 

@@ -26,8 +26,9 @@ import numpy as np
 import sympy as sp
 
 from derive.certify.numeval import numeric_function
-from derive.core.budget import Clock
+from derive.core.budget import Budget, Clock
 from derive.core.contract import Certificate, Check, NotComputed, Plausible, Proved, Refuted, Unknown
+from derive.core.runner import Beside, stage
 from derive.core.work import run_counted
 from derive.likelihood.model import MleDerivation, MleProblem, MleStep
 from derive.likelihood.numeric import iterate, maximize_loglik, monte_carlo_fisher, objective
@@ -109,17 +110,21 @@ def _support_nonempty(problem: MleProblem, vals: Mapping[sp.Symbol, float]) -> b
 
 
 @dataclass(slots=True)
-class _Run:
+class _Draws:
+    """What drawing a probe needs: the problem, and its equality constraints solved for one parameter each."""
+
+    problem: MleProblem
+    solved_for: dict[sp.Symbol, sp.Expr]
+
+
+@dataclass(slots=True)
+class _Run(_Draws):
     """Per-run certification state: what every probe shares, and what is computed once per run."""
 
     d: MleDerivation
     clock: Clock
-    solved_for: dict[sp.Symbol, sp.Expr]
     maxima: dict[tuple[int, int], tuple[Probe, np.ndarray]] = field(default_factory=dict)
-
-    @property
-    def problem(self) -> MleProblem:
-        return self.d.problem
+    beside: Beside[list[tuple[np.ndarray, float]]] | None = None
 
     def seeded_maximum(self, seed: int, n: int) -> tuple[Probe, np.ndarray]:
         """A probe drawn with ``random.Random(seed)`` and the numeric maximum on its sample.
@@ -147,7 +152,7 @@ class Probe:
     ``value`` compiles each expression once per probe (per set of symbols given) and reuses it.
     """
 
-    def __init__(self, run: _Run, rng: random.Random, n: int) -> None:
+    def __init__(self, run: _Draws, rng: random.Random, n: int) -> None:
         problem = run.problem
         self.problem = problem
         self.values: dict[sp.Symbol, float] = draw_params(problem, rng, solved_for=run.solved_for)
@@ -275,10 +280,15 @@ def _value(e: sp.Expr, probe: Probe, override: Mapping[sp.Symbol, float] | None)
     return probe.value(e, override)
 
 
-def certify_mle(d: MleDerivation, clock: Clock, seed: int = 0) -> MleDerivation:
-    """The derivation with a certificate on every step and the numeric checks attached."""
+def certify_mle(d: MleDerivation, clock: Clock, seed: int = 0,
+                beside: Beside[list[tuple[np.ndarray, float]]] | None = None) -> MleDerivation:
+    """The derivation with a certificate on every step and the numeric checks attached.
+
+    ``beside`` holds ``free_maxima(d.problem, seed)`` started beside the derivation (``start_maxima``);
+    without it they are computed here. It is closed if the derivation has no use for it.
+    """
     rng = random.Random(seed)
-    run = _Run(d, clock, solved_constraints(d.problem))
+    run = _Run(d.problem, solved_constraints(d.problem), d, clock, beside=beside)
     probes = [Probe(run, rng, rng.randint(3, 7)) for _ in range(PROBES)]
     estimate = {p: v for p, v in zip(d.problem.params, d.estimator) if v is not None}
     steps: list[MleStep] = []
@@ -288,7 +298,11 @@ def certify_mle(d: MleDerivation, clock: Clock, seed: int = 0) -> MleDerivation:
         if s.kind == "second_order" and s.relation == "=" and full_hessian is None:
             full_hessian = s.rhs if s.lhs is None else s.lhs
         steps.append(replace(s, certificate=_certify_step(s, probes, estimate, full_hessian, run)))
-    maximum = _against_maximizer(run, rng)
+    try:
+        maximum = _against_maximizer(run, seed)
+    finally:
+        if beside is not None:
+            beside.close()
     checks = [*d.checks, maximum]
     if d.fisher_expected is not None:
         fisher = _fisher_check(run, rng)
@@ -402,24 +416,70 @@ def _numeric_maximum(run: _Run, pr: Probe, seed: int = 3) -> tuple[np.ndarray, f
     if problem.constraints:
         theta = _constrained_maximum(run, pr)
         return theta, pr.value(run.d.loglik, dict(zip(problem.params, map(float, theta))))
+    return _free_maximum(problem, pr, seed)
+
+
+def _free_maximum(problem: MleProblem, pr: Probe, seed: int) -> tuple[np.ndarray, float]:
+    """The numeric maximum of the objective of a problem without equality constraints, and its value."""
     known = {k: v for k, v in pr.values.items() if k not in problem.params}
     theta, best = maximize_loglik(objective(problem, pr.n), problem.var, problem.params, problem.space, pr.sample,
                                   known=known, support=problem.support, rng=np.random.default_rng(seed))
     return np.asarray(theta, dtype=float), float(best)
 
 
-def _against_maximizer(run: _Run, rng: random.Random) -> Check:
+MAXIMA = 3
+"""Samples (of 200) on which the closed-form estimate is compared with a numeric maximizer."""
+
+
+def _maximum_samples(draws: _Draws, seed: int) -> list[tuple[Probe, int]]:
+    """The samples the closed form is compared on, each with its optimizer seed.
+
+    Drawn from their own stream of ``seed``, so that the helper computing the maxima
+    (``free_maxima``) and the certifier comparing with them draw the same samples.
+    """
+    rng = random.Random(7919 * seed + 104729)
+    return [(Probe(draws, rng, 200), rng.randrange(2**31)) for _ in range(MAXIMA)]
+
+
+def free_maxima(problem: MleProblem, seed: int) -> list[tuple[np.ndarray, float]]:
+    """The numeric maxima on the samples of ``_maximum_samples`` (a problem without equality constraints)."""
+    draws = _Draws(problem, {})
+    out = []
+    for pr, s in _maximum_samples(draws, seed):
+        stage("numeric maximization of the log-likelihood")
+        out.append(_free_maximum(problem, pr, s))
+    return out
+
+
+def start_maxima(problem: MleProblem, seed: int, budget: Budget) -> Beside[list[tuple[np.ndarray, float]]] | None:
+    """``free_maxima`` started in a helper beside the derivation (None for a problem with constraints).
+
+    The maxima need only the problem, and take about as long as the derivation: on the second
+    core they cost no time. A derivation without a closed form does not use them (closed unread).
+    """
+    if problem.constraints:
+        return None
+    return Beside(free_maxima, (problem, seed), budget, "numeric maximization of the log-likelihood")
+
+
+def _against_maximizer(run: _Run, seed: int) -> Check:
     """The closed-form estimate against a numeric maximizer (by parameters, or by the value reached
     where the maximizer is not unique, as for the median of an even sample); without a closed form,
     the Newton-Raphson iteration against the maximizer."""
     d, problem = run.d, run.problem
     if not any(v is not None for v in d.estimator):
-        return _newton_against_maximizer(run, rng)
-    worst, runs, details = 0.0, 0, []
-    for _ in range(3):
+        return _newton_against_maximizer(run, random.Random(seed))
+    samples = _maximum_samples(run, seed)
+    if run.beside is not None:
         run.clock.check("comparing with numeric maximization")
-        pr = Probe(run, rng, 200)
-        theta, best = _numeric_maximum(run, pr, rng.randrange(2**31))
+        maxima = run.beside.result()
+    else:
+        maxima = []
+        for pr, s in samples:
+            run.clock.check("comparing with numeric maximization")
+            maxima.append(_numeric_maximum(run, pr, s))
+    worst, runs, details = 0.0, 0, []
+    for (pr, _), (theta, best) in zip(samples, maxima):
         mine = {p: pr.value(v) for p, v in zip(problem.params, d.estimator) if v is not None}
         at = {p: mine.get(p, float(t)) for p, t in zip(problem.params, theta)}
         reached = pr.value(d.loglik, at) if len(mine) == len(problem.params) else -math.inf

@@ -13,7 +13,7 @@ import pytest
 
 from derive.core.budget import Budget
 from derive.core.errors import BudgetExceeded, ParseError
-from derive.core.runner import Interrupted, in_worker, kill_tree, run_bounded, scratch_root, session, stage
+from derive.core.runner import Beside, Interrupted, in_worker, kill_tree, run_bounded, scratch_root, session, stage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,6 +128,39 @@ def _nested() -> tuple[int, int]:
 def test_a_nested_request_runs_inline_in_the_worker() -> None:
     outer, inner = run_bounded(_nested, budget=Budget(seconds=5))
     assert outer == inner != os.getpid()
+
+
+def _pid_beside() -> tuple[int, int]:
+    return os.getpid(), Beside(os.getpid, (), Budget(seconds=5), "pid").result()
+
+
+def test_beside_runs_inline_outside_a_worker() -> None:
+    assert Beside(os.getpid, (), Budget(seconds=5), "pid").result() == os.getpid()
+
+
+def test_beside_forks_a_helper_inside_a_worker() -> None:
+    worker, helper = run_bounded(_pid_beside, budget=Budget(seconds=5))
+    assert helper != worker != os.getpid()
+
+
+def _beside_error() -> None:
+    Beside(_raise_parse_error, (), Budget(seconds=5), "boom").result()
+
+
+def test_beside_reraises_the_helpers_error() -> None:
+    with pytest.raises(ParseError, match="boom"):
+        run_bounded(_beside_error, budget=Budget(seconds=5))
+
+
+def _close_beside_unread(pid_file: Path) -> bool:
+    b = Beside(_write_pid_and_sleep, (pid_file,), Budget(seconds=60), "sleep")
+    pid = int(wait_for_file(pid_file))
+    b.close()
+    return wait_gone(pid)
+
+
+def test_closing_an_unread_helper_kills_it(tmp_path: Path) -> None:
+    assert run_bounded(_close_beside_unread, tmp_path / "pid", budget=Budget(seconds=30)) is True
 
 
 def test_an_exit_in_the_worker_is_an_error_here_not_an_exit() -> None:
