@@ -15,10 +15,29 @@ import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
 
-class sigmoid(sp.Function):  # noqa: N801  (named as users write it)
+class MLAtom(sp.Function):
+    """Base of the ML atoms: real where their arguments are, evaluated numerically through their
+    exp/log form, printed as ``latex_name(args)`` in LaTeX."""
+
+    latex_name: ClassVar[str] = ""
+
+    def _eval_is_real(self) -> bool | None:
+        return all(a.is_real for a in self.args) or None
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return self.rewrite(sp.exp)._eval_evalf(prec)
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        inner = ", ".join(printer._print(a) for a in self.args)
+        power = f"^{{{exp}}}" if exp else ""
+        return rf"{self.latex_name}{power}\left({inner}\right)"
+
+
+class sigmoid(MLAtom):  # noqa: N801  (named as users write it)
     """The logistic function 1 / (1 + e^(-z))."""
 
     nargs = 1
+    latex_name = r"\sigma"
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         if argindex != 1:
@@ -28,21 +47,12 @@ class sigmoid(sp.Function):  # noqa: N801  (named as users write it)
     def _eval_rewrite_as_exp(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
         return 1 / (1 + sp.exp(-z))
 
-    def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real
 
-    def _eval_evalf(self, prec: int) -> sp.Expr:
-        return self.rewrite(sp.exp)._eval_evalf(prec)
-
-    def _latex(self, printer: Any, exp: str | None = None) -> str:
-        power = f"^{{{exp}}}" if exp else ""
-        return rf"\sigma{power}\left({printer._print(self.args[0])}\right)"
-
-
-class softplus(sp.Function):  # noqa: N801
+class softplus(MLAtom):  # noqa: N801
     """The softplus function log(1 + e^z)."""
 
     nargs = 1
+    latex_name = r"\operatorname{softplus}"
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         if argindex != 1:
@@ -54,19 +64,11 @@ class softplus(sp.Function):  # noqa: N801
 
     _eval_rewrite_as_log = _eval_rewrite_as_exp
 
-    def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real
 
-    def _eval_evalf(self, prec: int) -> sp.Expr:
-        return self.rewrite(sp.exp)._eval_evalf(prec)
-
-    def _latex(self, printer: Any, exp: str | None = None) -> str:
-        power = f"^{{{exp}}}" if exp else ""
-        return rf"\operatorname{{softplus}}{power}\left({printer._print(self.args[0])}\right)"
-
-
-class logsumexp(sp.Function):  # noqa: N801
+class logsumexp(MLAtom):  # noqa: N801
     """log(e^(z_1) + ... + e^(z_k)); its partials are the softmax weights."""
+
+    latex_name = r"\operatorname{logsumexp}"
 
     @classmethod
     def eval(cls, *args: sp.Expr) -> sp.Expr | None:
@@ -85,17 +87,6 @@ class logsumexp(sp.Function):  # noqa: N801
         return sp.log(sp.Add(*[sp.exp(a) for a in args]))
 
     _eval_rewrite_as_log = _eval_rewrite_as_exp
-
-    def _eval_is_real(self) -> bool | None:
-        return all(a.is_real for a in self.args) or None
-
-    def _eval_evalf(self, prec: int) -> sp.Expr:
-        return self.rewrite(sp.exp)._eval_evalf(prec)
-
-    def _latex(self, printer: Any, exp: str | None = None) -> str:
-        inner = ", ".join(printer._print(a) for a in self.args)
-        power = f"^{{{exp}}}" if exp else ""
-        return rf"\operatorname{{logsumexp}}{power}\left({inner}\right)"
 
 
 ML_FUNCTIONS: dict[str, type[sp.Function]] = {

@@ -91,13 +91,7 @@ def run_bounded(fn: Callable[..., T], *args: object, budget: Budget, what: str =
     worker: Worker[T] | None = None
     try:
         worker = Worker.start(fn, args, budget, what, prepare)
-        while not worker.done:
-            remaining = worker.deadline - time.monotonic()
-            if remaining <= 0:
-                raise worker.timed_out()
-            if readable([worker], remaining):
-                worker.read()
-        return worker.outcome()
+        return worker.wait()
     finally:
         if worker is not None:
             worker.close()
@@ -118,15 +112,8 @@ class Beside(Generic[T]):
     def result(self) -> T:
         if self._worker is None:
             return self._fn(*self._args)
-        worker = self._worker
         try:
-            while not worker.done:
-                remaining = worker.deadline - time.monotonic()
-                if remaining <= 0:
-                    raise worker.timed_out()
-                if readable([worker], remaining):
-                    worker.read()
-            return worker.outcome()
+            return self._worker.wait()
         finally:
             self.close()
 
@@ -168,6 +155,16 @@ class Worker(Generic[T]):
             _worker_main(fn, args, budget, write_fd, parent, what, prepare)
         os.close(write_fd)
         return cls(pid, read_fd, budget, what)
+
+    def wait(self) -> T:
+        """Read until the worker is done; its value, or its error raised here (BudgetExceeded at the deadline)."""
+        while not self.done:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise self.timed_out()
+            if readable([self], remaining):
+                self.read()
+        return self.outcome()
 
     def read(self) -> None:
         """Read what the worker sent so far (call when its pipe is readable)."""

@@ -10,6 +10,7 @@ from derive.core.budget import Budget, Clock
 from derive.core.errors import BudgetExceeded
 from derive.core.functions import sigmoid
 from derive.scalar.tidy import size, tidy
+from tests.scalar.strategies import expressions as random_expressions
 
 x, y = sp.symbols("x y", real=True)
 
@@ -61,21 +62,8 @@ ATOMS = [x, y, sp.Integer(2), sp.Integer(-1), sp.Rational(1, 2)]
 FUNCTIONS = [sp.exp, sp.sin, sp.cos, lambda a: sp.log(a**2 + 1), sigmoid]
 
 
-@st.composite
-def expressions(draw: st.DrawFn, depth: int = 3) -> sp.Expr:
-    if depth <= 0 or draw(st.integers(0, 3)) == 0:
-        return draw(st.sampled_from(ATOMS))
-    sub = expressions(depth - 1)
-    op = draw(st.sampled_from(["add", "mul", "pow", "div", "func"]))
-    if op == "add":
-        return draw(sub) + draw(sub)
-    if op == "mul":
-        return draw(sub) * draw(sub)
-    if op == "pow":
-        return draw(sub) ** draw(st.sampled_from([2, 3]))
-    if op == "div":
-        return draw(sub) / (draw(sub) ** 2 + 1)
-    return draw(st.sampled_from(FUNCTIONS))(draw(sub))
+def expressions(depth: int = 3) -> st.SearchStrategy[sp.Expr]:
+    return random_expressions(ATOMS, FUNCTIONS, depth)
 
 
 @st.composite
