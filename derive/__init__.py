@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from derive.api import grad as grad
     from derive.api import latex as latex
     from derive.core.budget import Budget as Budget
+    from derive.core.errors import BudgetExceeded as BudgetExceeded
+    from derive.core.errors import DataError as DataError
     from derive.core.errors import DeriveError as DeriveError
+    from derive.core.errors import ParseError as ParseError
+    from derive.core.errors import RenderError as RenderError
+    from derive.core.errors import UsageError as UsageError
+    from derive.api import write_pdf as write_pdf
 
 _LAZY = {
     "diff": "scalar.api", "grad": "api", "latex": "api", "write_pdf": "api", "DiffResult": "scalar.api",
@@ -28,9 +34,13 @@ _LAZY = {
     "ls": "lsq.api", "LsResult": "lsq.api",
     "mle": "likelihood.api", "MleResult": "likelihood.api",
     "Budget": "core.budget", "DeriveError": "core.errors", "ParseError": "core.errors",
+    "UsageError": "core.errors", "BudgetExceeded": "core.errors", "RenderError": "core.errors",
+    "DataError": "core.errors",
 }
 
-__all__ = ["diff", "grad", "ls", "mle", "latex", "DiffResult", "GradResult", "MatGradResult", "LsResult", "MleResult", "Budget", "DeriveError", "ParseError", "__version__"]
+__all__ = ["diff", "grad", "ls", "mle", "latex", "write_pdf", "DiffResult", "GradResult", "MatGradResult", "LsResult",
+           "MleResult", "Budget", "DeriveError", "ParseError", "UsageError", "BudgetExceeded", "RenderError",
+           "DataError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

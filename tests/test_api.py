@@ -109,3 +109,12 @@ def test_latex_helper_parses_text_without_evaluating_it() -> None:
     assert derive.latex("x^2 sin(x)") == r"x^{2} \sin{\left(x \right)}"
     with pytest.raises(ParseError):
         derive.latex("__import__('os')")
+
+
+def test_every_public_name_resolves_from_the_package() -> None:
+    import derive.core.errors as errors
+
+    for name in derive.__all__:
+        assert getattr(derive, name) is not None, name
+    assert derive.BudgetExceeded is errors.BudgetExceeded and derive.UsageError is errors.UsageError
+    assert issubclass(derive.BudgetExceeded, derive.DeriveError)

@@ -167,6 +167,16 @@ class Step:
     def is_statement(self) -> bool:
         return self.before is None
 
+    @property
+    def lhs(self) -> Any:
+        """``before`` read as the left side of an equation (the name the statistics lines use)."""
+        return self.before
+
+    @property
+    def rhs(self) -> Any:
+        """``after`` read as the right side of an equation."""
+        return self.after
+
 
 @dataclass(frozen=True, slots=True)
 class Check:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import sympy as sp
 
@@ -134,16 +134,6 @@ class MleStep(Step):
     def kind(self) -> str:
         """The older name of ``rule`` (the JSON key)."""
         return self.rule
-
-    @property
-    def lhs(self) -> Any:
-        """The older name of ``before``."""
-        return self.before
-
-    @property
-    def rhs(self) -> Any:
-        """The older name of ``after``."""
-        return self.after
 
     @property
     def reason(self) -> str:

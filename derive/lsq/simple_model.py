@@ -44,14 +44,6 @@ class SumStep(Step):
     probe: Certificate = NOT_CHECKED
 
     @property
-    def lhs(self) -> Any:
-        return self.before
-
-    @property
-    def rhs(self) -> Any:
-        return self.after
-
-    @property
     def to_check(self) -> tuple[Claim, ...]:
         return self.claims or ((self.before, self.after),)
 
