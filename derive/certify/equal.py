@@ -14,7 +14,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
 from derive.parse.domain import VarDomain
-from derive.core.contract import Plausible, Proved, Refuted, Timeout, Unknown, Verdict
+from derive.core.contract import Certificate, Plausible, Proved, Refuted, Timeout, Unknown
 from derive.certify.probe import (
     EVAL_ERRORS, Outcome, concrete_function, evaluate, make_concrete, point_text, probe_points,
     undefined_functions,
@@ -42,7 +42,7 @@ def certify_equal(
     *,
     rng: random.Random | None = None,
     probes: int = PROBES,
-) -> Verdict:
+) -> Certificate:
     """The verdict on ``before == after`` (pending derivatives are evaluated on both sides)."""
     domains = domains or {}
     rng = rng or random.Random(0)
@@ -77,9 +77,9 @@ def _probe(
     domains: Mapping[str, VarDomain],
     rng: random.Random,
     probes: int,
-) -> Verdict:
+) -> Certificate:
     variants = (0, 1) if undefined_functions([before, after]) else (0,)
-    verdict: Verdict = Unknown("no probes")
+    verdict: Certificate = Unknown("no probes")
     funcs = undefined_functions([before, after])
     for variant in variants:
         lhs, rhs = make_concrete([before, after], variant)
@@ -105,7 +105,7 @@ def _probe_one(
     domains: Mapping[str, VarDomain],
     rng: random.Random,
     probes: int,
-) -> Verdict:
+) -> Certificate:
     symbols = tuple(sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name))
 
     def check(point: dict[sp.Symbol, sp.Expr]) -> Outcome:

@@ -14,7 +14,7 @@ import sympy as sp
 
 from derive.core.budget import Clock
 from derive.parse.domain import VarDomain
-from derive.core.contract import Refuted, Verdict
+from derive.core.contract import Certificate, Refuted
 from derive.certify.probe import EVAL_ERRORS, Outcome, evaluate, make_concrete, point_text, probe_points
 
 _DIGITS = 30
@@ -30,7 +30,7 @@ def finite_difference_check(
     *,
     rng: random.Random | None = None,
     probes: int = 6,
-) -> Verdict:
+) -> Certificate:
     """Plausible if ``derivative`` matches numeric differentiation of ``function`` at random points."""
     domains = domains or {}
     rng = rng or random.Random(1)

@@ -15,7 +15,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.core.budget import Clock
 from derive.parse.domain import VarDomain
-from derive.core.contract import Plausible, Refuted, Unknown, Verdict
+from derive.core.contract import Certificate, Plausible, Refuted, Unknown
 
 _T = sp.symbols("t1:6", real=True)
 
@@ -197,7 +197,7 @@ def probe_points(
     what: str,
     note: str = "",
     too_few: str = "too few points where both sides are real and finite",
-) -> Verdict:
+) -> Certificate:
     """Draw points until ``probes`` of them agree (reals first, then positive reals).
 
     Points where ``check`` says None are skipped (the claim is undefined there); the first

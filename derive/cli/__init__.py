@@ -1,9 +1,10 @@
 """The ``derive`` command: the parser assembled from one module per subcommand, and ``main``,
 the one place errors become exit codes.
 
-Exit codes: 0 certified, 1 not certified or a TeX or internal failure, 2 bad input or usage, 3 over
-the time/memory/size budget (or a limit of it cut a step or a required check), 130 interrupted
-(Ctrl-C), 128 + N stopped by signal N (143 for SIGTERM, 141 when the reader of the output went away).
+Exit codes, the same for every command (``common.EXIT_*``): 0 every claim certified; 1 some claim
+refuted; 2 bad input or usage; 3 over the time/memory/size budget, or nothing refuted but something
+unknown or not computed; 4 a TeX or internal failure; 130 interrupted (Ctrl-C), 128 + N stopped by
+signal N (143 for SIGTERM, 141 when the reader of the output went away).
 """
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from derive.cli import build, common, diff, grad, ls, mle
-from derive.cli.common import EXIT_BUDGET, EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from derive.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, EXIT_USAGE
 
-__all__ = ["EXIT_BUDGET", "EXIT_FAIL", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_REFUTED", "EXIT_UNDECIDED", "EXIT_USAGE", "build_parser", "main"]
 
 _EXPR_COMMANDS = ("diff", "grad")
 _EXIT_INTERRUPTED = 130
@@ -28,14 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = common.Parser(
         prog="derive",
         description="Certified step-by-step derivatives, gradients and worked-solution handouts.",
-        epilog="Run 'derive COMMAND --help' for examples. Exit codes: 0 certified, 1 not certified or a "
-        "TeX/internal failure, 2 bad input or usage, 3 over the time or memory budget (or a limit of it cut a "
-        "check), 130 interrupted.",
+        epilog="Run 'derive COMMAND --help' for examples.\n\n" + common.wrapped(common.EXIT_CODES_HELP),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=common.Parser)
     for command in (diff, grad, ls, mle, build):
         command.add_parser(sub)
+    for p in sub.choices.values():  # every subcommand documents the same exit codes
+        p.epilog = f"{(p.epilog or '').rstrip()}\n\n{common.wrapped(common.EXIT_CODES_HELP)}\n"
     return parser
 
 
@@ -67,10 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
     except BudgetExceeded as exc:
         print(f"derive: {exc.one_line()}", file=sys.stderr)
-        return EXIT_BUDGET
+        return EXIT_UNDECIDED
     except RenderError as exc:
         print(f"derive: {exc.one_line()}", file=sys.stderr)
-        return EXIT_FAIL
+        return EXIT_FAILURE
     except DeriveError as exc:
         print(f"derive: error: {exc.one_line()}", file=sys.stderr)
         return EXIT_USAGE
@@ -85,10 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second failure at exit
         return _EXIT_BROKEN_PIPE
-    except Exception as exc:  # a bug in derive: one line, exit 1, never a traceback
+    except Exception as exc:  # a bug in derive: one line, exit 4, never a traceback
         message = escape_control(" ".join(str(exc).split())[:300])
         print(f"derive: internal error: {type(exc).__name__}: {message} (please report this input)", file=sys.stderr)
-        return EXIT_FAIL
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -4,7 +4,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from derive.cli import common
+
+if TYPE_CHECKING:
+    from derive.handout.build import BuildReport
 
 EPILOG = """examples:
   derive build worked_examples --out build/
@@ -38,6 +43,23 @@ def jobs(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from derive.handout.build import build_all
 
-    failures = build_all(args.paths, args.out, jobs=args.jobs, tex_only=args.tex_only, timeout=args.timeout,
-                         memory_mb=args.memory)
-    return common.EXIT_FAIL if failures else common.EXIT_OK
+    reports = build_all(args.paths, args.out, jobs=args.jobs, tex_only=args.tex_only, timeout=args.timeout,
+                        memory_mb=args.memory)
+    return build_exit_code([_code(r) for r in reports])
+
+
+_FAILURE_CODES = {"usage": common.EXIT_USAGE, "budget": common.EXIT_UNDECIDED, "failure": common.EXIT_FAILURE}
+
+
+def _code(report: BuildReport) -> int:
+    if report.error:
+        return _FAILURE_CODES.get(report.failure, common.EXIT_FAILURE)
+    return common.verdict_exit_code(report.verdict)
+
+
+def build_exit_code(codes: list[int]) -> int:
+    """The most serious of the scripts' codes: a failure (4), a refuted result (1), bad input (2), undecided (3)."""
+    for code in (common.EXIT_FAILURE, common.EXIT_REFUTED, common.EXIT_USAGE, common.EXIT_UNDECIDED):
+        if code in codes:
+            return code
+    return common.EXIT_OK

@@ -15,7 +15,13 @@ from typing import Any, NoReturn
 
 from derive.core.errors import UsageError, escape_control
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BUDGET = 0, 1, 2, 3
+EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_FAILURE = 0, 1, 2, 3, 4
+"""The exit codes of every command: 0 every claim certified; 1 some claim refuted; 2 bad input or usage;
+3 over budget, or nothing refuted but something unknown or not computed; 4 a TeX or internal failure."""
+
+EXIT_CODES_HELP = ("exit codes: 0 every claim certified; 1 some claim refuted; 2 bad input or usage; 3 over "
+                   "budget, or nothing refuted but something unknown; 4 a TeX or internal failure; 130 "
+                   "interrupted")
 DEFAULT_MEMORY_MB = 2048
 
 
@@ -94,20 +100,24 @@ def check_data_file(path: Path | None, option: str = "--data") -> None:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """What a worker hands back: the rendered text, and the PDF bytes or (without TeX) the handout's .tex."""
+    """What a worker hands back: the rendered text, and the PDF bytes or (without TeX) the handout's .tex.
+
+    ``verdict`` is the result's ``Verdict`` value (certified, refuted, undecided).
+    """
 
     text: str
     pdf: bytes | None = None
     tex: str | None = None
-    certified: bool = True
-    cut_by_budget: bool = False
+    verdict: str = "certified"
 
     @property
     def exit_code(self) -> int:
-        """0 certified; never 0 otherwise: 3 when a limit of the budget cut a check, else 1."""
-        if self.certified:
-            return EXIT_OK
-        return EXIT_BUDGET if self.cut_by_budget else EXIT_FAIL
+        return verdict_exit_code(self.verdict)
+
+
+def verdict_exit_code(verdict: str) -> int:
+    """0 certified, 1 refuted, 3 undecided (unknown, not computed, cut by a limit)."""
+    return {"certified": EXIT_OK, "refuted": EXIT_REFUTED}.get(verdict, EXIT_UNDECIDED)
 
 
 def render(result: Any, args: argparse.Namespace, title: str) -> Output:
@@ -129,9 +139,9 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
         text = result.render("markdown")
     else:
         text = result.render(fmt) + "\n"
-    certified, cut = bool(result.certified), bool(result.cut_by_budget)
+    verdict = result.verdict.value
     if args.pdf is None:
-        return Output(text, certified=certified, cut_by_budget=cut)
+        return Output(text, verdict=verdict)
     stage("building the PDF")
     from derive.handout.builder import HandoutBuilder
     from derive.render.env import render_handout
@@ -141,14 +151,14 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
     h.worked("Worked solution", result)
     tex = render_handout(h.build())
     if not tex_available():
-        return Output(text, tex=tex, certified=certified, cut_by_budget=cut)
+        return Output(text, tex=tex, verdict=verdict)
     import tempfile
 
     from derive.core.runner import scratch_root
 
     with tempfile.TemporaryDirectory(prefix="derive-pdf-", dir=scratch_root()) as folder:
         data = build_pdf(tex, Path(folder) / "handout.pdf").read_bytes()
-    return Output(text, pdf=data, certified=certified, cut_by_budget=cut)
+    return Output(text, pdf=data, verdict=verdict)
 
 
 def _import_all(modules: tuple[str, ...]) -> None:

@@ -11,6 +11,7 @@ capability uses.
 """
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -133,9 +134,6 @@ BUDGET_LIMITS = ("work limit", "time limit")
 NOT_CHECKED: Certificate = NotComputed("not checked")
 """The certificate of a step the certifier has not seen yet."""
 
-Verdict = Certificate
-"""The older name of a certificate (a verdict on a claimed equality)."""
-
 VOCABULARY: tuple[type[Certificate], ...] = (Proved, Plausible, Refuted, Unknown, Timeout, NotComputed)
 """Every certificate class, in the order the outputs explain them."""
 
@@ -192,6 +190,32 @@ class Check:
     required: bool = True
 
 
+class Verdict(enum.Enum):
+    """The one summary of a result: every claim certified, some claim refuted, or neither (something
+    could not be decided or was cut by a limit). The CLI turns it into the exit code (0, 1, 3)."""
+
+    CERTIFIED = "certified"
+    REFUTED = "refuted"
+    UNDECIDED = "undecided"
+
+    @classmethod
+    def of(cls, certificates: Iterable[Certificate]) -> Verdict:
+        """Refuted if any certificate is; certified if every one is; undecided otherwise."""
+        cs = list(certificates)
+        if any(isinstance(c, Refuted) for c in cs):
+            return cls.REFUTED
+        return cls.CERTIFIED if all(c.certified for c in cs) else cls.UNDECIDED
+
+    @classmethod
+    def worst(cls, verdicts: Iterable[Verdict]) -> Verdict:
+        """Of several results (a handout's): refuted over undecided over certified."""
+        vs = set(verdicts)
+        for v in (cls.REFUTED, cls.UNDECIDED):
+            if v in vs:
+                return v
+        return cls.CERTIFIED
+
+
 class Certified:
     """The one ``certified`` summary: every step and every required check is proved or plausible.
 
@@ -218,6 +242,15 @@ class Certified:
     @property
     def certified(self) -> bool:
         return all(c.certified for c in self.all_certificates())
+
+    @property
+    def verdict(self) -> Verdict:
+        """Certified, refuted (some claim has a counterexample) or undecided."""
+        return Verdict.of(self.all_certificates())
+
+    @property
+    def refuted(self) -> bool:
+        return self.verdict is Verdict.REFUTED
 
     @property
     def cut_by_budget(self) -> bool:

@@ -23,13 +23,31 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class BuildReport:
-    """What happened to one script: its outputs, or the one-line error."""
+    """What happened to one script: its outputs and whether its results are certified, or the one-line error.
+
+    ``verdict`` is the handout's ``Verdict`` value (certified, refuted, undecided); ``failure`` the
+    kind of error: ``usage`` (the script or its input), ``budget`` (time or memory), ``failure``
+    (TeX, or the worker died).
+    """
 
     script: Path
     tex: Path | None
     pdf: Path | None
     seconds: float
     error: str | None = None
+    verdict: str = "certified"
+    failure: str = ""
+
+
+def _failed(script: Path, seconds: float, exc: BaseException) -> BuildReport:
+    """The report of a script that raised ``exc`` (our error by its kind; the script's own as bad input)."""
+    from derive.core.errors import BudgetExceeded, RenderError
+
+    if isinstance(exc, DeriveError):
+        kind = "budget" if isinstance(exc, BudgetExceeded) else "failure" if isinstance(exc, RenderError) else "usage"
+        return BuildReport(script, None, None, seconds, exc.one_line(), failure=kind)
+    message = " ".join(str(exc).split())[:300]
+    return BuildReport(script, None, None, seconds, f"{type(exc).__name__}: {message}", failure="usage")
 
 
 def collect_scripts(paths: Sequence[Path]) -> list[Path]:
@@ -85,12 +103,9 @@ def build_one(script: Path, out: Path, tex_only: bool) -> BuildReport:
 
             stage(f"typesetting {script.name}")
             pdf_path = build_pdf(tex, out / f"{script.stem}.pdf")
-        return BuildReport(script, tex_path, pdf_path, time.monotonic() - start)
-    except DeriveError as exc:
-        return BuildReport(script, None, None, time.monotonic() - start, exc.one_line())
+        return BuildReport(script, tex_path, pdf_path, time.monotonic() - start, verdict=handout.verdict.value)
     except (Exception, SystemExit) as exc:  # noqa: BLE001  the script's own bug: one line, the build goes on
-        message = " ".join(str(exc).split())[:300]
-        return BuildReport(script, None, None, time.monotonic() - start, f"{type(exc).__name__}: {message}")
+        return _failed(script, time.monotonic() - start, exc)
 
 
 def _preload() -> None:
@@ -106,7 +121,7 @@ def _preload() -> None:
 
 def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool = False, timeout: float = 600.0,
               memory_mb: int = 2048) -> list[BuildReport]:
-    """Build every script, ``jobs`` at a time, each in its own worker under the budget; returns the failed reports.
+    """Build every script, ``jobs`` at a time, each in its own worker under the budget; returns every report.
 
     An interrupt (Ctrl-C, SIGTERM) kills every worker and what it started before it propagates,
     so no handout is written after the command has returned.
@@ -163,23 +178,33 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
             console.print(Text.assemble(("✗ ", "red"), escape_control(f"{r.script}: {r.error}")))
         else:
             target = r.pdf or r.tex
-            console.print(Text.assemble(("✓ ", "green"), escape_control(f"{r.script} -> {target}  ({r.seconds:.1f} s)")))
+            mark, style, note = _VERDICT_MARKS[r.verdict]
+            console.print(Text.assemble((mark, style), escape_control(f"{r.script} -> {target}  ({r.seconds:.1f} s)"),
+                                        (note, style)))
     if not tex_only and not tex_available():
         console.print(f"TeX is not installed, so only .tex files were written; {TEX_INSTALL_HINT}")
     for r in reports:
         if r.pdf:
             print(r.pdf)
     sys.stdout.flush()
-    return [r for r in reports if r.error]
+    return reports
+
+
+_VERDICT_MARKS = {
+    "certified": ("✓ ", "green", ""),
+    "refuted": ("✗ ", "red", "  NOT certified: a result in it is refuted"),
+    "undecided": ("? ", "yellow", "  not certified: a result in it could not be decided"),
+}
 
 
 def _report(worker: Worker[BuildReport], script: Path) -> BuildReport:
     """The worker's report; its time-out, death or unexpected error as a failed report."""
     if not worker.done:
-        return BuildReport(script, None, None, worker.budget.seconds, worker.timed_out().one_line())
+        return BuildReport(script, None, None, worker.budget.seconds, worker.timed_out().one_line(), failure="budget")
     try:
         return worker.outcome()
     except DeriveError as exc:
-        return BuildReport(script, None, None, 0.0, exc.one_line())
+        return _failed(script, 0.0, exc)
     except Exception as exc:  # noqa: BLE001  the worker died or sent something odd: report it, go on
-        return BuildReport(script, None, None, 0.0, f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+        message = " ".join(str(exc).split())[:300]
+        return BuildReport(script, None, None, 0.0, f"{type(exc).__name__}: {message}", failure="failure")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from derive.core.contract import Verdict
 from derive.core.errors import UsageTypeError
 from derive.handout.document import Block, Exercise, Handout, Math, Paragraph, Section, Worked
 
@@ -18,11 +19,14 @@ class Renderable(Protocol):
 
     ``render("latex", part="chain")`` is a display environment (``align*``),
     ``render("latex", part="result")`` math-mode LaTeX for the boxed result; ``source`` is the
-    user's input text.
+    user's input text; ``verdict`` (``derive.core.contract.Verdict``) whether it is certified.
     """
 
     @property
     def source(self) -> str: ...
+
+    @property
+    def verdict(self) -> Verdict: ...
 
     def render(self, fmt: str = "text", **settings: Any) -> str: ...
 
@@ -32,7 +36,7 @@ def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
     if not isinstance(result, Renderable):
         raise UsageTypeError(
             f"cannot render a {type(result).__name__} as a worked solution",
-            hint="pass a derivation result (it needs render() and .source)",
+            hint="pass a derivation result (it needs render(), .source and .verdict)",
         )
     return Worked(title=title, intro=intro, result=result, source=result.source)
 

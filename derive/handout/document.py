@@ -8,9 +8,11 @@ and templates must escape.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from derive.core.contract import Verdict
 from derive.core.errors import UsageError, UsageTypeError
 
 _LABEL_WIDTH = 48
@@ -169,3 +171,16 @@ class Handout:
     def exercises(self) -> tuple[Exercise, ...]:
         """The exercises in order; their position here (from 1) is their printed number."""
         return tuple(b for b in self.blocks if isinstance(b, Exercise))
+
+    def results(self) -> Iterator[Any]:
+        """Every derivation result the handout prints: worked solutions and exercise solutions."""
+        for b in self.blocks:
+            if isinstance(b, Worked):
+                yield b.result
+            elif isinstance(b, Exercise) and b.solution is not None:
+                yield b.solution.result
+
+    @property
+    def verdict(self) -> Verdict:
+        """Of all its results: refuted if any is, undecided if any is, else certified."""
+        return Verdict.worst(r.verdict for r in self.results())

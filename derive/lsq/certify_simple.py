@@ -18,7 +18,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
 from derive.lsq.simple_model import Claim, SimpleSolution, SumStep, summary
-from derive.core.contract import Check, Plausible, Proved, Refuted, Timeout, Unknown, Verdict
+from derive.core.contract import Certificate, Check, Plausible, Proved, Refuted, Timeout, Unknown
 
 Array = np.ndarray
 Value = Any
@@ -123,7 +123,7 @@ def random_data(sol: SimpleSolution, n: int, rng: np.random.Generator) -> SumEva
     return SumEvaluator({s["x"].name: x, s["y"].name: y}, scalars)
 
 
-def probe_claims(claims: tuple[Claim, ...], sol: SimpleSolution, clock: Clock, seed: int) -> Verdict:
+def probe_claims(claims: tuple[Claim, ...], sol: SimpleSolution, clock: Clock, seed: int) -> Certificate:
     """Plausible when every claim holds at six random data sets (n = 2 ... 7); Refuted at the first miss."""
     rng = np.random.default_rng(seed)
     sides = [(expand_definitions(lhs, sol), expand_definitions(rhs, sol)) for lhs, rhs in claims]
@@ -173,7 +173,7 @@ def _atomize(expr: Any, index: sp.Symbol, n: sp.Symbol, atoms: dict[Any, sp.Dumm
         expr = expr.xreplace(subs)
 
 
-def prove_claims(claims: tuple[Claim, ...], sol: SimpleSolution, clock: Clock) -> Verdict:
+def prove_claims(claims: tuple[Claim, ...], sol: SimpleSolution, clock: Clock) -> Certificate:
     """Proved when every claim reduces to 0 = 0 with the sums of monomials as atoms; else Unknown."""
     s = sol.symbols
     atoms: dict[Any, sp.Dummy] = {}
@@ -232,7 +232,7 @@ def reference(x: Array, y: Array) -> tuple[float, float]:
 
 
 def _compare(sol: SimpleSolution, cases: list[tuple[int, float, float]], clock: Clock, seed: int, tol: float,
-             note: str) -> Verdict:
+             note: str) -> Certificate:
     rng = np.random.default_rng(seed)
     worst, cond = 0.0, 0.0
     for n, centre, spread in cases:
@@ -253,7 +253,7 @@ def _compare(sol: SimpleSolution, cases: list[tuple[int, float, float]], clock: 
                      f"{note}; largest condition number of [1, x]: {cond:.1e}")
 
 
-def _degenerate(sol: SimpleSolution, clock: Clock) -> Verdict:
+def _degenerate(sol: SimpleSolution, clock: Clock) -> Certificate:
     """One point, or all x equal: no unique line; derive must refuse a number."""
     clock.check("simple regression: degenerate data")
     for x, y in ((np.array([1.5]), np.array([2.0])), (np.full(5, 0.1), np.arange(5.0))):

@@ -19,7 +19,7 @@ from derive.core.errors import BudgetExceeded
 from derive.matrix import expr as M
 from derive.parse.domain import VarDomain
 from derive.matrix.model import MatGradient, MatStep
-from derive.core.contract import Check, Plausible, Proved, Refuted, Timeout, Unknown, Verdict
+from derive.core.contract import Certificate, Check, Plausible, Proved, Refuted, Timeout, Unknown
 from derive.matrix.numeric import SIZES, Point, Undefined, brief, directional, draw_point, evaluate, shifted
 
 PROBES = 6
@@ -49,7 +49,7 @@ def probe(
     nodes: list[M.Node], var: M.MatSym, check: Compare, clock: Clock, *, seed: int, tol: float,
     domains: Mapping[str, VarDomain] | None = None, what: str = "certification", note: str = "",
     probes: int = PROBES,
-) -> Verdict:
+) -> Certificate:
     """Plausible if ``check`` gives two agreeing arrays at PROBES random points; Refuted at the first that differs.
 
     Running out of budget gives Unknown(timeout), never an exception.
@@ -64,7 +64,7 @@ def probe(
 def _probe(
     nodes: list[M.Node], var: M.MatSym, check: Compare, clock: Clock, *, seed: int, tol: float,
     domains: Mapping[str, VarDomain] | None, what: str, note: str, probes: int,
-) -> Verdict:
+) -> Certificate:
     rng = np.random.default_rng(seed)
     done, worst, tries = 0, 0.0, 0
     positive = False
@@ -95,7 +95,7 @@ def _probe(
 
 
 def certify_step(step: MatStep, var: M.MatSym, clock: Clock, seed: int,
-                 domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+                 domains: Mapping[str, VarDomain] | None = None) -> Certificate:
     """The verdict on one step's before = after."""
     if step.before == step.after:
         return Proved("both sides are identical")
@@ -108,7 +108,7 @@ def certify_step(step: MatStep, var: M.MatSym, clock: Clock, seed: int,
 
 
 def gradient_check(f: M.Node, grad: M.Node, var: M.MatSym, clock: Clock, seed: int,
-                   domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+                   domains: Mapping[str, VarDomain] | None = None) -> Certificate:
     """<G, E> against the directional derivative of f along random E, by finite differences."""
     def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
         g = evaluate(grad, pt)
@@ -122,7 +122,7 @@ def gradient_check(f: M.Node, grad: M.Node, var: M.MatSym, clock: Clock, seed: i
 
 
 def hessian_check(grad: M.Node, hess: M.Node, var: M.MatSym, clock: Clock, seed: int,
-                  domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+                  domains: Mapping[str, VarDomain] | None = None) -> Certificate:
     """H e against the directional derivative of the gradient along random e."""
     def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
         e = pt.direction[var.name].reshape(-1, 1, order="F")  # vec(dX), for a matrix variable
@@ -133,7 +133,7 @@ def hessian_check(grad: M.Node, hess: M.Node, var: M.MatSym, clock: Clock, seed:
 
 
 def stationary_check(grad: M.Node, solution: M.Node, var: M.MatSym, clock: Clock, seed: int,
-                     domains: Mapping[str, VarDomain] | None = None) -> Verdict:
+                     domains: Mapping[str, VarDomain] | None = None) -> Certificate:
     """The gradient vanishes at the claimed solution (where the solution exists)."""
     at = M.substitute(grad, var, solution)
 

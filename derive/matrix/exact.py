@@ -17,7 +17,7 @@ from derive.core.errors import BudgetExceeded
 from derive.matrix import expr as M
 from derive.core.functions import sigmoid, softplus
 from derive.matrix.model import MatGradient
-from derive.core.contract import Proved, Refuted, Timeout, Unknown, Verdict
+from derive.core.contract import Certificate, Proved, Refuted, Timeout, Unknown
 
 _MAX_OPS = 3000
 _SIZES = (3, 2, 2, 2, 2)
@@ -175,7 +175,7 @@ def _witness(e: sp.Expr) -> tuple[tuple[str, str], ...] | None:
     return None
 
 
-def explicit_check(g: MatGradient, clock: Clock) -> Verdict:
+def explicit_check(g: MatGradient, clock: Clock) -> Certificate:
     """Proved (at the stated sizes) if every gradient entry equals SymPy's derivative of the explicit function."""
     dims = _dims(g)
     where = ", ".join(f"{d}={v}" for d, v in sorted(dims.items(), key=lambda kv: str(kv[0]))) or "the declared sizes"

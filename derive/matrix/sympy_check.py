@@ -15,7 +15,7 @@ from derive.core.budget import Clock
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient
 from derive.matrix.sympy_form import to_sympy
-from derive.core.contract import Plausible, Refuted, Unknown, Verdict
+from derive.core.contract import Certificate, Plausible, Refuted, Unknown
 from derive.matrix.numeric import Undefined, brief, draw_point, evaluate
 
 
@@ -23,7 +23,7 @@ _FAILURES = (ValueError, TypeError, NotImplementedError, AttributeError, IndexEr
              sp.PolynomialError, RecursionError, AssertionError, sp.ShapeError)
 
 
-def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Verdict:
+def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Certificate:
     """Plausible if SymPy's derivative agrees at random points; Refuted (with SymPy's value) if not."""
     var = g.wrt
     numeric = [int(d) for s in M.symbols(g.function) | {var} for d in s.shape if d.is_Integer]

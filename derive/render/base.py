@@ -12,8 +12,14 @@ from derive.core.visitor import Visitor
 
 
 CERTIFIED = "every step and every required check passed"
-NOT_CERTIFIED = "a step or a required check above was refuted or could not be decided"
-"""The closing line of every result, in every format: ``✓ certified: ...`` or ``✗ NOT certified: ...``."""
+REFUTED = "a step or a required check above is refuted"
+UNDECIDED = "a step or a required check above could not be decided"
+"""The closing line of every result, in every format: ``✓ certified: ...``, ``✗ NOT certified: ...``
+(refuted: exit 1) or ``? NOT certified: ...`` (undecided: exit 3)."""
+
+CLOSING = {"certified": ("✓", "certified", CERTIFIED), "refuted": ("✗", "NOT certified", REFUTED),
+           "undecided": ("?", "NOT certified", UNDECIDED)}
+"""Verdict value -> (mark, words, reason) of the closing line."""
 
 
 class FormatPrinter(Visitor):

@@ -33,6 +33,16 @@ class Result:
         """True when not certified because a limit of the budget cut a step or a check."""
         return bool(self.data.cut_by_budget)
 
+    @property
+    def refuted(self) -> bool:
+        """True when some step or required check has a counterexample."""
+        return bool(self.data.refuted)
+
+    @property
+    def verdict(self) -> Any:
+        """``derive.core.contract.Verdict``: certified, refuted or undecided."""
+        return self.data.verdict
+
     def render(self, fmt: str = "text", **settings: Any) -> str:
         """The result in output format ``fmt`` (``derive.render.format_names()`` lists them)."""
         if fmt == "text":

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from derive.core.contract import Verdict
+
 
 @dataclass(frozen=True)
 class FakeResult:
@@ -12,6 +14,7 @@ class FakeResult:
     source: str = "x^2"
     body: str = r"\begin{align*} \frac{d}{dx} x^{2} &= 2 x \end{align*}"
     result: str = "2 x"
+    verdict: Verdict = Verdict.CERTIFIED
 
     def render(self, fmt: str = "text", **settings: Any) -> str:
         if fmt == "latex":

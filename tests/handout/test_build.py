@@ -62,9 +62,43 @@ def test_a_broken_script_is_reported_and_others_still_build(tmp_path: Path) -> N
         "h = HandoutBuilder(title='Good one')\nh.worked('d', derive.diff('x^3', wrt='x'))\nhandout = h.build()\n"
     )
     out = run("build", str(scripts), "--out", str(tmp_path / "out"), "--tex-only")
-    assert out.returncode == 1
+    assert out.returncode == 2  # the scripts are the input: their errors are bad input
     assert "bad.py" in out.stderr and "nohandout.py" in out.stderr and "defines no handout" in out.stderr
     assert "exits.py: SystemExit: 3" in out.stderr and "closing [/] tag" in out.stderr
     assert "Traceback" not in out.stderr
     assert (tmp_path / "out" / "good.tex").exists()
     assert not (tmp_path / "out" / "bad.tex").exists()
+
+
+FAKE_RESULT = '''
+from derive.core.contract import Verdict
+from derive.handout.builder import HandoutBuilder
+
+
+class Claimed:
+    source = "x^2"
+    verdict = Verdict.{verdict}
+
+    def render(self, fmt="text", **settings):
+        return r"\\begin{{align*}} x^{{2}} &= x x \\end{{align*}}" if settings.get("part") != "result" else "x x"
+
+
+handout = HandoutBuilder("{verdict}").worked("a claim", Claimed()).build()
+'''
+
+
+@pytest.mark.parametrize(("verdict", "code", "words"), [
+    ("CERTIFIED", 0, None), ("REFUTED", 1, "NOT certified: a result in it is refuted"),
+    ("UNDECIDED", 3, "not certified: a result in it could not be decided"),
+])
+def test_a_handout_with_a_result_not_certified_is_built_and_never_exits_0(
+        tmp_path: Path, verdict: str, code: int, words: str | None) -> None:
+    script = tmp_path / "claim.py"
+    script.write_text(FAKE_RESULT.format(verdict=verdict))
+    out = run("build", str(script), "--out", str(tmp_path / "out"), "--tex-only")
+    assert out.returncode == code, out.stderr
+    assert (tmp_path / "out" / "claim.tex").exists()
+    if words is None:
+        assert "certified" not in out.stderr
+    else:
+        assert words in out.stderr

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.core.budget import Budget
-from derive.core.contract import Check, Plausible, Refuted, Verdict, is_certified
+from derive.core.contract import Certificate, Check, Plausible, Refuted, is_certified
 from derive.lsq.certify import certify_consequence, reference_solution, solver_checks
 from derive.lsq.model import Consequence, LsSolution
 from derive.lsq.models import MODELS, model_class
@@ -44,7 +44,7 @@ def lam_of(sol: LsSolution) -> M.Node:
     return M.const(next(s for s in M.scalar_symbols(sol.derivation.function) if s.name == sol.model.names["lam"]))
 
 
-def checks(sol: LsSolution, seed: int = 0) -> tuple[tuple[str, Verdict], ...]:
+def checks(sol: LsSolution, seed: int = 0) -> tuple[tuple[str, Certificate], ...]:
     return tuple((c.name, c.certificate) for c in solver_checks(sol, Budget(seconds=60).start(), seed=seed))
 
 

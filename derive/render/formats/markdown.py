@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved
-from derive.render.base import CERTIFIED, NOT_CERTIFIED, FormatPrinter
+from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved, Verdict
+from derive.render.base import CLOSING, FormatPrinter
 from derive.render.formats.latex import Printer as Latex
 from derive.render.formats.latex import mle_lhs, mle_rhs, mtex
 from derive.render.notation.latex import sample_tex, tex
@@ -18,9 +18,10 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.scalar.model import Derivation, Gradient
 
 
-def closing_line(certified: bool) -> str:
-    """The last line of every result: certified, or NOT certified (the same words as the text output)."""
-    return f"✓ **certified**: {CERTIFIED}" if certified else f"✗ **NOT certified**: {NOT_CERTIFIED}"
+def closing_line(verdict: Verdict) -> str:
+    """The last line of every result: certified, refuted or undecided (the same words as the text output)."""
+    mark, words, reason = CLOSING[verdict.value]
+    return f"{mark} **{words}**: {reason}"
 
 
 def certificate_summary(d: Derivation) -> str:
@@ -50,7 +51,7 @@ class Printer(FormatPrinter):
         """The node's Markdown; a result ends with the one line saying whether it is certified."""
         out = str(self.visit(node))
         if isinstance(node, Certified):
-            out = out.rstrip("\n") + "\n\n" + closing_line(node.certified) + "\n"
+            out = out.rstrip("\n") + "\n\n" + closing_line(node.verdict) + "\n"
         return out
 
     def _print_Check(self, c: Check) -> str:

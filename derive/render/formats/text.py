@@ -13,8 +13,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from derive.core.contract import Certificate, Check, NotComputed
-from derive.render.base import CERTIFIED, NOT_CERTIFIED, FormatPrinter
+from derive.core.contract import Certificate, Check, NotComputed, Verdict
+from derive.render.base import CLOSING, FormatPrinter
 from derive.render.notation.sample import hatted
 from derive.render.notation.text import SumText, sample_text, utext
 
@@ -75,12 +75,12 @@ class Printer(FormatPrinter):
         return Text.assemble((f"{c.certificate.mark} ", STYLES[c.certificate.word]), (f"{c.name}{note}: ", "bold"),
                              c.certificate.describe())
 
-    def verdict_line(self, certified: bool, skipped: tuple[str, ...] = ()) -> Text:
-        """The closing line: certified (and which reported parts were not computed), or NOT certified."""
-        if certified:
-            also = f"; not computed: {', '.join(skipped)}" if skipped else ""
-            return Text(f"✓ certified: {CERTIFIED}{also}", style="bold green")
-        return Text(f"✗ NOT certified: {NOT_CERTIFIED}", style="bold red")
+    def verdict_line(self, verdict: Verdict, skipped: tuple[str, ...] = ()) -> Text:
+        """The closing line: certified (and which reported parts were not computed), refuted or undecided."""
+        mark, words, reason = CLOSING[verdict.value]
+        also = f"; not computed: {', '.join(skipped)}" if skipped and verdict is Verdict.CERTIFIED else ""
+        style = {"certified": "bold green", "refuted": "bold red"}.get(verdict.value, "bold yellow")
+        return Text(f"{mark} {words}: {reason}{also}", style=style)
 
     # -- scalar derivations -----------------------------------------------------------------
     def _print_Derivation(self, d: Derivation, title: str | None = None, closing: bool = True) -> RenderableType:
@@ -102,7 +102,7 @@ class Printer(FormatPrinter):
         parts += [Text(f"Note: {note}", style="dim") for note in d.notes]
         parts += [self.visit(c) for c in d.checks]
         if closing:
-            parts.append(self.verdict_line(d.certified))
+            parts.append(self.verdict_line(d.verdict))
         return Group(*parts)
 
     def _print_DiffStep(self, step: DiffStep) -> tuple[Text, Text, Text]:
@@ -126,7 +126,7 @@ class Printer(FormatPrinter):
         if hm is not None:
             rows = "; ".join(", ".join(utext(e) for e in hm.row(i)) for i in range(hm.rows))
             parts.append(Text.assemble(("Hessian: ", "bold"), (f"[{rows}]", "bold green")))
-        parts.append(self.verdict_line(g.certified))
+        parts.append(self.verdict_line(g.verdict))
         return Group(*parts)
 
     # -- matrix derivations --------------------------------------------------------------------
@@ -164,7 +164,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in g.checks if c.required]
         parts += [self._print_Check(c, note=" (reported, not required)") for c in g.checks if not c.required]
         if closing:
-            parts.append(self.verdict_line(g.certified))
+            parts.append(self.verdict_line(g.verdict))
         return Group(*parts)
 
     # -- least squares -------------------------------------------------------------------------
@@ -181,7 +181,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in s.checks]
         if s.data_fit is not None:
             parts += self.visit(s.data_fit)
-        parts.append(self.verdict_line(s.certified))
+        parts.append(self.verdict_line(s.verdict))
         return Group(*parts)
 
     def _print_Consequence(self, c: Consequence, head: str = "") -> Text:
@@ -235,7 +235,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in sol.checks]
         if sol.data_fit is not None:
             parts += self.visit(sol.data_fit)
-        parts.append(self.verdict_line(sol.certified))
+        parts.append(self.verdict_line(sol.verdict))
         return Group(*parts)
 
     # -- maximum likelihood ----------------------------------------------------------------------
@@ -268,7 +268,7 @@ class Printer(FormatPrinter):
                 it.add_row(str(row.k), *(f"{v:.10g}" for v in row.values), f"{row.loglik:.10g}")
             parts.append(it)
         skipped = tuple(c.name for c in d.checks if not c.required and isinstance(c.certificate, NotComputed))
-        parts.append(self.verdict_line(d.certified, skipped))
+        parts.append(self.verdict_line(d.verdict, skipped))
         return Group(*parts)
 
     def mle_claim(self, s: MleStep, d: MleDerivation) -> str:
