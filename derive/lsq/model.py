@@ -44,7 +44,13 @@ class Consequence(Step):
 
 @dataclass(frozen=True, slots=True)
 class DataSpec:
-    """Columns of a CSV file to fit: the regressors, the response, optional weights, the penalty."""
+    """Columns of a CSV file to fit: the regressors, the response, optional weights, the penalty.
+
+    ``x`` are the regressors' labels (``x``, ``x^2``, ``x1*x2``), one per column of the design
+    besides the intercept; ``terms`` the parsed terms they name (``derive.lsq.terms.Term``; empty
+    means each label is a plain column). ``penalize_intercept`` makes ridge penalize the
+    intercept too (by default it does not, as in scikit-learn's Ridge).
+    """
 
     path: Path
     x: tuple[str, ...]
@@ -52,11 +58,38 @@ class DataSpec:
     weights: str = ""
     lam: float | None = None
     intercept: bool = False
+    terms: tuple[Any, ...] = ()
+    penalize_intercept: bool = False
+
+    @property
+    def regressors(self) -> tuple[Any, ...]:
+        """The terms of the design (plain columns when no terms were parsed)."""
+        from derive.lsq.terms import Term
+
+        return self.terms or tuple(Term(((c, 1),), c) for c in self.x)
+
+    @property
+    def x_columns(self) -> list[str]:
+        """The data columns the regressors read, each once."""
+        from derive.lsq.terms import columns_of
+
+        return columns_of(self.regressors)
 
 
 @dataclass(frozen=True, slots=True)
 class DataFit:
-    """The estimator on the user's data, beside a reference solver's numbers."""
+    """The estimator on the user's data, beside a reference solver's numbers.
+
+    ``columns`` name the coefficients (``(intercept)``, then one per term); ``estimate`` is the
+    derived estimator's value (correctly rounded from the exact rational when ``method`` is
+    ``exact``), ``reference`` the reference solver's. The rest says how the numbers were made
+    and how far to trust them: ``method`` (``exact`` or ``qr``) and ``method_text``, the design
+    (``design``: (column, the term text it came from)), the condition number of X in the 2-norm
+    (``condition``; ``condition_unit`` with unit-length columns) and its ``rank``, the rows used
+    (``rows_used``: zero-weight rows drop out), ``notes`` (conventions, warnings) and ``checks``
+    (required ones count toward ``certified``). ``estimate_digits`` gives each exact coefficient
+    to 20 significant digits.
+    """
 
     columns: tuple[str, ...]
     estimate: tuple[float, ...]
@@ -65,6 +98,26 @@ class DataFit:
     rows: int
     max_abs_difference: float
     note: str = ""
+    method: str = ""
+    method_text: str = ""
+    design: tuple[tuple[str, str], ...] = ()
+    condition: float | None = None
+    condition_unit: float | None = None
+    rank: int | None = None
+    rows_used: int | None = None
+    notes: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+    estimate_digits: tuple[str, ...] = ()
+
+    def design_groups(self) -> list[tuple[tuple[str, ...], str]]:
+        """The design's columns grouped by the text that made them: ((x, x^2, x^3), "poly(x, 3)")."""
+        out: list[tuple[tuple[str, ...], str]] = []
+        for name, source in self.design:
+            if out and out[-1][1] == source:
+                out[-1] = (out[-1][0] + (name,), source)
+            else:
+                out.append(((name,), source))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +147,5 @@ class LsSolution(Certified):
     def all_checks(self) -> Iterator[Check]:
         yield from self.derivation.all_checks()
         yield from self.checks
+        if self.data_fit is not None:
+            yield from self.data_fit.checks

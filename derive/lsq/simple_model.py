@@ -111,4 +111,6 @@ class SimpleSolution(Certified):
         return iter(self.steps)
 
     def all_checks(self) -> Iterator[Check]:
-        return iter(self.checks)
+        yield from self.checks
+        if self.data_fit is not None:
+            yield from self.data_fit.checks

@@ -164,7 +164,12 @@ class Printer(FormatPrinter):
     def _print_DataFit(self, fit: DataFit) -> dict[str, Any]:
         return {"columns": list(fit.columns), "rows": fit.rows, "estimate": list(fit.estimate),
                 "reference": list(fit.reference), "reference_solver": fit.reference_name,
-                "max_abs_difference": fit.max_abs_difference}
+                "max_abs_difference": _finite(fit.max_abs_difference),
+                "rows_used": fit.rows_used, "method": fit.method, "method_text": fit.method_text,
+                "design": [{"column": c, "term": t} for c, t in fit.design],
+                "condition_number": _finite(fit.condition), "condition_number_unit_columns": _finite(fit.condition_unit),
+                "rank": fit.rank, "notes": list(fit.notes), "estimate_digits": list(fit.estimate_digits),
+                "checks": [{**self.visit(c), "required": c.required} for c in fit.checks]}
 
     # -- simple regression in summation form ---------------------------------------------------
     def _print_SimpleSolution(self, sol: SimpleSolution) -> dict[str, Any]:
@@ -223,3 +228,10 @@ class Printer(FormatPrinter):
     def _print_MleStep(self, s: MleStep) -> dict[str, Any]:
         return {"kind": s.kind, "title": s.title, "lhs": None if s.lhs is None else str(s.lhs), "rhs": str(s.rhs),
                 "relation": s.relation, "reason": s.reason, "certificate": s.certificate.describe()}
+
+
+def _finite(value: float | None) -> float | None:
+    """A number JSON can hold: infinity and NaN (a condition number past any bound) become null."""
+    import math
+
+    return value if value is not None and math.isfinite(value) else None

@@ -190,14 +190,34 @@ class Printer(FormatPrinter):
                              f"{c.name}: {utext_m(c.lhs)} = {utext_m(c.rhs)}")
 
     def _print_DataFit(self, fit: DataFit) -> list[RenderableType]:
-        """The fit to data beside the reference solver, and their largest difference."""
-        table = Table(title=f"Fit to {fit.rows} rows", show_header=True)
+        """The design, the method, X's condition and rank, the notes, the fit beside the reference, the checks."""
+        parts: list[RenderableType] = []
+        used = "" if fit.rows_used in (None, fit.rows) else f", {fit.rows_used} used"
+        if fit.design:
+            groups = []
+            for names, source in fit.design_groups():
+                shown = ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]}, …, {names[-1]}"
+                groups.append(shown if source in names and len(names) == 1 else f"{shown} from {source}")
+            parts.append(Text.assemble(("Design: ", "bold"), f"X is {fit.rows_used or fit.rows} × {len(fit.columns)}"
+                                       f" with columns {'; '.join(groups)}"))
+        if fit.method_text:
+            parts.append(Text.assemble(("Method: ", "bold"), fit.method_text))
+        if fit.condition is not None:
+            rank = "" if fit.rank is None else f"; rank {fit.rank} of {len(fit.columns)}" + (
+                " (full)" if fit.rank == len(fit.columns) else "")
+            parts.append(Text.assemble(("Conditioning: ", "bold"),
+                                       f"cond(X) = {fit.condition:.2g} in the 2-norm ({fit.condition_unit:.2g} with "
+                                       f"unit-length columns){rank}"))
+        parts += [Text(f"Note: {note}", style="yellow" if note.startswith("X is ill") else "") for note in fit.notes]
+        table = Table(title=f"Fit to {fit.rows} rows{used}", show_header=True)
         table.add_column("coefficient")
         table.add_column("derived formula", justify="right")
         table.add_column(fit.reference_name, justify="right")
         for name, a, b in zip(fit.columns, fit.estimate, fit.reference):
-            table.add_row(name, f"{a:.10g}", f"{b:.10g}")
-        return [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
+            table.add_row(name, f"{a:.15g}", f"{b:.15g}")
+        parts += [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
+        parts += [self._print_Check(c, note="" if c.required else " (reported, not required)") for c in fit.checks]
+        return parts
 
     # -- simple regression in summation form ---------------------------------------------------
     def _print_SimpleSolution(self, sol: SimpleSolution) -> RenderableType:
