@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -171,6 +172,67 @@ class Solved:
     checks: list[Check]
     notes: list[str]
     bound: float = 0.0
+    stats: Stats | None = None
+
+
+@dataclass(slots=True)
+class Stats:
+    """What a regression summary needs beyond the coefficients (see ``DataFit``)."""
+
+    residuals: np.ndarray
+    rss: float
+    tss: float
+    cov: tuple[float, ...] | None
+    exact: bool
+
+
+def _exact_stats(d: Design, X: N.RMat, W: N.RMat | None, gram: N.RMat, coefs: list[Fraction], want_cov: bool,
+                 ) -> Stats:
+    """Residuals, RSS, TSS and the diagonal of (X'WX)^-1, exactly, each then rounded (TooCostly past the allowance)."""
+    assert d.exact_y is not None
+    work = N.Work()
+    fitted = N.matmul(X, N.from_columns([coefs]), work)
+    y = N.from_columns([d.exact_y])
+    r = N.add(y, N.scaled(fitted, Fraction(-1)), work)
+    rn = [row[0] for row in r.num]
+    yn = [row[0] for row in y.num]
+    wn = [row[0] for row in W.num] if W is not None else [1] * len(rn)
+    wd = W.den if W is not None else 1
+    rss = Fraction(sum(w * v * v for w, v in zip(wn, rn)), wd * r.den * r.den)
+    s_w = Fraction(sum(wn), wd)
+    s_wy = Fraction(sum(w * v for w, v in zip(wn, yn)), wd * y.den)
+    s_wyy = Fraction(sum(w * v * v for w, v in zip(wn, yn)), wd * y.den * y.den)
+    tss = s_wyy - s_wy * s_wy / s_w if d.intercept else s_wyy
+    cov: tuple[float, ...] | None = None
+    if want_cov:
+        inv = N.solve(gram, N.identity(gram.shape[0]), work)
+        cov = tuple(N.to_float_inf(Fraction(inv.num[j][j], inv.den)) for j in range(gram.shape[0]))
+    residuals = np.asarray([N.to_float_inf(Fraction(v, r.den)) for v in rn])
+    return Stats(residuals, N.to_float_inf(rss), N.to_float_inf(tss), cov, True)
+
+
+def _float_stats(a: np.ndarray, e: np.ndarray, ys: np.ndarray, ey: int, w: np.ndarray | None, intercept: bool,
+                 b: Sequence[float], want_cov: bool) -> Stats:
+    """The same from the scaled design in double precision: residuals in double-double, sums by fsum,
+    the diagonal of (X'WX)^-1 from the pivoted QR factor of the weighted scaled design."""
+    with np.errstate(all="ignore"):
+        z = np.ldexp(np.asarray(b, dtype=float), (np.asarray(e) - ey).astype(np.int64))
+        rs = N.residual_dd(a, ys, z)
+        ww = w if w is not None else np.ones(len(ys))
+        rss = float(np.ldexp(math.fsum((ww * rs * rs).tolist()), 2 * ey))
+        if intercept:
+            ybar = math.fsum((ww * ys).tolist()) / math.fsum(ww.tolist())
+            tss_s = math.fsum((ww * (ys - ybar) ** 2).tolist())
+        else:
+            tss_s = math.fsum((ww * ys * ys).tolist())
+        tss = float(np.ldexp(tss_s, 2 * ey))
+        cov: tuple[float, ...] | None = None
+        if want_cov:
+            aw = a * np.sqrt(w)[:, None] if w is not None else a
+            dg = N.inverse_gram_diagonal(aw)
+            cov = tuple(float(v) for v in np.ldexp(dg, (-2 * np.asarray(e)).astype(np.int64)))
+        residuals = np.ldexp(rs, ey)
+    return Stats(residuals, rss, tss, cov, False)
 
 
 def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock | None = None) -> DataFit:
@@ -191,6 +253,8 @@ def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock |
         solved = _stable(spec, d, centred, why_not)
     if clock is not None:
         clock.check("the fit to data")
+    stats = solved.stats or _float_stats(d.a, d.e, d.ys, d.ey, d.w, d.intercept, solved.coefficients,
+                                         spec.lam is None)
     ref, ref_check = _reference(spec, d, solved)
     notes = list(solved.notes)
     if d.dropped:
@@ -211,7 +275,8 @@ def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock |
         method=solved.method, method_text=solved.method_text, design=tuple(zip(d.names, d.sources)),
         condition=solved.condition, condition_unit=solved.condition_unit, rank=solved.rank, rows_used=d.n,
         notes=tuple(notes), checks=tuple(solved.checks) + (ref_check,),
-        estimate_digits=tuple(N.significant(v) for v in solved.exact) if solved.exact is not None else ())
+        estimate_digits=tuple(N.significant(v) for v in solved.exact) if solved.exact is not None else (),
+        residuals=stats.residuals, rss=stats.rss, tss=stats.tss, unscaled_cov_diag=stats.cov, stats_exact=stats.exact)
 
 
 def _ill_note(s: Solved) -> str:
@@ -289,11 +354,16 @@ def _exact(model: Any, sol: LsSolution, spec: DataSpec, d: Design, centred: bool
     if centred:
         coefs = [ybar - sum((m * c for m, c in zip(means, coefs)), Fraction(0))] + coefs
     rank = d.p - len(deps)
+    try:
+        stats: Stats | None = _exact_stats(d, X, W, gram, coefs, spec.lam is None)
+    except N.TooCostly:
+        stats = None  # the caller computes them in double precision
     estimator = M.plain(sol.estimator)
     text = (f"exact rational arithmetic from the file's decimals: {estimator} evaluated exactly (each inverse "
             f"applied as an exact solve, no inverse formed), then each coefficient correctly rounded to double "
             f"precision ({work.spent:.1e} word products)")
-    return Solved(_floats(d.path, d.names, coefs), coefs, "exact", text, condition, unit, rank, [check], [])
+    return Solved(_floats(d.path, d.names, coefs), coefs, "exact", text, condition, unit, rank, [check], [],
+                  stats=stats)
 
 
 def _rank_error(d: Design, deps: list[Any], exact: bool) -> DataError:
@@ -508,6 +578,18 @@ def fit_simple(sol: Any, spec: DataSpec) -> DataFit:
                                             f"tolerance {tol:.1e} from the condition number {kappa:.1e}")
                             if rel <= tol else Refuted((("data", str(spec.path)),), f"derive's {coefs}", f"lstsq's {ref}")))
     condition, unit = N.svd_condition(A, np.array([1, ex], dtype=np.int64))
+    if exact is not None:
+        a_hat, b_hat = exact
+        res = [yi - a_hat - b_hat * xi for xi, yi in zip(xs, ysx)]
+        ybar = sum(ysx, Fraction(0)) / n
+        xbar = sum(xs, Fraction(0)) / n
+        sxx = sum(((xi - xbar) ** 2 for xi in xs), Fraction(0))
+        sx2 = sum((xi * xi for xi in xs), Fraction(0))
+        stats = Stats(np.asarray([N.to_float_inf(v) for v in res]), N.to_float_inf(sum((v * v for v in res), Fraction(0))),
+                      N.to_float_inf(sum(((v - ybar) ** 2 for v in ysx), Fraction(0))),
+                      (N.to_float_inf(sx2 / (n * sxx)), N.to_float_inf(1 / sxx)), True)
+    else:
+        stats = _float_stats(A, np.array([1, ex], dtype=np.int64), ys_s, ey, None, True, coefs, True)
     notes = []
     if condition >= ILL:
         notes.append(_ill_note(Solved(coefs, None if exact is None else list(exact), method, text, condition, unit,
@@ -517,4 +599,6 @@ def fit_simple(sol: Any, spec: DataSpec) -> DataFit:
                    method=method, method_text=text, design=((names[0], "the line's intercept"), (names[1], xcol)),
                    condition=condition, condition_unit=unit, rank=2, rows_used=n, notes=tuple(notes),
                    checks=tuple(checks),
-                   estimate_digits=tuple(N.significant(v) for v in exact) if exact is not None else ())
+                   estimate_digits=tuple(N.significant(v) for v in exact) if exact is not None else (),
+                   residuals=stats.residuals, rss=stats.rss, tss=stats.tss, unscaled_cov_diag=stats.cov,
+                   stats_exact=stats.exact)

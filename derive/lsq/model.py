@@ -89,6 +89,16 @@ class DataFit:
     (``rows_used``: zero-weight rows drop out), ``notes`` (conventions, warnings) and ``checks``
     (required ones count toward ``certified``). ``estimate_digits`` gives each exact coefficient
     to 20 significant digits.
+
+    For a regression summary (standard errors, R^2): ``residuals`` is y - X b on the rows used
+    (a float numpy array, unweighted; not printed), ``rss`` the residual sum of squares
+    sum w_i r_i^2 (weights 1 without wls), ``tss`` the total sum of squares about the weighted
+    mean of y with an intercept, about 0 without one (R's convention), ``unscaled_cov_diag`` the
+    diagonal of (X'WX)^-1 in the order of ``columns`` (None for ridge, whose covariance is not
+    this), and ``df_residual`` = rows_used - rank. ``stats_exact`` says rss, tss and the diagonal
+    were computed in exact rational arithmetic and then rounded (else from the refined QR
+    factorization in double precision: (X'WX)^-1 = P R^-1 R^-T P'). A value beyond double
+    precision's range is ``inf``.
     """
 
     columns: tuple[str, ...]
@@ -108,6 +118,18 @@ class DataFit:
     notes: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
     estimate_digits: tuple[str, ...] = ()
+    residuals: Any = field(default=None, compare=False, repr=False)
+    rss: float | None = None
+    tss: float | None = None
+    unscaled_cov_diag: tuple[float, ...] | None = None
+    stats_exact: bool = False
+
+    @property
+    def df_residual(self) -> int | None:
+        """Residual degrees of freedom: rows used minus the rank of X."""
+        if self.rows_used is None or self.rank is None:
+            return None
+        return self.rows_used - self.rank
 
     def design_groups(self) -> list[tuple[tuple[str, ...], str]]:
         """The design's columns grouped by the text that made them: ((x, x^2, x^3), "poly(x, 3)")."""

@@ -505,6 +505,23 @@ class Refined:
     converged: bool
 
 
+def inverse_gram_diagonal(a: np.ndarray) -> np.ndarray:
+    """The diagonal of (a'a)^-1 from QR with column pivoting (a P = Q R): row norms of R^-1, never a'a formed.
+
+    (a'a)^-1 = P R^-1 R^-T P', so the entry for column perm[i] is the squared norm of row i of R^-1.
+    """
+    import numpy as np
+    import scipy.linalg as sl
+
+    p = a.shape[1]
+    _, r_, perm = sl.qr(a, mode="economic", pivoting=True)
+    with np.errstate(all="ignore"):
+        rinv = sl.solve_triangular(r_, np.eye(p))
+        out = np.empty(p)
+        out[perm] = np.sum(rinv * rinv, axis=1)
+    return out
+
+
 def refined_lstsq(a: np.ndarray, c: np.ndarray, max_iter: int = 10) -> Refined:
     """min ||c - a z|| by QR with column pivoting (LAPACK geqp3), refined on the augmented system in double-double.
 
@@ -570,6 +587,14 @@ def forward_bound(cond: float, residual: float, fitted: float, unit: float = EPS
 def to_float(value: Fraction) -> float:
     """A rational correctly rounded to double precision; OverflowError beyond its range."""
     return float(value)
+
+
+def to_float_inf(value: Fraction) -> float:
+    """A rational correctly rounded to double precision, +-inf beyond its range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def magnitude(value: Fraction) -> str:
