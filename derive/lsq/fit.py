@@ -280,13 +280,33 @@ def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock |
 
 
 def _ill_note(s: Solved) -> str:
-    text = (f"X is ill-conditioned: condition number {s.condition:.1e} (2-norm; {s.condition_unit:.1e} with "
-            f"unit-length columns), and X'X has its square, {s.condition ** 2:.1e}: a solver that forms X'X in "
+    """The warning for cond(X) >= ILL: badly scaled columns (harmless here), or a truly ill-conditioned X."""
+    if s.condition_unit < ILL:
+        return (f"X's columns differ greatly in scale: cond(X) = {_sci(s.condition)} in the 2-norm, but "
+                f"{s.condition_unit:.1e} with unit-length columns; the fit scales each column by a power of two, "
+                f"so the scales cost no digits here (a solver that forms X'X unscaled may lose them)")
+    square = _sci(s.condition, 2)
+    text = (f"X is ill-conditioned: condition number {_sci(s.condition)} (2-norm; {s.condition_unit:.1e} with "
+            f"unit-length columns), and X'X has its square, {square}: a solver that forms X'X in "
             f"double precision can lose all of its digits, and small changes in the data move the coefficients a lot")
     if s.method == "exact":
         return text + "; the coefficients here are exact for the data as written"
-    digits = max(0, int(-math.log10(s.bound))) if s.bound > 0 else 15
+    digits = max(0, int(-math.log10(s.bound))) if 0 < s.bound < math.inf else 0 if s.bound else 15
     return text + f"; expect about {min(digits, 15)} correct significant digits from double precision here"
+
+
+def _sci(value: float, power: int = 1) -> str:
+    """value**power in the form 1.2e+34, even beyond double precision's range ("beyond 1e+308" for inf)."""
+    if not math.isfinite(value):
+        return "beyond 1e+308"
+    if value <= 0:
+        return f"{value ** power:.1e}"
+    exponent = power * math.log10(value)
+    k = math.floor(exponent)
+    mantissa = 10 ** (exponent - k)
+    if mantissa >= 9.95:
+        mantissa, k = 1.0, k + 1
+    return f"{mantissa:.1f}e{k:+03d}"
 
 
 def _floats(path: Any, names: tuple[str, ...], values: list[Fraction]) -> list[float]:
@@ -558,12 +578,12 @@ def fit_simple(sol: Any, spec: DataSpec) -> DataFit:
     A = np.column_stack([np.full(n, 0.5), xs_s])
     z_ref, _, _, sv = np.linalg.lstsq(A, ys_s, rcond=None)
     with np.errstate(over="ignore"):
-        ref = [float(np.ldexp(z_ref[0], ey + 1)), float(np.ldexp(z_ref[1], ey - ex))]
+        ref = [float(np.ldexp(z_ref[0], ey - 1)), float(np.ldexp(z_ref[1], ey - ex))]
     if not all(math.isfinite(v) for v in ref):
         raise DataError(f"{spec.path}: a coefficient overflows double precision (beyond 1.8e+308)",
                         hint="rescale the data (divide a column by a power of 10) and fit again")
     with np.errstate(over="ignore", under="ignore"):
-        z = np.array([np.ldexp(coefs[0], -ey - 1), np.ldexp(coefs[1], ex - ey)])
+        z = np.array([np.ldexp(coefs[0], 1 - ey), np.ldexp(coefs[1], ex - ey)])
     rel = float(np.linalg.norm(z - z_ref)) / max(float(np.linalg.norm(z)), 1e-300)
     kappa = float(sv[0] / sv[-1]) if sv[-1] > 0 else math.inf
     r = ys_s - A @ z_ref

@@ -206,7 +206,7 @@ class Printer(FormatPrinter):
             rank = "" if fit.rank is None else f"; rank {fit.rank} of {len(fit.columns)}" + (
                 " (full)" if fit.rank == len(fit.columns) else "")
             parts.append(Text.assemble(("Conditioning: ", "bold"),
-                                       f"cond(X) = {fit.condition:.2g} in the 2-norm ({fit.condition_unit:.2g} with "
+                                       f"cond(X) = {_cond(fit.condition)} in the 2-norm ({_cond(fit.condition_unit)} with "
                                        f"unit-length columns){rank}"))
         parts += [Text(f"Note: {note}", style="yellow" if note.startswith("X is ill") else "") for note in fit.notes]
         table = Table(title=f"Fit to {fit.rows} rows{used}", show_header=True)
@@ -325,3 +325,10 @@ class Printer(FormatPrinter):
         if isinstance(s.lhs, sp.Symbol) and (s.lhs in params or s.kind == "estimator"):
             return sample_text(s.lhs) + "̂"
         return "" if s.lhs is None else sample_text(s.lhs)
+
+
+def _cond(value: float | None) -> str:
+    """A condition number as text: 1.2e+34, or "beyond 1e+308" past double precision's range."""
+    import math
+
+    return "unknown" if value is None else f"{value:.2g}" if math.isfinite(value) else "beyond 1e+308"
