@@ -475,13 +475,25 @@ def residual_dd(a: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
     """
     import numpy as np
 
+    hi, lo = residual_dd2(a, c, z)
+    return hi + lo
+
+
+def residual_dd2(a: np.ndarray, c: np.ndarray, z: np.ndarray, minus: Sequence[np.ndarray] = ()
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """c - a z - sum(minus) per row in double-double, as the pair (hi, lo) (hi + lo rounds to the double result)."""
+    import numpy as np
+
     s = c.astype(float).copy()
     e = np.zeros_like(s)
     for j in range(a.shape[1]):
         p, pe = _two_prod(a[:, j], np.full_like(s, -z[j]))
         s, se = _two_sum(s, p)
         e += se + pe
-    return s + e
+    for m in minus:
+        s, se = _two_sum(s, -m)
+        e += se
+    return _two_sum(s, e)
 
 
 def transposed_dd(a: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -545,14 +557,18 @@ def refined_lstsq(a: np.ndarray, c: np.ndarray, max_iter: int = 10) -> Refined:
         return q @ u + (f - q @ qf), dz
 
     r, z = correction(c.astype(float), np.zeros(p))
+    r_lo = np.zeros(n)  # the residual is kept in double-double (r + r_lo): a large residual costs no digits
     last = math.inf
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
-        f = residual_dd(a, c, z) - r
-        g = -transposed_dd(a, r)
+        f_hi, f_lo = residual_dd2(a, c, z, (r, r_lo))
+        f = f_hi + f_lo
+        g = -(transposed_dd(a, r) + a.T @ r_lo)  # a' r_lo is eps below a' r: double precision suffices
         dr, dz = correction(f, g)
-        r, z = r + dr, z + dz
+        r, r_err = _two_sum(r, dr)
+        r, r_lo = _two_sum(r, r_lo + r_err)
+        z = z + dz
         size = float(np.max(np.abs(dz)))
         if size <= 2 * EPS * float(np.max(np.abs(z))):
             converged = True

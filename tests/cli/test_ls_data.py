@@ -117,3 +117,25 @@ def test_values_near_1e300_fit_without_warnings(outputs: dict[str, subprocess.Co
     assert all(math.isfinite(v) for v in fit["estimate"])
     slope = fit["estimate"][1]
     assert 1.9 < slope < 2.1
+
+
+def test_a_million_row_wls_fit_stays_under_1_gb(tmp_path: Path) -> None:
+    """WLS from the weights vector, never an n x n matrix: peak resident memory of the children below 1 GB."""
+    import resource
+
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 1_000_000
+    x, w = rng.uniform(0, 10, n), rng.choice([0.0, 0.5, 1.0, 2.0], n)
+    y = 1 + 2 * x + rng.normal(0, 1, n)
+    with (tmp_path / "big.csv").open("w") as fh:
+        fh.write("x,y,w\n")
+        np.savetxt(fh, np.column_stack([x, y, w]), fmt="%.5f", delimiter=",")
+    out = run_derive("ls", "--model", "wls", "--data", "big.csv", "--x", "x", "--y", "y", "--weights", "w",
+                     "--intercept", "--format", "json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    fit = json.loads(out.stdout)["data_fit"]
+    assert fit["rows"] == n and fit["rows_used"] == int((w > 0).sum())
+    assert abs(fit["estimate"][1] - 2) < 0.01
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1024 * 1024  # kB: every child so far < 1 GB

@@ -81,7 +81,10 @@ def test_nist_sets_to_all_certified_digits(models: dict[str, tuple[Any, Any]], n
 
 def test_the_fallback_path_beats_lstsq_on_the_polynomials(models: dict[str, tuple[Any, Any]],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pivoted QR refined in double-double (no exact path): at least lstsq's digits, and >= 10 on Wampler1-5."""
+    """Pivoted QR refined in double-double (no exact path): >= 12.5 digits on Wampler1-5 and Longley, ahead of lstsq.
+
+    Wampler4 and 5 have huge residuals: the residual must be kept in double-double for this.
+    """
     monkeypatch.setattr(N, "EXACT_ROWS", 0)
     for name in ("Wampler1", "Wampler2", "Wampler3", "Wampler4", "Wampler5", "Longley"):
         c = CERTIFIED[name]
@@ -90,7 +93,7 @@ def test_the_fallback_path_beats_lstsq_on_the_polynomials(models: dict[str, tupl
         assert f.method == "qr"
         ours = min(lre(e, v) for e, v in zip(f.estimate, c["certified_coefficients"]))
         theirs = min(lre(e, v) for e, v in zip(f.reference, c["certified_coefficients"]))
-        assert ours >= 10.0 and ours >= theirs - 0.5, (name, ours, theirs)
+        assert ours >= 12.5 and ours >= theirs, (name, ours, theirs)
 
 
 def test_conditioning_is_of_x_not_of_its_gram_matrix(models: dict[str, tuple[Any, Any]]) -> None:
