@@ -273,10 +273,22 @@ def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock |
     return DataFit(
         d.names, tuple(solved.coefficients), tuple(ref), model.reference_name, d.rows, diff,
         method=solved.method, method_text=solved.method_text, design=tuple(zip(d.names, d.sources)),
+        design_head=_head(d.a, d.e),
         condition=solved.condition, condition_unit=solved.condition_unit, rank=solved.rank, rows_used=d.n,
         notes=tuple(notes), checks=tuple(solved.checks) + (ref_check,),
         estimate_digits=tuple(N.significant(v) for v in solved.exact) if solved.exact is not None else (),
         residuals=stats.residuals, rss=stats.rss, tss=stats.tss, unscaled_cov_diag=stats.cov, stats_exact=stats.exact)
+
+
+HEAD_ROWS = 3
+"""Rows of X shown with the design."""
+
+
+def _head(a: np.ndarray, e: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    """The first rows of X = a diag(2^e), unscaled (an entry beyond double precision's range is inf)."""
+    with np.errstate(over="ignore", under="ignore"):
+        rows = np.ldexp(a[:HEAD_ROWS], np.asarray(e, dtype=np.int64)[None, :])
+    return tuple(tuple(float(v) for v in row) for row in rows)
 
 
 def _ill_note(s: Solved) -> str:
@@ -617,6 +629,7 @@ def fit_simple(sol: Any, spec: DataSpec) -> DataFit:
     diff = max(abs(coefs[0] - ref[0]), abs(coefs[1] - ref[1]))
     return DataFit(names, (coefs[0], coefs[1]), (ref[0], ref[1]), "numpy.linalg.lstsq on [1, x]", n, diff,
                    method=method, method_text=text, design=((names[0], "the line's intercept"), (names[1], xcol)),
+                   design_head=_head(A, np.array([1, ex], dtype=np.int64)),
                    condition=condition, condition_unit=unit, rank=2, rows_used=n, notes=tuple(notes),
                    checks=tuple(checks),
                    estimate_digits=tuple(N.significant(v) for v in exact) if exact is not None else (),

@@ -88,7 +88,8 @@ class DataFit:
     (``condition``; ``condition_unit`` with unit-length columns) and its ``rank``, the rows used
     (``rows_used``: zero-weight rows drop out), ``notes`` (conventions, warnings) and ``checks``
     (required ones count toward ``certified``). ``estimate_digits`` gives each exact coefficient
-    to 20 significant digits.
+    to 20 significant digits; ``design_head`` the first rows of X as fitted (after zero-weight
+    rows drop).
 
     For a regression summary (standard errors, R^2): ``residuals`` is y - X b on the rows used
     (a float numpy array, unweighted; not printed), ``rss`` the residual sum of squares
@@ -118,6 +119,7 @@ class DataFit:
     notes: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
     estimate_digits: tuple[str, ...] = ()
+    design_head: tuple[tuple[float, ...], ...] = ()
     residuals: Any = field(default=None, compare=False, repr=False)
     rss: float | None = None
     tss: float | None = None

@@ -167,6 +167,7 @@ class Printer(FormatPrinter):
                 "max_abs_difference": _finite(fit.max_abs_difference),
                 "rows_used": fit.rows_used, "method": fit.method, "method_text": fit.method_text,
                 "design": [{"column": c, "term": t} for c, t in fit.design],
+                "design_head": [[_finite(v) for v in row] for row in fit.design_head],
                 "condition_number": _finite(fit.condition), "condition_number_unit_columns": _finite(fit.condition_unit),
                 "rank": fit.rank, "notes": list(fit.notes), "estimate_digits": list(fit.estimate_digits),
                 "checks": [{**self.visit(c), "required": c.required} for c in fit.checks]}

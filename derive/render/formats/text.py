@@ -200,6 +200,8 @@ class Printer(FormatPrinter):
                 groups.append(shown if source in names and len(names) == 1 else f"{shown} from {source}")
             parts.append(Text.assemble(("Design: ", "bold"), f"X is {fit.rows_used or fit.rows} × {len(fit.columns)}"
                                        f" with columns {'; '.join(groups)}"))
+            if fit.design_head:
+                parts.append(_matrix_head(fit.design_head, fit.rows_used or fit.rows))
         if fit.method_text:
             parts.append(Text.assemble(("Method: ", "bold"), fit.method_text))
         if fit.condition is not None:
@@ -332,3 +334,15 @@ def _cond(value: float | None) -> str:
     import math
 
     return "unknown" if value is None else f"{value:.2g}" if math.isfinite(value) else "beyond 1e+308"
+
+
+def _matrix_head(rows: tuple[tuple[float, ...], ...], total: int) -> Text:
+    """The first rows of X as an aligned bracketed block, with a row of dots when X has more."""
+    cells = [[f"{v:.6g}" if abs(v) != float("inf") else "overflow" for v in row] for row in rows]
+    width = [max(len(r[j]) for r in cells) for j in range(len(cells[0]))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(r, width)) for r in cells]
+    if total > len(rows):
+        lines.append("  ".join("⋮".rjust(w) for w in width))
+    pad = "    "
+    out = [f"{'X = ' if i == 0 else pad}[ {line} ]" for i, line in enumerate(lines)]
+    return Text("\n".join("  " + o for o in out))
