@@ -250,7 +250,7 @@ def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock |
         except N.NotExact as exc:
             why_not = f"the estimator has a part exact arithmetic does not evaluate ({exc})"
     if solved is None:
-        solved = _stable(spec, d, centred, why_not)
+        solved = _stable(spec, d, centred, why_not, model.data_columns(spec))
     if clock is not None:
         clock.check("the fit to data")
     stats = solved.stats or _float_stats(d.a, d.e, d.ys, d.ey, d.w, d.intercept, solved.coefficients,
@@ -431,7 +431,49 @@ def _penalty_rows(spec: DataSpec, e: np.ndarray, mask: np.ndarray) -> np.ndarray
     return rows
 
 
-def _stable(spec: DataSpec, d: Design, centred: bool, why_not: str) -> Solved:
+DD_DATA = 100.0
+"""On the QR path, from this condition number of X (unit-length columns) on the file is read again in
+double-double: the data's rounding to double would otherwise cost digits (cond times 1e-16)."""
+
+
+@dataclass(slots=True)
+class DDData:
+    """The weighted, scaled design and response in double-double: (a + a_lo) diag(2^e), (c + c_lo) 2^ey."""
+
+    a: np.ndarray
+    a_lo: np.ndarray
+    e: np.ndarray
+    c: np.ndarray
+    c_lo: np.ndarray
+    ey: int
+
+
+def _dd_data(spec: DataSpec, d: Design, columns: list[str]) -> DDData:
+    """The file read again with each value's rounding error, the design rebuilt and weighted in double-double."""
+    from derive.lsq.terms import scaled_columns_dd
+
+    table = read_table(spec.path, columns, lows=True)
+    assert table.lows is not None
+    keep = np.ones(table.rows, dtype=bool)
+    if spec.weights:
+        keep = np.frombuffer(table.values[spec.weights], dtype=float) > 0
+    hi = {c: np.frombuffer(table.values[c], dtype=float)[keep] for c in columns}
+    lo = {c: np.frombuffer(table.lows[c], dtype=float)[keep] for c in columns}
+    a, a_lo, e = scaled_columns_dd(spec.regressors, hi, lo)
+    if spec.intercept:
+        a = np.hstack([np.full((d.n, 1), 0.5), a])
+        a_lo = np.hstack([np.zeros((d.n, 1)), a_lo])
+        e = np.concatenate([[1], e]).astype(np.int64)
+    c, ey = _scaled(hi[spec.y])
+    c_lo = np.ldexp(lo[spec.y], -ey)
+    if spec.weights:
+        sw, sw_lo = N.dd_sqrt(hi[spec.weights], lo[spec.weights])
+        a, a_lo = N.dd_mul(a, a_lo, sw[:, None], sw_lo[:, None])
+        c, c_lo = N.dd_mul(c, c_lo, sw, sw_lo)
+    return DDData(a, a_lo, e, c, c_lo, ey)
+
+
+def _stable(spec: DataSpec, d: Design, centred: bool, why_not: str, columns: list[str] | None = None) -> Solved:
     """QR with column pivoting and refinement in double-double, on the problem the closed form solves."""
     root = np.sqrt(d.w)[:, None] if d.w is not None else None
     aw = d.a * root if root is not None else d.a
@@ -441,6 +483,11 @@ def _stable(spec: DataSpec, d: Design, centred: bool, why_not: str) -> Solved:
         raise _rank_error(d, dependent, exact=False)
     condition, unit = N.svd_condition(aw, d.e)
     a, e, c, ey = aw, d.e, cw, d.ey
+    a_lo: np.ndarray | None = None
+    c_lo: np.ndarray | None = None
+    if unit >= DD_DATA and not centred and columns is not None:
+        dd = _dd_data(spec, d, columns)
+        a, a_lo, e, c, c_lo, ey = dd.a, dd.a_lo, dd.e, dd.c, dd.c_lo, dd.ey
     means = np.zeros(0)
     ybar = 0.0
     if centred:
@@ -456,7 +503,9 @@ def _stable(spec: DataSpec, d: Design, centred: bool, why_not: str) -> Solved:
     if spec.lam is not None:
         pen = _penalty_rows(spec, e, np.ones(e.size, dtype=bool))
         a, c = np.vstack([a, pen]), np.concatenate([c, np.zeros(pen.shape[0])])
-    ref = N.refined_lstsq(a, c)
+        if a_lo is not None and c_lo is not None:
+            a_lo, c_lo = np.vstack([a_lo, np.zeros_like(pen)]), np.concatenate([c_lo, np.zeros(pen.shape[0])])
+    ref = N.refined_lstsq(a, c, a_lo=a_lo, c_lo=c_lo)
     with np.errstate(over="ignore"):
         b = np.ldexp(ref.z, ey - e)
     if centred:
@@ -468,7 +517,7 @@ def _stable(spec: DataSpec, d: Design, centred: bool, why_not: str) -> Solved:
         j = int(np.flatnonzero(~np.isfinite(b))[0])
         raise DataError(f"{d.path}: the coefficient of '{d.names[j]}' overflows double precision (beyond 1.8e+308)",
                         hint="rescale the data (divide a column by a power of 10) and fit again")
-    backward = N.backward_error(a, c, ref.z)
+    backward = N.backward_error(a, c, ref.z, a_lo, c_lo)
     fitted = float(np.linalg.norm(c - ref.residual))
     bound = N.forward_bound(unit, float(np.linalg.norm(ref.residual)), fitted)
     ok = backward <= 64 * N.EPS
@@ -477,10 +526,13 @@ def _stable(spec: DataSpec, d: Design, centred: bool, why_not: str) -> Solved:
                          if ok else Refuted((("data", str(d.path)),), f"backward error {backward:.1e}",
                                             f"at most {64 * N.EPS:.1e}"))
     check = Check("the normal equations hold at the solution, to double-double rounding", cert)
+    data = ("the data enter as double-double numbers (each decimal to about 32 digits), as X's condition "
+            f"number {unit:.1e} (unit-length columns) would magnify their rounding to double"
+            if a_lo is not None else "the data enter as double-precision numbers")
     text = (f"QR with column pivoting in double precision (LAPACK geqp3), then {ref.iterations} step"
             f"{'s' if ref.iterations != 1 else ''} of iterative refinement with residuals in double-double "
-            f"arithmetic ({'converged' if ref.converged else 'stopped: no further gain'}); the data enter as "
-            f"double-precision numbers. Not exact arithmetic: {why_not}")
+            f"arithmetic ({'converged' if ref.converged else 'stopped: no further gain'}); {data}. "
+            f"Not exact arithmetic: {why_not}")
     return Solved([float(v) for v in b], None, "qr", text, condition, unit, rank, [check], [], bound)
 
 

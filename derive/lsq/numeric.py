@@ -479,21 +479,44 @@ def residual_dd(a: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
     return hi + lo
 
 
-def residual_dd2(a: np.ndarray, c: np.ndarray, z: np.ndarray, minus: Sequence[np.ndarray] = ()
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """c - a z - sum(minus) per row in double-double, as the pair (hi, lo) (hi + lo rounds to the double result)."""
+def residual_dd2(a: np.ndarray, c: np.ndarray, z: np.ndarray, minus: Sequence[np.ndarray] = (),
+                 a_lo: np.ndarray | None = None, c_lo: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """c - a z - sum(minus) per row in double-double, as the pair (hi, lo) (hi + lo rounds to the double result).
+
+    ``a_lo`` and ``c_lo`` are the low parts of double-double data (a + a_lo, c + c_lo); their
+    products with z are taken in double precision (they are eps below the rest).
+    """
     import numpy as np
 
     s = c.astype(float).copy()
-    e = np.zeros_like(s)
+    e = np.zeros_like(s) if c_lo is None else c_lo.astype(float).copy()
     for j in range(a.shape[1]):
         p, pe = _two_prod(a[:, j], np.full_like(s, -z[j]))
         s, se = _two_sum(s, p)
         e += se + pe
+        if a_lo is not None:
+            e -= a_lo[:, j] * z[j]
     for m in minus:
         s, se = _two_sum(s, -m)
         e += se
     return _two_sum(s, e)
+
+
+def dd_mul(ah: np.ndarray, al: np.ndarray, bh: np.ndarray, bl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ah + al)(bh + bl) in double-double."""
+    p, pe = _two_prod(ah, bh)
+    return _two_sum(p, pe + (ah * bl + al * bh))
+
+
+def dd_sqrt(ah: np.ndarray, al: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sqrt(ah + al) in double-double (ah >= 0): one Newton step from the double square root."""
+    import numpy as np
+
+    s = np.sqrt(ah)
+    p, pe = _two_prod(s, s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(s > 0, ((ah - p) - pe + al) / (2 * s), 0.0)
+    return _two_sum(s, lo)
 
 
 def transposed_dd(a: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -534,13 +557,16 @@ def inverse_gram_diagonal(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def refined_lstsq(a: np.ndarray, c: np.ndarray, max_iter: int = 10) -> Refined:
+def refined_lstsq(a: np.ndarray, c: np.ndarray, max_iter: int = 10, a_lo: np.ndarray | None = None,
+                  c_lo: np.ndarray | None = None) -> Refined:
     """min ||c - a z|| by QR with column pivoting (LAPACK geqp3), refined on the augmented system in double-double.
 
     Each step computes f = c - r - a z and g = -a' r in double-double, then solves
     [I a; a' 0] [dr; dz] = [f; g] with the QR factors (a P = Q R: u = R^-T P' g, dz = P R^-1 (Q'f - u),
     dr = Q u + (f - Q Q'f)). It stops when a step changes z by less than 2 eps of its size, or
-    stops shrinking.
+    stops shrinking. With ``a_lo`` and ``c_lo`` the problem is the double-double one
+    (a + a_lo, c + c_lo): the refinement's residuals see the data's low parts, the factorization
+    does not need them.
     """
     import numpy as np
     import scipy.linalg as sl
@@ -562,9 +588,11 @@ def refined_lstsq(a: np.ndarray, c: np.ndarray, max_iter: int = 10) -> Refined:
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
-        f_hi, f_lo = residual_dd2(a, c, z, (r, r_lo))
+        f_hi, f_lo = residual_dd2(a, c, z, (r, r_lo), a_lo, c_lo)
         f = f_hi + f_lo
         g = -(transposed_dd(a, r) + a.T @ r_lo)  # a' r_lo is eps below a' r: double precision suffices
+        if a_lo is not None:
+            g -= a_lo.T @ r
         dr, dz = correction(f, g)
         r, r_err = _two_sum(r, dr)
         r, r_lo = _two_sum(r, r_lo + r_err)
@@ -577,15 +605,23 @@ def refined_lstsq(a: np.ndarray, c: np.ndarray, max_iter: int = 10) -> Refined:
             converged = size <= 1e3 * EPS * float(np.max(np.abs(z)))
             break
         last = size
-    return Refined(z, residual_dd(a, c, z), it, converged)
+    hi, lo = residual_dd2(a, c, z, (), a_lo, c_lo)
+    return Refined(z, hi + lo, it, converged)
 
 
-def backward_error(a: np.ndarray, c: np.ndarray, z: np.ndarray) -> float:
-    """max |a'(c - a z)| / (||a|| (||c - a z|| + ||a|| ||z||)): how far z is from satisfying the normal equations."""
+def backward_error(a: np.ndarray, c: np.ndarray, z: np.ndarray, a_lo: np.ndarray | None = None,
+                   c_lo: np.ndarray | None = None) -> float:
+    """max |a'(c - a z)| / (||a|| (||c - a z|| + ||a|| ||z||)): how far z is from satisfying the normal equations.
+
+    With ``a_lo``, ``c_lo``: of the double-double problem (a + a_lo, c + c_lo).
+    """
     import numpy as np
 
-    r = residual_dd(a, c, z)
+    hi, lo = residual_dd2(a, c, z, (), a_lo, c_lo)
+    r = hi + lo
     g = transposed_dd(a, r)
+    if a_lo is not None:
+        g = g + a_lo.T @ r
     na = float(np.linalg.norm(a, 2))
     scale = na * (float(np.linalg.norm(r)) + na * float(np.linalg.norm(z)))
     return float(np.max(np.abs(g))) / scale if scale > 0 else 0.0
