@@ -111,7 +111,8 @@ def read_design(spec: DataSpec, columns: list[str], p_allowed_wide: bool) -> Des
         e = np.concatenate([[1], e]).astype(np.int64)
     ys, ey = _scaled(np.frombuffer(table.values[spec.y], dtype=float)[keep])
     design = Design(spec.path, names, sources, spec.intercept, table.rows, a, e, ys, ey, w, dropped)
-    _check_columns(design)
+    if spec.lam is None:  # with a ridge penalty every coefficient is determined (a zero column's is 0)
+        _check_columns(design)
     if table.cells is not None:
         cells = {c: [s for s, k in zip(v, keep) if k] for c, v in table.cells.items()}
         cols = exact_columns(terms, cells)
