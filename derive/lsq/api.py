@@ -100,6 +100,9 @@ def ls_job(name: str, names: tuple[tuple[str, str], ...], data: DataSpec | None,
     sol = model.certify(sol, clock)
     if data is not None:
         sol = replace(sol, data_fit=model.fit(sol, data, clock))
+        from derive.lsq.summary import certify_fit_summary
+
+        sol = certify_fit_summary(model, sol, data, clock)  # R's summary(lm), its formulas certified under the budget
     return sol
 
 

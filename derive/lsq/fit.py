@@ -278,7 +278,8 @@ def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock |
         condition=solved.condition, condition_unit=solved.condition_unit, rank=solved.rank, rows_used=d.n,
         notes=tuple(notes), checks=tuple(solved.checks) + (ref_check,),
         estimate_digits=tuple(N.significant(v) for v in solved.exact) if solved.exact is not None else (),
-        residuals=stats.residuals, rss=stats.rss, tss=stats.tss, unscaled_cov_diag=stats.cov, stats_exact=stats.exact)
+        residuals=stats.residuals, rss=stats.rss, tss=stats.tss, unscaled_cov_diag=stats.cov, stats_exact=stats.exact,
+        scaled_design=(d.a, d.e, d.ys, d.ey, d.w))
 
 
 HEAD_ROWS = 3
@@ -687,4 +688,4 @@ def fit_simple(sol: Any, spec: DataSpec) -> DataFit:
                    checks=tuple(checks),
                    estimate_digits=tuple(N.significant(v) for v in exact) if exact is not None else (),
                    residuals=stats.residuals, rss=stats.rss, tss=stats.tss, unscaled_cov_diag=stats.cov,
-                   stats_exact=stats.exact)
+                   stats_exact=stats.exact, scaled_design=(A, np.array([1, ex], dtype=np.int64), ys_s, ey, None))

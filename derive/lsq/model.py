@@ -76,6 +76,113 @@ class DataSpec:
         return columns_of(self.regressors)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SummaryStep(Step):
+    """One formula of the regression summary: the equal expressions of ``chain``, about the quantity ``kind``.
+
+    ``kind`` names what the chain is equal to (``mean``: E[b-hat], ``variance``: Var(b-hat),
+    ``residual``, ``rss``, ``expected_rss``, ``tss``, ``distribution``, ``t_pvalue``, ``adjusted``,
+    ``fstat``, ``f_pvalue``, ``se_slope``, ``se_intercept``); printers write that quantity in their
+    notation. A matrix step holds matrix expressions whose abbreviations (H, y-bar) are the summary's
+    ``definitions``; a scalar step (``scalar``) holds SymPy expressions in the summary's display names.
+    The certificate covers every equality of the chain; ``distribution`` has no chain (its claim is
+    the t and F distributions of the statistics under normal errors, checked by simulation).
+    """
+
+    kind: str
+    chain: tuple[Any, ...] = ()
+    scalar: bool = False
+    rule: str = "summary"
+    after: Any = None
+
+    @property
+    def lhs(self) -> Any:
+        return self.chain[0] if self.chain else None
+
+    @property
+    def rhs(self) -> Any:
+        return self.chain[-1] if self.chain else None
+
+
+@dataclass(frozen=True, slots=True)
+class CoefficientRow:
+    """One line of the coefficient table: estimate, standard error, t statistic and two-sided p-value."""
+
+    name: str
+    estimate: float
+    std_error: float
+    t_value: float
+    p_value: float
+
+
+@dataclass(frozen=True, slots=True)
+class RegressionSummary(Certified):
+    """What R's ``summary(lm)`` prints, derived and certified: coefficients with standard errors, t and p,
+    the residual standard error with its degrees of freedom, R-squared, adjusted R-squared and F.
+
+    ``method`` is ols, wls or gls (the metric of the residual). ``steps`` derive the formulas from the
+    model (E[b-hat] = b, Var(b-hat) = sigma^2 (X^T X)^-1, E[RSS] = sigma^2 (n - p), ...); ``checks`` hold
+    the numbers against an independent computation. ``not_computed`` gives the reason when the classical
+    summary does not apply (ridge: biased estimates); then there are no numbers. ``r_squared_about`` says
+    what R-squared is measured about: ``mean`` (an intercept), ``weighted mean`` or ``zero`` (no intercept,
+    as R's summary.lm). ``names`` maps roles (X, y, b, W, Sigma, sigma, epsilon, H, ybar) to the names the
+    formulas use; ``definitions`` the abbreviations of the matrix steps (H, ybar) as (symbol, expression).
+    """
+
+    method: str
+    rows: tuple[CoefficientRow, ...] = ()
+    n: int = 0
+    p: int = 0
+    rss: float = float("nan")
+    sigma: float = float("nan")
+    r_squared: float | None = None
+    adj_r_squared: float | None = None
+    r_squared_about: str = ""
+    f_statistic: float | None = None
+    f_df: tuple[int, int] | None = None
+    f_p_value: float | None = None
+    intercept: bool = False
+    names: tuple[tuple[str, str], ...] = ()
+    definitions: tuple[tuple[Any, Any], ...] = ()
+    steps: tuple[SummaryStep, ...] = ()
+    checks: tuple[Check, ...] = ()
+    notes: tuple[str, ...] = ()
+    not_computed: str = ""
+    error_cov: Any = None
+    """Var(epsilon)/sigma^2 as a matrix expression (W^-1, Sigma); None for the identity."""
+    scalar_definitions: tuple[tuple[Any, Any], ...] = ()
+    """The densities the scalar formulas name (f_T(s), f_F(s)), as (SymPy name, expression)."""
+    gram_inverse: Any = None
+    """(X^T X)^-1 (with the metric: (X^T W X)^-1) as a matrix expression: Var(b-hat) = sigma^2 times it."""
+
+    @property
+    def df_residual(self) -> int:
+        """n - p, the residual degrees of freedom (n counts the observations of positive weight)."""
+        return self.n - self.p
+
+    def name(self, role: str) -> str:
+        """The name the formulas give ``role`` (X, y, b, sigma, epsilon, H, ybar, ...)."""
+        return dict(self.names)[role]
+
+    @property
+    def k(self) -> int:
+        """1 with an intercept, else 0: R's df.int (TSS is about the mean on n - 1 degrees of freedom, or about 0)."""
+        return 1 if self.intercept else 0
+
+    @staticmethod
+    def display_names() -> dict[str, tuple[str, str]]:
+        """Symbol name -> (Unicode, LaTeX) of the scalar formulas' symbols."""
+        return {"RSS": ("RSS", r"\mathrm{RSS}"), "TSS": ("TSS", r"\mathrm{TSS}"), "R2": ("R²", "R^{2}"),
+                "nu": ("ν", r"\nu"), "d1": ("ν₁", r"\nu_{1}"), "d2": ("ν₂", r"\nu_{2}"),
+                "f_T": ("f_ν", r"f_{\nu}"), "f_F": ("f_ν₁,ν₂", r"f_{\nu_{1},\nu_{2}}")}
+
+    def all_steps(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def all_checks(self) -> Iterator[Check]:
+        return iter(self.checks)
+
+
 @dataclass(frozen=True, slots=True)
 class DataFit:
     """The estimator on the user's data, beside a reference solver's numbers.
@@ -125,6 +232,11 @@ class DataFit:
     tss: float | None = None
     unscaled_cov_diag: tuple[float, ...] | None = None
     stats_exact: bool = False
+    summary: RegressionSummary | None = None
+    """R's summary(lm) of the fit, its formulas derived and certified (``derive.lsq.summary``)."""
+    scaled_design: Any = field(default=None, compare=False, repr=False)
+    """(a, e, ys, ey, w): the design on the rows used as the numeric core scaled it (column j of X is
+    a[:, j] 2^e[j], y is ys 2^ey; w the weights or None), for the summary's independent checks; not printed."""
 
     @property
     def df_residual(self) -> int | None:
@@ -142,6 +254,16 @@ class DataFit:
             else:
                 out.append(((name,), source))
         return out
+
+    def all_steps(self) -> Iterator[Step]:
+        """The regression summary's formulas (the fit itself has checks, not steps)."""
+        return iter(()) if self.summary is None else self.summary.all_steps()
+
+    def all_checks(self) -> Iterator[Check]:
+        """The fit's checks, then the regression summary's."""
+        yield from self.checks
+        if self.summary is not None:
+            yield from self.summary.all_checks()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +289,11 @@ class LsSolution(Certified):
         yield from self.derivation.all_steps()
         yield from self.solve_steps
         yield from self.consequences
+        if self.data_fit is not None:
+            yield from self.data_fit.all_steps()
 
     def all_checks(self) -> Iterator[Check]:
         yield from self.derivation.all_checks()
         yield from self.checks
         if self.data_fit is not None:
-            yield from self.data_fit.checks
+            yield from self.data_fit.all_checks()

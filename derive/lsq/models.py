@@ -55,6 +55,8 @@ class LsModel:
     roles: ClassVar[dict[str, str]] = {"X": "X", "y": "y", "b": "b"}
     """Role -> default name (the role names are what ``--name ROLE=NAME`` takes)."""
     reference_name: ClassVar[str] = "numpy.linalg.lstsq on the augmented or weighted system"
+    summary_reason: ClassVar[str] = ""
+    """Why the regression summary (standard errors, t, p, R²) is not computed for this model; empty: it is."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -303,6 +305,7 @@ class Ridge(LsModel):
     summary: ClassVar[str] = "ridge, ||y - X b||^2 + lam ||b||^2 with lam > 0"
     roles: ClassVar[dict[str, str]] = {**LsModel.roles, "lam": "lam"}
     hat_idempotent: ClassVar[bool] = False
+    summary_reason: ClassVar[str] = "ridge estimates are biased; classical standard errors do not apply"
     wide_has_solution: ClassVar[bool] = True
 
     def domains(self) -> dict[str, VarDomain]:
@@ -473,6 +476,8 @@ class Constrained(LsModel):
     summary: ClassVar[str] = "||y - X b||^2 subject to C b = d, by a Lagrange multiplier mu"
     roles: ClassVar[dict[str, str]] = {**LsModel.roles, "C": "C", "d": "d", "mu": "mu"}
     reference_name: ClassVar[str] = "numpy.linalg.lstsq on the constraint's null space"
+    summary_reason: ClassVar[str] = ("the estimate is restricted to C b = d: its standard errors need the constrained "
+                                     "covariance and n - p + q degrees of freedom, which are not derived here")
 
     def declarations(self) -> tuple[ShapeDecl, ...]:
         from derive.parse.shapes import ShapeDecl

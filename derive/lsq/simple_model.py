@@ -108,9 +108,11 @@ class SimpleSolution(Certified):
         }
 
     def all_steps(self) -> Iterator[Step]:
-        return iter(self.steps)
+        yield from self.steps
+        if self.data_fit is not None:
+            yield from self.data_fit.all_steps()
 
     def all_checks(self) -> Iterator[Check]:
         yield from self.checks
         if self.data_fit is not None:
-            yield from self.data_fit.checks
+            yield from self.data_fit.all_checks()

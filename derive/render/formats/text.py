@@ -16,11 +16,11 @@ from rich.text import Text
 from derive.core.contract import Certificate, Check, NotComputed, Verdict
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.notation.sample import hatted
-from derive.render.notation.text import SumText, sample_text, utext
+from derive.render.notation.text import StatText, SumText, sample_text, utext
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
     from derive.likelihood.model import MleDerivation, MleStep
-    from derive.lsq.model import Consequence, DataFit, LsSolution
+    from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
     from derive.matrix import expr as M
     from derive.matrix.model import MatGradient, MatStep
@@ -36,6 +36,62 @@ def utext_m(node: M.Node) -> str:
     from derive.render.notation.matrix import utext_m as matrix_text
 
     return matrix_text(node)
+
+
+METHODS = {"ols": "ordinary least squares", "wls": "weighted least squares",
+           "gls": "generalized least squares (whitened by the covariance)"}
+R2_ABOUT = {"mean": "about the mean (the model has an intercept)",
+            "weighted mean": "about the weighted mean (the model has an intercept)",
+            "zero": "about zero (no intercept: TSS = yᵀy, as R's summary.lm)"}
+
+
+def number(v: float, digits: int) -> str:
+    """A number with ``digits`` significant digits; Inf and NaN as R writes them."""
+    if v != v:
+        return "NaN"
+    if v in (float("inf"), float("-inf")):
+        return "Inf" if v > 0 else "-Inf"
+    return f"{v:.{digits}g}"
+
+
+def pvalue(p: float) -> str:
+    """A p-value as R's format.pval: three significant digits, and below machine epsilon "< 2e-16"."""
+    if p != p:
+        return "NaN"
+    return "< 2e-16" if p < 2.220446e-16 else f"{p:.3g}"
+
+
+def summary_label(kind: str, b: str, s: RegressionSummary) -> str:
+    """What a summary step's chain equals, in Unicode: E[b̂], Var(b̂), e, RSS, E[RSS], pⱼ, adj. R², F, ..."""
+    return {"mean": f"E[{b}̂]", "variance": f"Var({b}̂)", "residual": "e", "rss": "RSS", "expected_rss": "E[RSS]",
+            "distribution": "t, F" if s.r_squared is not None else "t", "t_pvalue": "pⱼ", "tss": "TSS",
+            "adjusted": "adj. R²", "fstat": "F", "f_pvalue": "P(F > f)"}[kind]
+
+
+def summary_claim(kind: str, b: str, s: RegressionSummary) -> str:
+    """The claim of a step without a chain: the distributions of t and F under normal errors."""
+    t = f"tⱼ ~ t(n − p) when {b}ⱼ = 0"
+    if s.r_squared is None:
+        return t
+    slopes = "the slopes are" if s.intercept else f"{b} is"
+    return f"{t}; F ~ F(p − {s.k}, n − p) when {slopes} 0" if s.k else f"{t}; F ~ F(p, n − p) when {slopes} 0"
+
+
+def summary_lines(s: RegressionSummary) -> list[str]:
+    """Residual standard error, R-squared and F as R prints them (more digits)."""
+    out = [f"Residual standard error: {number(s.sigma, 7)} on {s.df_residual} degrees of freedom"]
+    if s.r_squared is not None and s.adj_r_squared is not None:
+        out.append(f"Multiple R-squared: {number(s.r_squared, 7)},  Adjusted R-squared: {number(s.adj_r_squared, 7)}")
+    if s.f_statistic is not None and s.f_df is not None and s.f_p_value is not None:
+        out.append(f"F-statistic: {number(s.f_statistic, 7)} on {s.f_df[0]} and {s.f_df[1]} DF,  p-value: "
+                   f"{pvalue(s.f_p_value)}")
+    return out
+
+
+def skipped_summary(fit: DataFit | None) -> tuple[str, ...]:
+    """The regression summary, when it was not computed (ridge): named in the closing line."""
+    return ("the regression summary",) if fit is not None and fit.summary is not None and fit.summary.not_computed \
+        else ()
 
 
 def chain_table() -> Table:
@@ -181,7 +237,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in s.checks]
         if s.data_fit is not None:
             parts += self.visit(s.data_fit)
-        parts.append(self.verdict_line(s.verdict))
+        parts.append(self.verdict_line(s.verdict, skipped_summary(s.data_fit)))
         return Group(*parts)
 
     def _print_Consequence(self, c: Consequence, head: str = "") -> Text:
@@ -219,7 +275,66 @@ class Printer(FormatPrinter):
             table.add_row(name, f"{a:.15g}", f"{b:.15g}")
         parts += [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
         parts += [self._print_Check(c, note="" if c.required else " (reported, not required)") for c in fit.checks]
+        if fit.summary is not None:
+            parts += self.visit(fit.summary)
         return parts
+
+    # -- the regression summary ------------------------------------------------------------------
+    def _print_RegressionSummary(self, s: RegressionSummary) -> list[RenderableType]:
+        """The formulas (each with its mark), the checks of the numbers, the coefficient table, RSE, R² and F."""
+        if s.not_computed:
+            return [Text.assemble(("Regression summary: ", "bold"),
+                                  (f"– not computed ({s.not_computed})", STYLES["not computed"]))]
+        b = utext(sp.Symbol(s.name("b")))
+        cov = "I" if s.error_cov is None else utext_m(s.error_cov)
+        out: list[RenderableType] = [
+            Text(f"Regression summary: {METHODS[s.method]}", style="bold underline"),
+            Text(f"{s.name('y')} = {s.name('X')}·{b} + {utext(sp.Symbol(s.name('epsilon')))} with E[ε] = 0 and "
+                 f"Var(ε) = σ²·{cov}; normal errors for the t and F distributions"
+                 .replace("ε", utext(sp.Symbol(s.name("epsilon")))).replace("σ", utext(sp.Symbol(s.name("sigma")))),
+                 style="dim")]
+        table = chain_table()
+        names = StatText(s.display_names())
+        for st in s.steps:
+            label = summary_label(st.kind, b, s)
+            mark = self.mark(st.certificate)
+            if not st.chain:
+                table.add_row(Text(label), Text(summary_claim(st.kind, b, s)), Text(st.justification), mark)
+                continue
+            shown = [names.text(c) if st.scalar else utext_m(c) for c in st.chain]
+            table.add_row(Text(label), Text(f"= {shown[0]}"), Text(st.justification), mark)
+            for c in shown[1:]:
+                table.add_row(Text(""), Text(f"= {c}"), Text(""), Text(""))
+        out.append(table)
+        defs = [f"{utext_m(sym)} = {utext_m(val)}" for sym, val in reversed(s.definitions)
+                if s.intercept or sym.name != s.name("ybar")]
+        defs += [f"{names.text(k)} = {names.text(v)}" for k, v in s.scalar_definitions
+                 if any(st.scalar and any(c.has(k) for c in st.chain) for st in s.steps)]
+        out.append(Text("where " + "; ".join(defs) + " (Student's t and Fisher's F densities)", style="dim"))
+        sig = utext(sp.Symbol(s.name("sigma")))
+        gram = utext_m(s.gram_inverse)
+        what = (f"so {sig}̂² = RSS/(n − p), se({b}̂ⱼ) = {sig}̂·√[{gram}]ⱼⱼ and tⱼ = {b}̂ⱼ/se({b}̂ⱼ) on ν = n − p "
+                f"degrees of freedom")
+        if s.r_squared is not None:
+            what += f"; R² = 1 − RSS/TSS = MSS/(MSS + RSS), {R2_ABOUT[s.r_squared_about]}"
+        out.append(Text(what))
+        out += [self.visit(c) for c in s.checks]
+        out.append(self.coefficient_table(s))
+        out += [Text(line) for line in summary_lines(s)]
+        out += [Text(f"Note: {n}", style="dim") for n in s.notes]
+        return out
+
+    def coefficient_table(self, s: RegressionSummary) -> Table:
+        """Estimate, Std. Error, t value, Pr(>|t|), as R prints them (p below 2e-16 as "< 2e-16")."""
+        table = Table(title=f"Coefficients (n = {s.n}, p = {s.p})", box=None, show_header=True, header_style="bold",
+                      pad_edge=False)
+        table.add_column("", overflow="fold")
+        for head in ("Estimate", "Std. Error", "t value", "Pr(>|t|)"):
+            table.add_column(head, justify="right", no_wrap=True)
+        for r in s.rows:
+            table.add_row(r.name, number(r.estimate, 7), number(r.std_error, 7), number(r.t_value, 4),
+                          pvalue(r.p_value))
+        return table
 
     # -- simple regression in summation form ---------------------------------------------------
     def _print_SimpleSolution(self, sol: SimpleSolution) -> RenderableType:
@@ -257,7 +372,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in sol.checks]
         if sol.data_fit is not None:
             parts += self.visit(sol.data_fit)
-        parts.append(self.verdict_line(sol.verdict))
+        parts.append(self.verdict_line(sol.verdict, skipped_summary(sol.data_fit)))
         return Group(*parts)
 
     # -- maximum likelihood ----------------------------------------------------------------------

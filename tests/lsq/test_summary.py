@@ -1,0 +1,274 @@
+"""The regression summary of ``derive ls --data``: R's summary(lm) numbers, their formulas, and their checks.
+
+Oracles: NIST StRD's certified standard deviations of the estimates, residual standard deviation,
+R² (about zero for the no-intercept sets, as R's summary.lm) and F (tests/lsq/nist_summary.json, from
+the certified-values pages of the data sets in bench/data/nist), and scipy's t and F distributions with
+numpy's normal-equation algebra on random data computed here. Wrong formulas and wrong numbers put in
+by hand must be refuted.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy as sp
+from rich.cells import cell_len
+from scipy import stats
+
+from derive.core.budget import Budget
+from derive.core.contract import Refuted
+from derive.lsq.model import RegressionSummary
+from derive.lsq.models import model_class
+from derive.lsq.summary import (
+    certify_scalar_chain, certify_summary, number_checks, roles_of, summarize, summary_steps, whiten,
+)
+from tests.conftest import ROOT, run_derive
+
+NIST = ROOT / "bench" / "data" / "nist"
+CERTIFIED = json.loads((Path(__file__).parent / "nist_summary.json").read_text())
+DIGITS = 12
+"""Correct significant digits required of every certified summary number."""
+
+
+def lre(value: float, certified: str) -> float:
+    """Log relative error: the number of correct significant digits (15 when equal)."""
+    c = float(certified)
+    return 15.0 if value == c else -math.log10(abs(value - c) / abs(c))
+
+
+def nist_design(name: str) -> tuple[np.ndarray, np.ndarray, list[str], bool]:
+    """(X, y, column names, intercept) of a NIST set as the certified model has it (Pontius: x and x^2)."""
+    with open(NIST / f"{name}.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    y = np.array([float(r["y"]) for r in rows])
+    if name == "Longley":
+        names = [f"x{j}" for j in range(1, 7)]
+        cols = [np.array([float(r[c]) for r in rows]) for c in names]
+    else:
+        x = np.array([float(r["x"]) for r in rows])
+        names, cols = (["x", "x^2"], [x, x**2]) if name == "Pontius" else (["x"], [x])
+    intercept = not name.startswith("NoInt")
+    if intercept:
+        names, cols = ["(intercept)", *names], [np.ones_like(y), *cols]
+    return np.column_stack(cols), y, names, intercept
+
+
+def assert_certified_values(s: dict[str, Any], name: str) -> None:
+    """Every certified number of ``name`` to DIGITS digits in a JSON summary."""
+    cert = CERTIFIED[name]
+    got = {"residual_sd": s["residual_standard_error"], "r_squared": s["r_squared"]}
+    for k, v in got.items():
+        assert lre(v, cert[k]) >= DIGITS, (name, k, v, cert[k])
+    for row, sd in zip(s["coefficients"], cert["sd"], strict=True):
+        assert lre(row["std_error"], sd) >= DIGITS, (name, row, sd)
+    if "f_statistic" in cert:
+        assert lre(s["f_statistic"], cert["f_statistic"]) >= DIGITS
+
+
+@pytest.fixture(scope="module")
+def nist_json() -> dict[str, Any]:
+    """``derive ls --data`` in JSON on each NIST set whose model the CLI can write: (exit code, document)."""
+    out = {}
+    for name in ("Norris", "NoInt1", "NoInt2"):
+        args = ["ls", "--data", str(NIST / f"{name}.csv"), "--x", "x", "--y", "y", "--format", "json"]
+        run = run_derive(*args, *(["--intercept"] if name == "Norris" else []))
+        out[name] = (run.returncode, json.loads(run.stdout) if run.stdout else run.stderr)
+    return out
+
+
+@pytest.mark.parametrize("name", ["Norris", "NoInt1", "NoInt2"])
+def test_nist_certified_summary_through_the_cli(nist_json: dict[str, Any], name: str) -> None:
+    code, doc = nist_json[name]
+    assert code == 0, doc
+    assert doc["certified"] is True
+    s = doc["data_fit"]["summary"]
+    assert s["computed"] is True and s["certified"] is True
+    assert_certified_values(s, name)
+    assert s["r_squared_about"] == ("mean" if name == "Norris" else "zero")  # NIST and R: about 0 without intercept
+    assert s["df_residual"] == {"Norris": 34, "NoInt1": 10, "NoInt2": 2}[name]
+    for row in s["coefficients"]:  # numbers as numbers
+        assert all(isinstance(row[k], float) for k in ("estimate", "std_error", "t_value", "p_value"))
+    assert all(st["certificate"].startswith(("proved", "plausible")) for st in s["steps"])
+
+
+@pytest.mark.parametrize("name", ["Longley", "Pontius", "Norris", "NoInt1", "NoInt2"])
+def test_nist_certified_summary_from_the_certified_estimates(name: str) -> None:
+    """The summary's own numerics (QR of the column-scaled design) at the certified coefficients."""
+    X, y, names, intercept = nist_design(name)
+    b = np.array([float(v) for v in CERTIFIED[name]["coefficients"]])
+    s = summarize(model_class("ols")(), X, y, b, columns=names, intercept=intercept)
+    doc = {"residual_standard_error": s.sigma, "r_squared": s.r_squared, "f_statistic": s.f_statistic,
+           "coefficients": [{"std_error": r.std_error} for r in s.rows]}
+    assert_certified_values(doc, name)
+    assert all(not isinstance(c.certificate, Refuted) for c in s.checks), [c.certificate for c in s.checks]
+
+
+# -- against scipy and numpy on random data ---------------------------------------------------------
+
+
+def reference_summary(X: np.ndarray, y: np.ndarray, w: np.ndarray | None, intercept: bool) -> dict[str, Any]:
+    """R's summary.lm by the textbook formulas: normal equations with numpy, tails with scipy."""
+    keep = np.ones(len(y), bool) if w is None else w > 0
+    X, y = X[keep], y[keep]
+    w = np.ones(len(y)) if w is None else w[keep]
+    n, p = X.shape
+    G = X.T @ (w[:, None] * X)
+    b = np.linalg.solve(G, X.T @ (w * y))
+    e = y - X @ b
+    rss = float(w @ e**2)
+    df = n - p
+    sigma = math.sqrt(rss / df)
+    se = sigma * np.sqrt(np.diag(np.linalg.inv(G)))
+    t = b / se
+    k = 1 if intercept else 0
+    tss = float(w @ (y - (w @ y) / w.sum()) ** 2) if intercept else float(w @ y**2)
+    r2 = 1 - rss / tss
+    f = ((tss - rss) / (p - k)) / (rss / df)
+    return {"b": b, "se": se, "t": t, "p": 2 * stats.t.sf(np.abs(t), df), "sigma": sigma, "r2": r2,
+            "adj": 1 - (1 - r2) * (n - k) / df, "f": f, "fp": stats.f.sf(f, p - k, df), "n": n}
+
+
+@pytest.mark.parametrize("seed,weighted,intercept", [(1, False, True), (2, False, False), (3, True, True),
+                                                     (4, True, False)])
+def test_numbers_match_textbook_formulas_and_scipy(seed: int, weighted: bool, intercept: bool) -> None:
+    rng = np.random.default_rng(seed)
+    n, p = 30, 4
+    X = rng.standard_normal((n, p))
+    if intercept:
+        X[:, 0] = 1.0
+    y = X @ rng.standard_normal(p) + rng.standard_normal(n)
+    w = rng.uniform(0.2, 3.0, n) if weighted else None
+    if w is not None:
+        w[[3, 17]] = 0.0  # R's lm: a zero weight drops its observation
+    ref = reference_summary(X, y, w, intercept)
+    model = model_class("wls" if weighted else "ols")()
+    s = summarize(model, X, y, ref["b"], columns=[f"c{j}" for j in range(p)], intercept=intercept, weights=w)
+    assert s.n == ref["n"] == (28 if weighted else 30)
+    assert s.method == ("wls" if weighted else "ols")
+    np.testing.assert_allclose([r.std_error for r in s.rows], ref["se"], rtol=1e-12)
+    np.testing.assert_allclose([r.t_value for r in s.rows], ref["t"], rtol=1e-12)
+    np.testing.assert_allclose([r.p_value for r in s.rows], ref["p"], rtol=1e-10)
+    assert s.r_squared_about == ("weighted mean" if weighted and intercept else "mean" if intercept else "zero")
+    for ours, theirs in ((s.sigma, ref["sigma"]), (s.r_squared, ref["r2"]), (s.adj_r_squared, ref["adj"]),
+                         (s.f_statistic, ref["f"]), (s.f_p_value, ref["fp"])):
+        assert ours == pytest.approx(theirs, rel=1e-10)
+    assert s.f_df == (p - (1 if intercept else 0), ref["n"] - p)
+    assert any("zero weight dropped" in note for note in s.notes) == weighted
+    assert all(not isinstance(c.certificate, Refuted) for c in s.checks)
+
+
+def test_wrong_numbers_are_refuted() -> None:
+    X, y, names, intercept = nist_design("Norris")
+    d = np.linalg.norm(X, axis=0)
+    b = np.linalg.lstsq(X / d, y, rcond=None)[0] / d
+    s = summarize(model_class("ols")(), X, y, b, columns=names, intercept=intercept)
+    w = whiten(X, y, None, None)
+    bad_se = dataclasses.replace(s, rows=(dataclasses.replace(s.rows[0], std_error=s.rows[0].std_error * 1.001),
+                                          *s.rows[1:]))
+    bad_r2 = dataclasses.replace(s, r_squared=s.r_squared - 1e-6)  # type: ignore[operator]
+    bad_p = dataclasses.replace(s, rows=(dataclasses.replace(s.rows[0], p_value=s.rows[0].p_value * 1.01),
+                                         *s.rows[1:]))
+    for wrong, what in ((bad_se, "standard errors"), (bad_r2, "R²"), (bad_p, "p-values")):
+        refuted = [c.name for c in number_checks(wrong, w, b, intercept) if isinstance(c.certificate, Refuted)]
+        assert refuted and what in refuted[0], (what, refuted)
+
+
+def test_far_tail_pvalues_are_checked_accurately() -> None:
+    """Norris's slope has t = 2332 on 34 degrees of freedom: p = 4.65e-90, checked by quadrature to 1e-9."""
+    X, y, names, intercept = nist_design("Norris")
+    d = np.linalg.norm(X, axis=0)
+    b = np.linalg.lstsq(X / d, y, rcond=None)[0] / d
+    s = summarize(model_class("ols")(), X, y, b, columns=names, intercept=intercept)
+    assert s.rows[1].p_value == pytest.approx(2 * stats.t.sf(s.rows[1].t_value, 34), rel=1e-9)
+    assert 1e-91 < s.rows[1].p_value < 1e-89
+    assert s.f_p_value == pytest.approx(s.rows[1].p_value, rel=1e-9)  # one regressor: F = t²
+
+
+# -- the formulas ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method,intercept", [("ols", True), ("ols", False), ("wls", True), ("gls", False)])
+def test_formulas_are_certified(method: str, intercept: bool) -> None:
+    model = model_class(method)()
+    base = RegressionSummary(method=method, intercept=intercept, steps=summary_steps(roles_of(model), intercept))
+    s = certify_summary(base, roles_of(model), Budget(seconds=120).start())
+    kinds = [st.kind for st in s.steps]
+    assert kinds[:7] == ["mean", "variance", "residual", "rss", "expected_rss", "distribution", "t_pvalue"]
+    assert ("tss" in kinds) == (method != "gls")  # no R² for gls (as nlme's summary.gls)
+    assert s.certified, [(st.kind, st.certificate) for st in s.steps]
+
+
+def test_wrong_formulas_are_refuted() -> None:
+    model = model_class("ols")()
+    r = roles_of(model)
+    steps = {st.kind: st for st in summary_steps(r, True)}
+    adj = steps["adjusted"]
+    n, p, rss, tss = (sp.Symbol(x, positive=True) for x in ("n", "p", "RSS", "TSS"))
+    wrong_adj = dataclasses.replace(adj, chain=(adj.chain[0], 1 - (rss / (n - p)) / (tss / n)))
+    assert isinstance(certify_scalar_chain(wrong_adj), Refuted)
+    from derive.lsq.summary import certify_matrix_chain
+    from derive.matrix import expr as M
+
+    er = steps["expected_rss"]
+    wrong = dataclasses.replace(er, chain=(er.chain[0], M.const(r.sigma**2 * (r.n - r.p + 1))))
+    assert isinstance(certify_matrix_chain(wrong, r, True, Budget(seconds=60).start(), 5), Refuted)
+
+
+# -- what is not computed ----------------------------------------------------------------------
+
+
+def test_ridge_summary_is_not_computed_with_its_reason() -> None:
+    args = ["ls", "--model", "ridge", "--data", str(NIST / "Norris.csv"), "--x", "x", "--y", "y", "--lam", "0.5"]
+    run = run_derive(*args, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    s = json.loads(run.stdout)["data_fit"]["summary"]
+    assert s == {"method": "ols", "computed": False,
+                 "not_computed": "ridge estimates are biased; classical standard errors do not apply"}
+    text = run_derive(*args, env={"COLUMNS": "80"}).stdout
+    assert "not computed (ridge estimates are biased" in text
+    assert "Std. Error" not in text and "R-squared" not in text
+
+
+def test_no_residual_degrees_of_freedom() -> None:
+    X = np.array([[1.0, 0.0], [1.0, 1.0]])
+    s = summarize(model_class("ols")(), X, np.array([1.0, 3.0]), np.array([1.0, 2.0]), columns=["a", "b"],
+                  intercept=True)
+    assert s.not_computed.startswith("no residual degrees of freedom") and not s.rows
+
+
+# -- the formats -------------------------------------------------------------------------------
+
+
+def test_text_latex_markdown_show_the_summary() -> None:
+    args = ["ls", "--data", str(NIST / "Norris.csv"), "--x", "x", "--y", "y", "--intercept"]
+    text = run_derive(*args, env={"COLUMNS": "80"})
+    assert text.returncode == 0
+    lines = text.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80  # terminal columns (b̂ is two code points, one column)
+    assert "Residual standard error: 0.8847964 on 34 degrees of freedom" in lines
+    assert "Multiple R-squared: 0.9999937,  Adjusted R-squared: 0.9999936" in lines
+    assert "F-statistic: 5436386 on 1 and 34 DF,  p-value: < 2e-16" in lines
+    table = next(i for i, line in enumerate(lines) if "Std. Error" in line)
+    assert lines[table + 1].split() == ["(intercept)", "-0.2623231", "0.2328182", "-1.127", "0.268"]
+    assert lines[table + 2].split() == ["x", "1.002117", "0.0004297968", "2332", "<", "2e-16"]
+    assert "about the mean" in text.stdout
+    latex = run_derive(*args, "--format", "latex").stdout
+    assert r"\Pr(>|t|)" in latex and r"\begin{tabular}{lrrrr}" in latex
+    assert r"\operatorname{Var}(\hat{b}) &=" in latex
+    assert "Residual standard error: 0.8847964 on 34 degrees of freedom" in latex
+    md = run_derive(*args, "--format", "markdown").stdout
+    assert "| (intercept) | -0.2623231 | 0.2328182 | -1.127 | 0.268 |" in md
+    assert "### Regression summary (ordinary least squares)" in md
+
+
+def test_no_intercept_text_says_r_squared_is_about_zero() -> None:
+    run = run_derive("ls", "--data", str(NIST / "NoInt1.csv"), "--x", "x", "--y", "y", env={"COLUMNS": "80"})
+    assert run.returncode == 0
+    assert "about zero (no intercept: TSS = yᵀy, as R's summary.lm)" in " ".join(run.stdout.split())
+    assert "Multiple R-squared: 0.9993655,  Adjusted R-squared: 0.999302" in run.stdout
