@@ -449,27 +449,30 @@ def coefficient_numbers(Xw: np.ndarray, yw: np.ndarray, b: np.ndarray) -> tuple[
     return rss, np.sum(Rinv**2, axis=1) / d**2
 
 
-def _betainc_tail(a: float, b: float, x: float) -> float:
-    """I_x(a, b), the regularized incomplete beta function, by mpmath (0 at x = 0, nan for nan)."""
+def _beta_tail(a: float, b: float, num: float, other: float) -> float:
+    """I_x(a, b) at x = num/(num + other), from the two parts so that neither x nor 1 - x is rounded near 1:
+    where x > 1/2 it is 1 - I_{1-x}(b, a) (the incomplete beta's symmetry) with 1 - x = other/(num + other)."""
     import mpmath
 
-    if math.isnan(x):
+    if math.isnan(num) or math.isnan(other):
         return math.nan
-    if x <= 0.0:
+    if math.isinf(other):
         return 0.0
-    return float(mpmath.betainc(a, b, 0, x, regularized=True))
+    if math.isinf(num) or other == 0.0:
+        return 1.0
+    if num <= other:
+        return float(mpmath.betainc(a, b, 0, num / (num + other), regularized=True))
+    return float(1 - mpmath.betainc(b, a, 0, other / (num + other), regularized=True))
 
 
 def t_pvalues(t: np.ndarray, df: int) -> np.ndarray:
-    """2 P(T > |t|) = I_{df/(df + t^2)}(df/2, 1/2), the derived formula."""
-    with np.errstate(all="ignore"):
-        x = np.where(np.isinf(t), 0.0, df / (df + t * t))
-    return np.array([_betainc_tail(df / 2, 0.5, float(v)) for v in x])
+    """2 P(T > |t|) = I_{df/(df + t^2)}(df/2, 1/2), the derived formula (NaN for an undefined t)."""
+    return np.array([_beta_tail(df / 2, 0.5, float(df), float(v * v)) for v in np.asarray(t, dtype=float)])
 
 
 def f_pvalue(f: float, d1: int, d2: int) -> float:
     """P(F > f) = I_{d2/(d2 + d1 f)}(d2/2, d1/2)."""
-    return 0.0 if math.isinf(f) else _betainc_tail(d2 / 2, d1 / 2, d2 / (d2 + d1 * f))
+    return _beta_tail(d2 / 2, d1 / 2, float(d2), d1 * f)
 
 
 def _tail_quad(density: Callable[[Any], Any], a: Any) -> Any:
@@ -660,9 +663,10 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
     df = n - p
     b = np.asarray(f.estimate, dtype=float)
     sigma = math.sqrt(f.rss / df)
+    perfect = f.rss == 0.0
     with np.errstate(all="ignore"):
         se = sigma * np.sqrt(np.asarray(f.cov_diag, dtype=float))
-        t = b / se
+        t = np.full(p, math.nan) if perfect else b / se  # b/0: no t statistic for a perfect fit
     pv = t_pvalues(t, df)
     rows = tuple(CoefficientRow(c, float(bj), float(sj), float(tj), float(pj))
                  for c, bj, sj, tj, pj in zip(f.columns, b, se, t, pv))
@@ -670,6 +674,10 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
     if f.dropped:
         notes.append(f"{f.dropped} observation{'s' if f.dropped > 1 else ''} of zero weight dropped (as R's lm): "
                      f"n counts the {n} of positive weight")
+    if perfect:
+        notes.append("a perfect fit: RSS = 0" + (" exactly" if f.exact else "") + ", so sigma-hat and every standard "
+                     "error are 0 and t, its p-value and F (divisions by 0) are not defined (NaN); R warns "
+                     "\"essentially perfect fit: summary may be unreliable\"")
     if f.exact:
         notes.append("RSS, TSS and the diagonal of the inverse Gram matrix computed in exact rational arithmetic "
                      "from the file's decimals, each then correctly rounded")
@@ -684,9 +692,10 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
         else:
             r2 = 1 - f.rss / f.tss
             adj = 1 - (1 - r2) * ((n - k) / df)
-            fstat = ((f.tss - f.rss) / (p - k)) / (f.rss / df)
-            f_df = (p - k, df)
-            fp = f_pvalue(fstat, p - k, df)
+            if not perfect:
+                fstat = ((f.tss - f.rss) / (p - k)) / (f.rss / df)
+                f_df = (p - k, df)
+                fp = f_pvalue(fstat, p - k, df)
     else:
         notes.append("no R² or F for generalized least squares (the whitened design has no column of ones; "
                      "as nlme's summary.gls)")
@@ -698,7 +707,8 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
 
 def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[Check, ...]:
     """The summary's numbers against an independent computation on the same data: lstsq and an SVD of the
-    column-scaled design (in the scale of ``w``: derive's numbers are brought there by powers of two)."""
+    column-scaled design (in the scale of ``w``: derive's numbers are brought there by powers of two), mpmath
+    quadrature of the t and F densities. The estimates themselves are the fit's, certified by its own checks."""
     n, p, df = s.n, s.p, s.df_residual
     e = np.zeros(p, dtype=np.int64) if w.e is None else np.asarray(w.e, dtype=np.int64)
     ey = w.ey
@@ -708,28 +718,54 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
     tol = max(1e-9, 1e3 * kappa * EPS)
     domain = f"the data (n = {n}, p = {p})"
     how = f"tolerance {tol:.1e} (condition number {kappa:.2g} of the column-scaled design)"
+    rows = s.rows
+    names = ["residual standard error against numpy's lstsq residuals", "standard errors against an SVD of the design",
+             "t values as the fit's estimates over the SVD's standard errors",
+             "p-values against mpmath quadrature of Student's t density"]
+    if s.r_squared is not None:
+        names += ["R² and adjusted R² against lstsq's fitted values"]
+    if s.f_statistic is not None:
+        names += ["F statistic and its p-value against (TSS - RSS) over lstsq's RSS and mpmath quadrature"]
+    if not tol < 0.1:  # double precision cannot tell right from wrong here
+        why = Unknown(f"the column-scaled design has condition number {kappa:.1e}: a double-precision reference "
+                      f"guarantees no digit of these numbers")
+        return tuple(Check(name, why) for name in names)
     b_ref = np.linalg.lstsq(w.X / d, w.y, rcond=None)[0] / d  # on the column-scaled design, as the SVD
     e_ref = w.y - w.X @ b_ref
     rss_ref = float(e_ref @ e_ref)
     sigma_ref = math.sqrt(rss_ref / df)
     inv_ref = np.sum((vt / sv[:, None]) ** 2, axis=0) / d**2
-    with np.errstate(all="ignore"):
-        se_ref = sigma_ref * np.sqrt(inv_ref)
-        t_ref = b_ref / se_ref
-    rows = s.rows
     shift = (e - ey).astype(np.int64)  # b_j and se_j in the scale of w: times 2^(e_j - ey)
     with np.errstate(all="ignore"):
+        se_ref = sigma_ref * np.sqrt(inv_ref)
         se_ours = np.ldexp(np.array([r.std_error for r in rows]), shift)
+        b_ours = np.ldexp(np.array([r.estimate for r in rows]), shift)
+    perfect = s.rss == 0.0
+    if perfect:  # RSS = 0: lstsq's residuals are 0 up to rounding, relative to y
+        floor = tol * float(np.linalg.norm(w.y)) / math.sqrt(df)
+        sig = float(np.ldexp(s.sigma, -ey))
+        checks = [
+            _compare_abs(names[0], [("sigma", sig, sigma_ref)], floor, domain,
+                         f"a perfect fit: lstsq's residuals vanish within {floor:.1e} (tolerance times |y|)"),
+            _compare_abs(names[1], [(r.name, float(x), float(y)) for r, x, y in zip(rows, se_ours, se_ref)],
+                         floor * float(np.sqrt(np.max(inv_ref))), domain,
+                         "a perfect fit: 0, within the rounding of lstsq's residuals times the SVD's sqrt([(X^T X)^-1]_jj)"),
+        ]
+        if s.r_squared is not None:
+            tss = _tss(w, intercept)
+            checks.append(_compare_abs(names[4], [("R²", s.r_squared, 1 - rss_ref / tss),
+                                                  ("adjusted R²", s.adj_r_squared or 0.0,
+                                                   1 - (rss_ref / df) / (tss / (n - (1 if intercept else 0))))],
+                                       max(tol, 1e-10), domain, "1 - RSS/TSS with lstsq's RSS"))
+        return tuple(checks)
+    with np.errstate(all="ignore"):
+        t_ref = b_ours / se_ref
     checks = [
-        _compare("residual standard error against numpy's lstsq residuals",
-                 [("sigma", float(np.ldexp(s.sigma, -ey)), sigma_ref)], tol, domain, how),
-        _compare("standard errors against an SVD of the design", [(r.name, float(x), float(y))
-                                                                   for r, x, y in zip(rows, se_ours, se_ref)], tol,
-                 domain, f"sigma from lstsq's residuals, (X^T X)^-1 = V S^-2 V^T; {how}"),
-        _compare("t values against lstsq's estimates over the SVD's standard errors",
-                 [(r.name, r.t_value, float(x)) for r, x in zip(rows, t_ref)], tol, domain, how),
-        _compare("p-values against mpmath quadrature of Student's t density",
-                 [(r.name, r.p_value, _mp_t_tail(r.t_value, df)) for r in rows], 1e-9, domain,
+        _compare(names[0], [("sigma", float(np.ldexp(s.sigma, -ey)), sigma_ref)], tol, domain, how),
+        _compare(names[1], [(r.name, float(x), float(y)) for r, x, y in zip(rows, se_ours, se_ref)], tol, domain,
+                 f"sigma from lstsq's residuals, (X^T X)^-1 = V S^-2 V^T; {how}"),
+        _compare(names[2], [(r.name, r.t_value, float(x)) for r, x in zip(rows, t_ref)], tol, domain, how),
+        _compare(names[3], [(r.name, r.p_value, _mp_t_tail(r.t_value, df)) for r in rows], 1e-9, domain,
                  f"2 P(T > |t|) with {df} degrees of freedom, by quadrature at 30 digits; tolerance 1e-9"),
     ]
     if s.r_squared is not None and s.f_statistic is not None and s.f_df is not None:
@@ -739,28 +775,37 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
         if intercept:
             c = np.cov(np.vstack([y, fitted]), aweights=ww)
             r2_ref = float(c[0, 1] ** 2 / (c[0, 0] * c[1, 1]))
-            tss = float(ww @ (y - ww @ y / ww.sum()) ** 2)
             how_r2 = "the squared (weighted) correlation of y with lstsq's fitted values"
         else:
             r2_ref = float(ww @ fitted**2 / (ww @ y**2))
-            tss = float(ww @ y**2)
             how_r2 = "lstsq's fitted sum of squares over y^T y"
+        tss = _tss(w, intercept)
         k = 1 if intercept else 0
         adj_ref = 1 - (rss_ref / df) / (tss / (n - k))
         f_ref = ((tss - rss_ref) / (p - k)) / (rss_ref / df)
         f_tol = tol + 1e3 * EPS * tss / max(min(tss - rss_ref, rss_ref), 1e-300)
         checks += [
-            _compare("R² and adjusted R² against " + how_r2.split(" of y")[0].replace("the squared", "a squared"),
-                     [("R²", s.r_squared, r2_ref), ("adjusted R²", s.adj_r_squared or 0.0, adj_ref)],
+            _compare(names[4], [("R²", s.r_squared, r2_ref), ("adjusted R²", s.adj_r_squared or 0.0, adj_ref)],
                      max(tol, 1e-10), domain, f"R² as {how_r2}; adjusted R² as 1 - (RSS/(n - p))/(TSS/(n - {k})); "
                      f"absolute tolerance {max(tol, 1e-10):.1e}", absolute=True),
-            _compare("F statistic and its p-value against (TSS - RSS) over lstsq's RSS and mpmath quadrature",
-                     [("F", s.f_statistic, f_ref),
-                      ("P(F > f)", s.f_p_value or 0.0, _mp_f_tail(s.f_statistic, *s.f_df))],
+            _compare(names[5], [("F", s.f_statistic, f_ref),
+                                ("P(F > f)", s.f_p_value or 0.0, _mp_f_tail(s.f_statistic, *s.f_df))],
                      f_tol, domain, f"TSS computed directly from y; the F tail by quadrature at 30 digits; "
                      f"tolerance {f_tol:.1e}"),
         ]
     return tuple(checks)
+
+
+def _tss(w: Whitened, intercept: bool) -> float:
+    """The (weighted) total sum of squares of y about its mean, or about 0, from the data."""
+    ww = np.ones(len(w.y)) if w.fitted_scale is None else w.fitted_scale**2
+    y = w.y / (1.0 if w.fitted_scale is None else w.fitted_scale)
+    return float(ww @ (y - ww @ y / ww.sum()) ** 2) if intercept else float(ww @ y**2)
+
+
+def _compare_abs(name: str, pairs: Sequence[tuple[str, float, float]], tol: float, domain: str, note: str) -> Check:
+    """derive's numbers against independent ones within an absolute tolerance."""
+    return _compare(name, pairs, tol, domain, f"{note}; absolute tolerance {tol:.1e}", absolute=True)
 
 
 def certify_fit_summary(model: Any, sol: Any, spec: Any, clock: Clock) -> Any:

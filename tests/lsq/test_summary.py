@@ -37,13 +37,27 @@ DIGITS = 12
 
 
 def lre(value: float, certified: str) -> float:
-    """Log relative error: the number of correct significant digits (15 when equal)."""
+    """Log relative error: the number of correct significant digits (15 when equal; absolute where certified 0)."""
     c = float(certified)
-    return 15.0 if value == c else -math.log10(abs(value - c) / abs(c))
+    if value == c:
+        return 15.0
+    return -math.log10(abs(value - c) / (abs(c) if c else 1.0))
+
+
+TERMS = {"Longley": "x1,x2,x3,x4,x5,x6", "Pontius": "poly(x, 2)", "Filip": "poly(x, 10)"}
+SHIPPED = ("Norris", "Pontius", "NoInt1", "NoInt2", "Longley")
+HARD = ("Filip", "Wampler1", "Wampler2", "Wampler3", "Wampler4", "Wampler5")
+
+
+def nist_run(name: str, *extra: str) -> Any:
+    """``derive ls --data`` on a NIST set with its certified model's terms and intercept."""
+    x = TERMS.get(name, "poly(x, 5)" if name.startswith("Wampler") else "x")
+    intercept = [] if name.startswith("NoInt") else ["--intercept"]
+    return run_derive("ls", "--data", str(NIST / f"{name}.csv"), "--x", x, "--y", "y", *intercept, *extra)
 
 
 def nist_design(name: str) -> tuple[np.ndarray, np.ndarray, list[str], bool]:
-    """(X, y, column names, intercept) of a NIST set as the certified model has it (Pontius: x and x^2)."""
+    """(X, y, column names, intercept) of a NIST set as the certified model has it, in double precision."""
     with open(NIST / f"{name}.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     y = np.array([float(r["y"]) for r in rows])
@@ -59,53 +73,60 @@ def nist_design(name: str) -> tuple[np.ndarray, np.ndarray, list[str], bool]:
     return np.column_stack(cols), y, names, intercept
 
 
-def assert_certified_values(s: dict[str, Any], name: str) -> None:
-    """Every certified number of ``name`` to DIGITS digits in a JSON summary."""
+def assert_certified_values(s: dict[str, Any], name: str, digits: float = DIGITS) -> None:
+    """Every certified number of ``name`` to ``digits`` digits in a JSON summary."""
     cert = CERTIFIED[name]
     got = {"residual_sd": s["residual_standard_error"], "r_squared": s["r_squared"]}
     for k, v in got.items():
-        assert lre(v, cert[k]) >= DIGITS, (name, k, v, cert[k])
+        assert lre(v, cert[k]) >= digits, (name, k, v, cert[k])
     for row, sd in zip(s["coefficients"], cert["sd"], strict=True):
-        assert lre(row["std_error"], sd) >= DIGITS, (name, row, sd)
+        assert lre(row["std_error"], sd) >= digits, (name, row, sd)
     if "f_statistic" in cert:
-        assert lre(s["f_statistic"], cert["f_statistic"]) >= DIGITS
+        assert lre(s["f_statistic"], cert["f_statistic"]) >= digits
 
 
-@pytest.fixture(scope="module")
-def nist_json() -> dict[str, Any]:
-    """``derive ls --data`` in JSON on each NIST set whose model the CLI can write: (exit code, document)."""
-    out = {}
-    for name in ("Norris", "NoInt1", "NoInt2"):
-        args = ["ls", "--data", str(NIST / f"{name}.csv"), "--x", "x", "--y", "y", "--format", "json"]
-        run = run_derive(*args, *(["--intercept"] if name == "Norris" else []))
-        out[name] = (run.returncode, json.loads(run.stdout) if run.stdout else run.stderr)
-    return out
-
-
-@pytest.mark.parametrize("name", ["Norris", "NoInt1", "NoInt2"])
-def test_nist_certified_summary_through_the_cli(nist_json: dict[str, Any], name: str) -> None:
-    code, doc = nist_json[name]
-    assert code == 0, doc
+def check_nist(name: str) -> dict[str, Any]:
+    run = nist_run(name, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
     assert doc["certified"] is True
     s = doc["data_fit"]["summary"]
     assert s["computed"] is True and s["certified"] is True
     assert_certified_values(s, name)
-    assert s["r_squared_about"] == ("mean" if name == "Norris" else "zero")  # NIST and R: about 0 without intercept
-    assert s["df_residual"] == {"Norris": 34, "NoInt1": 10, "NoInt2": 2}[name]
+    assert s["r_squared_about"] == ("zero" if name.startswith("NoInt") else "mean")  # NIST and R: about 0 without
+    assert all(st["certificate"].startswith(("proved", "plausible")) for st in s["steps"])
+    return s
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_nist_certified_summary_through_the_cli(name: str) -> None:
+    s = check_nist(name)
+    assert s["df_residual"] == {"Norris": 34, "NoInt1": 10, "NoInt2": 2, "Pontius": 37, "Longley": 9}[name]
     for row in s["coefficients"]:  # numbers as numbers
         assert all(isinstance(row[k], float) for k in ("estimate", "std_error", "t_value", "p_value"))
-    assert all(st["certificate"].startswith(("proved", "plausible")) for st in s["steps"])
 
 
-@pytest.mark.parametrize("name", ["Longley", "Pontius", "Norris", "NoInt1", "NoInt2"])
+@pytest.mark.slow
+@pytest.mark.parametrize("name", HARD)
+def test_nist_certified_summary_of_the_hard_sets(name: str) -> None:
+    """Filip (degree 10) and Wampler1-5 (degree 5; 1 and 2 fit exactly: every standard error 0, t undefined)."""
+    s = check_nist(name)
+    perfect = name in ("Wampler1", "Wampler2")
+    assert all((row["t_value"] is None) == perfect for row in s["coefficients"])
+    assert (s["f_statistic"] is None) == perfect
+    assert any("perfect fit" in n for n in s["notes"]) == perfect
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_nist_certified_summary_from_the_certified_estimates(name: str) -> None:
-    """The summary's own numerics (QR of the column-scaled design) at the certified coefficients."""
+    """The library path (QR of the column-scaled design in double precision) at the certified coefficients."""
     X, y, names, intercept = nist_design(name)
-    b = np.array([float(v) for v in CERTIFIED[name]["coefficients"]])
+    certified = json.loads((NIST / "certified.json").read_text())[name]["certified_coefficients"]
+    b = np.array([float(v) for v in certified])
     s = summarize(model_class("ols")(), X, y, b, columns=names, intercept=intercept)
     doc = {"residual_standard_error": s.sigma, "r_squared": s.r_squared, "f_statistic": s.f_statistic,
            "coefficients": [{"std_error": r.std_error} for r in s.rows]}
-    assert_certified_values(doc, name)
+    assert_certified_values(doc, name, digits=12)
     assert all(not isinstance(c.certificate, Refuted) for c in s.checks), [c.certificate for c in s.checks]
 
 
@@ -174,9 +195,23 @@ def test_wrong_numbers_are_refuted() -> None:
     bad_r2 = dataclasses.replace(s, r_squared=s.r_squared - 1e-6)  # type: ignore[operator]
     bad_p = dataclasses.replace(s, rows=(dataclasses.replace(s.rows[0], p_value=s.rows[0].p_value * 1.01),
                                          *s.rows[1:]))
-    for wrong, what in ((bad_se, "standard errors"), (bad_r2, "R²"), (bad_p, "p-values")):
-        refuted = [c.name for c in number_checks(wrong, w, b, intercept) if isinstance(c.certificate, Refuted)]
-        assert refuted and what in refuted[0], (what, refuted)
+    bad_t = dataclasses.replace(s, rows=(*s.rows[:1], dataclasses.replace(s.rows[1], t_value=s.rows[1].t_value + 1)))
+    bad_sigma = dataclasses.replace(s, sigma=s.sigma * (1 + 1e-7))
+    for wrong, what in ((bad_se, "standard errors"), (bad_r2, "R²"), (bad_p, "p-values"), (bad_t, "t values"),
+                        (bad_sigma, "residual standard error")):
+        refuted = [c.name for c in number_checks(wrong, w, intercept) if isinstance(c.certificate, Refuted)]
+        assert refuted and refuted[0].startswith(what), (what, refuted)
+
+
+def test_a_perfect_fit_has_zero_standard_errors_and_no_t() -> None:
+    X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 4.0]])
+    y = X @ np.array([1.0, 2.0])  # exactly on the line
+    s = summarize(model_class("ols")(), X, y, np.array([1.0, 2.0]), columns=["(intercept)", "x"], intercept=True)
+    assert s.sigma == 0.0 and [r.std_error for r in s.rows] == [0.0, 0.0]
+    assert all(math.isnan(r.t_value) and math.isnan(r.p_value) for r in s.rows)
+    assert s.r_squared == 1.0 and s.f_statistic is None
+    assert any(n.startswith("a perfect fit") for n in s.notes)
+    assert s.checks and all(not isinstance(c.certificate, Refuted) for c in s.checks)
 
 
 def test_far_tail_pvalues_are_checked_accurately() -> None:
