@@ -190,6 +190,7 @@ class Printer(FormatPrinter):
             "names": dict(s.names), "notes": list(s.notes),
             "definitions": {sym.name: M_plain(val) for sym, val in s.definitions},
             "certified": s.certified,
+            "verdict": s.verdict.value,
             "checks": [self.visit(c) for c in s.checks],
             "steps": [self.visit(st) for st in s.steps],
         }
