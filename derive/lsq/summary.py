@@ -451,8 +451,9 @@ def coefficient_numbers(Xw: np.ndarray, yw: np.ndarray, b: np.ndarray) -> tuple[
 
 def _beta_tail(a: float, b: float, num: float, other: float) -> float:
     """I_x(a, b) at x = num/(num + other), from the two parts so that neither x nor 1 - x is rounded near 1:
-    where x > 1/2 it is 1 - I_{1-x}(b, a) (the incomplete beta's symmetry) with 1 - x = other/(num + other)."""
-    import mpmath
+    where x > 1/2 it is 1 - I_{1-x}(b, a) (the incomplete beta's symmetry) with 1 - x = other/(num + other).
+    By scipy's betainc (Cephes incbet: full relative precision in the far tail, any degrees of freedom)."""
+    from scipy.special import betainc  # type: ignore[import-untyped]  # scipy ships no stubs
 
     if math.isnan(num) or math.isnan(other):
         return math.nan
@@ -461,8 +462,8 @@ def _beta_tail(a: float, b: float, num: float, other: float) -> float:
     if math.isinf(num) or other == 0.0:
         return 1.0
     if num <= other:
-        return float(mpmath.betainc(a, b, 0, num / (num + other), regularized=True))
-    return float(1 - mpmath.betainc(b, a, 0, other / (num + other), regularized=True))
+        return float(betainc(a, b, num / (num + other)))
+    return float(1.0 - betainc(b, a, other / (num + other)))
 
 
 def t_pvalues(t: np.ndarray, df: int) -> np.ndarray:

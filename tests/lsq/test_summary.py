@@ -307,3 +307,14 @@ def test_no_intercept_text_says_r_squared_is_about_zero() -> None:
     assert run.returncode == 0
     assert "about zero (no intercept: TSS = yᵀy, as R's summary.lm)" in " ".join(run.stdout.split())
     assert "Multiple R-squared: 0.9993655,  Adjusted R-squared: 0.999302" in run.stdout
+
+
+@pytest.mark.parametrize("t,df", [(2.5, 999_998), (4.6e-8, 15), (0.3, 1), (37.0, 5), (2331.6, 34)])
+def test_pvalues_at_any_degrees_of_freedom(t: float, df: int) -> None:
+    """Near 1 (t = 5e-8), in the far tail, and at a million degrees of freedom (a 1M-row fit)."""
+    from derive.lsq.summary import _mp_t_tail, f_pvalue, t_pvalues
+
+    p = float(t_pvalues(np.array([t]), df)[0])
+    assert p == pytest.approx(2 * stats.t.sf(t, df), rel=1e-12)
+    assert p == pytest.approx(_mp_t_tail(t, df), rel=1e-9)
+    assert f_pvalue(t * t, 1, df) == pytest.approx(p, rel=1e-12)  # F(1, df) = t²
