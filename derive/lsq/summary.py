@@ -532,11 +532,18 @@ def _close(a: float, b: float, tol: float) -> bool:
 
 
 def _compare(name: str, pairs: Sequence[tuple[str, float, float]], tol: float, domain: str, note: str,
-             absolute: bool = False) -> Check:
-    """derive's numbers against the independent ones: refuted at the first beyond ``tol``."""
+             absolute: bool = False, floors: Sequence[float] = ()) -> Check:
+    """derive's numbers against the independent ones: refuted at the first beyond ``tol`` (relative, or absolute),
+    plus the pair's absolute ``floors`` (the rounding level of a quantity computed from residuals)."""
     worst = 0.0
-    for label, ours, theirs in pairs:
-        ok = (abs(ours - theirs) <= tol) if absolute and math.isfinite(ours) else _close(ours, theirs, tol)
+    for i, (label, ours, theirs) in enumerate(pairs):
+        extra = floors[i] if i < len(floors) else 0.0
+        if absolute and math.isfinite(ours):
+            ok = abs(ours - theirs) <= tol + extra
+        elif extra > 0 and math.isfinite(ours) and math.isfinite(theirs):
+            ok = abs(ours - theirs) <= tol * max(abs(ours), abs(theirs)) + extra
+        else:
+            ok = _close(ours, theirs, tol)
         if not ok:
             return Check(name, Refuted((("quantity", label),), f"derive's {ours:.15g}", f"{theirs:.15g}"))
         if math.isfinite(ours) and math.isfinite(theirs) and ours != theirs:
@@ -679,6 +686,12 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
         notes.append("a perfect fit: RSS = 0" + (" exactly" if f.exact else "") + ", so sigma-hat and every standard "
                      "error are 0 and t, its p-value and F (divisions by 0) are not defined (NaN); R warns "
                      "\"essentially perfect fit: summary may be unreliable\"")
+    if not f.exact and n:
+        kappa = float(np.linalg.cond(w.X / np.linalg.norm(w.X, axis=0)))
+        if kappa >= 1e6:
+            digits = max(0, int(16 - math.log10(kappa)))
+            notes.append(f"the standard errors come from the QR factor in double precision at condition number "
+                         f"{kappa:.1e} (columns scaled to unit length): expect about {digits} correct digits, not 15")
     if f.exact:
         notes.append("RSS, TSS and the diagonal of the inverse Gram matrix computed in exact rational arithmetic "
                      "from the file's decimals, each then correctly rounded")
@@ -761,10 +774,29 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
         return tuple(checks)
     with np.errstate(all="ignore"):
         t_ref = b_ours / se_ref
+    # residuals computed in double precision are uncertain by about tol |y|: sigma within that of 0 is rounding
+    floor = 1e3 * kappa * EPS * float(np.linalg.norm(w.y)) / math.sqrt(df)
+    sig = float(np.ldexp(s.sigma, -ey))
+    floors = [floor * float(np.sqrt(v)) for v in inv_ref]
     checks = [
-        _compare(names[0], [("sigma", float(np.ldexp(s.sigma, -ey)), sigma_ref)], tol, domain, how),
+        _compare(names[0], [("sigma", sig, sigma_ref)], tol, domain, f"{how}; plus {floor:.1e} for the rounding "
+                 f"of the residuals", floors=[floor]),
         _compare(names[1], [(r.name, float(x), float(y)) for r, x, y in zip(rows, se_ours, se_ref)], tol, domain,
-                 f"sigma from lstsq's residuals, (X^T X)^-1 = V S^-2 V^T; {how}"),
+                 f"sigma from lstsq's residuals, (X^T X)^-1 = V S^-2 V^T; {how}", floors=floors),
+    ]
+    if max(sig, sigma_ref) <= 2 * floor:  # a fit perfect up to rounding: t and F are ratios of rounding errors
+        why = Unknown(f"the residual standard error ({s.sigma:.3g}) is at the rounding level of the data: the "
+                      f"residuals cannot be told from 0 in double precision, so t, its p-value and F are ratios of "
+                      f"rounding errors (R warns \"essentially perfect fit: summary may be unreliable\")")
+        checks += [Check(name, why) for name in names[2:4]]
+        if s.r_squared is not None:
+            tss = _tss(w, intercept)
+            checks.append(_compare_abs(names[4], [("R²", s.r_squared, 1 - rss_ref / tss)], max(tol, 1e-10), domain,
+                                       "1 - RSS/TSS with lstsq's RSS"))
+        if s.f_statistic is not None:
+            checks.append(Check(names[5], why))
+        return tuple(checks)
+    checks += [
         _compare(names[2], [(r.name, r.t_value, float(x)) for r, x in zip(rows, t_ref)], tol, domain, how),
         _compare(names[3], [(r.name, r.p_value, _mp_t_tail(r.t_value, df)) for r in rows], 1e-9, domain,
                  f"2 P(T > |t|) with {df} degrees of freedom, by quadrature at 30 digits; tolerance 1e-9"),

@@ -318,3 +318,20 @@ def test_pvalues_at_any_degrees_of_freedom(t: float, df: int) -> None:
     assert p == pytest.approx(2 * stats.t.sf(t, df), rel=1e-12)
     assert p == pytest.approx(_mp_t_tail(t, df), rel=1e-9)
     assert f_pvalue(t * t, 1, df) == pytest.approx(p, rel=1e-12)  # F(1, df) = t²
+
+
+def test_a_fit_perfect_up_to_rounding_is_undecided_not_refuted() -> None:
+    """Wampler2 through double precision: residuals of 1e-16 make t and F ratios of rounding errors."""
+    from derive.core.contract import Unknown
+
+    x = np.arange(21) * 0.1
+    X = np.column_stack([np.ones(21), x, x**2])
+    y = X @ np.array([0.3, 0.7, 0.11])  # on the curve up to rounding
+    d = np.linalg.norm(X, axis=0)
+    b = np.linalg.lstsq(X / d, y, rcond=None)[0] / d
+    s = summarize(model_class("ols")(), X, y, b, columns=["(intercept)", "x", "x^2"], intercept=True)
+    assert 0 < s.sigma < 1e-14
+    kinds = {c.name.split(" ")[0]: c.certificate for c in s.checks}
+    assert isinstance(kinds["t"], Unknown) and isinstance(kinds["p-values"], Unknown)
+    assert not any(isinstance(c.certificate, Refuted) for c in s.checks)
+    assert not s.certified
