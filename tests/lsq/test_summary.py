@@ -294,7 +294,7 @@ def test_text_latex_markdown_show_the_summary() -> None:
     assert lines[table + 2].split() == ["x", "1.002117", "0.0004297968", "2332", "<", "2e-16"]
     assert "about the mean" in text.stdout
     latex = run_derive(*args, "--format", "latex").stdout
-    assert r"\Pr(>|t|)" in latex and r"\begin{tabular}{lrrrr}" in latex
+    assert r"\Pr(>|t|)" in latex and "\\begin{gather*}\n\\begin{array}{lrrrr}" in latex
     assert r"\operatorname{Var}(\hat{b}) &=" in latex
     assert "Residual standard error: 0.8847964 on 34 degrees of freedom" in latex
     md = run_derive(*args, "--format", "markdown").stdout
@@ -335,3 +335,16 @@ def test_a_fit_perfect_up_to_rounding_is_undecided_not_refuted() -> None:
     assert isinstance(kinds["t"], Unknown) and isinstance(kinds["p-values"], Unknown)
     assert not any(isinstance(c.certificate, Refuted) for c in s.checks)
     assert not s.certified
+
+
+@pytest.mark.tex
+@pytest.mark.slow
+def test_the_summary_goes_into_the_pdf(tmp_path: Path) -> None:
+    """The LaTeX of the summary opens only math environments, so the worked-solution PDF takes it."""
+    from tests.conftest import pdf_text
+
+    out = tmp_path / "fit.pdf"
+    run = run_derive("ls", "--data", str(NIST / "Norris.csv"), "--x", "x", "--y", "y", "--intercept", "--pdf", str(out))
+    assert run.returncode == 0, run.stderr
+    text = pdf_text(out)
+    assert "Regression summary" in text and "Residual standard error: 0.8847964 on 34 degrees of freedom" in text

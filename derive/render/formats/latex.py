@@ -450,30 +450,21 @@ class Printer(FormatPrinter):
         return out + ([r"R^{2} = 1 - \mathrm{RSS}/\mathrm{TSS}"] if s.r_squared is not None else [])
 
     def coefficient_table(self, s: RegressionSummary) -> str:
-        """Estimate, Std. Error, t value, Pr(>|t|): a tabular (an array for MathJax)."""
-        def cell(name: str) -> str:
-            return rf"\text{{{tex_line(name)}}}" if self.mathjax else tex_line(name)
-
-        head = [r"\text{Estimate}", r"\text{Std. Error}", r"t\ \text{value}", r"\Pr(>|t|)"] if self.mathjax else \
-            ["Estimate", r"Std.\ Error", "$t$ value", r"$\Pr(>|t|)$"]
-        body = [" & ".join([cell(r.name), *(self.number(v, d) for v, d in
-                                            ((r.estimate, 7), (r.std_error, 7), (r.t_value, 4)))] + [self.pvalue(r.p_value)])
-                for r in s.rows]
-        rows = " \\\\\n".join([" & ".join(["", *head]), *body])
+        """Estimate, Std. Error, t value, Pr(>|t|) as an array (displayed in gather* outside MathJax)."""
+        head = [r"\text{Estimate}", r"\text{Std. Error}", r"t\ \text{value}", r"\Pr(>|t|)"]
+        body = [" & ".join([rf"\text{{{tex_line(r.name)}}}",
+                            *(tex_number(v, d) for v, d in ((r.estimate, 7), (r.std_error, 7), (r.t_value, 4))),
+                            self.pvalue(r.p_value)]) for r in s.rows]
         if self.mathjax:
+            rows = " \\\\\n".join([" & ".join(["", *head]), *body])
             return f"\\begin{{array}}{{lrrrr}}\n{rows}\n\\end{{array}}"
-        return (f"\\begin{{center}}\\begin{{tabular}}{{lrrrr}}\n\\hline\n{rows.replace(chr(10), ' ', 0)}"
-                .replace(" \\\\\n", " \\\\ \\hline\n", 1)
-                + " \\\\\n\\hline\n\\end{tabular}\\end{center}")
-
-    def number(self, v: float, digits: int) -> str:
-        """A number in maths: 1.23 \\times 10^{-4} for scientific notation; Inf and NaN as words."""
-        text = tex_number(v, digits)
-        return text if self.mathjax else f"${text}$"
+        rows = " \\\\ \\hline\n".join([" & ".join(["", *head]), " \\\\\n".join(body)])
+        return (f"\\begin{{gather*}}\n\\begin{{array}}{{lrrrr}}\n\\hline\n{rows} \\\\ \\hline\n\\end{{array}}\n"
+                f"\\end{{gather*}}")
 
     def pvalue(self, p: float) -> str:
-        text = "< 2 \\times 10^{-16}" if p == p and p < 2.220446e-16 else tex_number(p, 3)
-        return text if self.mathjax else f"${text}$"
+        """A p-value in maths as R prints it (below machine epsilon: < 2 x 10^-16)."""
+        return "< 2 \\times 10^{-16}" if p == p and p < 2.220446e-16 else tex_number(p, 3)
 
     # -- simple regression in summation form ---------------------------------------------------
     def _print_SimpleSolution(self, sol: SimpleSolution) -> Parts:
