@@ -16,7 +16,7 @@ from derive.core.budget import Budget, check_budget
 from derive.core.checks import check_bool, check_number, check_path, check_text, check_text_map, check_texts
 from derive.core.errors import UsageError
 from derive.core.runner import run_bounded
-from derive.lsq.model import DataSpec, LsSolution
+from derive.lsq.model import DataSpec, LsSolution, RegressionSummary
 from derive.render.result import Result
 from derive.lsq.simple_model import SimpleSolution
 from derive.matrix import expr as M
@@ -47,6 +47,12 @@ class LsResult(Result):
     @property
     def conditions(self) -> tuple[str, ...]:
         return self.solution.conditions
+
+    @property
+    def summary(self) -> RegressionSummary | None:
+        """R's summary(lm) of the fit to data (``.rows``, ``.sigma``, ``.r_squared``, ...); None without data."""
+        fit = self.solution.data_fit
+        return None if fit is None else fit.summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,12 @@ class SimpleResult(Result):
     @property
     def conditions(self) -> tuple[str, ...]:
         return self.solution.conditions
+
+    @property
+    def summary(self) -> RegressionSummary | None:
+        """R's summary(lm) of the fit to data (``.rows``, ``.sigma``, ``.r_squared``, ...); None without data."""
+        fit = self.solution.data_fit
+        return None if fit is None else fit.summary
 
 
 def ls_job(name: str, names: tuple[tuple[str, str], ...], data: DataSpec | None, budget: Budget

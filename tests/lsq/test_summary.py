@@ -357,3 +357,13 @@ def test_the_summary_goes_into_the_pdf(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     text = pdf_text(out)
     assert "Regression summary" in text and "Residual standard error: 0.8847964 on 34 degrees of freedom" in text
+
+
+def test_the_api_gives_the_summary() -> None:
+    import derive
+
+    r = derive.ls("ols", data=NIST / "NoInt2.csv", x="x", y="y")
+    s = r.summary
+    assert s is not None and s.certified and s.r_squared_about == "zero"
+    assert lre(s.rows[0].std_error, CERTIFIED["NoInt2"]["sd"][0]) >= DIGITS
+    assert derive.ls("ols").summary is None
