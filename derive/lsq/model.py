@@ -169,12 +169,14 @@ class RegressionSummary(Certified):
         """1 with an intercept, else 0: R's df.int (TSS is about the mean on n - 1 degrees of freedom, or about 0)."""
         return 1 if self.intercept else 0
 
-    @staticmethod
-    def display_names() -> dict[str, tuple[str, str]]:
-        """Symbol name -> (Unicode, LaTeX) of the scalar formulas' symbols."""
+    def display_names(self) -> dict[str, tuple[str, str]]:
+        """Symbol name -> (Unicode, LaTeX) of the scalar formulas' symbols (simple regression's sums in its x)."""
+        x = dict(self.names).get("x", "x")
         return {"RSS": ("RSS", r"\mathrm{RSS}"), "TSS": ("TSS", r"\mathrm{TSS}"), "R2": ("R²", "R^{2}"),
                 "nu": ("ν", r"\nu"), "d1": ("ν₁", r"\nu_{1}"), "d2": ("ν₂", r"\nu_{2}"),
-                "f_T": ("f_ν", r"f_{\nu}"), "f_F": ("f_ν₁,ν₂", r"f_{\nu_{1},\nu_{2}}")}
+                "f_T": ("f_ν", r"f_{\nu}"), "f_F": ("f_ν₁,ν₂", r"f_{\nu_{1},\nu_{2}}"),
+                "sum_x": (f"Σ{x}ᵢ", rf"\sum_i {x}_i"), "sum_x2": (f"Σ{x}ᵢ²", rf"\sum_i {x}_i^{{2}}"),
+                "xbar": (f"{x}\u0304", rf"\bar{{{x}}}"), "S_xx": (f"S_{x}{x}", rf"S_{{{x}{x}}}")}
 
     def all_steps(self) -> Iterator[Step]:
         return iter(self.steps)

@@ -59,6 +59,8 @@ class Roles:
     ybar: M.MatSym
     sigma: sp.Symbol
     method: str
+    x: str = ""
+    """The regressor's name for simple regression (X = [1, x]); empty for the matrix models."""
 
     @property
     def n(self) -> sp.Expr:
@@ -98,7 +100,8 @@ def roles_of(model: Any) -> Roles:
     return Roles(X, y, b, metric, cov, M.MatSym(_free(("epsilon", "u", "eps"), taken), n, M.ONE),
                  M.MatSym("e", n, M.ONE), M.MatSym(_free(("H", "P", "Hat"), taken), n, n, props),
                  M.MatSym(_free((f"{y.name}bar", "ybar", "m"), taken), M.ONE, M.ONE),
-                 sp.Symbol(_free(("sigma", "s", "sigma_e"), taken), positive=True), method)
+                 sp.Symbol(_free(("sigma", "s", "sigma_e"), taken), positive=True), method,
+                 "" if "X" in names else names["x"])
 
 
 def _mul(*factors: M.Node | None) -> M.Node:
@@ -114,6 +117,9 @@ def _minus(a: M.Node, b: M.Node) -> M.Node:
 NU, D1, D2 = sp.symbols("nu d1 d2", positive=True)
 T, S, F_ = sp.Symbol("t", real=True), sp.Symbol("s", positive=True), sp.Symbol("f", positive=True)
 RSS, TSS, R2, NN, PP = sp.symbols("RSS TSS R2 n p", positive=True)
+SUM_X, XBAR = sp.symbols("sum_x xbar", real=True)
+SUM_X2, SXX = sp.symbols("sum_x2 S_xx", positive=True)
+"""Simple regression's sums: Σxᵢ, x̄, Σxᵢ² and S_xx = Σ(xᵢ − x̄)²."""
 F_T, F_F = sp.Function("f_T"), sp.Function("f_F")
 """Student's t density with nu degrees of freedom and Fisher's F density with (d1, d2): named in the formulas."""
 
@@ -123,7 +129,8 @@ def scalar_definitions() -> tuple[tuple[Any, Any], ...]:
     t_density = sp.gamma((NU + 1) / 2) / (sp.sqrt(sp.pi * NU) * sp.gamma(NU / 2)) * (1 + S**2 / NU) ** (-(NU + 1) / 2)
     f_density = (sp.gamma((D1 + D2) / 2) / (sp.gamma(D1 / 2) * sp.gamma(D2 / 2)) * (D1 / D2) ** (D1 / 2)
                  * S ** (D1 / 2 - 1) * (1 + D1 * S / D2) ** (-(D1 + D2) / 2))
-    return ((F_T(S), t_density), (F_F(S), f_density), (R2, 1 - RSS / TSS))
+    return ((F_T(S), t_density), (F_F(S), f_density), (R2, 1 - RSS / TSS), (SUM_X, NN * XBAR),
+            (SUM_X2, SXX + NN * XBAR**2))
 
 
 def expand_scalar(e: sp.Expr) -> sp.Expr:
@@ -163,6 +170,7 @@ def summary_steps(r: Roles, intercept: bool) -> tuple[SummaryStep, ...]:
                     justification=f"E[A u] = A E[u] with {bn}-hat = A {yn}, E[{yn}] = {xn} {bn}: unbiased"),
         SummaryStep(kind="variance", chain=(_mul(sig2, A, V, M.transpose(A)), _mul(sig2, M.inverse(G))),
                     justification=f"Var(A u) = A Var(u) A^T with Var({yn}) = {var_y}"),
+        *(simple_steps(r) if r.x else ()),
         SummaryStep(kind="residual", chain=(_mul(IH, y), _mul(IH, M.add(_mul(X, b), eps)), _mul(IH, eps)),
                     justification=f"{yn} = {xn} {bn} + {eps.name}, and (I - {hn}) {xn} = 0"),
         SummaryStep(kind="rss", chain=(_mul(M.transpose(e), Om, e),
@@ -202,6 +210,18 @@ def summary_steps(r: Roles, intercept: bool) -> tuple[SummaryStep, ...]:
                     scalar=True, justification="Fisher's F tail as an incomplete beta function"),
     ]
     return tuple(steps)
+
+
+def simple_steps(r: Roles) -> tuple[SummaryStep, ...]:
+    """Simple regression, X = [1, x]: the diagonal of (X^T X)^-1 in sums, so se(slope) = sigma-hat/sqrt(S_xx) and
+    se(intercept) = sigma-hat sqrt(1/n + xbar^2/S_xx)."""
+    x = r.x
+    why = (f"X^T X = [[n, sum {x}_i], [sum {x}_i, sum {x}_i^2]] inverted by its adjugate; sum {x}_i = n {x}bar and "
+           f"sum {x}_i^2 = S_{x}{x} + n {x}bar^2")
+    det = NN * SUM_X2 - SUM_X**2
+    return (SummaryStep(kind="gram_slope", chain=(NN / det, 1 / SXX), scalar=True, justification=why),
+            SummaryStep(kind="gram_intercept", chain=(SUM_X2 / det, 1 / NN + XBAR**2 / SXX), scalar=True,
+                        justification=why))
 
 
 # -- certifying the formulas ----------------------------------------------------------------------
@@ -304,11 +324,13 @@ def certify_scalar_chain(step: SummaryStep) -> Certificate:
     first = expand_scalar(step.chain[0])
     for other in step.chain[1:]:
         if sp.cancel(first - expand_scalar(other)) != 0:
-            point = {RSS: sp.Integer(3), TSS: sp.Integer(7), NN: sp.Integer(11), PP: sp.Integer(4)}
+            point = {RSS: sp.Integer(3), TSS: sp.Integer(7), NN: sp.Integer(11), PP: sp.Integer(4), XBAR: sp.Integer(2),
+                     SXX: sp.Integer(5)}
             return Refuted(tuple((str(k), str(v)) for k, v in point.items()), str(first.xreplace(point)),
                            str(expand_scalar(other).xreplace(point)))
-    return Proved("SymPy: the difference cancels to 0" + (", with R² = 1 - RSS/TSS" if any(
-        c.has(R2) for c in step.chain) else ""))
+    given = [text for sym, text in ((R2, "R² = 1 - RSS/TSS"), (SUM_X, "sum x_i = n xbar"),
+                                    (SUM_X2, "sum x_i^2 = S_xx + n xbar^2")) if any(c.has(sym) for c in step.chain)]
+    return Proved("SymPy: the difference cancels to 0" + (f", with {' and '.join(given)}" if given else ""))
 
 
 def _tail_probabilities(r: Roles, intercept: bool, seed: int) -> list[tuple[str, float, int, float, float]]:
@@ -654,6 +676,7 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
                                           ("H", r.H.name), ("ybar", r.ybar.name), ("sigma", r.sigma.name),
                                           ("e", r.e.name))
     names += tuple((k, str(M.plain(v))) for k, v in (("metric", r.metric), ("cov", r.cov)) if v is not None)
+    names += (("x", r.x),) if r.x else ()
     gram = M.inverse(_mul(M.transpose(r.X), r.metric, r.X))
     base = RegressionSummary(method=r.method, intercept=intercept, names=names, definitions=definitions(r),
                              error_cov=r.cov, gram_inverse=gram, scalar_definitions=scalar_definitions()[:2])

@@ -367,3 +367,26 @@ def test_the_api_gives_the_summary() -> None:
     assert s is not None and s.certified and s.r_squared_about == "zero"
     assert lre(s.rows[0].std_error, CERTIFIED["NoInt2"]["sd"][0]) >= DIGITS
     assert derive.ls("ols").summary is None
+
+
+def test_simple_regression_gets_its_standard_errors_in_sums() -> None:
+    """X = [1, x]: [(X^T X)^-1]_22 = 1/S_xx and [(X^T X)^-1]_11 = 1/n + xbar²/S_xx, proved; a wrong one refuted."""
+    from derive.lsq.summary import SXX, XBAR, NN
+
+    r = roles_of(model_class("simple")())
+    steps = {st.kind: st for st in summary_steps(r, True)}
+    from derive.core.contract import Proved
+
+    assert isinstance(certify_scalar_chain(steps["gram_slope"]), Proved)
+    assert isinstance(certify_scalar_chain(steps["gram_intercept"]), Proved)
+    wrong = dataclasses.replace(steps["gram_intercept"], chain=(steps["gram_intercept"].chain[0], 1 / NN + XBAR / SXX))
+    assert isinstance(certify_scalar_chain(wrong), Refuted)
+    assert "gram_slope" not in {st.kind for st in summary_steps(roles_of(model_class("ols")()), True)}
+
+
+def test_simple_regression_summary_in_text_shows_the_square_of_the_sum() -> None:
+    run = run_derive("ls", "--model", "simple", "--data", str(NIST / "Norris.csv"), "--x", "x", "--y", "y",
+                     env={"COLUMNS": "100"})
+    assert run.returncode == 0, run.stderr
+    assert "= n/(n·Σxᵢ² − (Σxᵢ)²)" in run.stdout and "= 1/n + x̄²/S_xx" in run.stdout
+    assert "Residual standard error: 0.8847964 on 34 degrees of freedom" in run.stdout

@@ -175,10 +175,12 @@ def tex_number(v: float, digits: int) -> str:
 
 def summary_label_tex(kind: str, b: str, s: RegressionSummary) -> str:
     """What a summary step's chain equals, in LaTeX."""
+    X = mtex_name(s.name("X"))
     return {"mean": rf"\mathbb{{E}}[\hat{{{b}}}]", "variance": rf"\operatorname{{Var}}(\hat{{{b}}})", "residual": "e",
             "rss": r"\mathrm{RSS}", "expected_rss": r"\mathbb{E}[\mathrm{RSS}]", "t_pvalue": "p_j",
             "tss": r"\mathrm{TSS}", "adjusted": r"\bar{R}^{2}", "fstat": "F", "f_pvalue": "P(F > f)",
-            "distribution": ""}[kind]
+            "distribution": "", "gram_slope": rf"[({X}^{{\top}} {X})^{{-1}}]_{{22}}",
+            "gram_intercept": rf"[({X}^{{\top}} {X})^{{-1}}]_{{11}}"}[kind]
 
 
 def summary_claim_tex(b: str, s: RegressionSummary) -> str:

@@ -65,7 +65,8 @@ def summary_label(kind: str, b: str, s: RegressionSummary) -> str:
     """What a summary step's chain equals, in Unicode: E[b̂], Var(b̂), e, RSS, E[RSS], pⱼ, adj. R², F, ..."""
     return {"mean": f"E[{b}̂]", "variance": f"Var({b}̂)", "residual": "e", "rss": "RSS", "expected_rss": "E[RSS]",
             "distribution": "t, F" if s.r_squared is not None else "t", "t_pvalue": "pⱼ", "tss": "TSS",
-            "adjusted": "adj. R²", "fstat": "F", "f_pvalue": "P(F > f)"}[kind]
+            "adjusted": "adj. R²", "fstat": "F", "f_pvalue": "P(F > f)", "gram_slope": "[(XᵀX)⁻¹]₂₂",
+            "gram_intercept": "[(XᵀX)⁻¹]₁₁"}[kind].replace("X", s.name("X"))
 
 
 def summary_claim(kind: str, b: str, s: RegressionSummary) -> str:

@@ -109,6 +109,11 @@ class StatLatex(SumLatex):
         a, b, _, x = e.args
         return rf"I_{{{self._print(x)}}}\left({self._print(a)}, {self._print(b)}\right)"
 
+    def _print_Pow(self, e: Any) -> str:
+        if isinstance(e.base, sp.Symbol) and self._names.get(e.base.name, ("", ""))[1].startswith(r"\sum"):
+            return rf"\left({self._print(e.base)}\right)^{{{self._print(e.exp)}}}"  # (Σ x_i)², not Σ x_i²
+        return str(super()._print_Pow(e))
+
 
 # -- sample expressions (maximum likelihood) -------------------------------------------------
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",

@@ -177,7 +177,10 @@ class StatText(SumText):
         if e.exp == sp.S.Half:
             return f"√({self._print(e.base)})"
         if e.exp.is_Integer and e.exp > 1:
-            return self.parenthesize(e.base, PRECEDENCE["Pow"]) + str(e.exp).translate(_SUP)
+            base = self.parenthesize(e.base, PRECEDENCE["Pow"])
+            if base.startswith("Σ"):  # (Σxᵢ)², not Σxᵢ²
+                base = f"({base})"
+            return base + str(e.exp).translate(_SUP)
         return str(super()._print_Pow(e, rational))
 
     def text(self, e: Any) -> str:
