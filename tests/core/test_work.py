@@ -72,3 +72,23 @@ def test_the_allowance_is_a_positive_int(bad: object) -> None:
 
 def test_the_default_allowance_is_counted_in_calls() -> None:
     assert Budget().max_work == 3_000_000
+
+
+class _Finalized:
+    """Garbage in a reference cycle whose finalizer runs Python code when the collector frees it."""
+
+    def __del__(self) -> None:
+        _fib(6)
+
+
+def test_finalizers_of_earlier_garbage_are_never_counted() -> None:
+    """A collection inside the part would run earlier garbage's finalizers under the counter; the
+    count must be the part's own, whatever garbage came before it."""
+    counts = set()
+    for _ in range(30):
+        for _ in range(800):  # enough cyclic garbage to trigger a collection during the part
+            a, b = _Finalized(), _Finalized()
+            a.other, b.other = b, a  # type: ignore[attr-defined]
+            del a, b
+        counts.add(run_counted(lambda: _fib(15), 10_000).calls)
+    assert counts == {1 + 1973}
