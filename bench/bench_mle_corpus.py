@@ -755,11 +755,20 @@ def fisher_group(r: Row) -> str:
     return r.fisher or "no result"
 
 
+def passes(r: Row) -> bool:
+    """The row is right: a closed form agreeing with the textbook and numeric maximization, or no closed
+    form where the textbook has none with an update that finds the numeric maximum; and the Fisher
+    information agreeing with quadrature, non-regular, or absent with derive's reason."""
+    return (r.status in ("closed", "absent") and r.vs_numeric.endswith("agrees")
+            and fisher_group(r) in ("agrees", "n/a (non-regular)", "absent, explained"))
+
+
 def summary(rows: Sequence[Row]) -> dict[str, Any]:
     def group(rs: Sequence[Row]) -> dict[str, Any]:
         cf = [r for r in rs if r.textbook_closed_form]
         return {
             "rows": len(rs),
+            "passing": [r.id for r in rs if passes(r)],
             "status": {s: sum(r.status == s for r in rs) for s in STATUSES},
             "closed_form_found_where_textbook_has_one": f"{sum(r.status == 'closed' for r in cf)}/{len(cf)}",
             "honestly_absent_where_textbook_has_none": f"{sum(r.status in ('absent',) for r in rs if not r.textbook_closed_form)}/"
@@ -808,14 +817,14 @@ def report(rows: Sequence[Row], command: str, elapsed: float, console: Any) -> N
                   f"{N_SAMPLES} samples of {N_SAMPLE} per row")
     t = Table(title="Per density (known = textbook closed form; numeric = numeric maximization / derive's Newton "
                     "from a perturbed start; Fisher = derive's information vs quadrature)", title_justify="left")
-    for col, kw in (("id", {"no_wrap": True}), ("status", {}), ("known", {}), ("numeric", {}),
+    for col, kw in (("id", {"no_wrap": True}), ("pass", {}), ("status", {}), ("known", {}), ("numeric", {}),
                     ("Fisher", {}), ("cert", {}), ("s", {"justify": "right"}), ("ratio", {"justify": "right"})):
         t.add_column(col, **kw)
     style = {"closed": "green", "absent": "green", "missed": "yellow", "WRONG": "bold red", "unsupported": "yellow",
              "budget": "red", "crash": "bold red", "CORPUS": "bold magenta"}
     for r in rows:
         fis = r.fisher if r.fisher_rel_err is None else f"{r.fisher} {r.fisher_rel_err:.0e}"
-        t.add_row(escape(r.id), f"[{style.get(r.status, '')}]{r.status}[/]", r.vs_known or "-",
+        t.add_row(escape(r.id), "yes" if passes(r) else "NO", f"[{style.get(r.status, '')}]{r.status}[/]", r.vs_known or "-",
                   escape(r.vs_numeric or "-"), escape(fis or "-"),
                   {True: "yes", False: "no", None: "-"}[r.certified], f"{r.seconds:.1f}" if r.seconds else "-",
                   f"{r.ratio:.0f}" if r.ratio is not None else "-")
@@ -827,6 +836,8 @@ def report(rows: Sequence[Row], command: str, elapsed: float, console: Any) -> N
         sm.add_column({"text": "typed", "latex": "LaTeX", "all": "all rows"}[g], justify="right")
     groups = [s["text"], s["latex"], s["all"]]
     sm.add_row("rows (beyond the 15 families)", *(f"{g['rows']} ({g['beyond_the_families']})" for g in groups))
+    sm.add_row("passing (right answer, right or explained Fisher information)",
+               *(str(len(g["passing"])) for g in groups))
     for st_ in STATUSES:
         sm.add_row(f"  {st_}", *(str(g["status"][st_]) for g in groups))
     sm.add_row("closed form found / textbook has one", *(g["closed_form_found_where_textbook_has_one"] for g in groups))
@@ -844,11 +855,9 @@ def report(rows: Sequence[Row], command: str, elapsed: float, console: Any) -> N
                  for g in groups))
     console.print(sm)
 
-    flagged = [r for r in rows if r.status not in ("closed", "absent")
-               or fisher_group(r) in ("DIFFERS", "absent, explained", "ABSENT, unexplained", "error")
-               or r.certified is False or (r.vs_numeric and "FAILS" in r.vs_numeric)]
-    console.print(f"[bold]Findings[/bold]: {len(flagged)} row(s) not closed/absent, or with Fisher information "
-                  f"differing/absent, uncertified, or Newton failing")
+    flagged = [r for r in rows if not passes(r) or r.certified is False]
+    console.print(f"[bold]Findings[/bold]: {len(flagged)} row(s) not passing (see ``passes``), or passing but "
+                  f"not certified by derive")
     for r in flagged:
         console.print(f"[bold]{escape(r.id)}[/bold] ({escape(r.status)}) {escape(r.source)}")
         console.print(f"  input: {escape(r.input)}  --param {' --param '.join(r.params)} --support "
