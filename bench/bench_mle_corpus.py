@@ -511,6 +511,7 @@ class Row:
     closed_form: bool | None = None
     method: str = ""
     certified: bool | None = None
+    verdict: str = ""
     estimator: list[str] = field(default_factory=list)
     vs_known: str = ""
     vs_numeric: str = ""
@@ -636,6 +637,8 @@ def run_row(item: Item, text: str, row_id: str, seconds: float) -> Row:
     row.seconds = time.perf_counter() - t0
     d = res.derivation
     row.closed_form, row.method, row.certified = bool(d.closed_form), str(d.method), bool(d.certified)
+    v = getattr(d, "verdict", None)  # certified / refuted / undecided: the exit code 0 / 1 / 3 (issue 11 item 1)
+    row.verdict = "" if v is None else str(getattr(v, "value", v))
     row.estimator = [str(e) for e in d.estimator]
     row.details += [f"derive: {n}" for n in d.notes]
     for ch in d.checks:
@@ -816,9 +819,10 @@ def report(rows: Sequence[Row], command: str, elapsed: float, console: Any) -> N
                   f"scipy {scipy.__version__}; derive from {DERIVE_TREE} (derive/ tree {source_fingerprint()}); wall {elapsed:.0f} s; "
                   f"{N_SAMPLES} samples of {N_SAMPLE} per row")
     t = Table(title="Per density (known = textbook closed form; numeric = numeric maximization / derive's Newton "
-                    "from a perturbed start; Fisher = derive's information vs quadrature)", title_justify="left")
+                    "from a perturbed start; Fisher = derive's information vs quadrature; verdict = derive's own, the exit code 0/1/3, or yes/no for certified "
+                    "on a tree without verdicts)", title_justify="left")
     for col, kw in (("id", {"no_wrap": True}), ("pass", {}), ("status", {}), ("known", {}), ("numeric", {}),
-                    ("Fisher", {}), ("cert", {}), ("s", {"justify": "right"}), ("ratio", {"justify": "right"})):
+                    ("Fisher", {}), ("verdict", {}), ("s", {"justify": "right"}), ("ratio", {"justify": "right"})):
         t.add_column(col, **kw)
     style = {"closed": "green", "absent": "green", "missed": "yellow", "WRONG": "bold red", "unsupported": "yellow",
              "budget": "red", "crash": "bold red", "CORPUS": "bold magenta"}
@@ -826,7 +830,7 @@ def report(rows: Sequence[Row], command: str, elapsed: float, console: Any) -> N
         fis = r.fisher if r.fisher_rel_err is None else f"{r.fisher} {r.fisher_rel_err:.0e}"
         t.add_row(escape(r.id), "yes" if passes(r) else "NO", f"[{style.get(r.status, '')}]{r.status}[/]", r.vs_known or "-",
                   escape(r.vs_numeric or "-"), escape(fis or "-"),
-                  {True: "yes", False: "no", None: "-"}[r.certified], f"{r.seconds:.1f}" if r.seconds else "-",
+                  r.verdict or {True: "yes", False: "no", None: "-"}[r.certified], f"{r.seconds:.1f}" if r.seconds else "-",
                   f"{r.ratio:.0f}" if r.ratio is not None else "-")
     console.print(t)
 
