@@ -31,6 +31,7 @@ from derive.core.contract import Certificate, Check, NotComputed, Plausible, Pro
 from derive.core.runner import Beside, stage
 from derive.core.work import run_counted
 from derive.likelihood.model import MleDerivation, MleProblem, MleStep
+from derive.likelihood.logdensity import log_density
 from derive.likelihood.numeric import iterate, maximize_loglik, monte_carlo_fisher, objective
 from derive.likelihood.sample import I, N, sample_base
 from derive.likelihood.sampling import draw_sample
@@ -350,6 +351,8 @@ def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symb
                                 lambda: Refuted((), "variance x information", "not the identity"))
         if s.relation == "invariance":
             return Proved("invariance of maximum likelihood (the function of the estimates above)")
+        if s.relation == "outside":
+            return s.certificate if isinstance(s.certificate, Proved) else _outside_check(s, probes)
         if s.relation == "bias":
             lhs = s.lhs
             assert lhs is not None
@@ -366,6 +369,25 @@ def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symb
     if s.kind in ("invariance",):
         return Proved("invariance of maximum likelihood")
     return NotComputed("not checked")
+
+
+def _outside_check(s: MleStep, probes: Sequence[Probe]) -> Certificate:
+    """A root claimed outside the parameter space (``root <= 0``) is outside on every probe's sample."""
+    rel = s.rhs
+    agreed = 0
+    for pr in probes:
+        value = pr.value(rel.lhs)
+        if not math.isfinite(value):
+            continue
+        if pr.value(rel) != 1.0:
+            point = tuple((str(k), f"{v:.6g}") for k, v in pr.values.items()) + (("n", str(pr.n)),)
+            return Refuted(point + (("sample", ", ".join(f"{v:.4g}" for v in pr.sample)),),
+                           f"root = {value:.10g}", f"inside the parameter space ({s.param})")
+        agreed += 1
+    if agreed == 0:
+        return Unknown("the root is undefined on every probe")
+    return Plausible(agreed, "random samples drawn from the model at random parameter values", 0.0,
+                     note="the root is outside the parameter space on each")
 
 
 def _has_second_derivative(e: sp.Expr | None) -> bool:
@@ -530,7 +552,7 @@ def _fisher_check(run: _Run, rng: random.Random) -> Check:
     d, problem = run.d, run.problem
     info = d.fisher_expected
     assert info is not None
-    logf = sp.expand_log(sp.log(problem.density), force=True)
+    logf = log_density(problem.density)
     scores = [sp.diff(logf, p) for p in problem.params]
     pr = Probe(run, rng, 2)
     values = pr.values

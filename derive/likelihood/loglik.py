@@ -12,7 +12,10 @@ import sympy as sp
 
 from derive.likelihood.model import MleProblem, MleStep
 
+from derive.likelihood.logdensity import log_density as shared_log_density
 from derive.likelihood.sample import I, N
+from derive.likelihood.sign import sign_of
+from derive.likelihood.support import variable_domain
 from derive.likelihood.sums import at_observation, distribute, split_sums
 
 
@@ -22,10 +25,24 @@ def likelihood(problem: MleProblem) -> sp.Expr:
 
 
 def log_density(problem: MleProblem) -> sp.Expr:
-    """``log f(x; theta)`` with the log rules applied (valid on the support and the space)."""
-    e = sp.expand_log(sp.log(problem.density), force=True)
-    e = sp.expand_power_base(e, force=True)  # (x/lam)^k = x^k lam^(-k) on the support
-    return sp.expand_log(e, force=True)
+    """``log f(x; theta)`` with the log rules applied (valid on the support and the space).
+
+    A factor of unknown sign comes as ``log|u|`` (``logdensity``); where its sign on the support
+    and the parameter space is decided, the absolute value is dropped (``log(1 - p)`` for
+    ``0 < p < 1``).
+    """
+    e = shared_log_density(problem.density)
+    if not any(isinstance(a.args[0], sp.Abs) for a in e.atoms(sp.log)):
+        return e
+    domains = {d.name: d for d in problem.space}
+    domains[problem.var.name] = variable_domain(problem.support)
+
+    def resolve(u: sp.Expr) -> sp.Expr:
+        s = sign_of(u, domains)
+        return sp.log(u) if s == "positive" else sp.log(-u) if s == "negative" else sp.log(sp.Abs(u))
+
+    return e.replace(lambda a: isinstance(a, sp.log) and isinstance(a.args[0], sp.Abs),
+                     lambda a: resolve(a.args[0].args[0]))
 
 
 def group_by_parameters(expr: sp.Expr, params: Sequence[sp.Symbol]) -> sp.Expr:

@@ -82,10 +82,47 @@ def _sign(e: sp.Expr) -> Sign | None:
             return "negative"
         if signs <= {"positive", "nonnegative", "zero"} and "positive" in signs:
             return "positive"
+        s = _root_sign(e)
+        if s is not None:
+            return s
     if e.is_nonnegative:
         return "nonnegative"
     if e.is_nonpositive:
         return "nonpositive"
+    return None
+
+
+def _root_sign(e: sp.Add) -> Sign | None:
+    """The sign of ``c sqrt(A) + B`` (the quadratic formula) from the sign of ``c^2 A - B^2``.
+
+    ``sqrt(A) >= 0``, so ``c^2 A > B^2`` means ``|c sqrt(A)| > |B|`` and the sum has the sign of
+    ``c``; ``c^2 A < B^2`` means it has the sign of ``B``. Exactly one term may hold the square root.
+    """
+    def root_of(t: sp.Expr) -> sp.Expr | None:
+        found = [f for f in sp.Mul.make_args(t) if isinstance(f, sp.Pow) and f.exp == sp.S.Half]
+        return found[0] if len(found) == 1 else None
+
+    terms = sp.Add.make_args(e)
+    with_root = [t for t in terms if root_of(t) is not None]
+    if len(with_root) != 1 or any(isinstance(a, sp.Pow) and a.exp.is_Rational and not a.exp.is_Integer
+                                  for t in terms if t is not with_root[0] for a in sp.preorder_traversal(t)):
+        return None
+    term = with_root[0]
+    root = root_of(term)
+    assert root is not None
+    c = term / root
+    b = e - term
+    sc = _sign(c)
+    if sc not in ("positive", "negative") or root.has(sp.I):
+        return None
+    gap = _sign(sp.expand(c**2 * root.base - b**2))
+    if gap == "positive":
+        return sc
+    if gap == "nonnegative":
+        return "nonnegative" if sc == "positive" else "nonpositive"
+    if gap == "negative":
+        sb = _sign(b)
+        return sb if sb in ("positive", "negative") else None
     return None
 
 
