@@ -26,12 +26,15 @@ from derive.likelihood.screen import RootScreen
 from derive.likelihood.solve import Dropped, Outside, back_substitute, solve_scores
 from derive.likelihood.special import NotMonotone, Special, boundary, kinks
 from derive.likelihood.sample import N
+from derive.likelihood.support import variable_domain
 from derive.likelihood.sums import Statistics, depends_on_data, simplify_hidden, split_sums
 
 
 def domains_of(problem: MleProblem) -> dict[str, VarDomain]:
-    """Parameter and known-constant domains by name."""
-    return {d.name: d for d in problem.space}
+    """Parameter and known-constant domains by name, and the data variable's (from the support)."""
+    out = {d.name: d for d in problem.space}
+    out.setdefault(problem.var.name, variable_domain(problem.support))
+    return out
 
 
 def derive_mle(problem: MleProblem, clock: Clock,
@@ -39,7 +42,7 @@ def derive_mle(problem: MleProblem, clock: Clock,
     """Every step from the density to the estimator and its properties (not yet certified)."""
     domains = domains_of(problem)
     params = problem.params
-    loglik, steps = loglik_steps(problem)
+    loglik, steps = loglik_steps(problem, clock.budget.max_work)
     clock.check("the log-likelihood", size=sp.count_ops(loglik))
 
     specials = _specials(problem, loglik, domains)
@@ -303,7 +306,7 @@ def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None],
         d = domains.get(p.name)
         if v is None or d is None:
             continue
-        stats = Statistics.of([v])
+        stats = Statistics.of([v], domains=domains)
         h = stats.hide(v)
         for bound, strict, side in ((d.lower, d.lower_strict, "lower"), (d.upper, d.upper_strict, "upper")):
             if bound is None:
@@ -373,6 +376,12 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
         except WorkCut as cut:
             cuts.append(_cut_check("Expected (Fisher) information", cut,
                                    "so the asymptotic variance and the Fisher-scoring update are not derived"))
+        else:
+            if expected is None:
+                notes.append(_no_information_note(means, observed is not None))
+    elif special:
+        notes.append("the Fisher information is not derived: some parameters are at the boundary or a kink, where "
+                     "the log-likelihood is not differentiable")
     if observed is not None:
         steps.append(MleStep(rule="fisher", title="Observed information at the estimate",
                              after=observed[0, 0] if single else observed,
@@ -395,6 +404,15 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
         except (ValueError, ZeroDivisionError, sp.matrices.common.NonInvertibleMatrixError):
             notes.append("the Fisher information is singular")
     return verdict, observed, expected, notes
+
+
+def _no_information_note(means: Expectations, observed: bool) -> str:
+    """Why the expected information is absent: the expectations SymPy finds no closed form for."""
+    missing = [g for g, v in means.memo.items() if v is None]
+    which = ", ".join(f"E[{g}]" for g in missing[:3]) + (", ..." if len(missing) > 3 else "")
+    return ("the expected (Fisher) information is not derived: no closed form for "
+            + (which if missing else "an expectation") + " under the model"
+            + ("; the observed information (minus the Hessian at the estimate) estimates it" if observed else ""))
 
 
 def _space_text(p: sp.Symbol, domains: Mapping[str, VarDomain]) -> str:

@@ -139,7 +139,7 @@ def _place(root: sp.Expr, p: sp.Symbol, domains: Mapping[str, VarDomain]) -> str
     d = domains.get(p.name)
     if d is None or (d.lower is None and d.upper is None):
         return "inside" if root.is_real else None
-    stats = Statistics.of([root])
+    stats = Statistics.of([root], domains=domains)
     r = stats.hide(root)
     ok = True
     for side, bound, strict in (("lower", d.lower, d.lower_strict), ("upper", d.upper, d.upper_strict)):
