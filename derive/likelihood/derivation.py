@@ -219,7 +219,9 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
                                            + ", so the corresponding sums of the data equal n times that"))
     closed = not unsolved and all(e is not None for e in estimates)
     h = sp.diag(*[expand_hessian_entry(loglik, p) for p in params])
-    offdiag = all(sp.diff(loglik, a, b) == 0 for a in params for b in params if a != b)
+    first = [sp.diff(loglik, a) for a in params]
+    offdiag = all(b not in g.free_symbols or sp.diff(g, b) == 0 for a, g in zip(params, first) for b in params
+                  if a != b)
     stats = Statistics.of(list(h), params)
     concave = offdiag and all(sign_of(stats.hide(h[k, k]), domains) in ("negative", "nonpositive")
                               for k in range(len(params)))
