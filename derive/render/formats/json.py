@@ -251,6 +251,10 @@ class Printer(FormatPrinter):
             "iterates": [{"k": it.k, "values": list(it.values), "loglik": it.loglik, "step": it.step_norm}
                          for it in d.iterates],
             "iteration_method": d.iteration_method or None,
+            "data": None if d.data is None else {
+                "file": d.data.file, "column": d.data.column, "n": d.data.n, "method": d.data.method,
+                "estimates": {e.param: {"estimate": e.value, "se_observed": e.se_observed,
+                                        "se_expected": e.se_expected} for e in d.data.estimates}},
             "steps": [self.visit(s) for s in d.steps],
         }
 

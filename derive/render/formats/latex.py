@@ -120,6 +120,25 @@ def mle_rhs(s: MleStep, d: MleDerivation) -> sp.Basic:
     return rhs
 
 
+def data_table(d: MleDerivation) -> str:
+    """The estimates on the data with their standard errors, as a tabular."""
+    fit = d.data
+    assert fit is not None
+
+    def se(v: float | None) -> str:
+        return "--" if v is None else f"{v:.6g}"
+
+    rows = [rf"$\hat{{{sample_tex(sp.Symbol(e.param))}}}$ & {e.value:.10g} & {se(e.se_observed)} & "
+            rf"{se(e.se_expected)} \\" for e in fit.estimates]
+    return "\n".join([
+        r"\par\noindent\textbf{Estimates on " + tex_line(fit.file) + "} "
+        + tex_line(f"(column {fit.column}, n = {fit.n}; {fit.method})") + r"\par",
+        r"\begin{tabular}{lrrr}",
+        r"parameter & estimate & s.e.\ (observed information) & s.e.\ (expected information) \\ \hline",
+        *rows,
+        r"\end{tabular}"])
+
+
 def mle_lhs(s: MleStep, d: MleDerivation) -> str:
     """The left side of a likelihood line as a textbook writes it (L, ell, the score, the information...)."""
     params = d.problem.params
@@ -512,6 +531,8 @@ class Printer(FormatPrinter):
             out.append(r"\noindent\textbf{Second-order check:} " + tex_line(d.second_order) + ".")
             out += [r"\noindent\emph{Note:} " + tex_line(n) + "." for n in d.notes]
             out += [r"\noindent{\small " + tex_line(f"{c.name}: {c.certificate.describe()}") + "}" for c in d.checks]
+            if d.data is not None:
+                out.append(data_table(d))
             blocks = ["\n\n".join(out)]
         none = r"\text{no closed form}"
         rows = [rf"\hat{{{sample_tex(p)}}} &= {sample_tex(v) if v is not None else none}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import sympy as sp
+
 from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved, Verdict
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.formats.latex import Printer as Latex
@@ -182,6 +184,14 @@ class Printer(FormatPrinter):
         lines += [f"- condition: ${sample_tex(c)}$" for c in d.condition_relations]
         lines += [f"- note: {n}" for n in d.notes]
         lines += [self.visit(c) for c in d.checks]
+        if d.data is not None:
+            fit = d.data
+            lines += ["", f"**Estimates on {fit.file}** (column {fit.column}, n = {fit.n}; {fit.method}):", "",
+                      "| parameter | estimate | s.e. (observed information) | s.e. (expected information) |",
+                      "|---|---:|---:|---:|"]
+            lines += [f"| ${sample_tex(sp.Symbol(e.param))}$ | {e.value:.10g} | "
+                      + ("–" if e.se_observed is None else f"{e.se_observed:.6g}") + " | "
+                      + ("–" if e.se_expected is None else f"{e.se_expected:.6g}") + " |" for e in fit.estimates]
         return "\n".join(lines) + "\n"
 
     # -- handouts: the same document the LaTeX templates print ---------------------------------

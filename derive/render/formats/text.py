@@ -405,6 +405,17 @@ class Printer(FormatPrinter):
             for row in d.iterates:
                 it.add_row(str(row.k), *(f"{v:.10g}" for v in row.values), f"{row.loglik:.10g}")
             parts.append(it)
+        if d.data is not None:
+            fit = d.data
+            est = Table(title=f"Estimates on {fit.file} (column {fit.column}, n = {fit.n}; {fit.method})",
+                        show_header=True)
+            for head in ("parameter", "estimate", "s.e. (observed information)", "s.e. (expected information)"):
+                est.add_column(head, justify="left" if head == "parameter" else "right")
+            for e in fit.estimates:
+                est.add_row(sample_text(sp.Symbol(e.param)) + "̂", f"{e.value:.10g}",
+                            "–" if e.se_observed is None else f"{e.se_observed:.6g}",
+                            "–" if e.se_expected is None else f"{e.se_expected:.6g}")
+            parts.append(est)
         skipped = tuple(c.name for c in d.checks if not c.required and isinstance(c.certificate, NotComputed))
         parts.append(self.verdict_line(d.verdict, skipped))
         return Group(*parts)

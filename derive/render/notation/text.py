@@ -225,6 +225,12 @@ class SampleText(StrPrinter):
     def _print_Product(self, e: sp.Product) -> str:
         return f"∏ {self.parenthesize(e.function, 1000)}"
 
+    def parenthesize(self, item: object, level: int, strict: bool = False) -> str:
+        """A sum or product over the sample in parentheses as the base of a power: (Σ x_i)^2, not Σ x_i^2."""
+        if isinstance(item, (sp.Sum, sp.Product)) and level >= PRECEDENCE["Pow"]:
+            return f"({self._print(item)})"
+        return str(super().parenthesize(item, level, strict))
+
     def _print_polygamma(self, e: sp.Expr) -> str:
         order, arg = e.args
         mark = {0: "", 1: "′", 2: "″"}.get(int(order), f"^({order})")
