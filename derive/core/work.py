@@ -20,6 +20,7 @@ it ends or the budget's wall-clock backstop stops the whole job).
 from __future__ import annotations
 
 import gc
+import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,17 @@ class Counted(Generic[T]):
     cut: bool
 
 
+_NO_STOP_FLAGS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _may_stop(frame: FrameType) -> bool:
+    """False in a generator's frame and in ``__del__``: either may be running from the deallocation
+    of an object (a generator closed when dropped), where an exception cannot propagate and Python
+    prints "Exception ignored ..." to stderr instead. The stop comes at the next ordinary call."""
+    code = frame.f_code
+    return not (code.co_flags & _NO_STOP_FLAGS) and code.co_name != "__del__"
+
+
 def run_counted(fn: Callable[[], T], allowance: int) -> Counted[T]:
     """``fn()`` allowed at most ``allowance`` Python function calls; exceptions of ``fn`` propagate."""
     if allowance < 1:
@@ -52,7 +64,7 @@ def run_counted(fn: Callable[[], T], allowance: int) -> Counted[T]:
     def tick(frame: FrameType, event: str, arg: Any) -> None:
         nonlocal calls, cut
         calls += 1
-        if calls > allowance:
+        if calls > allowance and _may_stop(frame):
             cut = True
             raise WorkExceeded
         # returning None: no per-line tracing inside the frame

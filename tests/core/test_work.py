@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from derive.core.budget import Budget
 from derive.core.errors import UsageError
-from derive.core.work import WorkExceeded, run_counted
+from derive.core.work import WorkExceeded, _may_stop, run_counted
 
 
 def _fib(n: int) -> int:
@@ -92,3 +93,26 @@ def test_finalizers_of_earlier_garbage_are_never_counted() -> None:
             del a, b
         counts.add(run_counted(lambda: _fib(15), 10_000).calls)
     assert counts == {1 + 1973}
+
+
+def test_the_stop_is_never_raised_where_python_could_only_print_it() -> None:
+    """A generator's frame (closed from deallocation when dropped) and ``__del__`` cannot pass an
+    exception on: Python would print 'Exception ignored' on stderr and the part would go on. The stop
+    waits for the next ordinary call there."""
+    seen: dict[str, bool] = {}
+
+    def numbers() -> Iterator[int]:
+        seen["generator"] = _may_stop(sys._getframe())
+        yield 1
+
+    class Dropped:
+        def __del__(self) -> None:
+            seen["__del__"] = _may_stop(sys._getframe())
+
+    def ordinary() -> None:
+        seen["function"] = _may_stop(sys._getframe())
+
+    next(numbers())
+    Dropped()
+    ordinary()
+    assert seen == {"generator": False, "__del__": False, "function": True}
