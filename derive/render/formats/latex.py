@@ -121,22 +121,26 @@ def mle_rhs(s: MleStep, d: MleDerivation) -> sp.Basic:
 
 
 def data_table(d: MleDerivation) -> str:
-    """The estimates on the data with their standard errors, as a tabular."""
+    """The estimates on the data with their standard errors, as an array in ``gather*`` (a handout's
+    formulas may only open math environments)."""
     fit = d.data
     assert fit is not None
 
     def se(v: float | None) -> str:
-        return "--" if v is None else f"{v:.6g}"
+        return "\\text{--}" if v is None else f"{v:.6g}"
 
-    rows = [rf"$\hat{{{sample_tex(sp.Symbol(e.param))}}}$ & {e.value:.10g} & {se(e.se_observed)} & "
+    rows = [rf"\hat{{{sample_tex(sp.Symbol(e.param))}}} & {e.value:.10g} & {se(e.se_observed)} & "
             rf"{se(e.se_expected)} \\" for e in fit.estimates]
+    title = tex_line(f"Estimates on {fit.file} (column {fit.column}, n = {fit.n}; {fit.method})")
     return "\n".join([
-        r"\par\noindent\textbf{Estimates on " + tex_line(fit.file) + "} "
-        + tex_line(f"(column {fit.column}, n = {fit.n}; {fit.method})") + r"\par",
-        r"\begin{tabular}{lrrr}",
-        r"parameter & estimate & s.e.\ (observed information) & s.e.\ (expected information) \\ \hline",
+        r"\begin{gather*}",
+        rf"\text{{{title}}} \\",
+        r"\begin{array}{lrrr}",
+        r"\text{parameter} & \text{estimate} & \text{s.e. (observed information)} & "
+        r"\text{s.e. (expected information)} \\ \hline",
         *rows,
-        r"\end{tabular}"])
+        r"\end{array}",
+        r"\end{gather*}"])
 
 
 def mle_lhs(s: MleStep, d: MleDerivation) -> str:
