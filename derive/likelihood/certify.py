@@ -171,10 +171,10 @@ class Probe:
     ``value`` compiles each expression once per probe (per set of symbols given) and reuses it.
     """
 
-    def __init__(self, run: _Draws, rng: random.Random, n: int) -> None:
+    def __init__(self, run: _Draws, rng: random.Random, n: int, at: Mapping[sp.Symbol, float] | None = None) -> None:
         problem = run.problem
         self.problem = problem
-        self.values: dict[sp.Symbol, float] = draw_params(problem, rng, solved_for=run.solved_for)
+        self.values: dict[sp.Symbol, float] = {**draw_params(problem, rng, solved_for=run.solved_for), **(at or {})}
         for s in problem.constants:
             self.values[s] = draw_value(problem.domain(s.name), rng)
         self.n = n
@@ -320,7 +320,7 @@ def certify_mle(d: MleDerivation, clock: Clock, seed: int = 0,
     rng = random.Random(seed)
     run = _Run(d.problem, solved_constraints(d.problem), d, clock, beside=beside)
     probes = [Probe(run, rng, rng.randint(3, 7)) for _ in range(PROBES)]
-    estimate = {p: v for p, v in zip(d.problem.params, d.estimator) if v is not None}
+    estimate = {p: v for p, v in zip(d.problem.params, d.roots or d.estimator) if v is not None}
     steps: list[MleStep] = []
     full_hessian: sp.Expr | sp.Matrix | None = None
     for s in d.steps:
@@ -382,6 +382,8 @@ def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symb
                                 lambda: Refuted((), "variance x information", "not the identity"))
         if s.relation == "invariance":
             return Proved("invariance of maximum likelihood (the function of the estimates above)")
+        if s.relation == "projection":
+            return s.certificate if isinstance(s.certificate, Proved) else NotComputed("not proved")
         if s.relation == "outside":
             return s.certificate if isinstance(s.certificate, Proved) else _outside_check(s, probes)
         if s.relation == "bias":
@@ -557,11 +559,56 @@ def _against_maximizer(run: _Run, seed: int) -> Check:
                              detail="; ".join(details))
             worst = max(worst, err if err <= 2e-3 else 0.0)
         runs += 1
+    ends = _at_the_ends(run, seed)
+    if isinstance(ends, Refuted):
+        return Check(name="numeric maximization", certificate=ends, detail="at an end of the parameter space")
+    note = "where the maximizer is not unique, the log-likelihood reached is compared"
+    if ends is not None:
+        outside, total = ends
+        runs += total
+        note += (f"; {total} of the samples drawn at the closed ends of the parameter space ({outside} with the root "
+                 "outside it, where the estimate is the end)")
     return Check(name="numeric maximization",
                  certificate=Plausible(runs, "samples of 200 drawn from the model at random parameter values", worst,
-                                       note="where the maximizer is not unique, the log-likelihood reached is "
-                                            "compared"),
+                                       note=note),
                  detail="; ".join(details[-len(problem.params):]))
+
+
+END_SAMPLES = 4
+"""Samples drawn at each closed end an estimate is projected onto (the root is outside on about half)."""
+
+
+def _at_the_ends(run: _Run, seed: int) -> tuple[int, int] | Refuted | None:
+    """A projected estimate (``Max(xbar, 0)``) against the numeric maximum on samples drawn with the
+    parameter at the end it is projected onto, where random parameter values well inside the space
+    would almost never put the root outside. None when no estimate is projected; else how many
+    samples had the root outside the space, of how many compared, or the first disagreement."""
+    d, problem = run.d, run.problem
+    if not d.roots:
+        return None
+    rng = random.Random(7919 * seed + 31337)
+    outside = total = 0
+    for p, value, _ in d.cases:
+        root = d.roots[problem.params.index(p)]
+        if value is None or root is None or value == root:
+            continue
+        est = d.estimator[problem.params.index(p)]
+        assert est is not None
+        for _ in range(END_SAMPLES):
+            run.clock.check("comparing with numeric maximization at the ends of the parameter space")
+            pr = Probe(run, rng, 200, {p: float(value)})
+            theta, best = _numeric_maximum(run, pr, rng.randrange(2**31))
+            mine = pr.value(est)
+            num = float(theta[problem.params.index(p)])
+            at = {q: (mine if q == p else float(t)) for q, t in zip(problem.params, theta)}
+            reached = pr.value(d.loglik, at)
+            if abs(mine - num) / max(1.0, abs(num)) > 2e-3 and not (
+                    math.isfinite(reached) and reached >= best - 1e-7 * max(1.0, abs(best))):
+                return Refuted((("sample of", "200"), (str(p), f"{float(value):.6g}")), f"{p} = {mine:.8g}",
+                               f"numeric maximum at {num:.8g}")
+            outside += int(abs(pr.value(root) - mine) > 1e-12)
+            total += 1
+    return (outside, total) if total else None
 
 
 def _newton_against_maximizer(run: _Run, rng: random.Random) -> Check:

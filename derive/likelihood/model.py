@@ -203,6 +203,12 @@ class MleDerivation(Certified):
     iterates: tuple[Iterate, ...] = ()
     iteration_method: str = ""
     data: DataFit | None = None
+    cases: tuple[tuple[sp.Symbol, sp.Expr | None, sp.Basic], ...] = ()
+    """The estimate by cases on a restricted space: ``(theta, xbar, xbar >= 0)``, ``(theta, 0, xbar < 0)``;
+    the value None where no maximum exists (the root beyond an open end)."""
+    roots: tuple[sp.Expr | None, ...] = ()
+    """The roots of the score equations where ``estimator`` projects them onto the parameter space
+    (``x̄`` for ``Max(x̄, 0)``); empty when every estimate is its root."""
 
     def all_steps(self) -> Iterator[Step]:
         return iter(self.steps)
