@@ -79,7 +79,7 @@ def draw_params(problem: MleProblem, rng: random.Random, tries: int = 200,
     """Random parameter values in their space that satisfy the equality constraints.
 
     Each constraint is solved for one parameter (the last one it involves) after the others are
-    drawn; draws that land outside that parameter's domain are retried, every ``tries // 8`` failures
+    drawn; draws that break a relation between parameters (``a < b``) are retried; draws that land outside that parameter's domain are retried, every ``tries // 8`` failures
     with the free values drawn twice as close to an end of their domains (so ``p1 + ... + p20 = 1``
     is met: twenty values drawn across (0, 1) almost never leave the last one positive).
     ``solved_for`` passes ``solved_constraints(problem)`` when the caller draws many times.
@@ -90,6 +90,7 @@ def draw_params(problem: MleProblem, rng: random.Random, tries: int = 200,
     rounds = max(1, tries // 8)
     drawn = [p for p in params if p not in solved_for]
     compiled = {p: numeric_function(e, [*drawn, *solved_for]) for p, e in solved_for.items()}
+    related = numeric_function(sp.And(*problem.relations), params) if problem.relations else None
     for t in range(tries):
         scale = 0.5 ** (t // rounds) if solved_for else 1.0
         vals = {p: draw_value(problem.domain(p.name), rng, scale) for p in drawn}
@@ -101,6 +102,8 @@ def draw_params(problem: MleProblem, rng: random.Random, tries: int = 200,
                 ok = False
                 break
             vals[p] = v
+        if ok and related is not None:  # the relations between parameters (a < b)
+            ok = float(related(*(vals[p] for p in params))) == 1.0
         if ok and _support_nonempty(problem, vals):
             return {p: vals[p] for p in params}
     raise ValueError("no parameter values satisfy the constraints inside the parameter space")
@@ -487,7 +490,8 @@ def _free_maximum(problem: MleProblem, pr: Probe, seed: int) -> tuple[np.ndarray
     """The numeric maximum of the objective of a problem without equality constraints, and its value."""
     known = {k: v for k, v in pr.values.items() if k not in problem.params}
     theta, best = maximize_loglik(objective(problem, pr.n), problem.var, problem.params, problem.space, pr.sample,
-                                  known=known, support=problem.support, rng=np.random.default_rng(seed))
+                                  known=known, support=problem.support, rng=np.random.default_rng(seed),
+                                  relations=problem.relations)
     return np.asarray(theta, dtype=float), float(best)
 
 

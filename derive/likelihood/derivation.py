@@ -114,8 +114,14 @@ def derive_mle(problem: MleProblem, clock: Clock,
     cases: list[tuple[sp.Symbol, sp.Expr | None, sp.Basic]] = []
     ends, projected = _restrict(ends, loglik.xreplace(fixed), calc, bool(specials), estimates, domains, steps,
                                 space_notes, cases)
-    conditions = tuple(str(e.relation) for e in ends)
-    relations = tuple(e.relation for e in ends if e.param not in {c[0] for c in cases})
+    between = _between(problem, estimates, domains) if closed else []
+    conditions = tuple(str(e.relation) for e in ends) + tuple(str(r) for r in between)
+    relations = tuple(e.relation for e in ends if e.param not in {c[0] for c in cases}) + tuple(between)
+    if problem.relations:
+        space_notes.append("the parameter space also requires " + " and ".join(map(str, problem.relations))
+                           + " (a relation between parameters): random parameter values are drawn in it, the numeric "
+                             "maximizer stays in it, and the estimate is in it when the condition under the "
+                             "estimator holds")
 
     means = Expectations(problem, clock.budget.max_work)
     cuts: list[Check] = []
@@ -360,6 +366,28 @@ def _unsure_ends(estimates: Mapping[sp.Symbol, sp.Expr | None], domains: Mapping
             if s == "positive" or (s == "nonnegative" and not strict):
                 continue
             out.append(_End(p, v, side, b, strict))
+    return out
+
+
+def _between(problem: MleProblem, estimates: Mapping[sp.Symbol, sp.Expr | None],
+             domains: Mapping[str, VarDomain]) -> list[sp.Basic]:
+    """The relations between parameters (``a < b``) at the estimates (``min x_i < max x_i``), where not
+    proved for every sample: when the estimate lies in the parameter space."""
+    out: list[sp.Basic] = []
+    known = {p: v for p, v in estimates.items() if v is not None}
+    for r in problem.relations:
+        if not isinstance(r, sp.core.relational.Relational) or not r.free_symbols & set(known):
+            continue
+        at = r.xreplace(known)
+        if at is sp.true:
+            continue
+        gap = (at.rhs - at.lhs) if isinstance(at, (sp.StrictLessThan, sp.LessThan)) else (at.lhs - at.rhs)
+        stats = Statistics.of([gap], domains=domains)
+        s = sign_of(stats.hide(gap), domains)
+        strict = isinstance(at, (sp.StrictLessThan, sp.StrictGreaterThan))
+        if s == "positive" or (s in ("nonnegative", "zero") and not strict):
+            continue
+        out.append(at)
     return out
 
 

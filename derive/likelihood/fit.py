@@ -42,7 +42,7 @@ def use_data(d: MleDerivation, path: Path, column: str | None, start: Mapping[st
                          hint="put the constants' values in the density, e.g. binomial(10, x) p^x (1-p)^(10-x)")
     logf = objective(problem, int(values.size))
     ref, _ = maximize_loglik(logf, problem.var, problem.params, problem.space, values, known={},
-                             support=problem.support, rng=np.random.default_rng(seed))
+                             support=problem.support, rng=np.random.default_rng(seed), relations=problem.relations)
     fitted = _Fitted(path.name, column, data, int(values.size))
     if d.closed_form:
         holds = {str(c): _holds(c, data, values.size) for c in [*d.condition_relations, *(c for _, _, c in d.cases)]}
@@ -133,7 +133,8 @@ def _numeric_only(d: MleDerivation, ref: np.ndarray, logf: sp.Expr, values: np.n
     estimate, checked by a second maximization from other random starts."""
     problem = d.problem
     again, _ = maximize_loglik(logf, problem.var, problem.params, problem.space, values, known={},
-                               support=problem.support, rng=np.random.default_rng(seed + 1))
+                               support=problem.support, rng=np.random.default_rng(seed + 1),
+                               relations=problem.relations)
     diff = max(abs(float(a) - float(b)) / max(1.0, abs(float(b))) for a, b in zip(ref, again))
     detail = ", ".join(f"{p} = {float(a):.10g} (again {float(b):.10g})" for p, a, b in zip(problem.params, ref, again))
     verdict = (Plausible(2, "maximizations of the log-likelihood on the data from independent random starts", diff)

@@ -82,7 +82,8 @@ class MleProblem:
     vector), whose joint support is the finite list ``joint`` of value tuples over ``data_vars``.
     ``space`` holds the parameter space per parameter (and known constants' declarations);
     ``constraints`` are equalities ``expr = 0`` on the parameters (e.g. probabilities summing
-    to one); ``prior`` is a log prior density in the parameters (MAP), or None.
+    to one); ``relations`` are inequalities between parameters (``a < b``, from ``--where``);
+    ``prior`` is a log prior density in the parameters (MAP), or None.
     """
 
     source: str
@@ -92,6 +93,7 @@ class MleProblem:
     support: Support
     space: tuple[VarDomain, ...] = ()
     constraints: tuple[sp.Expr, ...] = ()
+    relations: tuple[sp.Basic, ...] = ()
     prior: sp.Expr | None = None
     prior_source: str = ""
     family: str = ""

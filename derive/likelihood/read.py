@@ -20,7 +20,7 @@ from derive.likelihood.model import MleProblem, Support
 from derive.parse import vocabulary as vocab
 from derive.parse.auto import parse_expression
 from derive.likelihood.families import Family, expand_family, family_name, unknown_family
-from derive.likelihood.space import parse_space
+from derive.likelihood.space import read_space
 from derive.likelihood.support import parse_support, variable_domain
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -119,7 +119,7 @@ class _Reader:
 
     def problem(self) -> MleProblem:
         inp = self.inp
-        declared, constraints = parse_space(inp.where)
+        declared, constraints, relations = read_space(inp.where)
         self.declared = {d.name: d for d in declared}
         self.domains = dict(self.declared)
         for p in inp.params:
@@ -139,16 +139,18 @@ class _Reader:
         all_domains = {**self.domains, **var_domains}
         density = _squared_parameters(parse_expression(inp.density, all_domains), inp.params, all_domains)
         prior, prior_source = self._prior(all_domains, names)
-        self._check_names(density, supports, constraints, prior)
+        self._check_names(density, supports, (*constraints, *relations), prior)
         params = tuple(make_symbol(p, all_domains) for p in inp.params)
         variables = tuple(make_symbol(n, all_domains) for n in names)
+        by_name = {s.name: s for s in (*params, *density.free_symbols)}
+        relations = tuple(r.xreplace({s: by_name.get(s.name, s) for s in r.free_symbols}) for r in relations)
         joint = tuple(tuple(sp.Integer(v) for v in row) for row in inp.family.joint) if inp.family else ()
         self._check_values(density, supports, joint, prior)
         known = [d for n, d in self.declared.items() if n not in inp.params]
         fam = inp.family
         return MleProblem(
             source=inp.density, density=density, var=variables[0], params=params, support=supports[0],
-            space=(*(self.domains[p] for p in inp.params), *known), constraints=constraints,
+            space=(*(self.domains[p] for p in inp.params), *known), constraints=constraints, relations=relations,
             prior=prior, prior_source=prior_source, family=fam.name if fam else "",
             discrete=fam.discrete if fam else supports[0].kind != "interval",
             extra=variables[1:], joint=joint)
@@ -161,7 +163,7 @@ class _Reader:
             return tuple(parse_support(t, self.domains, var=v) for t, v in zip(inp.supports, inp.vars))
         return (parse_support(inp.supports[0], self.domains),)
 
-    def _check_names(self, density: sp.Expr, supports: tuple[Support, ...], constraints: tuple[sp.Expr, ...],
+    def _check_names(self, density: sp.Expr, supports: tuple[Support, ...], constraints: tuple[sp.Basic, ...],
                      prior: sp.Expr | None) -> None:
         """Every parameter and variable occurs; no unknown functions; no stray declarations."""
         inp = self.inp
@@ -185,7 +187,8 @@ class _Reader:
         for c in constraints:
             for s in sorted(c.free_symbols, key=str):
                 if s.name not in inp.params and s.name not in used:
-                    raise UsageError(f"the constraint {c} = 0 involves {s.name!r}, which is neither a parameter "
+                    shown_c = f"{c} = 0" if isinstance(c, sp.Expr) else str(c)
+                    raise UsageError(f"the constraint {shown_c} involves {s.name!r}, which is neither a parameter "
                                      "nor in the density", hint="constrain the parameters given with --param")
         in_prior = {s.name for s in prior.free_symbols} if prior is not None else set()
         for name in self.declared:

@@ -46,3 +46,25 @@ def test_data_above_the_closed_end_give_the_end(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     est = json.loads(out.stdout)["data"]["estimates"]["p"]
     assert est["estimate"] == 0.5 and est["se_observed"] is None
+
+
+def test_uniform_with_both_ends_unknown_and_a_relation_in_where(tmp_path: Path) -> None:
+    args = ("1/(b - a)", "--param", "a", "--param", "b", "--support", "a < x < b", "--where", "a < b")
+    out = run_derive("mle", *args, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["estimator"] == {"a": "sample_min(x)", "b": "sample_max(x)"}
+    assert any("a < b" in n for n in doc["notes"])
+    path = tmp_path / "u.csv"
+    x = np.random.default_rng(2).uniform(-1.5, 4.0, size=30)
+    path.write_text("x\n" + "".join(f"{v!r}\n" for v in x.tolist()))
+    out = run_derive("mle", *args, "--data", str(path), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    est = json.loads(out.stdout)["data"]["estimates"]
+    assert est["a"]["estimate"] == x.min() and est["b"]["estimate"] == x.max()
+
+
+def test_a_relation_naming_no_parameter_exits_2() -> None:
+    out = run_derive("mle", "1/(b - a)", "--param", "a", "--param", "b", "--support", "a < x < b",
+                     "--where", "a < c")
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "'c'" in out.stderr
