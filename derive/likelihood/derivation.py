@@ -131,7 +131,14 @@ def derive_mle(problem: MleProblem, clock: Clock,
     if problem.prior is not None:
         notes.append("MAP: the estimate maximizes the log-posterior; the bias and the Fisher information "
                      "below refer to the likelihood alone and are not computed for the posterior mode")
-    if closed and problem.prior is None:
+    if problem.base is not None:
+        notes.insert(0, f"{problem.base} > 0 is a base measure that does not depend on "
+                     + ", ".join(map(str, params)) + f": log {problem.base} drops out of the score; the lines are "
+                     "checked with a positive stand-in for it (exp(-x^2)), for which each holds as for every h")
+        if closed:
+            notes.append("the mean and bias of the estimator are not derived (h unknown): they are expectations "
+                         "under the model")
+    if closed and problem.prior is None and problem.base is None:
         for p in params:
             v = estimates[p]
             if v is None:
@@ -509,7 +516,11 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
 
     observed = None if h_at is None else (-h_at).applyfunc(lambda e: simplify_hidden(e, calc))
     expected = None
-    if not special and problem.prior is None:
+    unknown_base = problem.base is not None and any(depends_on_data(e) for e in h)
+    if unknown_base:
+        notes.append(f"the expected (Fisher) information is not derived (h unknown): it is an expectation under the "
+                     f"model, which depends on the base measure {problem.base}")
+    elif not special and problem.prior is None:
         try:
             expected = expected_information(h, problem, means)
         except WorkCut as cut:

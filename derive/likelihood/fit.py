@@ -285,9 +285,11 @@ def default_start(p: sp.Symbol, problem: MleProblem) -> float:
 
 def loglik_value(d: MleDerivation, at: dict[sp.Symbol, float], data: Mapping[sp.IndexedBase, Any], n: int,
                  expr: sp.Expr | None = None) -> float:
-    """The log-likelihood (or ``expr``) at ``at`` on ``data``; nan where it cannot be evaluated."""
+    """The log-likelihood (or ``expr``) at ``at`` on ``data``; nan where it cannot be evaluated. With an
+    unknown base measure ``h``, up to the constant ``Sum log h(x_i)`` (``h`` taken as 1)."""
+    e = d.problem.stand_in(d.loglik if expr is None else expr, one=True)
     try:
-        return float(numeric_value(d.loglik if expr is None else expr, {**at, N: float(n)}, data=data))
+        return float(numeric_value(e, {**at, N: float(n)}, data=data))
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return math.nan
 

@@ -89,7 +89,7 @@ class _Loglik:
 
 def objective(problem: MleProblem, n: int) -> sp.Expr:
     """Per-observation log density, plus a 1/n share of the log prior for MAP (their sum is the log-posterior)."""
-    logf = log_density(problem.density)
+    logf = log_density(problem.numeric_density)
     return logf if problem.prior is None else logf + problem.prior / n
 
 

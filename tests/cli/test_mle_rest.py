@@ -68,3 +68,12 @@ def test_a_relation_naming_no_parameter_exits_2() -> None:
     out = run_derive("mle", "1/(b - a)", "--param", "a", "--param", "b", "--support", "a < x < b",
                      "--where", "a < c")
     assert out.returncode == 2 and "Traceback" not in out.stderr and "'c'" in out.stderr
+
+
+def test_the_natural_form_with_an_unknown_base_measure() -> None:
+    out = run_derive("mle", "h(x) exp(theta x - exp(theta))", "--param", "theta", "--support", "x in {0,1,2,...}",
+                     env={"COLUMNS": "100"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = " ".join(out.stdout.split())
+    assert "h(x) > 0 is a base measure that does not depend on theta" in text
+    assert "∂ℓ/∂θ = -n·exp(θ) + Σ x_i" in text and "I(θ) = n·exp(θ)" in text

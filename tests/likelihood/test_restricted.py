@@ -120,3 +120,57 @@ def test_without_concavity_data_outside_fall_back_to_the_constrained_maximum(tmp
     # the constrained maximum: mu = 0, s2 = mean(x^2)
     assert mu.value == pytest.approx(0.0, abs=1e-6) and s2.value == pytest.approx(float((x**2).mean()), rel=1e-6)
     assert mu.se_observed is None
+
+
+# -- an unknown base measure h(x) ---------------------------------------------------------------------
+
+NATURAL = "h(x) exp(theta x - exp(theta))"
+
+
+def test_a_base_measure_drops_out_of_the_score_and_is_said_so() -> None:
+    d = mle(NATURAL, params="theta", support="x in {0,1,2,...}").derivation
+    assert d.certified and d.problem.base is not None
+    theta = d.problem.params[0]
+    (score,) = d.score
+    assert not score.has(d.problem.base.func)  # log h(x_i) drops out
+    x = np.array([3.0, 1.0, 0.0, 4.0])
+    (est,) = d.estimator
+    assert est is not None and _on(est, d, x) == pytest.approx(np.log(x.mean()), rel=1e-12)
+    assert any("h(x) > 0 is a base measure that does not depend on theta" in n for n in d.notes)
+    info = d.fisher_expected
+    assert info is not None and sp.simplify(info[0, 0] - N * sp.exp(theta)) == 0
+    fisher = next(c for c in d.checks if c.name == "Fisher information")
+    assert isinstance(fisher.certificate, Proved)
+    assert not any(s.kind == "bias" for s in d.steps)  # expectations under the model need h
+
+
+def test_with_a_base_measure_expectations_that_need_h_are_not_derived() -> None:
+    d = mle("h(x) exp(-x/theta)/theta", params="theta", support="x > 0", where="theta > 0").derivation
+    assert d.certified and d.fisher_expected is None
+    assert any("not derived (h unknown)" in n for n in d.notes)
+
+
+def test_the_stand_in_replaces_every_value_of_h() -> None:
+    d = mle(NATURAL, params="theta", support="x in {0,1,2,...}").derivation
+    x = d.problem.var
+    assert d.problem.numeric_density == sp.exp(-x**2) * sp.exp(d.problem.params[0] * x - sp.exp(d.problem.params[0]))
+    assert not d.problem.stand_in(d.loglik, one=True).has(d.problem.base.func)  # type: ignore[union-attr]
+
+
+def test_a_base_measure_on_data_gives_the_estimate_and_standard_errors(tmp_path: Path) -> None:
+    x = np.random.default_rng(3).poisson(2.5, size=60).astype(float)
+    d = mle(NATURAL, params="theta", support="x in {0,1,2,...}", data=_csv(tmp_path, x)).derivation
+    assert d.certified and d.data is not None
+    (e,) = d.data.estimates
+    assert e.value == pytest.approx(np.log(x.mean()), rel=1e-9)
+    assert e.se_expected == pytest.approx(1 / np.sqrt(60 * x.mean()), rel=1e-6)
+    assert e.se_observed == pytest.approx(1 / np.sqrt(60 * x.mean()), rel=1e-6)
+
+
+@pytest.mark.parametrize("density", ["h(theta) exp(theta x - exp(theta))", "h(x) + exp(theta x - exp(theta))",
+                                     "h(x, theta) exp(theta x)", "h(x) g(x) exp(theta x - exp(theta))"])
+def test_other_unknown_functions_are_still_refused(density: str) -> None:
+    from derive.core.errors import ParseError
+
+    with pytest.raises(ParseError, match="unknown function"):
+        mle(density, params="theta", support="x in {0,1,2,...}")
