@@ -108,8 +108,9 @@ def _expand(text: str, params: tuple[str, ...], var: str | None, support: str | 
 
 
 def _base_measure(density: sp.Expr, names: tuple[str, ...]) -> sp.Expr | None:
-    """``h(x)`` when the density is ``h(x)`` times an expression free of ``h``: an unknown function of the
-    (one) data variable alone multiplying the density is a base measure (``MleProblem.stand_in``)."""
+    """``h(x)`` when the density is ``h(x)`` times an expression free of ``h`` that involves ``x``: an unknown
+    function of the (one) data variable alone multiplying the density is a base measure
+    (``MleProblem.stand_in``)."""
     apps = density.atoms(sp.core.function.AppliedUndef)
     if len(apps) != 1 or len(names) != 1:
         return None
@@ -119,6 +120,8 @@ def _base_measure(density: sp.Expr, names: tuple[str, ...]) -> sp.Expr | None:
     factors = sp.Mul.make_args(density)
     if app not in factors or any(f.has(app.func) for f in factors if f != app):
         return None
+    if app.args[0] not in (density / app).free_symbols:
+        return None  # the density's dependence on x would be h's alone: unknown, not a base measure
     return app
 
 
