@@ -440,6 +440,9 @@ def _restrict(ends: list[_End], ll: sp.Expr, calc: Sequence[sp.Symbol], special:
         value = root
         cases.append((p, root, sp.And(*(e.relation for e in mine)) if len(mine) > 1 else mine[0].relation))
         for e in mine:
+            if e.strict and concave != "negative":
+                kept.append(e)  # the score may vanish on a stretch: no claim beyond the open end
+                continue
             if e.strict:
                 kept.append(e)
                 toward = "decreases" if e.side == "lower" else "increases"

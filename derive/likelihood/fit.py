@@ -55,6 +55,8 @@ def use_data(d: MleDerivation, path: Path, column: str | None, start: Mapping[st
                 name="estimate on the data", certificate=NotComputed("no maximum on the parameter space"),
                 detail=note),))
         failed = [c for c in d.condition_relations if not holds[str(c)]]
+        if d.cases and not any(holds[str(c)] for _, _, c in d.cases):
+            failed.append(sp.And(*(c for _, _, c in d.cases)))  # no case covers these data
         if failed:  # the closed form lies outside the space on these data: it is not the estimate
             d = replace(d, notes=d.notes + (
                 f"the closed form is not the estimate on the data: on {path.name} it lies outside the parameter "
