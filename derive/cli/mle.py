@@ -20,6 +20,12 @@ EXAMPLES = """examples:
       --param mu --param sigma --support 'x in R' --where 'sigma > 0'
   # boundary: theta-hat = max x_i
   derive mle uniform
+  derive mle '1/(b - a)' --param a --param b --support 'a < x < b' --where 'a < b'
+  # a restricted space: theta-hat = max(xbar, 0), by cases
+  derive mle 'exp(-(x - theta)^2/2)/sqrt(2 pi)' --param theta --support 'x in R' \
+      --where 'theta >= 0'
+  # an unknown base measure h(x)
+  derive mle 'h(x) exp(theta x - exp(theta))' --param theta --support 'x in {0,1,2,...}'
   # subgradient: mu-hat = the median
   derive mle laplace
   # no closed form: Newton-Raphson iterates on the data

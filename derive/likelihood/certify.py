@@ -79,7 +79,7 @@ def draw_params(problem: MleProblem, rng: random.Random, tries: int = 200,
     """Random parameter values in their space that satisfy the equality constraints.
 
     Each constraint is solved for one parameter (the last one it involves) after the others are
-    drawn; draws that land outside that parameter's domain are retried, every ``tries // 8`` failures
+    drawn; draws that break a relation between parameters (``a < b``) are retried; draws that land outside that parameter's domain are retried, every ``tries // 8`` failures
     with the free values drawn twice as close to an end of their domains (so ``p1 + ... + p20 = 1``
     is met: twenty values drawn across (0, 1) almost never leave the last one positive).
     ``solved_for`` passes ``solved_constraints(problem)`` when the caller draws many times.
@@ -90,6 +90,7 @@ def draw_params(problem: MleProblem, rng: random.Random, tries: int = 200,
     rounds = max(1, tries // 8)
     drawn = [p for p in params if p not in solved_for]
     compiled = {p: numeric_function(e, [*drawn, *solved_for]) for p, e in solved_for.items()}
+    related = numeric_function(sp.And(*problem.relations), params) if problem.relations else None
     for t in range(tries):
         scale = 0.5 ** (t // rounds) if solved_for else 1.0
         vals = {p: draw_value(problem.domain(p.name), rng, scale) for p in drawn}
@@ -101,6 +102,8 @@ def draw_params(problem: MleProblem, rng: random.Random, tries: int = 200,
                 ok = False
                 break
             vals[p] = v
+        if ok and related is not None:  # the relations between parameters (a < b)
+            ok = float(related(*(vals[p] for p in params))) == 1.0
         if ok and _support_nonempty(problem, vals):
             return {p: vals[p] for p in params}
     raise ValueError("no parameter values satisfy the constraints inside the parameter space")
@@ -171,10 +174,10 @@ class Probe:
     ``value`` compiles each expression once per probe (per set of symbols given) and reuses it.
     """
 
-    def __init__(self, run: _Draws, rng: random.Random, n: int) -> None:
+    def __init__(self, run: _Draws, rng: random.Random, n: int, at: Mapping[sp.Symbol, float] | None = None) -> None:
         problem = run.problem
         self.problem = problem
-        self.values: dict[sp.Symbol, float] = draw_params(problem, rng, solved_for=run.solved_for)
+        self.values: dict[sp.Symbol, float] = {**draw_params(problem, rng, solved_for=run.solved_for), **(at or {})}
         for s in problem.constants:
             self.values[s] = draw_value(problem.domain(s.name), rng)
         self.n = n
@@ -184,7 +187,7 @@ class Probe:
             self.data = draw_joint(problem, self.values, n, gen)
             self.sample = self.data[self.base]
         else:
-            self.sample = draw_sample(problem.density, problem.var, problem.support, self.values, n, gen)
+            self.sample = draw_sample(problem.numeric_density, problem.var, problem.support, self.values, n, gen)
             self.data = {self.base: self.sample}
         self._compiled: dict[tuple[sp.Basic, tuple[sp.Symbol, ...]], Compiled] = {}
         self._extra: dict[sp.Basic, dict[sp.Symbol, float]] = {}
@@ -196,7 +199,7 @@ class Probe:
         key = (expr, tuple(vals))
         fn = self._compiled.get(key)
         if fn is None:
-            fn = numeric_function(_evaluable(expr), list(vals), data=self.data)
+            fn = numeric_function(_evaluable(self.problem.stand_in(expr)), list(vals), data=self.data)
             self._compiled[key] = fn
         return float(fn(*vals.values()))
 
@@ -320,7 +323,7 @@ def certify_mle(d: MleDerivation, clock: Clock, seed: int = 0,
     rng = random.Random(seed)
     run = _Run(d.problem, solved_constraints(d.problem), d, clock, beside=beside)
     probes = [Probe(run, rng, rng.randint(3, 7)) for _ in range(PROBES)]
-    estimate = {p: v for p, v in zip(d.problem.params, d.estimator) if v is not None}
+    estimate = {p: v for p, v in zip(d.problem.params, d.roots or d.estimator) if v is not None}
     steps: list[MleStep] = []
     full_hessian: sp.Expr | sp.Matrix | None = None
     for s in d.steps:
@@ -382,6 +385,8 @@ def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symb
                                 lambda: Refuted((), "variance x information", "not the identity"))
         if s.relation == "invariance":
             return Proved("invariance of maximum likelihood (the function of the estimates above)")
+        if s.relation == "projection":
+            return s.certificate if isinstance(s.certificate, Proved) else NotComputed("not proved")
         if s.relation == "outside":
             return s.certificate if isinstance(s.certificate, Proved) else _outside_check(s, probes)
         if s.relation == "bias":
@@ -485,7 +490,8 @@ def _free_maximum(problem: MleProblem, pr: Probe, seed: int) -> tuple[np.ndarray
     """The numeric maximum of the objective of a problem without equality constraints, and its value."""
     known = {k: v for k, v in pr.values.items() if k not in problem.params}
     theta, best = maximize_loglik(objective(problem, pr.n), problem.var, problem.params, problem.space, pr.sample,
-                                  known=known, support=problem.support, rng=np.random.default_rng(seed))
+                                  known=known, support=problem.support, rng=np.random.default_rng(seed),
+                                  relations=problem.relations)
     return np.asarray(theta, dtype=float), float(best)
 
 
@@ -557,11 +563,56 @@ def _against_maximizer(run: _Run, seed: int) -> Check:
                              detail="; ".join(details))
             worst = max(worst, err if err <= 2e-3 else 0.0)
         runs += 1
+    ends = _at_the_ends(run, seed)
+    if isinstance(ends, Refuted):
+        return Check(name="numeric maximization", certificate=ends, detail="at an end of the parameter space")
+    note = "where the maximizer is not unique, the log-likelihood reached is compared"
+    if ends is not None:
+        outside, total = ends
+        runs += total
+        note += (f"; {total} of the samples drawn at the closed ends of the parameter space ({outside} with the root "
+                 "outside it, where the estimate is the end)")
     return Check(name="numeric maximization",
                  certificate=Plausible(runs, "samples of 200 drawn from the model at random parameter values", worst,
-                                       note="where the maximizer is not unique, the log-likelihood reached is "
-                                            "compared"),
+                                       note=note),
                  detail="; ".join(details[-len(problem.params):]))
+
+
+END_SAMPLES = 4
+"""Samples drawn at each closed end an estimate is projected onto (the root is outside on about half)."""
+
+
+def _at_the_ends(run: _Run, seed: int) -> tuple[int, int] | Refuted | None:
+    """A projected estimate (``Max(xbar, 0)``) against the numeric maximum on samples drawn with the
+    parameter at the end it is projected onto, where random parameter values well inside the space
+    would almost never put the root outside. None when no estimate is projected; else how many
+    samples had the root outside the space, of how many compared, or the first disagreement."""
+    d, problem = run.d, run.problem
+    if not d.roots:
+        return None
+    rng = random.Random(7919 * seed + 31337)
+    outside = total = 0
+    for p, value, _ in d.cases:
+        root = d.roots[problem.params.index(p)]
+        if value is None or root is None or value == root:
+            continue
+        est = d.estimator[problem.params.index(p)]
+        assert est is not None
+        for _ in range(END_SAMPLES):
+            run.clock.check("comparing with numeric maximization at the ends of the parameter space")
+            pr = Probe(run, rng, 200, {p: float(value)})
+            theta, best = _numeric_maximum(run, pr, rng.randrange(2**31))
+            mine = pr.value(est)
+            num = float(theta[problem.params.index(p)])
+            at = {q: (mine if q == p else float(t)) for q, t in zip(problem.params, theta)}
+            reached = pr.value(d.loglik, at)
+            if abs(mine - num) / max(1.0, abs(num)) > 2e-3 and not (
+                    math.isfinite(reached) and reached >= best - 1e-7 * max(1.0, abs(best))):
+                return Refuted((("sample of", "200"), (str(p), f"{float(value):.6g}")), f"{p} = {mine:.8g}",
+                               f"numeric maximum at {num:.8g}")
+            outside += int(abs(pr.value(root) - mine) > 1e-12)
+            total += 1
+    return (outside, total) if total else None
 
 
 def _newton_against_maximizer(run: _Run, rng: random.Random) -> Check:
@@ -592,6 +643,17 @@ def _fisher_check(run: _Run, rng: random.Random) -> Check:
     d, problem = run.d, run.problem
     info = d.fisher_expected
     assert info is not None
+    name = "Fisher information vs Monte-Carlo variance of the score"
+    if problem.base is not None:  # no draws from the model: h is unknown (MleProblem.stand_in)
+        params = list(problem.params)
+        h = sp.Matrix([[sp.diff(d.loglik, a, b).doit() for b in params] for a in params])
+        if any(e.has(sp.Indexed) for e in h):
+            return Check(name=name, certificate=NotComputed("h unknown"),
+                         detail="the draws would come from the model, which depends on the base measure")
+        return Check(name="Fisher information", certificate=run.symbolic(
+            lambda: bool((h + info).applyfunc(sp.simplify) == sp.zeros(*h.shape)),
+            "the Hessian does not involve the data, so minus the Hessian is its own expectation (for every h)",
+            lambda: Refuted((), "I", "minus the Hessian")))
     logf = log_density(problem.density)
     scores = [sp.diff(logf, p) for p in problem.params]
     pr = Probe(run, rng, 2)
@@ -602,7 +664,6 @@ def _fisher_check(run: _Run, rng: random.Random) -> Check:
     args = [*values.values(), 1.0]
     k = len(problem.params)
     claimed = np.asarray([[float(numeric_function(info[a, b] / N, keys)(*args)) for b in range(k)] for a in range(k)])
-    name = "Fisher information vs Monte-Carlo variance of the score"
     worst = 0.0
     scale = max(abs(float(claimed[j, j])) for j in range(k))
     for a in range(k):

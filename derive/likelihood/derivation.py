@@ -9,6 +9,7 @@ Fisher-scoring updates instead of an answer. Certification is separate (certify/
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -107,20 +108,48 @@ def derive_mle(problem: MleProblem, clock: Clock,
     method: Method = "numeric" if unsolved else (
         "boundary" if any(s.method == "boundary" for s in specials) else
         "subgradient" if specials else "calculus")
-    relations = _conditions(estimates, domains) if closed else ()
-    conditions = tuple(str(r) for r in relations)
+    ends = _unsure_ends(estimates, domains) if closed else []
+    roots = dict(estimates)
+    space_notes: list[str] = []
+    cases: list[tuple[sp.Symbol, sp.Expr | None, sp.Basic]] = []
+    ends, projected = _restrict(ends, loglik.xreplace(fixed), calc, bool(specials), estimates, domains, steps,
+                                space_notes, cases)
+    between = _between(problem, estimates, domains) if closed else []
+    conditions = tuple(str(e.relation) for e in ends) + tuple(str(r) for r in between)
+    relations = tuple(e.relation for e in ends if e.param not in {c[0] for c in cases}) + tuple(between)
+    if problem.relations:
+        space_notes.append("the parameter space also requires " + " and ".join(map(str, problem.relations))
+                           + " (a relation between parameters): random parameter values are drawn in it, the numeric "
+                             "maximizer stays in it, and the estimate is in it when the condition under the "
+                             "estimator holds")
 
     means = Expectations(problem, clock.budget.max_work)
     cuts: list[Check] = []
-    second, obs, exp_info, notes = _second_order(problem, loglik, scores, calc, fixed, estimates, domains, steps,
-                                                 closed, bool(specials), means, cuts)
+    second, obs, exp_info, notes = _second_order(problem, loglik, scores, calc, fixed, roots, domains, steps,
+                                                 closed, bool(specials), means, cuts, bool(projected))
+    notes = space_notes + notes
     if problem.prior is not None:
         notes.append("MAP: the estimate maximizes the log-posterior; the bias and the Fisher information "
                      "below refer to the likelihood alone and are not computed for the posterior mode")
-    if closed and problem.prior is None:
+    if problem.base is not None:
+        notes.insert(0, f"{problem.base} > 0 is a base measure that does not depend on "
+                     + ", ".join(map(str, params)) + f": log {problem.base} drops out of the score; the lines are "
+                     "checked with a positive stand-in for it (exp(-x^2)), for which each holds as for every h")
+        if closed:
+            notes.append("the mean and bias of the estimator are not derived (h unknown): they are expectations "
+                         "under the model")
+    if closed and problem.prior is None and problem.base is None:
         for p in params:
             v = estimates[p]
             if v is None:
+                continue
+            if p in projected:
+                notes.append(f"the mean and bias of the estimator of {p} are not derived: it is the root projected "
+                             "onto the parameter space, not a smooth function of the statistics")
+                continue
+            if any(e.param == p and not e.strict for e in ends):
+                notes.append(f"the mean and bias of the estimator of {p} are not derived: the closed form is the "
+                             "estimate only on the data where it lies in the parameter space")
                 continue
             try:
                 mb = bias(v, p, problem, means)
@@ -167,6 +196,7 @@ def derive_mle(problem: MleProblem, clock: Clock,
         fisher_observed=obs, fisher_expected=exp_info, conditions=conditions, condition_relations=relations,
         notes=tuple(notes), checks=tuple(cuts),
         newton=newton, scoring=scoring, newton_params=tuple(unsolved) if newton else (), profile=profile,
+        roots=tuple(roots[p] for p in params) if projected else (), cases=tuple(cases),
     )
 
 
@@ -300,9 +330,33 @@ def _tidy_estimate(v: sp.Expr) -> sp.Expr:
     return stats.show(t)
 
 
-def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None],
-                domains: Mapping[str, VarDomain]) -> tuple[sp.Basic, ...]:
-    """When the estimate lies inside the parameter space (stated, unless it always does)."""
+@dataclass(frozen=True, slots=True)
+class _End:
+    """An end of a parameter's domain that the closed-form root may lie beyond, for some data."""
+
+    param: sp.Symbol
+    root: sp.Expr
+    side: str
+    """``lower`` or ``upper``."""
+    bound: sp.Expr
+    strict: bool
+    """An open end (``theta > 0``): not in the space."""
+
+    @property
+    def relation(self) -> sp.Basic:
+        """When the root lies on the right side of this end: ``x̄ >= 0`` for ``theta >= 0``."""
+        op = (">" if self.strict else ">=") if self.side == "lower" else ("<" if self.strict else "<=")
+        return sp.Rel(self.root, self.bound, op, evaluate=False)
+
+    @property
+    def beyond(self) -> sp.Basic:
+        """When the root is not in the space at this end: ``x̄ < 0`` for ``theta >= 0``."""
+        op = ("<=" if self.strict else "<") if self.side == "lower" else (">=" if self.strict else ">")
+        return sp.Rel(self.root, self.bound, op, evaluate=False)
+
+
+def _unsure_ends(estimates: Mapping[sp.Symbol, sp.Expr | None], domains: Mapping[str, VarDomain]) -> list[_End]:
+    """The ends of the parameter space the estimates are not proved to respect for every sample."""
     out = []
     for p, v in estimates.items():
         d = domains.get(p.name)
@@ -318,15 +372,107 @@ def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None],
             s = sign_of(gap, domains)
             if s == "positive" or (s == "nonnegative" and not strict):
                 continue
-            op = (">" if strict else ">=") if side == "lower" else ("<" if strict else "<=")
-            out.append(sp.Rel(v, b, op, evaluate=False))
-    return tuple(out)
+            out.append(_End(p, v, side, b, strict))
+    return out
+
+
+def _between(problem: MleProblem, estimates: Mapping[sp.Symbol, sp.Expr | None],
+             domains: Mapping[str, VarDomain]) -> list[sp.Basic]:
+    """The relations between parameters (``a < b``) at the estimates (``min x_i < max x_i``), where not
+    proved for every sample: when the estimate lies in the parameter space."""
+    out: list[sp.Basic] = []
+    known = {p: v for p, v in estimates.items() if v is not None}
+    for r in problem.relations:
+        if not isinstance(r, sp.core.relational.Relational) or not r.free_symbols & set(known):
+            continue
+        at = r.xreplace(known)
+        if at is sp.true:
+            continue
+        gap = (at.rhs - at.lhs) if isinstance(at, (sp.StrictLessThan, sp.LessThan)) else (at.lhs - at.rhs)
+        stats = Statistics.of([gap], domains=domains)
+        s = sign_of(stats.hide(gap), domains)
+        strict = isinstance(at, (sp.StrictLessThan, sp.StrictGreaterThan))
+        if s == "positive" or (s in ("nonnegative", "zero") and not strict):
+            continue
+        out.append(at)
+    return out
+
+
+def _restrict(ends: list[_End], ll: sp.Expr, calc: Sequence[sp.Symbol], special: bool,
+              estimates: dict[sp.Symbol, sp.Expr | None], domains: Mapping[str, VarDomain], steps: list[MleStep],
+              notes: list[str], cases: list[tuple[sp.Symbol, sp.Expr | None, sp.Basic]]
+              ) -> tuple[list[_End], set[sp.Symbol]]:
+    """The estimate on a restricted parameter space, where the root can fall outside it.
+
+    When the log-likelihood is concave in the one parameter left (its second derivative proved
+    negative or nonpositive for every value: the score decreases), the maximum over an interval is
+    the root projected onto it: the root when it lies inside, else the nearest end. A closed end
+    is attained, so ``estimates`` becomes ``Max(root, lo)`` / ``Min(root, hi)`` (one certified step
+    says so); at an open end, a root beyond it means the log-likelihood increases toward a value
+    not in the space: no maximum exists (a note). Without that proof (several parameters, or the
+    sign undecided) the root is the estimate only when it lies in the space, and a note says that
+    outside it the maximum is elsewhere. The estimate by cases goes to ``cases`` (printed under the
+    estimator: ``theta_hat = xbar when xbar >= 0``, ``theta_hat = 0 when xbar < 0``). Returns the ends still stated as conditions (the open ones,
+    and every one without the proof) and the parameters whose estimate was projected.
+    """
+    if not ends:
+        return ends, set()
+    concave = ""
+    if len(calc) == 1 and not special:
+        h = split_sums(sp.diff(ll, calc[0], 2))
+        stats = Statistics.of([h], calc)
+        sign = sign_of(stats.hide(h), domains)
+        if sign in ("negative", "nonpositive"):
+            concave = sign
+    projected: set[sp.Symbol] = set()
+    kept: list[_End] = []
+    for p in dict.fromkeys(e.param for e in ends):
+        mine = [e for e in ends if e.param == p]
+        space = domains[p.name].describe()
+        root = mine[0].root
+        if not concave:
+            kept += mine
+            notes.append(f"the closed form for {p} is the estimate only when it lies in the parameter space {space} "
+                         "(the conditions under the estimator): the log-likelihood is not shown concave in "
+                         f"{p}, so for data where the root lies outside, the maximum over the space is elsewhere "
+                         "(not derived here; with --data it is found numerically)")
+            continue
+        value = root
+        cases.append((p, root, sp.And(*(e.relation for e in mine)) if len(mine) > 1 else mine[0].relation))
+        for e in mine:
+            if e.strict and concave != "negative":
+                kept.append(e)  # the score may vanish on a stretch: no claim beyond the open end
+                continue
+            if e.strict:
+                kept.append(e)
+                toward = "decreases" if e.side == "lower" else "increases"
+                cases.append((p, None, e.beyond))
+                notes.append(f"where the root for {p} is beyond the open end {e.bound} of the parameter space {space}, "
+                             f"the score has one sign on the space (the log-likelihood is concave) and the "
+                             f"log-likelihood grows as {p} {toward} to {e.bound}, which is not in the space: no "
+                             "maximum exists for such data")
+                continue
+            value = sp.Max(value, e.bound) if e.side == "lower" else sp.Min(value, e.bound)
+            cases.append((p, e.bound, e.beyond))
+        if value == root:
+            continue
+        projected.add(p)
+        estimates[p] = value
+        steps.append(MleStep(
+            rule="estimator", title="The estimate on the parameter space", before=p, after=value,
+            justification=f"the second derivative is {concave} for every {p}, so the log-likelihood is concave and "
+                          f"its maximum over {space} is the root of the score equation when the root lies in the "
+                          "space, else the nearest end (the cases under the estimator)",
+            relation="projection", param=p,
+            certificate=Proved("concavity: the sign of the second derivative on the parameter space")))
+    return kept, projected
 
 
 def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr], calc: Sequence[sp.Symbol],
                   fixed: Mapping[sp.Symbol, sp.Expr], estimates: Mapping[sp.Symbol, sp.Expr | None],
                   domains: Mapping[str, VarDomain], steps: list[MleStep], closed: bool, special: bool,
-                  means: Expectations, cuts: list[Check]) -> tuple[str, sp.Matrix | None, sp.Matrix | None, list[str]]:
+                  means: Expectations, cuts: list[Check],
+                  projected: bool = False) -> tuple[str, sp.Matrix | None, sp.Matrix | None, list[str]]:
     """The second-order check, the observed and expected information, and notes (parts cut go to ``cuts``)."""
     notes: list[str] = []
     params = problem.params
@@ -357,7 +503,8 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
         steps.append(MleStep(rule="second_order", title="At a solution of the score equations",
                              after=h_at[0, 0] if single else h_at,
                              justification="the statistics eliminated with the score equations, so this holds at "
-                                           "the estimate",
+                                           + ("the root of the score equation (the estimate when the root lies in "
+                                              "the parameter space)" if projected else "the estimate"),
                              relation="at_estimate"))
         if kind == "negative definite":
             verdict = ("negative at the estimate: a maximum" if single else
@@ -372,7 +519,11 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
 
     observed = None if h_at is None else (-h_at).applyfunc(lambda e: simplify_hidden(e, calc))
     expected = None
-    if not special and problem.prior is None:
+    unknown_base = problem.base is not None and any(depends_on_data(e) for e in h)
+    if unknown_base:
+        notes.append(f"the expected (Fisher) information is not derived (h unknown): it is an expectation under the "
+                     f"model, which depends on the base measure {problem.base}")
+    elif not special and problem.prior is None:
         try:
             expected = expected_information(h, problem, means)
         except WorkCut as cut:

@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from derive.certify.numeval import numeric_value
-from derive.core.contract import Check, Plausible, Refuted, Unknown
+from derive.core.contract import Check, NotComputed, Plausible, Refuted, Unknown
 from derive.core.errors import DataError, UsageError
 from derive.likelihood.model import DataEstimate, DataFit, Iterate, MleDerivation, MleProblem
 from derive.likelihood.numeric import iterate, maximize_loglik, objective
@@ -42,9 +42,26 @@ def use_data(d: MleDerivation, path: Path, column: str | None, start: Mapping[st
                          hint="put the constants' values in the density, e.g. binomial(10, x) p^x (1-p)^(10-x)")
     logf = objective(problem, int(values.size))
     ref, _ = maximize_loglik(logf, problem.var, problem.params, problem.space, values, known={},
-                             support=problem.support, rng=np.random.default_rng(seed))
+                             support=problem.support, rng=np.random.default_rng(seed), relations=problem.relations)
     fitted = _Fitted(path.name, column, data, int(values.size))
     if d.closed_form:
+        holds = {str(c): _holds(c, data, values.size) for c in [*d.condition_relations, *(c for _, _, c in d.cases)]}
+        empty = [c for p, v, c in d.cases if v is None and holds[str(c)]]
+        if empty:  # the root beyond an open end: the log-likelihood has no maximum on the space
+            note = (f"no estimate on the data: on {path.name} the root of the score equation lies beyond an open "
+                    "end of the parameter space, where the log-likelihood has no maximum on the space (the cases "
+                    "under the estimator)")
+            return replace(d, notes=d.notes + (note,), checks=d.checks + (Check(
+                name="estimate on the data", certificate=NotComputed("no maximum on the parameter space"),
+                detail=note),))
+        failed = [c for c in d.condition_relations if not holds[str(c)]]
+        if d.cases and not any(holds[str(c)] for _, _, c in d.cases):
+            failed.append(sp.And(*(c for _, _, c in d.cases)))  # no case covers these data
+        if failed:  # the closed form lies outside the space on these data: it is not the estimate
+            d = replace(d, notes=d.notes + (
+                f"the closed form is not the estimate on the data: on {path.name} it lies outside the parameter "
+                "space (a condition under the estimator fails), so the estimate is the numeric maximum over the space",))
+            return _numeric_only(d, ref, logf, values, seed, fitted, why="")
         est = [float(numeric_value(v, {N: float(values.size)}, data=data)) for v in d.estimator if v is not None]
         diff = max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(est, ref))
         detail = "; ".join(f"{p} = {a:.10g} (numeric {b:.10g})" for p, a, b in zip(problem.params, est, ref))
@@ -98,19 +115,33 @@ class _Fitted:
     n: int
 
 
+def _at_closed_end(problem: MleProblem, p: sp.Symbol, v: float) -> bool:
+    """``v`` is (to 1e-7) a closed end of the domain of ``p`` (``theta >= 0`` at 0)."""
+    d = problem.domain(p.name)
+    if d is None:
+        return False
+    return any(b is not None and not strict and abs(v - b) <= 1e-7 * max(1.0, abs(b))
+               for b, strict in ((d.lower, d.lower_strict), (d.upper, d.upper_strict)))
+
+
+def _holds(c: sp.Basic, data: Mapping[sp.IndexedBase, Any], n: int) -> bool:
+    """A condition on the statistics (``xbar >= 0``) evaluated on the data."""
+    return bool(float(numeric_value(c, {N: float(n)}, data=data)) == 1.0)
+
+
 def _numeric_only(d: MleDerivation, ref: np.ndarray, logf: sp.Expr, values: np.ndarray, seed: int,
-                  fitted: _Fitted) -> MleDerivation:
+                  fitted: _Fitted, why: str = "no closed form and no update to iterate: ") -> MleDerivation:
     """No closed form and no update (no root inside the space, or none derived): the numeric maximum is the
     estimate, checked by a second maximization from other random starts."""
     problem = d.problem
     again, _ = maximize_loglik(logf, problem.var, problem.params, problem.space, values, known={},
-                               support=problem.support, rng=np.random.default_rng(seed + 1))
+                               support=problem.support, rng=np.random.default_rng(seed + 1),
+                               relations=problem.relations)
     diff = max(abs(float(a) - float(b)) / max(1.0, abs(float(b))) for a, b in zip(ref, again))
     detail = ", ".join(f"{p} = {float(a):.10g} (again {float(b):.10g})" for p, a, b in zip(problem.params, ref, again))
     verdict = (Plausible(2, "maximizations of the log-likelihood on the data from independent random starts", diff)
                if diff < 1e-4 else Unknown("two numeric maximizations of the data disagree"))
-    d = replace(d, notes=d.notes + ("no closed form and no update to iterate: the estimate on the data is the numeric "
-                                    "maximum of the log-likelihood",),
+    d = replace(d, notes=d.notes + (why + "the estimate on the data is the numeric maximum of the log-likelihood",),
                 checks=d.checks + (Check(name="numeric maximum on the data", certificate=verdict, detail=detail),))
     if isinstance(verdict, Unknown):
         return d
@@ -133,7 +164,12 @@ def with_standard_errors(d: MleDerivation, at: Mapping[sp.Symbol, float], method
     checks: list[Check] = []
     se_obs: list[float | None] = [None] * len(params)
     se_exp: list[float | None] = [None] * len(params)
-    if d.method in ("boundary", "subgradient"):
+    ends = [p for p in params if _at_closed_end(problem, p, float(at[p]))]
+    if ends:
+        notes.append("standard errors not given: the estimate of " + ", ".join(map(str, ends)) + " is at an end of "
+                     "the parameter space, where the estimator is not asymptotically normal and the information "
+                     "does not give its variance")
+    elif d.method in ("boundary", "subgradient"):
         notes.append("standard errors not given: the estimate is on the boundary of the support or at a kink, where "
                      "the log-likelihood is not differentiable and the information does not give the variance")
     else:
@@ -251,9 +287,11 @@ def default_start(p: sp.Symbol, problem: MleProblem) -> float:
 
 def loglik_value(d: MleDerivation, at: dict[sp.Symbol, float], data: Mapping[sp.IndexedBase, Any], n: int,
                  expr: sp.Expr | None = None) -> float:
-    """The log-likelihood (or ``expr``) at ``at`` on ``data``; nan where it cannot be evaluated."""
+    """The log-likelihood (or ``expr``) at ``at`` on ``data``; nan where it cannot be evaluated. With an
+    unknown base measure ``h``, up to the constant ``Sum log h(x_i)`` (``h`` taken as 1)."""
+    e = d.problem.stand_in(d.loglik if expr is None else expr, one=True)
     try:
-        return float(numeric_value(d.loglik if expr is None else expr, {**at, N: float(n)}, data=data))
+        return float(numeric_value(e, {**at, N: float(n)}, data=data))
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return math.nan
 

@@ -82,7 +82,10 @@ class MleProblem:
     vector), whose joint support is the finite list ``joint`` of value tuples over ``data_vars``.
     ``space`` holds the parameter space per parameter (and known constants' declarations);
     ``constraints`` are equalities ``expr = 0`` on the parameters (e.g. probabilities summing
-    to one); ``prior`` is a log prior density in the parameters (MAP), or None.
+    to one); ``relations`` are inequalities between parameters (``a < b``, from ``--where``);
+    ``prior`` is a log prior density in the parameters (MAP), or None. ``base`` is an unknown
+    positive function of the data variable alone multiplying the density (``h(x)`` in
+    ``h(x) exp(theta x - A(theta))``: a base measure), or None; see ``stand_in``.
     """
 
     source: str
@@ -92,12 +95,39 @@ class MleProblem:
     support: Support
     space: tuple[VarDomain, ...] = ()
     constraints: tuple[sp.Expr, ...] = ()
+    relations: tuple[sp.Basic, ...] = ()
     prior: sp.Expr | None = None
     prior_source: str = ""
     family: str = ""
     discrete: bool = False
     extra: tuple[sp.Symbol, ...] = ()
     joint: tuple[tuple[sp.Expr, ...], ...] = ()
+    base: sp.Expr | None = None
+
+    @property
+    def numeric_density(self) -> sp.Expr:
+        """The density with the base measure replaced by its stand-in (``stand_in``), for numbers."""
+        return self.stand_in(self.density)
+
+    def stand_in(self, expr: sp.Expr, one: bool = False) -> sp.Expr:
+        """``expr`` with every value ``h(u)`` of the unknown base measure replaced by ``exp(-u^2)``.
+
+        The base measure ``h(x) > 0`` does not depend on the parameters: ``log h(x_i)`` drops out
+        of the score, and every line of the derivation holds for every positive ``h``. Numbers
+        need values, so a concrete positive stand-in is used where a claim holds for any ``h``:
+        the algebra of each line on samples, and the estimator against the numeric maximizer
+        (both true for any data, so the samples may come from the stand-in model,
+        ``exp(-x^2) * rest`` renormalized, which decays faster than any exponential and so is
+        normalizable on every support). Claims about expectations under the model (the Fisher
+        information by Monte Carlo, the estimator's mean and bias) depend on the true ``h``: they
+        are not computed ("h unknown"), nor is the density's normalization checked. ``one`` puts 1
+        for ``h`` instead: a log-likelihood on data up to the constant ``Sum log h(x_i)``.
+        """
+        if self.base is None:
+            return expr
+        func = self.base.func
+        return expr.replace(lambda a: isinstance(a, sp.core.function.AppliedUndef) and a.func == func,
+                            lambda a: sp.Integer(1) if one else sp.exp(-a.args[0] ** 2))
 
     @property
     def data_vars(self) -> tuple[sp.Symbol, ...]:
@@ -203,6 +233,12 @@ class MleDerivation(Certified):
     iterates: tuple[Iterate, ...] = ()
     iteration_method: str = ""
     data: DataFit | None = None
+    cases: tuple[tuple[sp.Symbol, sp.Expr | None, sp.Basic], ...] = ()
+    """The estimate by cases on a restricted space: ``(theta, xbar, xbar >= 0)``, ``(theta, 0, xbar < 0)``;
+    the value None where no maximum exists (the root beyond an open end)."""
+    roots: tuple[sp.Expr | None, ...] = ()
+    """The roots of the score equations where ``estimator`` projects them onto the parameter space
+    (``x̄`` for ``Max(x̄, 0)``); empty when every estimate is its root."""
 
     def all_steps(self) -> Iterator[Step]:
         return iter(self.steps)

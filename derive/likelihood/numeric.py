@@ -71,12 +71,16 @@ class _Loglik:
     known: tuple[float, ...]
     domains: tuple[VarDomain | None, ...]
     inside: _SupportCheck | None
+    relations: Callable[..., Array] | None = None
+    """The relations between parameters (``a < b``), compiled: 1 where all hold."""
 
     def __call__(self, theta: Sequence[float] | Array) -> float:
         th = [float(t) for t in theta]
         if not all(math.isfinite(t) and _in_domain(t, d) for t, d in zip(th, self.domains)):
             return -math.inf
         if self.inside is not None and not self.inside(th, self.known):
+            return -math.inf
+        if self.relations is not None and float(self.relations(*th, *self.known)) != 1.0:
             return -math.inf
         with np.errstate(all="ignore"):
             v = float(self.logf(self.sample, *th, *self.known).sum())
@@ -85,14 +89,14 @@ class _Loglik:
 
 def objective(problem: MleProblem, n: int) -> sp.Expr:
     """Per-observation log density, plus a 1/n share of the log prior for MAP (their sum is the log-posterior)."""
-    logf = log_density(problem.density)
+    logf = log_density(problem.numeric_density)
     return logf if problem.prior is None else logf + problem.prior / n
 
 
 def maximize_loglik(logf: sp.Expr, var: sp.Symbol, params: Sequence[sp.Symbol], space: Sequence[VarDomain],
                     sample: Array, known: Mapping[sp.Symbol, float] | None = None, *,
                     support: Support | None = None, rng: np.random.Generator | None = None,
-                    starts: int = 8) -> tuple[Array, float]:
+                    starts: int = 8, relations: Sequence[sp.Basic] = ()) -> tuple[Array, float]:
     """The numeric maximum of ``sum_i logf(x_i; theta)`` over the parameter space: ``(theta, loglik)``.
 
     Bounded parameters are mapped to R (logistic for ``(a, b)``, exp for ``(a, inf)``); Nelder-Mead
@@ -100,7 +104,8 @@ def maximize_loglik(logf: sp.Expr, var: sp.Symbol, params: Sequence[sp.Symbol], 
     Brent polish (for kinks, e.g. a Laplace location at the median) and a bisection onto any edge
     where the likelihood drops to zero (a parameter in the support, e.g. ``theta = max x_i``).
     ``space`` holds the domains by parameter name (others are unbounded); ``known`` gives values of
-    constants in ``logf``; ``support`` (optional) makes a data point outside it give ``-inf``.
+    constants in ``logf``; ``support`` (optional) makes a data point outside it give ``-inf``;
+    ``relations`` between parameters (``a < b``) give ``-inf`` where one fails.
     """
     gen = rng if rng is not None else np.random.default_rng(0)
     known = dict(known or {})
@@ -114,7 +119,8 @@ def maximize_loglik(logf: sp.Expr, var: sp.Symbol, params: Sequence[sp.Symbol], 
     transforms = [_transform(d) for d in domains]
     fn = numeric_function(logf, [var, *params, *keys])
     inside = None if support is None else _support_check(support, params, keys, data)
-    loglik = _Loglik(fn, data, tuple(float(known[k]) for k in keys), domains, inside)
+    related = numeric_function(sp.And(*relations), [*params, *keys]) if relations else None
+    loglik = _Loglik(fn, data, tuple(float(known[k]) for k in keys), domains, inside, related)
 
     def objective(u: Array) -> float:
         try:

@@ -20,7 +20,7 @@ from derive.likelihood.model import MleProblem, Support
 from derive.parse import vocabulary as vocab
 from derive.parse.auto import parse_expression
 from derive.likelihood.families import Family, expand_family, family_name, unknown_family
-from derive.likelihood.space import parse_space
+from derive.likelihood.space import read_space
 from derive.likelihood.support import parse_support, variable_domain
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -107,6 +107,24 @@ def _expand(text: str, params: tuple[str, ...], var: str | None, support: str | 
     return _Input(text, params, (var,) if var is not None else (), (support,), where, None)
 
 
+def _base_measure(density: sp.Expr, names: tuple[str, ...]) -> sp.Expr | None:
+    """``h(x)`` when the density is ``h(x)`` times an expression free of ``h`` that involves ``x``: an unknown
+    function of the (one) data variable alone multiplying the density is a base measure
+    (``MleProblem.stand_in``)."""
+    apps = density.atoms(sp.core.function.AppliedUndef)
+    if len(apps) != 1 or len(names) != 1:
+        return None
+    (app,) = apps
+    if len(app.args) != 1 or not isinstance(app.args[0], sp.Symbol) or app.args[0].name != names[0]:
+        return None
+    factors = sp.Mul.make_args(density)
+    if app not in factors or any(f.has(app.func) for f in factors if f != app):
+        return None
+    if app.args[0] not in (density / app).free_symbols:
+        return None  # the density's dependence on x would be h's alone: unknown, not a base measure
+    return app
+
+
 class _Reader:
     """One read: the texts, the domains as they are built, and the prior text."""
 
@@ -119,7 +137,7 @@ class _Reader:
 
     def problem(self) -> MleProblem:
         inp = self.inp
-        declared, constraints = parse_space(inp.where)
+        declared, constraints, relations = read_space(inp.where)
         self.declared = {d.name: d for d in declared}
         self.domains = dict(self.declared)
         for p in inp.params:
@@ -139,19 +157,24 @@ class _Reader:
         all_domains = {**self.domains, **var_domains}
         density = _squared_parameters(parse_expression(inp.density, all_domains), inp.params, all_domains)
         prior, prior_source = self._prior(all_domains, names)
-        self._check_names(density, supports, constraints, prior)
+        base = _base_measure(density, names)
+        self._check_names(density if base is None else density.xreplace({base: sp.Integer(1)}), supports,
+                          (*constraints, *relations), prior)
         params = tuple(make_symbol(p, all_domains) for p in inp.params)
         variables = tuple(make_symbol(n, all_domains) for n in names)
+        by_name = {s.name: s for s in (*params, *density.free_symbols)}
+        relations = tuple(r.xreplace({s: by_name.get(s.name, s) for s in r.free_symbols}) for r in relations)
         joint = tuple(tuple(sp.Integer(v) for v in row) for row in inp.family.joint) if inp.family else ()
-        self._check_values(density, supports, joint, prior)
+        self._check_values(density if base is None else density.xreplace({base: sp.Integer(1)}), supports, joint,
+                           prior)
         known = [d for n, d in self.declared.items() if n not in inp.params]
         fam = inp.family
         return MleProblem(
             source=inp.density, density=density, var=variables[0], params=params, support=supports[0],
-            space=(*(self.domains[p] for p in inp.params), *known), constraints=constraints,
+            space=(*(self.domains[p] for p in inp.params), *known), constraints=constraints, relations=relations,
             prior=prior, prior_source=prior_source, family=fam.name if fam else "",
             discrete=fam.discrete if fam else supports[0].kind != "interval",
-            extra=variables[1:], joint=joint)
+            extra=variables[1:], joint=joint, base=base)
 
     # -- parts --------------------------------------------------------------------------
 
@@ -161,7 +184,7 @@ class _Reader:
             return tuple(parse_support(t, self.domains, var=v) for t, v in zip(inp.supports, inp.vars))
         return (parse_support(inp.supports[0], self.domains),)
 
-    def _check_names(self, density: sp.Expr, supports: tuple[Support, ...], constraints: tuple[sp.Expr, ...],
+    def _check_names(self, density: sp.Expr, supports: tuple[Support, ...], constraints: tuple[sp.Basic, ...],
                      prior: sp.Expr | None) -> None:
         """Every parameter and variable occurs; no unknown functions; no stray declarations."""
         inp = self.inp
@@ -169,7 +192,9 @@ class _Reader:
         if undefined:
             raise ParseError(f"the density calls the unknown function {undefined[0]!r}",
                              span=_find(inp.density, undefined[0]),
-                             hint="write the density with known functions only (exp, log, sqrt, gamma, ...)")
+                             hint="write the density with known functions only (exp, log, sqrt, gamma, ...); an "
+                                  "unknown function may only multiply the density as a function of the data variable "
+                                  "alone, h(x) (a base measure)")
         in_density = {s.name for s in density.free_symbols}
         in_support = {s.name for sup in supports for s in sup.free_symbols()}
         shown = ", ".join(sorted(in_density)) or "none"
@@ -185,7 +210,8 @@ class _Reader:
         for c in constraints:
             for s in sorted(c.free_symbols, key=str):
                 if s.name not in inp.params and s.name not in used:
-                    raise UsageError(f"the constraint {c} = 0 involves {s.name!r}, which is neither a parameter "
+                    shown_c = f"{c} = 0" if isinstance(c, sp.Expr) else str(c)
+                    raise UsageError(f"the constraint {shown_c} involves {s.name!r}, which is neither a parameter "
                                      "nor in the density", hint="constrain the parameters given with --param")
         in_prior = {s.name for s in prior.free_symbols} if prior is not None else set()
         for name in self.declared:

@@ -74,7 +74,7 @@ class RootScreen:
         dom = problem.domain(p.name)
         keys = [N, *problem.params, *problem.constants]
         try:
-            logf = numeric_function(log_density(problem.density), [problem.var, *keys])
+            logf = numeric_function(log_density(problem.numeric_density), [problem.var, *keys])
         except _FAILURES:
             return Screened(root, 0, 0, ())
         evaluated = inside = below = 0
@@ -82,7 +82,7 @@ class RootScreen:
         base = sample_base(problem.var)
         for s in self.samples():
             try:
-                fn = numeric_function(root, keys, data=s.data)
+                fn = numeric_function(problem.stand_in(root), keys, data=s.data)
                 args = [float(len(s.data[base])), *(s.values.get(k, math.nan) for k in keys[1:])]
                 v = float(fn(*args))
             except _FAILURES:
@@ -124,7 +124,7 @@ def _draw(problem: MleProblem, seed: int) -> list[_Sample]:
             values = draw_params(problem, rng)
             for c in problem.constants:
                 values[c] = draw_value(problem.domain(c.name), rng)
-            x = draw_sample(problem.density, problem.var, problem.support, values, SIZE,
+            x = draw_sample(problem.numeric_density, problem.var, problem.support, values, SIZE,
                             np.random.default_rng(rng.randrange(2**32)))
         except _FAILURES:
             continue

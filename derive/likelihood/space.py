@@ -1,7 +1,9 @@
-r"""Parameter-space declarations (``--where '0 < p < 1'``, ``p1 + p2 + p3 = 1``) -> domains, constraints.
+r"""Parameter-space declarations (``--where '0 < p < 1'``, ``p1 + p2 + p3 = 1``, ``a < b``) -> domains,
+constraints, relations.
 
 Intervals and properties go through ``parse_where`` one clause at a time (its errors are moved
-back into the user's text); an equality becomes an expression equal to zero. LaTeX spellings
+back into the user's text); an equality becomes an expression equal to zero; one comparison whose
+sides both involve a name (``a < b``: a relation between parameters) becomes a SymPy relation. LaTeX spellings
 (``0 < \theta < 1``, ``\mu \in \mathbb{R}``) are rewritten in place first.
 """
 from __future__ import annotations
@@ -42,15 +44,26 @@ class _Clause:
 
 
 def parse_space(texts: Sequence[str]) -> tuple[tuple[VarDomain, ...], tuple[sp.Expr, ...]]:
-    """The domains (one per name, first-declared order) and equality constraints (``lhs - rhs``).
+    """The domains (one per name, first-declared order) and equality constraints (``lhs - rhs``);
+    relations between parameters are read (and checked) but left out: ``read_space`` gives them."""
+    domains, constraints, _ = read_space(texts)
+    return domains, constraints
 
-    Repeated declarations of a name are intersected (``p > 0`` and ``p < 1``); equalities are
-    read after all domains, so their symbols carry the declared assumptions.
+
+def read_space(texts: Sequence[str]) -> tuple[tuple[VarDomain, ...], tuple[sp.Expr, ...], tuple[sp.Basic, ...]]:
+    """The domains (one per name, first-declared order), equality constraints (``lhs - rhs``) and
+    relations between parameters (``a < b``, as ``StrictLessThan(a, b)``).
+
+    Repeated declarations of a name are intersected (``p > 0`` and ``p < 1``); equalities and
+    relations are read after all domains, so their symbols carry the declared assumptions. A
+    comparison is a relation when ``parse_where`` refuses it, it has one operator, and both of its
+    sides involve a name; otherwise ``parse_where``'s error stands.
     """
     if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
         raise UsageError("parse_space expects a sequence of str", hint="pass each --where text as one string")
     decls: list[tuple[VarDomain, str, _Clause]] = []
     equalities: list[tuple[str, _Clause, re.Match[str]]] = []
+    comparisons: list[tuple[str, _Clause, re.Match[str], ParseError]] = []
     for text in texts:
         if len(text) > vocab.MAX_INPUT_CHARS:
             raise ParseError(f"declarations too long: {len(text)} characters (limit {vocab.MAX_INPUT_CHARS})",
@@ -66,10 +79,17 @@ def parse_space(texts: Sequence[str]) -> tuple[tuple[VarDomain, ...], tuple[sp.E
                                                           clause.start + where.end()), hint=_HINT)
                 equalities.append((text, clause, equal[0]))
             else:
-                decls.extend((d, text, clause) for d in _where(text, clause))
+                try:
+                    decls.extend((d, text, clause) for d in _where(text, clause))
+                except ParseError as exc:
+                    if len(ops) != 1:
+                        raise
+                    comparisons.append((text, clause, ops[0], exc))
     merged = _merge(decls)
     constraints = tuple(_equality(text, clause, op, merged) for text, clause, op in equalities)
-    return tuple(merged.values()), constraints
+    relations = tuple(r for text, clause, op, exc in comparisons
+                      if (r := _relation(text, clause, op, exc, merged)) is not sp.true)
+    return tuple(merged.values()), constraints, relations
 
 
 def _split(text: str) -> list[_Clause]:
@@ -122,6 +142,29 @@ def _merge(decls: list[tuple[VarDomain, str, _Clause]]) -> dict[str, VarDomain]:
             raise ParseError(exc.message, span=vocab.line_span(text, clause.start, clause.end),
                              hint=exc.hint) from None
     return merged
+
+
+_OPS = {"<": "<", "<=": "<=", "=<": "<=", "\u2264": "<=", ">": ">", ">=": ">=", "=>": ">=", "\u2265": ">="}
+
+
+def _relation(text: str, clause: _Clause, op: re.Match[str], refused: ParseError,
+              domains: dict[str, VarDomain]) -> sp.Basic:
+    """``a < b`` between names -> ``StrictLessThan(a, b)``; ``refused`` (parse_where's error) if a side is a number
+    or does not parse; ``true`` if the declared domains already imply it; an error if they contradict it."""
+    sides: list[sp.Expr] = []
+    for source in (clause.text[:op.start()].strip(), clause.text[op.end():].strip()):  # normalised: \beta as beta
+        try:
+            value = parse_expression(source, domains) if source else None
+        except ParseError:
+            value = None
+        if value is None or not value.free_symbols:
+            raise refused
+        sides.append(value)
+    rel = sp.Rel(sides[0], sides[1], _OPS[op.group()])
+    if rel is sp.false:
+        raise ParseError(f"the relation {clause.text!r} contradicts the declared domains",
+                         span=vocab.line_span(text, clause.start, clause.end), hint=_HINT)
+    return rel
 
 
 def _equality(text: str, clause: _Clause, op: re.Match[str], domains: dict[str, VarDomain]) -> sp.Expr:

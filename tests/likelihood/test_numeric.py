@@ -161,3 +161,29 @@ def test_iteration_runs_to_max_iter_when_it_neither_converges_nor_diverges() -> 
 def test_iteration_argument_lengths_are_checked() -> None:
     with pytest.raises(UsageError):
         iterate([t], [t, mu], [1.0, 2.0], {X: np.ones(2)})
+
+
+def test_relations_between_parameters_bound_the_maximizer_and_the_draws() -> None:
+    import random
+
+    from derive.likelihood.certify import draw_params
+    from derive.likelihood.numeric import objective
+    from derive.likelihood.read import read_problem
+
+    prob = read_problem("exp(-(x-mu)^2/(2 s2))/sqrt(2 pi s2)", ["mu", "s2"], None, "x in R", ["s2 > 0", "mu >= s2"])
+    mu, s2 = prob.params
+    x = np.random.default_rng(8).normal(0.0, 1.0, size=100)  # the free maximum (mean, variance) breaks mu >= s2
+    assert x.mean() < x.var()
+    free, _ = maximize_loglik(objective(prob, x.size), prob.var, prob.params, prob.space, x,
+                              rng=np.random.default_rng(1))
+    held, best = maximize_loglik(objective(prob, x.size), prob.var, prob.params, prob.space, x,
+                                 rng=np.random.default_rng(1), relations=prob.relations)
+    assert free[0] < free[1] and held[0] >= held[1] - 1e-9
+    # on the edge mu = s2 = t the log-likelihood is -n/2 log(2 pi t) - S(t)/(2t); its maximum is the constrained one
+    ts = np.linspace(0.05, 3, 30001)
+    edge = [-x.size / 2 * np.log(2 * np.pi * t) - ((x - t) ** 2).sum() / (2 * t) for t in ts]
+    assert best == pytest.approx(max(edge), abs=1e-4)
+    rng = random.Random(3)
+    for _ in range(50):
+        v = draw_params(prob, rng)
+        assert v[mu] >= v[s2] > 0

@@ -10,7 +10,7 @@ from derive.core.errors import DeriveError, ParseError, UsageError
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleProblem
 from derive.likelihood.read import read_problem
-from derive.likelihood.space import parse_space
+from derive.likelihood.space import parse_space, read_space
 
 # -- parse_space ------------------------------------------------------------------------------
 
@@ -272,3 +272,46 @@ def test_sample_check_uses_floats() -> None:
     """x^x^x^x at x = 3 would be an integer with 3.6e12 digits; floats keep the check instant."""
     p = read("theta x^x^x^x", ["theta"], support="x > 0", where=["theta > 0"])
     assert p.params[0].is_positive
+
+
+# -- relations between parameters (--where 'a < b') ------------------------------------------------
+
+RELATIONS: list[tuple[list[str], tuple[str, ...], tuple[str, ...]]] = [
+    (["a < b"], (), ("a < b",)),
+    (["a > 0", "b >= a"], ("a",), ("b >= a",)),
+    (["mu1 <= mu2, s > 0"], ("s",), ("mu1 <= mu2",)),
+    ([r"\alpha \le \beta"], (), ("alpha <= beta",)),
+    (["a < 2 b + 1"], (), ("a < 2*b + 1",)),
+]
+
+
+@pytest.mark.parametrize(("texts", "names", "relations"), RELATIONS, ids=[" | ".join(t) for t, *_ in RELATIONS])
+def test_relations_between_parameters(texts: list[str], names: tuple[str, ...], relations: tuple[str, ...]) -> None:
+    domains, constraints, rels = read_space(texts)
+    assert tuple(d.name for d in domains) == names and constraints == ()
+    assert tuple(str(r) for r in rels) == relations
+    # parse_space reads them too, and leaves them out
+    assert parse_space(texts) == (domains, constraints)
+
+
+def test_a_relation_implied_by_the_domains_is_dropped_and_a_contradiction_refused() -> None:
+    assert read_space(["a > 1", "b < 0", "b < a"])[2] == ()
+    with pytest.raises(ParseError, match="contradicts"):
+        read_space(["a > 1", "b < 0", "a < b"])
+
+
+@pytest.mark.parametrize("texts", [["a < b < c"], ["1 < 2"], ["a < foo("]])
+def test_what_is_not_a_relation_keeps_the_domain_error(texts: list[str]) -> None:
+    with pytest.raises(ParseError):
+        read_space(texts)
+
+
+def test_the_relation_uses_the_problems_parameter_symbols() -> None:
+    prob = read_problem("1/(b - a)", ["a", "b"], None, "a < x < b", ["a < b"])
+    (r,) = prob.relations
+    assert r.free_symbols == set(prob.params)
+
+
+def test_a_relation_naming_an_unknown_symbol_is_refused() -> None:
+    with pytest.raises(UsageError, match="neither a parameter"):
+        read_problem("1/(b - a)", ["a", "b"], None, "a < x < b", ["a < c"])

@@ -242,6 +242,8 @@ class Printer(FormatPrinter):
             "fisher_information": None if info is None else str(info[0, 0] if info.shape == (1, 1) else info),
             "second_order": d.second_order,
             "conditions": list(d.conditions),
+            "cases": [{"param": p.name, "estimate": None if v is None else str(v), "when": str(c)}
+                      for p, v, c in d.cases],
             "notes": list(d.notes),
             "certified": d.certified,
             "verdict": d.verdict.value,

@@ -530,8 +530,13 @@ class Printer(FormatPrinter):
         else:
             out = [r"\par"] + [self.mle_step(s, d) for s in d.steps]
             if d.condition_relations:
-                out.append(r"\noindent The estimate lies in the parameter space when "
-                           + ", ".join(f"${sample_tex(c)}$" for c in d.condition_relations) + ".")
+                out.append(r"\noindent The closed form is the estimate only when "
+                           + ", ".join(f"${sample_tex(c)}$" for c in d.condition_relations)
+                           + " (it lies in the parameter space).")
+            for p, v, c in d.cases:
+                out.append(rf"\noindent $\hat{{{sample_tex(p)}}} = {sample_tex(v)}$ when ${sample_tex(c)}$."
+                           if v is not None else
+                           rf"\noindent No maximum (no $\hat{{{sample_tex(p)}}}$) when ${sample_tex(c)}$.")
             out.append(r"\noindent\textbf{Second-order check:} " + tex_line(d.second_order) + ".")
             out += [r"\noindent\emph{Note:} " + tex_line(n) + "." for n in d.notes]
             out += [r"\noindent{\small " + tex_line(f"{c.name}: {c.certificate.describe()}") + "}" for c in d.checks]

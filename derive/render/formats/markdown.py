@@ -181,7 +181,10 @@ class Printer(FormatPrinter):
         lines.append("**Estimator:** $" + Latex(part="result").doprint(d).replace("\n", " ") + "$")
         lines.append("")
         lines.append(f"- second-order check: {d.second_order}")
-        lines += [f"- condition: ${sample_tex(c)}$" for c in d.condition_relations]
+        lines += [f"- the estimate only when: ${sample_tex(c)}$" for c in d.condition_relations]
+        lines += [rf"- case: $\hat{{{sample_tex(p)}}} = {sample_tex(v)}$ when ${sample_tex(c)}$" if v is not None
+                  else rf"- case: no maximum (no $\hat{{{sample_tex(p)}}}$) when ${sample_tex(c)}$"
+                  for p, v, c in d.cases]
         lines += [f"- note: {n}" for n in d.notes]
         lines += [self.visit(c) for c in d.checks]
         if d.data is not None:

@@ -392,7 +392,10 @@ class Printer(FormatPrinter):
         for p, v in zip(d.problem.params, d.estimator):
             shown = sample_text(v) if v is not None else "no closed form"
             parts.append(Text.assemble(("Estimator: ", "bold"), (f"{sample_text(p)}̂ = {shown}", "bold green")))
-        parts += [Text(f"  in the parameter space when {sample_text(rel)}") for rel in d.condition_relations]
+        parts += [Text(f"  the estimate only when {sample_text(rel)} (in the parameter space)")
+                  for rel in d.condition_relations]
+        parts += [Text(f"  {sample_text(p)}̂ = {sample_text(v)} when {_when(c)}" if v is not None else
+                       f"  no maximum (no {sample_text(p)}̂) when {_when(c)}") for p, v, c in d.cases]
         parts.append(Text.assemble(("Second-order check: ", "bold"), d.second_order))
         parts += [Text(f"note: {n}", style="italic") for n in d.notes]
         parts += [self.visit(c) for c in d.checks]
@@ -454,6 +457,11 @@ class Printer(FormatPrinter):
         if isinstance(s.lhs, sp.Symbol) and (s.lhs in params or s.kind == "estimator"):
             return sample_text(s.lhs) + "̂"
         return "" if s.lhs is None else sample_text(s.lhs)
+
+
+def _when(c: sp.Basic) -> str:
+    """A condition as text: ``x̄ > 0 and x̄ <= 1/2`` for a conjunction."""
+    return " and ".join(sample_text(a) for a in c.args) if isinstance(c, sp.And) else sample_text(c)
 
 
 def _cond(value: float | None) -> str:
