@@ -267,14 +267,14 @@ def _displays(clean: str) -> Iterator[tuple[str, int, int, int, int]]:
             match = _ENV.match(clean, i)
             if match and match.group(2) in DISPLAY_ENVIRONMENTS:
                 env = match.group(2)
-                close = re.compile(r"\\end\s*\{" + re.escape(env) + r"\}").search(clean, match.end())
-                if close is None:
+                ending = re.compile(r"\\end\s*\{" + re.escape(env) + r"\}").search(clean, match.end())
+                if ending is None:
                     raise ParseError(f"line {_line(clean, i)}: \\begin{{{env}}} is never closed")
                 body = match.end()
                 if env.startswith("alignat"):
                     body = _skip_group(clean, body)
-                yield env, i, body, close.start(), close.end()
-                i = close.end()
+                yield env, i, body, ending.start(), ending.end()
+                i = ending.end()
                 continue
         if c == "\\":
             i += 2
@@ -348,19 +348,19 @@ def _clean_display(clean: str, start: int, end: int) -> str:
                     text = _blank(text, stop, close + 1)
             i = stop
             continue
-        match = _COMMAND.match(text, i)
-        assert match is not None
-        word = match.group(0)
+        command = _COMMAND.match(text, i)
+        assert command is not None
+        word = command.group(0)
         if word in _SPACING:
-            text = _blank(text, i, match.end())
+            text = _blank(text, i, command.end())
         elif word in _IGNORED_WORDS:
-            stop = match.end()
+            stop = command.end()
             if word not in ("\\limits", "\\nolimits") and stop < end and text[stop] == ".":
                 stop += 1
             text = _blank(text, i, stop)
         elif word in _IGNORED_WITH_ARGUMENT:
-            text = _blank(text, i, _skip_group(text, match.end()))
-        i = match.end()
+            text = _blank(text, i, _skip_group(text, command.end()))
+        i = command.end()
     return text
 
 
@@ -456,7 +456,9 @@ def _only_note_after(text: str, i: int, end: int) -> bool:
 
 
 def _split_top(text: str, separator: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for c in text:
         if c in "{([":
             depth += 1

@@ -192,9 +192,8 @@ _rels = st.sampled_from([("=", "="), (r"\le", "<="), ("<", "<"), (r"\geq", ">=")
 def test_every_right_side_is_found_on_its_line(first: str, rest: list[tuple[tuple[str, str], str]],
                                                blank: list[int]) -> None:
     lines = ["\\begin{align*}", first]
-    expected = []
+    expected: list[tuple[str, str]] = []
     for (typed, name), atom in rest:
-        lines.extend([""] * 0)
         lines.append(f"  &{typed} {atom} \\\\" + "\n" * blank[len(expected)])
         expected.append((name, atom))
     lines.append("\\end{align*}")
