@@ -1,0 +1,107 @@
+"""Check a derivation: read the file, read every side, certify every step, diagnose the refuted ones.
+
+Reading the mathematics is behind the ``Reader`` protocol (``derive.check.reading`` adapts the
+LaTeX reader of ``derive.parse``), so the engine sees only SymPy trees and the declarations.
+A side that cannot be read makes its step UNPARSED with the reason; a step is never certified on
+a partial reading. Each step is certified with its own seed (its number), so the verdicts do not
+depend on the other steps or on the machine.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import sympy as sp
+
+from derive.core.budget import Clock
+from derive.core.contract import Certificate, Refuted
+from derive.core.errors import DeriveError
+from derive.check.certify import certify_step
+from derive.check.diagnose import diagnose
+from derive.check.model import CheckedStep, CheckReport, Remark, Unparsed
+from derive.check.probe import Declared
+from derive.parse.derivation import Derivation, Prose, Term, read_derivation
+
+MAX_STEPS = 400
+"""Steps checked in one file at most; the rest are reported as not checked (a stated limit)."""
+
+
+class Reading(Protocol):
+    """A side as read: its SymPy tree and the LaTeX echo of that tree."""
+
+    @property
+    def expr(self) -> sp.Basic: ...
+
+    @property
+    def latex(self) -> str: ...
+
+
+class Reader(Protocol):
+    """Reads the sides of one file, with that file's declarations."""
+
+    @property
+    def declared(self) -> Declared: ...
+
+    def read(self, latex: str) -> Reading: ...
+
+
+ReaderFactory = Callable[[Derivation], Reader]
+"""Builds the reader of a file from its declarations (raises ParseError on a bad declaration)."""
+
+
+def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) -> CheckReport:
+    """The report on the derivation in ``text`` (``file`` names it in the report)."""
+    derivation = read_derivation(text)
+    reader = reader_for(derivation)
+    readings: dict[str, Reading | DeriveError] = {}
+
+    def read(term: Term) -> Reading | DeriveError:
+        if term.latex not in readings:
+            try:
+                readings[term.latex] = reader.read(term.latex)
+            except DeriveError as exc:
+                readings[term.latex] = exc
+        return readings[term.latex]
+
+    steps: list[CheckedStep] = []
+    notes: list[str] = []
+    for number, chain in enumerate(derivation.chains, start=1):
+        for lhs, link in chain.steps():
+            if link.relation == ":=":
+                continue
+            index = len(steps) + 1
+            if index > MAX_STEPS:
+                notes.append(f"only the first {MAX_STEPS} steps were checked (limit)")
+                break
+            steps.append(_step(index, number, lhs, link.relation, link.rhs, link.note, link.up_to_constant, read,
+                               reader.declared, clock))
+    remarks = tuple(Remark(i.text, i.line) for i in derivation.items if isinstance(i, Prose))
+    return CheckReport(file, tuple(steps), remarks, tuple(d.text for d in derivation.declarations), tuple(notes))
+
+
+def _step(index: int, chain: int, lhs: Term, relation: str, rhs: Term, note: str, up_to_constant: bool,
+          read: Callable[[Term], Reading | DeriveError], declared: Declared, clock: Clock) -> CheckedStep:
+    base = dict(index=index, chain=chain, line=rhs.line, lhs_line=lhs.line, lhs_latex=lhs.latex, rhs_latex=rhs.latex, note=note,
+                up_to_constant=up_to_constant, rule="user step", relation=relation)
+    if not lhs.latex:
+        return CheckedStep(after=None, certificate=Unparsed("the chain starts with a relation: no left side", "left"),
+                           **base)  # type: ignore[arg-type]
+    left, right = read(lhs), read(rhs)
+    for side, got in (("left", left), ("right", right)):
+        if isinstance(got, DeriveError):
+            return CheckedStep(after=None, certificate=Unparsed(got.one_line(), side),
+                               read_lhs=None if isinstance(left, DeriveError) else left.latex,
+                               read_rhs=None if isinstance(right, DeriveError) else right.latex,
+                               **base)  # type: ignore[arg-type]
+    assert not isinstance(left, DeriveError) and not isinstance(right, DeriveError)
+    certificate: Certificate = certify_step(left.expr, right.expr, relation, declared, clock,
+                                            up_to_constant=up_to_constant, seed=index)
+    hint, expected = None, None
+    if isinstance(certificate, Refuted) and relation == "=" and not up_to_constant:
+        found = diagnose(left.expr, right.expr, declared, clock, seed=index)
+        if found is not None:
+            hint, expected = found.hint, found.expected
+    return CheckedStep(before=left.expr, after=right.expr, certificate=certificate, read_lhs=left.latex,
+                       read_rhs=right.latex, hint=hint, expected=expected,
+                       expected_latex=None if expected is None else sp.latex(expected),
+                       **base)  # type: ignore[arg-type]
