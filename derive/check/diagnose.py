@@ -5,8 +5,8 @@ side at every probe (the probes of ``probe``: several sizes, data sets, matrices
 functions). The slips, in the order tried: a transposition (a missing transpose, a reversed
 product), 2Ax for a non-symmetric A, a sign flip, a missing or extra factor of the whole right side
 (2, 1/2, n, 1/n, ...), the same in one term, a dropped or extra term, a power off by one, a missing
-chain factor, an index that escaped its sum. The hint names the slip; it is a diagnosis, not a
-certificate.
+chain factor, an index that escaped its sum. The hint names the slip (its mathematics in ``$...$``); it
+is a diagnosis, not a certificate.
 """
 from __future__ import annotations
 
@@ -105,13 +105,13 @@ def _candidates(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
     terms = _terms(rhs)
     if len(terms) > 1:
         for t in terms:
-            yield f"a sign flip in the term {sp.latex(t)}", _replace_term(terms, t, -t)
+            yield f"a sign flip in the term ${sp.latex(t)}$", _replace_term(terms, t, -t)
             for name, f in factors:
-                yield _factor_hint(name, f"the term {sp.latex(t)}"), _replace_term(terms, t, f * t)
-            yield f"an extra term {sp.latex(t)}", rhs - t
+                yield _factor_hint(name, f"the term ${sp.latex(t)}$"), _replace_term(terms, t, f * t)
+            yield f"an extra term ${sp.latex(t)}$", rhs - t
     for t in _terms(_evaluated(lhs)):
         if len(_terms(_evaluated(lhs))) > 1:
-            yield f"a dropped term {sp.latex(t)}", rhs + t
+            yield f"a dropped term ${sp.latex(t)}$", rhs + t
     for hint, c in _powers(rhs):
         yield hint, c
     for hint, c in _chain_factors(lhs, rhs):
@@ -143,9 +143,10 @@ def _symmetric_slip(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
             if coeff == 2 and matrices and isinstance(matrices[0], sp.MatrixSymbol) and \
                     matrices[0].shape[0] == matrices[0].shape[1]:
                 a = matrices[0]
+                v = sp.latex(sp.MatMul(*matrices[1:])) if len(matrices) > 1 else "x"
                 repaired = sp.MatMul(a + a.T, *matrices[1:])
-                yield (f"2 {a.name} x is the gradient of x^T {a.name} x only for a symmetric {a.name}; "
-                       f"in general it is ({a.name} + {a.name}^T) x"), rhs.xreplace({node: repaired})
+                yield (f"$2{a.name}{v}$ is the gradient of ${v}^\\top {a.name} {v}$ only for a symmetric "
+                       f"${a.name}$; in general it is $({a.name} + {a.name}^\\top) {v}$"), rhs.xreplace({node: repaired})
 
 
 def _powers(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
@@ -153,7 +154,7 @@ def _powers(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
         if isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp not in (-1, 0, 1):
             for shift in (-1, 1):
                 changed = sp.Pow(node.base, node.exp + shift, evaluate=False)
-                yield (f"a power off by one: {sp.latex(node)} should be {sp.latex(changed)}",
+                yield (f"a power off by one: ${sp.latex(node)}$ should be ${sp.latex(changed)}$",
                        rhs.xreplace({node: changed}))
 
 
@@ -174,7 +175,7 @@ def _chain_factors(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic
             d = sp.diff(inner, var)
             if d.is_number and d in (1,):
                 continue
-            yield f"a missing chain factor d({sp.latex(inner)})/d{sp.latex(var)} = {sp.latex(d)}", rhs * d
+            yield f"a missing chain factor $\\frac{{d}}{{d{sp.latex(var)}}}\\left({sp.latex(inner)}\\right) = {sp.latex(d)}$", rhs * d
 
 
 def _escaped_index(lhs: sp.Basic, rhs: sp.Basic) -> str | None:

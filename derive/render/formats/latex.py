@@ -19,6 +19,7 @@ from derive.render.notation.latex import SumLatex, sample_tex, tex
 from derive.render.notation.sample import hatted
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.check.model import CheckReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, LsSolution
     from derive.lsq.simple_model import SimpleSolution, SumStep
@@ -395,3 +396,43 @@ class Printer(FormatPrinter):
         from derive.render.env import render_handout
 
         return render_handout(h)
+
+    # -- checked derivations -------------------------------------------------------------------
+    def _print_CheckReport(self, r: CheckReport) -> Parts:
+        """The derivation as read (derive's LaTeX of each reading, never the raw file text), one chain
+        per chain of the file, each step with its file line and verdict; unread sides as text."""
+        chains: list[str] = []
+        rows: list[str] = []
+        chain = 0
+        for step in r.steps:
+            if step.chain != chain:
+                if rows:
+                    chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
+                chain, rows = step.chain, []
+                lhs = step.read_lhs if step.read_lhs is not None else rf"\text{{{tex_line(step.lhs_latex)}}}"
+                rows.append(f"& {lhs}")
+            rhs = step.read_rhs if step.read_rhs is not None else rf"\text{{{tex_line(step.rhs_latex)}}}"
+            relation = _RELATION_TEX.get(step.relation, "=")
+            const = r" + \text{const}" if step.up_to_constant else ""
+            why = tex_line(f"line {step.line}: {step.certificate.word}") + (
+                f"; {_words_and_math(step.hint)}" if step.hint else "")
+            rows.append(f"{relation} {{}}& {rhs}{const} && {self.column(why)}")
+        if rows:
+            chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
+        outcome = {"correct": r"\text{every step certified}", "incorrect": r"\text{refuted}",
+                   "unverifiable": r"\text{not every step could be decided}"}[r.outcome]
+        return Parts(chains, outcome, display_result=False)
+
+
+def _words_and_math(text: str) -> str:
+    """Text with ``$...$`` mathematics written by derive (a hint): the words escaped, the maths kept."""
+    parts = text.split("$")
+    def words(p: str) -> str:
+        lead, tail = " " if p[:1].isspace() else "", " " if p[-1:].isspace() else ""
+        return lead + tex_line(p) + tail if p.strip() else p
+
+    return "".join(words(p) if i % 2 == 0 else f"${p}$" for i, p in enumerate(parts))
+
+
+_RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">", "propto": r"\propto",
+                 "iff": r"\iff", "implies": r"\implies", "approx": r"\approx", "!=": r"\ne"}

@@ -10,6 +10,7 @@ from derive.render.formats.latex import mle_lhs, mle_rhs, mtex
 from derive.render.notation.latex import sample_tex, tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.check.model import CheckReport
     from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
     from derive.likelihood.model import MleDerivation
     from derive.lsq.model import LsSolution
@@ -173,3 +174,32 @@ class Printer(FormatPrinter):
         if b.prompt_latex:
             lines.append(f"$$\n{b.prompt_latex}\n$$")
         return "\n\n".join(lines)
+
+    # -- checked derivations -------------------------------------------------------------------
+    def _print_CheckReport(self, r: CheckReport) -> str:
+        """A table of the steps (line, step as read, verdict), then the first error's details."""
+        lines = [f"## Checking `{r.file}`", ""]
+        if r.declarations:
+            lines += ["Declared: " + ", ".join(f"${d}$" for d in r.declarations), ""]
+        lines += ["| line | step (as read) | verdict |", "|---:|---|---|"]
+        for s in r.steps:
+            lhs = s.read_lhs if s.read_lhs is not None else s.lhs_latex
+            rhs = s.read_rhs if s.read_rhs is not None else s.rhs_latex
+            relation = {"<=": r"\le", ">=": r"\ge", "propto": r"\propto", "iff": r"\iff",
+                        "implies": r"\implies"}.get(s.relation, s.relation)
+            maths = f"{lhs} {relation} {rhs}".replace("|", r"\vert ")
+            lines.append(f"| {s.line} | ${maths}$ | {s.certificate.mark} {s.status} |")
+        first = r.first_error
+        if first is not None:
+            lines += ["", f"**First error: step {first.index}, line {first.line}.**", ""]
+            example = first.counterexample or {}
+            if example:
+                left, right = example.pop("left side", ""), example.pop("right side", "")
+                where = ", ".join(f"{k} = {v}" for k, v in example.items())
+                lines.append(f"- counterexample: at {where}: left side {left}, right side {right}")
+            if first.hint:
+                lines.append(f"- hint: {first.hint}")
+            if first.expected_latex:
+                lines.append(f"- expected: ${first.expected_latex}$")
+        lines += [f"- note: {n}" for n in r.notes]
+        return "\n".join(lines) + "\n"
