@@ -17,10 +17,13 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.core.budget import Clock
+from derive.core.work import run_counted
 from derive.check.probe import Declared, Point, draw_point, size_symbols, value_of
 
 PROBES = 5
 TOL = 1e-9
+TIDY_WORK = 200_000
+"""Python calls the tidy-up of an expected side may spend (counted, so the same on every machine)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +58,42 @@ def diagnose(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, see
     for hint, candidate in _candidates(lhs, rhs):
         try:
             if fits(candidate):
-                return Diagnosis(hint, candidate)
+                return Diagnosis(hint, _tidy(candidate))
         except (TypeError, ValueError, AttributeError, sp.ShapeError, NotImplementedError):
             continue
+    difference = _difference(lhs, rhs)
+    if difference is not None and fits(rhs + difference):
+        return Diagnosis(f"the two sides differ by ${sp.latex(difference)}$")
     return None
+
+
+def _tidy(candidate: sp.Basic) -> sp.Basic:
+    """The expected side as a teacher writes it: transposes pushed in, terms collected."""
+    try:
+        counted = run_counted(lambda: sp.simplify(candidate.doit()) if not getattr(candidate, "is_Matrix", False)
+                              and getattr(candidate, "shape", None) is None else candidate.doit(), TIDY_WORK)
+    except (TypeError, ValueError, AttributeError, NotImplementedError):
+        return candidate
+    return candidate if counted.cut or counted.value is None else counted.value
+
+
+def _difference(lhs: sp.Basic, rhs: sp.Basic) -> sp.Basic | None:
+    """``lhs - rhs`` when SymPy reduces it to a short expression (a slip of one or two terms)."""
+    if getattr(lhs, "shape", None) is not None or getattr(rhs, "shape", None) is not None:
+        return None
+
+    def reduce() -> sp.Basic:
+        d = sp.expand((lhs - rhs).doit())
+        return sp.factor_terms(d) if sp.count_ops(d) <= 24 else sp.factor_terms(sp.simplify(d))
+
+    try:
+        counted = run_counted(reduce, TIDY_WORK)
+    except (TypeError, ValueError, AttributeError, NotImplementedError):
+        return None
+    d = counted.value
+    if counted.cut or d is None or d == 0 or sp.count_ops(d) > 12:
+        return None
+    return d
 
 
 def _points(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random) -> list[Point]:

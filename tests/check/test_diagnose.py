@@ -46,5 +46,11 @@ def test_the_expected_right_side_is_correct() -> None:
     assert sp.simplify(d.expected - (N / THETA - total(X[I]))) == 0
 
 
-def test_no_slip_fits_a_wild_error() -> None:
-    assert hint(LOGLIK, sp.exp(THETA) + sp.cos(total(X[I]))) is None
+def test_a_wild_error_gets_the_difference_not_a_named_slip() -> None:
+    found = hint(LOGLIK, sp.exp(THETA) + sp.cos(total(X[I])))
+    assert found is not None and found.startswith("the two sides differ by")
+
+
+def test_a_long_difference_gets_no_hint() -> None:
+    wild = sp.exp(THETA) * sp.cos(total(X[I])) + sp.atan(THETA * N) ** 3 / (1 + total(X[I] ** 4))
+    assert hint(LOGLIK, wild) is None
