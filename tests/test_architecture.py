@@ -142,6 +142,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "matrix": frozenset({"core", "parse", "certify", "matrix"}),
     "lsq": frozenset({"core", "parse", "certify", "matrix", "lsq"}),
     "likelihood": frozenset({"core", "parse", "certify", "likelihood"}),
+    "check": frozenset({"core", "parse", "certify", "scalar", "check"}),
 }
 """Which packages each layer may import (the capability APIs compose more; see below)."""
 

@@ -210,7 +210,14 @@ def _chain_factors(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic
             d = sp.diff(inner, var)
             if d.is_number and d in (1,):
                 continue
-            yield f"a missing chain factor $\\frac{{d}}{{d{sp.latex(var)}}}\\left({sp.latex(inner)}\\right) = {sp.latex(d)}$", rhs * d
+            hint = (f"a missing chain factor $\\frac{{d}}{{d{sp.latex(var)}}}\\left({sp.latex(inner)}\\right)"
+                    f" = {sp.latex(d)}$")
+            yield hint, rhs * d
+            terms = _terms(rhs)
+            if len(terms) > 1:
+                for t in terms:
+                    if t.has(var):
+                        yield f"{hint} in the term ${sp.latex(t)}$", _replace_term(terms, t, t * d)
 
 
 def _escaped_index(lhs: sp.Basic, rhs: sp.Basic) -> str | None:

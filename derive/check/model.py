@@ -56,6 +56,8 @@ class CheckedStep(Step):
     expected: Any = None
     expected_latex: str | None = None
     up_to_constant: bool = False
+    worked: Any = None
+    """derive's own certified derivation of the correct right side (a scalar ``Derivation``), if any."""
 
     @property
     def status(self) -> str:

@@ -17,6 +17,7 @@ from derive.core.budget import Clock
 from derive.core.contract import Certificate, Refuted
 from derive.core.errors import DeriveError
 from derive.check.certify import certify_step
+from derive.check.derived import derive_correct
 from derive.check.diagnose import diagnose
 from derive.check.model import CheckedStep, CheckReport, Remark, Unparsed
 from derive.check.probe import Declared
@@ -96,12 +97,15 @@ def _step(index: int, chain: int, lhs: Term, relation: str, rhs: Term, note: str
     assert not isinstance(left, DeriveError) and not isinstance(right, DeriveError)
     certificate: Certificate = certify_step(left.expr, right.expr, relation, declared, clock,
                                             up_to_constant=up_to_constant, seed=index)
-    hint, expected = None, None
+    hint, expected, worked = None, None, None
     if isinstance(certificate, Refuted) and relation == "=" and not up_to_constant:
         found = diagnose(left.expr, right.expr, declared, clock, seed=index)
         if found is not None:
             hint, expected = found.hint, found.expected
+        correct = derive_correct(left.expr, declared, clock)
+        if correct is not None:
+            expected, worked = correct.value, correct.derivation
     return CheckedStep(before=left.expr, after=right.expr, certificate=certificate, read_lhs=left.latex,
-                       read_rhs=right.latex, hint=hint, expected=expected,
+                       read_rhs=right.latex, hint=hint, expected=expected, worked=worked,
                        expected_latex=None if expected is None else sp.latex(expected),
                        **base)  # type: ignore[arg-type]

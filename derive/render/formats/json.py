@@ -253,4 +253,5 @@ class Printer(FormatPrinter):
             "up_to_constant": s.up_to_constant,
             "certificate": s.certificate.describe(),
             "expected": s.expected_latex,
+            "derivation": None if s.worked is None else self.visit(s.worked),
         }

@@ -341,8 +341,8 @@ class Printer(FormatPrinter):
         parts.append(self._check_closing(r))
         return Group(*parts)
 
-    def _details(self, step: CheckedStep) -> list[Text]:
-        out: list[Text] = []
+    def _details(self, step: CheckedStep) -> list[RenderableType]:
+        out: list[RenderableType] = []
         if step.read_rhs is not None and step.read_rhs != step.rhs_latex:
             out.append(Text(f"read as {step.read_rhs}", style="dim"))
         if step.note:
@@ -360,6 +360,8 @@ class Printer(FormatPrinter):
             out.append(Text(f"hint: {step.hint}", style="bold"))
         if step.expected_latex:
             out.append(Text(f"expected: {step.expected_latex}"))
+        if step.worked is not None:
+            out.append(self._print_Derivation(step.worked, title="derived by derive:", closing=False))
         return out
 
     def _check_closing(self, r: CheckReport) -> Text:
