@@ -31,6 +31,11 @@ class Checked(Result):
         return self.report
 
     @property
+    def source(self) -> str:
+        """What was checked (the file's name), shown above the report in a handout."""
+        return self.report.file
+
+    @property
     def outcome(self) -> str:
         return self.report.outcome
 

@@ -399,8 +399,10 @@ class Printer(FormatPrinter):
 
     # -- checked derivations -------------------------------------------------------------------
     def _print_CheckReport(self, r: CheckReport) -> Parts:
-        """The derivation as read (derive's LaTeX of each reading, never the raw file text), one chain
-        per chain of the file, each step with its file line and verdict; unread sides as text."""
+        """The user's own derivation, one chain per chain of the file, each step with its file line and
+        verdict in the margin and, under a step that is not certified, why. A side is printed as the
+        user typed it only when the reader accepted all of it (so only allow-listed commands reach
+        TeX); a side that was not read is printed as text."""
         chains: list[str] = []
         rows: list[str] = []
         chain = 0
@@ -409,19 +411,35 @@ class Printer(FormatPrinter):
                 if rows:
                     chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
                 chain, rows = step.chain, []
-                lhs = step.read_lhs if step.read_lhs is not None else rf"\text{{{tex_line(step.lhs_latex)}}}"
+                lhs = step.lhs_latex if step.read_lhs is not None else rf"\text{{{tex_line(step.lhs_latex)}}}"
                 rows.append(f"& {lhs}")
-            rhs = step.read_rhs if step.read_rhs is not None else rf"\text{{{tex_line(step.rhs_latex)}}}"
+            rhs = step.rhs_latex if step.read_rhs is not None else rf"\text{{{tex_line(step.rhs_latex)}}}"
             relation = _RELATION_TEX.get(step.relation, "=")
             const = r" + \text{const}" if step.up_to_constant else ""
-            why = tex_line(f"line {step.line}: {step.certificate.word}") + (
-                f"; {_words_and_math(step.hint)}" if step.hint else "")
+            why = tex_line(f"line {step.line}: {step.certificate.word}")
             rows.append(f"{relation} {{}}& {rhs}{const} && {self.column(why)}")
+            if not step.certificate.certified:
+                rows.append(self._check_detail(step))
         if rows:
             chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
-        outcome = {"correct": r"\text{every step certified}", "incorrect": r"\text{refuted}",
-                   "unverifiable": r"\text{not every step could be decided}"}[r.outcome]
-        return Parts(chains, outcome, display_result=False)
+        return Parts(chains, "", display_result=False)
+
+    def _check_detail(self, step: Any) -> str:
+        """Under a step that is not certified: its counterexample or reason, the hint, the expected side."""
+        example = step.counterexample
+        if example is not None:
+            left, right = example.pop("left side"), example.pop("right side")
+            where = ", ".join(f"{k} = {v}" for k, v in example.items())
+            said = tex_line(f"counterexample: at {where} the left side is {left}, the right side {right}.")
+        else:
+            said = tex_line(step.certificate.describe())
+        if step.hint:
+            said += r" \textbf{Hint:} " + _words_and_math(step.hint) + "."
+        if step.expected_latex:
+            said += r" Expected: $" + step.expected_latex + "$."
+        if self.mathjax:
+            return r"&& \quad \text{" + said.replace("$", "") + "}"
+        return r"& \parbox[t]{0.62\linewidth}{\raggedright\small " + said + "}"
 
 
 def _words_and_math(text: str) -> str:
