@@ -130,3 +130,33 @@ class CheckReport(Certified):
         for s in self.steps:
             out[s.status] += 1
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class FileFailure:
+    """A file of a folder that could not be checked at all: ``kind`` is usage, budget or failure."""
+
+    file: str
+    error: str
+    kind: str = "usage"
+
+
+@dataclass(frozen=True, slots=True)
+class FolderReport(Certified):
+    """Every .tex file of a folder (a class's submissions): each file's report, or why it failed."""
+
+    folder: str
+    files: tuple[CheckReport | FileFailure, ...]
+
+    def all_steps(self) -> Iterator[Step]:
+        for f in self.files:
+            if isinstance(f, CheckReport):
+                yield from f.steps
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many files are correct, incorrect, unverifiable, or failed."""
+        out = {"correct": 0, "incorrect": 0, "unverifiable": 0, "failed": 0}
+        for f in self.files:
+            out[f.outcome if isinstance(f, CheckReport) else "failed"] += 1
+        return out

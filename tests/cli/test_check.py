@@ -129,3 +129,24 @@ def test_hostile_sides_are_unparsed_or_unknown_and_nothing_runs(tmp_path: Path, 
     if out.returncode != 2:
         statuses = [s["status"] for s in json.loads(out.stdout)["steps"]]
         assert "proved" not in statuses and "plausible" not in statuses
+
+
+def test_a_folder_of_submissions_gives_one_table_and_the_worst_code(tmp_path: Path) -> None:
+    write(tmp_path, THETA_OK, "alice.tex")
+    write(tmp_path, THETA_OK.replace(r"&= \frac{n}{\theta}", r"&= \frac{1}{\theta}"), "bob.tex")
+    write(tmp_path, "no mathematics", "carol.tex")
+    out = run_derive("check", str(tmp_path), "-j", "2", "--format", "json")
+    assert out.returncode == 1, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["summary"] == {"correct": 1, "incorrect": 1, "unverifiable": 0, "failed": 1}
+    by_file = {f["file"]: f for f in doc["files"]}
+    assert by_file["alice.tex"]["verdict"] == "correct"
+    assert by_file["bob.tex"]["first_error"]["line"] == 4
+    assert "no display mathematics" in by_file["carol.tex"]["error"]
+    text = run_derive("check", str(tmp_path), env={"COLUMNS": "100"})
+    assert "Summary: 1 correct, 1 incorrect, 1 failed" in text.stdout
+
+
+def test_an_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
+    out = run_derive("check", str(tmp_path))
+    assert out.returncode == 2 and "no .tex files" in one_error_line(out)

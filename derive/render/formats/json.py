@@ -16,7 +16,7 @@ from derive.render.formats.latex import mtex
 from derive.render.notation.latex import tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.check.model import CheckedStep, CheckReport
+    from derive.check.model import CheckedStep, CheckReport, FileFailure, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution
     from derive.lsq.simple_model import SimpleSolution, SumStep
@@ -237,6 +237,12 @@ class Printer(FormatPrinter):
             "declarations": list(r.declarations),
             "notes": list(r.notes),
         }
+
+    def _print_FolderReport(self, r: FolderReport) -> dict[str, Any]:
+        return {"folder": r.folder, "summary": r.counts, "files": [self.visit(f) for f in r.files]}
+
+    def _print_FileFailure(self, f: FileFailure) -> dict[str, Any]:
+        return {"file": f.file, "verdict": "failed", "error": f.error}
 
     def _print_CheckedStep(self, s: CheckedStep) -> dict[str, Any]:
         return {

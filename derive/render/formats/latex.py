@@ -19,7 +19,7 @@ from derive.render.notation.latex import SumLatex, sample_tex, tex
 from derive.render.notation.sample import hatted
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.check.model import CheckReport
+    from derive.check.model import CheckReport, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, LsSolution
     from derive.lsq.simple_model import SimpleSolution, SumStep
@@ -424,15 +424,27 @@ class Printer(FormatPrinter):
             chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
         return Parts(chains, "", display_result=False)
 
+    def _print_FolderReport(self, r: FolderReport) -> Parts:
+        """Each file's annotated derivation under its name; a file that failed says why."""
+        from derive.check.model import CheckReport
+
+        chains: list[str] = []
+        for f in r.files:
+            head = tex_line(f"{f.file}: " + (f.outcome if isinstance(f, CheckReport) else f"failed ({f.error})"))
+            chains.append(rf"\paragraph*{{{head}}}" if not self.mathjax else rf"\text{{{head}}}")
+            if isinstance(f, CheckReport):
+                chains += self._print_CheckReport(f).chains
+        return Parts(chains, "", display_result=False)
+
     def _check_detail(self, step: Any) -> str:
         """Under a step that is not certified: its counterexample or reason, the hint, the expected side."""
         example = step.counterexample
         if example is not None:
             left, right = example.pop("left side"), example.pop("right side")
             where = ", ".join(f"{k} = {v}" for k, v in example.items())
-            said = tex_line(f"counterexample: at {where} the left side is {left}, the right side {right}.")
+            said = str(tex_line(f"counterexample: at {where} the left side is {left}, the right side {right}."))
         else:
-            said = tex_line(step.certificate.describe())
+            said = str(tex_line(step.certificate.describe()))
         if step.hint:
             said += r" \textbf{Hint:} " + _words_and_math(step.hint) + "."
         if step.expected_latex:

@@ -10,7 +10,7 @@ from derive.render.formats.latex import mle_lhs, mle_rhs, mtex
 from derive.render.notation.latex import sample_tex, tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.check.model import CheckReport
+    from derive.check.model import CheckReport, FolderReport
     from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
     from derive.likelihood.model import MleDerivation
     from derive.lsq.model import LsSolution
@@ -202,4 +202,19 @@ class Printer(FormatPrinter):
             if first.expected_latex:
                 lines.append(f"- expected: ${first.expected_latex}$")
         lines += [f"- note: {n}" for n in r.notes]
+        return "\n".join(lines) + "\n"
+
+    def _print_FolderReport(self, r: FolderReport) -> str:
+        from derive.check.model import CheckReport
+
+        lines = [f"## Checked {len(r.files)} files in `{r.folder}`", "", "| file | verdict | first error |",
+                 "|---|---|---|"]
+        for f in r.files:
+            if isinstance(f, CheckReport):
+                first = f.first_error
+                where = "" if first is None else f"line {first.line}" + (f": {first.hint}" if first.hint else "")
+                lines.append(f"| `{f.file}` | {f.outcome} | {where} |")
+            else:
+                lines.append(f"| `{f.file}` | failed | {f.error} |")
+        lines += ["", "Summary: " + ", ".join(f"{v} {k}" for k, v in r.counts.items() if v)]
         return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from derive.render.notation.sample import hatted
 from derive.render.notation.text import SumText, sample_text, utext
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.check.model import CheckedStep, CheckReport
+    from derive.check.model import CheckedStep, CheckReport, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution
     from derive.lsq.simple_model import SimpleSolution
@@ -341,6 +341,16 @@ class Printer(FormatPrinter):
         parts.append(self._check_closing(r))
         return Group(*parts)
 
+    def _print_FolderReport(self, r: FolderReport) -> RenderableType:
+        """One row per file: its verdict, its steps by status, its first error (line and hint)."""
+        table = Table(title=f"Checked {len(r.files)} files in {r.folder}", show_header=True)
+        for name in ("file", "verdict", "steps", "first error"):
+            table.add_column(name, overflow="fold")
+        for f in r.files:
+            table.add_row(*_folder_row(f))
+        counts = ", ".join(f"{v} {k}" for k, v in r.counts.items() if v)
+        return Group(table, Text(f"Summary: {counts}", style="bold"))
+
     def _details(self, step: CheckedStep) -> list[RenderableType]:
         out: list[RenderableType] = []
         if step.read_rhs is not None and step.read_rhs != step.rhs_latex:
@@ -376,6 +386,19 @@ class Printer(FormatPrinter):
         reason = f"no step is refuted, but {len(open_steps)} could not be decided ({which})" if open_steps else \
             "no steps found"
         return Text(f"? NOT certified: {reason}", style="bold yellow")
+
+
+def _folder_row(f: Any) -> tuple[Text, Text, Text, Text]:
+    from derive.check.model import CheckReport
+
+    if not isinstance(f, CheckReport):
+        return Text(f.file), Text("✗ failed", style="bold red"), Text(""), Text(f.error)
+    style = {"correct": "green", "incorrect": "bold red"}.get(f.outcome, "yellow")
+    mark = {"correct": "✓", "incorrect": "✗"}.get(f.outcome, "?")
+    steps = " ".join(f"{v} {k}" for k, v in f.counts.items() if v) or "no steps"
+    first = f.first_error
+    where = "" if first is None else f"line {first.line}" + (f": {first.hint}" if first.hint else "")
+    return Text(f.file), Text(f"{mark} {f.outcome}", style=style), Text(steps), Text(where)
 
 
 _RELATION_TEXT = {"=": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">", "propto": "∝", "iff": "⇔", "implies": "⇒",
