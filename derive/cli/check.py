@@ -10,7 +10,7 @@ from derive.cli import common
 from derive.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from derive.check.model import CheckReport, FileFailure
+    from derive.checker.model import CheckReport, FileFailure
 
 EPILOG = r"""examples:
   derive check homework.tex
@@ -50,7 +50,7 @@ def jobs(text: str) -> int:
 def job(args: argparse.Namespace) -> common.Output:
     """Read, certify and render (in the worker)."""
     from derive.core.budget import Budget
-    from derive.check.api import check, check_identity
+    from derive.checker.api import check, check_identity
 
     budget = Budget(seconds=args.timeout, memory_mb=args.memory)
     where = ", ".join(args.where) or None
@@ -78,8 +78,8 @@ def check_one(path: Path, where: str | None, seconds: float, memory_mb: int) -> 
     """One file of a folder, in its own worker: its report, or a FileFailure saying why not."""
     from derive.core.budget import Budget
     from derive.core.errors import BudgetExceeded, DeriveError
-    from derive.check.api import check
-    from derive.check.model import FileFailure  # noqa: F811  (the runtime class)
+    from derive.checker.api import check
+    from derive.checker.model import FileFailure  # noqa: F811  (the runtime class)
 
     try:
         return check(path, where=where, budget=Budget(seconds=seconds, memory_mb=memory_mb)).report
@@ -96,7 +96,7 @@ def run_folder(args: argparse.Namespace) -> int:
 
     from derive.core.budget import Budget
     from derive.core.runner import Worker, run_pool
-    from derive.check.model import CheckReport, FolderReport
+    from derive.checker.model import CheckReport, FolderReport
     from derive.cli.build import build_exit_code
     from derive.render import render
 
@@ -130,4 +130,4 @@ def run_folder(args: argparse.Namespace) -> int:
     return build_exit_code(codes)
 
 
-MODULES = ("derive.check.api", "derive.check.run", "derive.check.certify", "derive.check.reading")
+MODULES = ("derive.checker.api", "derive.checker.run", "derive.checker.certify", "derive.checker.reading")

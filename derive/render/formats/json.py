@@ -16,7 +16,7 @@ from derive.render.formats.latex import mtex
 from derive.render.notation.latex import tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.check.model import CheckedStep, CheckReport, FileFailure, FolderReport
+    from derive.checker.model import CheckedStep, CheckReport, FileFailure, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution
     from derive.lsq.simple_model import SimpleSolution, SumStep

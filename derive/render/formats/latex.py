@@ -19,7 +19,7 @@ from derive.render.notation.latex import SumLatex, sample_tex, tex
 from derive.render.notation.sample import hatted
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.check.model import CheckReport, FolderReport
+    from derive.checker.model import CheckReport, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, LsSolution
     from derive.lsq.simple_model import SimpleSolution, SumStep
@@ -426,7 +426,7 @@ class Printer(FormatPrinter):
 
     def _print_FolderReport(self, r: FolderReport) -> Parts:
         """Each file's annotated derivation under its name; a file that failed says why."""
-        from derive.check.model import CheckReport
+        from derive.checker.model import CheckReport
 
         chains: list[str] = []
         for f in r.files:

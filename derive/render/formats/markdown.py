@@ -10,7 +10,7 @@ from derive.render.formats.latex import mle_lhs, mle_rhs, mtex
 from derive.render.notation.latex import sample_tex, tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.check.model import CheckReport, FolderReport
+    from derive.checker.model import CheckReport, FolderReport
     from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
     from derive.likelihood.model import MleDerivation
     from derive.lsq.model import LsSolution
@@ -205,7 +205,7 @@ class Printer(FormatPrinter):
         return "\n".join(lines) + "\n"
 
     def _print_FolderReport(self, r: FolderReport) -> str:
-        from derive.check.model import CheckReport
+        from derive.checker.model import CheckReport
 
         lines = [f"## Checked {len(r.files)} files in `{r.folder}`", "", "| file | verdict | first error |",
                  "|---|---|---|"]

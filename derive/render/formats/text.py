@@ -19,7 +19,7 @@ from derive.render.notation.sample import hatted
 from derive.render.notation.text import SumText, sample_text, utext
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.check.model import CheckedStep, CheckReport, FolderReport
+    from derive.checker.model import CheckedStep, CheckReport, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution
     from derive.lsq.simple_model import SimpleSolution
@@ -389,7 +389,7 @@ class Printer(FormatPrinter):
 
 
 def _folder_row(f: Any) -> tuple[Text, Text, Text, Text]:
-    from derive.check.model import CheckReport
+    from derive.checker.model import CheckReport
 
     if not isinstance(f, CheckReport):
         return Text(f.file), Text("✗ failed", style="bold red"), Text(""), Text(f.error)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.core.errors import DeriveError
-from derive.check.probe import Declared
+from derive.checker.probe import Declared
 from derive.parse.derivation import Derivation
 from derive.parse.derivation_math import Context, read_context, read_math
 

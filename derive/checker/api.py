@@ -11,7 +11,7 @@ from pathlib import Path
 
 from derive.core.budget import Budget, check_budget
 from derive.core.errors import ParseError, UsageError
-from derive.check.model import CheckedStep, CheckReport
+from derive.checker.model import CheckedStep, CheckReport
 from derive.render.result import Result
 
 MAX_FILE_BYTES = 1_000_000
@@ -71,8 +71,8 @@ def check(source: str | Path, *, where: str | None = None, budget: Budget | None
 
     ``where`` adds declarations in the ``% derive:`` vocabulary (``\\theta > 0, n \\in \\mathbb{N}``).
     """
-    from derive.check.reading import reader_for
-    from derive.check.run import check_text
+    from derive.checker.reading import reader_for
+    from derive.checker.run import check_text
 
     budget = check_budget(budget, DEFAULT_BUDGET)
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(".tex")):

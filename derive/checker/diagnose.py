@@ -18,7 +18,7 @@ import sympy as sp
 
 from derive.core.budget import Clock
 from derive.core.work import run_counted
-from derive.check.probe import Declared, Point, draw_point, size_symbols, value_of
+from derive.checker.probe import Declared, Point, draw_point, size_symbols, value_of
 
 PROBES = 5
 TOL = 1e-9

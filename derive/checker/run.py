@@ -1,6 +1,6 @@
 """Check a derivation: read the file, read every side, certify every step, diagnose the refuted ones.
 
-Reading the mathematics is behind the ``Reader`` protocol (``derive.check.reading`` adapts the
+Reading the mathematics is behind the ``Reader`` protocol (``derive.checker.reading`` adapts the
 LaTeX reader of ``derive.parse``), so the engine sees only SymPy trees and the declarations.
 A side that cannot be read makes its step UNPARSED with the reason; a step is never certified on
 a partial reading. Each step is certified with its own seed (its number), so the verdicts do not
@@ -16,11 +16,11 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.contract import Certificate, Refuted
 from derive.core.errors import DeriveError
-from derive.check.certify import certify_step
-from derive.check.derived import derive_correct
-from derive.check.diagnose import diagnose
-from derive.check.model import CheckedStep, CheckReport, Remark, Unparsed
-from derive.check.probe import Declared
+from derive.checker.certify import certify_step
+from derive.checker.derived import derive_correct
+from derive.checker.diagnose import diagnose
+from derive.checker.model import CheckedStep, CheckReport, Remark, Unparsed
+from derive.checker.probe import Declared
 from derive.parse.derivation import Derivation, Prose, Term, read_derivation
 
 MAX_STEPS = 400

@@ -16,7 +16,7 @@ from derive.core.budget import Clock
 from derive.core.errors import DeriveError
 from derive.core.work import run_counted
 from derive.certify.probe import EVAL_ERRORS
-from derive.check.probe import Declared
+from derive.checker.probe import Declared
 
 WORK = 300_000
 """Python calls the SymPy fallback may spend (counted: the same on every machine)."""

@@ -5,10 +5,10 @@ import pytest
 import sympy as sp
 
 from derive.core.budget import Budget
-from derive.check.diagnose import diagnose
-from derive.check.probe import Declared
+from derive.checker.diagnose import diagnose
+from derive.checker.probe import Declared
 from derive.parse.domain import VarDomain
-from tests.check.conftest import MU, N, THETA, X, I, total, x
+from tests.checker.conftest import MU, N, THETA, X, I, total, x
 
 DECLARED = Declared({"theta": VarDomain("theta", 0.0)})
 LOGLIK = sp.Derivative(N * sp.log(THETA) - THETA * total(X[I]), THETA)

@@ -6,10 +6,10 @@ import sympy as sp
 
 from derive.core.budget import Budget
 from derive.core.contract import Plausible, Proved, Refuted, Timeout, Unknown
-from derive.check.certify import certify_step
-from derive.check.probe import Declared
+from derive.checker.certify import certify_step
+from derive.checker.probe import Declared
 from derive.parse.domain import VarDomain
-from tests.check.conftest import MU, N, S2, THETA, X, Y, I, total, x
+from tests.checker.conftest import MU, N, S2, THETA, X, Y, I, total, x
 
 DECLARED = Declared({"theta": VarDomain("theta", 0.0)})
 LOGLIK = sp.Derivative(N * sp.log(THETA) - THETA * total(X[I]), THETA)

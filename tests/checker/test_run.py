@@ -7,13 +7,13 @@ import sympy as sp
 
 from derive.core.budget import Budget
 from derive.core.errors import ParseError
-from derive.check.model import CheckReport, Unparsed
-from derive.check.probe import Declared
-from derive.check.run import check_text
+from derive.checker.model import CheckReport, Unparsed
+from derive.checker.probe import Declared
+from derive.checker.run import check_text
 from derive.parse.derivation import Derivation
 from derive.parse.domain import VarDomain
 from derive.render import render
-from tests.check.conftest import N, THETA, X, I, total
+from tests.checker.conftest import N, THETA, X, I, total
 
 TABLE = {
     r"\frac{d}{d\theta} (n\log\theta - \theta\sum_{i=1}^{n} x_i )":

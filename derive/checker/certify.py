@@ -19,7 +19,7 @@ from derive.core.contract import Certificate, Plausible, Proved, Refuted, Timeou
 from derive.core.errors import BudgetExceeded
 from derive.core.work import run_counted
 from derive.certify.probe import EVAL_ERRORS
-from derive.check.probe import (
+from derive.checker.probe import (
     CONFIRM_DIGITS, Declared, Point, draw_point, free_scalars, instantiate, shape_of, value_of,
 )
 
@@ -216,7 +216,7 @@ def _invariant(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, r
 
 
 def _moved(point: Point, parameters: Sequence[sp.Symbol], declared: Declared, rng: random.Random) -> Point:
-    from derive.check.probe import _draw_scalar
+    from derive.checker.probe import _draw_scalar
 
     values = dict(point.values)
     for p in parameters:
