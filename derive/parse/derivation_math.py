@@ -40,8 +40,8 @@ Conventions of the tree (the certifier relies on them):
   ``\hat\beta`` ``beta_hat``, ``\bar x`` ``x_bar``, ``\tilde x`` ``x_tilde``, ``\vec x`` ``x_vec``,
   ``\dot x`` ``x_dot``, ``\mathcal{L}`` ``L_cal`` (nested: ``\hat{\boldsymbol\beta}`` ``beta_bold_hat``).
 - Calls: ``name(args)`` is a call when ``name`` is a defined function, or an unknown-function letter
-  (``f g h F G H \phi \varphi \psi \ell L \mathcal{L}``) not declared as a scalar, or
-  ``\operatorname{name}``; an unknown function is ``Function(name)(args)`` (also for defined functions:
+  (``f g h F G H \phi \varphi \psi \ell L \mathcal{L}``) not declared as a scalar, or ``p``/``q``
+  applied to one name (``p(\theta)``, a density; ``p(1-p)`` is a product), or ``\operatorname{name}``; an unknown function is ``Function(name)(args)`` (also for defined functions:
   ``Reading.expanded`` substitutes definitions). Otherwise ``a(b)`` is a product.
 - Derivatives are unevaluated ``Derivative``: ``\frac{d}{dx} body``, ``\frac{\partial f}{\partial x}``
   (an undeclared bare name ``f`` in the numerator is ``f(x)``, a function of the differentiation
@@ -100,6 +100,10 @@ GREEK = frozenset(
 
 FUNCTION_LETTERS = frozenset({"f", "g", "h", "F", "G", "H", "phi", "varphi", "psi", "ell", "L", "L_cal"})
 """Names that are unknown functions when applied (``f(x+h)``), unless declared as scalars."""
+
+DENSITY_LETTERS = frozenset({"p", "q"})
+"""Names that are unknown functions (densities) when applied to a single name: ``p(\theta)``, ``q(z)``;
+``p(1-p)`` stays a product."""
 
 DECORATIONS: Mapping[str, str] = {
     "mathbf": "bold", "bm": "bold", "boldsymbol": "bold", "pmb": "bold", "mathbfit": "bold",
@@ -947,7 +951,8 @@ class _Reader:
                 pass  # X(a+b): a matrix times a group
             return ctx.matrix(name)
         callable_name = name in ctx.functions or (
-            (name in FUNCTION_LETTERS or base in FUNCTION_LETTERS) and not ctx.is_scalar_name(name))
+            (name in FUNCTION_LETTERS or base in FUNCTION_LETTERS) and not ctx.is_scalar_name(name)) or (
+            name in DENSITY_LETTERS and not ctx.is_scalar_name(name) and self.single_name_in_parens())
         if callable_name:
             primes = 0
             while self.is_op("'") or (self.is_op("^") and self.peek(1).text == "{" and self.peek(2).text == "prime"):
@@ -970,6 +975,24 @@ class _Reader:
                 self.fail("\\infty is read only as a limit of a sum", t)
             return sp.oo
         return ctx.symbol(name)
+
+    def single_name_in_parens(self) -> bool:
+        """``(x)``, ``(\\theta)``, ``(x_i)`` follows: ``p(\\theta)`` is a density, ``p(1-p)`` a product."""
+        if not self.is_op("("):
+            return False
+        k = 1
+        first = self.peek(k)
+        if not (first.kind == "letter" or (first.kind == "cmd" and first.text in GREEK)):
+            return False
+        k += 1
+        if self.is_op("_", k):
+            k += 1
+            if self.is_op("{", k):
+                k += 2
+                if not self.is_op("}", k):
+                    return False
+            k += 1
+        return self.is_op(")", k)
 
     def call_args(self, name: str, t: _Tok) -> list[sp.Basic] | None:
         """``(a, b)`` (or ``{\\left(a\\right)}``) after a callable name; None if there is none."""
