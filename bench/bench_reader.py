@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     if duplicates:
         print(f"duplicate ids: {sorted(duplicates)}")
         return 2
-    rows = []
+    rows: list[dict[str, Any]] = []
     ours_ok = base_ok = 0
     started = time.perf_counter()
     for s in items:

@@ -77,6 +77,7 @@ from typing import NoReturn
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.printing.latex import LatexPrinter
 
 from derive.core.errors import ParseError, ShapeError, Span
 from derive.parse import vocabulary as vocab
@@ -214,7 +215,7 @@ class Context:
             before = out
             for fdef in self.functions.values():
                 lam = sp.Lambda(fdef.params, fdef.body)
-                out = out.replace(lambda e, n=fdef.name: isinstance(e, sp.core.function.AppliedUndef)  # type: ignore[misc]
+                out = out.replace(lambda e, n=fdef.name: isinstance(e, sp.core.function.AppliedUndef)
                                   and e.func.__name__ == n, lambda e, lam=lam: lam(*e.args))
             if self.definitions:
                 out = out.xreplace({self.symbol(k): v for k, v in self.definitions.items()})
@@ -523,18 +524,18 @@ class _Reader:
             return total
 
     def negate(self, e: sp.Basic) -> sp.Basic:
-        return -e  # type: ignore[operator]
+        return -e
 
     def add(self, a: sp.Basic, b: sp.Basic, tok: _Tok) -> sp.Basic:
         if _is_matrix(a) or _is_matrix(b):
             if _is_matrix(a) and _is_matrix(b) and a.shape == b.shape:
-                return a + b  # type: ignore[operator]
+                return a + b
             a, b = _scalar(a), _scalar(b)
             if _is_matrix(a) or _is_matrix(b):
                 self.fail("adding a matrix and a scalar, or matrices of different shapes", tok,
                           hint="check the declared shapes")
         try:
-            return a + b  # type: ignore[operator]
+            return a + b
         except (TypeError, sp.matrices.exceptions.ShapeError) as exc:
             self.fail(f"cannot add these terms: {exc}", tok)
 
@@ -618,7 +619,7 @@ class _Reader:
                     self.fail(f"shapes {a.shape} and {b.shape} do not conform in a product", tok,
                               hint="check the declared shapes and transposes")
         try:
-            return a * b  # type: ignore[operator]
+            return a * b
         except (TypeError, sp.matrices.exceptions.ShapeError) as exc:
             self.fail(f"cannot multiply: {exc}", tok)
 
@@ -629,8 +630,8 @@ class _Reader:
         if b == 0:
             self.fail("division by zero", tok)
         if _is_matrix(a):
-            return a * vocab.power(b, sp.Integer(-1), None)  # type: ignore[operator]
-        return a * vocab.power(b, sp.Integer(-1), None)  # type: ignore[operator]
+            return a * vocab.power(b, sp.Integer(-1), None)
+        return a * vocab.power(b, sp.Integer(-1), None)
 
     def factor(self) -> sp.Basic:
         tok = self.peek()
@@ -651,7 +652,7 @@ class _Reader:
                 self.next()
                 if _is_matrix(base):
                     self.fail("factorial of a matrix", t)
-                base = vocab.factorial(base, vocab.line_span(self.src, tok.start, t.end))  # type: ignore[arg-type]
+                base = vocab.factorial(base, vocab.line_span(self.src, tok.start, t.end))
             elif t.kind == "op" and t.text == "_":
                 self.fail("a subscript here is not read", t, hint="put subscripts right after a name: x_i")
             else:
@@ -660,7 +661,7 @@ class _Reader:
 
     def transpose(self, base: sp.Basic, t: _Tok) -> sp.Basic:
         if _is_matrix(base):
-            return base.T  # type: ignore[attr-defined]
+            return base.T
         if isinstance(base, sp.Symbol):
             return self.ctx.symbol(base.name + "_prime")
         self.fail("a prime on this expression is not read", t, hint="primes go on functions (f'(x)) or matrices")
@@ -701,7 +702,7 @@ class _Reader:
                 self.skip_script()
                 if prime and not _is_matrix(base):
                     return self.transpose(base, t)
-                return base.T if _is_matrix(base) else base  # type: ignore[attr-defined]
+                return base.T if _is_matrix(base) else base
         exponent = self.read_arg("the exponent")
         span = vocab.line_span(self.src, t.start, self.toks[self.pos - 1].end)
         if _is_matrix(exponent):
@@ -710,13 +711,13 @@ class _Reader:
                 self.fail("a matrix exponent is not read", t)
         if _is_matrix(base):
             if _is_1x1(base):
-                return vocab.power(_scalar(base), exponent, span)  # type: ignore[arg-type]
+                return vocab.power(_scalar(base), exponent, span)
             if not exponent.is_Integer or base.shape[0] != base.shape[1]:
                 self.fail("only integer powers of square matrices are read", t)
             return sp.Inverse(base) if exponent == -1 else sp.MatPow(base, exponent)
         if base == sp.E:
             return sp.exp(exponent)
-        return vocab.power(base, exponent, span)  # type: ignore[arg-type]
+        return vocab.power(base, exponent, span)
 
     # -- primaries
 
@@ -782,13 +783,11 @@ class _Reader:
     def brace(self) -> sp.Basic:
         open_index = self.pos
         close = self.group_end(open_index)
-        # {x}_{i}: SymPy's printing of indexed data.
-        if close == open_index + 2 and close + 1 < self.limit and self.toks[close + 1].text == "_" \
-                and self.toks[open_index + 1].kind in ("letter", "cmd"):
-            inner = self.toks[open_index + 1]
-            if inner.kind == "letter" or inner.text in GREEK:
-                self.pos = close + 1
-                return self.named(inner.text, inner)
+        # {x}_{i}, {\hat{y}}_{i}: SymPy's printing of indexed data.
+        name = self.braced_name(open_index, close)
+        if name is not None:
+            self.pos = close + 1
+            return self.named(name, self.toks[open_index + 1])
         self.next()
         if close == self.pos:
             self.fail("empty braces", self.toks[open_index])
@@ -796,6 +795,24 @@ class _Reader:
             value = self.expr()
         self.pos = close + 1
         return value
+
+    def braced_name(self, open_index: int, close: int) -> str | None:
+        """The name in ``{x}`` or ``{\\hat{y}}`` when a subscript follows the braces, else None."""
+        if not (close + 1 < self.limit and self.toks[close + 1].kind == "op" and self.toks[close + 1].text == "_"):
+            return None
+        inner = self.toks[open_index + 1]
+        if close == open_index + 2 and (inner.kind == "letter" or (inner.kind == "cmd" and inner.text in GREEK)):
+            return inner.text
+        if inner.kind == "cmd" and inner.text in DECORATIONS:
+            saved = (self.pos, self.limit)
+            self.pos, self.limit = open_index + 2, close
+            try:
+                name = self.decorated(inner)
+                done = self.pos == close
+            finally:
+                self.pos, self.limit = saved
+            return name if done else None
+        return None
 
     def bars_group(self) -> sp.Basic:
         open_tok = self.next()
@@ -832,7 +849,7 @@ class _Reader:
             if kind == "2" and not (inner.shape[1] == 1 or inner.shape[0] == 1):
                 self.fail("the 2-norm of a matrix (spectral norm) is not read", open_tok,
                           hint="write \\|A\\|_F for the Frobenius norm")
-            return sp.sqrt(sp.Trace(inner.T * inner))  # type: ignore[attr-defined]
+            return sp.sqrt(sp.Trace(inner.T * inner))
         return sp.Abs(inner)
 
     # -- names
@@ -933,7 +950,7 @@ class _Reader:
                 if _is_matrix(value) or not all(s.name in bound or s.name in self.facts.indices
                                                for s in value.free_symbols):
                     self.fail("an index must be an integer expression", g[0])
-            indices.append(value)  # type: ignore[arg-type]
+            indices.append(value)
         self.facts.families.add(base)
         return sp.Indexed(sp.IndexedBase(base), *indices)
 
@@ -978,9 +995,12 @@ class _Reader:
 
     def single_name_in_parens(self) -> bool:
         """``(x)``, ``(\\theta)``, ``(x_i)`` follows: ``p(\\theta)`` is a density, ``p(1-p)`` a product."""
-        if not self.is_op("("):
-            return False
         k = 1
+        wrapped = self.is_op("{") and self.is_op("(", 1)
+        if wrapped:
+            k = 2
+        elif not self.is_op("("):
+            return False
         first = self.peek(k)
         if not (first.kind == "letter" or (first.kind == "cmd" and first.text in GREEK)):
             return False
@@ -992,7 +1012,7 @@ class _Reader:
                 if not self.is_op("}", k):
                     return False
             k += 1
-        return self.is_op(")", k)
+        return self.is_op(")", k) and (not wrapped or self.is_op("}", k + 1))
 
     def call_args(self, name: str, t: _Tok) -> list[sp.Basic] | None:
         """``(a, b)`` (or ``{\\left(a\\right)}``) after a callable name; None if there is none."""
@@ -1067,7 +1087,7 @@ class _Reader:
                 assert args is not None
                 if len(args) != 1:
                     self.fail("\\Gamma takes one argument", t)
-                return vocab.call("gamma", [_scalar(args[0])], vocab.line_span(self.src, t.start, t.end))  # type: ignore[list-item]
+                return vocab.call("gamma", [_scalar(args[0])], vocab.line_span(self.src, t.start, t.end))
             return self.named(name, t)
         if name in DECORATIONS:
             return self.named(self.decorated(t), t, decorated=True)
@@ -1080,7 +1100,7 @@ class _Reader:
         if name in ("binom", "dbinom", "tbinom"):
             n = _scalar(self.read_arg("the top of \\binom"))
             k = _scalar(self.read_arg("the bottom of \\binom"))
-            return vocab.call("binomial", [n, k], vocab.line_span(self.src, t.start, t.end))  # type: ignore[list-item]
+            return vocab.call("binomial", [n, k], vocab.line_span(self.src, t.start, t.end))
         if name in _FUNCTIONS:
             return self.function(t, _FUNCTIONS[name])
         if name == "det":
@@ -1212,14 +1232,14 @@ class _Reader:
                           hint=f"write \\{name}(a, b)")
             args = self.call_args(name, t)
             assert args is not None
-            value = vocab.call(name, [_scalar(a) for a in args], span)  # type: ignore[misc]
+            value = vocab.call(name, [_scalar(a) for a in args], span)
         else:
             arg = _scalar(self.function_argument(t))
             if _is_matrix(arg):
                 self.fail(f"\\{t.text} of a matrix is not read", t, hint="elementwise functions are not read")
-            value = vocab.call(name, [arg] + ([base] if base is not None else []), span)  # type: ignore[list-item]
+            value = vocab.call(name, [arg] + ([base] if base is not None else []), span)
         if power is not None:
-            value = vocab.power(value, _scalar(power), span)  # type: ignore[arg-type]
+            value = vocab.power(value, _scalar(power), span)
         return value
 
     def matrix_function(self, t: _Tok, which: str) -> sp.Basic:
@@ -1246,7 +1266,7 @@ class _Reader:
         span = vocab.line_span(self.src, t.start, t.end)
         if degree is None:
             return sp.sqrt(arg)
-        return vocab.power(arg, vocab.power(_scalar(degree), sp.Integer(-1), span), span)  # type: ignore[arg-type]
+        return vocab.power(arg, vocab.power(_scalar(degree), sp.Integer(-1), span), span)
 
     # -- sums and products
 
@@ -1381,6 +1401,10 @@ class _Reader:
             return self.named_variable(self.decorated(t), t)
         if t.kind == "op" and t.text == "{":
             close = self.group_end(self.pos - 1)
+            name = self.braced_name(self.pos - 1, close)
+            if name is not None:
+                self.pos = close + 1
+                return self.named_variable(name, t)
             with self.region(self.pos, close):
                 value = self.variable()
             self.pos = close + 1
@@ -1576,21 +1600,152 @@ def _check_size(expr: sp.Basic, src: str) -> None:
             break
 
 
+def _name_latex(name: str) -> str | None:
+    """LaTeX that reads back as the symbol ``name`` (``beta_hat_MLE`` -> ``\\hat{\\beta}_{MLE}``), or None
+    when SymPy's own printing already does."""
+    parts = name.split("_")
+    if name.endswith("^2") or len(parts) < 2 or not any(p in _DECORATION_LATEX for p in parts[1:]):
+        return None
+    root = sp.latex(sp.Symbol(parts[0]))
+    k = 1
+    while k < len(parts) and parts[k] in _DECORATION_LATEX:
+        root = _DECORATION_LATEX[parts[k]] % root
+        k += 1
+    rest = "".join(parts[k:])
+    if not rest:
+        return root
+    if any(p in _DECORATION_LATEX for p in parts[k:]):
+        return None
+    sub = sp.latex(sp.Symbol(rest)) if rest in GREEK else rest
+    return f"{root}_{{{sub}}}"
+
+
 def _symbol_names(expr: sp.Basic) -> dict[sp.Basic, str]:
     out: dict[sp.Basic, str] = {}
-    for s in expr.free_symbols | {a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Symbol)}:
-        if not isinstance(s, sp.Symbol):
-            continue
-        root, _, kind = s.name.rpartition("_")
-        if kind in _DECORATION_LATEX and root:
-            inner = sp.latex(sp.Symbol(root))
-            out[s] = _DECORATION_LATEX[kind] % inner
+    for s in expr.atoms(sp.Symbol):
+        shown = _name_latex(s.name)
+        if shown is not None:
+            out[s] = shown
+        elif s.name.endswith("^2"):
+            out[s] = sp.latex(sp.Symbol(s.name[:-2])) + "^{2}"
     return out
 
 
+def _printable(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with the reader's ``Subs`` forms put back as they are typed, for the echo.
+
+    ``Subs(Derivative(b, s), s, sigma**2)`` prints as ``d/d sigma^2 b`` and
+    ``Subs(Derivative(f(_u), _u), _u, a)`` as ``f'(a)``: both read back to the same tree.
+    """
+    def is_ours(e: sp.Basic) -> bool:
+        if not isinstance(e, sp.Subs) or len(e.variables) != 1 or not isinstance(e.expr, sp.Derivative):
+            return False
+        (var,) = e.variables
+        return var.name == "_u" or var.name.endswith("^2")
+
+    def shown(e: sp.Subs) -> sp.Basic:
+        (var,) = e.variables
+        deriv = e.expr
+        if var.name.endswith("^2"):
+            return deriv
+        inner = deriv.expr
+        order = deriv.variable_count[0][1] if len(deriv.variable_count) == 1 else 1
+        if isinstance(inner, sp.core.function.AppliedUndef) and len(inner.args) == 1:
+            return sp.Function(inner.func.__name__ + "'" * int(order))(*e.point)
+        return e
+
+    return expr.replace(is_ours, shown)
+
+
+class _Paren(sp.Expr):
+    """A factor printed in parentheses in the echo (a derivative inside a product), nothing else."""
+
+    is_commutative = True
+
+    def _latex(self, printer: LatexPrinter) -> str:
+        return r"\left(" + printer._print(self.args[0]) + r"\right)"
+
+
+class _EchoPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with the forms the reader reads back: ``\\frac{d y}{d x}``, ``f'(a)``,
+    ``I_{p}``, nested sums, ``\\left(g(x)\\right)^{2}``."""
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        variables = [v for v, _ in expr.variable_count]
+        partial = len(set(variables)) > 1 or len(expr.expr.free_symbols - set(variables)) > 0 \
+            or any(isinstance(v, (sp.Indexed, MatrixExpr)) for v in variables)
+        mark = r"\partial" if partial else "d"
+        order = sum(int(c) for _, c in expr.variable_count)
+        below = " ".join(f"{mark} {self._print(v)}" if c == 1 else f"{mark} {self.parenthesize_super(self._print(v))}^{{{c}}}"
+                         for v, c in reversed(expr.variable_count))
+        above = mark if order == 1 else f"{mark}^{{{order}}}"
+        inner = expr.expr
+        distinct: list[sp.Basic] = []
+        for v in variables:
+            if v not in distinct:
+                distinct.append(v)
+        if isinstance(inner, sp.core.function.AppliedUndef) and list(inner.args) == distinct \
+                and inner.func.__name__ not in ("e", "pi"):
+            return r"\frac{%s %s}{%s}" % (above, self._print(sp.Symbol(inner.func.__name__)), below)
+        body = self._print(inner)
+        if not (inner.is_Atom or isinstance(inner, (sp.Pow, sp.core.function.AppliedUndef, sp.Function))
+                and not isinstance(inner, sp.Add)):
+            body = r"\left(" + body + r"\right)"
+        return r"\frac{%s}{%s} %s" % (above, below, body)
+
+    def _print_Function(self, expr: sp.Basic, exp: str | None = None) -> str:
+        name = expr.func.__name__
+        if isinstance(expr, sp.core.function.AppliedUndef) and name.endswith("'"):
+            base = name.rstrip("'")
+            args = ", ".join(self._print(a) for a in expr.args)
+            head = self._print(sp.Symbol(base)) + "'" * (len(name) - len(base))
+            return head + r"{\left(" + args + r" \right)}" + (f"^{{{exp}}}" if exp else "")
+        out: str = super()._print_Function(expr, exp)
+        return out
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        if isinstance(expr.base, sp.core.function.AppliedUndef):
+            return r"\left(%s\right)^{%s}" % (self._print(expr.base), self._print(expr.exp))
+        out: str = super()._print_Pow(expr)
+        return out
+
+    def _print_Identity(self, expr: sp.Identity) -> str:
+        return r"I_{%s}" % self._print(expr.rows)
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        return self._big(expr, r"\sum")
+
+    def _print_Product(self, expr: sp.Product) -> str:
+        return self._big(expr, r"\prod")
+
+    def _big(self, expr: sp.Basic, mark: str) -> str:
+        heads = "".join(r"%s_{%s=%s}^{%s} " % (mark, self._print(i), self._print(a), self._print(b))
+                        for i, a, b in reversed(expr.limits))
+        body = self._print(expr.function)
+        if isinstance(expr.function, (sp.Add, sp.Sum, sp.Product)) or (
+                isinstance(expr.function, sp.Mul) and expr.function.could_extract_minus_sign()):
+            body = r"\left(" + body + r"\right)"
+        return heads + body
+
+
+def _guard_products(expr: sp.Basic) -> sp.Basic:
+    """Derivatives, sums and products inside a product wrapped so the echo keeps their extent."""
+    def is_guarded_mul(e: sp.Basic) -> bool:
+        return isinstance(e, sp.Mul) and sum(
+            1 for a in e.args if isinstance(a, (sp.Derivative, sp.Sum, sp.Product, sp.Subs))) > 0 and len(e.args) > 1
+
+    def wrap(e: sp.Mul) -> sp.Basic:
+        args = [_Paren(a) if isinstance(a, (sp.Derivative, sp.Sum, sp.Product, sp.Subs)) else a for a in e.args]
+        return sp.Mul(*args, evaluate=False)
+
+    return expr.replace(is_guarded_mul, wrap)
+
+
 def echo(expr: sp.Basic) -> str:
-    """SymPy's LaTeX of a reading, decorated names shown as typed (``\\hat{\\beta}``)."""
-    return sp.latex(expr, symbol_names=_symbol_names(expr))
+    """SymPy's LaTeX of a reading, in a form the reader reads back to the same tree
+    (decorated names as typed, ``\\hat{\\beta}``; derivatives by ``\\sigma^2``; ``f'(g(x))``)."""
+    shown = _guard_products(_printable(expr))
+    return _EchoPrinter({"symbol_names": _symbol_names(shown)}).doprint(shown)
 
 
 def _pass(src: str, tokens: list[_Tok], context: Context, facts: _Facts) -> tuple[sp.Basic, list[tuple[int, int]]]:
@@ -1694,7 +1849,7 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
             raise _declaration_error(decl, exc) from None
         if kind == "domain":
             assert isinstance(value, list)
-            domains.extend(value)  # type: ignore[arg-type]
+            domains.extend(value)
         elif kind == "shape":
             shapes.append(value)  # type: ignore[arg-type]
         else:
@@ -1880,7 +2035,7 @@ def _definition(text: str, ctx: Context) -> Context:
         if isinstance(body, sp.core.relational.Relational) or _is_matrix(body):
             raise _error(text, "a definition's body must be a scalar expression", len(head), len(text))
         learned = reading.context or ctx
-        fdef = FunctionDef(name, tuple(params), body)  # type: ignore[arg-type]
+        fdef = FunctionDef(name, tuple(params), body)
         return replace(learned, functions={**ctx.functions, name: fdef})
     reading = read_math(body_text, ctx)
     if isinstance(reading.expr, sp.core.relational.Relational):
