@@ -76,7 +76,7 @@ from functools import reduce
 from typing import NoReturn
 
 import sympy as sp
-from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.latex import LatexPrinter
 
 from derive.core.errors import ParseError, ShapeError, Span
@@ -102,6 +102,9 @@ GREEK = frozenset(
 FUNCTION_LETTERS = frozenset({"f", "g", "h", "F", "G", "H", "phi", "varphi", "psi", "ell", "L", "L_cal"})
 """Names that are unknown functions when applied (``f(x+h)``), unless declared as scalars."""
 
+INDEX_LETTERS = frozenset("ijkl")
+"""Letters read as indices in ``x_{ij}`` (with a family or a declared matrix) even outside a sum."""
+
 DENSITY_LETTERS = frozenset({"p", "q"})
 """Names that are unknown functions (densities) when applied to a single name: ``p(\theta)``, ``q(z)``;
 ``p(1-p)`` stays a product."""
@@ -113,7 +116,7 @@ DECORATIONS: Mapping[str, str] = {
 }
 _DECORATION_LATEX = {"bold": r"\mathbf{%s}", "hat": r"\hat{%s}", "bar": r"\bar{%s}", "tilde": r"\tilde{%s}",
                      "vec": r"\vec{%s}", "dot": r"\dot{%s}", "ddot": r"\ddot{%s}", "check": r"\check{%s}",
-                     "cal": r"\mathcal{%s}"}
+                     "cal": r"\mathcal{%s}", "star": r"%s^{*}"}
 
 _FUNCTIONS = {"log": "log", "ln": "log", "exp": "exp", "sin": "sin", "cos": "cos", "tan": "tan", "cot": "cot",
               "sec": "sec", "csc": "csc", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "sinh": "sinh",
@@ -356,6 +359,7 @@ class _Reader:
         self.bars = 0
         self.norms = 0
         self.allow_infinity = False
+        self.implicit_arguments: list[sp.Basic] | None = None
         self.terms: list[tuple[int, int]] = []
 
     # -- token access
@@ -492,6 +496,11 @@ class _Reader:
 
     def conform(self, a: sp.Basic, b: sp.Basic, tok: _Tok) -> tuple[sp.Basic, sp.Basic]:
         if _is_matrix(a) != _is_matrix(b):
+            # \hat\beta = (X^\top X)^{-1} X^\top y: an undeclared name equal to a matrix is one.
+            if isinstance(a, sp.Symbol) and _is_matrix(b) and not _is_1x1(b) and a.name not in self.ctx.domains:
+                return sp.MatrixSymbol(a.name, *b.shape), b
+            if isinstance(b, sp.Symbol) and _is_matrix(a) and not _is_1x1(a) and b.name not in self.ctx.domains:
+                return a, sp.MatrixSymbol(b.name, *a.shape)
             a, b = _scalar(a), _scalar(b)
             if _is_matrix(a) or _is_matrix(b):
                 self.fail("a matrix and a scalar on the two sides", tok,
@@ -666,6 +675,14 @@ class _Reader:
             return self.ctx.symbol(base.name + "_prime")
         self.fail("a prime on this expression is not read", t, hint="primes go on functions (f'(x)) or matrices")
 
+    def script_is_top_at(self, index: int) -> bool:
+        saved = self.pos
+        self.pos = index
+        try:
+            return self.script_is_top() if index < self.limit else False
+        finally:
+            self.pos = saved
+
     def script_is_top(self) -> bool:
         t = self.peek()
         if t.kind == "cmd" and t.text in ("top", "intercal", "prime"):
@@ -690,9 +707,38 @@ class _Reader:
         else:
             self.next()
 
+    def star_script(self) -> bool:
+        """``^*``, ``^\\star``, ``^{*}``: an optimum's mark, part of the name."""
+        t = self.peek()
+        if (t.kind == "op" and t.text == "*") or (t.kind == "cmd" and t.text in ("star", "ast")):
+            return True
+        if t.kind == "op" and t.text == "{":
+            inner, close = self.peek(1), self.peek(2)
+            return ((inner.kind == "op" and inner.text == "*") or (inner.kind == "cmd" and inner.text in ("star", "ast"))) \
+                and close.kind == "op" and close.text == "}"
+        return False
+
+    def star_script_at(self, index: int) -> bool:
+        saved = self.pos
+        self.pos = index
+        try:
+            return self.star_script() if index < self.limit else False
+        finally:
+            self.pos = saved
+
     def superscript(self, base: sp.Basic, t: _Tok) -> sp.Basic:
         if self.at_end():
             self.fail("'^' has nothing after it", t)
+        if self.star_script():
+            if not isinstance(base, sp.Symbol):
+                self.fail("a star here is not read", t, hint="stars mark names: \\theta^*")
+            self.skip_script()
+            return self.resolve_plain(base.name + "_star", t)
+        if self.is_op("{") and self.is_op("(", 1) and isinstance(base, (sp.Symbol, sp.Indexed, MatrixExpr)):
+            close = self.group_end(self.pos)
+            if self.group_end(self.pos + 1) + 1 == close:
+                self.fail("a bracketed superscript (an iteration or an order) is not read", t,
+                          hint="write w_t for an iterate; a power of a name needs no brackets")
         if self.script_is_top():
             is_t = self.peek().text == "T" or (self.is_op("{") and self.peek(1).text == "T")
             if is_t and not _is_matrix(base) and "T" in self.ctx.domains:
@@ -837,20 +883,41 @@ class _Reader:
         self.norms -= 1
         if not self.is_op("‖"):
             self.fail("'\\|' is not closed", open_tok, hint="add the closing '\\|'")
-        self.next()
+        close_tok = self.next()
         kind = "2"
-        if self.is_op("_"):
-            self.next()
-            start, end = self.arg_range("the norm's subscript")
-            kind = "".join(tok.text for tok in self.toks[start:end])
-        if kind not in ("2", "F", "mathrm{F}", "Frobenius"):
-            self.fail(f"the norm \\|.\\|_{kind} is not read", open_tok, hint="2-norms and Frobenius norms are read")
+        power_at: int | None = None
+        for _ in range(2):
+            if self.is_op("_") and kind == "2":
+                self.next()
+                start, end = self.arg_range("the norm's subscript")
+                kind = "".join(tok.text for tok in self.toks[start:end])
+            elif self.is_op("^") and power_at is None:
+                power_at = self.pos
+                self.next()
+                self.arg_range("the power")
+        after = self.pos
+        if kind not in ("2", "F", "mathrm{F}", "Frobenius", "1"):
+            self.fail(f"the norm \\|.\\|_{kind} is not read", open_tok,
+                      hint="2-norms, 1-norms of vectors and Frobenius norms are read")
         if _is_matrix(inner):
-            if kind == "2" and not (inner.shape[1] == 1 or inner.shape[0] == 1):
-                self.fail("the 2-norm of a matrix (spectral norm) is not read", open_tok,
+            vector = inner.shape[1] == 1 or inner.shape[0] == 1
+            if kind in ("2", "1") and not vector:
+                self.fail(f"the {kind}-norm of a matrix (an operator norm) is not read", open_tok,
                           hint="write \\|A\\|_F for the Frobenius norm")
-            return sp.sqrt(sp.Trace(inner.T * inner))
-        return sp.Abs(inner)
+            if kind == "1":
+                column = inner if inner.shape[1] == 1 else inner.T
+                k = sp.Symbol("_k", integer=True)
+                value: sp.Basic = sp.Sum(sp.Abs(column[k, 0]), (k, 0, column.shape[0] - 1))
+            else:
+                value = sp.sqrt(sp.Trace(inner.T * inner))
+        else:
+            value = sp.Abs(inner)
+        if power_at is not None:
+            self.pos = power_at
+            value = self.superscript(value, self.next())
+            self.pos = after
+        del close_tok
+        return value
 
     # -- names
 
@@ -873,7 +940,22 @@ class _Reader:
         return toks, start, end
 
     def named(self, base: str, t: _Tok, decorated: bool = False) -> sp.Basic:
-        """A name (a letter, a Greek letter, a decorated name), its subscript, and maybe a call."""
+        """A name (a letter, a Greek letter, a decorated name), its subscript, and maybe a call.
+
+        ``x^2_i`` (superscript first) is ``(x_i)^2``.
+        """
+        if self.is_op("^") and not self.script_is_top_at(self.pos + 1) and not self.star_script_at(self.pos + 1):
+            sup_at = self.pos
+            self.next()
+            self.arg_range("the exponent")
+            if self.is_op("_"):
+                value = self.named(base, t, decorated)
+                after = self.pos
+                self.pos = sup_at
+                value = self.superscript(value, self.next())
+                self.pos = after
+                return value
+            self.pos = sup_at
         sub = self.subscript_tokens()
         if sub is not None:
             toks, start, end = sub
@@ -906,53 +988,82 @@ class _Reader:
         return "".join(parts)
 
     def indexed(self, base: str, toks: list[_Tok], start: int, end: int, t: _Tok) -> sp.Basic | None:
+        """``x_i`` as indexed data (a family), ``X_{ij}`` of a declared matrix as its entry; None for a plain
+        subscripted name (``x_{max}``, ``\\sigma_0``)."""
         bound = {name for name, _ in self.bound}
         letters = [tok.text for tok in toks if tok.kind == "letter"]
         is_family = base in self.ctx.families or base in self.facts.families
         uses_bound = any(x in bound for x in letters)
-        if not (is_family or uses_bound) or base in self.ctx.shapes:
-            return None
         simple = all(tok.kind in ("letter", "digit", "op") for tok in toks) and \
-            all(tok.text in "+-,{}" for tok in toks if tok.kind == "op")
+            all(tok.text in "+-," for tok in toks if tok.kind == "op")
+        arithmetic = any(tok.kind == "op" and tok.text in "+-" for tok in toks)
+        commas = any(tok.kind == "op" and tok.text == "," for tok in toks)
         if not simple:
             if uses_bound:
                 self.fail("this subscript of indexed data is not read", toks[0], hint="write x_i, x_{i+1}, x_{ij}")
             return None
-        if not any(tok.kind == "op" for tok in toks) and len(toks) > 1 and all(tok.kind == "letter" for tok in toks) \
-                and all(x in bound or x in self.ctx.indices for x in letters):
+        index_like = all(tok.kind == "letter" and (tok.text in bound or tok.text in self.ctx.indices
+                                                    or tok.text in INDEX_LETTERS) for tok in toks)
+        if arithmetic or commas:
+            groups = self.index_groups(toks)
+        elif len(toks) == 1:
+            if not (is_family or uses_bound or (base in self.ctx.shapes and (index_like or toks[0].kind == "digit"))):
+                return None
+            groups = [toks]
+        elif index_like and (is_family or uses_bound or base in self.ctx.shapes or base == "delta"):
             groups = [[tok] for tok in toks]  # x_{ij}
-        elif is_family or uses_bound:
-            groups = []
-            current: list[_Tok] = []
-            for tok in toks:
-                if tok.kind == "op" and tok.text == ",":
-                    groups.append(current)
-                    current = []
-                else:
-                    current.append(tok)
-            groups.append(current)
-        indices: list[sp.Expr] = []
-        for g in groups:
-            if not g:
-                self.fail("empty index", toks[0])
-            for tok in g:
-                if tok.kind == "letter" and tok.text not in bound:
-                    self.facts.indices.add(tok.text)
-            saved = (self.pos, self.limit)
-            first = self.toks.index(g[0], start)
-            last = self.toks.index(g[-1], first) + 1
-            self.pos, self.limit = first, last
-            value = self.expr()
-            if self.pos < self.limit:
-                self.fail("this index is not read", self.toks[self.pos])
-            self.pos, self.limit = saved
-            if _is_matrix(value) or value.free_symbols and not all(s.is_integer for s in value.free_symbols):
-                if _is_matrix(value) or not all(s.name in bound or s.name in self.facts.indices
-                                               for s in value.free_symbols):
-                    self.fail("an index must be an integer expression", g[0])
-            indices.append(value)
+        elif all(tok.kind == "digit" for tok in toks) and is_family:
+            groups = [toks]  # x_{12}
+        else:
+            return None
+        indices = [self.index_value(g, toks, start, bound) for g in groups]
+        if base == "delta" and len(indices) == 2 and base not in self.ctx.domains:
+            return sp.KroneckerDelta(*indices)
+        if base in self.ctx.shapes:
+            return self.entry(base, indices, t)
         self.facts.families.add(base)
         return sp.Indexed(sp.IndexedBase(base), *indices)
+
+    def index_groups(self, toks: list[_Tok]) -> list[list[_Tok]]:
+        groups: list[list[_Tok]] = []
+        current: list[_Tok] = []
+        for tok in toks:
+            if tok.kind == "op" and tok.text == ",":
+                groups.append(current)
+                current = []
+            else:
+                current.append(tok)
+        groups.append(current)
+        return groups
+
+    def index_value(self, group: list[_Tok], toks: list[_Tok], start: int, bound: set[str]) -> sp.Expr:
+        if not group:
+            self.fail("empty index", toks[0])
+        for tok in group:
+            if tok.kind == "letter" and tok.text not in bound:
+                self.facts.indices.add(tok.text)
+        saved = (self.pos, self.limit)
+        first = self.toks.index(group[0], start)
+        last = self.toks.index(group[-1], first) + 1
+        self.pos, self.limit = first, last
+        value = self.expr()
+        if self.pos < self.limit:
+            self.fail("this index is not read", self.toks[self.pos])
+        self.pos, self.limit = saved
+        if _is_matrix(value) or any(not (s.name in bound or s.name in self.facts.indices or s.is_integer)
+                                    for s in value.free_symbols):
+            self.fail("an index must be an integer expression", group[0])
+        return value
+
+    def entry(self, base: str, indices: list[sp.Expr], t: _Tok) -> sp.Basic:
+        """``v_i`` of a declared vector, ``X_{ij}`` of a declared matrix: the entry (indices from 1)."""
+        m = self.ctx.matrix(base)
+        rows, cols = m.shape
+        if len(indices) == 1 and (cols == 1 or rows == 1):
+            return m[indices[0] - 1, 0] if cols == 1 else m[0, indices[0] - 1]
+        if len(indices) == 2:
+            return m[indices[0] - 1, indices[1] - 1]
+        self.fail(f"{base} is declared {rows} x {cols}: give {'one index' if cols == 1 else 'two indices'}", t)
 
     def resolve(self, name: str, base: str, t: _Tok) -> sp.Basic:
         ctx = self.ctx
@@ -983,6 +1094,13 @@ class _Reader:
                 return self.apply(name, call, primes, t)
             if primes:
                 self.fail(f"{name}' without an argument is not read", t, hint=f"write {name}'(x)")
+            if self.implicit_arguments and name not in ctx.functions:
+                if any(_is_matrix(a) for a in self.implicit_arguments):
+                    self.fail(f"{name} here is an unknown function of a vector or matrix, which is not read", t,
+                              hint=f"define it in the declarations (% derive: {name}(w) := ...) or write it out")
+                return sp.Function(name)(*self.implicit_arguments)
+            if name in ctx.functions and self.implicit_arguments is not None:
+                return sp.Function(name)(*ctx.functions[name].params)
         if name == "e" and "e" not in ctx.domains and "e" not in ctx.definitions:
             return sp.E
         if name == "pi" and "pi" not in ctx.domains and "pi" not in ctx.definitions:
@@ -992,6 +1110,12 @@ class _Reader:
                 self.fail("\\infty is read only as a limit of a sum", t)
             return sp.oo
         return ctx.symbol(name)
+
+    def resolve_plain(self, name: str, t: _Tok) -> sp.Basic:
+        """A name built by a mark (``theta_star``): a matrix if declared so, else a scalar."""
+        if name in self.ctx.shapes:
+            return self.ctx.matrix(name)
+        return self.ctx.symbol(name)
 
     def single_name_in_parens(self) -> bool:
         """``(x)``, ``(\\theta)``, ``(x_i)`` follows: ``p(\\theta)`` is a density, ``p(1-p)`` a product."""
@@ -1487,10 +1611,19 @@ class _Reader:
                         if v not in args:
                             args.append(v)
                     if any(_is_matrix(a) for a in args):
-                        return ctx.symbol(name)
+                        self.fail(f"{name} here is an unknown function of a vector or matrix, which is not read",
+                                  first, hint=f"define it in the declarations (% derive: {name}(w) := ...)")
                     return sp.Function(name)(*args)
             self.pos = save
-        return self.expr()
+        args: list[sp.Basic] = []
+        for v, _, _ in variables:
+            if v not in args:
+                args.append(v)
+        self.implicit_arguments = args
+        try:
+            return self.expr()
+        finally:
+            self.implicit_arguments = None
 
     def derivative(self, body: sp.Basic | None, variables: list[tuple[sp.Basic, int, bool]], order: int,
                    t: _Tok) -> sp.Basic:
@@ -1504,9 +1637,16 @@ class _Reader:
         if body is None:
             if self.at_end() or not self.starts_factor():
                 self.fail("the derivative has nothing to differentiate", t, hint="write \\frac{d}{dx} f(x)")
-            var_names = [str(v) for v, _, _ in variables]
-            body = self.term(stop_index=None)
-            del var_names
+            args: list[sp.Basic] = []
+            for v, _, _ in variables:
+                if v not in args:
+                    args.append(v)
+            saved_implicit = self.implicit_arguments
+            self.implicit_arguments = args
+            try:
+                body = self.term(stop_index=None)
+            finally:
+                self.implicit_arguments = saved_implicit
         return self.build_derivative(body, variables, squared, t)
 
     def build_derivative(self, body: sp.Basic, variables: list[tuple[sp.Basic, int, bool]],
@@ -1577,7 +1717,12 @@ class _Reader:
         self.pos = close
         if self.at_end() or not self.starts_factor():
             self.fail("\\nabla has nothing to differentiate", t)
-        body = self.term()
+        saved_implicit = self.implicit_arguments
+        self.implicit_arguments = [var]
+        try:
+            body = self.term()
+        finally:
+            self.implicit_arguments = saved_implicit
         return self.build_derivative(body, [(var, 1, False)], None, t)
 
 
@@ -1622,7 +1767,7 @@ def _name_latex(name: str) -> str | None:
 
 def _symbol_names(expr: sp.Basic) -> dict[sp.Basic, str]:
     out: dict[sp.Basic, str] = {}
-    for s in expr.atoms(sp.Symbol):
+    for s in expr.atoms(sp.Symbol, sp.MatrixSymbol):
         shown = _name_latex(s.name)
         if shown is not None:
             out[s] = shown
@@ -1700,6 +1845,10 @@ class _EchoPrinter(LatexPrinter):
             args = ", ".join(self._print(a) for a in expr.args)
             head = self._print(sp.Symbol(base)) + "'" * (len(name) - len(base))
             return head + r"{\left(" + args + r" \right)}" + (f"^{{{exp}}}" if exp else "")
+        shown = _name_latex(name) if isinstance(expr, sp.core.function.AppliedUndef) else None
+        if shown is not None:
+            args = ", ".join(self._print(a) for a in expr.args)
+            return shown + r"{\left(" + args + r" \right)}" + (f"^{{{exp}}}" if exp else "")
         out: str = super()._print_Function(expr, exp)
         return out
 
@@ -1708,6 +1857,18 @@ class _EchoPrinter(LatexPrinter):
             return r"\left(%s\right)^{%s}" % (self._print(expr.base), self._print(expr.exp))
         out: str = super()._print_Pow(expr)
         return out
+
+    def _print_MatrixElement(self, expr: sp.Basic) -> str:
+        parent, i, j = expr.args
+        if not isinstance(parent, sp.MatrixSymbol):
+            out: str = super()._print_MatrixElement(expr)
+            return out
+        name = self._print(parent)
+        if parent.shape[1] == 1:
+            return r"{%s}_{%s}" % (name, self._print(i + 1))
+        if parent.shape[0] == 1:
+            return r"{%s}_{%s}" % (name, self._print(j + 1))
+        return r"{%s}_{%s,%s}" % (name, self._print(i + 1), self._print(j + 1))
 
     def _print_Identity(self, expr: sp.Identity) -> str:
         return r"I_{%s}" % self._print(expr.rows)
@@ -1719,6 +1880,10 @@ class _EchoPrinter(LatexPrinter):
         return self._big(expr, r"\prod")
 
     def _big(self, expr: sp.Basic, mark: str) -> str:
+        if mark == r"\sum" and len(expr.limits) == 1 and expr.limits[0][0].name == "_k" \
+                and isinstance(expr.function, sp.Abs) and isinstance(expr.function.args[0], MatrixElement):
+            parent = expr.function.args[0].parent
+            return r"\|%s\|_{1}" % self._print(parent.T if isinstance(parent, sp.Transpose) else parent)
         heads = "".join(r"%s_{%s=%s}^{%s} " % (mark, self._print(i), self._print(a), self._print(b))
                         for i, a, b in reversed(expr.limits))
         body = self._print(expr.function)
