@@ -1224,6 +1224,8 @@ class _Reader:
         if name in ("binom", "dbinom", "tbinom"):
             n = _scalar(self.read_arg("the top of \\binom"))
             k = _scalar(self.read_arg("the bottom of \\binom"))
+            if _is_matrix(n) or _is_matrix(k):
+                self.fail("\\binom of a matrix", t)
             return vocab.call("binomial", [n, k], vocab.line_span(self.src, t.start, t.end))
         if name in _FUNCTIONS:
             return self.function(t, _FUNCTIONS[name])
@@ -1424,8 +1426,9 @@ class _Reader:
         if upper is None:
             upper = self.ctx.symbol("n") if "n" in self.ctx.domains else sp.Symbol("n", integer=True, positive=True)
             self.facts.sizes.add("n")
+        bound_names = {b for b, _ in self.bound}
         for s in getattr(upper, "free_symbols", set()):
-            if isinstance(upper, sp.Symbol):
+            if isinstance(s, sp.Symbol) and s.name not in bound_names and s.name not in self.ctx.domains:
                 self.facts.sizes.add(s.name)
         if _is_matrix(lower) or _is_matrix(upper):
             self.fail("matrix limits", t)
@@ -1921,6 +1924,12 @@ def _pass(src: str, tokens: list[_Tok], context: Context, facts: _Facts) -> tupl
         raise _error(src, "expression nested too deeply", 0, len(src), hint="split the expression") from None
     except (sp.matrices.exceptions.ShapeError, ShapeError) as exc:
         raise _error(src, f"shapes do not conform: {exc}", 0, len(src)) from None
+    except (TypeError, ValueError, NotImplementedError, ArithmeticError) as exc:
+        # SymPy refusing to build a node (a matrix where only scalars go...): the term is not read.
+        if isinstance(exc, ParseError):
+            raise
+        raise _error(src, f"cannot read this term: {' '.join(str(exc).split())[:200]}", 0, len(src),
+                     hint="check the declared shapes and the operators") from None
     return expr, reader.terms
 
 
@@ -2000,6 +2009,7 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
 
     domains: list[VarDomain] = []
     shapes: list[ShapeDecl] = []
+    lines: list[tuple[Declaration, str, int]] = []  # (declaration, kind, how many values before it)
     identities: dict[str, Dim] = {}
     definitions: list[Declaration] = []
     decls = list(declarations)
@@ -2014,8 +2024,10 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
             raise _declaration_error(decl, exc) from None
         if kind == "domain":
             assert isinstance(value, list)
+            lines.append((decl, "domain", len(domains)))
             domains.extend(value)
         elif kind == "shape":
+            lines.append((decl, "shape", len(shapes)))
             shapes.append(value)  # type: ignore[arg-type]
         else:
             assert isinstance(value, tuple)
@@ -2024,8 +2036,10 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
         merged_domains = merge_domains(domains)
         merged_shapes = merge_shapes(shapes)
     except (ParseError, ShapeError) as exc:
-        line = decls[0].line if decls else 0
-        raise ParseError(f"% derive: declarations (line {line}) disagree: {exc.message}", hint=exc.hint) from None
+        culprit = _first_disagreement(lines, domains, shapes)
+        where = f"line {culprit.line}: " if culprit.line > 0 else ""
+        raise ParseError(f"{where}the declaration {culprit.text!r} disagrees with the others: "
+                         f"{exc.message}", span=Span(culprit.text, 0, len(culprit.text)), hint=exc.hint) from None
     sizes = set()
     for s in merged_shapes.values():
         for d in (s.rows, s.cols):
@@ -2043,8 +2057,36 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
     return ctx
 
 
+def _first_disagreement(lines: list[tuple[Declaration, str, int]], domains: list[VarDomain],
+                        shapes: list[ShapeDecl]) -> Declaration:
+    """The first declaration after which the domains or shapes no longer merge (a shapeless
+    ``A = A^\\top`` is judged only at the end, when a later line may still give the shape)."""
+    from derive.parse.declarations import merge_domains
+
+    for k, (decl, _, _) in enumerate(lines):
+        last = k == len(lines) - 1
+        try:
+            merge_domains(domains[: _prefix(lines, k, "domain", len(domains))])
+            merge_shapes(shapes[: _prefix(lines, k, "shape", len(shapes))])
+        except ShapeError as exc:
+            if last or "has properties but no shape" not in exc.message:
+                return decl
+        except ParseError:
+            return decl
+    return lines[-1][0] if lines else Declaration("", 0)
+
+
+def _prefix(lines: list[tuple[Declaration, str, int]], k: int, kind: str, total: int) -> int:
+    """How many values of ``kind`` the declarations up to the ``k``-th hold."""
+    for later in lines[k + 1:]:
+        if later[1] == kind:
+            return later[2]
+    return total
+
+
 def _declaration_error(decl: Declaration, exc: ParseError) -> ParseError:
-    return ParseError(f"line {decl.line}: cannot read the declaration {decl.text!r}: {exc.message}",
+    where = f"line {decl.line}: " if decl.line > 0 else ""
+    return ParseError(f"{where}cannot read the declaration {decl.text!r}: {exc.message}",
                       span=Span(decl.text, exc.span.start, exc.span.end) if exc.span and exc.span.text == decl.text
                       else Span(decl.text, 0, len(decl.text)), hint=exc.hint)
 
@@ -2089,6 +2131,18 @@ def _plain(text: str) -> str:
     return out
 
 
+def _stand_in(name: str) -> str:
+    """The name as the ``--where`` reader sees it: names it keeps for constants or functions (``e``,
+    ``pi``, ``erf``) are read under a stand-in and renamed after."""
+    if name in vocab.CONSTANTS or (name in vocab.FUNCTIONS and name not in vocab.CALLABLE_VARIABLES):
+        return "zzdeclared"
+    return name
+
+
+def _renamed(domains: Iterable[VarDomain], name: str) -> list[VarDomain]:
+    return [replace(d, name=name) for d in domains]
+
+
 def _declaration(text: str, parse_where: object, parse_let: object) -> tuple[str, object]:
     """One declaration (not a definition): ("domain", [VarDomain]), ("shape", ShapeDecl) or ("identity", ...)."""
     from derive.parse.declarations import parse_where as where
@@ -2122,8 +2176,8 @@ def _declaration(text: str, parse_where: object, parse_let: object) -> tuple[str
         name, rest = _name_of(middle.group(3))
         if rest.strip():
             raise _error(text, f"cannot read {middle.group(3)!r} as a name", 0, len(text))
-        plain = _plain(f"{middle.group(1)} {middle.group(2)} {name} {middle.group(4)} {middle.group(5)}")
-        return "domain", list(where(plain))
+        plain = _plain(f"{middle.group(1)} {middle.group(2)} {_stand_in(name)} {middle.group(4)} {middle.group(5)}")
+        return "domain", _renamed(where(plain), name)
     name, rest = _name_of(text)
     rest = rest.strip()
     member = re.fullmatch(r"\\in\s*(.+)", rest)
@@ -2140,10 +2194,8 @@ def _declaration(text: str, parse_where: object, parse_let: object) -> tuple[str
             letter, sub = field_.group(1), field_.group(2)
             positive = target.replace(" ", "").endswith(("^+", "^{+}")) or (sub is not None and sub.startswith(("+", ">")))
             nonneg = sub is not None and ("\\ge" in sub or sub == "0")
-            if letter == "N":
-                return "domain", [VarDomain(name, lower=0.0, lower_strict=sub == "0" or nonneg is True and False,
-                                            integer=True) if sub != "0" else
-                                  VarDomain(name, lower=0.0, lower_strict=False, integer=True)]
+            if letter == "N":  # the natural numbers start at 1; \mathbb{N}_0 at 0
+                return "domain", [VarDomain(name, lower=0.0, lower_strict=not nonneg, integer=True)]
             dom = VarDomain(name, integer=letter == "Z")
             if positive:
                 dom = replace(dom, lower=0.0)
@@ -2152,12 +2204,12 @@ def _declaration(text: str, parse_where: object, parse_let: object) -> tuple[str
             return "domain", [dom]
         interval = re.fullmatch(r"(?:\\left)?\s*([(\[])(.*),(.*)([)\]])\s*(?:\\right)?", target.replace("\\right", ""))
         if interval is not None:
-            return "domain", list(where(_plain(f"{name} in {interval.group(1)}{interval.group(2)},"
-                                               f"{interval.group(3)}{interval.group(4)}")))
+            return "domain", _renamed(where(_plain(f"{_stand_in(name)} in {interval.group(1)}{interval.group(2)},"
+                                                   f"{interval.group(3)}{interval.group(4)}")), name)
         raise _error(text, f"unknown set {target!r}", len(text) - len(target), len(text),
                      hint="use \\mathbb{R}, \\mathbb{N}, \\mathbb{Z}, \\mathbb{R}^{n\\times p} or an interval (0, 1)")
     if re.match(r"(<=|<|\\leq?|\\lt|>=|>|\\geq?|\\gt)", rest):
-        return "domain", list(where(_plain(f"{name} {rest}")))
+        return "domain", _renamed(where(_plain(f"{_stand_in(name)} {rest}")), name)
     # Plain forms of --let and --where: "A symmetric", "X: n x p", "n integer", "x positive".
     plain = f"{name} {rest}".strip()
     try:
@@ -2207,3 +2259,41 @@ def _definition(text: str, ctx: Context) -> Context:
         raise _error(text, "a definition's body must be an expression", len(head), len(text))
     learned = reading.context or ctx
     return replace(learned, definitions={**ctx.definitions, name: reading.expr})
+
+
+def split_declarations(text: str) -> list[str]:
+    """A ``% derive:`` or ``--where`` text split at its top-level commas (``p \\in (0, 1)`` stays whole)."""
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in text:
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth = max(0, depth - 1)
+        if ch == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current).strip())
+    return [q for q in parts if q]
+
+
+def read_parse_input(text: str, where: Iterable[str] = (), *, latex: bool = True) -> dict[str, str]:
+    """What ``derive parse`` prints: ``{"input", "sympy", "srepr", "latex"}`` of one term.
+
+    ``where`` holds declarations in the ``% derive:`` vocabulary (each may list several, comma-separated);
+    plain text (``latex=False``) goes to derive's plain-text reader with the declared domains.
+    """
+    decls = [Declaration(item, 0) for block in where for item in split_declarations(block)]
+    context = read_context(decls)
+    if latex:
+        reading = read_math(text, context)
+        expr, shown = reading.expr, reading.latex
+    else:
+        from derive.parse.text import parse_text
+
+        expr = parse_text(text, context.domains)
+        shown = echo(expr)
+    return {"input": text, "sympy": str(expr), "srepr": sp.srepr(expr), "latex": shown}
