@@ -1588,6 +1588,10 @@ class _Reader:
 
     def numerator_function(self, variables: list[tuple[sp.Basic, int, bool]], t: _Tok) -> sp.Basic:
         """``f`` in ``\\frac{\\partial f}{\\partial x}``: a bare undeclared name is a function of the variables."""
+        args: list[sp.Basic] = []
+        for v, _, _ in variables:
+            if v not in args:
+                args.append(v)
         first = self.peek()
         if (first.kind == "letter" or (first.kind == "cmd" and (first.text in GREEK or first.text in DECORATIONS))) \
                 and self.limit - self.pos >= 1:
@@ -1609,19 +1613,11 @@ class _Reader:
                 if name in ctx.functions:
                     return sp.Function(name)(*ctx.functions[name].params)
                 if not ctx.is_scalar_name(name) and not (name == "e" or name == "pi"):
-                    args: list[sp.Basic] = []
-                    for v, _, _ in variables:
-                        if v not in args:
-                            args.append(v)
                     if any(_is_matrix(a) for a in args):
                         self.fail(f"{name} here is an unknown function of a vector or matrix, which is not read",
                                   first, hint=f"define it in the declarations (% derive: {name}(w) := ...)")
                     return sp.Function(name)(*args)
             self.pos = save
-        args: list[sp.Basic] = []
-        for v, _, _ in variables:
-            if v not in args:
-                args.append(v)
         self.implicit_arguments = args
         try:
             return self.expr()
