@@ -1734,6 +1734,9 @@ def _check_size(expr: sp.Basic, src: str) -> None:
         raise ParseError(f"expression nested deeper than {vocab.MAX_TREE_DEPTH} levels", span=span)
     if expr.has(sp.zoo, sp.nan):
         raise ParseError("expression is undefined (division by zero?)", span=span)
+    if expr.has(sp.I):
+        raise ParseError("the expression has an imaginary value (the log or root of a negative number?)", span=span,
+                         hint="derivations are read over the reals")
     for atom in expr.atoms(sp.Rational):
         if vocab._bits(atom) > vocab.MAX_NUMBER_BITS:
             raise ParseError(f"number too large: more than {vocab.MAX_NUMBER_BITS} bits", span=span)
