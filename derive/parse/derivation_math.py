@@ -1855,7 +1855,7 @@ class _EchoPrinter(LatexPrinter):
         return out
 
     def _print_Pow(self, expr: sp.Pow) -> str:
-        if isinstance(expr.base, sp.core.function.AppliedUndef):
+        if isinstance(expr.base, sp.Function) and not isinstance(expr.base, sp.exp) and expr.exp != sp.Rational(1, 2):
             return r"\left(%s\right)^{%s}" % (self._print(expr.base), self._print(expr.exp))
         out: str = super()._print_Pow(expr)
         return out
