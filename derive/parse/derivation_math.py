@@ -1007,7 +1007,8 @@ class _Reader:
         if arithmetic or commas:
             groups = self.index_groups(toks)
         elif len(toks) == 1:
-            if not (is_family or uses_bound or (base in self.ctx.shapes and (index_like or toks[0].kind == "digit"))):
+            positive_digit = toks[0].kind == "digit" and toks[0].text != "0"
+            if not (is_family or uses_bound or (base in self.ctx.shapes and (index_like or positive_digit))):
                 return None
             groups = [toks]
         elif index_like and (is_family or uses_bound or base in self.ctx.shapes or base == "delta"):
@@ -1611,7 +1612,9 @@ class _Reader:
             if self.at_end():
                 ctx = self.ctx
                 if name in ctx.functions:
-                    return sp.Function(name)(*ctx.functions[name].params)
+                    params = ctx.functions[name].params
+                    scalar_args = [a for a in args if not _is_matrix(a)]
+                    return sp.Function(name)(*(scalar_args if len(scalar_args) == len(params) else params))
                 if not ctx.is_scalar_name(name) and not (name == "e" or name == "pi"):
                     if any(_is_matrix(a) for a in args):
                         self.fail(f"{name} here is an unknown function of a vector or matrix, which is not read",
