@@ -281,6 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"refusals intended: {sum(1 for s in items if s.intended is None)}")
     print(f"read time per snippet (ours): median {1000 * median:.1f} ms, max {1000 * times[-1]:.1f} ms; "
           f"whole run {elapsed:.1f} s")
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["id"].split("-")[0], []).append(row)
+    print("by group (id prefix): group  snippets  ours  latex2sympy2_extended")
+    for name, members in groups.items():
+        print(f"  {name:<8}{len(members):>5}{sum(m['ours'] for m in members):>7}{sum(m['baseline'] for m in members):>7}")
     misread = [r["id"] for r in rows if not r["ours"]]
     if misread:
         print("misread by ours: " + ", ".join(misread))
