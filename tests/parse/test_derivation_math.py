@@ -519,3 +519,69 @@ def test_property_nothing_but_parse_errors_escape(latex: str) -> None:
     except ParseError:
         return
     assert isinstance(reading.expr, sp.Basic) and isinstance(reading.latex, str)
+
+
+# --- more of the notation of derivations ------------------------------------------------------------
+
+def test_stars_and_scripts_in_either_order() -> None:
+    assert read(r"\theta^* - \theta^{\star}") == 0
+    assert read(r"x^2_i") == r("x_i")**2
+    assert read(r"\hat\sigma^2_{MLE}") == r("sigma_hat_MLE")**2
+
+
+def test_arithmetic_subscripts_make_a_family() -> None:
+    t = sp.Symbol("t", integer=True)
+    expr = read(r"\theta_{t+1} = \theta_t - \eta g_t")
+    assert expr == sp.Eq(xi("theta", t + 1), xi("theta", t) - r("eta") * r("g_t"), evaluate=False)
+
+
+def test_bracketed_superscripts_are_refused() -> None:
+    with pytest.raises(ParseError, match="bracketed superscript"):
+        read(r"w^{(t+1)}")
+    assert read(r"2^{(n-1)}") == 2**(r("n") - 1)
+
+
+def test_kronecker_delta() -> None:
+    assert read(r"\sum_{i=1}^n\sum_{j=1}^n \delta_{ij} x_j") == sp.Sum(sp.KroneckerDelta(i, j) * xi("x", j),
+                                                                        (j, 1, n), (i, 1, n))
+
+
+def test_entries_of_declared_matrices_count_from_one() -> None:
+    big = sp.MatrixSymbol("A", n, n)
+    v = sp.MatrixSymbol("x", n, 1)
+    expr = read(r"\sum_{i=1}^n\sum_{j=1}^n A_{ij} x_i x_j", r"A \in \mathbb{R}^{n\times n}", r"x \in \mathbb{R}^{n}")
+    assert expr == sp.Sum(big[i - 1, j - 1] * v[i - 1, 0] * v[j - 1, 0], (j, 1, n), (i, 1, n))
+    assert read("x_1 + x_0", r"x \in \mathbb{R}^{n}") == v[0, 0] + r("x_0")
+
+
+def test_one_norm_of_a_vector() -> None:
+    w = sp.MatrixSymbol("w", p, 1)
+    k = sp.Symbol("_k", integer=True)
+    assert read(r"\|w\|_1", r"w \in \mathbb{R}^{p}") == sp.Sum(sp.Abs(w[k, 0]), (k, 0, p - 1))
+
+
+def test_unknown_function_of_a_vector_is_refused() -> None:
+    with pytest.raises(ParseError, match="unknown function of a vector"):
+        read(r"\frac{\partial L}{\partial w}", r"w \in \mathbb{R}^{p}")
+    with pytest.raises(ParseError, match="unknown function of a vector"):
+        read(r"\nabla_w L", r"w \in \mathbb{R}^{p}")
+
+
+def test_bare_function_letters_under_a_derivative() -> None:
+    ell = sp.Function("ell")
+    assert read(r"\frac{\partial \log L}{\partial \theta}") == sp.Derivative(sp.log(sp.Function("L")(theta)), theta)
+    assert read(r"\frac{\partial^2 \ell}{\partial \mu^2}") == sp.Derivative(ell(mu), (mu, 2))
+    assert read(r"\frac{dy}{dx}") == sp.Derivative(sp.Function("y")(x), x)
+
+
+def test_imaginary_values_are_refused() -> None:
+    with pytest.raises(ParseError, match="imaginary"):
+        read(r"\log(-1)")
+
+
+def test_sympy_printed_forms_read_back() -> None:
+    assert read(r"\log{\left(x \right)}") == sp.log(x)
+    assert read(r"f{\left(x \right)}") == f(x)
+    assert read(r"\left|{x}\right|") == sp.Abs(x)
+    assert read(r"{x}_{i}", ) == r("x_i")
+    assert read(r"\sum_{i=1}^{n} {\hat{y}}_{i}") == total(xi("y_hat"))
