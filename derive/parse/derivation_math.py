@@ -40,7 +40,9 @@ Conventions of the tree (the certifier relies on them):
   ``\hat\beta`` ``beta_hat``, ``\bar x`` ``x_bar``, ``\tilde x`` ``x_tilde``, ``\vec x`` ``x_vec``,
   ``\dot x`` ``x_dot``, ``\mathcal{L}`` ``L_cal`` (nested: ``\hat{\boldsymbol\beta}`` ``beta_bold_hat``).
 - Calls: ``name(args)`` is a call when ``name`` is a defined function, or an unknown-function letter
-  (``f g h F G H \phi \varphi \psi \ell L \mathcal{L}``) not declared as a scalar, or ``p``/``q``
+  (``f g h F G H J K Q R U V \phi \varphi \psi \ell L \mathcal{L}``, also decorated or subscripted:
+  ``\boldsymbol\phi(x)``, ``h_\theta(x)``) not declared as a scalar, or used with a prime and a call
+  (``\sigma'(z)`` makes ``\sigma`` a function in the whole reading), or ``p``/``q``
   applied to one name (``p(\theta)``, a density; ``p(1-p)`` is a product), or ``\operatorname{name}``; an unknown function is ``Function(name)(args)`` (also for defined functions:
   ``Reading.expanded`` substitutes definitions). Otherwise ``a(b)`` is a product.
 - Derivatives are unevaluated ``Derivative``: ``\frac{d}{dx} body``, ``\frac{\partial f}{\partial x}``
@@ -61,9 +63,24 @@ Conventions of the tree (the certifier relies on them):
   ``Derivative(body, w)`` with ``w`` the declared ``MatrixSymbol``.
 - ``x!`` ``factorial``, ``\binom{n}{k}`` ``binomial``, ``\Gamma(a)`` ``gamma``; ``|x|`` ``Abs``.
 - An equation term (``a = b``, ``a < b``...) is an unevaluated ``Relational``.
+- More notation: ``\sum x_i`` without limits sums over the index subscripted in its body (``i``, ``j``,
+  ``k``, ``l`` or ``t``) from 1 to ``n``; ``x^{(i)}`` and ``x_j^{(i)}`` are indexed data ``x[i]``,
+  ``x[i, j]`` (the bracketed index first), ``\theta_{t+1}`` makes ``\theta`` a family;
+  ``\delta_{ij}`` of two indices is ``KroneckerDelta(i, j)``; ``v_i``/``X_{ij}`` of a declared vector
+  or matrix is its entry ``v[i - 1, 0]``/``X[i - 1, j - 1]`` (indices count from 1; ``v_0`` is a plain
+  name); ``\|v\|_1`` of a vector is ``Sum(Abs(v[_k, 0]), (_k, 0, rows - 1))``; ``A^{-T}`` is
+  ``Inverse(A).T``; ``\theta^*`` is the name ``theta_star``; ``I_p`` with ``p`` a size is
+  ``Identity(p)``; ``x^2_i`` is ``(x_i)^2``; a bare undeclared name as the whole body of a derivative
+  operator (``\nabla_w E``, ``\frac{d}{dx} y``) is an unknown function of its variables; an undeclared
+  name equal to a matrix in an equation (``\hat\beta = (X^\top X)^{-1}X^\top y``) is a
+  ``MatrixSymbol`` of that shape. A reading with an imaginary value (``\log(-1)``) is refused.
+- ``Reading.context`` is the context with what the term taught (``families``, ``sizes``,
+  ``indices``, ``called``); read every side of a file with the union (``learn``/``read_terms``) so that
+  ``x_1`` on one line is data when ``x_i`` under a sum is on another.
 - Refused (a ParseError, so UNPARSED): expectations and probabilities (``\mathbb{E}``, ``\Pr``,
-  ``\operatorname{Var}``...), integrals, limits, ``\dots``, ``\text``, conditional bars, unknown
-  commands, ``\input``, ``\write18`` and anything else off the allow-list.
+  ``\operatorname{Var}``...), integrals, limits, ``\dots``, ``\text``, conditional bars, ``\max_\theta``,
+  ``\arg\max``, unknown functions of vectors (``\nabla_w L`` with ``L`` undefined), ``f^{(k)}(x)``,
+  unknown commands, ``\input``, ``\write18`` and anything else off the allow-list.
 """
 from __future__ import annotations
 
@@ -99,7 +116,8 @@ GREEK = frozenset(
     "omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda "
     "Xi Pi Sigma Upsilon Phi Psi Omega ell".split())
 
-FUNCTION_LETTERS = frozenset({"f", "g", "h", "F", "G", "H", "phi", "varphi", "psi", "ell", "L", "L_cal"})
+FUNCTION_LETTERS = frozenset({"f", "g", "h", "F", "G", "H", "J", "K", "Q", "R", "U", "V", "phi", "varphi", "psi",
+                              "ell", "L", "L_cal"})
 """Names that are unknown functions when applied (``f(x+h)``), unless declared as scalars."""
 
 INDEX_LETTERS = frozenset("ijkl")
@@ -183,6 +201,8 @@ class Context:
     families: frozenset[str] = frozenset()
     sizes: frozenset[str] = frozenset()
     indices: frozenset[str] = frozenset()
+    called: frozenset[str] = frozenset()
+    """Names used as functions by a prime and a call (``\\sigma'(z)``): calls elsewhere too."""
 
     def symbol(self, name: str) -> sp.Symbol:
         """The scalar symbol of ``name``: declared domain, else a size, an index, or a real."""
@@ -207,9 +227,9 @@ class Context:
         return name in self.domains or name in self.definitions or name in self.shapes
 
     def learned(self, families: Iterable[str] = (), sizes: Iterable[str] = (),
-                indices: Iterable[str] = ()) -> Context:
+                indices: Iterable[str] = (), called: Iterable[str] = ()) -> Context:
         return replace(self, families=self.families | frozenset(families), sizes=self.sizes | frozenset(sizes),
-                       indices=self.indices | frozenset(indices))
+                       indices=self.indices | frozenset(indices), called=self.called | frozenset(called))
 
     def expand(self, expr: sp.Basic) -> sp.Basic:
         """``expr`` with defined functions and defined scalars replaced by their definitions."""
@@ -342,6 +362,7 @@ class _Facts:
     families: set[str] = field(default_factory=set)
     sizes: set[str] = field(default_factory=set)
     indices: set[str] = field(default_factory=set)
+    called: set[str] = field(default_factory=set)
 
 
 class _Reader:
@@ -729,6 +750,14 @@ class _Reader:
     def superscript(self, base: sp.Basic, t: _Tok) -> sp.Basic:
         if self.at_end():
             self.fail("'^' has nothing after it", t)
+        if self.is_op("{") and self.is_op("-", 1) and (self.peek(2).text in ("T", "top", "intercal")) \
+                and self.is_op("}", 3):
+            self.pos += 4
+            if _is_matrix(base):
+                if base.shape[0] != base.shape[1]:
+                    self.fail("the inverse of a matrix that is not square", t)
+                return sp.Inverse(base).T
+            return vocab.power(base, sp.Integer(-1), None)
         if self.star_script():
             if not isinstance(base, sp.Symbol):
                 self.fail("a star here is not read", t, hint="stars mark names: \\theta^*")
@@ -866,6 +895,9 @@ class _Reader:
         inner = self.expr()
         self.bars -= 1
         if not self.is_op("|"):
+            if self.is_op(")") or self.is_op(","):
+                self.fail("a conditional bar (p(x | \\theta)) is not read", open_tok,
+                          hint="write the density itself, or declare it as a function of the parameters")
             self.fail("'|' is not closed", open_tok, hint="add the closing '|'")
         self.next()
         if _is_matrix(inner):
@@ -942,8 +974,12 @@ class _Reader:
     def named(self, base: str, t: _Tok, decorated: bool = False) -> sp.Basic:
         """A name (a letter, a Greek letter, a decorated name), its subscript, and maybe a call.
 
-        ``x^2_i`` (superscript first) is ``(x_i)^2``.
+        ``x^2_i`` (superscript first) is ``(x_i)^2``; ``x^{(i)}`` and ``x_j^{(i)}`` are indexed data
+        ``x[i]``, ``x[i, j]`` (the superscript index first).
         """
+        upper = self.index_superscript()
+        if upper is not None or (self.is_op("_") and self.index_superscript_after_subscript()):
+            return self.superscript_indexed(base, upper, t)
         if self.is_op("^") and not self.script_is_top_at(self.pos + 1) and not self.star_script_at(self.pos + 1):
             sup_at = self.pos
             self.next()
@@ -967,6 +1003,60 @@ class _Reader:
         else:
             name = base
         return self.resolve(name, base, t)
+
+    def index_superscript(self) -> list[_Tok] | None:
+        """The tokens inside ``^{(...)}`` at the cursor (the cursor moves past it), or None."""
+        if not (self.is_op("^") and self.is_op("{", 1) and self.is_op("(", 2)):
+            return None
+        close = self.group_end(self.pos + 1)
+        inner_close = self.group_end(self.pos + 2)
+        if inner_close + 1 != close:
+            return None
+        toks = self.toks[self.pos + 3:inner_close]
+        if not toks or not all(x.kind in ("letter", "digit") or (x.kind == "op" and x.text in "+-,") for x in toks):
+            return None
+        self.pos = close + 1
+        return toks
+
+    def index_superscript_after_subscript(self) -> bool:
+        """``x_j^{(i)}``: a subscript then an index superscript."""
+        k = self.pos + 1
+        if k < self.limit and self.toks[k].kind == "op" and self.toks[k].text == "{":
+            k = self.group_end(k)
+        k += 1
+        saved = self.pos
+        self.pos = k
+        try:
+            return self.is_op("^") and self.is_op("{", 1) and self.is_op("(", 2)
+        finally:
+            self.pos = saved
+
+    def superscript_indexed(self, base: str, upper: list[_Tok] | None, t: _Tok) -> sp.Basic:
+        """``y^{(i)}``, ``x_j^{(i)}``, ``x^{(i)}_j``: data indexed by the bracketed superscript first."""
+        sub = self.subscript_tokens()
+        if upper is None:
+            upper = self.index_superscript()
+            if upper is None:
+                self.fail("a bracketed superscript here is not read", t)
+        bound = {name for name, _ in self.bound}
+        name = base
+        extra: list[sp.Expr] = []
+        if sub is not None:
+            toks, start, _ = sub
+            index_like = all(x.kind == "digit" for x in toks) or (len(toks) == 1 and toks[0].kind == "letter" and (
+                toks[0].text in bound or toks[0].text in INDEX_LETTERS or toks[0].text in self.ctx.indices))
+            if index_like:
+                extra = [self.index_value(toks, toks, start, bound)]
+            else:
+                name = f"{base}_{self.subscript_name(toks, t)}"
+        if name in self.ctx.shapes or self.ctx.is_scalar_name(name):
+            self.fail(f"{name} is declared, so {name}^{{(...)}} is not read", t)
+        if self.is_op("(") and (name in self.ctx.functions or name.split("_")[0] in FUNCTION_LETTERS):
+            self.fail(f"{name}^{{(k)}}(x), a k-th derivative, is not read", t, hint="write \frac{d^k f}{dx^k}")
+        start = self.toks.index(upper[0])
+        indices = [self.index_value(g, upper, start, bound) for g in self.index_groups(upper)]
+        self.facts.families.add(name)
+        return sp.Indexed(sp.IndexedBase(name), *indices, *extra)
 
     def subscript_name(self, toks: list[_Tok], t: _Tok) -> str:
         parts: list[str] = []
@@ -1079,8 +1169,12 @@ class _Reader:
             if self.is_op("(") and name not in ctx.functions:
                 pass  # X(a+b): a matrix times a group
             return ctx.matrix(name)
+        root = name.split("_")[0]
+        if not ctx.is_scalar_name(name) and self.primes_then_call():
+            self.facts.called.add(name)
         callable_name = name in ctx.functions or (
-            (name in FUNCTION_LETTERS or base in FUNCTION_LETTERS) and not ctx.is_scalar_name(name)) or (
+            (name in FUNCTION_LETTERS or base in FUNCTION_LETTERS or root in FUNCTION_LETTERS
+             or name in ctx.called or name in self.facts.called) and not ctx.is_scalar_name(name)) or (
             name in DENSITY_LETTERS and not ctx.is_scalar_name(name) and self.single_name_in_parens())
         if callable_name:
             primes = 0
@@ -1111,6 +1205,13 @@ class _Reader:
                 self.fail("\\infty is read only as a limit of a sum", t)
             return sp.oo
         return ctx.symbol(name)
+
+    def primes_then_call(self) -> bool:
+        """``'`` (one or more) then ``(``: the name is a function (``\\sigma'(z)``)."""
+        k = 0
+        while self.is_op("'", k):
+            k += 1
+        return k > 0 and (self.is_op("(", k) or (self.is_op("{", k) and self.is_op("(", k + 1)))
 
     def resolve_plain(self, name: str, t: _Tok) -> sp.Basic:
         """A name built by a mark (``theta_star``): a matrix if declared so, else a scalar."""
@@ -1423,6 +1524,8 @@ class _Reader:
                 upper = _scalar(self.read_arg(f"the upper limit of \\{t.text}"))
                 self.allow_infinity = False
         if index is None:
+            index = self.index_in_body()
+        if index is None:
             self.fail(f"\\{t.text} without an index is not read", t, hint="write \\sum_{i=1}^{n}")
         if upper is None:
             upper = self.ctx.symbol("n") if "n" in self.ctx.domains else sp.Symbol("n", integer=True, positive=True)
@@ -1453,6 +1556,28 @@ class _Reader:
         if _is_matrix(body):
             return (sp.Sum if t.text == "sum" else sp.Product)(body, (sym, lower, upper))
         return (sp.Sum if t.text == "sum" else sp.Product)(body, (sym, lower, upper))
+
+    def index_in_body(self) -> str | None:
+        """``\\sum x_i``: the index letter subscripted in the body (before the next top-level + or -)."""
+        depth = 0
+        for k in range(self.pos, self.limit):
+            tok = self.toks[k]
+            if tok.kind == "op" and tok.text in "([{":
+                depth += 1
+            elif tok.kind == "op" and tok.text in ")]}":
+                depth -= 1
+                if depth < 0:
+                    return None
+            elif depth == 0 and ((tok.kind == "op" and tok.text in "+-=<>,") or (tok.kind == "cmd" and (
+                    tok.text in _RELATIONS or tok.text in _BIG))):
+                return None
+            elif tok.kind == "op" and tok.text == "_" and k + 1 < self.limit:
+                nxt = self.toks[k + 1]
+                if nxt.kind == "op" and nxt.text == "{" and k + 3 < self.limit and self.toks[k + 3].text == "}":
+                    nxt = self.toks[k + 2]
+                if nxt.kind == "letter" and nxt.text in INDEX_LETTERS | {"t"}:
+                    return nxt.text
+        return None
 
     # -- derivatives
 
@@ -1649,7 +1774,23 @@ class _Reader:
                 body = self.term(stop_index=None)
             finally:
                 self.implicit_arguments = saved_implicit
+        body = self.bare_function(body, variables, t)
         return self.build_derivative(body, variables, squared, t)
+
+    def bare_function(self, body: sp.Basic, variables: list[tuple[sp.Basic, int, bool]], t: _Tok) -> sp.Basic:
+        """``\\nabla_w E``, ``\\frac{d}{dx} y``: a bare undeclared name is an unknown function of the variables
+        (its derivative is not 0); refused when a variable is a vector or matrix."""
+        if not isinstance(body, sp.Symbol) or self.ctx.is_scalar_name(body.name) or body.name in self.ctx.sizes \
+                or any(body == v for v, _, _ in variables) or body.name in {b for b, _ in self.bound}:
+            return body
+        args: list[sp.Basic] = []
+        for v, _, _ in variables:
+            if v not in args:
+                args.append(v)
+        if any(_is_matrix(a) for a in args):
+            self.fail(f"{body.name} here is an unknown function of a vector or matrix, which is not read", t,
+                      hint=f"define it in the declarations (% derive: {body.name}(w) := ...) or write it out")
+        return sp.Function(body.name)(*args)
 
     def build_derivative(self, body: sp.Basic, variables: list[tuple[sp.Basic, int, bool]],
                          squared: sp.Symbol | None, t: _Tok) -> sp.Basic:
@@ -1725,6 +1866,7 @@ class _Reader:
             body = self.term()
         finally:
             self.implicit_arguments = saved_implicit
+        body = self.bare_function(body, [(var, 1, False)], t)
         return self.build_derivative(body, [(var, 1, False)], None, t)
 
 
@@ -1958,10 +2100,10 @@ def learn(latexes: Iterable[str], context: Context) -> Context:
         text = _prepare(latex)
         try:
             tokens = _tokenize(text)
-            _pass(text, tokens, context.learned(facts.families, facts.sizes, facts.indices), facts)
+            _pass(text, tokens, context.learned(facts.families, facts.sizes, facts.indices, facts.called), facts)
         except ParseError:
             continue
-    return context.learned(facts.families, facts.sizes, facts.indices)
+    return context.learned(facts.families, facts.sizes, facts.indices, facts.called)
 
 
 def read_math(latex: str, context: Context | None = None) -> Reading:
@@ -1974,11 +2116,12 @@ def read_math(latex: str, context: Context | None = None) -> Reading:
     tokens = _tokenize(text)
     facts = _Facts()
     _pass(text, tokens, ctx, facts)  # learn families, sizes and indices
-    ctx = ctx.learned(facts.families, facts.sizes, facts.indices)
+    ctx = ctx.learned(facts.families, facts.sizes, facts.indices, facts.called)
     final = _Facts()
     expr, terms = _pass(text, tokens, ctx, final)
-    if final.families - ctx.families or final.sizes - ctx.sizes or final.indices - ctx.indices:
-        ctx = ctx.learned(final.families, final.sizes, final.indices)
+    if final.families - ctx.families or final.sizes - ctx.sizes or final.indices - ctx.indices \
+            or final.called - ctx.called:
+        ctx = ctx.learned(final.families, final.sizes, final.indices, final.called)
         expr, terms = _pass(text, tokens, ctx, _Facts())
     _check_size(expr, text)
     offset = len(latex) - len(latex.lstrip())

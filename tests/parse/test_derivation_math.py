@@ -352,11 +352,11 @@ def test_a_name_equal_to_a_matrix_is_a_matrix() -> None:
     (r"(x + 1", 0),
     (r"x + ", None),
     (r"\frac{1}{0}", None),
-    (r"\sum x_i", 0),
+    (r"\sum y", 0),
     (r"x \% y", None),
     ("", None),
     (r"\lim_{h\to0} h", 0),
-    (r"w^{(t)}", None),
+    (r"f^{(k)}(x)", 0),
     (r"a = b = c", None),
 ])
 def test_refusals_carry_a_position(latex: str, column: int | None) -> None:
@@ -535,10 +535,47 @@ def test_arithmetic_subscripts_make_a_family() -> None:
     assert expr == sp.Eq(xi("theta", t + 1), xi("theta", t) - r("eta") * r("g_t"), evaluate=False)
 
 
-def test_bracketed_superscripts_are_refused() -> None:
-    with pytest.raises(ParseError, match="bracketed superscript"):
-        read(r"w^{(t+1)}")
+def test_bracketed_superscripts_index_data() -> None:
+    t = sp.Symbol("t", integer=True)
+    m = sp.Symbol("m", integer=True, positive=True)
+    assert read(r"w^{(t+1)}") == xi("w", t + 1)
+    expr = read(r"\frac{1}{m}\sum_{i=1}^m (h_\theta(x^{(i)}) - y^{(i)}) x_j^{(i)}")
+    h = sp.Function("h_theta")
+    assert expr == sp.Sum((h(xi()) - xi("y")) * xi("x", i, j), (i, 1, m)) / m
     assert read(r"2^{(n-1)}") == 2**(r("n") - 1)
+    with pytest.raises(ParseError, match="derivative"):
+        read(r"f^{(k)}(x)")
+
+
+def test_sum_without_limits_takes_the_index_of_its_body() -> None:
+    assert read(r"\lambda^{\sum x_i}") == r("lambda") ** total(xi())
+    with pytest.raises(ParseError, match="without an index"):
+        read(r"\sum y")
+
+
+def test_a_prime_and_a_call_make_a_function() -> None:
+    s = sp.Function("sigma")
+    assert read(r"\sigma'(z) = \sigma(z)(1 - \sigma(z))") == sp.Eq(sp.Derivative(s(z), z), s(z) * (1 - s(z)),
+                                                                     evaluate=False)
+
+
+def test_a_bare_name_under_a_derivative_operator_is_a_function() -> None:
+    w = sp.MatrixSymbol("w", p, 1)
+    assert read(r"\frac{d}{d\theta} E") == sp.Derivative(sp.Function("E")(theta), theta)
+    with pytest.raises(ParseError, match="unknown function of a vector"):
+        read(r"\nabla_w E", r"w \in \mathbb{R}^{p}")
+    del w
+
+
+def test_inverse_transpose() -> None:
+    a_ = sp.MatrixSymbol("A", n, n)
+    assert read(r"A^{-T}", r"A \in \mathbb{R}^{n\times n}") == sp.Inverse(a_).T
+    assert read(r"x^{-T}") == 1 / x
+
+
+def test_conditional_bars_are_refused_with_a_reason() -> None:
+    with pytest.raises(ParseError, match="conditional"):
+        read(r"p(\mathcal{D}|\theta)")
 
 
 def test_kronecker_delta() -> None:
