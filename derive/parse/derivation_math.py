@@ -1593,6 +1593,8 @@ class _Reader:
         if t.kind == "cmd" and t.text in ("mathrm", "operatorname") and self.peek(k + 1).text == "{" \
                 and self.peek(k + 2).text == "d" and self.peek(k + 3).text == "}":
             return 4
+        if t.kind == "cmd" and t.text == "mathrm" and self.peek(k + 1).kind == "letter" and self.peek(k + 1).text == "d":
+            return 2
         return 0
 
     def fraction(self, t: _Tok) -> sp.Basic:
@@ -2143,7 +2145,7 @@ _SETS = {"R": "real", "Z": "integer", "N": "natural", "Q": "real"}
 def read_context(declarations: Iterable[Declaration]) -> Context:
     """The ``% derive:`` declarations as a Context; a bad one is a ParseError naming it and its line.
 
-    Accepted: ``\\lambda > 0``, ``0 < p < 1``, ``\\sigma^2 > 0`` (sigma > 0), ``n \\in \\mathbb{N}``,
+    Accepted: ``\\lambda > 0``, ``0 < p < 1``, ``x_i > 0`` (every ``x_i``: the family ``x``), ``\\sigma^2 > 0`` (sigma > 0), ``n \\in \\mathbb{N}``,
     ``x \\in \\mathbb{R}``, ``k \\in \\mathbb{Z}``, ``p \\in (0, 1)``, ``\\theta \\in \\mathbb{R}_{>0}``,
     ``X \\in \\mathbb{R}^{n\\times p}``, ``y \\in \\mathbb{R}^{n}``, ``A = A^\\top``, ``\\Sigma \\succ 0``,
     ``\\Sigma \\succeq 0``, ``I = I_p`` (identity), ``\\sigma(z) := \\frac{1}{1+e^{-z}}`` (a function),
@@ -2157,6 +2159,7 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
     lines: list[tuple[Declaration, str, int]] = []  # (declaration, kind, how many values before it)
     identities: dict[str, Dim] = {}
     definitions: list[Declaration] = []
+    families: set[str] = set()
     decls = list(declarations)
     for decl in decls:
         text = decl.text.strip()
@@ -2170,7 +2173,12 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
         if kind == "domain":
             assert isinstance(value, list)
             lines.append((decl, "domain", len(domains)))
-            domains.extend(value)
+            for dom in value:
+                base, _, sub = dom.name.partition("_")
+                if sub in INDEX_LETTERS and base:  # x_i > 0: every x_i, the family x
+                    families.add(base)
+                    dom = replace(dom, name=base)
+                domains.append(dom)
         elif kind == "shape":
             lines.append((decl, "shape", len(shapes)))
             shapes.append(value)  # type: ignore[arg-type]
@@ -2193,7 +2201,7 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
     for d in identities.values():
         if isinstance(d, str):
             sizes.add(d)
-    ctx = Context(merged_domains, merged_shapes, {}, {}, identities, frozenset(), frozenset(sizes), frozenset())
+    ctx = Context(merged_domains, merged_shapes, {}, {}, identities, frozenset(families), frozenset(sizes), frozenset())
     for decl in definitions:
         try:
             ctx = _definition(decl.text.strip(), ctx)

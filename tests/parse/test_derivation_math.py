@@ -622,3 +622,13 @@ def test_sympy_printed_forms_read_back() -> None:
     assert read(r"\left|{x}\right|") == sp.Abs(x)
     assert read(r"{x}_{i}", ) == r("x_i")
     assert read(r"\sum_{i=1}^{n} {\hat{y}}_{i}") == total(xi("y_hat"))
+
+
+def test_a_declared_family() -> None:
+    c = ctx("x_i > 0")
+    assert c.domains["x"].lower == 0 and "x" in c.families
+    assert read_math("x_1 + x_j", c).expr == xi("x", 1) + xi("x", j)
+
+
+def test_upright_d_without_braces() -> None:
+    assert read(r"\frac{\mathrm d}{\mathrm d x} x^2") == sp.Derivative(x**2, x)
