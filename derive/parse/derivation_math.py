@@ -111,6 +111,9 @@ MAX_MATH_NESTING = 40
 MAX_DIGITS = 60
 """Most digits in one number."""
 
+MAX_MATRIX_FACTORS = 40
+"""Most matrices in one product (SymPy's matrix products slow down sharply with length)."""
+
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa varkappa lambda mu nu xi "
     "omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda "
@@ -531,26 +534,27 @@ class _Reader:
         return a, b
 
     def expr(self, record: bool = False) -> sp.Basic:
-        """Sums and differences of terms."""
+        """Sums and differences of terms (built once: adding one term at a time is quadratic)."""
         first = self.peek()
         with self.nested(first):
             sign = 1
             if self.is_op("+") or self.is_op("-"):
                 sign = -1 if self.next().text == "-" else 1
-            start = self.peek().start
-            total = self.term()
-            if sign < 0:
-                total = self.negate(total)
+            head = self.term()
+            terms: list[tuple[sp.Basic, _Tok]] = [(self.negate(head) if sign < 0 else head, first)]
             if record:
                 self.terms.append((first.start, self.toks[self.pos - 1].end))
             while self.is_op("+") or self.is_op("-"):
                 op = self.next()
-                start = self.peek().start
                 right = self.term()
                 if record:
                     self.terms.append((op.start, self.toks[self.pos - 1].end))
-                total = self.add(total, self.negate(right) if op.text == "-" else right, op)
-            del start
+                terms.append((self.negate(right) if op.text == "-" else right, op))
+            if not any(_is_matrix(e) for e, _ in terms):
+                return sp.Add(*(e for e, _ in terms))
+            total = terms[0][0]
+            for e, op in terms[1:]:
+                total = self.add(total, e, op)
             return total
 
     def negate(self, e: sp.Basic) -> sp.Basic:
@@ -589,36 +593,48 @@ class _Reader:
         return False
 
     def term(self, stop_index: str | None = None) -> sp.Basic:
-        """Products and quotients: explicit (``\\cdot``, ``/``) or implicit (adjacent factors)."""
-        tok = self.peek()
-        acc = self.factor()
+        """Products and quotients: explicit (``\\cdot``, ``/``) or implicit (adjacent factors).
+
+        Scalar factors are multiplied once at the end (one at a time is quadratic); matrix products
+        keep their order and are checked factor by factor, at most ``MAX_MATRIX_FACTORS`` of them.
+        """
+        factors: list[tuple[sp.Basic, _Tok]] = [(self.factor(), self.toks[max(self.pos - 1, 0)])]
         while True:
             t = self.peek()
             if self.at_end():
                 break
             if (t.kind == "cmd" and t.text in _TIMES) or (t.kind == "op" and t.text == "*"):
                 self.next()
-                acc = self.mul(acc, self.signed_factor(), t)
-            elif t.kind == "op" and t.text == "/":
+                factors.append((self.signed_factor(), t))
+            elif (t.kind == "op" and t.text == "/") or (t.kind == "cmd" and t.text == "div"):
                 self.next()
-                acc = self.divide(acc, self.signed_factor(), t)
-            elif t.kind == "cmd" and t.text == "div":
-                self.next()
-                acc = self.divide(acc, self.signed_factor(), t)
+                factors.append((self.reciprocal(self.signed_factor(), t), t))
             elif t.kind == "cmd" and t.text in _HADAMARD:
                 self.next()
+                acc = self.product(factors)
                 b = self.factor()
                 if not (_is_matrix(acc) and _is_matrix(b) and acc.shape == b.shape):
                     self.fail("\\circ/\\odot needs two matrices of one shape", t)
-                acc = sp.HadamardProduct(acc, b)
+                factors = [(sp.HadamardProduct(acc, b), t)]
             elif self.starts_factor():
                 if stop_index is not None and t.kind == "cmd" and t.text in _BIG \
                         and self.peek_index() == stop_index:
                     break
-                acc = self.mul(acc, self.factor(), t)
+                factors.append((self.factor(), t))
             else:
                 break
-        del tok
+        return self.product(factors)
+
+    def product(self, factors: list[tuple[sp.Basic, _Tok]]) -> sp.Basic:
+        matrices = [tok for e, tok in factors if _is_matrix(e)]
+        if not matrices:
+            return sp.Mul(*(e for e, _ in factors))
+        if len(matrices) > MAX_MATRIX_FACTORS:
+            self.fail(f"a product of more than {MAX_MATRIX_FACTORS} matrices", matrices[MAX_MATRIX_FACTORS],
+                      hint="split the step")
+        acc = factors[0][0]
+        for e, tok in factors[1:]:
+            acc = self.mul(acc, e, tok)
         return acc
 
     def signed_factor(self) -> sp.Basic:
@@ -654,14 +670,15 @@ class _Reader:
             self.fail(f"cannot multiply: {exc}", tok)
 
     def divide(self, a: sp.Basic, b: sp.Basic, tok: _Tok) -> sp.Basic:
+        return self.mul(a, self.reciprocal(b, tok), tok) if _is_matrix(a) else a * self.reciprocal(b, tok)
+
+    def reciprocal(self, b: sp.Basic, tok: _Tok) -> sp.Basic:
         b = _scalar(b)
         if _is_matrix(b):
             self.fail("division by a matrix", tok, hint="write the inverse, A^{-1}")
         if b == 0:
             self.fail("division by zero", tok)
-        if _is_matrix(a):
-            return a * vocab.power(b, sp.Integer(-1), None)
-        return a * vocab.power(b, sp.Integer(-1), None)
+        return vocab.power(b, sp.Integer(-1), None)
 
     def factor(self) -> sp.Basic:
         tok = self.peek()

@@ -632,3 +632,13 @@ def test_a_declared_family() -> None:
 
 def test_upright_d_without_braces() -> None:
     assert read(r"\frac{\mathrm d}{\mathrm d x} x^2") == sp.Derivative(x**2, x)
+
+
+def test_long_sums_and_products_are_built_once() -> None:
+    assert read_math("+".join(["x"] * 1500)).expr == 1500 * x
+    assert read_math(" ".join(["x"] * 1500)).expr == x**1500
+
+
+def test_long_matrix_products_are_refused() -> None:
+    with pytest.raises(ParseError, match="more than 40 matrices"):
+        read(" ".join([r"X^\top X"] * 25), X_DECL)
