@@ -259,27 +259,35 @@ def main(argv: list[str] | None = None) -> int:
             got, shown = None, "timeout"
         read_seconds = time.perf_counter() - t0
         ok = judge(s, got)
+        t0 = time.perf_counter()
         try:
             with limit(20):
                 base, base_shown = baseline(s)
         except Timeout:
             base, base_shown = None, "timeout"
+        base_seconds = time.perf_counter() - t0
         base_good = judge(s, base)
         ours_ok += ok
         base_ok += base_good
         rows.append({"id": s.id, "latex": s.latex, "ours": ok, "ours_read": shown, "baseline": base_good,
-                     "baseline_read": base_shown, "seconds": round(read_seconds, 4)})
+                     "baseline_read": base_shown, "seconds": round(read_seconds, 4),
+                     "baseline_seconds": round(base_seconds, 4)})
         if args.verbose and not ok:
             print(f"MISREAD {s.id}: {s.latex}\n    ours: {shown}")
     total = len(items)
     elapsed = time.perf_counter() - started
     times = sorted(r["seconds"] for r in rows)
     median = times[len(times) // 2] if times else 0.0
+    base_times = sorted(r["baseline_seconds"] for r in rows)
+    base_median = base_times[len(base_times) // 2] if base_times else 0.0
+    ratios = sorted(r["seconds"] / max(r["baseline_seconds"], 1e-6) for r in rows)
+    ratio = ratios[len(ratios) // 2] if ratios else 0.0
     print(f"snippets: {total}")
     print(f"ours (derive.parse.derivation_math): {ours_ok}/{total} = {100 * ours_ok / max(total, 1):.1f}%")
     print(f"latex2sympy2_extended:               {base_ok}/{total} = {100 * base_ok / max(total, 1):.1f}%")
     print(f"refusals intended: {sum(1 for s in items if s.intended is None)}")
-    print(f"read time per snippet (ours): median {1000 * median:.1f} ms, max {1000 * times[-1]:.1f} ms; "
+    print(f"read time per snippet: ours median {1000 * median:.1f} ms (max {1000 * times[-1]:.1f} ms), "
+          f"latex2sympy2_extended median {1000 * base_median:.1f} ms; median ratio ours/baseline {ratio:.2f}; "
           f"whole run {elapsed:.1f} s")
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
