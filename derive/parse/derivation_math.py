@@ -184,7 +184,9 @@ class FunctionDef:
     """A defined function ``name(params) := body``."""
 
     name: str
-    params: tuple[sp.Symbol, ...]
+    params: tuple[sp.Basic, ...]
+    """Symbols, or MatrixSymbols for declared vectors and matrices (such a function is substituted
+    where it is called: ``Function`` cannot take a matrix)."""
     body: sp.Expr
 
 
@@ -865,6 +867,9 @@ class _Reader:
         self.bars, self.norms = saved
         if self.is_op(","):
             self.fail("a comma inside brackets: a tuple or an interval is not read", self.peek())
+        if not self.at_end() and (self.peek().text in "=<>" and self.peek().kind == "op"
+                                  or self.peek().kind == "cmd" and self.peek().text in _RELATIONS):
+            self.fail("a relation inside brackets (P(X = x)) is not read", self.peek())
         if not self.is_op(closer):
             t = self.peek()
             self.fail(f"{open_tok.text!r} is not closed", open_tok if t.kind == "end" or self.at_end() else t,
@@ -1212,7 +1217,10 @@ class _Reader:
                               hint=f"define it in the declarations (% derive: {name}(w) := ...) or write it out")
                 return sp.Function(name)(*self.implicit_arguments)
             if name in ctx.functions and self.implicit_arguments is not None:
-                return sp.Function(name)(*ctx.functions[name].params)
+                fdef = ctx.functions[name]
+                if any(_is_matrix(q) for q in fdef.params):
+                    return fdef.body
+                return sp.Function(name)(*fdef.params)
         if name == "e" and "e" not in ctx.domains and "e" not in ctx.definitions:
             return sp.E
         if name == "pi" and "pi" not in ctx.domains and "pi" not in ctx.definitions:
@@ -1303,6 +1311,15 @@ class _Reader:
         fdef = self.ctx.functions.get(name)
         if fdef is not None and len(args) != len(fdef.params):
             self.fail(f"{name} is defined with {len(fdef.params)} argument(s), called with {len(args)}", t)
+        if fdef is not None and any(_is_matrix(q) for q in fdef.params):
+            # A function of a vector or matrix is substituted here: SymPy has no unknown function of one.
+            if primes:
+                self.fail(f"{name}' of a vector or matrix is not read", t, hint=f"write \\nabla_w {name}(w)")
+            for q, a in zip(fdef.params, args):
+                if _is_matrix(q) != _is_matrix(a) or (_is_matrix(q) and q.shape != a.shape):
+                    self.fail(f"{name} is defined for {getattr(q, 'shape', 'a scalar')}, called with "
+                              f"{getattr(a, 'shape', 'a scalar')}", t)
+            return fdef.body.xreplace(dict(zip(fdef.params, args)))
         args = [_scalar(a) for a in args]
         if any(_is_matrix(a) for a in args):
             self.fail(f"{name} applied to a matrix is not read", t)
@@ -2409,16 +2426,16 @@ def _definition(text: str, ctx: Context) -> Context:
         if call is None:
             raise _error(text, f"cannot read {rest!r} after the defined name", 0, len(head),
                          hint="write f(x, y) := ... or S := ...")
-        params: list[sp.Symbol] = []
+        params: list[sp.Basic] = []
         for piece in call.group(1).split(","):
             pname, prest = _name_of(piece.strip())
             if prest.strip():
                 raise _error(text, f"the parameter {piece.strip()!r} is not a name", 0, len(head))
-            params.append(ctx.symbol(pname))
+            params.append(ctx.matrix(pname) if pname in ctx.shapes else ctx.symbol(pname))
         if len(set(params)) != len(params):
             raise _error(text, "a parameter appears twice", 0, len(head))
         reading = read_math(body_text, ctx)
-        body = reading.expr
+        body = _scalar(reading.expr)
         if isinstance(body, sp.core.relational.Relational) or _is_matrix(body):
             raise _error(text, "a definition's body must be a scalar expression", len(head), len(text))
         learned = reading.context or ctx

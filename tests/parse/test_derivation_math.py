@@ -642,3 +642,16 @@ def test_long_sums_and_products_are_built_once() -> None:
 def test_long_matrix_products_are_refused() -> None:
     with pytest.raises(ParseError, match="more than 40 matrices"):
         read(" ".join([r"X^\top X"] * 25), X_DECL)
+
+
+def test_a_defined_function_of_a_vector_is_substituted() -> None:
+    w = sp.MatrixSymbol("w", p, 1)
+    a_ = sp.MatrixSymbol("A", p, p)
+    c = ctx(r"w \in \mathbb{R}^{p}", r"A \in \mathbb{R}^{p\times p}", r"L(w) := w^\top A w")
+    assert read_math(r"\nabla_w L(w)", c).expr == sp.Derivative(sp.Trace(w.T * a_ * w), w)
+    assert read_math(r"\nabla_w L", c).expr == sp.Derivative(sp.Trace(w.T * a_ * w), w)
+
+
+def test_relations_inside_brackets_are_refused() -> None:
+    with pytest.raises(ParseError, match="relation inside brackets"):
+        read("P(X = x)")
