@@ -979,6 +979,12 @@ class _Reader:
         t = self.next()
         if t.text == "d" and self.is_op("/") and "d" not in self.ctx.domains:
             return self.slash_derivative(t, "d")
+        if t.text == "d" and "d" not in self.ctx.domains and not self.at_end() and self.peek().start == t.end:
+            nxt = self.peek()
+            if (nxt.kind == "letter" and nxt.text in self.ctx.shapes) or (
+                    nxt.kind == "cmd" and (nxt.text in self.ctx.shapes or nxt.text in DECORATIONS)):
+                self.fail("differential notation (dX) is not read", t,
+                          hint="write the derivative, \\frac{\\partial}{\\partial X} or \\nabla_X")
         return self.named(t.text, t)
 
     def subscript_tokens(self) -> tuple[list[_Tok], int, int] | None:

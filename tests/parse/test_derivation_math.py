@@ -655,3 +655,9 @@ def test_a_defined_function_of_a_vector_is_substituted() -> None:
 def test_relations_inside_brackets_are_refused() -> None:
     with pytest.raises(ParseError, match="relation inside brackets"):
         read("P(X = x)")
+
+
+def test_differentials_of_matrices_are_refused() -> None:
+    with pytest.raises(ParseError, match="differential"):
+        read(r"\operatorname{tr}(X^\top dX)", X_DECL)
+    assert read("dx") == r("d") * x
