@@ -127,6 +127,14 @@ PLANTS: tuple[Plant, ...] = (
           "escaped_index"),
     Plant("ls_simple_slope", r"&= \sum_{i=1}^{n} x_i y_i - \bar{y} \sum_{i=1}^{n} x_i",
           r"&= \sum_{i=1}^{n} x_i y_i - y_i \sum_{i=1}^{n} x_i", "escaped_index"),
+    # --- in textbook notation (bold, ^T, Frobenius norms, vector weights)
+    Plant("ols_bold_notation", r"&= 2 \mathbf{X}^T \mathbf{X} \boldsymbol{\beta} - 2 \mathbf{X}^T \mathbf{y} .",
+          r"&= 2 \mathbf{X}^T \mathbf{X} \boldsymbol{\beta} + 2 \mathbf{X}^T \mathbf{y} .", "sign"),
+    Plant("frobenius_gradient", r"&= -(Y - U V^\top) V \\", r"&= -2 (Y - U V^\top) V \\", "factor", "2"),
+    Plant("mse_decomposition", r"&= (t - m)^2 + 2 (t - m)(m - \theta) + (m - \theta)^2 .",
+          r"&= (t - m)^2 + (t - m)(m - \theta) + (m - \theta)^2 .", "factor", "1/2"),
+    Plant("logistic_vector_gradient", r"&= -y \bigl(1 - \sigma(w^\top x)\bigr) x + (1 - y) \sigma(w^\top x) x \\",
+          r"&= -y \bigl(1 - \sigma(w^\top x)\bigr) + (1 - y) \sigma(w^\top x) \\", "chain_factor"),
     # --- a bound that does not hold
     Plant("ineq_bernoulli_variance", r"&\le \frac{1}{4} .", r"&\le \frac{1}{8} .", "inequality"),
     Plant("ineq_mean_square", r"&\ge 0 .", r"&\le 0 .", "inequality"),
