@@ -245,9 +245,10 @@ def _logical(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, cl
         clock.check("checking a logical step")
         point = draw_point([a, b], declared, rng, index)
         values = {s: v for s, v in point.values.items() if s != x}
+        kept = Point(point.sizes, values, point.data, point.matrices, point.variant, point.functions)
         try:
-            sa = _solutions(a.xreplace(values), x, domain)
-            sb = _solutions(b.xreplace(values), x, domain)
+            sa = _solutions(instantiate(a, kept), x, domain)
+            sb = _solutions(instantiate(b, kept), x, domain)
         except EVAL_ERRORS:
             continue
         if sa is None or sb is None:
@@ -258,7 +259,7 @@ def _logical(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, cl
             missing = [s for s in sb if not _member(s, sa)]
             side = "right"
         if missing:
-            given = tuple((s.name, f"{float(v):.6g}") for s, v in values.items())
+            given = tuple((k, v) for k, v in kept.text())
             root = f"{complex(missing[0]).real:.6g}"
             truth = ("true", "false") if side == "left" else ("false", "true")
             return Refuted(given + ((x.name, root),), *truth)

@@ -88,6 +88,15 @@ class CheckedStep(Step):
 
 
 @dataclass(frozen=True, slots=True)
+class Definition:
+    """``name = body`` opening a chain: a definition (``\\ell(\\lambda) = ...``), not a claim to check."""
+
+    name: str
+    body: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Remark:
     """Text between the displays of the file, kept for the report (``line`` where it starts)."""
 
@@ -104,6 +113,7 @@ class CheckReport(Certified):
     remarks: tuple[Remark, ...] = ()
     declarations: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    definitions: tuple[Definition, ...] = ()
 
     OUTCOMES: ClassVar[dict[Verdict, str]] = {
         Verdict.CERTIFIED: "correct", Verdict.REFUTED: "incorrect", Verdict.UNDECIDED: "unverifiable",

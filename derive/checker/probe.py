@@ -159,6 +159,17 @@ def _draw_matrix(m: sp.MatrixSymbol, rows: int, cols: int, declared: Declared, r
     return sp.ImmutableMatrix(b)  # generic: no definiteness assumed (a singular draw is skipped where inverted)
 
 
+def _family_domains(name: str, declared: Declared) -> Mapping[str, VarDomain]:
+    """The domain of a family's values: declared for ``x`` itself or for an entry such as ``x_i``."""
+    if name in declared.domains:
+        return declared.domains
+    for key, dom in sorted(declared.domains.items()):
+        head, _, index = key.partition("_")
+        if head == name and index.isalpha() and len(index) == 1:
+            return {**declared.domains, name: dom}
+    return declared.domains
+
+
 def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random, index: int) -> Point:
     """The ``index``-th probe point for ``exprs``: sizes cycle through 1..6 (shifted per size symbol)."""
     sizes: dict[sp.Symbol, int] = {}
@@ -174,7 +185,8 @@ def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random
     data: dict[sp.IndexedBase, tuple[sp.Expr, ...]] = {}
     for base in sorted(_families(exprs), key=str):
         stand_in = sp.Symbol(str(base.label), **{k: v for k, v in base.assumptions0.items() if v})
-        data[base] = tuple(_draw_scalar(stand_in, declared, rng) for _ in range(top))
+        family = Declared(_family_domains(str(base.label), declared), declared.properties)
+        data[base] = tuple(_draw_scalar(stand_in, family, rng) for _ in range(top))
     matrices: dict[str, sp.ImmutableMatrix] = {}
     for m in sorted(_matrix_symbols(exprs), key=lambda m: m.name):
         rows, cols = (int(sp.sympify(d).xreplace(sizes)) for d in m.shape)

@@ -1,5 +1,9 @@
 """Check a derivation: read the file, read every side, certify every step, diagnose the refuted ones.
 
+A chain that opens with ``f(x) = ...`` where f is an unknown function not defined yet (``\\ell(\\lambda)
+= \\sum_i ...``) defines f: that first equality is a definition, not a claim, and f is replaced by its
+definition on every later line.
+
 Reading the mathematics is behind the ``Reader`` protocol (``derive.checker.reading`` adapts the
 LaTeX reader of ``derive.parse``), so the engine sees only SymPy trees and the declarations.
 A side that cannot be read makes its step UNPARSED with the reason; a step is never certified on
@@ -9,9 +13,11 @@ depend on the other steps or on the machine.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from derive.core.budget import Clock
 from derive.core.contract import Certificate, Refuted
@@ -19,7 +25,7 @@ from derive.core.errors import DeriveError
 from derive.checker.certify import certify_step
 from derive.checker.derived import derive_correct
 from derive.checker.diagnose import diagnose
-from derive.checker.model import CheckedStep, CheckReport, Remark, Unparsed
+from derive.checker.model import CheckedStep, CheckReport, Definition, Remark, Unparsed
 from derive.checker.probe import Declared
 from derive.parse.derivation import Derivation, Prose, Term, read_derivation
 
@@ -55,6 +61,7 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
     derivation = read_derivation(text)
     reader = reader_for(derivation)
     readings: dict[str, Reading | DeriveError] = {}
+    defined: dict[type, sp.Lambda] = {}
 
     def read(term: Term) -> Reading | DeriveError:
         if term.latex not in readings:
@@ -62,14 +69,24 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
                 readings[term.latex] = reader.read(term.latex)
             except DeriveError as exc:
                 readings[term.latex] = exc
-        return readings[term.latex]
+        got = readings[term.latex]
+        if isinstance(got, DeriveError) or not defined:
+            return got
+        return _Read(_substitute(got.expr, defined), got.latex)
 
     steps: list[CheckedStep] = []
+    definitions: list[Definition] = []
     notes: list[str] = []
     for number, chain in enumerate(derivation.chains, start=1):
-        for lhs, link in chain.steps():
+        for position, (lhs, link) in enumerate(chain.steps()):
             if link.relation == ":=":
                 continue
+            if position == 0 and link.relation == "=" and not link.up_to_constant:
+                made = _definition(read(lhs), read(link.rhs), defined)
+                if made is not None:
+                    defined[made[0]] = made[1]
+                    definitions.append(Definition(lhs.latex, link.rhs.latex, lhs.line))
+                    continue
             index = len(steps) + 1
             if index > MAX_STEPS:
                 notes.append(f"only the first {MAX_STEPS} steps were checked (limit)")
@@ -77,7 +94,38 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
             steps.append(_step(index, number, lhs, link.relation, link.rhs, link.note, link.up_to_constant, read,
                                reader.declared, clock))
     remarks = tuple(Remark(i.text, i.line) for i in derivation.items if isinstance(i, Prose))
-    return CheckReport(file, tuple(steps), remarks, tuple(d.text for d in derivation.declarations), tuple(notes))
+    return CheckReport(file, tuple(steps), remarks, tuple(d.text for d in derivation.declarations), tuple(notes),
+                       tuple(definitions))
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    expr: sp.Basic
+    latex: str
+
+
+def _definition(left: Reading | DeriveError, right: Reading | DeriveError,
+                defined: dict[type, sp.Lambda]) -> tuple[type, sp.Lambda] | None:
+    """``f(a, b) = body`` opening a chain, with f an unknown function of distinct plain symbols that is
+    not defined yet and not used in ``body``: a definition of f (not a claim), used on later lines."""
+    if isinstance(left, DeriveError) or isinstance(right, DeriveError):
+        return None
+    f = left.expr
+    if not isinstance(f, AppliedUndef) or type(f) in defined:
+        return None
+    args = f.args
+    if not args or not all(isinstance(a, sp.Symbol) for a in args) or len(set(args)) != len(args):
+        return None
+    body = right.expr
+    if body.has(type(f)) or getattr(body, "shape", None) is not None:
+        return None
+    return type(f), sp.Lambda(args, body)
+
+
+def _substitute(expr: sp.Basic, defined: dict[type, sp.Lambda]) -> sp.Basic:
+    """``expr`` with every defined function applied to its arguments replaced by its definition."""
+    return expr.replace(lambda e: isinstance(e, AppliedUndef) and type(e) in defined,
+                        lambda e: defined[type(e)](*e.args))
 
 
 def _step(index: int, chain: int, lhs: Term, relation: str, rhs: Term, note: str, up_to_constant: bool,

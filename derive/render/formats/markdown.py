@@ -181,6 +181,9 @@ class Printer(FormatPrinter):
         lines = [f"## Checking `{r.file}`", ""]
         if r.declarations:
             lines += ["Declared: " + ", ".join(f"${d}$" for d in r.declarations), ""]
+        lines += [f"Defined (line {d.line}): ${d.name} := {d.body}$" for d in r.definitions]
+        if r.definitions:
+            lines.append("")
         lines += ["| line | step (as read) | verdict |", "|---:|---|---|"]
         for s in r.steps:
             lhs = s.read_lhs if s.read_lhs is not None else s.lhs_latex
