@@ -20,7 +20,8 @@ from derive.core.errors import BudgetExceeded
 from derive.core.work import run_counted
 from derive.certify.probe import EVAL_ERRORS
 from derive.checker.probe import (
-    CONFIRM_DIGITS, Declared, Point, draw_point, free_scalars, instantiate, shape_of, value_of,
+    CONFIRM_DIGITS, Declared, Point, draw_point, free_scalars, instantiate, separate_free_indices, shape_of,
+    value_of,
 )
 
 PROBES = 8
@@ -40,7 +41,7 @@ def certify_step(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared
                  up_to_constant: bool = False, seed: int = 0) -> Certificate:
     """The certificate of ``lhs relation rhs`` (relation as ``derive.parse.derivation`` names it)."""
     rng = random.Random(seed)
-    lhs, rhs = _basic(lhs), _basic(rhs)
+    lhs, rhs = separate_free_indices([_basic(lhs), _basic(rhs)])
     try:
         if relation == "=" and up_to_constant:
             return _invariant(lhs, rhs, declared, clock, rng, ratio=False)
@@ -231,15 +232,14 @@ def _logical(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, cl
         return Unknown("a logical step needs an equation on each side")
     a, b = lhs.lhs - lhs.rhs, rhs.lhs - rhs.rhs
     shared = sorted(set(free_scalars([a])) & set(free_scalars([b])), key=lambda s: s.name)
-    unknowns = [s for s in shared if not declared.domains.get(s.name)] or shared
-    if len(unknowns) != 1:
-        return Unknown("a logical step is checked for equations in one unknown")
-    x = unknowns[0]
-    domain = sp.Interval(-sp.oo, sp.oo)
+    if not shared:
+        return Unknown("the two equations share no unknown")
+    x = _unknown(lhs, rhs, shared, declared)
+    domain: sp.Set = sp.Reals
     dom = declared.domains.get(x.name)
-    if dom is not None and dom.lower is not None:
-        domain = sp.Interval(dom.lower, dom.upper if dom.upper is not None else sp.oo, dom.lower_strict,
-                             dom.upper_strict)
+    if dom is not None and (dom.lower is not None or dom.upper is not None):
+        domain = sp.Interval(-sp.oo if dom.lower is None else dom.lower, sp.oo if dom.upper is None else dom.upper,
+                             dom.lower is not None and dom.lower_strict, dom.upper is not None and dom.upper_strict)
     agreed = 0
     for index in range(6):
         clock.check("checking a logical step")
@@ -268,11 +268,27 @@ def _logical(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, cl
                      0.0) if agreed else Unknown("no point where both equations could be solved")
 
 
+def _unknown(lhs: sp.Equality, rhs: sp.Equality, shared: Sequence[sp.Symbol], declared: Declared) -> sp.Symbol:
+    """The symbol the equations are solved for: one standing alone on a side (``z = \\log ...``), else
+    the one without a declared domain, else the first by name."""
+    for eq in (rhs, lhs):
+        for side in (eq.lhs, eq.rhs):
+            if side in shared:
+                return side
+    free = [s for s in shared if s.name not in declared.domains]
+    return (free or list(shared))[0]
+
+
 def _solutions(expr: sp.Expr, x: sp.Symbol, domain: sp.Set) -> list[sp.Expr] | None:
     counted = run_counted(lambda: sp.solveset(expr, x, domain), SYMBOLIC_WORK)
-    if counted.cut or not isinstance(counted.value, sp.FiniteSet):
+    if counted.cut:
         return None
-    return [sp.N(v, 30) for v in counted.value]
+    found = counted.value
+    if found is sp.S.EmptySet:
+        return []
+    if not isinstance(found, sp.FiniteSet):
+        return None
+    return [sp.N(v, 30) for v in found]
 
 
 def _member(v: sp.Expr, values: Sequence[sp.Expr] | set[sp.Expr]) -> bool:

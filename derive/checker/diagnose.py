@@ -55,10 +55,14 @@ def diagnose(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, see
                 return False
         return True
 
-    for hint, candidate in _candidates(lhs, rhs):
-        try:
+    candidates = _candidates(lhs, rhs)
+    while True:
+        try:  # building a candidate can fail too (a scalar factor on a matrix side SymPy refuses)
+            hint, candidate = next(candidates)
             if fits(candidate):
                 return Diagnosis(hint, _tidy(candidate))
+        except StopIteration:
+            break
         except (TypeError, ValueError, AttributeError, sp.ShapeError, NotImplementedError):
             continue
     difference = _difference(lhs, rhs)

@@ -89,11 +89,14 @@ class CheckedStep(Step):
 
 @dataclass(frozen=True, slots=True)
 class Definition:
-    """``name = body`` opening a chain: a definition (``\\ell(\\lambda) = ...``), not a claim to check."""
+    """``name = body`` opening a chain: a definition (``\\ell(\\lambda) = ...``, ``\\bar x = ...``) or,
+    ``kind`` condition, an equation set up to be solved (``\\frac{n}{\\lambda} - \\sum x_i = 0`` after
+    "setting the score to zero"): statements, not claims to check."""
 
     name: str
     body: str
     line: int
+    kind: str = "definition"
 
 
 @dataclass(frozen=True, slots=True)

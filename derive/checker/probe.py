@@ -24,6 +24,10 @@ from derive.parse.domain import VarDomain
 SIZES = (1, 2, 3, 4, 5, 6)
 """The sample sizes and matrix dimensions a probe draws from."""
 
+MATRIX_DERIVATIVE_SIZE = 3
+"""Largest dimension drawn when a side differentiates with respect to a matrix: the derivative is taken
+entry by entry on symbolic entries, and a determinant of a 6 x 6 symbolic matrix has 720 terms."""
+
 DIGITS = 30
 CONFIRM_DIGITS = 60
 
@@ -78,6 +82,34 @@ def _matrix_text(m: sp.ImmutableMatrix) -> str:
     return "[" + "; ".join(", ".join(_short(v) for v in m.row(r)) for r in range(m.rows)) + "]"
 
 
+def separate_free_indices(exprs: Sequence[sp.Basic]) -> list[sp.Basic]:
+    """``exprs`` with every use of a sum's index outside that sum renamed (``i`` to ``i′``).
+
+    ``w_i \\sum_i (y_i - θ)`` uses ``i`` twice: once bound, once free. SymPy sees one symbol and may
+    move the free ``w_i`` into the sum; renamed, the free index is a value of its own (a position
+    drawn by the probes), so the claim is checked as written.
+    """
+    bound_anywhere = _bound_indices(exprs)
+    if not bound_anywhere:
+        return list(exprs)
+    primed = {i: sp.Symbol(f"{i.name}′", integer=True, positive=True) for i in bound_anywhere}
+
+    def walk(e: sp.Basic, bound: frozenset[sp.Symbol]) -> sp.Basic:
+        if isinstance(e, sp.Symbol):
+            return primed[e] if e in primed and e not in bound else e
+        if not e.args:
+            return e
+        if isinstance(e, (sp.Sum, sp.Product)):
+            inner = bound | {lim[0] for lim in e.limits}
+            limits = [sp.Tuple(lim[0], *(walk(x, bound) for x in lim[1:])) for lim in e.limits]
+            return type(e)(walk(e.function, inner), *limits)
+        if isinstance(e, (sp.MatrixSymbol, sp.IndexedBase)):
+            return e
+        return e.func(*(walk(a, bound) for a in e.args))
+
+    return [walk(e, frozenset()) for e in exprs]
+
+
 def size_symbols(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
     """The symbols a probe must make concrete integers: sum and product bounds, matrix dimensions."""
     out: set[sp.Symbol] = set()
@@ -90,6 +122,11 @@ def size_symbols(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
                 for dim in node.shape:
                     out |= {s for s in sp.sympify(dim).free_symbols if isinstance(s, sp.Symbol)}
     return out
+
+
+def _has_matrix_derivative(exprs: Iterable[sp.Basic]) -> bool:
+    return any(isinstance(node, sp.Derivative) and any(isinstance(v, sp.MatrixSymbol) for v, _ in node.variable_count)
+               for e in exprs for node in sp.preorder_traversal(e))
 
 
 def _bound_indices(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
@@ -173,10 +210,11 @@ def _family_domains(name: str, declared: Declared) -> Mapping[str, VarDomain]:
 def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random, index: int) -> Point:
     """The ``index``-th probe point for ``exprs``: sizes cycle through 1..6 (shifted per size symbol)."""
     sizes: dict[sp.Symbol, int] = {}
+    top_size = MATRIX_DERIVATIVE_SIZE if _has_matrix_derivative(exprs) else max(SIZES)
     for k, s in enumerate(sorted(size_symbols(exprs), key=lambda s: s.name)):
         dom = declared.domains.get(s.name)
         low = int(dom.lower) + (1 if dom.lower_strict else 0) if dom is not None and dom.lower is not None else 1
-        sizes[s] = max(low, SIZES[(index + 2 * k) % len(SIZES)])
+        sizes[s] = max(low, min(top_size, SIZES[(index + 2 * k) % len(SIZES)]))
     values = {s: _draw_scalar(s, declared, rng) for s in free_scalars(exprs)}
     for s, v in list(values.items()):  # a free index outside any sum: a concrete position
         if s.is_integer and sizes:

@@ -235,7 +235,8 @@ class Printer(FormatPrinter):
             "steps": [self.visit(s) for s in r.steps],
             "counts": r.counts,
             "declarations": list(r.declarations),
-            "definitions": [{"line": d.line, "name": d.name, "body": d.body} for d in r.definitions],
+            "definitions": [{"line": d.line, "name": d.name, "body": d.body, "kind": d.kind}
+                            for d in r.definitions],
             "notes": list(r.notes),
         }
 

@@ -181,7 +181,8 @@ class Printer(FormatPrinter):
         lines = [f"## Checking `{r.file}`", ""]
         if r.declarations:
             lines += ["Declared: " + ", ".join(f"${d}$" for d in r.declarations), ""]
-        lines += [f"Defined (line {d.line}): ${d.name} := {d.body}$" for d in r.definitions]
+        lines += [f"Defined (line {d.line}): ${d.name} := {d.body}$" if d.kind == "definition" else
+                  f"Condition (line {d.line}): ${d.name} = {d.body}$" for d in r.definitions]
         if r.definitions:
             lines.append("")
         lines += ["| line | step (as read) | verdict |", "|---:|---|---|"]

@@ -317,7 +317,8 @@ class Printer(FormatPrinter):
                                                      f": {len(r.steps)} steps ({summary or 'none'})")]
         if r.declarations:
             parts.append(Text("declared: " + ", ".join(r.declarations), style="dim"))
-        parts += [Text(f"defined (line {d.line}): {d.name} := {d.body}", style="dim") for d in r.definitions]
+        parts += [Text(f"defined (line {d.line}): {d.name} := {d.body}" if d.kind == "definition" else
+                       f"condition (line {d.line}): {d.name} = {d.body}", style="dim") for d in r.definitions]
         table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
         table.add_column(no_wrap=True, style="dim")
         table.add_column(no_wrap=True)
