@@ -68,3 +68,16 @@ def test_plain_text_and_forced_latex() -> None:
     forced = derive("parse", "-x_i^2 + 1", "--latex", "--format", "json")
     assert forced.returncode == 0, forced.stderr
     assert json.loads(forced.stdout)["sympy"] == "1 - x_i**2"
+
+
+def test_every_help_example_runs() -> None:
+    import shlex
+
+    from derive.cli.parse import EPILOG
+
+    commands = [shlex.split(line.strip())[1:] for line in EPILOG.splitlines() if line.strip().startswith("derive ")]
+    assert len(commands) == 5
+    for args in commands:
+        out = derive(*args)
+        assert out.returncode == 0, (args, out.stderr)
+        assert out.stdout.strip()
