@@ -937,7 +937,7 @@ class _Reader:
         self.norms -= 1
         if not self.is_op("‖"):
             self.fail("'\\|' is not closed", open_tok, hint="add the closing '\\|'")
-        close_tok = self.next()
+        self.next()
         kind = "2"
         power_at: int | None = None
         for _ in range(2):
@@ -970,7 +970,6 @@ class _Reader:
             self.pos = power_at
             value = self.superscript(value, self.next())
             self.pos = after
-        del close_tok
         return value
 
     # -- names
@@ -978,7 +977,7 @@ class _Reader:
     def letter(self) -> sp.Basic:
         t = self.next()
         if t.text == "d" and self.is_op("/") and "d" not in self.ctx.domains:
-            return self.slash_derivative(t, "d")
+            return self.slash_derivative(t)
         if t.text == "d" and "d" not in self.ctx.domains and not self.at_end() and self.peek().start == t.end:
             nxt = self.peek()
             if (nxt.kind == "letter" and nxt.text in self.ctx.shapes) or (
@@ -999,7 +998,7 @@ class _Reader:
             self.fail("empty subscript", self.toks[start - 1])
         return toks, start, end
 
-    def named(self, base: str, t: _Tok, decorated: bool = False) -> sp.Basic:
+    def named(self, base: str, t: _Tok) -> sp.Basic:
         """A name (a letter, a Greek letter, a decorated name), its subscript, and maybe a call.
 
         ``x^2_i`` (superscript first) is ``(x_i)^2``; ``x^{(i)}`` and ``x_j^{(i)}`` are indexed data
@@ -1013,7 +1012,7 @@ class _Reader:
             self.next()
             self.arg_range("the exponent")
             if self.is_op("_"):
-                value = self.named(base, t, decorated)
+                value = self.named(base, t)
                 after = self.pos
                 self.pos = sup_at
                 value = self.superscript(value, self.next())
@@ -1356,7 +1355,7 @@ class _Reader:
                 return vocab.call("gamma", [_scalar(args[0])], vocab.line_span(self.src, t.start, t.end))
             return self.named(name, t)
         if name in DECORATIONS:
-            return self.named(self.decorated(t), t, decorated=True)
+            return self.named(self.decorated(t), t)
         if name in ("mathrm", "operatorname", "mathit", "textnormal"):
             return self.operator_name(t)
         if name in ("frac", "dfrac", "tfrac"):
@@ -1593,8 +1592,8 @@ class _Reader:
         finally:
             self.bound.pop()
         body = _scalar(body)
-        if _is_matrix(body):
-            return (sp.Sum if t.text == "sum" else sp.Product)(body, (sym, lower, upper))
+        if _is_matrix(body) and t.text == "prod":
+            self.fail("a product of matrices over an index is not read", t)
         return (sp.Sum if t.text == "sum" else sp.Product)(body, (sym, lower, upper))
 
     def index_in_body(self) -> str | None:
@@ -1855,13 +1854,9 @@ class _Reader:
         spec = [(v, p) if p > 1 else v for v, p, _ in reversed(variables)]
         return sp.Derivative(body, *spec)
 
-    def slash_derivative(self, t: _Tok, mark: str) -> sp.Basic:
+    def slash_derivative(self, t: _Tok) -> sp.Basic:
         """``d/dx body`` and ``\\partial/\\partial x body``."""
         self.expect("/", "after the differential")
-        start = self.pos
-        k = start
-        # The denominator: differentials and variables up to the body.
-        saved = self.limit
         width = self.is_d()
         if not width:
             self.fail("expected d or \\partial after '/'", self.peek())
@@ -1874,13 +1869,12 @@ class _Reader:
             if not (p.is_Integer and 1 <= int(p) <= 10):
                 self.fail("the order must be a whole number from 1 to 10", t)
             power = int(p)
-        del k, saved
         variables = [(var, power, False)]
         return self.derivative(None, variables, 1, t)
 
     def partial(self, t: _Tok) -> sp.Basic:
         if self.is_op("/"):
-            return self.slash_derivative(t, "partial")
+            return self.slash_derivative(t)
         if self.is_op("_"):
             self.next()
             start, end = self.arg_range("the variable of \\partial")
@@ -2191,8 +2185,7 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
     ``\\Sigma \\succeq 0``, ``I = I_p`` (identity), ``\\sigma(z) := \\frac{1}{1+e^{-z}}`` (a function),
     ``S := \\sum_i x_i`` (a scalar), and the plain forms of ``--where`` and ``--let``.
     """
-    from derive.parse.declarations import merge_domains, parse_where
-    from derive.parse.let import parse_let
+    from derive.parse.declarations import merge_domains
 
     domains: list[VarDomain] = []
     shapes: list[ShapeDecl] = []
@@ -2207,7 +2200,7 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
             if re.search(r":=|\\coloneqq|\\triangleq|\\stackrel", text):
                 definitions.append(decl)
                 continue
-            kind, value = _declaration(text, parse_where, parse_let)
+            kind, value = _declaration(text)
         except ParseError as exc:
             raise _declaration_error(decl, exc) from None
         if kind == "domain":
@@ -2336,7 +2329,7 @@ def _renamed(domains: Iterable[VarDomain], name: str) -> list[VarDomain]:
     return [replace(d, name=name) for d in domains]
 
 
-def _declaration(text: str, parse_where: object, parse_let: object) -> tuple[str, object]:
+def _declaration(text: str) -> tuple[str, object]:
     """One declaration (not a definition): ("domain", [VarDomain]), ("shape", ShapeDecl) or ("identity", ...)."""
     from derive.parse.declarations import parse_where as where
     from derive.parse.let import parse_let as let
