@@ -27,7 +27,9 @@ Conventions of the tree (the certifier relies on them):
   (``I = I_p`` in the declarations, or ``I_p`` with ``p`` a size, is the identity matrix).
 - Scalars are ``Symbol(name, real=True, ...)`` with the assumptions of their declared domain; a name
   used as a size (a dimension of a declared shape, the upper limit of a sum, and ``n`` for ``\sum_i``)
-  is ``integer=True, positive=True``; a letter used as an index is ``integer=True``.
+  is ``integer=True, positive=True``; the index of a sum is ``Symbol(i, integer=True)``, and a letter used
+  as an index outside a sum over it (``x_j``, an escaped ``w_i``) is ``integer=True, nonnegative=True``,
+  a different symbol, so an index that escaped its sum is never confused with the bound one.
 - ``\sum_{i=1}^{n} body`` is ``Sum(body, (i, 1, n))``; ``\sum_i`` means ``i`` from 1 to ``n``;
   ``\prod`` is ``Product``. The body of ``\sum``, ``\prod``, ``\frac{d}{dx}``, ``\partial/\partial x``
   and ``\nabla_w`` is the following multiplicative term (``\sum_i x_i y_i + 1`` is
@@ -217,7 +219,9 @@ class Context:
         if name in self.sizes:
             return sp.Symbol(name, integer=True, positive=True)
         if name in self.indices:
-            return sp.Symbol(name, integer=True)
+            # A free index (x_j outside any sum over j): not the bound index of a sum, which SymPy would
+            # take for the same variable (w_i \sum_i y_i is not \sum_i w_i y_i).
+            return sp.Symbol(name, integer=True, nonnegative=True)
         return _real_symbol(name)
 
     def dimension(self, dim: Dim) -> sp.Expr:
@@ -522,6 +526,11 @@ class _Reader:
 
     def conform(self, a: sp.Basic, b: sp.Basic, tok: _Tok) -> tuple[sp.Basic, sp.Basic]:
         if _is_matrix(a) != _is_matrix(b):
+            # -2X^\top(y - X\beta) = 0: the zero of that shape.
+            if _is_matrix(a) and b == 0 and not _is_1x1(a):
+                return a, sp.ZeroMatrix(*a.shape)
+            if _is_matrix(b) and a == 0 and not _is_1x1(b):
+                return sp.ZeroMatrix(*b.shape), b
             # \hat\beta = (X^\top X)^{-1} X^\top y: an undeclared name equal to a matrix is one.
             if isinstance(a, sp.Symbol) and _is_matrix(b) and not _is_1x1(b) and a.name not in self.ctx.domains:
                 return sp.MatrixSymbol(a.name, *b.shape), b
@@ -1204,13 +1213,8 @@ class _Reader:
              or name in ctx.called or name in self.facts.called) and not ctx.is_scalar_name(name)) or (
             name in DENSITY_LETTERS and not ctx.is_scalar_name(name) and self.single_name_in_parens())
         if callable_name:
-            primes = 0
-            while self.is_op("'") or (self.is_op("^") and self.peek(1).text == "{" and self.peek(2).text == "prime"):
-                if self.is_op("'"):
-                    self.next()
-                else:
-                    self.pos = self.group_end(self.pos + 1) + 1
-                primes += 1
+            primes, width = self.prime_marks()
+            self.pos += width
             call = self.call_args(name, t)
             if call is not None:
                 return self.apply(name, call, primes, t)
@@ -1236,12 +1240,32 @@ class _Reader:
             return sp.oo
         return ctx.symbol(name)
 
+    def prime_marks(self, k: int = 0) -> tuple[int, int]:
+        """(primes, tokens) of the marks at offset ``k``: ``'``, ``''``, ``^\\prime``, ``^{\\prime\\prime}``."""
+        primes = width = 0
+        while True:
+            if self.is_op("'", k + width):
+                primes += 1
+                width += 1
+            elif self.is_op("^", k + width) and self.peek(k + width + 1).kind == "cmd" \
+                    and self.peek(k + width + 1).text == "prime":
+                primes += 1
+                width += 2
+            elif self.is_op("^", k + width) and self.is_op("{", k + width + 1):
+                inner = 0
+                while self.peek(k + width + 2 + inner).kind == "cmd" and self.peek(k + width + 2 + inner).text == "prime":
+                    inner += 1
+                if inner == 0 or not self.is_op("}", k + width + 2 + inner):
+                    return primes, width
+                primes += inner
+                width += 3 + inner
+            else:
+                return primes, width
+
     def primes_then_call(self) -> bool:
-        """``'`` (one or more) then ``(``: the name is a function (``\\sigma'(z)``)."""
-        k = 0
-        while self.is_op("'", k):
-            k += 1
-        return k > 0 and (self.is_op("(", k) or (self.is_op("{", k) and self.is_op("(", k + 1)))
+        """Primes then ``(``: the name is a function (``\\sigma'(z)``, ``\\sigma^\\prime(z)``)."""
+        primes, k = self.prime_marks()
+        return primes > 0 and (self.is_op("(", k) or (self.is_op("{", k) and self.is_op("(", k + 1)))
 
     def resolve_plain(self, name: str, t: _Tok) -> sp.Basic:
         """A name built by a mark (``theta_star``): a matrix if declared so, else a scalar."""

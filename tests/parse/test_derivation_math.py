@@ -32,6 +32,8 @@ n = sp.Symbol("n", integer=True, positive=True)
 p = sp.Symbol("p", integer=True, positive=True)
 i = sp.Symbol("i", integer=True)
 j = sp.Symbol("j", integer=True)
+free_j = sp.Symbol("j", integer=True, nonnegative=True)  # an index outside any sum over it
+free_t = sp.Symbol("t", integer=True, nonnegative=True)
 x, y, z, h, a, b = (r(s) for s in "xyzhab")
 mu, sigma, lam, theta = r("mu"), r("sigma"), r("lambda"), r("theta")
 f, g = sp.Function("f"), sp.Function("g")
@@ -169,7 +171,16 @@ def test_two_sums_over_one_index_multiply() -> None:
 def test_family_stays_indexed_outside_the_sum() -> None:
     assert read(r"\sum_{i=1}^n x_i - x_1") == total(xi()) - xi("x", 1)
     assert read(r"\sum_{i=1}^n (x_{i+1} - x_i)") == total(xi("x", i + 1) - xi())
-    assert read(r"\sum_i w_i + w_j") == total(xi("w")) + xi("w", j)
+    assert read(r"\sum_i w_i + w_j") == total(xi("w")) + xi("w", free_j)
+
+
+def test_an_escaped_index_is_not_the_bound_one() -> None:
+    free_i = sp.Symbol("i", integer=True, nonnegative=True)
+    inside, outside = read_terms([r"\sum_{i=1}^{n} w_i y_i", r"w_i \sum_{i=1}^{n} y_i"])
+    assert inside.expr == total(xi("w") * xi("y"))
+    assert outside.expr == xi("w", free_i) * total(xi("y"))
+    assert sp.simplify(inside.expr - outside.expr) != 0
+    assert free_i != i
 
 
 def test_families_shared_across_the_sides_of_a_step() -> None:
@@ -257,7 +268,7 @@ def test_derivative_order_mismatch_is_refused() -> None:
 
 def test_derivative_by_indexed_variable() -> None:
     expr = read(r"\frac{\partial}{\partial w_j} \sum_{i=1}^n w_i x_i")
-    assert expr == sp.Derivative(total(xi("w") * xi()), xi("w", j))
+    assert expr == sp.Derivative(total(xi("w") * xi()), xi("w", free_j))
 
 
 # --- matrices -------------------------------------------------------------------------------------
@@ -530,18 +541,17 @@ def test_stars_and_scripts_in_either_order() -> None:
 
 
 def test_arithmetic_subscripts_make_a_family() -> None:
-    t = sp.Symbol("t", integer=True)
+    t = free_t
     expr = read(r"\theta_{t+1} = \theta_t - \eta g_t")
     assert expr == sp.Eq(xi("theta", t + 1), xi("theta", t) - r("eta") * r("g_t"), evaluate=False)
 
 
 def test_bracketed_superscripts_index_data() -> None:
-    t = sp.Symbol("t", integer=True)
     m = sp.Symbol("m", integer=True, positive=True)
-    assert read(r"w^{(t+1)}") == xi("w", t + 1)
+    assert read(r"w^{(t+1)}") == xi("w", free_t + 1)
     expr = read(r"\frac{1}{m}\sum_{i=1}^m (h_\theta(x^{(i)}) - y^{(i)}) x_j^{(i)}")
     h = sp.Function("h_theta")
-    assert expr == sp.Sum((h(xi()) - xi("y")) * xi("x", i, j), (i, 1, m)) / m
+    assert expr == sp.Sum((h(xi()) - xi("y")) * xi("x", i, free_j), (i, 1, m)) / m
     assert read(r"2^{(n-1)}") == 2**(r("n") - 1)
     with pytest.raises(ParseError, match="derivative"):
         read(r"f^{(k)}(x)")
@@ -627,7 +637,7 @@ def test_sympy_printed_forms_read_back() -> None:
 def test_a_declared_family() -> None:
     c = ctx("x_i > 0")
     assert c.domains["x"].lower == 0 and "x" in c.families
-    assert read_math("x_1 + x_j", c).expr == xi("x", 1) + xi("x", j)
+    assert read_math("x_1 + x_j", c).expr == xi("x", 1) + xi("x", free_j)
 
 
 def test_upright_d_without_braces() -> None:
@@ -661,3 +671,15 @@ def test_differentials_of_matrices_are_refused() -> None:
     with pytest.raises(ParseError, match="differential"):
         read(r"\operatorname{tr}(X^\top dX)", X_DECL)
     assert read("dx") == r("d") * x
+
+
+def test_primes_as_prime_superscripts() -> None:
+    s_ = sp.Function("sigma")
+    expected = sp.Eq(sp.Derivative(s_(z), z), s_(z) * (1 - s_(z)), evaluate=False)
+    assert read(r"\sigma^\prime(z) = \sigma(z)(1 - \sigma(z))") == expected
+    assert read(r"f^{\prime\prime}(x)") == sp.Derivative(f(x), (x, 2))
+
+
+def test_a_vector_equal_to_zero() -> None:
+    expr = read(r"-2X^\top(y - X\beta) = 0", X_DECL, Y_DECL, B_DECL)
+    assert expr.rhs == sp.ZeroMatrix(p, 1)
