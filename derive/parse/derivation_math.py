@@ -80,7 +80,8 @@ Conventions of the tree (the certifier relies on them):
   ``indices``, ``called``); read every side of a file with the union (``learn``/``read_terms``) so that
   ``x_1`` on one line is data when ``x_i`` under a sum is on another.
 - Refused (a ParseError, so UNPARSED): expectations and probabilities (``\mathbb{E}``, ``\Pr``,
-  ``\operatorname{Var}``...), integrals, limits, ``\dots``, ``\text``, conditional bars, ``\max_\theta``,
+  ``\operatorname{Var}``...), integrals, limits, ``\dots``, words in ``\text`` (``\text{tr}``,
+  ``\text{RSS}`` are read like ``\operatorname``), conditional bars, ``\max_\theta``,
   ``\arg\max``, unknown functions of vectors (``\nabla_w L`` with ``L`` undefined), ``f^{(k)}(x)``,
   unknown commands, ``\input``, ``\write18`` and anything else off the allow-list.
 """
@@ -156,8 +157,7 @@ _REFUSED_OPERATORS = {
     "int": "integrals are not read", "iint": "integrals are not read", "oint": "integrals are not read",
     "dots": "'...' is not read: write the sum with \\sum", "cdots": "'...' is not read: write the sum with \\sum",
     "ldots": "'...' is not read: write the sum with \\sum", "vdots": "'...' is not read",
-    "text": "text inside mathematics is not read", "textrm": "text inside mathematics is not read",
-    "mbox": "text inside mathematics is not read", "mid": "conditional bars are not read",
+    "mid": "conditional bars are not read",
     "otimes": "Kronecker products are not read", "oplus": "direct sums are not read",
     "langle": "inner products <a, b> are not read: write a^\\top b",
     "input": "\\input is never read", "include": "\\include is never read", "write": "\\write is never read",
@@ -1380,7 +1380,7 @@ class _Reader:
             return self.named(name, t)
         if name in DECORATIONS:
             return self.named(self.decorated(t), t)
-        if name in ("mathrm", "operatorname", "mathit", "textnormal"):
+        if name in ("mathrm", "operatorname", "mathit", "textnormal", "text", "textrm", "mbox", "textit"):
             return self.operator_name(t)
         if name in ("frac", "dfrac", "tfrac"):
             return self.fraction(t)
@@ -1438,8 +1438,12 @@ class _Reader:
     def operator_name(self, t: _Tok) -> sp.Basic:
         start, end = self.arg_range(f"the name in \\{t.text}")
         toks = self.toks[start:end]
-        if not toks or not all(x.kind in ("letter", "digit") for x in toks):
-            self.fail(f"\\{t.text} needs a plain name", t)
+        words = t.text in ("text", "textrm", "mbox", "textit") and bool(toks) and any(
+            ch.isspace() for ch in self.src[toks[0].start:toks[-1].end])
+        if words or not toks or not all(x.kind in ("letter", "digit") for x in toks):
+            self.fail(f"\\{t.text} needs a plain name" if t.text not in ("text", "textrm", "mbox", "textit")
+                      else "text inside mathematics is not read", t,
+                      hint="\\text{name} is read as a name or an operator (\\text{tr}(A)); words belong outside the display")
         name = "".join(x.text for x in toks)
         if name in _TRACE_NAMES:
             return self.matrix_function(t, "tr")

@@ -683,3 +683,13 @@ def test_primes_as_prime_superscripts() -> None:
 def test_a_vector_equal_to_zero() -> None:
     expr = read(r"-2X^\top(y - X\beta) = 0", X_DECL, Y_DECL, B_DECL)
     assert expr.rhs == sp.ZeroMatrix(p, 1)
+
+
+def test_text_names_are_operator_names() -> None:
+    a_ = sp.MatrixSymbol("A", n, n)
+    assert read(r"\text{tr}(A)", r"A \in \mathbb{R}^{n\times n}") == sp.Trace(a_)
+    assert read(r"\text{RSS}") == r("RSS")
+    with pytest.raises(ParseError, match="text inside mathematics"):
+        read(r"\text{for all } x")
+    with pytest.raises(ParseError, match="not read"):
+        read(r"\text{Var}(X)")
