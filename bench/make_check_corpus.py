@@ -135,6 +135,11 @@ PLANTS: tuple[Plant, ...] = (
           r"&= (t - m)^2 + (t - m)(m - \theta) + (m - \theta)^2 .", "factor", "1/2"),
     Plant("logistic_vector_gradient", r"&= -y \bigl(1 - \sigma(w^\top x)\bigr) x + (1 - y) \sigma(w^\top x) x \\",
           r"&= -y \bigl(1 - \sigma(w^\top x)\bigr) + (1 - y) \sigma(w^\top x) \\", "chain_factor"),
+    # --- with the log-likelihood named (\ell(p) = ... defines it)
+    Plant("mle_normal_ell_notation", r"\frac{d^2\ell}{d\mu^2} &= -\frac{n}{\sigma^2} .",
+          r"\frac{d^2\ell}{d\mu^2} &= -\frac{1}{\sigma^2} .", "factor", "1/n"),
+    Plant("binomial_ell_prime", r"\ell'(p) = \frac{k}{p} - \frac{m - k}{1 - p}", r"\ell'(p) = \frac{k}{p} + \frac{m - k}{1 - p}",
+          "sign"),
     # --- a bound that does not hold
     Plant("ineq_bernoulli_variance", r"&\le \frac{1}{4} .", r"&\le \frac{1}{8} .", "inequality"),
     Plant("ineq_mean_square", r"&\ge 0 .", r"&\le 0 .", "inequality"),
