@@ -66,7 +66,8 @@ def read_source(path: Path) -> str:
         raise ParseError(f"{path}: not UTF-8 text (byte {exc.start + 1})", hint="save the file as UTF-8") from None
 
 
-def check(source: str | Path, *, where: str | None = None, budget: Budget | None = None) -> Checked:
+def check(source: str | Path, *, where: str | None = None, budget: Budget | None = None,
+          name: str | None = None) -> Checked:
     """Check the derivation in ``source``: a path to a .tex file, or the LaTeX text itself.
 
     ``where`` adds declarations in the ``% derive:`` vocabulary (``\\theta > 0, n \\in \\mathbb{N}``).
@@ -77,13 +78,13 @@ def check(source: str | Path, *, where: str | None = None, budget: Budget | None
     budget = check_budget(budget, DEFAULT_BUDGET)
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(".tex")):
         path = Path(source)
-        text, name = read_source(path), path.name
+        text, name = read_source(path), name or path.name
     elif isinstance(source, str):
-        text, name = source, "<text>"
+        text, name = source, name or "the text"
     else:
         raise UsageError(f"check expects a path or LaTeX text, got {type(source).__name__}")
-    if where:
-        text = f"% derive: {where}\n{text}"
+    if where:  # after the text, so the file's own line numbers stay
+        text = f"{text}\n% derive: {where}\n"
     return Checked(check_text(text, name, budget.start(), reader_for))
 
 
@@ -91,4 +92,4 @@ def check_identity(identity: str, *, where: str | None = None, budget: Budget | 
     """Check one identity ``LHS = RHS`` (any relation of a derivation) typed in LaTeX."""
     if "\n" in identity or "\\]" in identity:
         raise ParseError("give the identity on one line, without display delimiters")
-    return check(f"\\[ {identity} \\]", where=where, budget=budget)
+    return check(f"\\[ {identity} \\]", where=where, budget=budget, name="the identity")

@@ -314,7 +314,7 @@ class Printer(FormatPrinter):
         counts = r.counts
         summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
         parts: list[RenderableType] = [Text.assemble(("Checking ", "bold"), (r.file, "bold"),
-                                                     f": {len(r.steps)} steps ({summary or 'none'})")]
+                                                     f": {len(r.steps)} step{'' if len(r.steps) == 1 else 's'} ({summary or 'none'})")]
         if r.declarations:
             parts.append(Text("declared: " + ", ".join(r.declarations), style="dim"))
         parts += [Text(f"defined (line {d.line}): {d.name} := {d.body}" if d.kind == "definition" else
