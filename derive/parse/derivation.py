@@ -485,27 +485,10 @@ def _term(text: str, source: str, start: int, end: int) -> tuple[Term, bool]:
     if tail is not None and body[: tail.start()].strip():
         constant = True
         body = body[: tail.start()]
-    body = _strip_text_macros(body)
     lead = len(body) - len(body.lstrip())
     latex = re.sub(r"\s+(?=[_^])", "", " ".join(body.split()))
     offset = start + lead
     return Term(latex, _line(source, offset), _column(source, offset)), constant
-
-
-def _strip_text_macros(body: str) -> str:
-    """``\\text{...}`` and friends dropped from a term (words inside mathematics are comments)."""
-    out = body
-    for macro in _TEXT_MACROS:
-        i = out.find(macro)
-        while i >= 0:
-            after = i + len(macro)
-            if after < len(out) and (out[after].isalpha()):
-                i = out.find(macro, after)
-                continue
-            stop = _skip_group(out, after)
-            out = _blank(out, i, stop)
-            i = out.find(macro, i)
-    return out
 
 
 def _chains(clean: str, start: int, end: int, env: str, source: str) -> Iterator[Chain]:

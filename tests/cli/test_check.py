@@ -150,3 +150,8 @@ def test_a_folder_of_submissions_gives_one_table_and_the_worst_code(tmp_path: Pa
 def test_an_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
     out = run_derive("check", str(tmp_path))
     assert out.returncode == 2 and "no .tex files" in one_error_line(out)
+
+
+def test_words_inside_mathematics_make_the_step_unparsed(tmp_path: Path) -> None:
+    code, doc = check_json(write(tmp_path, r"\[ a + 0 = a \text{ for all } b \]"))
+    assert code == 3 and doc["steps"][0]["status"] == "unparsed"

@@ -203,3 +203,8 @@ def test_every_right_side_is_found_on_its_line(first: str, rest: list[tuple[tupl
     source_lines = text.split("\n")
     for (_, _, rhs, line) in found:
         assert rhs in source_lines[line - 1]
+
+
+def test_words_inside_a_term_are_kept_for_the_reader_never_dropped() -> None:
+    """Dropping ``\\text{ for all }`` would leave ``b x``: a different claim."""
+    assert steps(r"\[ a = b \text{ for all } x \]") == [("a", "=", r"b \text{ for all } x", 1)]
