@@ -44,9 +44,11 @@ Conventions of the tree (the certifier relies on them):
 - Calls: ``name(args)`` is a call when ``name`` is a defined function, or an unknown-function letter
   (``f g h F G H J K Q R U V \phi \varphi \psi \ell L \mathcal{L}``, also decorated or subscripted:
   ``\boldsymbol\phi(x)``, ``h_\theta(x)``) not declared as a scalar, or used with a prime and a call
-  (``\sigma'(z)`` makes ``\sigma`` a function in the whole reading), or ``p``/``q``
-  applied to one name (``p(\theta)``, a density; ``p(1-p)`` is a product), or ``\operatorname{name}``; an unknown function is ``Function(name)(args)`` (also for defined functions:
-  ``Reading.expanded`` substitutes definitions). Otherwise ``a(b)`` is a product.
+  (``\sigma'(z)`` makes ``\sigma`` a function in the whole reading), or ``p``/``q`` applied to one
+  name (``p(\theta)``, a density; ``p(1-p)`` is a product), or ``\operatorname{name}``. An unknown
+  function is ``Function(name)(args)``, and so is a defined scalar function (``Reading.expanded``
+  substitutes definitions); a defined function of a declared vector or matrix (``L(w) := w^\top A w``)
+  is substituted where it is called. Otherwise ``a(b)`` is a product.
 - Derivatives are unevaluated ``Derivative``: ``\frac{d}{dx} body``, ``\frac{\partial f}{\partial x}``
   (an undeclared bare name ``f`` in the numerator is ``f(x)``, a function of the differentiation
   variables), ``\frac{d^2 f}{dx^2}`` is ``Derivative(f(x), (x, 2))``; mixed
