@@ -1,7 +1,8 @@
 """The checker's reader: the LaTeX reader of ``derive.parse.derivation_math`` with one file's declarations.
 
 Names learned anywhere in the file hold in all of it: ``x_i`` read as data inside a sum makes ``x_1``
-data on another line too, and a size or index learned on one line is one on every line. So every
+data on another line too, a size or index learned on one line is one on every line, and a name
+called as a function (``\\sigma'(z)``) is called on every line. So every
 side is read once to learn, then again with what the whole file taught.
 """
 from __future__ import annotations
@@ -54,6 +55,7 @@ def reader_for(derivation: Derivation) -> FileReader:
     families: set[str] = set()
     sizes: set[str] = set()
     indices: set[str] = set()
+    called: set[str] = set()
     for chain in derivation.chains:
         terms = [chain.first] + [link.rhs for link in chain.links]
         for term in terms:
@@ -67,4 +69,5 @@ def reader_for(derivation: Derivation) -> FileReader:
                 families |= learned.families
                 sizes |= learned.sizes
                 indices |= learned.indices
-    return FileReader(context.learned(families, sizes, indices))
+                called |= learned.called
+    return FileReader(context.learned(families, sizes, indices, called))
