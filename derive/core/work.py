@@ -5,7 +5,9 @@ would give different documents. ``run_counted`` instead counts the Python functi
 ``fn`` (``sys.settrace`` 'call' events: every Python frame entered, generators resumed included)
 and stops it when ``allowance`` calls are spent; the count depends only on the code path, which
 is the same for the same input once SymPy's cache starts from the same state (the job clears
-it). C functions are not counted: each is reached from a counted Python call, and SymPy does
+it), and the garbage collector is paused while the part runs: a collection inside it would run the
+finalizers (``__del__``, weakref callbacks) of garbage made before it, whose calls would be counted
+as the part's. C functions are not counted: each is reached from a counted Python call, and SymPy does
 its work in Python.
 
 Costs and limits: the trace function roughly doubles the cost of a Python call inside the part,
@@ -17,6 +19,8 @@ it ends or the budget's wall-clock backstop stops the whole job).
 """
 from __future__ import annotations
 
+import gc
+import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +43,17 @@ class Counted(Generic[T]):
     cut: bool
 
 
+_NO_STOP_FLAGS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _may_stop(frame: FrameType) -> bool:
+    """False in a generator's frame and in ``__del__``: either may be running from the deallocation
+    of an object (a generator closed when dropped), where an exception cannot propagate and Python
+    prints "Exception ignored ..." to stderr instead. The stop comes at the next ordinary call."""
+    code = frame.f_code
+    return not (code.co_flags & _NO_STOP_FLAGS) and code.co_name != "__del__"
+
+
 def run_counted(fn: Callable[[], T], allowance: int) -> Counted[T]:
     """``fn()`` allowed at most ``allowance`` Python function calls; exceptions of ``fn`` propagate."""
     if allowance < 1:
@@ -49,12 +64,14 @@ def run_counted(fn: Callable[[], T], allowance: int) -> Counted[T]:
     def tick(frame: FrameType, event: str, arg: Any) -> None:
         nonlocal calls, cut
         calls += 1
-        if calls > allowance:
+        if calls > allowance and _may_stop(frame):
             cut = True
             raise WorkExceeded
         # returning None: no per-line tracing inside the frame
 
     previous = sys.gettrace()
+    collecting = gc.isenabled()
+    gc.disable()  # a collection inside the part would run finalizers of earlier garbage, and count them
     sys.settrace(tick)
     try:
         value = fn()
@@ -62,6 +79,8 @@ def run_counted(fn: Callable[[], T], allowance: int) -> Counted[T]:
         return Counted(None, allowance, True)
     finally:
         sys.settrace(previous)
+        if collecting:
+            gc.enable()
     if cut:  # the part caught WorkExceeded itself and went on untraced: still cut
         return Counted(None, allowance, True)
     return Counted(value, calls, False)

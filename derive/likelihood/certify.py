@@ -31,18 +31,21 @@ from derive.core.contract import Certificate, Check, NotComputed, Plausible, Pro
 from derive.core.runner import Beside, stage
 from derive.core.work import run_counted
 from derive.likelihood.model import MleDerivation, MleProblem, MleStep
+from derive.likelihood.logdensity import log_density
 from derive.likelihood.numeric import iterate, maximize_loglik, monte_carlo_fisher, objective
 from derive.likelihood.sample import I, N, sample_base
 from derive.likelihood.sampling import draw_sample
 from derive.parse.domain import VarDomain
 
 PROBES = 4
+NO_FINITE_PROBE = "no probe where both sides are finite"
 
 Compiled = Callable[..., np.ndarray]
 
 
-def draw_value(d: VarDomain | None, rng: random.Random) -> float:
-    """A random value well inside a parameter's domain."""
+def draw_value(d: VarDomain | None, rng: random.Random, scale: float = 1.0) -> float:
+    """A random value well inside a parameter's domain; ``scale`` < 1 draws it that much closer to the
+    domain's lower end (its upper end when it has only that)."""
     if d is None or (d.lower is None and d.upper is None):
         return rng.uniform(-2.0, 2.0)
     if d.integer:
@@ -51,11 +54,11 @@ def draw_value(d: VarDomain | None, rng: random.Random) -> float:
         return float(rng.randint(max(lo, 2) if d.lower is not None and d.lower >= 0 else lo, max(hi, 2)))
     if d.lower is not None and d.upper is not None:
         w = d.upper - d.lower
-        return d.lower + w * rng.uniform(0.15, 0.85)
+        return d.lower + w * scale * rng.uniform(0.15, 0.85)
     if d.lower is not None:
-        return d.lower + rng.uniform(0.5, 3.0)
+        return d.lower + scale * rng.uniform(0.5, 3.0)
     assert d.upper is not None
-    return d.upper - rng.uniform(0.5, 3.0)
+    return d.upper - scale * rng.uniform(0.5, 3.0)
 
 
 def solved_constraints(problem: MleProblem) -> dict[sp.Symbol, sp.Expr]:
@@ -76,17 +79,23 @@ def draw_params(problem: MleProblem, rng: random.Random, tries: int = 200,
     """Random parameter values in their space that satisfy the equality constraints.
 
     Each constraint is solved for one parameter (the last one it involves) after the others are
-    drawn; draws that land outside that parameter's domain are retried. ``solved_for`` passes
-    ``solved_constraints(problem)`` when the caller draws many times.
+    drawn; draws that land outside that parameter's domain are retried, every ``tries // 8`` failures
+    with the free values drawn twice as close to an end of their domains (so ``p1 + ... + p20 = 1``
+    is met: twenty values drawn across (0, 1) almost never leave the last one positive).
+    ``solved_for`` passes ``solved_constraints(problem)`` when the caller draws many times.
     """
     params = list(problem.params)
     if solved_for is None:
         solved_for = solved_constraints(problem)
-    for _ in range(tries):
-        vals = {p: draw_value(problem.domain(p.name), rng) for p in params if p not in solved_for}
+    rounds = max(1, tries // 8)
+    drawn = [p for p in params if p not in solved_for]
+    compiled = {p: numeric_function(e, [*drawn, *solved_for]) for p, e in solved_for.items()}
+    for t in range(tries):
+        scale = 0.5 ** (t // rounds) if solved_for else 1.0
+        vals = {p: draw_value(problem.domain(p.name), rng, scale) for p in drawn}
         ok = True
-        for p, e in solved_for.items():
-            v = float(e.xreplace({q: sp.Float(x) for q, x in vals.items()}))
+        for p in solved_for:
+            v = float(compiled[p](*(vals.get(q, math.nan) for q in [*drawn, *solved_for])))
             d = problem.domain(p.name)
             if d is not None and ((d.lower is not None and v <= d.lower) or (d.upper is not None and v >= d.upper)):
                 ok = False
@@ -125,6 +134,16 @@ class _Run(_Draws):
     clock: Clock
     maxima: dict[tuple[int, int], tuple[Probe, np.ndarray]] = field(default_factory=dict)
     beside: Beside[list[tuple[np.ndarray, float]]] | None = None
+    large: list[Probe] = field(default_factory=list)
+
+    def large_probes(self) -> list[Probe]:
+        """``PROBES`` probes with samples of 200, from their own seeded stream, drawn once per run: for a
+        line undefined on every small sample (a category no observation of 3 to 7 fell in gives the
+        root p_k = 0, where the score's Sum x_k/p_k is 0/0)."""
+        if not self.large:
+            rng = random.Random(11)
+            self.large = [Probe(self, rng, 200) for _ in range(PROBES)]
+        return self.large
 
     def seeded_maximum(self, seed: int, n: int) -> tuple[Probe, np.ndarray]:
         """A probe drawn with ``random.Random(seed)`` and the numeric maximum on its sample.
@@ -227,6 +246,17 @@ def _constrained_maximum(run: _Run, pr: Probe) -> np.ndarray:
         lo = None if dom is None or dom.lower is None else dom.lower + 1e-9
         hi = None if dom is None or dom.upper is None else dom.upper - 1e-9
         bounds.append((lo, hi))
+    grads = [sp.diff(d.loglik, p) for p in params]
+
+    def jac(theta: np.ndarray) -> np.ndarray:
+        """The gradient by SymPy's ``diff`` of the log-likelihood (not the derivation's score, which is checked)."""
+        at = dict(zip(params, map(float, theta)))
+        try:
+            g = np.asarray([-pr.value(e, at) for e in grads])
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return np.zeros(len(params))
+        return g if np.all(np.isfinite(g)) else np.zeros(len(params))
+
     cons = [{"type": "eq", "fun": (lambda th, g=numeric_function(g, params): float(g(*map(float, th))))}
             for g in problem.constraints]
     best: tuple[float, np.ndarray] | None = None
@@ -234,7 +264,7 @@ def _constrained_maximum(run: _Run, pr: Probe) -> np.ndarray:
     for _ in range(4):
         x0 = np.asarray([draw_value(problem.domain(p.name), random.Random(int(gen.integers(1 << 30))))
                          for p in params])
-        r = minimize(f, x0, method="SLSQP", bounds=bounds, constraints=cons,
+        r = minimize(f, x0, method="SLSQP", jac=jac, bounds=bounds, constraints=cons,
                      options={"ftol": 1e-12, "maxiter": 500})
         if best is None or r.fun < best[0]:
             best = (float(r.fun), np.asarray(r.x))
@@ -321,12 +351,14 @@ def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symb
         return Proved("a definition or a stated argument; its conclusion is checked against the numeric maximizer")
     try:
         if s.relation == "=":
-            return _agree(lambda pr: (_side(s.lhs, pr), _side(s.rhs, pr)), probes,
-                          tol=1e-3 if _has_second_derivative(s.lhs) else 1e-6)
+            return _agree_or_larger(lambda pr: (_side(s.lhs, pr), _side(s.rhs, pr)), probes, run,
+                                    tol=1e-3 if _has_second_derivative(s.lhs) else 1e-6)
         if s.relation == "root":
             assert s.param is not None
-            return _agree(lambda pr: (_side(s.lhs, pr, {s.param: _side(s.rhs, pr)[0]}), [0.0] * _size(s.lhs)),
-                          probes, tol=1e-7, scale=lambda pr: max(1.0, *map(abs, _terms(s.lhs, pr))))
+            param = s.param
+            return _agree_or_larger(
+                lambda pr: (_side(s.lhs, pr, {param: _side(s.rhs, pr)[0]}), [0.0] * _size(s.lhs)),
+                probes, run, tol=1e-7, scale=lambda pr: max(1.0, *map(abs, _terms(s.lhs, pr))))
         if s.relation == "at_estimate":
             if full_hessian is None:
                 return NotComputed("no Hessian to compare with")
@@ -350,6 +382,8 @@ def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symb
                                 lambda: Refuted((), "variance x information", "not the identity"))
         if s.relation == "invariance":
             return Proved("invariance of maximum likelihood (the function of the estimates above)")
+        if s.relation == "outside":
+            return s.certificate if isinstance(s.certificate, Proved) else _outside_check(s, probes)
         if s.relation == "bias":
             lhs = s.lhs
             assert lhs is not None
@@ -366,6 +400,25 @@ def _certify_step(s: MleStep, probes: Sequence[Probe], estimate: Mapping[sp.Symb
     if s.kind in ("invariance",):
         return Proved("invariance of maximum likelihood")
     return NotComputed("not checked")
+
+
+def _outside_check(s: MleStep, probes: Sequence[Probe]) -> Certificate:
+    """A root claimed outside the parameter space (``root <= 0``) is outside on every probe's sample."""
+    rel = s.rhs
+    agreed = 0
+    for pr in probes:
+        value = pr.value(rel.lhs)
+        if not math.isfinite(value):
+            continue
+        if pr.value(rel) != 1.0:
+            point = tuple((str(k), f"{v:.6g}") for k, v in pr.values.items()) + (("n", str(pr.n)),)
+            return Refuted(point + (("sample", ", ".join(f"{v:.4g}" for v in pr.sample)),),
+                           f"root = {value:.10g}", f"inside the parameter space ({s.param})")
+        agreed += 1
+    if agreed == 0:
+        return Unknown("the root is undefined on every probe")
+    return Plausible(agreed, "random samples drawn from the model at random parameter values", 0.0,
+                     note="the root is outside the parameter space on each")
 
 
 def _has_second_derivative(e: sp.Expr | None) -> bool:
@@ -406,8 +459,17 @@ def _agree(pair: Callable[[Probe], tuple[list[float], list[float]]], probes: Seq
             worst = max(worst, err)
         agreed += 1
     if agreed == 0:
-        return Unknown("no probe where both sides are finite")
+        return Unknown(NO_FINITE_PROBE)
     return Plausible(agreed, "random samples drawn from the model at random parameter values", worst)
+
+
+def _agree_or_larger(pair: Callable[[Probe], tuple[list[float], list[float]]], probes: Sequence[Probe], run: _Run,
+                     tol: float, scale: Callable[[Probe], float] | None = None) -> Certificate:
+    """``_agree`` on ``probes``; where both sides are undefined on every one, on ``run.large_probes()``."""
+    found = _agree(pair, probes, tol, scale)
+    if isinstance(found, Unknown) and found.reason == NO_FINITE_PROBE:
+        return _agree(pair, run.large_probes(), tol, scale)
+    return found
 
 
 def _numeric_maximum(run: _Run, pr: Probe, seed: int = 3) -> tuple[np.ndarray, float]:
@@ -530,7 +592,7 @@ def _fisher_check(run: _Run, rng: random.Random) -> Check:
     d, problem = run.d, run.problem
     info = d.fisher_expected
     assert info is not None
-    logf = sp.expand_log(sp.log(problem.density), force=True)
+    logf = log_density(problem.density)
     scores = [sp.diff(logf, p) for p in problem.params]
     pr = Probe(run, rng, 2)
     values = pr.values

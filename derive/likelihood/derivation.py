@@ -17,20 +17,24 @@ from derive.core.errors import UnsupportedError
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import Method, MleDerivation, MleProblem, MleStep
 
-from derive.core.contract import Check, NotComputed
+from derive.core.contract import Check, NotComputed, Proved
 from derive.likelihood.fisher import (Expectations, WorkCut, at_stationary, bias, definiteness,
                                       expected_information, hessian)
 from derive.likelihood.loglik import group_by_parameters, loglik_steps
 from derive.likelihood.sign import sign_of
-from derive.likelihood.solve import back_substitute, solve_scores
+from derive.likelihood.screen import RootScreen
+from derive.likelihood.solve import Dropped, Outside, back_substitute, solve_scores
 from derive.likelihood.special import NotMonotone, Special, boundary, kinks
 from derive.likelihood.sample import N
+from derive.likelihood.support import variable_domain
 from derive.likelihood.sums import Statistics, depends_on_data, simplify_hidden, split_sums
 
 
 def domains_of(problem: MleProblem) -> dict[str, VarDomain]:
-    """Parameter and known-constant domains by name."""
-    return {d.name: d for d in problem.space}
+    """Parameter and known-constant domains by name, and the data variable's (from the support)."""
+    out = {d.name: d for d in problem.space}
+    out.setdefault(problem.var.name, variable_domain(problem.support))
+    return out
 
 
 def derive_mle(problem: MleProblem, clock: Clock,
@@ -38,7 +42,7 @@ def derive_mle(problem: MleProblem, clock: Clock,
     """Every step from the density to the estimator and its properties (not yet certified)."""
     domains = domains_of(problem)
     params = problem.params
-    loglik, steps = loglik_steps(problem)
+    loglik, steps = loglik_steps(problem, clock.budget.max_work)
     clock.check("the log-likelihood", size=sp.count_ops(loglik))
 
     specials = _specials(problem, loglik, domains)
@@ -65,17 +69,23 @@ def derive_mle(problem: MleProblem, clock: Clock,
         steps.append(MleStep(rule="substitute", title="The remaining score equations",
                              after=sp.Matrix(calc_scores) if len(calc) > 1 else calc_scores[0],
                              justification=f"with {with_} substituted"))
-    order, unsolved = solve_scores(calc_scores, calc, domains, clock)
+    solution = solve_scores(calc_scores, calc, domains, clock, RootScreen(problem))
+    order, unsolved = solution.order, solution.unsolved
     for s in order:
         eq = s.eq
         note = ""
-        if s.dropped:
-            note = "; roots outside the parameter space dropped: " + ", ".join(map(str, s.dropped))
+        if s.others:
+            note += ("; further roots, which may also lie in the space: " + ", ".join(map(str, s.others))
+                     + " (the one chosen is inside on the most samples; the estimate is checked against a numeric "
+                       "maximizer)")
         if s.uses:
             note += f"; this gives {s.param} in terms of {', '.join(map(str, s.uses))} (a profile), substituted below"
         steps.append(MleStep(rule="solve", title=f"Solve the score equation for {s.param}", before=eq, after=s.value,
                              justification=f"set the score to 0 and solve for {s.param} on the parameter space{note}",
                              relation="root", param=s.param))
+        steps.extend(_outside_steps(s.dropped, s.param, domains, only=False))
+    for o in solution.outside:
+        steps.extend(_outside_steps(o.dropped, o.param, domains, only=True))
 
     solved = back_substitute(order)
     estimates: dict[sp.Symbol, sp.Expr | None] = {}
@@ -137,9 +147,16 @@ def derive_mle(problem: MleProblem, clock: Clock,
     newton: tuple[sp.Expr, ...] = ()
     scoring: tuple[sp.Expr, ...] = ()
     profile: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
-    if unsolved:
-        notes.append("no closed form: the score equations for " + ", ".join(map(str, unsolved))
+    outside = solution.outside
+    for o in outside:
+        notes.append(f"no root of the score equation for {o.param} lies in the parameter space "
+                     f"{_space_text(o.param, domains)} (the lines above): the log-likelihood has no stationary point "
+                     "there, so there is no closed-form estimate; with --data the maximum is found numerically")
+    rest = [p for p in unsolved if p not in {o.param for o in outside}]
+    if rest:
+        notes.append("no closed form: the score equations for " + ", ".join(map(str, rest))
                      + " cannot be solved symbolically; iterate Newton-Raphson or Fisher scoring instead")
+    if unsolved:
         reduced = _reduced(calc_scores, calc, order, unsolved, solved)
         newton, scoring = _updates(reduced, unsolved, calc_scores, calc, fixed, exp_info, steps)
         profile = tuple((p, solved[p].xreplace(fixed)) for p in calc if p in solved)
@@ -170,7 +187,8 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
     for p, e in zip(params, eqs):
         steps.append(MleStep(rule="score", title=f"Stationarity in {p}", before=sp.Derivative(lagr, p), after=e,
                              justification="the derivative of the Lagrangian", param=p))
-    order, unsolved = solve_scores(eqs, list(params) + nus, domains, clock)
+    solution = solve_scores(eqs, list(params) + nus, domains, clock)
+    order, unsolved = solution.order, solution.unsolved
     for s in order:
         steps.append(MleStep(rule="solve", title=f"Solve for {s.param}", before=s.eq, after=s.value,
                              justification=f"solve equation {s.equation + 1} for {s.param}", relation="root",
@@ -201,7 +219,9 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
                                            + ", so the corresponding sums of the data equal n times that"))
     closed = not unsolved and all(e is not None for e in estimates)
     h = sp.diag(*[expand_hessian_entry(loglik, p) for p in params])
-    offdiag = all(sp.diff(loglik, a, b) == 0 for a in params for b in params if a != b)
+    first = [sp.diff(loglik, a) for a in params]
+    offdiag = all(b not in g.free_symbols or sp.diff(g, b) == 0 for a, g in zip(params, first) for b in params
+                  if a != b)
     stats = Statistics.of(list(h), params)
     concave = offdiag and all(sign_of(stats.hide(h[k, k]), domains) in ("negative", "nonpositive")
                               for k in range(len(params)))
@@ -288,7 +308,7 @@ def _conditions(estimates: Mapping[sp.Symbol, sp.Expr | None],
         d = domains.get(p.name)
         if v is None or d is None:
             continue
-        stats = Statistics.of([v])
+        stats = Statistics.of([v], domains=domains)
         h = stats.hide(v)
         for bound, strict, side in ((d.lower, d.lower_strict, "lower"), (d.upper, d.upper_strict, "upper")):
             if bound is None:
@@ -358,6 +378,12 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
         except WorkCut as cut:
             cuts.append(_cut_check("Expected (Fisher) information", cut,
                                    "so the asymptotic variance and the Fisher-scoring update are not derived"))
+        else:
+            if expected is None:
+                notes.append(_no_information_note(means, observed is not None))
+    elif special:
+        notes.append("the Fisher information is not derived: some parameters are at the boundary or a kink, where "
+                     "the log-likelihood is not differentiable")
     if observed is not None:
         steps.append(MleStep(rule="fisher", title="Observed information at the estimate",
                              after=observed[0, 0] if single else observed,
@@ -370,7 +396,8 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
                                            "has mean n E[g(X)]",
                              relation="expected"))
         try:
-            inv = expected.inv() if not single else sp.Matrix([[1 / expected[0, 0]]])
+            k = expected.shape[0]
+            inv = (_inverse_times(expected, sp.eye(k)) if not single else sp.Matrix([[1 / expected[0, 0]]]))
             steps.append(MleStep(rule="fisher", title="Asymptotic variance",
                                  after=sp.factor(inv[0, 0]) if single else inv.applyfunc(sp.factor),
                                  justification="the inverse of the Fisher information, evaluated at the estimate "
@@ -379,6 +406,47 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
         except (ValueError, ZeroDivisionError, sp.matrices.common.NonInvertibleMatrixError):
             notes.append("the Fisher information is singular")
     return verdict, observed, expected, notes
+
+
+def _no_information_note(means: Expectations, observed: bool) -> str:
+    """Why the expected information is absent: the expectations SymPy finds no closed form for."""
+    missing = [g for g, v in means.memo.items() if v is None]
+    which = ", ".join(f"E[{g}]" for g in missing[:3]) + (", ..." if len(missing) > 3 else "")
+    return ("the expected (Fisher) information is not derived: no closed form for "
+            + (which if missing else "an expectation") + " under the model"
+            + ("; the observed information (minus the Hessian at the estimate) estimates it" if observed else ""))
+
+
+def _space_text(p: sp.Symbol, domains: Mapping[str, VarDomain]) -> str:
+    d = domains.get(p.name)
+    return d.describe() if d is not None else f"{p} in R"
+
+
+def _outside_steps(dropped: Sequence[Dropped], p: sp.Symbol, domains: Mapping[str, VarDomain],
+                   only: bool) -> list[MleStep]:
+    """One claim per root outside the space: ``root <= 0`` for ``p > 0``, proved or checked on samples."""
+    d = domains.get(p.name)
+    out = []
+    for k, r in enumerate(dropped):
+        assert d is not None  # a root is outside only of a declared domain
+        if r.side == "lower":
+            assert d.lower is not None
+            rel = sp.Rel(r.root, sp.nsimplify(d.lower), "<=" if d.lower_strict else "<", evaluate=False)
+        else:
+            assert d.upper is not None
+            rel = sp.Rel(r.root, sp.nsimplify(d.upper), ">=" if d.upper_strict else ">", evaluate=False)
+        which = ("a root" if only and len(dropped) > 1 else "the root") if only else (
+            "the other root" if len(dropped) == 1 else f"another root ({k + 1} of {len(dropped)})")
+        why = ("proved: the sign of the root on the parameter space, for every sample" if r.proved else
+               f"the sign test cannot decide; outside on all {r.samples} samples drawn from the model at random "
+               "parameter values")
+        out.append(MleStep(rule="solve", title="A root outside the parameter space", after=rel,
+                           justification=f"{which} of the score equation for {p}; {p} must satisfy {d.describe()}, "
+                                         f"so this root is not the estimate ({why})",
+                           relation="outside", param=p,
+                           certificate=Proved("the sign of the root on the parameter space") if r.proved
+                           else NotComputed("checked on samples by the certifier")))
+    return out
 
 
 def _cut_check(part: str, cut: WorkCut, consequence: str = "") -> Check:
@@ -405,9 +473,23 @@ def _expand_logs(e: sp.Expr) -> sp.Expr:
 
 
 def _inverse_times(m: sp.Matrix, v: sp.Matrix) -> sp.Matrix:
+    """``m^(-1) v`` as ``adj(m) v / det(m)``, division-free (Berkowitz) with every sum held as a symbol.
+
+    Never ``m.inv()``: its pivot search calls ``simplify``, which evaluates the sums over the sample
+    symbolically (``Sum(log(1 + (x_i/alpha)^beta))`` for the log-logistic ran past any budget).
+    Raises ``ZeroDivisionError`` for a determinant that is identically zero.
+    """
     if m.shape == (1, 1):
         return sp.Matrix([[v[0] / m[0, 0]]])
-    return m.inv() * v
+    sums = sorted({a for e in [*m, *v] for a in sp.preorder_traversal(e) if isinstance(a, sp.Sum)},
+                  key=sp.default_sort_key)
+    hide = {s: sp.Dummy(f"S{k}") for k, s in enumerate(sums)}
+    show = {d: s for s, d in hide.items()}
+    mh, vh = m.xreplace(hide), v.xreplace(hide)
+    det = mh.det(method="berkowitz")
+    if det == 0:
+        raise ZeroDivisionError("singular matrix")
+    return (mh.adjugate(method="berkowitz") * vh / det).xreplace(show)
 
 
 def _updates(reduced: Sequence[sp.Expr], unsolved: Sequence[sp.Symbol], calc_scores: Sequence[sp.Expr],

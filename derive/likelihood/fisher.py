@@ -17,6 +17,7 @@ import sympy as sp
 
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleProblem
+from derive.likelihood.logdensity import log_density
 
 from derive.core.work import run_counted
 from derive.likelihood.sign import sign_of
@@ -196,7 +197,7 @@ def expected_information(h: sp.Matrix, problem: MleProblem, means: Expectations)
 
 def _direct_information(problem: MleProblem, means: Expectations) -> sp.Matrix | None:
     """``n E[-d2 log f(X)]`` entry by entry, when the Hessian is not linear in statistics."""
-    logf = sp.expand_log(sp.log(problem.density), force=True)
+    logf = log_density(problem.density)
     k = len(problem.params)
     m = sp.zeros(k, k)
     for a in range(k):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,9 @@ import numpy as np
 import sympy as sp
 
 from derive.certify.numeval import numeric_value
-from derive.core.contract import Check, Plausible, Refuted
+from derive.core.contract import Check, Plausible, Refuted, Unknown
 from derive.core.errors import DataError, UsageError
-from derive.likelihood.model import Iterate, MleDerivation, MleProblem
+from derive.likelihood.model import DataEstimate, DataFit, Iterate, MleDerivation, MleProblem
 from derive.likelihood.numeric import iterate, maximize_loglik, objective
 from derive.likelihood.sample import N, sample_base
 
@@ -43,16 +43,18 @@ def use_data(d: MleDerivation, path: Path, column: str | None, start: Mapping[st
     logf = objective(problem, int(values.size))
     ref, _ = maximize_loglik(logf, problem.var, problem.params, problem.space, values, known={},
                              support=problem.support, rng=np.random.default_rng(seed))
+    fitted = _Fitted(path.name, column, data, int(values.size))
     if d.closed_form:
         est = [float(numeric_value(v, {N: float(values.size)}, data=data)) for v in d.estimator if v is not None]
         diff = max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(est, ref))
         detail = "; ".join(f"{p} = {a:.10g} (numeric {b:.10g})" for p, a, b in zip(problem.params, est, ref))
         verdict = (Plausible(1, f"the {values.size} rows of {path.name}", diff) if diff < 1e-3 else
                    Refuted((("data", path.name),), "closed form", "numeric maximum"))
-        return replace(d, checks=d.checks + (Check(name="estimate on the data", certificate=verdict, detail=detail),))
+        d = replace(d, checks=d.checks + (Check(name="estimate on the data", certificate=verdict, detail=detail),))
+        return with_standard_errors(d, dict(zip(problem.params, est)), "closed form", fitted)
     update, method = (d.newton, "Newton-Raphson") if d.newton else (d.scoring, "Fisher scoring")
     if not update:
-        return replace(d, notes=d.notes + ("no closed-form update to run on the data",))
+        return _numeric_only(d, ref, logf, values, seed, fitted)
     iter_params = list(d.newton_params) if d.newton else list(problem.params)
     x0v = [start[p.name] if p.name in start else default_start(p, problem) for p in iter_params]
     its = iterate(list(update), iter_params, x0v, data, n=float(values.size))
@@ -80,7 +82,158 @@ def use_data(d: MleDerivation, path: Path, column: str | None, start: Mapping[st
             last[p] = float(numeric_value(e, {**last, N: float(values.size)}, data=data))
     detail = ", ".join(f"{p} = {last[p]:.10g} (numeric {refd[p]:.10g})" for p in problem.params if p in last)
     check = Check(name=f"{method} on the data vs numeric maximization", certificate=verdict, detail=detail)
-    return replace(d, iterates=tuple(iterates), iteration_method=method, checks=d.checks + (check,))
+    d = replace(d, iterates=tuple(iterates), iteration_method=method, checks=d.checks + (check,))
+    if not (ok and diff < 1e-4):
+        return d  # the iterates missed the maximum (refuted above): no number is presented as the estimate
+    return with_standard_errors(d, {p: last[p] for p in problem.params}, method, fitted)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fitted:
+    """The data the estimates are on: the file name, the column, the arrays by base, n."""
+
+    file: str
+    column: str
+    data: Mapping[sp.IndexedBase, Any]
+    n: int
+
+
+def _numeric_only(d: MleDerivation, ref: np.ndarray, logf: sp.Expr, values: np.ndarray, seed: int,
+                  fitted: _Fitted) -> MleDerivation:
+    """No closed form and no update (no root inside the space, or none derived): the numeric maximum is the
+    estimate, checked by a second maximization from other random starts."""
+    problem = d.problem
+    again, _ = maximize_loglik(logf, problem.var, problem.params, problem.space, values, known={},
+                               support=problem.support, rng=np.random.default_rng(seed + 1))
+    diff = max(abs(float(a) - float(b)) / max(1.0, abs(float(b))) for a, b in zip(ref, again))
+    detail = ", ".join(f"{p} = {float(a):.10g} (again {float(b):.10g})" for p, a, b in zip(problem.params, ref, again))
+    verdict = (Plausible(2, "maximizations of the log-likelihood on the data from independent random starts", diff)
+               if diff < 1e-4 else Unknown("two numeric maximizations of the data disagree"))
+    d = replace(d, notes=d.notes + ("no closed form and no update to iterate: the estimate on the data is the numeric "
+                                    "maximum of the log-likelihood",),
+                checks=d.checks + (Check(name="numeric maximum on the data", certificate=verdict, detail=detail),))
+    if isinstance(verdict, Unknown):
+        return d
+    return with_standard_errors(d, dict(zip(problem.params, map(float, ref))), "numeric maximization", fitted)
+
+
+def with_standard_errors(d: MleDerivation, at: Mapping[sp.Symbol, float], method: str,
+                         fitted: _Fitted) -> MleDerivation:
+    """``d`` with the estimates ``at`` and their standard errors on the data (``DataFit``).
+
+    The observed information is minus the Hessian of the log-likelihood (SymPy's second derivatives)
+    at the estimate, checked against central differences of the log-likelihood itself; the expected
+    information is the derivation's, at the estimate. Each standard error is the square root of a
+    diagonal entry of the inverse; one that does not exist (regularity fails, the information is not
+    positive definite or not derived) is None and a note says why.
+    """
+    problem = d.problem
+    params = list(problem.params)
+    notes: list[str] = []
+    checks: list[Check] = []
+    se_obs: list[float | None] = [None] * len(params)
+    se_exp: list[float | None] = [None] * len(params)
+    if d.method in ("boundary", "subgradient"):
+        notes.append("standard errors not given: the estimate is on the boundary of the support or at a kink, where "
+                     "the log-likelihood is not differentiable and the information does not give the variance")
+    else:
+        observed = _observed_information(d, at, fitted)
+        checks.append(_finite_difference_check(d, at, fitted, observed))
+        se_obs = _standard_errors(observed)
+        if any(v is None for v in se_obs):
+            notes.append("standard errors from the observed information not given: it is not positive definite at "
+                         "the estimate")
+        if d.fisher_expected is None:
+            notes.append("standard errors from the expected information not given: it is not derived (see above)")
+        else:
+            expected = _expected_information(d, at, fitted)
+            se_exp = _standard_errors(expected)
+            if any(v is None for v in se_exp):
+                notes.append("standard errors from the expected information not given: it is not positive definite "
+                             "at the estimate")
+    estimates = tuple(DataEstimate(p.name, float(at[p]), se_obs[k], se_exp[k]) for k, p in enumerate(params))
+    fit = DataFit(fitted.file, fitted.column, fitted.n, method, estimates)
+    return replace(d, data=fit, notes=d.notes + tuple(notes), checks=d.checks + tuple(checks))
+
+
+def _observed_information(d: MleDerivation, at: Mapping[sp.Symbol, float], fitted: _Fitted) -> np.ndarray:
+    params = list(d.problem.params)
+    k = len(params)
+    out = np.full((k, k), math.nan)
+    for a in range(k):
+        for b in range(a, k):
+            e = sp.diff(d.loglik, params[a], params[b])
+            out[a, b] = out[b, a] = -loglik_value(d, dict(at), fitted.data, fitted.n, expr=e)
+    return out
+
+
+def _expected_information(d: MleDerivation, at: Mapping[sp.Symbol, float], fitted: _Fitted) -> np.ndarray:
+    info = d.fisher_expected
+    assert info is not None
+    vals = {**at, N: float(fitted.n)}
+    try:
+        return np.asarray([[float(numeric_value(info[a, b], vals)) for b in range(info.shape[1])]
+                           for a in range(info.shape[0])], dtype=float)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return np.full(info.shape, math.nan)
+
+
+def _standard_errors(info: np.ndarray) -> list[float | None]:
+    """``sqrt(diag(inv(info)))`` when ``info`` is finite and positive definite, else Nones."""
+    k = info.shape[0]
+    if not np.all(np.isfinite(info)):
+        return [None] * k
+    try:
+        np.linalg.cholesky(info)
+    except np.linalg.LinAlgError:
+        return [None] * k
+    cov = np.linalg.inv(info)
+    return [float(math.sqrt(cov[j, j])) if cov[j, j] > 0 else None for j in range(k)]
+
+
+def _step(problem: MleProblem, p: sp.Symbol, v: float) -> float:
+    """A difference step for ``p`` at ``v``: relative, and inside the parameter's domain both ways."""
+    h = 1e-3 * max(abs(v), 1e-2)
+    dom = problem.domain(p.name)
+    for bound in (() if dom is None else (dom.lower, dom.upper)):
+        if bound is not None and v != bound:
+            h = min(h, abs(v - bound) / 2)
+    return h
+
+
+def _finite_difference_check(d: MleDerivation, at: Mapping[sp.Symbol, float], fitted: _Fitted,
+                             observed: np.ndarray) -> Check:
+    """The observed information against central second differences of the log-likelihood at the estimate."""
+    params = list(d.problem.params)
+    base = dict(at)
+
+    def ll(shift: Mapping[sp.Symbol, float]) -> float:
+        return loglik_value(d, {p: base[p] + shift.get(p, 0.0) for p in params}, fitted.data, fitted.n)
+
+    worst = 0.0
+    for a, pa in enumerate(params):
+        for b, pb in enumerate(params):
+            if b < a:
+                continue
+            ha, hb = _step(d.problem, pa, base[pa]), _step(d.problem, pb, base[pb])
+            if a == b:
+                fd = (ll({pa: ha}) - 2 * ll({}) + ll({pa: -ha})) / ha**2
+            else:
+                fd = (ll({pa: ha, pb: hb}) - ll({pa: ha, pb: -hb}) - ll({pa: -ha, pb: hb})
+                      + ll({pa: -ha, pb: -hb})) / (4 * ha * hb)
+            exact = -observed[a, b]
+            if not (math.isfinite(fd) and math.isfinite(exact)):
+                return Check(name="observed information on the data", certificate=Unknown(
+                    "the log-likelihood or its second derivatives cannot be evaluated near the estimate"))
+            err = abs(fd - exact) / max(1.0, abs(exact), abs(fd))
+            worst = max(worst, err)
+            if err > 1e-3:
+                return Check(name="observed information on the data", certificate=Refuted(
+                    ((str(pa), f"{base[pa]:.6g}"), (str(pb), f"{base[pb]:.6g}")), f"{exact:.8g}",
+                    f"central differences {fd:.8g}"))
+    return Check(name="observed information on the data",
+                 certificate=Plausible(1, "central second differences of the log-likelihood at the estimate", worst),
+                 detail=", ".join(f"{p} = {base[p]:.10g}" for p in params))
 
 
 def default_start(p: sp.Symbol, problem: MleProblem) -> float:

@@ -152,6 +152,30 @@ class Iterate:
 
 
 @dataclass(frozen=True, slots=True)
+class DataEstimate:
+    """One parameter's estimate on the user's data with its standard errors: from the observed
+    information (minus the Hessian of the log-likelihood at the estimate) and from the expected
+    (Fisher) information at the estimate; None where that one is not available (said in the notes)."""
+
+    param: str
+    value: float
+    se_observed: float | None
+    se_expected: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DataFit:
+    """The estimates on a CSV column: the file and column, n, how the numbers were found."""
+
+    file: str
+    column: str
+    n: int
+    method: str
+    """``closed form``, ``Newton-Raphson``, ``Fisher scoring`` or ``numeric maximization``."""
+    estimates: tuple[DataEstimate, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MleDerivation(Certified):
     """Everything derived about an ``MleProblem``, step by step, with the checks.
 
@@ -178,6 +202,7 @@ class MleDerivation(Certified):
     scoring: tuple[sp.Expr, ...] = ()
     iterates: tuple[Iterate, ...] = ()
     iteration_method: str = ""
+    data: DataFit | None = None
 
     def all_steps(self) -> Iterator[Step]:
         return iter(self.steps)

@@ -23,6 +23,7 @@ from derive.likelihood.model import MleProblem, Support
 
 from derive.certify.numeval import numeric_function, sample_size_symbols
 from derive.likelihood.sampling import draw_sample
+from derive.likelihood.logdensity import log_density
 
 Array = np.ndarray
 _BAD = 1e300
@@ -84,7 +85,7 @@ class _Loglik:
 
 def objective(problem: MleProblem, n: int) -> sp.Expr:
     """Per-observation log density, plus a 1/n share of the log prior for MAP (their sum is the log-posterior)."""
-    logf = sp.expand_log(sp.log(problem.density), force=True)
+    logf = log_density(problem.density)
     return logf if problem.prior is None else logf + problem.prior / n
 
 

@@ -22,6 +22,7 @@ import sympy as sp
 
 from derive.core.errors import UsageError
 from derive.likelihood.model import Support
+from derive.likelihood.logdensity import log_density
 
 from derive.certify.numeval import numeric_function, numeric_value
 
@@ -132,7 +133,7 @@ def density_function(density: sp.Expr, var: sp.Symbol, values: Mapping[sp.Symbol
 
 def _log_form(density: sp.Expr) -> sp.Expr:
     """``log(density)`` expanded, with log-gamma for factorials, gammas and binomials (no overflow)."""
-    lg = sp.expand_log(sp.log(density), force=True)
+    lg = log_density(density)
     lg = lg.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.factorial),
                     lambda e: sp.loggamma(e.args[0].args[0] + 1))
     lg = lg.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.gamma),

@@ -17,25 +17,87 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.parse.domain import VarDomain
 
+from derive.likelihood.screen import RootScreen, best_first
 from derive.likelihood.sign import sign_of
 from derive.likelihood.sums import Statistics, expand_sums, simplify_hidden, split_sums, sums_in
 
 
 @dataclass(frozen=True, slots=True)
+class Dropped:
+    """A root outside the parameter space: proved (``samples`` 0), or outside on every one of ``samples``
+    samples drawn from the model (the sign test could not decide)."""
+
+    root: sp.Expr
+    samples: int = 0
+    side: str = "lower"
+    """The end of the domain it lies beyond: ``lower`` or ``upper``."""
+
+    @property
+    def proved(self) -> bool:
+        return self.samples == 0
+
+    def how(self) -> str:
+        return "proved" if self.proved else f"on all {self.samples} samples drawn from the model"
+
+
+@dataclass(frozen=True, slots=True)
 class Solved:
-    """``param = value`` from equation number ``equation``; ``uses`` are unsolved parameters in it."""
+    """``param = value`` from equation number ``equation``; ``uses`` are unsolved parameters in it.
+
+    ``dropped`` are the roots outside the parameter space (with how that is known), ``others`` the
+    further roots that may lie inside it (``value`` is the one inside on the most samples).
+    """
 
     param: sp.Symbol
     value: sp.Expr
     equation: int
     uses: tuple[sp.Symbol, ...]
-    dropped: tuple[sp.Expr, ...] = ()
+    dropped: tuple[Dropped, ...] = ()
     eq: sp.Expr = sp.Integer(0)
+    others: tuple[sp.Expr, ...] = ()
 
 
-def solve_for(eq: sp.Expr, p: sp.Symbol, params: Sequence[sp.Symbol],
-              domains: Mapping[str, VarDomain]) -> tuple[list[sp.Expr], list[sp.Expr]] | None:
-    """Roots of ``eq = 0`` in ``p`` inside its domain (and those dropped), or None if not solvable."""
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """A score equation whose roots in ``param`` all lie outside the parameter space."""
+
+    param: sp.Symbol
+    eq: sp.Expr
+    dropped: tuple[Dropped, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """The solutions in the order found, the parameters left unsolved, and equations whose roots are all outside."""
+
+    order: list[Solved]
+    unsolved: list[sp.Symbol]
+    outside: list[Outside]
+
+
+@dataclass(frozen=True, slots=True)
+class Roots:
+    """The roots of one score equation in one parameter: those that may lie in the space, best first,
+    and those that do not (proved, or on the samples of ``screen``)."""
+
+    kept: tuple[sp.Expr, ...]
+    dropped: tuple[Dropped, ...] = ()
+
+
+def solve_for(eq: sp.Expr, p: sp.Symbol, params: Sequence[sp.Symbol], domains: Mapping[str, VarDomain],
+              screen: RootScreen | None = None) -> Roots | None:
+    """The roots of ``eq = 0`` in ``p``, sorted by whether they lie in the domain of ``p``; None if not solvable.
+
+    A root provably outside the domain (for all data and parameters) is dropped; so is one that is
+    outside on every sample of ``screen`` when the sign test cannot decide. A root provably inside
+    comes first, then those inside on the most samples. ``kept`` is empty when no root is inside.
+    """
+    roots = roots_of(eq, p, params)
+    return None if roots is None else place_roots(roots, p, domains, screen)
+
+
+def roots_of(eq: sp.Expr, p: sp.Symbol, params: Sequence[sp.Symbol]) -> tuple[sp.Expr, ...] | None:
+    """The real-looking roots of ``eq = 0`` in ``p`` (sums shown), or None if ``solve`` cannot give them."""
     e = expand_sums(split_sums(eq), [p])
     if any(p in s.free_symbols for s in sums_in(e)):
         return None  # the parameter cannot be separated from the data
@@ -49,75 +111,152 @@ def solve_for(eq: sp.Expr, p: sp.Symbol, params: Sequence[sp.Symbol],
         return None
     if not isinstance(roots, list) or not roots:
         return None
-    kept: list[sp.Expr] = []
-    dropped: list[sp.Expr] = []
+    out: list[sp.Expr] = []
     for r in roots:
         if isinstance(r, (tuple, dict)) or r.has(sp.I) or r.has(sp.LambertW) or _unevaluated(r):
             return None
         r = stats.show(sp.simplify(r) if sp.count_ops(r) < 60 else r)
-        (dropped if _outside(r, p, domains) else kept).append(r)
-    if not kept:
-        return None
-    return kept, dropped
+        if r.is_real is False:
+            continue  # not a real number: no point of the parameter space
+        out.append(r)
+    return tuple(out) if out else None
+
+
+def place_roots(roots: Sequence[sp.Expr], p: sp.Symbol, domains: Mapping[str, VarDomain],
+                screen: RootScreen | None = None) -> Roots | None:
+    """``roots`` sorted by where they lie in the domain of ``p`` (see ``solve_for``)."""
+    inside: list[sp.Expr] = []
+    undecided: list[sp.Expr] = []
+    dropped: list[Dropped] = []
+    for r in roots:
+        place = _place(r, p, domains)
+        if place in ("lower", "upper"):
+            dropped.append(Dropped(r, 0, place))
+        else:
+            (inside if place == "inside" else undecided).append(r)
+    if undecided and not inside and screen is not None:
+        records = [screen.screen(r, p) for r in undecided]
+        dropped += [Dropped(rec.root, rec.evaluated, "lower" if 2 * rec.below >= rec.evaluated else "upper")
+                    for rec in records if rec.never_inside]
+        undecided = [rec.root for rec in best_first([rec for rec in records if not rec.never_inside])]
+    if not (inside or undecided or dropped):
+        return None  # no real root
+    return Roots(tuple(inside + undecided), tuple(dropped))
 
 
 def _unevaluated(r: sp.Expr) -> bool:
     return any(isinstance(a, (sp.RootOf, sp.CRootOf, sp.Integral)) for a in sp.preorder_traversal(r))
 
 
-def _outside(root: sp.Expr, p: sp.Symbol, domains: Mapping[str, VarDomain]) -> bool:
-    """True if ``root`` is provably outside the domain of ``p`` (for all data and parameters)."""
+def _place(root: sp.Expr, p: sp.Symbol, domains: Mapping[str, VarDomain]) -> str | None:
+    """``inside`` the domain of ``p`` for all data and parameters, beyond its ``lower`` or ``upper`` end
+    for all of them, or None if undecided."""
     d = domains.get(p.name)
-    if root.is_real is False:
-        return True
-    if d is None:
-        return False
-    stats = Statistics.of([root])
+    if d is None or (d.lower is None and d.upper is None):
+        return "inside" if root.is_real else None
+    stats = Statistics.of([root], domains=domains)
     r = stats.hide(root)
-    if d.lower is not None and sign_of(r - sp.nsimplify(d.lower), domains) in ("negative", "nonpositive" if d.lower_strict else "negative"):
-        return True
-    if d.upper is not None and sign_of(sp.nsimplify(d.upper) - r, domains) in ("negative", "nonpositive" if d.upper_strict else "negative"):
-        return True
-    return False
+    ok = True
+    for side, bound, strict in (("lower", d.lower, d.lower_strict), ("upper", d.upper, d.upper_strict)):
+        if bound is None:
+            continue
+        b = sp.nsimplify(bound)
+        s = sign_of(r - b if side == "lower" else b - r, domains)
+        if s == "negative" or (strict and s in ("nonpositive", "zero")):
+            return side
+        if not (s == "positive" or (not strict and s in ("nonnegative", "zero"))):
+            ok = False
+    return "inside" if ok else None
 
 
 def solve_scores(scores: Sequence[sp.Expr], params: Sequence[sp.Symbol], domains: Mapping[str, VarDomain],
-                 clock: Clock) -> tuple[list[Solved], list[sp.Symbol]]:
-    """Solve the score equations in rounds; returns the solutions in order and the unsolved parameters."""
+                 clock: Clock, screen: RootScreen | None = None) -> Solution:
+    """Solve the score equations in rounds: the solutions in order, the unsolved parameters, and the
+    equations whose roots all lie outside the parameter space (``screen`` tests undecided roots).
+
+    Each round prefers equations with fewer other unsolved parameters (a root can involve no others),
+    then the first (equation, parameter) pair, in order, whose root involves no other unsolved
+    parameter, then the least ``_rank``. Equations are solved only while they can still win, and
+    where each root lies (the costly sign analysis) is decided only for the pairs that can: pairs are
+    visited by the best rank any of their roots could have, and the visit stops when none left can
+    beat the choice. Roots are remembered by equation and parameter across rounds, so K categories
+    and a multiplier cost K solves in all, not K^2 a round.
+    """
     eqs = list(scores)
     used: set[int] = set()
     unsolved = [p for p in params]
     order: list[Solved] = []
+    outside: dict[sp.Symbol, Outside] = {}
+    raw: dict[tuple[sp.Expr, sp.Symbol], tuple[sp.Expr, ...] | None] = {}
+    placed: dict[tuple[sp.Expr, sp.Symbol], Roots | None] = {}
     while unsolved:
         clock.check("solving the score equations")
-        best: Solved | None = None
+        groups: dict[int, list[tuple[int, int, sp.Symbol]]] = {}
         for k, eq in enumerate(eqs):
             if k in used:
                 continue
-            for p in unsolved:
-                if p not in eq.free_symbols:
-                    continue
-                got = solve_for(eq, p, params, domains)
-                if got is None:
-                    continue
-                kept, dropped = got
-                value = kept[0]
-                uses = tuple(q for q in unsolved if q != p and q in value.free_symbols)
-                cand = Solved(p, value, k, uses, tuple(dropped) + tuple(kept[1:]), eq)
-                if best is None or _rank(cand, eqs) < _rank(best, eqs):
-                    best = cand
-                if not cand.uses:
-                    break
-            if best is not None and not best.uses:
+            present = eq.free_symbols & set(unsolved)
+            for j, p in enumerate(unsolved):
+                if p in present:
+                    groups.setdefault(len(present) - 1, []).append((k, j, p))
+        best: Solved | None = None
+        for others in sorted(groups):
+            if best is not None:
                 break
+            best = _best_of(groups[others], eqs, unsolved, params, domains, screen, raw, placed, outside)
         if best is None:
             break
         order.append(best)
         used.add(best.equation)
         unsolved.remove(best.param)
-        eqs = [simplify_hidden(e.xreplace({best.param: best.value}), params) if i not in used else e
-               for i, e in enumerate(eqs)]
-    return order, unsolved
+        eqs = [simplify_hidden(e.xreplace({best.param: best.value}), params)
+               if i not in used and best.param in e.free_symbols else e for i, e in enumerate(eqs)]
+    return Solution(order, unsolved, [o for p, o in outside.items() if p in unsolved])
+
+
+def _best_of(group: Sequence[tuple[int, int, sp.Symbol]], eqs: Sequence[sp.Expr], unsolved: Sequence[sp.Symbol],
+             params: Sequence[sp.Symbol], domains: Mapping[str, VarDomain], screen: RootScreen | None,
+             raw: dict[tuple[sp.Expr, sp.Symbol], tuple[sp.Expr, ...] | None],
+             placed: dict[tuple[sp.Expr, sp.Symbol], Roots | None],
+             outside: dict[sp.Symbol, Outside]) -> Solved | None:
+    """The preferred solution among the (equation, parameter, position) pairs of ``group``, or None."""
+    pairs: list[tuple[tuple[int, ...], int, int, sp.Symbol, tuple[sp.Expr, ...]]] = []
+    for k, j, p in group:
+        if (eqs[k], p) not in raw:
+            raw[eqs[k], p] = roots_of(eqs[k], p, params)
+        roots = raw[eqs[k], p]
+        if roots is not None:
+            pairs.append((min(_key(p, r, unsolved, eqs, (k, j)) for r in roots), k, j, p, roots))
+    pairs.sort(key=lambda t: t[0])
+    best: Solved | None = None
+    best_key: tuple[int, ...] | None = None
+    for bound, k, j, p, roots in pairs:
+        if best_key is not None and bound > best_key:
+            break
+        if (eqs[k], p) not in placed:
+            placed[eqs[k], p] = place_roots(roots, p, domains, screen)
+        got = placed[eqs[k], p]
+        if got is None:
+            continue
+        if not got.kept:
+            outside.setdefault(p, Outside(p, eqs[k], got.dropped))
+            continue
+        value = got.kept[0]
+        uses = tuple(q for q in unsolved if q != p and q in value.free_symbols)
+        key = _key(p, value, unsolved, eqs, (k, j))
+        if best_key is None or key < best_key:
+            best, best_key = Solved(p, value, k, uses, got.dropped, eqs[k], got.kept[1:]), key
+    return best
+
+
+def _key(p: sp.Symbol, value: sp.Expr, unsolved: Sequence[sp.Symbol], eqs: Sequence[sp.Expr],
+         position: tuple[int, int]) -> tuple[int, ...]:
+    """The order of preference of the root ``value`` of the pair at ``position`` (equation, parameter):
+    the first root free of unsolved parameters, else the least ``_rank``, earlier pairs on ties."""
+    uses = tuple(q for q in unsolved if q != p and q in value.free_symbols)
+    if not uses:
+        return (0, 0, 0, *position)
+    return (*_rank(Solved(p, value, 0, uses), eqs), *position)
 
 
 def _rank(c: Solved, eqs: Sequence[sp.Expr]) -> tuple[int, int, int]:

@@ -8,12 +8,13 @@ swaps those statistics for placeholder symbols (so ``solve`` sees plain unknowns
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
 
 from derive.likelihood.sample import I, N, sample_base
+from derive.parse.domain import VarDomain
 
 
 def at_observation(expr: sp.Expr, var: sp.Symbol | Sequence[sp.Symbol]) -> sp.Expr:
@@ -117,15 +118,21 @@ class Statistics:
     to_symbol: tuple[tuple[sp.Expr, sp.Symbol], ...]
 
     @classmethod
-    def of(cls, exprs: Sequence[sp.Expr], params: Iterable[sp.Symbol] = ()) -> Statistics:
-        """Placeholders for every sum over the sample free of ``params``."""
+    def of(cls, exprs: Sequence[sp.Expr], params: Iterable[sp.Symbol] = (),
+           domains: Mapping[str, VarDomain] | None = None) -> Statistics:
+        """Placeholders for every sum over the sample free of ``params``.
+
+        Each placeholder carries the sign of its summand: from SymPy's assumptions, or, where
+        ``domains`` holds the data variable's domain (by its name), from the support
+        (``log x_i < 0`` on ``0 < x < 1``).
+        """
         ps = set(params)
         seen: list[sp.Expr] = []
         for e in exprs:
             for s in sums_in(e):
                 if not (s.free_symbols & ps) and s not in seen:
                     seen.append(s)
-        pairs = tuple((s, sp.Dummy(f"T{k}", **_sign(s))) for k, s in enumerate(seen))
+        pairs = tuple((s, sp.Dummy(f"T{k}", **_sign(s, domains))) for k, s in enumerate(seen))
         return cls(pairs)
 
     def hide(self, expr: sp.Expr) -> sp.Expr:
@@ -139,7 +146,7 @@ class Statistics:
         return tuple(sym for _, sym in self.to_symbol)
 
 
-def _sign(s: sp.Sum) -> dict[str, bool]:
+def _sign(s: sp.Sum, domains: Mapping[str, VarDomain] | None = None) -> dict[str, bool]:
     body = s.function
     if body.is_positive:
         return {"positive": True}
@@ -147,6 +154,16 @@ def _sign(s: sp.Sum) -> dict[str, bool]:
         return {"nonnegative": True}
     if body.is_negative:
         return {"negative": True}
+    observations = {a for a in body.atoms(sp.Indexed) if a.indices == (I,)}
+    support = None if domains is None or len(observations) != 1 else domains.get(next(iter(observations)).base.name)
+    if support is not None:
+        from derive.likelihood.sign import sign_of
+
+        (xi,) = observations
+        x = sp.Symbol(xi.base.name, real=True)
+        found = sign_of(body.xreplace({xi: x}), {x.name: support})
+        if found in ("positive", "negative", "nonnegative", "nonpositive"):
+            return {found: True}
     return {"real": True}
 
 

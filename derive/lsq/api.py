@@ -16,7 +16,7 @@ from derive.core.budget import Budget, check_budget
 from derive.core.checks import check_bool, check_number, check_path, check_text, check_text_map, check_texts
 from derive.core.errors import UsageError
 from derive.core.runner import run_bounded
-from derive.lsq.model import DataSpec, LsSolution
+from derive.lsq.model import DataSpec, LsSolution, RegressionSummary
 from derive.render.result import Result
 from derive.lsq.simple_model import SimpleSolution
 from derive.matrix import expr as M
@@ -47,6 +47,12 @@ class LsResult(Result):
     @property
     def conditions(self) -> tuple[str, ...]:
         return self.solution.conditions
+
+    @property
+    def summary(self) -> RegressionSummary | None:
+        """R's summary(lm) of the fit to data (``.rows``, ``.sigma``, ``.r_squared``, ...); None without data."""
+        fit = self.solution.data_fit
+        return None if fit is None else fit.summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,12 @@ class SimpleResult(Result):
     def conditions(self) -> tuple[str, ...]:
         return self.solution.conditions
 
+    @property
+    def summary(self) -> RegressionSummary | None:
+        """R's summary(lm) of the fit to data (``.rows``, ``.sigma``, ``.r_squared``, ...); None without data."""
+        fit = self.solution.data_fit
+        return None if fit is None else fit.summary
+
 
 def ls_job(name: str, names: tuple[tuple[str, str], ...], data: DataSpec | None, budget: Budget
            ) -> LsSolution | SimpleSolution:
@@ -99,19 +111,25 @@ def ls_job(name: str, names: tuple[tuple[str, str], ...], data: DataSpec | None,
     sol = model.derive(clock)
     sol = model.certify(sol, clock)
     if data is not None:
-        sol = replace(sol, data_fit=model.fit(sol, data))
+        sol = replace(sol, data_fit=model.fit(sol, data, clock))
+        from derive.lsq.summary import certify_fit_summary
+
+        sol = certify_fit_summary(model, sol, data, clock)  # R's summary(lm), its formulas certified under the budget
     return sol
 
 
 def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str | Path | None = None,
        x: Sequence[str] | str = (), y: str = "", weights: str = "", lam: float | None = None,
-       intercept: bool = False, budget: Budget | None = None) -> LsResult | SimpleResult:
+       intercept: bool = False, penalize_intercept: bool = False,
+       budget: Budget | None = None) -> LsResult | SimpleResult:
     """Derive a least-squares estimator step by step, certified, and optionally fit it to a CSV file.
 
     ``model`` is ols, simple, ridge, wls, gls or constrained; ``names`` renames X, y, b, lam, W,
     Sigma, C, d, mu (for simple: x, y, a, b); simple returns a ``SimpleResult``. With ``data``,
-    ``x`` names the regressor columns and ``y`` the response; ``intercept`` adds a column of ones
-    to X (the formula is the same: its first coefficient is the intercept).
+    ``x`` gives the regressors as terms: columns, powers ``x^2``, products ``x1*x2`` and
+    ``poly(x, k)`` (one comma-separated text, or a sequence of them); ``y`` the response;
+    ``intercept`` adds a column of ones to X (the formula is the same: its first coefficient is
+    the intercept). Ridge leaves the intercept unpenalized unless ``penalize_intercept``.
     """
     from derive.lsq.models import model_class
 
@@ -123,6 +141,7 @@ def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str 
     if lam is not None:
         check_number(lam, "lam", 0.0, 1e12, lo_open=True)
     check_bool(intercept, "intercept")
+    check_bool(penalize_intercept, "penalize_intercept")
     budget = check_budget(budget, Budget())
     if data is None and (x or y or weights or intercept):
         raise UsageError("x, y, weights and intercept go with data", hint="pass data='file.csv' (--data FILE.csv)")
@@ -138,14 +157,20 @@ def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str 
         raise UsageError("--lam goes with --model ridge")
     if weights and model != "wls":
         raise UsageError("--weights goes with --model wls")
+    if penalize_intercept and not (model == "ridge" and intercept):
+        raise UsageError("--penalize-intercept goes with --model ridge and --intercept",
+                         hint="ridge leaves the intercept unpenalized unless you ask for this")
     if intercept and model == "simple":
         raise UsageError("--intercept does not go with --model simple: its line always has one", hint="drop --intercept")
     kind = model_class(model)  # an unknown model is refused before the worker starts
     if data is not None:
-        cols = tuple(c.strip() for c in x.split(",")) if isinstance(x, str) else tuple(x)
-        if not cols or not y:
-            raise UsageError("--data needs --x COLS and --y COL", hint="e.g. --x dist,angle --y height")
-        spec = DataSpec(Path(data), cols, y, weights, lam, intercept)
+        from derive.lsq.terms import parse_term_list, parse_terms
+
+        if not (x.strip() if isinstance(x, str) else x) or not y:
+            raise UsageError("--data needs --x TERMS and --y COL", hint="e.g. --x dist,angle --y height")
+        terms = parse_terms(x) if isinstance(x, str) else parse_term_list(x)
+        spec = DataSpec(Path(data), tuple(t.label for t in terms), y, weights, lam, intercept, terms,
+                        penalize_intercept)
     sol = run_bounded(ls_job, kind.name, tuple(sorted((names or {}).items())), spec, budget, budget=budget,
                       what=f"the {kind.title} derivation")
     return SimpleResult(sol) if isinstance(sol, SimpleSolution) else LsResult(sol)

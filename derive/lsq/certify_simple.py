@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -106,6 +107,77 @@ class SumEvaluator:
 
         h = 0.25 * max(1.0, abs(base))
         return (4 * central(h / 2) - central(h)) / 3
+
+
+class ExactSumEvaluator(SumEvaluator):
+    """The same walker in exact rational arithmetic: data as Fractions (object arrays), sums as exact sums.
+
+    Used to evaluate the derived slope and intercept on a file's decimals exactly; every sum
+    charges its size to a ``derive.lsq.numeric.Work`` allowance.
+    """
+
+    def __init__(self, data: dict[str, Array], scalars: dict[sp.Symbol, Any], work: Any) -> None:
+        super().__init__(data, scalars)
+        self.work = work
+        self.bits = max((max(abs(v.numerator).bit_length(), v.denominator.bit_length())
+                         for arr in data.values() for v in arr), default=1)
+
+    def value(self, expr: Any) -> Any:
+        return self._ev(expr, {})
+
+    def _ev_Number(self, e: Any, env: dict[sp.Symbol, Value]) -> Value:
+        if not e.is_Rational:
+            raise NotDefined(f"{e} is not rational")
+        return Fraction(int(e.p), int(e.q))
+
+    def _ev_Sum(self, e: Any, env: dict[sp.Symbol, Value]) -> Value:
+        (var, lo, hi), = e.limits
+        lo_v, hi_v = int(self._ev(lo, env)), int(self._ev(hi, env))
+        count = hi_v - lo_v + 1
+        self.work.charge(4 * count, 2 * self.bits, 2 * self.bits)
+        body = self._ev(e.function, {**env, var: np.arange(lo_v, hi_v + 1)})
+        if np.ndim(body):
+            return sum(body.tolist(), Fraction(0))
+        return body * count
+
+    def _ev_Add(self, e: Any, env: dict[sp.Symbol, Value]) -> Value:
+        out: Value = Fraction(0)
+        for t in e.args:
+            out = out + self._ev(t, env)
+        return out
+
+    def _ev_Mul(self, e: Any, env: dict[sp.Symbol, Value]) -> Value:
+        out: Value = Fraction(1)
+        for t in e.args:
+            out = out * self._ev(t, env)
+        return out
+
+    def _ev_Pow(self, e: Any, env: dict[sp.Symbol, Value]) -> Value:
+        base, ex = self._ev(e.base, env), self._ev(e.exp, env)
+        if not isinstance(ex, Fraction) or ex.denominator != 1:
+            raise NotDefined(f"{e}: not an integer power")
+        if ex < 0 and np.any(np.asarray(base, dtype=object) == 0):
+            raise NotDefined("division by zero")
+        k = int(ex)
+        if np.ndim(base):
+            return np.array([v ** k for v in base.tolist()], dtype=object)
+        return base ** k
+
+    @classmethod
+    def estimate(cls, sol: SimpleSolution, x: list[Fraction], y: list[Fraction], work: Any
+                 ) -> tuple[Fraction, Fraction]:
+        """(intercept, slope) of the derived formulas in exact arithmetic; ConditionFails where S_xx = 0."""
+        s = sol.symbols
+        ev = cls({s["x"].name: np.array(x, dtype=object), s["y"].name: np.array(y, dtype=object)},
+                 {s["n"]: Fraction(len(x))}, work)
+        if len(x) < 2:
+            raise ConditionFails("one point does not determine a line")
+        sxx = ev.value(expand_definitions(s["S_xx"], sol))
+        if sxx == 0:
+            raise ConditionFails("S_xx = 0: the x values are all equal")
+        slope = ev.value(expand_definitions(sol.slope, sol))
+        intercept = ev.value(expand_definitions(sol.intercept.subs(s["bhat"], sol.slope), sol))
+        return Fraction(intercept), Fraction(slope)
 
 
 def expand_definitions(expr: Any, sol: SimpleSolution) -> Any:

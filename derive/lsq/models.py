@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from derive.core.errors import DataError, UnsupportedError, UsageError
+from derive.core.errors import UnsupportedError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,6 +55,8 @@ class LsModel:
     roles: ClassVar[dict[str, str]] = {"X": "X", "y": "y", "b": "b"}
     """Role -> default name (the role names are what ``--name ROLE=NAME`` takes)."""
     reference_name: ClassVar[str] = "numpy.linalg.lstsq on the augmented or weighted system"
+    summary_reason: ClassVar[str] = ""
+    """Why the regression summary (standard errors, t, p, R²) is not computed for this model; empty: it is."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -227,17 +229,13 @@ class LsModel:
             raise UsageError(f"--weights goes with --model wls, not {self.name}")
         if spec.lam is not None:
             raise UsageError(f"--lam goes with --model ridge, not {self.name}")
-        return [*spec.x, spec.y]
+        return [*spec.x_columns, spec.y]
 
-    def data_values(self, data: Mapping[str, list[float]], spec: DataSpec, n: int) -> dict[str, Any]:
-        """Values of the model's own matrices from the data (the weights of wls)."""
-        return {}
-
-    def fit(self, sol: LsSolution, spec: DataSpec) -> DataFit:
-        """The derived estimator on the data, beside the reference solver."""
+    def fit(self, sol: LsSolution, spec: DataSpec, clock: Clock | None = None) -> DataFit:
+        """The derived estimator on the data (exactly where affordable), beside the reference solver."""
         from derive.lsq.fit import fit_matrix_model
 
-        return fit_matrix_model(self, sol, spec)
+        return fit_matrix_model(self, sol, spec, clock)
 
 
 class Ols(LsModel):
@@ -280,17 +278,19 @@ class Simple(LsModel):
         return certify_solution(sol, clock)
 
     def data_columns(self, spec: DataSpec) -> list[str]:
-        if len(spec.x) != 1:
-            raise UsageError(f"simple regression takes one regressor column, got {len(spec.x)}: {', '.join(spec.x)}",
-                             hint="use --model ols --intercept for several columns")
+        terms = spec.regressors
+        if len(terms) != 1 or terms[0].degree != 1:
+            raise UsageError(f"simple regression takes one regressor column, got {len(terms)} term"
+                             f"{'s' if len(terms) != 1 else ''}: {', '.join(t.label for t in terms)}",
+                             hint="use --model ols --intercept for several columns, powers or products")
         if spec.weights or spec.lam is not None:
             raise UsageError("--weights and --lam do not go with --model simple")
         if spec.intercept:
             raise UsageError("--intercept does not go with --model simple: its line always has one",
                              hint="drop --intercept")
-        return [spec.x[0], spec.y]
+        return [*spec.x_columns, spec.y]
 
-    def fit(self, sol: Any, spec: DataSpec) -> DataFit:
+    def fit(self, sol: Any, spec: DataSpec, clock: Clock | None = None) -> DataFit:
         from derive.lsq.fit import fit_simple
 
         self.data_columns(spec)
@@ -305,6 +305,7 @@ class Ridge(LsModel):
     summary: ClassVar[str] = "ridge, ||y - X b||^2 + lam ||b||^2 with lam > 0"
     roles: ClassVar[dict[str, str]] = {**LsModel.roles, "lam": "lam"}
     hat_idempotent: ClassVar[bool] = False
+    summary_reason: ClassVar[str] = "ridge estimates are biased; classical standard errors do not apply"
     wide_has_solution: ClassVar[bool] = True
 
     def domains(self) -> dict[str, VarDomain]:
@@ -357,7 +358,7 @@ class Ridge(LsModel):
             raise UsageError("--weights goes with --model wls, not ridge")
         if spec.lam is None:
             raise UsageError("ridge with --data needs --lam VALUE", hint="give the penalty, e.g. --lam 0.5")
-        return [*spec.x, spec.y]
+        return [*spec.x_columns, spec.y]
 
 
 class Wls(LsModel):
@@ -424,15 +425,7 @@ class Wls(LsModel):
             raise UsageError("--lam goes with --model ridge, not wls")
         if not spec.weights:
             raise UsageError("wls with --data needs --weights COL", hint="name the column of observation weights")
-        return [*spec.x, spec.y, spec.weights]
-
-    def data_values(self, data: Mapping[str, list[float]], spec: DataSpec, n: int) -> dict[str, Any]:
-        import numpy as np
-
-        w = np.asarray(data[spec.weights])
-        if np.any(w <= 0):
-            raise DataError(f"{spec.path}: the weights in column {spec.weights!r} must be positive")
-        return {self.names["W"]: np.diag(w)}
+        return [*spec.x_columns, spec.y, spec.weights]
 
 
 class Gls(Wls):
@@ -483,6 +476,8 @@ class Constrained(LsModel):
     summary: ClassVar[str] = "||y - X b||^2 subject to C b = d, by a Lagrange multiplier mu"
     roles: ClassVar[dict[str, str]] = {**LsModel.roles, "C": "C", "d": "d", "mu": "mu"}
     reference_name: ClassVar[str] = "numpy.linalg.lstsq on the constraint's null space"
+    summary_reason: ClassVar[str] = ("the estimate is restricted to C b = d: its standard errors need the constrained "
+                                     "covariance and n - p + q degrees of freedom, which are not derived here")
 
     def declarations(self) -> tuple[ShapeDecl, ...]:
         from derive.parse.shapes import ShapeDecl

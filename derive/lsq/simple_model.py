@@ -108,7 +108,11 @@ class SimpleSolution(Certified):
         }
 
     def all_steps(self) -> Iterator[Step]:
-        return iter(self.steps)
+        yield from self.steps
+        if self.data_fit is not None:
+            yield from self.data_fit.all_steps()
 
     def all_checks(self) -> Iterator[Check]:
-        return iter(self.checks)
+        yield from self.checks
+        if self.data_fit is not None:
+            yield from self.data_fit.all_checks()

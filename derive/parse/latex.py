@@ -376,8 +376,8 @@ def _name(run: _Run, out: _Out, base: str, start: int, j: int, hi: int, depth: i
         return _function(run, out, fname, start, j, hi, depth, in_arg)
     tight = _open_paren(run.src, j, hi, tight=True)
     loose = _open_paren(run.src, j, hi, tight=False)
-    if base in vocab.CONSTANTS or in_arg:
-        call_at = None
+    if base in vocab.CONSTANTS or in_arg or name in (run.domains or {}):
+        call_at = None  # a declared variable before "(" multiplies: \lambda(x-\mu)^2
     elif fname in vocab.FUNCTIONS or base in vocab.UNDEFINED_LETTERS:
         call_at = loose
     elif len(base) > 1:

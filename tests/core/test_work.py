@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from derive.core.budget import Budget
 from derive.core.errors import UsageError
-from derive.core.work import WorkExceeded, run_counted
+from derive.core.work import WorkExceeded, _may_stop, run_counted
 
 
 def _fib(n: int) -> int:
@@ -72,3 +73,46 @@ def test_the_allowance_is_a_positive_int(bad: object) -> None:
 
 def test_the_default_allowance_is_counted_in_calls() -> None:
     assert Budget().max_work == 3_000_000
+
+
+class _Finalized:
+    """Garbage in a reference cycle whose finalizer runs Python code when the collector frees it."""
+
+    def __del__(self) -> None:
+        _fib(6)
+
+
+def test_finalizers_of_earlier_garbage_are_never_counted() -> None:
+    """A collection inside the part would run earlier garbage's finalizers under the counter; the
+    count must be the part's own, whatever garbage came before it."""
+    counts = set()
+    for _ in range(30):
+        for _ in range(800):  # enough cyclic garbage to trigger a collection during the part
+            a, b = _Finalized(), _Finalized()
+            a.other, b.other = b, a  # type: ignore[attr-defined]
+            del a, b
+        counts.add(run_counted(lambda: _fib(15), 10_000).calls)
+    assert counts == {1 + 1973}
+
+
+def test_the_stop_is_never_raised_where_python_could_only_print_it() -> None:
+    """A generator's frame (closed from deallocation when dropped) and ``__del__`` cannot pass an
+    exception on: Python would print 'Exception ignored' on stderr and the part would go on. The stop
+    waits for the next ordinary call there."""
+    seen: dict[str, bool] = {}
+
+    def numbers() -> Iterator[int]:
+        seen["generator"] = _may_stop(sys._getframe())
+        yield 1
+
+    class Dropped:
+        def __del__(self) -> None:
+            seen["__del__"] = _may_stop(sys._getframe())
+
+    def ordinary() -> None:
+        seen["function"] = _may_stop(sys._getframe())
+
+    next(numbers())
+    Dropped()
+    ordinary()
+    assert seen == {"generator": False, "__del__": False, "function": True}

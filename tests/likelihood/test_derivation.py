@@ -152,8 +152,9 @@ def test_total_is_split() -> None:
     assert total(2 * x[I]) == 2 * _sum(x[I])
 
 
-def test_domains_of_maps_names_to_declared_domains() -> None:
-    assert domains_of(normal()) == {"mu": VarDomain("mu"), "sigma2": VarDomain("sigma2", 0.0)}
+def test_domains_of_maps_names_to_declared_domains_and_the_data_variable_to_its_support() -> None:
+    assert domains_of(normal()) == {"mu": VarDomain("mu"), "sigma2": VarDomain("sigma2", 0.0), "x": VarDomain("x")}
+    assert domains_of(exponential())["x"] == VarDomain("x", 0.0)
 
 
 def test_expand_hessian_entry_is_the_second_derivative_with_linearity() -> None:
@@ -241,3 +242,16 @@ def test_closed_form_estimates_maximize_the_log_likelihood_on_the_sample(name: s
             if k == "p" and not 0 < moved[k] < 1:
                 continue
             assert value(d.loglik, sample, **moved) <= best + 1e-9 * max(1.0, abs(best)), (name, k, factor)
+
+
+def test_an_expected_information_without_a_closed_form_is_explained() -> None:
+    # Borel(mu): E[X] = 1/(1 - mu) is a series SymPy does not sum; the note says what is missing
+    mu = sp.Symbol("mu", positive=True)
+    x = _x(integer=True, positive=True)
+    problem = MleProblem("borel", sp.exp(-mu * x) * (mu * x) ** (x - 1) / sp.factorial(x), x, (mu,),
+                         Support("x", "integers", lower=sp.Integer(1)), (VarDomain("mu", 0.0, 1.0),), discrete=True)
+    d = _run(problem)
+    xs = sample_base(x)
+    assert d.closed_form and _same(d.estimator[0], 1 - N / _sum(xs[I]))
+    assert d.fisher_expected is None
+    assert any("expected (Fisher) information is not derived" in n and "E[x]" in n for n in d.notes)

@@ -188,3 +188,30 @@ def test_errors(call: object, message: str, hint: str) -> None:
         call()  # type: ignore[operator]
     assert message in info.value.message
     assert hint in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("k", [5, 12, 20])
+def test_random_parameters_of_a_large_multinomial_satisfy_the_constraint(k: int) -> None:
+    import random
+
+    from derive.likelihood.certify import draw_params
+
+    problem = read_problem(f"multinomial({k})", [], None, None, [])
+    for seed in range(3):
+        values = draw_params(problem, random.Random(seed))
+        assert len(values) == k
+        assert all(0 < v < 1 for v in values.values())
+        assert abs(sum(values.values()) - 1) < 1e-12
+
+
+@pytest.mark.parametrize("k", [5, 10])
+def test_a_large_multinomial_has_the_sample_proportions_as_estimates(k: int) -> None:
+    from derive.core.budget import Budget
+    from derive.likelihood.derivation import derive_mle
+    from derive.likelihood.sample import I, N, sample_base
+
+    problem = read_problem(f"multinomial({k})", [], None, None, [])
+    d = derive_mle(problem, Budget(120).start())
+    assert d.closed_form
+    for v, p in zip(problem.data_vars, d.estimator):
+        assert p is not None and sp.simplify(p - sp.Sum(sample_base(v)[I], (I, 1, N)) / N) == 0

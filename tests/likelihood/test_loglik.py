@@ -10,9 +10,13 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as stg
 
-from derive.likelihood.loglik import group_by_parameters, likelihood, log_density, loglik_steps
-from derive.likelihood.model import MleProblem
-from derive.likelihood.sums import I, N
+from derive.likelihood.loglik import (
+    DEFAULT_WORK, group_by_parameters, likelihood, log_density, loglik_steps, special_identities,
+)
+from derive.likelihood.model import MleProblem, Support
+from derive.likelihood.sample import sample_base
+from derive.likelihood.sums import I, N, split_sums
+from derive.parse.domain import VarDomain
 from tests.likelihood.conftest import (
     ALPHA, BETA, LAM, MU, P, S2, base, bernoulli, exponential, gamma, normal, over_sample, poisson, same, value,
 )
@@ -101,3 +105,32 @@ def test_loglik_is_the_sum_of_scipys_log_densities(name: str, seed: int) -> None
     _, draw, reference = SCIPY[name]
     x, params = draw(np.random.default_rng(seed))
     assert value(LOGLIKS[name], x, **params) == pytest.approx(reference(x, params), rel=1e-10, abs=1e-10)
+
+
+def test_special_identities_remove_a_special_function_of_the_parameter() -> None:
+    theta, x = sp.Symbol("theta", positive=True), sp.Symbol("x", positive=True)
+    beta_form = x ** (theta - 1) / sp.beta(theta, 1)
+    gamma_form = sp.gamma(theta + 1) / (sp.gamma(theta) * sp.gamma(1)) * x ** (theta - 1)
+    for density in (beta_form, gamma_form):
+        out = special_identities(density, [theta], DEFAULT_WORK)
+        assert not out.has(sp.beta, sp.gamma)
+        assert sp.simplify(out - theta * x ** (theta - 1)) == 0
+
+
+def test_special_identities_leave_a_density_they_cannot_simplify() -> None:
+    a, b, x = sp.Symbol("a", positive=True), sp.Symbol("b", positive=True), sp.Symbol("x", positive=True)
+    density = x ** (a - 1) * (1 - x) ** (b - 1) / sp.beta(a, b)
+    assert special_identities(density, [a, b], DEFAULT_WORK) == density
+
+
+def test_beta_theta_one_has_the_closed_form_score_and_estimate() -> None:
+    theta, x = sp.Symbol("theta", positive=True), sp.Symbol("x", positive=True)
+    problem = MleProblem("x^(theta-1)/beta(theta,1)", x ** (theta - 1) / sp.beta(theta, 1), x, (theta,),
+                         Support("x", "interval", lower=sp.Integer(0), upper=sp.Integer(1)),
+                         (VarDomain("theta", 0.0),))
+    ll, steps = loglik_steps(problem)
+    assert not ll.has(sp.beta, sp.gamma, sp.polygamma)
+    assert any("B(a, b)" in s.justification for s in steps)
+    xs = sample_base(x)
+    score = sp.diff(ll, theta)
+    assert sp.simplify(split_sums(score) - (N / theta + split_sums(sp.Sum(sp.log(xs[I]), (I, 1, N))))) == 0

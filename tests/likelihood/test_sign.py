@@ -92,3 +92,11 @@ def test_a_decided_sign_is_never_contradicted_by_a_point_of_the_space(expr: sp.E
     tol = 1e-9 * np.maximum(1.0, np.abs(v))
     ok = HOLDS[sign](v) | (np.abs(v) <= tol)
     assert np.all(ok[finite]), (expr, sign, GRID[:, finite & ~ok][:, :3])
+
+
+def test_a_sum_of_many_bounded_parameters_is_left_undecided_within_the_work_allowance() -> None:
+    # 1 - p1 - ... - p19 with each p in (0, 1): expanded over a common denominator it has 2^19 terms
+    ps = sp.symbols("p1:20", positive=True)
+    doms = {p.name: VarDomain(p.name, 0.0, 1.0) for p in ps}
+    assert sign_of(1 - sp.Add(*ps), doms) is None
+    assert sign_of(1 + sp.Add(*ps), doms) == "positive"

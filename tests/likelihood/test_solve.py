@@ -11,7 +11,7 @@ from derive.core.budget import Budget, Clock
 from derive.core.errors import BudgetExceeded
 from derive.likelihood.loglik import loglik_steps
 from derive.likelihood.model import MleProblem
-from derive.likelihood.solve import Solved, back_substitute, solve_for, solve_scores
+from derive.likelihood.solve import Dropped, Roots, Solved, back_substitute, solve_for, solve_scores
 from derive.likelihood.sums import I, N, sample_base, split_sums
 from derive.parse.domain import VarDomain
 from tests.likelihood.conftest import ALPHA, BETA, LAM, MU, P, S2, gamma, normal, over_sample, value
@@ -33,28 +33,45 @@ def domains(problem: MleProblem) -> dict[str, VarDomain]:
 
 
 def test_the_bernoulli_score_gives_the_sample_mean() -> None:
-    assert solve_for(T1 / P - (N - T1) / (1 - P), P, [P], UNIT) == ([T1 / N], [])
+    assert solve_for(T1 / P - (N - T1) / (1 - P), P, [P], UNIT) == Roots((T1 / N,), ())
 
 
 def test_roots_provably_outside_the_space_are_dropped() -> None:
-    assert solve_for((P - 2) * (P - T1 / N), P, [P], UNIT) == ([T1 / N], [sp.Integer(2)])
-    kept, dropped = solve_for(S**2 - over_sample(xi**2) / N, S, [S], {"s": VarDomain("s", 0.0)}) or ([], [])
+    assert solve_for((P - 2) * (P - T1 / N), P, [P], UNIT) == Roots((T1 / N,), (Dropped(sp.Integer(2), 0, "upper"),))
+    got = solve_for(S**2 - over_sample(xi**2) / N, S, [S], {"s": VarDomain("s", 0.0)})
     root = sp.sqrt(over_sample(xi**2)) / sp.sqrt(N)
-    assert kept == [root] and dropped == [-root]
+    assert got == Roots((root,), (Dropped(-root, 0, "lower"),))
+
+
+def test_the_quadratic_formula_root_of_the_wrong_sign_is_proved_outside() -> None:
+    """Mean theta, variance theta^2: n theta^2 + theta Sum x - Sum x^2 = 0 has one root of each sign."""
+    theta = sp.Symbol("theta", positive=True)
+    t2 = over_sample(xi**2)
+    got = solve_for(N * theta**2 + theta * T1 - t2, theta, [theta], {"theta": VarDomain("theta", 0.0)})
+    assert got is not None and len(got.kept) == 1 and len(got.dropped) == 1
+    (kept,), (dropped,) = got.kept, got.dropped
+    assert dropped.proved and dropped.side == "lower"
+    sample = np.asarray([-1.5, 0.3, 2.2, 0.7])
+    assert value(kept, sample) > 0 > value(dropped.root, sample)
+
+
+def test_the_only_root_outside_the_space_is_reported_not_kept() -> None:
+    q = sp.Symbol("q", real=True)  # a positive symbol would make SymPy's solve drop the root itself
+    assert solve_for(q + 1, q, [q], {"q": VarDomain("q", 0.0, 1.0)}) == Roots((), (Dropped(sp.Integer(-1), 0, "lower"),))
 
 
 @pytest.mark.parametrize(("eq", "param"), [
     (over_sample(2 * (xi - MU) / (1 + (xi - MU)**2)), MU),  # Cauchy: mu trapped inside the sum
     (sp.Abs(MU) - T1, MU),  # not differentiable in mu: a root from one branch would be wrong on the other
-    (P + 1, P),  # the only root, -1, is outside (0, 1)
     (sp.exp(P) + 1, P),  # no real root
-], ids=["trapped", "kink", "outside", "no real root"])
-def test_no_root_on_the_space_is_none(eq: sp.Expr, param: sp.Symbol) -> None:
+], ids=["trapped", "kink", "no real root"])
+def test_no_solvable_equation_is_none(eq: sp.Expr, param: sp.Symbol) -> None:
     assert solve_for(eq, param, [param], {**UNIT, "mu": VarDomain("mu")}) is None
 
 
 def test_normal_solves_mu_first_then_sigma2(clock: Clock) -> None:
-    order, unsolved = solve_scores(scores(normal()), [MU, S2], domains(normal()), clock)
+    solution = solve_scores(scores(normal()), [MU, S2], domains(normal()), clock)
+    order, unsolved = solution.order, solution.unsolved
     assert unsolved == [] and [s.param for s in order] == [MU, S2]
     assert all(not s.uses for s in order) and [s.equation for s in order] == [0, 1]
     closed = back_substitute(order)
@@ -65,7 +82,8 @@ def test_normal_solves_mu_first_then_sigma2(clock: Clock) -> None:
 @pytest.mark.slow
 def test_gamma_gives_the_profile_of_beta_and_leaves_alpha(clock: Clock) -> None:
     g = gamma()
-    order, unsolved = solve_scores(scores(g), list(g.params), domains(g), clock)
+    solution = solve_scores(scores(g), list(g.params), domains(g), clock)
+    order, unsolved = solution.order, solution.unsolved
     assert unsolved == [ALPHA]
     (beta,) = order
     assert beta.param == BETA and beta.uses == (ALPHA,)
@@ -101,7 +119,7 @@ def test_every_kept_root_zeroes_the_equation_and_lies_in_the_space(eq: sp.Expr, 
     got = solve_for(eq, LAM, [LAM], {"lam": VarDomain("lam", 0.0)})
     if got is None:
         return
-    kept, dropped = got
+    kept, dropped = got.kept, [d.root for d in got.dropped]
     sample = np.random.default_rng(seed).uniform(0.2, 2.0, 6)
     for root in kept:
         r = value(root, sample)

@@ -132,3 +132,22 @@ def test_a_column_asked_for_twice_is_read_once(tmp_path: Path, columns: list[str
 def test_values_are_finite_floats_after_reading(tmp_path: Path) -> None:
     f = write(tmp_path / "d.csv", "x\n1e308\n-1e-308\n+2\n")
     assert all(math.isfinite(v) for v in read_columns(f, ["x"])["x"])
+
+
+def test_read_table_keeps_cells_and_the_rounding_of_each_value(tmp_path: Path) -> None:
+    """Cells as written (up to a row limit) and each value's low part: value + low is the decimal to ~32 digits."""
+    from decimal import Decimal
+
+    from derive.parse.data import read_table
+
+    cells = ["0.1", "1e-5", "123456789.123456789", "-2.5", "3"]
+    path = tmp_path / "d.csv"
+    path.write_text("x\n" + "\n".join(cells) + "\n", encoding="utf-8")
+    table = read_table(path, ["x"], cells_up_to=10, lows=True)
+    assert table.cells == {"x": cells} and table.rows == 5
+    assert table.lows is not None
+    for cell, hi, lo in zip(cells, table.values["x"], table.lows["x"]):
+        exact = Decimal(cell)
+        assert abs((Decimal(hi) + Decimal(lo)) - exact) <= abs(exact) * Decimal("1e-30")
+        assert lo == 0.0 or abs(lo) <= abs(hi) * 2.0 ** -52
+    assert read_table(path, ["x"], cells_up_to=4).cells is None  # more rows than asked for: no cells kept

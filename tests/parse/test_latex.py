@@ -258,3 +258,12 @@ def test_round_trip_through_sympy_latex(expr: sp.Expr) -> None:
     assume(not expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I, sp.AccumBounds))
     parsed, expected = parse_latex(sp.latex(expr)), rebuilt(expr)
     assert parsed == expected or sp.expand(parsed - expected) == 0, (sp.latex(expr), parsed, expected)
+
+
+def test_a_declared_variable_before_a_parenthesis_multiplies() -> None:
+    lam, x, mu = sp.Symbol("lambda", positive=True), sp.Symbol("x", real=True), sp.Symbol("mu", real=True)
+    domains = {"lambda": VarDomain("lambda", 0.0), "x": VarDomain("x"), "mu": VarDomain("mu")}
+    assert parse_latex(r"\lambda(x-\mu)^2", domains) == lam * (x - mu) ** 2
+    assert parse_latex(r"h(x)", {"h": VarDomain("h"), "x": VarDomain("x")}) == sp.Symbol("h", real=True) * x
+    undeclared = parse_latex(r"\lambda(x)")
+    assert isinstance(undeclared, sp.core.function.AppliedUndef)  # undeclared: still read as a call

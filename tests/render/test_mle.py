@@ -25,6 +25,16 @@ def test_text_reads_like_a_blackboard() -> None:
     assert "**" not in text(X[I] ** 2) and "^" in text(X[I] ** 2)
 
 
+def test_a_power_of_a_sum_keeps_its_parentheses_in_text_and_latex() -> None:
+    total, squares = sp.Sum(X[I], (I, 1, N)), sp.Sum(X[I] ** 2, (I, 1, N))
+    assert text(total ** 2) == "(Σ x_i)^2"
+    assert text(squares) == "Σ x_i^2"
+    assert text(sp.sqrt(total ** 2 + 4 * N * squares)) == "sqrt(4·n·Σ x_i^2 + (Σ x_i)^2)"
+    assert text(squares ** 3) == "(Σ x_i^2)^3"
+    assert r"\left(\sum_{i=1}^{n} x_{i}\right)^{2}" in tex(total ** 2)
+    assert r"\left(\sum" not in tex(squares)
+
+
 def test_latex_has_no_double_subscripts_and_greek_names() -> None:
     assert tex(sp.IndexedBase("x1")[I] ** 2) == "x_{1,i}^{2}"
     assert tex(sp.Symbol("sigma2")) == r"\sigma^{2}"

@@ -18,7 +18,7 @@ from derive.render.notation.latex import tex
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
     from derive.checker.model import CheckedStep, CheckReport, FileFailure, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
-    from derive.lsq.model import Consequence, DataFit, LsSolution
+    from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary, SummaryStep
     from derive.lsq.simple_model import SimpleSolution, SumStep
     from derive.matrix.model import MatGradient, MatStep
     from derive.scalar.model import Derivation, DiffStep, Gradient
@@ -165,7 +165,41 @@ class Printer(FormatPrinter):
     def _print_DataFit(self, fit: DataFit) -> dict[str, Any]:
         return {"columns": list(fit.columns), "rows": fit.rows, "estimate": list(fit.estimate),
                 "reference": list(fit.reference), "reference_solver": fit.reference_name,
-                "max_abs_difference": fit.max_abs_difference}
+                "max_abs_difference": _finite(fit.max_abs_difference),
+                "rows_used": fit.rows_used, "method": fit.method, "method_text": fit.method_text,
+                "design": [{"column": c, "term": t} for c, t in fit.design],
+                "design_head": [[_finite(v) for v in row] for row in fit.design_head],
+                "condition_number": _finite(fit.condition), "condition_number_unit_columns": _finite(fit.condition_unit),
+                "rank": fit.rank, "notes": list(fit.notes), "estimate_digits": list(fit.estimate_digits),
+                "checks": [{**self.visit(c), "required": c.required} for c in fit.checks],
+                "summary": None if fit.summary is None else self.visit(fit.summary)}
+
+    def _print_RegressionSummary(self, s: RegressionSummary) -> dict[str, Any]:
+        """R's summary(lm) as numbers (null where not finite), its formulas as steps and its checks."""
+        if s.not_computed:
+            return {"method": s.method, "computed": False, "not_computed": s.not_computed}
+        return {
+            "method": s.method, "computed": True, "n": s.n, "p": s.p, "df_residual": s.df_residual,
+            "intercept": s.intercept,
+            "coefficients": [{"name": r.name, "estimate": _num(r.estimate), "std_error": _num(r.std_error),
+                              "t_value": _num(r.t_value), "p_value": _num(r.p_value)} for r in s.rows],
+            "rss": _num(s.rss), "residual_standard_error": _num(s.sigma),
+            "r_squared": _num(s.r_squared), "adj_r_squared": _num(s.adj_r_squared),
+            "r_squared_about": s.r_squared_about or None,
+            "f_statistic": _num(s.f_statistic), "f_df": None if s.f_df is None else list(s.f_df),
+            "f_p_value": _num(s.f_p_value),
+            "names": dict(s.names), "notes": list(s.notes),
+            "definitions": {sym.name: M_plain(val) for sym, val in s.definitions},
+            "certified": s.certified,
+            "verdict": s.verdict.value,
+            "checks": [self.visit(c) for c in s.checks],
+            "steps": [self.visit(st) for st in s.steps],
+        }
+
+    def _print_SummaryStep(self, st: SummaryStep) -> dict[str, Any]:
+        chain = [sp.sstr(c) if st.scalar else M_plain(c) for c in st.chain]
+        return {"kind": st.kind, "chain": chain, "justification": st.justification,
+                "certificate": st.certificate.describe()}
 
     # -- simple regression in summation form ---------------------------------------------------
     def _print_SimpleSolution(self, sol: SimpleSolution) -> dict[str, Any]:
@@ -218,6 +252,10 @@ class Printer(FormatPrinter):
             "iterates": [{"k": it.k, "values": list(it.values), "loglik": it.loglik, "step": it.step_norm}
                          for it in d.iterates],
             "iteration_method": d.iteration_method or None,
+            "data": None if d.data is None else {
+                "file": d.data.file, "column": d.data.column, "n": d.data.n, "method": d.data.method,
+                "estimates": {e.param: {"estimate": e.value, "se_observed": e.se_observed,
+                                        "se_expected": e.se_expected} for e in d.data.estimates}},
             "steps": [self.visit(s) for s in d.steps],
         }
 
@@ -263,3 +301,22 @@ class Printer(FormatPrinter):
             "expected": s.expected_latex,
             "derivation": None if s.worked is None else self.visit(s.worked),
         }
+
+def _finite(value: float | None) -> float | None:
+    """A number JSON can hold: infinity and NaN (a condition number past any bound) become null."""
+    import math
+
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _num(v: float | None) -> float | None:
+    """A number as a JSON number; None, infinity and NaN as null."""
+    import math
+
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+def M_plain(node: Any) -> str:  # noqa: N802 - the matrix engine's plain form
+    from derive.matrix.expr import plain
+
+    return str(plain(node))

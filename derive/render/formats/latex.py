@@ -15,13 +15,13 @@ from derive.core.contract import Certificate, NotComputed, Refuted
 from derive.core.errors import UsageError
 from derive.render.escape import tex_line
 from derive.render.base import FormatPrinter
-from derive.render.notation.latex import SumLatex, sample_tex, tex
+from derive.render.notation.latex import StatLatex, SumLatex, sample_tex, tex
 from derive.render.notation.sample import hatted
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
     from derive.checker.model import CheckReport, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
-    from derive.lsq.model import Consequence, LsSolution
+    from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution, SumStep
     from derive.matrix import expr as M
     from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
@@ -121,6 +121,25 @@ def mle_rhs(s: MleStep, d: MleDerivation) -> sp.Basic:
     return rhs
 
 
+def data_table(d: MleDerivation) -> str:
+    """The estimates on the data with their standard errors, as a tabular."""
+    fit = d.data
+    assert fit is not None
+
+    def se(v: float | None) -> str:
+        return "--" if v is None else f"{v:.6g}"
+
+    rows = [rf"$\hat{{{sample_tex(sp.Symbol(e.param))}}}$ & {e.value:.10g} & {se(e.se_observed)} & "
+            rf"{se(e.se_expected)} \\" for e in fit.estimates]
+    return "\n".join([
+        r"\par\noindent\textbf{Estimates on " + tex_line(fit.file) + "} "
+        + tex_line(f"(column {fit.column}, n = {fit.n}; {fit.method})") + r"\par",
+        r"\begin{tabular}{lrrr}",
+        r"parameter & estimate & s.e.\ (observed information) & s.e.\ (expected information) \\ \hline",
+        *rows,
+        r"\end{tabular}"])
+
+
 def mle_lhs(s: MleStep, d: MleDerivation) -> str:
     """The left side of a likelihood line as a textbook writes it (L, ell, the score, the information...)."""
     params = d.problem.params
@@ -152,6 +171,61 @@ def mle_lhs(s: MleStep, d: MleDerivation) -> str:
     if s.kind == "invariance" and s.lhs is not None:
         return rf"\widehat{{\mathrm{{{str(s.lhs).replace('_', chr(92) + '_')}}}}}"
     return "" if s.lhs is None else sample_tex(s.lhs)
+
+
+METHOD_NAMES = {"ols": "ordinary least squares", "wls": "weighted least squares",
+                "gls": "generalized least squares"}
+
+
+def mtex_name(name: str) -> str:
+    """A matrix symbol's name in LaTeX."""
+    return tex(sp.Symbol(name))
+
+
+def tex_number(v: float, digits: int) -> str:
+    """``v`` with ``digits`` significant digits in LaTeX: 1.5 \\times 10^{-7}; \\infty, \\mathrm{NaN}."""
+    if v != v:
+        return r"\mathrm{NaN}"
+    if v in (float("inf"), float("-inf")):
+        return r"\infty" if v > 0 else r"-\infty"
+    text = f"{v:.{digits}g}"
+    mant, _, exp = text.partition("e")
+    return rf"{mant} \times 10^{{{int(exp)}}}" if exp else text
+
+
+def summary_label_tex(kind: str, b: str, s: RegressionSummary) -> str:
+    """What a summary step's chain equals, in LaTeX."""
+    X = mtex_name(s.name("X"))
+    return {"mean": rf"\mathbb{{E}}[\hat{{{b}}}]", "variance": rf"\operatorname{{Var}}(\hat{{{b}}})", "residual": "e",
+            "rss": r"\mathrm{RSS}", "expected_rss": r"\mathbb{E}[\mathrm{RSS}]", "t_pvalue": "p_j",
+            "tss": r"\mathrm{TSS}", "adjusted": r"\bar{R}^{2}", "fstat": "F", "f_pvalue": "P(F > f)",
+            "distribution": "", "gram_slope": rf"[({X}^{{\top}} {X})^{{-1}}]_{{22}}",
+            "gram_intercept": rf"[({X}^{{\top}} {X})^{{-1}}]_{{11}}"}[kind]
+
+
+def summary_claim_tex(b: str, s: RegressionSummary) -> str:
+    """The distributions of t and F under normal errors, in LaTeX."""
+    t = rf"t_j \sim t_{{n-p}} \text{{ when }} {b}_j = 0"
+    if s.r_squared is None:
+        return t
+    d1 = "p - 1" if s.k else "p"
+    return rf"{t};\ F \sim F_{{{d1},\,n-p}} \text{{ when the slopes are }} 0"
+
+
+def summary_lines_plain(s: RegressionSummary) -> list[str]:
+    """Residual standard error, R-squared and F in words and numbers (7 significant digits)."""
+    def num(v: float) -> str:
+        return f"{v:.7g}"
+
+    def pv(p: float) -> str:
+        return "< 2e-16" if p < 2.220446e-16 else f"{p:.3g}"
+
+    out = [f"Residual standard error: {num(s.sigma)} on {s.df_residual} degrees of freedom"]
+    if s.r_squared is not None and s.adj_r_squared is not None:
+        out.append(f"Multiple R-squared: {num(s.r_squared)}, Adjusted R-squared: {num(s.adj_r_squared)}")
+    if s.f_statistic is not None and s.f_df is not None and s.f_p_value is not None:
+        out.append(f"F-statistic: {num(s.f_statistic)} on {s.f_df[0]} and {s.f_df[1]} DF, p-value: {pv(s.f_p_value)}")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,10 +398,95 @@ class Printer(FormatPrinter):
         rows += [str(self.visit(c)) for c in s.solve_steps[:2]]
         if g.hessian is not None:
             rows.append(rf"\nabla^2 f &= {mtex(g.hessian)}")
+        if s.data_fit is not None:
+            chains += self.visit(s.data_fit)
         return Parts(chains, aligned(rows))
 
     def _print_Consequence(self, c: Consequence) -> str:
         return rf"{mtex(c.lhs)} &= {mtex(c.rhs)}"
+
+    # -- a fit to data and its regression summary ----------------------------------------------
+    def _print_DataFit(self, fit: DataFit) -> list[str]:
+        """The regression summary's blocks (its table holds the estimates); nothing without a summary."""
+        return [] if fit.summary is None else list(self.visit(fit.summary))
+
+    def _print_RegressionSummary(self, s: RegressionSummary) -> list[str]:
+        """The assumptions, the formulas in one chain, the definitions, the checks, the coefficient table, RSE/R²/F."""
+        if s.not_computed:
+            text = tex_line(f"Regression summary: not computed ({s.not_computed}).")
+            return [rf"\text{{{text}}}" if self.mathjax else rf"\par\noindent{{\small\emph{{{text}}}}}"]
+        defs, so = self.summary_definitions(s), self.summary_consequences(s)
+        table = self.coefficient_table(s)
+        lines = [tex_line(x) for x in summary_lines_plain(s)]
+        title = f"Regression summary ({METHOD_NAMES[s.method]})"
+        if self.mathjax:
+            return [rf"\text{{{title}: }} {self.summary_model(s)}", self.summary_chain(s),
+                    r"\text{where } " + r",\ ".join(defs), r"\text{so } " + r",\ ".join(so), table,
+                    r" \\ ".join(rf"\text{{{x}}}" for x in lines)]
+        checks = [tex_line(f"{c.name}: {c.certificate.describe()}") for c in s.checks]
+        about = {"mean": " about the mean (an intercept)", "weighted mean": " about the weighted mean (an intercept)",
+                 "zero": " about zero (no intercept, as R's summary.lm)", "": ""}[s.r_squared_about]
+        head = (rf"\par\noindent\textbf{{{title}}}: ${self.summary_model(s)}$; normal errors for the $t$ and $F$ "
+                r"distributions.")
+        tail = (r"\par\noindent where " + ", ".join(f"${d}$" for d in defs) + "; so "
+                + ", ".join(f"${x}$" for x in so) + about + ".")
+        return [head, self.summary_chain(s), tail, r"\par\noindent{\small " + r"\\ ".join(checks) + "}",
+                table, r"\par\noindent " + r"\\ ".join(lines)]
+
+    def summary_model(self, s: RegressionSummary) -> str:
+        """y = X b + eps, E[eps] = 0, Var(eps) = sigma^2 I (W^-1, Sigma), in math mode."""
+        b, eps = tex(sp.Symbol(s.name("b"))), tex(sp.Symbol(s.name("epsilon")))
+        cov = "I" if s.error_cov is None else mtex(s.error_cov)
+        return (rf"{mtex_name(s.name('y'))} = {mtex_name(s.name('X'))} {b} + {eps},\ \mathbb{{E}}[{eps}] = 0,\ "
+                rf"\operatorname{{Var}}({eps}) = {tex(sp.Symbol(s.name('sigma')))}^{{2}} {cov}")
+
+    def summary_chain(self, s: RegressionSummary) -> str:
+        """Every formula of the summary, one row per equality, each step's reason and mark beside it."""
+        b = tex(sp.Symbol(s.name("b")))
+        names = StatLatex(s.display_names())
+        rows = []
+        for st in s.steps:
+            why = tex_line(st.justification) + str(self.visit(st.certificate))
+            if not st.chain:
+                rows.append(rf"& {summary_claim_tex(b, s)} && {self.column(why)}")
+                continue
+            shown = [str(names.doprint(c)) if st.scalar else mtex(c) for c in st.chain]
+            rows.append(rf"{summary_label_tex(st.kind, b, s)} &= {shown[0]} && {self.column(why)}")
+            rows += [rf"&= {c}" for c in shown[1:]]
+        return f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}"
+
+    def summary_definitions(self, s: RegressionSummary) -> list[str]:
+        """The abbreviations of the chain (H, e, y-bar) and the densities it names, in math mode."""
+        names = StatLatex(s.display_names())
+        defs = [f"{mtex(sym)} = {mtex(val)}" for sym, val in reversed(s.definitions)
+                if s.intercept or sym.name != s.name("ybar")]
+        return defs + [f"{names.doprint(k)} = {names.doprint(v)}" for k, v in s.scalar_definitions
+                       if any(st.scalar and any(c.has(k) for c in st.chain) for st in s.steps)]
+
+    def summary_consequences(self, s: RegressionSummary) -> list[str]:
+        """sigma-hat^2, se, t and (with R²) R², in math mode."""
+        b, sig = tex(sp.Symbol(s.name("b"))), tex(sp.Symbol(s.name("sigma")))
+        out = [rf"\hat{{{sig}}}^{{2}} = \mathrm{{RSS}}/(n - p)",
+               rf"\operatorname{{se}}(\hat{{{b}}}_j) = \hat{{{sig}}}\sqrt{{[{mtex(s.gram_inverse)}]_{{jj}}}}",
+               rf"t_j = \hat{{{b}}}_j/\operatorname{{se}}(\hat{{{b}}}_j)"]
+        return out + ([r"R^{2} = 1 - \mathrm{RSS}/\mathrm{TSS}"] if s.r_squared is not None else [])
+
+    def coefficient_table(self, s: RegressionSummary) -> str:
+        """Estimate, Std. Error, t value, Pr(>|t|) as an array (displayed in gather* outside MathJax)."""
+        head = [r"\text{Estimate}", r"\text{Std. Error}", r"t\ \text{value}", r"\Pr(>|t|)"]
+        body = [" & ".join([rf"\text{{{tex_line(r.name)}}}",
+                            *(tex_number(v, d) for v, d in ((r.estimate, 7), (r.std_error, 7), (r.t_value, 4))),
+                            self.pvalue(r.p_value)]) for r in s.rows]
+        if self.mathjax:
+            rows = " \\\\\n".join([" & ".join(["", *head]), *body])
+            return f"\\begin{{array}}{{lrrrr}}\n{rows}\n\\end{{array}}"
+        rows = " \\\\ \\hline\n".join([" & ".join(["", *head]), " \\\\\n".join(body)])
+        return (f"\\begin{{gather*}}\n\\begin{{array}}{{lrrrr}}\n\\hline\n{rows} \\\\ \\hline\n\\end{{array}}\n"
+                f"\\end{{gather*}}")
+
+    def pvalue(self, p: float) -> str:
+        """A p-value in maths as R prints it (below machine epsilon: < 2 x 10^-16)."""
+        return "< 2 \\times 10^{-16}" if p == p and p < 2.220446e-16 else tex_number(p, 3)
 
     # -- simple regression in summation form ---------------------------------------------------
     def _print_SimpleSolution(self, sol: SimpleSolution) -> Parts:
@@ -349,6 +508,8 @@ class Printer(FormatPrinter):
                   rf"{p.doprint(sol.intercept)}"]
         result += [rf"{p.doprint(k)} &= {p.doprint(v)}" for k, v in sol.definitions[2:]]
         result.append(rf"\nabla^2 S &= {p.doprint(sol.hessian)}")
+        if sol.data_fit is not None:
+            blocks += self.visit(sol.data_fit)
         return Parts(blocks, aligned(result))
 
     def sum_row(self, p: SumLatex, step: SumStep) -> str:
@@ -371,6 +532,8 @@ class Printer(FormatPrinter):
             out.append(r"\noindent\textbf{Second-order check:} " + tex_line(d.second_order) + ".")
             out += [r"\noindent\emph{Note:} " + tex_line(n) + "." for n in d.notes]
             out += [r"\noindent{\small " + tex_line(f"{c.name}: {c.certificate.describe()}") + "}" for c in d.checks]
+            if d.data is not None:
+                out.append(data_table(d))
             blocks = ["\n\n".join(out)]
         none = r"\text{no closed form}"
         rows = [rf"\hat{{{sample_tex(p)}}} &= {sample_tex(v) if v is not None else none}"

@@ -1,22 +1,35 @@
 """Markdown: display maths in ``$$`` blocks (GitHub, Jupyter and most renderers read it), checks as a list."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
+
+import sympy as sp
 
 from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved, Verdict
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.formats.latex import Printer as Latex
-from derive.render.formats.latex import mle_lhs, mle_rhs, mtex
+from derive.render.formats.latex import METHOD_NAMES, mle_lhs, mle_rhs, mtex, summary_lines_plain
 from derive.render.notation.latex import sample_tex, tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
     from derive.checker.model import CheckReport, FolderReport
     from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
     from derive.likelihood.model import MleDerivation
-    from derive.lsq.model import LsSolution
+    from derive.lsq.model import DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
     from derive.matrix.model import MatGradient
     from derive.scalar.model import Derivation, Gradient
+
+
+def md_cell(text: str) -> str:
+    """User text in a Markdown table cell: pipes escaped, no line breaks."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def md_pvalue(p: float) -> str:
+    """A p-value as R prints it (below machine epsilon: < 2e-16)."""
+    return "NaN" if p != p else ("< 2e-16" if p < 2.220446e-16 else f"{p:.3g}")
 
 
 def closing_line(verdict: Verdict) -> str:
@@ -107,16 +120,51 @@ class Printer(FormatPrinter):
         lines += [f"- condition: {c}" for c in s.conditions]
         lines += [f"- {c.name}: {c.certificate.describe()}" for c in s.consequences]
         lines += [self.visit(c) for c in s.checks]
+        if s.data_fit is not None:
+            lines += ["", self.visit(s.data_fit)]
         return "\n".join(lines) + "\n"
+
+    # -- a fit to data and its regression summary ----------------------------------------------
+    def _print_DataFit(self, fit: DataFit) -> str:
+        """The fit beside the reference solver as a table, then the regression summary."""
+        lines = [f"### Fit to {fit.rows} rows", "", f"| coefficient | derived formula | {md_cell(fit.reference_name)} |",
+                 "|---|---:|---:|"]
+        lines += [f"| {md_cell(c)} | {a:.10g} | {b:.10g} |" for c, a, b in zip(fit.columns, fit.estimate, fit.reference)]
+        lines += ["", f"largest difference: {fit.max_abs_difference:.2e}"]
+        if fit.summary is not None:
+            lines += ["", self.visit(fit.summary)]
+        return "\n".join(lines)
+
+    def _print_RegressionSummary(self, s: RegressionSummary) -> str:
+        """The formulas as display maths, the checks as a list, the coefficient table, RSE, R² and F."""
+        if s.not_computed:
+            return f"- regression summary: not computed ({s.not_computed})"
+        latex = Latex(mathjax=True)
+        lines = [f"### Regression summary ({METHOD_NAMES[s.method]})", "",
+                 f"${latex.summary_model(s)}$; normal errors for the $t$ and $F$ distributions.", "",
+                 f"$$\n{latex.summary_chain(s)}\n$$", "",
+                 "where " + ", ".join(f"${d}$" for d in latex.summary_definitions(s)) + "; so "
+                 + ", ".join(f"${x}$" for x in latex.summary_consequences(s))
+                 + {"mean": " about the mean (an intercept)", "weighted mean": " about the weighted mean (an intercept)",
+                    "zero": " about zero (no intercept, as R's summary.lm)", "": ""}[s.r_squared_about] + ".", ""]
+        lines += [self.visit(c) for c in s.checks]
+        lines += ["", "| | Estimate | Std. Error | t value | Pr(>\\|t\\|) |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {md_cell(r.name)} | {r.estimate:.7g} | {r.std_error:.7g} | {r.t_value:.4g} | "
+                  f"{md_pvalue(r.p_value)} |" for r in s.rows]
+        lines += [""] + [f"{x}  " for x in summary_lines_plain(s)]
+        lines += [f"- note: {n}" for n in s.notes]
+        return "\n".join(lines).rstrip() + "\n"
 
     # -- simple regression in summation form ---------------------------------------------------
     def _print_SimpleSolution(self, sol: SimpleSolution) -> str:
         nm = sol.names
-        parts = Latex(mathjax=True).visit(sol)
+        parts = Latex(mathjax=True).visit(replace(sol, data_fit=None))  # the fit comes after, in Markdown
         lines = [f"## Simple linear regression ${nm.y}_i = {nm.a} + {nm.b} {nm.x}_i$", "",
                  *("$$\n" + b + "\n$$\n" for b in parts.chains), "$$\n" + parts.result + "\n$$", ""]
         lines += [f"- condition: {c}" for c in sol.conditions]
         lines += [self.visit(c) for c in sol.checks]
+        if sol.data_fit is not None:
+            lines += ["", self.visit(sol.data_fit)]
         return "\n".join(lines) + "\n"
 
     # -- maximum likelihood ----------------------------------------------------------------------
@@ -137,6 +185,14 @@ class Printer(FormatPrinter):
         lines += [f"- condition: ${sample_tex(c)}$" for c in d.condition_relations]
         lines += [f"- note: {n}" for n in d.notes]
         lines += [self.visit(c) for c in d.checks]
+        if d.data is not None:
+            fit = d.data
+            lines += ["", f"**Estimates on {fit.file}** (column {fit.column}, n = {fit.n}; {fit.method}):", "",
+                      "| parameter | estimate | s.e. (observed information) | s.e. (expected information) |",
+                      "|---|---:|---:|---:|"]
+            lines += [f"| ${sample_tex(sp.Symbol(e.param))}$ | {e.value:.10g} | "
+                      + ("–" if e.se_observed is None else f"{e.se_observed:.6g}") + " | "
+                      + ("–" if e.se_expected is None else f"{e.se_expected:.6g}") + " |" for e in fit.estimates]
         return "\n".join(lines) + "\n"
 
     # -- handouts: the same document the LaTeX templates print ---------------------------------

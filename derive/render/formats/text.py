@@ -16,12 +16,12 @@ from rich.text import Text
 from derive.core.contract import Certificate, Check, NotComputed, Verdict
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.notation.sample import hatted
-from derive.render.notation.text import SumText, sample_text, utext
+from derive.render.notation.text import StatText, SumText, sample_text, utext
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
     from derive.checker.model import CheckedStep, CheckReport, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
-    from derive.lsq.model import Consequence, DataFit, LsSolution
+    from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
     from derive.matrix import expr as M
     from derive.matrix.model import MatGradient, MatStep
@@ -37,6 +37,63 @@ def utext_m(node: M.Node) -> str:
     from derive.render.notation.matrix import utext_m as matrix_text
 
     return matrix_text(node)
+
+
+METHODS = {"ols": "ordinary least squares", "wls": "weighted least squares",
+           "gls": "generalized least squares (whitened by the covariance)"}
+R2_ABOUT = {"mean": "about the mean (the model has an intercept)",
+            "weighted mean": "about the weighted mean (the model has an intercept)",
+            "zero": "about zero (no intercept: TSS = yᵀy, as R's summary.lm)"}
+
+
+def number(v: float, digits: int) -> str:
+    """A number with ``digits`` significant digits; Inf and NaN as R writes them."""
+    if v != v:
+        return "NaN"
+    if v in (float("inf"), float("-inf")):
+        return "Inf" if v > 0 else "-Inf"
+    return f"{v:.{digits}g}"
+
+
+def pvalue(p: float) -> str:
+    """A p-value as R's format.pval: three significant digits, and below machine epsilon "< 2e-16"."""
+    if p != p:
+        return "NaN"
+    return "< 2e-16" if p < 2.220446e-16 else f"{p:.3g}"
+
+
+def summary_label(kind: str, b: str, s: RegressionSummary) -> str:
+    """What a summary step's chain equals, in Unicode: E[b̂], Var(b̂), e, RSS, E[RSS], pⱼ, adj. R², F, ..."""
+    return {"mean": f"E[{b}̂]", "variance": f"Var({b}̂)", "residual": "e", "rss": "RSS", "expected_rss": "E[RSS]",
+            "distribution": "t, F" if s.r_squared is not None else "t", "t_pvalue": "pⱼ", "tss": "TSS",
+            "adjusted": "adj. R²", "fstat": "F", "f_pvalue": "P(F > f)", "gram_slope": "[(XᵀX)⁻¹]₂₂",
+            "gram_intercept": "[(XᵀX)⁻¹]₁₁"}[kind].replace("X", s.name("X"))
+
+
+def summary_claim(kind: str, b: str, s: RegressionSummary) -> str:
+    """The claim of a step without a chain: the distributions of t and F under normal errors."""
+    t = f"tⱼ ~ t(n − p) when {b}ⱼ = 0"
+    if s.r_squared is None:
+        return t
+    slopes = "the slopes are" if s.intercept else f"{b} is"
+    return f"{t}; F ~ F(p − {s.k}, n − p) when {slopes} 0" if s.k else f"{t}; F ~ F(p, n − p) when {slopes} 0"
+
+
+def summary_lines(s: RegressionSummary) -> list[str]:
+    """Residual standard error, R-squared and F as R prints them (more digits)."""
+    out = [f"Residual standard error: {number(s.sigma, 7)} on {s.df_residual} degrees of freedom"]
+    if s.r_squared is not None and s.adj_r_squared is not None:
+        out.append(f"Multiple R-squared: {number(s.r_squared, 7)},  Adjusted R-squared: {number(s.adj_r_squared, 7)}")
+    if s.f_statistic is not None and s.f_df is not None and s.f_p_value is not None:
+        out.append(f"F-statistic: {number(s.f_statistic, 7)} on {s.f_df[0]} and {s.f_df[1]} DF,  p-value: "
+                   f"{pvalue(s.f_p_value)}")
+    return out
+
+
+def skipped_summary(fit: DataFit | None) -> tuple[str, ...]:
+    """The regression summary, when it was not computed (ridge): named in the closing line."""
+    return ("the regression summary",) if fit is not None and fit.summary is not None and fit.summary.not_computed \
+        else ()
 
 
 def chain_table() -> Table:
@@ -182,7 +239,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in s.checks]
         if s.data_fit is not None:
             parts += self.visit(s.data_fit)
-        parts.append(self.verdict_line(s.verdict))
+        parts.append(self.verdict_line(s.verdict, skipped_summary(s.data_fit)))
         return Group(*parts)
 
     def _print_Consequence(self, c: Consequence, head: str = "") -> Text:
@@ -191,14 +248,95 @@ class Printer(FormatPrinter):
                              f"{c.name}: {utext_m(c.lhs)} = {utext_m(c.rhs)}")
 
     def _print_DataFit(self, fit: DataFit) -> list[RenderableType]:
-        """The fit to data beside the reference solver, and their largest difference."""
-        table = Table(title=f"Fit to {fit.rows} rows", show_header=True)
+        """The design, the method, X's condition and rank, the notes, the fit beside the reference, the checks."""
+        parts: list[RenderableType] = []
+        used = "" if fit.rows_used in (None, fit.rows) else f", {fit.rows_used} used"
+        if fit.design:
+            groups = []
+            for names, source in fit.design_groups():
+                shown = ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]}, …, {names[-1]}"
+                groups.append(shown if source in names and len(names) == 1 else f"{shown} from {source}")
+            parts.append(Text.assemble(("Design: ", "bold"), f"X is {fit.rows_used or fit.rows} × {len(fit.columns)}"
+                                       f" with columns {'; '.join(groups)}"))
+            if fit.design_head:
+                parts.append(_matrix_head(fit.design_head, fit.rows_used or fit.rows))
+        if fit.method_text:
+            parts.append(Text.assemble(("Method: ", "bold"), fit.method_text))
+        if fit.condition is not None:
+            rank = "" if fit.rank is None else f"; rank {fit.rank} of {len(fit.columns)}" + (
+                " (full)" if fit.rank == len(fit.columns) else "")
+            parts.append(Text.assemble(("Conditioning: ", "bold"),
+                                       f"cond(X) = {_cond(fit.condition)} in the 2-norm ({_cond(fit.condition_unit)} with "
+                                       f"unit-length columns){rank}"))
+        parts += [Text(f"Note: {note}", style="yellow" if note.startswith("X is ill") else "") for note in fit.notes]
+        table = Table(title=f"Fit to {fit.rows} rows{used}", show_header=True)
         table.add_column("coefficient")
         table.add_column("derived formula", justify="right")
         table.add_column(fit.reference_name, justify="right")
         for name, a, b in zip(fit.columns, fit.estimate, fit.reference):
-            table.add_row(name, f"{a:.10g}", f"{b:.10g}")
-        return [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
+            table.add_row(name, f"{a:.15g}", f"{b:.15g}")
+        parts += [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
+        parts += [self._print_Check(c, note="" if c.required else " (reported, not required)") for c in fit.checks]
+        if fit.summary is not None:
+            parts += self.visit(fit.summary)
+        return parts
+
+    # -- the regression summary ------------------------------------------------------------------
+    def _print_RegressionSummary(self, s: RegressionSummary) -> list[RenderableType]:
+        """The formulas (each with its mark), the checks of the numbers, the coefficient table, RSE, R² and F."""
+        if s.not_computed:
+            return [Text.assemble(("Regression summary: ", "bold"),
+                                  (f"– not computed ({s.not_computed})", STYLES["not computed"]))]
+        b = utext(sp.Symbol(s.name("b")))
+        cov = "I" if s.error_cov is None else utext_m(s.error_cov)
+        out: list[RenderableType] = [
+            Text(f"Regression summary: {METHODS[s.method]}", style="bold underline"),
+            Text(f"{s.name('y')} = {s.name('X')}·{b} + {utext(sp.Symbol(s.name('epsilon')))} with E[ε] = 0 and "
+                 f"Var(ε) = σ²·{cov}; normal errors for the t and F distributions"
+                 .replace("ε", utext(sp.Symbol(s.name("epsilon")))).replace("σ", utext(sp.Symbol(s.name("sigma")))),
+                 style="dim")]
+        table = chain_table()
+        names = StatText(s.display_names())
+        for st in s.steps:
+            label = summary_label(st.kind, b, s)
+            mark = self.mark(st.certificate)
+            if not st.chain:
+                table.add_row(Text(label), Text(summary_claim(st.kind, b, s)), Text(st.justification), mark)
+                continue
+            shown = [names.text(c) if st.scalar else utext_m(c) for c in st.chain]
+            table.add_row(Text(label), Text(f"= {shown[0]}"), Text(st.justification), mark)
+            for c in shown[1:]:
+                table.add_row(Text(""), Text(f"= {c}"), Text(""), Text(""))
+        out.append(table)
+        defs = [f"{utext_m(sym)} = {utext_m(val)}" for sym, val in reversed(s.definitions)
+                if s.intercept or sym.name != s.name("ybar")]
+        defs += [f"{names.text(k)} = {names.text(v)}" for k, v in s.scalar_definitions
+                 if any(st.scalar and any(c.has(k) for c in st.chain) for st in s.steps)]
+        out.append(Text("where " + "; ".join(defs) + " (Student's t and Fisher's F densities)", style="dim"))
+        sig = utext(sp.Symbol(s.name("sigma")))
+        gram = utext_m(s.gram_inverse)
+        what = (f"so {sig}̂² = RSS/(n − p), se({b}̂ⱼ) = {sig}̂·√[{gram}]ⱼⱼ and tⱼ = {b}̂ⱼ/se({b}̂ⱼ) on ν = n − p "
+                f"degrees of freedom")
+        if s.r_squared is not None:
+            what += f"; R² = 1 − RSS/TSS = MSS/(MSS + RSS), {R2_ABOUT[s.r_squared_about]}"
+        out.append(Text(what))
+        out += [self.visit(c) for c in s.checks]
+        out.append(self.coefficient_table(s))
+        out += [Text(line) for line in summary_lines(s)]
+        out += [Text(f"Note: {n}", style="dim") for n in s.notes]
+        return out
+
+    def coefficient_table(self, s: RegressionSummary) -> Table:
+        """Estimate, Std. Error, t value, Pr(>|t|), as R prints them (p below 2e-16 as "< 2e-16")."""
+        table = Table(title=f"Coefficients (n = {s.n}, p = {s.p})", box=None, show_header=True, header_style="bold",
+                      pad_edge=False)
+        table.add_column("", overflow="fold")
+        for head in ("Estimate", "Std. Error", "t value", "Pr(>|t|)"):
+            table.add_column(head, justify="right", no_wrap=True)
+        for r in s.rows:
+            table.add_row(r.name, number(r.estimate, 7), number(r.std_error, 7), number(r.t_value, 4),
+                          pvalue(r.p_value))
+        return table
 
     # -- simple regression in summation form ---------------------------------------------------
     def _print_SimpleSolution(self, sol: SimpleSolution) -> RenderableType:
@@ -236,7 +374,7 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in sol.checks]
         if sol.data_fit is not None:
             parts += self.visit(sol.data_fit)
-        parts.append(self.verdict_line(sol.verdict))
+        parts.append(self.verdict_line(sol.verdict, skipped_summary(sol.data_fit)))
         return Group(*parts)
 
     # -- maximum likelihood ----------------------------------------------------------------------
@@ -268,6 +406,17 @@ class Printer(FormatPrinter):
             for row in d.iterates:
                 it.add_row(str(row.k), *(f"{v:.10g}" for v in row.values), f"{row.loglik:.10g}")
             parts.append(it)
+        if d.data is not None:
+            fit = d.data
+            est = Table(title=f"Estimates on {fit.file} (column {fit.column}, n = {fit.n}; {fit.method})",
+                        show_header=True)
+            for head in ("parameter", "estimate", "s.e. (observed information)", "s.e. (expected information)"):
+                est.add_column(head, justify="left" if head == "parameter" else "right")
+            for e in fit.estimates:
+                est.add_row(sample_text(sp.Symbol(e.param)) + "̂", f"{e.value:.10g}",
+                            "–" if e.se_observed is None else f"{e.se_observed:.6g}",
+                            "–" if e.se_expected is None else f"{e.se_expected:.6g}")
+            parts.append(est)
         skipped = tuple(c.name for c in d.checks if not c.required and isinstance(c.certificate, NotComputed))
         parts.append(self.verdict_line(d.verdict, skipped))
         return Group(*parts)
@@ -405,3 +554,21 @@ def _folder_row(f: Any) -> tuple[Text, Text, Text, Text]:
 
 _RELATION_TEXT = {"=": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">", "propto": "∝", "iff": "⇔", "implies": "⇒",
                   "approx": "≈", "!=": "≠"}
+
+def _cond(value: float | None) -> str:
+    """A condition number as text: 1.2e+34, or "beyond 1e+308" past double precision's range."""
+    import math
+
+    return "unknown" if value is None else f"{value:.2g}" if math.isfinite(value) else "beyond 1e+308"
+
+
+def _matrix_head(rows: tuple[tuple[float, ...], ...], total: int) -> Text:
+    """The first rows of X as an aligned bracketed block, with a row of dots when X has more."""
+    cells = [[f"{v:.6g}" if abs(v) != float("inf") else "overflow" for v in row] for row in rows]
+    width = [max(len(r[j]) for r in cells) for j in range(len(cells[0]))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(r, width)) for r in cells]
+    if total > len(rows):
+        lines.append("  ".join("⋮".rjust(w) for w in width))
+    pad = "    "
+    out = [f"{'X = ' if i == 0 else pad}[ {line} ]" for i, line in enumerate(lines)]
+    return Text("\n".join("  " + o for o in out))

@@ -86,6 +86,35 @@ class SumLatex(LatexPrinter):
         return f"{self._print(e.lhs)} = {self._print(e.rhs)}"
 
 
+class StatLatex(SumLatex):
+    """The regression summary's scalar formulas; the regularized incomplete beta as I_x(a, b)."""
+
+    def __init__(self, names: dict[str, tuple[str, str]]) -> None:
+        super().__init__(names)
+        self._settings["order"] = None
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """SymPy's order with the positive terms first: 1 - RSS/TSS and n - 1."""
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        return [t for t in terms if not t.could_extract_minus_sign()] + [t for t in terms if t.could_extract_minus_sign()]
+
+    def _print_Function(self, e: Any, exp: str | None = None) -> str:
+        name = type(e).__name__
+        if name in self._names:
+            out = rf"{self._names[name][1]}\left({', '.join(self._print(a) for a in e.args)}\right)"
+            return f"{out}^{{{exp}}}" if exp else out
+        return str(super()._print_Function(e, exp))
+
+    def _print_betainc_regularized(self, e: Any) -> str:
+        a, b, _, x = e.args
+        return rf"I_{{{self._print(x)}}}\left({self._print(a)}, {self._print(b)}\right)"
+
+    def _print_Pow(self, e: Any) -> str:
+        if isinstance(e.base, sp.Symbol) and self._names.get(e.base.name, ("", ""))[1].startswith(r"\sum"):
+            return rf"\left({self._print(e.base)}\right)^{{{self._print(e.exp)}}}"  # (Σ x_i)², not Σ x_i²
+        return str(super()._print_Pow(e))
+
+
 # -- sample expressions (maximum likelihood) -------------------------------------------------
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
           "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"}

@@ -113,10 +113,12 @@ class MatUnicode(PlainPrinter):
     minus = "−"
 
     def symbol(self, name: str) -> str:
+        if len(name) > 3 and name.endswith("bar"):  # ybar: y with a macron, as LaTeX writes \bar{y}
+            return utext(sp.Symbol(name[:-3])) + "\u0304"
         return utext(sp.Symbol(name))
 
     def scalar(self, value: sp.Expr) -> str:
-        return utext(value)
+        return utext(value).replace(" - ", " − ")
 
     def _print_Inverse(self, n: M.Inverse) -> tuple[str, int]:
         if isinstance(n.arg, M.Transpose):

@@ -133,6 +133,60 @@ class SumText(StrPrinter):
         return str(self.doprint(e)).replace("**", "^").replace("*", "·")
 
 
+class StatText(SumText):
+    """The regression summary's scalar formulas: ∫ tails of densities, Γ, √, the incomplete beta I_x(a, b)."""
+
+    printmethod = "_derive_stat_text"
+
+    def __init__(self, names: dict[str, tuple[str, str]]) -> None:
+        super().__init__(names)
+        self._settings["order"] = None
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """SymPy's order with the positive terms first: 1 − RSS/TSS and n − 1, not −RSS/TSS + 1."""
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        return [t for t in terms if not t.could_extract_minus_sign()] + [t for t in terms if t.could_extract_minus_sign()]
+
+    def _print_Function(self, e: Any) -> str:
+        name = type(e).__name__
+        if name in self._names:
+            return f"{self._names[name][0]}({', '.join(self._print(a) for a in e.args)})"
+        return str(super()._print_Function(e))
+
+    def _print_Integral(self, e: Any) -> str:
+        (var, lo, hi), = e.limits
+        return f"∫_{self._print(lo)}^{self._print(hi)} {self.parenthesize(e.function, PRECEDENCE['Mul'])} d{self._print(var)}"
+
+    def _print_Infinity(self, e: Any) -> str:
+        return "∞"
+
+    def _print_Pi(self, e: Any) -> str:
+        return "π"
+
+    def _print_gamma(self, e: Any) -> str:
+        return f"Γ({self._print(e.args[0])})"
+
+    def _print_Abs(self, e: Any) -> str:
+        return f"|{self._print(e.args[0])}|"
+
+    def _print_betainc_regularized(self, e: Any) -> str:
+        a, b, _, x = e.args
+        return f"I_({self._print(x)})({self._print(a)}, {self._print(b)})"
+
+    def _print_Pow(self, e: Any, rational: bool = False) -> str:
+        if e.exp == sp.S.Half:
+            return f"√({self._print(e.base)})"
+        if e.exp.is_Integer and e.exp > 1:
+            base = self.parenthesize(e.base, PRECEDENCE["Pow"])
+            if base.startswith("Σ"):  # (Σxᵢ)², not Σxᵢ²
+                base = f"({base})"
+            return base + str(e.exp).translate(_SUP)
+        return str(super()._print_Pow(e, rational))
+
+    def text(self, e: Any) -> str:
+        return super().text(e).replace(" - ", " − ")
+
+
 # -- sample expressions (maximum likelihood) -------------------------------------------------
 _UNI = dict(zip(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lam",
                  "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"],
@@ -170,6 +224,12 @@ class SampleText(StrPrinter):
 
     def _print_Product(self, e: sp.Product) -> str:
         return f"∏ {self.parenthesize(e.function, 1000)}"
+
+    def parenthesize(self, item: object, level: int, strict: bool = False) -> str:
+        """A sum or product over the sample in parentheses as the base of a power: (Σ x_i)^2, not Σ x_i^2."""
+        if isinstance(item, (sp.Sum, sp.Product)) and level >= PRECEDENCE["Pow"]:
+            return f"({self._print(item)})"
+        return str(super().parenthesize(item, level, strict))
 
     def _print_polygamma(self, e: sp.Expr) -> str:
         order, arg = e.args
