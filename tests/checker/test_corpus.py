@@ -19,6 +19,7 @@ CORPUS = ROOT / "bench" / "check_corpus"
 MANIFEST = {m["file"]: m for m in json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))}
 
 ACCEPTED: tuple[str, ...] = (
+    "binomial_ell_prime.tex",
     "chain_gaussian_density.tex",
     "chain_log1p.tex",
     "chain_power_rule.tex",
@@ -44,6 +45,7 @@ ACCEPTED: tuple[str, ...] = (
     "logsumexp_gradient.tex",
     "ls_simple_normal_equations.tex",
     "ls_simple_slope.tex",
+    "mle_normal_ell_notation.tex",
     "mle_normal_mean.tex",
     "mle_normal_sigma2.tex",
     "mle_poisson_curvature.tex",
@@ -58,6 +60,7 @@ ACCEPTED: tuple[str, ...] = (
     "solve_quadratic.tex",
     "transpose_product.tex",
     "variance_bias_algebra.tex",
+    "variance_decomposition.tex",
     "variance_sum_squares.tex",
     "weighted_mean.tex",
 )
@@ -110,6 +113,8 @@ CAUGHT: tuple[str, ...] = (
     "planted/ols_bold_notation__sign.tex",
     "planted/frobenius_gradient__factor.tex",
     "planted/mse_decomposition__factor.tex",
+    "planted/mle_normal_ell_notation__factor.tex",
+    "planted/binomial_ell_prime__sign.tex",
     "planted/ineq_bernoulli_variance__inequality.tex",
     "planted/ineq_mean_square__inequality.tex",
 )
