@@ -19,6 +19,7 @@ CORPUS = ROOT / "bench" / "check_corpus"
 MANIFEST = {m["file"]: m for m in json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))}
 
 ACCEPTED: tuple[str, ...] = (
+    "binomial_ell_prime.tex",
     "chain_gaussian_density.tex",
     "chain_log1p.tex",
     "chain_power_rule.tex",
@@ -28,6 +29,7 @@ ACCEPTED: tuple[str, ...] = (
     "covariance_identity.tex",
     "frobenius_gradient.tex",
     "grad_bilinear.tex",
+    "grad_logdet.tex",
     "grad_quadratic_general.tex",
     "grad_quadratic_symmetric.tex",
     "grad_trace.tex",
@@ -37,6 +39,7 @@ ACCEPTED: tuple[str, ...] = (
     "ineq_mean_square.tex",
     "ineq_x_plus_inverse.tex",
     "likelihood_propto.tex",
+    "logistic_logit.tex",
     "logistic_loss_one.tex",
     "logistic_regression_sum.tex",
     "logistic_sigmoid_derivative.tex",
@@ -44,13 +47,22 @@ ACCEPTED: tuple[str, ...] = (
     "logsumexp_gradient.tex",
     "ls_simple_normal_equations.tex",
     "ls_simple_slope.tex",
+    "mle_bernoulli.tex",
+    "mle_exponential.tex",
+    "mle_exponential_foc.tex",
+    "mle_gamma_rate.tex",
+    "mle_geometric.tex",
+    "mle_normal_ell_notation.tex",
     "mle_normal_mean.tex",
     "mle_normal_sigma2.tex",
+    "mle_normal_variance.tex",
+    "mle_poisson.tex",
     "mle_poisson_curvature.tex",
     "mse_decomposition.tex",
     "normal_loglik_const.tex",
     "ols_bold_notation.tex",
     "ols_residual_norm.tex",
+    "sigmoid_prime_notation.tex",
     "softmax_cross_entropy.tex",
     "softmax_derivative.tex",
     "solve_exponential.tex",
@@ -61,7 +73,10 @@ ACCEPTED: tuple[str, ...] = (
     "variance_sum_squares.tex",
     "weighted_mean.tex",
 )
-"""Correct derivations that ``derive check`` accepts."""
+"""Correct derivations that ``derive check`` accepts. Not listed: ols_gradient.tex and
+ridge_gradient.tex (a vector iff step is unknown), and variance_decomposition.tex, accepted alone
+but raising StopIteration out of SymPy's simplify after some other files in the same process
+(bench/README.md, the check corpus results)."""
 
 CAUGHT: tuple[str, ...] = (
     "planted/mle_poisson__sign.tex",
@@ -107,9 +122,15 @@ CAUGHT: tuple[str, ...] = (
     "planted/chain_softplus__chain_factor.tex",
     "planted/chain_sqrt_exp__chain_factor.tex",
     "planted/logistic_regression_sum__chain_factor.tex",
+    "planted/weighted_mean__escaped_index.tex",
+    "planted/logistic_regression_sum__escaped_index.tex",
+    "planted/ls_simple_slope__escaped_index.tex",
     "planted/ols_bold_notation__sign.tex",
     "planted/frobenius_gradient__factor.tex",
     "planted/mse_decomposition__factor.tex",
+    "planted/logistic_vector_gradient__chain_factor.tex",
+    "planted/mle_normal_ell_notation__factor.tex",
+    "planted/binomial_ell_prime__sign.tex",
     "planted/ineq_bernoulli_variance__inequality.tex",
     "planted/ineq_mean_square__inequality.tex",
 )
