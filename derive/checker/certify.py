@@ -74,7 +74,7 @@ def _symbolic_zero(diff: sp.Basic) -> bool:
 
     try:
         counted = run_counted(attempt, SYMBOLIC_WORK)
-    except EVAL_ERRORS:
+    except Exception:  # noqa: BLE001  SymPy's simplify can raise anything (StopIteration in sum_simplify)
         return False
     return bool(counted.value) if not counted.cut else False
 
@@ -230,6 +230,8 @@ def _logical(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, cl
     """Equations in one unknown: solution sets equal (iff) or contained (implies)."""
     if not (isinstance(lhs, sp.Equality) and isinstance(rhs, sp.Equality)):
         return Unknown("a logical step needs an equation on each side")
+    if _is_matrix(lhs.lhs) or _is_matrix(rhs.lhs):
+        return _matrix_logical(lhs, rhs, relation, declared, clock, rng)
     a, b = lhs.lhs - lhs.rhs, rhs.lhs - rhs.rhs
     shared = sorted(set(free_scalars([a])) & set(free_scalars([b])), key=lambda s: s.name)
     if not shared:
@@ -266,6 +268,81 @@ def _logical(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, cl
         agreed += 1
     return Plausible(agreed, f"random values of the other symbols; solutions for {x.name} compared",
                      0.0) if agreed else Unknown("no point where both equations could be solved")
+
+
+def _is_matrix(e: sp.Basic) -> bool:
+    return getattr(e, "shape", None) is not None
+
+
+def _matrix_logical(lhs: sp.Equality, rhs: sp.Equality, relation: str, declared: Declared, clock: Clock,
+                    rng: random.Random) -> Certificate:
+    """Linear matrix equations in one matrix unknown (``X^T X \\beta = X^T y``): on concrete instances
+    (sizes, the other matrices random), each equation's solutions for the unknown's entries compared."""
+    a, b = sp.Add(lhs.lhs, -lhs.rhs), sp.Add(rhs.lhs, -rhs.rhs)
+    mats_a = {m for m in sp.preorder_traversal(a) if isinstance(m, sp.MatrixSymbol)}
+    mats_b = {m for m in sp.preorder_traversal(b) if isinstance(m, sp.MatrixSymbol)}
+    shared = sorted({m.name for m in mats_a} & {m.name for m in mats_b})
+    alone = [side.name for eq in (rhs, lhs) for side in (eq.lhs, eq.rhs)
+             if isinstance(side, sp.MatrixSymbol) and side.name in shared]
+    if not shared:
+        return Unknown("the two matrix equations share no unknown")
+    for unknown in dict.fromkeys(alone + shared):  # the first candidate both equations determine uniquely
+        verdict = _matrix_solutions(a, b, unknown, declared, clock, rng)
+        if verdict is not None:
+            return verdict
+    return Unknown("no unknown that both matrix equations determine uniquely")
+
+
+def _matrix_solutions(a: sp.Basic, b: sp.Basic, unknown: str, declared: Declared, clock: Clock,
+                      rng: random.Random) -> Certificate | None:
+    """The two equations' solutions for ``unknown`` compared on a few draws (None: it is not determined)."""
+    agreed = 0
+    for index in range(4):
+        clock.check("checking a logical step")
+        point = draw_point([a, b], declared, rng, index)
+        rows, cols = point.matrices[unknown].shape
+        entries = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"_u{i}_{j}", real=True))
+        kept = Point(point.sizes, point.values, point.data, {**point.matrices, unknown: sp.ImmutableMatrix(entries)},
+                     point.variant, point.functions)
+        try:
+            ea, eb = sp.Matrix(instantiate(a, kept)), sp.Matrix(instantiate(b, kept))
+            found = [_linear_solution(list(e), list(entries)) for e in (ea, eb)]
+        except EVAL_ERRORS + (NotImplementedError,):
+            continue
+        if found[0] is None or found[1] is None:
+            continue  # not linear, or no unique solution at this draw (a singular system): try another
+        sa, sb = [found[0]], [found[1]]
+        same = all(abs(complex(sa[0][u]) - complex(sb[0][u])) <= 1e-12 * max(1.0, abs(complex(sa[0][u])))
+                   for u in entries)
+        if not same:
+            return Refuted(point.text(), f"{unknown} = {_matrix_values(sa[0], entries)} solves the left equation",
+                           f"the right one is solved by {_matrix_values(sb[0], entries)}")
+        agreed += 1
+    if not agreed:
+        return None
+    return Plausible(agreed, f"random matrices of the declared shapes; the solutions for {unknown} compared", 0.0)
+
+
+def _linear_solution(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> dict[sp.Symbol, sp.Expr] | None:
+    """The unique solution of linear equations with numeric coefficients (None if not linear or not unique)."""
+    try:
+        a, rhs = sp.linear_eq_to_matrix(equations, unknowns)
+    except (sp.PolynomialError, ValueError, TypeError):
+        return None
+    if a.rows < a.cols:
+        return None
+    normal = a.T * a  # square; full column rank exactly when the solution is unique
+    if abs(complex(normal.det())) < 1e-20:
+        return None
+    x = normal.LUsolve(a.T * rhs)
+    if any(abs(complex(v)) > 1e-9 * max(1.0, float(abs(x).norm() if hasattr(x, "norm") else 1)) for v in a * x - rhs):
+        return None  # overdetermined and inconsistent: no solution
+    return dict(zip(unknowns, list(x)))
+
+
+def _matrix_values(solution: dict[sp.Symbol, sp.Expr], entries: sp.Matrix) -> str:
+    return "[" + "; ".join(", ".join(f"{float(solution[entries[i, j]]):.4g}" for j in range(entries.cols))
+                           for i in range(entries.rows)) + "]"
 
 
 def _unknown(lhs: sp.Equality, rhs: sp.Equality, shared: Sequence[sp.Symbol], declared: Declared) -> sp.Symbol:

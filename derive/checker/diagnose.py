@@ -137,6 +137,8 @@ def _candidates(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
         yield "a transposition slip: the right side is the transpose of the correct one", sp.Transpose(rhs)
         for hint, c in _symmetric_slip(rhs):
             yield hint, c
+    for hint, c in _reversed_products(rhs):
+        yield hint, c
     yield "a sign flip: the right side has the wrong sign", -rhs
     factors = _factors([lhs, rhs])
     for name, f in factors:
@@ -188,6 +190,17 @@ def _symmetric_slip(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
                        f"${a.name}$; in general it is $({a.name} + {a.name}^\\top) {v}$"), rhs.xreplace({node: repaired})
 
 
+def _reversed_products(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
+    """A matrix product written in the wrong order (``(AB)^{-1} = A^{-1}B^{-1}``, ``(AB)^T = A^T B^T``)."""
+    for node in sp.preorder_traversal(rhs):
+        if isinstance(node, sp.MatMul):
+            coeff, factors = node.as_coeff_matrices()
+            if len(factors) >= 2:
+                turned = sp.MatMul(coeff, *reversed(factors)) if coeff != 1 else sp.MatMul(*reversed(factors))
+                yield (f"a reversed product: ${sp.latex(node)}$ should be ${sp.latex(turned)}$ (the order of the "
+                       f"factors turns around under a transpose or an inverse)"), rhs.xreplace({node: turned})
+
+
 def _powers(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
     for node in sp.preorder_traversal(rhs):
         if isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp not in (-1, 0, 1):
@@ -217,6 +230,10 @@ def _chain_factors(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic
             hint = (f"a missing chain factor $\\frac{{d}}{{d{sp.latex(var)}}}\\left({sp.latex(inner)}\\right)"
                     f" = {sp.latex(d)}$")
             yield hint, rhs * d
+            for total in [n for n in sp.preorder_traversal(rhs) if isinstance(n, sp.Sum)]:
+                if d.free_symbols & {lim[0] for lim in total.limits} or any(
+                        isinstance(x, sp.Indexed) for x in sp.preorder_traversal(d)):
+                    yield f"{hint} inside the sum", rhs.xreplace({total: sp.Sum(total.function * d, *total.limits)})
             terms = _terms(rhs)
             if len(terms) > 1:
                 for t in terms:
@@ -226,12 +243,12 @@ def _chain_factors(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic
 
 def _escaped_index(lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     """An index of a sum used outside it on the right side (x_i after the sum over i closed)."""
-    bound_left = {lim[0] for node in sp.preorder_traversal(lhs) if isinstance(node, (sp.Sum, sp.Product))
+    bound_left = {lim[0].name for node in sp.preorder_traversal(lhs) if isinstance(node, (sp.Sum, sp.Product))
                   for lim in node.limits}
-    free_right = {s for s in rhs.free_symbols if isinstance(s, sp.Symbol)}
-    free_left = {s for s in lhs.free_symbols if isinstance(s, sp.Symbol)}
-    for index in sorted(bound_left & (free_right - free_left), key=lambda s: s.name):
-        return f"the index {index.name} escaped its sum: it is used on the right side outside any sum over it"
+    free_right = {s.name for s in rhs.free_symbols if isinstance(s, sp.Symbol)}
+    free_left = {s.name for s in lhs.free_symbols if isinstance(s, sp.Symbol)}
+    for name in sorted(bound_left & (free_right - free_left)):
+        return f"the index {name} escaped its sum: it is used on the right side outside any sum over it"
     return None
 
 
