@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from derive.core.errors import RenderError as RenderError
     from derive.core.errors import UsageError as UsageError
     from derive.api import write_pdf as write_pdf
+    from derive.checker.api import Checked as Checked
+    from derive.checker.api import check as check
 
 _LAZY = {
     "diff": "scalar.api", "grad": "api", "latex": "api", "write_pdf": "api", "DiffResult": "scalar.api",
@@ -35,10 +37,10 @@ _LAZY = {
     "mle": "likelihood.api", "MleResult": "likelihood.api",
     "Budget": "core.budget", "DeriveError": "core.errors", "ParseError": "core.errors",
     "UsageError": "core.errors", "BudgetExceeded": "core.errors", "RenderError": "core.errors",
-    "DataError": "core.errors",
+    "DataError": "core.errors", "check": "checker.api", "Checked": "checker.api",
 }
 
-__all__ = ["diff", "grad", "ls", "mle", "latex", "write_pdf", "DiffResult", "GradResult", "MatGradResult", "LsResult",
+__all__ = ["diff", "grad", "ls", "mle", "check", "latex", "write_pdf", "Checked", "DiffResult", "GradResult", "MatGradResult", "LsResult",
            "MleResult", "Budget", "DeriveError", "ParseError", "UsageError", "BudgetExceeded", "RenderError",
            "DataError", "__version__"]
 

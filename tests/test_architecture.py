@@ -16,14 +16,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "derive"
 
-CAPABILITIES = ("scalar", "matrix", "lsq", "likelihood")
+CAPABILITIES = ("scalar", "matrix", "lsq", "likelihood", "checker")
 
 MODELS = frozenset({
     "derive.scalar.model", "derive.scalar.notation",
     "derive.matrix.expr", "derive.matrix.model", "derive.matrix.sympy_form",
     "derive.lsq.model", "derive.lsq.simple_model",
     "derive.likelihood.model", "derive.core.functions", "derive.likelihood.sample",
-    "derive.handout.document",
+    "derive.handout.document", "derive.checker.model",
 })
 """The data each capability hands to printers: what render may import from a capability package."""
 
@@ -41,7 +41,7 @@ CERTIFIERS = frozenset({
     "derive.scalar.certify", "derive.matrix.certify", "derive.matrix.numeric", "derive.matrix.exact",
     "derive.matrix.sympy_check", "derive.lsq.certify", "derive.lsq.certify_simple", "derive.lsq.fit",
     "derive.likelihood.certify", "derive.likelihood.numeric", "derive.likelihood.sampling",
-    "derive.likelihood.density",
+    "derive.likelihood.density", "derive.checker.certify", "derive.checker.probe", "derive.checker.diagnose",
 })
 
 
@@ -142,6 +142,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "matrix": frozenset({"core", "parse", "certify", "matrix"}),
     "lsq": frozenset({"core", "parse", "certify", "matrix", "lsq"}),
     "likelihood": frozenset({"core", "parse", "certify", "likelihood"}),
+    "checker": frozenset({"core", "parse", "certify", "scalar", "checker"}),
 }
 """Which packages each layer may import (the capability APIs compose more; see below)."""
 

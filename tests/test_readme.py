@@ -78,8 +78,12 @@ def test_console_block(command: str, expected: str) -> None:
     out = run_derive(*derive_args(command), env=ENV)
     shown = normalized(out.stdout + out.stderr)
     assert shown == normalized(expected), f"{command}\n--- README shows ---\n{expected}\n--- derive prints ---\n{shown}"
-    # What the README promises about exit codes: 2 for bad input, 0 for a certified result.
-    assert out.returncode == (2 if expected.startswith("derive: error:") else 0), out.stderr
+    # What the README promises about exit codes: 2 for bad input, 1 for a result whose closing line
+    # says refuted, 3 for undecided, 0 for a certified result.
+    last = normalized(expected).splitlines()[-1]
+    code = 2 if expected.startswith("derive: error:") else 1 if last.startswith("✗ NOT certified") else \
+        3 if last.startswith("? NOT certified") else 0
+    assert out.returncode == code, out.stderr
 
 
 # --- bash blocks ---------------------------------------------------------------------------------

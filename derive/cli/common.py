@@ -214,6 +214,13 @@ def run_job(job: Callable[[argparse.Namespace], Output], args: argparse.Namespac
     return out.exit_code
 
 
+def terminal_width() -> int:
+    """The width of the terminal (or $COLUMNS), as Rich measures it."""
+    from rich.console import Console
+
+    return Console(highlight=False).width
+
+
 def wrapped(text: str, width: int = 79) -> str:
     """A subcommand's description filled to ``width`` columns (its examples below it are laid out by hand)."""
     import textwrap

@@ -235,6 +235,44 @@ class Worker(Generic[T]):
         return RuntimeError(f"the worker {how} during {self.stage} without a result")
 
 
+K = TypeVar("K")
+
+
+def run_pool(fn: Callable[..., T], jobs: Sequence[tuple[K, Sequence[object]]], budget: Budget, workers: int,
+             what: Callable[[K], str], done: Callable[[K, Worker[T]], None],
+             tick: Callable[[], None] | None = None) -> None:
+    """Run ``fn(*args)`` for every ``(key, args)`` of ``jobs``, at most ``workers`` at a time, each in
+    its own worker under ``budget``; ``done(key, worker)`` is called as each finishes or runs out of
+    time (the worker is closed after it), ``tick`` between reads (a progress display).
+
+    An interrupt (Ctrl-C, SIGTERM) kills every running worker and what it started before it
+    propagates, so nothing is written after the command has returned.
+    """
+    pending = list(jobs)
+    running: dict[Worker[T], K] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, workers):
+                key, args = pending.pop(0)
+                running[Worker.start(fn, args, budget, what(key))] = key
+            wait = min(w.deadline for w in running) - time.monotonic()
+            for w in readable(list(running), min(wait, 0.5)):
+                w.read()
+            for w in [w for w in running if w.done or time.monotonic() >= w.deadline]:
+                key = running.pop(w)
+                try:
+                    done(key, w)
+                finally:
+                    w.close()
+            if tick is not None:
+                tick()
+    finally:
+        if running:  # interrupted: stop every worker at once, then reap each
+            kill_tree(*(w.pid for w in running))
+        for w in running:
+            w.close()
+
+
 def readable(workers: Sequence[Worker[Any]], timeout: float) -> list[Worker[Any]]:
     """The running ``workers`` with something to read, waiting up to ``timeout`` seconds for one.
 

@@ -132,7 +132,7 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
 
     from derive.core.budget import Budget
     from derive.core.errors import escape_control
-    from derive.core.runner import Worker, kill_tree, readable
+    from derive.core.runner import Worker, run_pool
     from derive.render.pdf import TEX_INSTALL_HINT, tex_available
 
     scripts = collect_scripts(paths)
@@ -147,31 +147,17 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(scripts)))
     done: dict[Path, BuildReport] = {}
-    pending = list(scripts)
-    running: dict[Worker[BuildReport], Path] = {}
     # No refresh thread: a thread holding a lock while a worker is forked could deadlock the worker.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("building handouts", total=len(scripts))
-        try:
-            while pending or running:
-                while pending and len(running) < workers:
-                    script = pending.pop(0)
-                    running[Worker.start(build_one, (script, out, tex_only), budget, f"running {script.name}")] = script
-                wait = min(w.deadline for w in running) - time.monotonic()
-                for w in readable(list(running), min(wait, 0.5)):
-                    w.read()
-                for w in [w for w in running if w.done or time.monotonic() >= w.deadline]:
-                    script = running.pop(w)
-                    done[script] = _report(w, script)
-                    w.close()
-                    progress.advance(task)
-                progress.refresh()
-        finally:
-            if running:  # interrupted: stop every worker at once, then reap each
-                kill_tree(*(w.pid for w in running))
-            for w in running:
-                w.close()
+
+        def finished(script: Path, worker: Worker[BuildReport]) -> None:
+            done[script] = _report(worker, script)
+            progress.advance(task)
+
+        run_pool(build_one, [(s, (s, out, tex_only)) for s in scripts], budget, workers,
+                 lambda s: f"running {s.name}", finished, progress.refresh)
     reports = [done[s] for s in scripts]
     for r in reports:
         if r.error:

@@ -24,7 +24,7 @@ def imported(stderr: str) -> set[str]:
 
 
 HELP = [["--help"], ["--version"], [], ["diff", "--help"], ["grad", "--help"], ["ls", "--help"], ["mle", "--help"],
-        ["build", "--help"]]
+        ["build", "--help"], ["parse", "--help"]]
 USAGE = [
     ["diff"],
     ["frobnicate"],
@@ -45,6 +45,8 @@ USAGE = [
     ["mle", "normal", "--start", "mu=1"],
     ["mle", "normal", "--seed", "x"],
     ["build", "--jobs", "-1", "x.py"],
+    ["parse"],
+    ["parse", "x", "--format", "latex"],
 ]
 
 

@@ -16,6 +16,7 @@ from derive.render.formats.latex import mtex
 from derive.render.notation.latex import tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.checker.model import CheckedStep, CheckReport, FileFailure, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary, SummaryStep
     from derive.lsq.simple_model import SimpleSolution, SumStep
@@ -264,6 +265,44 @@ class Printer(FormatPrinter):
         return {"kind": s.kind, "title": s.title, "lhs": None if s.lhs is None else str(s.lhs), "rhs": str(s.rhs),
                 "relation": s.relation, "reason": s.reason, "certificate": s.certificate.describe()}
 
+    # -- checked derivations: the contract of ``derive check --format json`` --------------------
+    def _print_CheckReport(self, r: CheckReport) -> dict[str, Any]:
+        first = r.first_error
+        return {
+            "file": r.file,
+            "verdict": r.outcome,
+            "first_error": None if first is None else {"line": first.line, "step": first.index, "hint": first.hint},
+            "steps": [self.visit(s) for s in r.steps],
+            "counts": r.counts,
+            "declarations": list(r.declarations),
+            "definitions": [{"line": d.line, "name": d.name, "body": d.body, "kind": d.kind}
+                            for d in r.definitions],
+            "notes": list(r.notes),
+        }
+
+    def _print_FolderReport(self, r: FolderReport) -> dict[str, Any]:
+        return {"folder": r.folder, "summary": r.counts, "files": [self.visit(f) for f in r.files]}
+
+    def _print_FileFailure(self, f: FileFailure) -> dict[str, Any]:
+        return {"file": f.file, "verdict": "failed", "error": f.error}
+
+    def _print_CheckedStep(self, s: CheckedStep) -> dict[str, Any]:
+        return {
+            "line": s.line,
+            "lhs": s.lhs_latex,
+            "rhs": s.rhs_latex,
+            "relation": s.relation,
+            "status": s.status,
+            "counterexample": s.counterexample,
+            "hint": s.hint,
+            "step": s.index,
+            "read_lhs": s.read_lhs,
+            "read_rhs": s.read_rhs,
+            "up_to_constant": s.up_to_constant,
+            "certificate": s.certificate.describe(),
+            "expected": s.expected_latex,
+            "derivation": None if s.worked is None else self.visit(s.worked),
+        }
 
 def _finite(value: float | None) -> float | None:
     """A number JSON can hold: infinity and NaN (a condition number past any bound) become null."""

@@ -19,6 +19,7 @@ from derive.render.notation.latex import StatLatex, SumLatex, sample_tex, tex
 from derive.render.notation.sample import hatted
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.checker.model import CheckReport, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution, SumStep
@@ -567,3 +568,73 @@ class Printer(FormatPrinter):
         from derive.render.env import render_handout
 
         return render_handout(h)
+
+    # -- checked derivations -------------------------------------------------------------------
+    def _print_CheckReport(self, r: CheckReport) -> Parts:
+        """The user's own derivation, one chain per chain of the file, each step with its file line and
+        verdict in the margin and, under a step that is not certified, why. A side is printed as the
+        user typed it only when the reader accepted all of it (so only allow-listed commands reach
+        TeX); a side that was not read is printed as text."""
+        chains: list[str] = []
+        rows: list[str] = []
+        chain = 0
+        for step in r.steps:
+            if step.chain != chain:
+                if rows:
+                    chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
+                chain, rows = step.chain, []
+                lhs = step.lhs_latex if step.read_lhs is not None else rf"\text{{{tex_line(step.lhs_latex)}}}"
+                rows.append(f"& {lhs}")
+            rhs = step.rhs_latex if step.read_rhs is not None else rf"\text{{{tex_line(step.rhs_latex)}}}"
+            relation = _RELATION_TEX.get(step.relation, "=")
+            const = r" + \text{const}" if step.up_to_constant else ""
+            why = tex_line(f"line {step.line}: {step.certificate.word}")
+            rows.append(f"{relation} {{}}& {rhs}{const} && {self.column(why)}")
+            if not step.certificate.certified:
+                rows.append(self._check_detail(step))
+        if rows:
+            chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
+        return Parts(chains, "", display_result=False)
+
+    def _print_FolderReport(self, r: FolderReport) -> Parts:
+        """Each file's annotated derivation under its name; a file that failed says why."""
+        from derive.checker.model import CheckReport
+
+        chains: list[str] = []
+        for f in r.files:
+            head = tex_line(f"{f.file}: " + (f.outcome if isinstance(f, CheckReport) else f"failed ({f.error})"))
+            chains.append(rf"\paragraph*{{{head}}}" if not self.mathjax else rf"\text{{{head}}}")
+            if isinstance(f, CheckReport):
+                chains += self._print_CheckReport(f).chains
+        return Parts(chains, "", display_result=False)
+
+    def _check_detail(self, step: Any) -> str:
+        """Under a step that is not certified: its counterexample or reason, the hint, the expected side."""
+        example = step.counterexample
+        if example is not None:
+            left, right = example.pop("left side"), example.pop("right side")
+            where = ", ".join(f"{k} = {v}" for k, v in example.items())
+            said = str(tex_line(f"counterexample: at {where} the left side is {left}, the right side {right}."))
+        else:
+            said = str(tex_line(step.certificate.describe()))
+        if step.hint:
+            said += r" \textbf{Hint:} " + _words_and_math(step.hint) + "."
+        if step.expected_latex:
+            said += r" Expected: $" + step.expected_latex + "$."
+        if self.mathjax:
+            return r"&& \quad \text{" + said.replace("$", "") + "}"
+        return r"& \parbox[t]{0.62\linewidth}{\raggedright\small " + said + "}"
+
+
+def _words_and_math(text: str) -> str:
+    """Text with ``$...$`` mathematics written by derive (a hint): the words escaped, the maths kept."""
+    parts = text.split("$")
+    def words(p: str) -> str:
+        lead, tail = " " if p[:1].isspace() else "", " " if p[-1:].isspace() else ""
+        return lead + tex_line(p) + tail if p.strip() else p
+
+    return "".join(words(p) if i % 2 == 0 else f"${p}$" for i, p in enumerate(parts))
+
+
+_RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">", "propto": r"\propto",
+                 "iff": r"\iff", "implies": r"\implies", "approx": r"\approx", "!=": r"\ne"}

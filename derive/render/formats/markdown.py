@@ -13,6 +13,7 @@ from derive.render.formats.latex import METHOD_NAMES, mle_lhs, mle_rhs, mtex, su
 from derive.render.notation.latex import sample_tex, tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.checker.model import CheckReport, FolderReport
     from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
     from derive.likelihood.model import MleDerivation
     from derive.lsq.model import DataFit, LsSolution, RegressionSummary
@@ -232,3 +233,51 @@ class Printer(FormatPrinter):
         if b.prompt_latex:
             lines.append(f"$$\n{b.prompt_latex}\n$$")
         return "\n\n".join(lines)
+
+    # -- checked derivations -------------------------------------------------------------------
+    def _print_CheckReport(self, r: CheckReport) -> str:
+        """A table of the steps (line, step as read, verdict), then the first error's details."""
+        lines = [f"## Checking `{r.file}`", ""]
+        if r.declarations:
+            lines += ["Declared: " + ", ".join(f"${d}$" for d in r.declarations), ""]
+        lines += [f"Defined (line {d.line}): ${d.name} := {d.body}$" if d.kind == "definition" else
+                  f"Condition (line {d.line}): ${d.name} = {d.body}$" for d in r.definitions]
+        if r.definitions:
+            lines.append("")
+        lines += ["| line | step (as read) | verdict |", "|---:|---|---|"]
+        for s in r.steps:
+            lhs = s.read_lhs if s.read_lhs is not None else s.lhs_latex
+            rhs = s.read_rhs if s.read_rhs is not None else s.rhs_latex
+            relation = {"<=": r"\le", ">=": r"\ge", "propto": r"\propto", "iff": r"\iff",
+                        "implies": r"\implies"}.get(s.relation, s.relation)
+            maths = f"{lhs} {relation} {rhs}".replace("|", r"\vert ")
+            lines.append(f"| {s.line} | ${maths}$ | {s.certificate.mark} {s.status} |")
+        first = r.first_error
+        if first is not None:
+            lines += ["", f"**First error: step {first.index}, line {first.line}.**", ""]
+            example = first.counterexample or {}
+            if example:
+                left, right = example.pop("left side", ""), example.pop("right side", "")
+                where = ", ".join(f"{k} = {v}" for k, v in example.items())
+                lines.append(f"- counterexample: at {where}: left side {left}, right side {right}")
+            if first.hint:
+                lines.append(f"- hint: {first.hint}")
+            if first.expected_latex:
+                lines.append(f"- expected: ${first.expected_latex}$")
+        lines += [f"- note: {n}" for n in r.notes]
+        return "\n".join(lines) + "\n"
+
+    def _print_FolderReport(self, r: FolderReport) -> str:
+        from derive.checker.model import CheckReport
+
+        lines = [f"## Checked {len(r.files)} files in `{r.folder}`", "", "| file | verdict | first error |",
+                 "|---|---|---|"]
+        for f in r.files:
+            if isinstance(f, CheckReport):
+                first = f.first_error
+                where = "" if first is None else f"line {first.line}" + (f": {first.hint}" if first.hint else "")
+                lines.append(f"| `{f.file}` | {f.outcome} | {where} |")
+            else:
+                lines.append(f"| `{f.file}` | failed | {f.error} |")
+        lines += ["", "Summary: " + ", ".join(f"{v} {k}" for k, v in r.counts.items() if v)]
+        return "\n".join(lines) + "\n"

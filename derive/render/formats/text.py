@@ -19,6 +19,7 @@ from derive.render.notation.sample import hatted
 from derive.render.notation.text import StatText, SumText, sample_text, utext
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
+    from derive.checker.model import CheckedStep, CheckReport, FolderReport
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
@@ -27,7 +28,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.scalar.model import Derivation, DiffStep, Gradient
 
 STYLES: dict[str, str] = {"proved": "green", "plausible": "green", "refuted": "bold red", "unknown": "yellow",
-                          "timeout": "yellow", "not computed": "yellow"}
+                          "timeout": "yellow", "not computed": "yellow", "unparsed": "yellow"}
 """The colour of each certificate word (the marks and words themselves come from the certificates)."""
 
 
@@ -458,6 +459,104 @@ class Printer(FormatPrinter):
             return sample_text(s.lhs) + "̂"
         return "" if s.lhs is None else sample_text(s.lhs)
 
+    # -- checked derivations -------------------------------------------------------------------
+    def _print_CheckReport(self, r: CheckReport) -> RenderableType:
+        """The user's derivation as typed, line by line, each step with its mark; under a step that is
+        not certified, how it was read, the counterexample, the hint and the expected right side."""
+        counts = r.counts
+        summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+        parts: list[RenderableType] = [Text.assemble(("Checking ", "bold"), (r.file, "bold"),
+                                                     f": {len(r.steps)} step{'' if len(r.steps) == 1 else 's'} ({summary or 'none'})")]
+        if r.declarations:
+            parts.append(Text("declared: " + ", ".join(r.declarations), style="dim"))
+        parts += [Text(f"defined (line {d.line}): {d.name} := {d.body}" if d.kind == "definition" else
+                       f"condition (line {d.line}): {d.name} = {d.body}", style="dim") for d in r.definitions]
+        table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
+        table.add_column(no_wrap=True, style="dim")
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
+        table.add_column(no_wrap=True)
+        chain = 0
+        first = r.first_error
+        for step in r.steps:
+            if step.chain != chain:
+                chain = step.chain
+                table.add_row(Text(f"line {step.lhs_line}"), Text(""), Text(step.lhs_latex, style="bold"), Text(""))
+                if step.read_lhs is not None and step.read_lhs != step.lhs_latex:
+                    table.add_row(Text(""), Text(""), Text(f"read as {step.read_lhs}", style="dim"), Text(""))
+            style = "bold red" if step is first else ""
+            table.add_row(Text(f"line {step.line}"), Text(_RELATION_TEXT.get(step.relation, step.relation)),
+                          Text(step.rhs_latex + (" + const" if step.up_to_constant else ""), style=style),
+                          self.mark(step.certificate))
+            for detail in self._details(step):
+                table.add_row(Text(""), Text(""), detail, Text(""))
+        parts.append(table)
+        parts += [Text(f"Note: {n}", style="dim") for n in r.notes]
+        parts.append(self._check_closing(r))
+        return Group(*parts)
+
+    def _print_FolderReport(self, r: FolderReport) -> RenderableType:
+        """One row per file: its verdict, its steps by status, its first error (line and hint)."""
+        table = Table(title=f"Checked {len(r.files)} files in {r.folder}", show_header=True)
+        for name in ("file", "verdict", "steps", "first error"):
+            table.add_column(name, overflow="fold")
+        for f in r.files:
+            table.add_row(*_folder_row(f))
+        counts = ", ".join(f"{v} {k}" for k, v in r.counts.items() if v)
+        return Group(table, Text(f"Summary: {counts}", style="bold"))
+
+    def _details(self, step: CheckedStep) -> list[RenderableType]:
+        out: list[RenderableType] = []
+        if step.read_rhs is not None and step.read_rhs != step.rhs_latex:
+            out.append(Text(f"read as {step.read_rhs}", style="dim"))
+        if step.note:
+            out.append(Text(f"({step.note})", style="dim"))
+        if step.certificate.certified:
+            return out
+        example = step.counterexample
+        if example is not None:
+            left, right = example.pop("left side"), example.pop("right side")
+            where = ", ".join(f"{k} = {v}" for k, v in example.items())
+            out.append(Text(f"counterexample: at {where}: left side {left}, right side {right}"))
+        else:
+            out.append(Text(step.certificate.describe()))
+        if step.hint:
+            out.append(Text(f"hint: {step.hint}", style="bold"))
+        if step.expected_latex:
+            out.append(Text(f"expected: {step.expected_latex}"))
+        if step.worked is not None:
+            out.append(self._print_Derivation(step.worked, title="derived by derive:", closing=False))
+        return out
+
+    def _check_closing(self, r: CheckReport) -> Text:
+        first = r.first_error
+        if first is not None:
+            reason = f"step {first.index} (line {first.line}) is refuted" + (f": {first.hint}" if first.hint else "")
+            return Text(f"✗ NOT certified: {reason}", style="bold red")
+        if r.outcome == "correct":
+            return Text(f"✓ certified: every step of {r.file} holds", style="bold green")
+        open_steps = [s for s in r.steps if not s.certificate.certified]
+        which = ", ".join(f"line {s.line}" for s in open_steps[:6]) + (" ..." if len(open_steps) > 6 else "")
+        reason = f"no step is refuted, but {len(open_steps)} could not be decided ({which})" if open_steps else \
+            "no steps found"
+        return Text(f"? NOT certified: {reason}", style="bold yellow")
+
+
+def _folder_row(f: Any) -> tuple[Text, Text, Text, Text]:
+    from derive.checker.model import CheckReport
+
+    if not isinstance(f, CheckReport):
+        return Text(f.file), Text("✗ failed", style="bold red"), Text(""), Text(f.error)
+    style = {"correct": "green", "incorrect": "bold red"}.get(f.outcome, "yellow")
+    mark = {"correct": "✓", "incorrect": "✗"}.get(f.outcome, "?")
+    steps = " ".join(f"{v} {k}" for k, v in f.counts.items() if v) or "no steps"
+    first = f.first_error
+    where = "" if first is None else f"line {first.line}" + (f": {first.hint}" if first.hint else "")
+    return Text(f.file), Text(f"{mark} {f.outcome}", style=style), Text(steps), Text(where)
+
+
+_RELATION_TEXT = {"=": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">", "propto": "∝", "iff": "⇔", "implies": "⇒",
+                  "approx": "≈", "!=": "≠"}
 
 def _when(c: sp.Basic) -> str:
     """A condition as text: ``x̄ > 0 and x̄ <= 1/2`` for a conjunction."""

@@ -1,0 +1,211 @@
+"""Writes the planted-error copies of the `derive check` corpus and its manifest.
+
+The correct derivations are hand-written files in ``bench/check_corpus/*.tex``. Each planted copy
+is one of them with ONE edit, the kind of slip a student makes (issue 12, part 5), written to
+``bench/check_corpus/planted/<base>__<kind>.tex``. The expected first-error line is the file
+line of the edit (every edit is on the row where the wrong right side starts), computed here, so
+the manifest cannot drift from the files.
+
+    .venv/bin/python bench/make_check_corpus.py          # rewrite planted/ and manifest.json
+    .venv/bin/python bench/make_check_corpus.py --check  # exit 1 if they are not up to date
+
+Manifest entries: ``file`` (relative to bench/check_corpus), ``expected`` ("correct" or
+"incorrect"), ``line`` (the expected first-error line, or null), ``kind`` (the slip, or null),
+``factor`` (for a factor slip: what the edit multiplied the correct side or term by, "2", "1/2",
+"n", "1/n"), ``also`` (other slip names that describe the same edit just as well: a dropped
+``(-1)`` chain factor is also a sign flip), ``base`` and ``edit`` (the replaced text and its
+replacement).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parent / "check_corpus"
+PLANTED = CORPUS / "planted"
+MANIFEST = CORPUS / "manifest.json"
+
+KINDS = ("sign", "factor", "dropped_term", "extra_term", "transpose", "reversed_product",
+         "symmetric_2Ax", "power", "chain_factor", "escaped_index", "inequality")
+"""Slip kinds: those of issue 12 part 5, and ``inequality`` (a bound that does not hold: no hint
+is asked for, only the line)."""
+
+
+@dataclass(frozen=True)
+class Plant:
+    base: str
+    old: str
+    new: str
+    kind: str
+    factor: str | None = None
+    also: tuple[str, ...] = ()
+
+
+PLANTS: tuple[Plant, ...] = (
+    # --- sign flips
+    Plant("mle_poisson", r"- n \lambda - \sum_{i=1}^{n} \log x_i! .", r"+ n \lambda - \sum_{i=1}^{n} \log x_i! .",
+          "sign"),
+    Plant("mle_bernoulli", r"&= \frac{1}{p} \sum_{i=1}^{n} x_i - \frac{1}{1 - p}",
+          r"&= \frac{1}{p} \sum_{i=1}^{n} x_i + \frac{1}{1 - p}", "sign"),
+    Plant("logistic_loss_one", r"&= \bigl( \sigma(wx) - y \bigr) x .", r"&= \bigl( y - \sigma(wx) \bigr) x .", "sign"),
+    Plant("ols_gradient", r"&= -2 X^\top (y - X\beta).", r"&= 2 X^\top (y - X\beta).", "sign"),
+    Plant("ineq_x_plus_inverse", r"&= \frac{x^2 - 2x + 1}{x}", r"&= \frac{x^2 - 2x - 1}{x}", "sign"),
+    Plant("softmax_derivative", r"&= -\frac{e^{z_1} e^{z_2}}", r"&= \frac{e^{z_1} e^{z_2}}", "sign"),
+    Plant("logistic_sigmoid_derivative", r"&= \frac{e^{-z}}{(1 + e^{-z})^2}", r"&= -\frac{e^{-z}}{(1 + e^{-z})^2}",
+          "sign", also=("chain_factor",)),
+    Plant("solve_linear", r"&\iff 3x - 1 = 2x + 7", r"&\iff 3x + 1 = 2x + 7", "sign"),
+    Plant("solve_quadratic", r"&\iff (x - 3)(x + 2) = 0", r"&\iff (x + 3)(x - 2) = 0", "sign"),
+    # --- factors 2, 1/2, n, 1/n
+    Plant("mle_exponential", r"&= \frac{n}{\lambda} - \sum_{i=1}^{n} x_i ,", r"&= \frac{1}{\lambda} - \sum_{i=1}^{n} x_i ,",
+          "factor", "1/n"),
+    Plant("mle_normal_mean", r"&= \frac{1}{\sigma^2} \sum_{i=1}^{n} (x_i - \mu) \\",
+          r"&= \frac{2}{\sigma^2} \sum_{i=1}^{n} (x_i - \mu) \\", "factor", "2"),
+    Plant("mle_normal_variance", r"&= -\frac{n}{2v} + \frac{1}{2v^2}", r"&= -\frac{1}{2v} + \frac{1}{2v^2}",
+          "factor", "1/n"),
+    Plant("mle_gamma_rate", r"&= n \alpha \log \beta - n \log \Gamma(\alpha)", r"&= n \alpha \log \beta - \log \Gamma(\alpha)",
+          "factor", "1/n"),
+    Plant("ridge_gradient", r"&= -2 X^\top (y - X\beta) + 2 \lambda \beta", r"&= -2 X^\top (y - X\beta) + \lambda \beta",
+          "factor", "1/2"),
+    Plant("ols_residual_norm", r"&= 2 X^\top X w - 2 X^\top y", r"&= X^\top X w - X^\top y", "factor", "1/2"),
+    Plant("ols_residual_norm", r"= \frac{1}{n} X^\top (Xw - y).", r"= X^\top (Xw - y).", "factor", "n"),
+    Plant("ineq_amgm", r"&= \frac{1}{2} \bigl( \sqrt{a} - \sqrt{b} \bigr)^2", r"&= \bigl( \sqrt{a} - \sqrt{b} \bigr)^2",
+          "factor", "2"),
+    Plant("ineq_cauchy_schwarz", r"- 2 a_1 b_1 a_2 b_2", r"- a_1 b_1 a_2 b_2", "factor", "1/2"),
+    Plant("variance_sum_squares", r"&= \sum_{i=1}^{n} x_i^2 - \frac{1}{n} \Bigl( \sum_{i=1}^{n} x_i \Bigr)^2 .",
+          r"&= \sum_{i=1}^{n} x_i^2 - \Bigl( \sum_{i=1}^{n} x_i \Bigr)^2 .", "factor", "n"),
+    Plant("variance_decomposition", r"&= \sum_{i=1}^{n} (x_i - \bar{x})^2 + n (\bar{x} - \mu)^2 ,",
+          r"&= \sum_{i=1}^{n} (x_i - \bar{x})^2 + (\bar{x} - \mu)^2 ,", "factor", "1/n"),
+    Plant("covariance_identity", r"&= \sum_{i=1}^{n} x_i y_i - \frac{1}{n} \sum_{i=1}^{n} x_i \sum_{j=1}^{n} y_j \\",
+          r"&= \sum_{i=1}^{n} x_i y_i - \sum_{i=1}^{n} x_i \sum_{j=1}^{n} y_j \\", "factor", "n"),
+    Plant("ls_simple_normal_equations", r"&= -2 \Bigl( \sum_{i=1}^{n} y_i - n a - b \sum_{i=1}^{n} x_i \Bigr),",
+          r"&= -2 \Bigl( \sum_{i=1}^{n} y_i - a - b \sum_{i=1}^{n} x_i \Bigr),", "factor", "1/n"),
+    Plant("solve_exponential", r"&\iff t = \frac{1}{2} \log 2 .", r"&\iff t = 2 \log 2 .", "factor", "4"),
+    # --- dropped and extra terms
+    Plant("mle_geometric", r"= \frac{n}{p} - \frac{\sum_{i=1}^{n} x_i - n}{1 - p}.", r"= \frac{n}{p}.", "dropped_term"),
+    Plant("softmax_cross_entropy", r"&= -1 + \frac{e^{z_1}}{e^{z_1} + e^{z_2} + e^{z_3}}, \\",
+          r"&= \frac{e^{z_1}}{e^{z_1} + e^{z_2} + e^{z_3}}, \\", "dropped_term"),
+    Plant("softmax_cross_entropy", r"&= \frac{e^{z_3}}{e^{z_1} + e^{z_2} + e^{z_3}} .",
+          r"&= \frac{e^{z_3}}{e^{z_1} + e^{z_2} + e^{z_3}} - 1 .", "extra_term"),
+    Plant("chain_log1p", r"= -x e^{-x^2/2}, \\", r"= -x e^{-x^2/2} + e^{-x^2/2}, \\", "extra_term"),
+    Plant("variance_bias_algebra", r"&= \sum_{i=1}^{n} (x_i - \mu)^2 - n (\bar{x} - \mu)^2 .",
+          r"&= \sum_{i=1}^{n} (x_i - \mu)^2 - n (\bar{x} - \mu)^2 - 2 n (\bar{x} - \mu)^2 .", "extra_term",
+          "3", also=("factor",)),  # read as one term -3n(...)^2: "an extra factor 3 in the term" names it too
+    # --- transposes and reversed products
+    Plant("grad_bilinear", r"&= a b^\top .", r"&= b a^\top .", "transpose"),
+    Plant("grad_trace", r"\nabla_X \operatorname{tr}(A X) &= A^\top , \\", r"\nabla_X \operatorname{tr}(A X) &= A , \\",
+          "transpose"),
+    Plant("grad_trace", r"&= A^\top B^\top .", r"&= B^\top A^\top .", "reversed_product"),
+    Plant("transpose_product", r"(P Q)^{-1} &= Q^{-1} P^{-1}, \\", r"(P Q)^{-1} &= P^{-1} Q^{-1}, \\", "reversed_product"),
+    Plant("transpose_product", r"&= (P^{-1})^\top (Q^{-1})^\top .", r"&= (Q^{-1})^\top (P^{-1})^\top .",
+          "reversed_product"),
+    # --- 2Ax for a non-symmetric A
+    Plant("grad_quadratic_general", r"&= A x + A^\top x + b \\", r"&= 2 A x + b \\", "symmetric_2Ax"),
+    Plant("grad_trace", r"&= (A + A^\top) X , \\", r"&= 2 A X , \\", "symmetric_2Ax"),
+    # --- powers off by one
+    Plant("chain_power_rule", r"&= 5 (3x^2 + 1)^4 \cdot 6x \\", r"&= 5 (3x^2 + 1)^5 \cdot 6x \\", "power"),
+    Plant("mle_poisson_curvature", r"&= -\frac{1}{\lambda^2} \sum_{i=1}^{n} x_i .", r"&= -\frac{1}{\lambda^3} \sum_{i=1}^{n} x_i .",
+          "power"),
+    Plant("normal_loglik_const", r"+ \frac{1}{\sigma^3} \sum_{i=1}^{n} (x_i - \mu)^2 .",
+          r"+ \frac{1}{\sigma^2} \sum_{i=1}^{n} (x_i - \mu)^2 .", "power"),
+    # --- missing chain factors
+    Plant("chain_log1p", r"&= \frac{1}{1 + x^2} \cdot 2x", r"&= \frac{1}{1 + x^2}", "chain_factor"),
+    Plant("chain_tanh_unit", r"\tanh(w x + b) &= \bigl( 1 - \tanh^2(w x + b) \bigr) x , \\",
+          r"\tanh(w x + b) &= 1 - \tanh^2(w x + b) , \\", "chain_factor"),
+    Plant("chain_softplus", r"= \frac{e^{x/a}}{1 + e^{x/a}} .", r"= a \frac{e^{x/a}}{1 + e^{x/a}} .", "chain_factor"),
+    Plant("chain_sqrt_exp", r"&= \frac{1}{2 \sqrt{1 + e^{2x}}} \cdot 2 e^{2x} \\", r"&= \frac{1}{2 \sqrt{1 + e^{2x}}} \cdot e^{2x} \\",
+          "chain_factor", "1/2", also=("factor",)),
+    Plant("logistic_regression_sum",
+          r"&= \sum_{i=1}^{n} \Bigl( y_i \bigl(1 - \sigma(w x_i)\bigr) x_i - (1 - y_i) \sigma(w x_i) x_i \Bigr) \\",
+          r"&= \sum_{i=1}^{n} \Bigl( y_i \bigl(1 - \sigma(w x_i)\bigr) - (1 - y_i) \sigma(w x_i) \Bigr) \\", "chain_factor"),
+    # --- an index that escaped its sum
+    Plant("weighted_mean", r"&= -2 \sum_{i=1}^{n} w_i (y_i - \theta) \\", r"&= -2 w_i \sum_{i=1}^{n} (y_i - \theta) \\",
+          "escaped_index"),
+    Plant("logistic_regression_sum", r"- \sum_{i=1}^{n} x_i \sigma(w x_i).", r"- x_i \sum_{i=1}^{n} \sigma(w x_i).",
+          "escaped_index"),
+    Plant("ls_simple_slope", r"&= \sum_{i=1}^{n} x_i y_i - \bar{y} \sum_{i=1}^{n} x_i",
+          r"&= \sum_{i=1}^{n} x_i y_i - y_i \sum_{i=1}^{n} x_i", "escaped_index"),
+    # --- in textbook notation (bold, ^T, Frobenius norms, vector weights)
+    Plant("ols_bold_notation", r"&= 2 \mathbf{X}^T \mathbf{X} \boldsymbol{\beta} - 2 \mathbf{X}^T \mathbf{y} .",
+          r"&= 2 \mathbf{X}^T \mathbf{X} \boldsymbol{\beta} + 2 \mathbf{X}^T \mathbf{y} .", "sign"),
+    Plant("frobenius_gradient", r"&= -(Y - U V^\top) V \\", r"&= -2 (Y - U V^\top) V \\", "factor", "2"),
+    Plant("mse_decomposition", r"&= (t - m)^2 + 2 (t - m)(m - \theta) + (m - \theta)^2 .",
+          r"&= (t - m)^2 + (t - m)(m - \theta) + (m - \theta)^2 .", "factor", "1/2"),
+    Plant("logistic_vector_gradient", r"&= -y \bigl(1 - \sigma(w^\top x)\bigr) x + (1 - y) \sigma(w^\top x) x \\",
+          r"&= -y \bigl(1 - \sigma(w^\top x)\bigr) + (1 - y) \sigma(w^\top x) \\", "chain_factor"),
+    # --- with the log-likelihood named (\ell(p) = ... defines it)
+    Plant("mle_normal_ell_notation", r"\frac{d^2\ell}{d\mu^2} &= -\frac{n}{\sigma^2} .",
+          r"\frac{d^2\ell}{d\mu^2} &= -\frac{1}{\sigma^2} .", "factor", "1/n"),
+    Plant("binomial_ell_prime", r"\ell'(p) = \frac{k}{p} - \frac{m - k}{1 - p}", r"\ell'(p) = \frac{k}{p} + \frac{m - k}{1 - p}",
+          "sign"),
+    # --- a bound that does not hold
+    Plant("ineq_bernoulli_variance", r"&\le \frac{1}{4} .", r"&\le \frac{1}{8} .", "inequality"),
+    Plant("ineq_mean_square", r"&\ge 0 .", r"&\le 0 .", "inequality"),
+)
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def build() -> tuple[dict[Path, str], list[dict[str, object]]]:
+    """Every planted file's text by path, and the manifest (correct files first, then planted)."""
+    files: dict[Path, str] = {}
+    manifest: list[dict[str, object]] = []
+    for path in sorted(CORPUS.glob("*.tex")):
+        manifest.append({"file": path.name, "expected": "correct", "line": None, "kind": None, "factor": None,
+                         "also": [], "base": path.stem, "edit": None})
+    seen: set[str] = set()
+    for p in PLANTS:
+        if p.kind not in KINDS:
+            raise SystemExit(f"unknown kind {p.kind!r}")
+        base = (CORPUS / f"{p.base}.tex").read_text(encoding="utf-8")
+        if base.count(p.old) != 1:
+            raise SystemExit(f"{p.base}: the text to replace occurs {base.count(p.old)} times: {p.old!r}")
+        offset = base.index(p.old)
+        text = base[:offset] + p.new + base[offset + len(p.old):]
+        # the edit starts where old and new first differ: that is the line of the wrong right side
+        common = next((i for i, (a, b) in enumerate(zip(p.old, p.new)) if a != b), min(len(p.old), len(p.new)))
+        name = f"{p.base}__{p.kind}"
+        k = 2
+        while name in seen:
+            name, k = f"{p.base}__{p.kind}{k}", k + 1
+        seen.add(name)
+        rel = Path("planted") / f"{name}.tex"
+        files[CORPUS / rel] = text
+        manifest.append({"file": str(rel), "expected": "incorrect", "line": line_of(base, offset + common),
+                         "kind": p.kind, "factor": p.factor, "also": list(p.also), "base": p.base,
+                         "edit": [p.old, p.new]})
+    return files, manifest
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="only verify that planted/ and manifest.json are current")
+    args = ap.parse_args()
+    files, manifest = build()
+    manifest_text = json.dumps(manifest, indent=1) + "\n"
+    if args.check:
+        stale = [str(p) for p, t in files.items() if not p.exists() or p.read_text(encoding="utf-8") != t]
+        if not MANIFEST.exists() or MANIFEST.read_text(encoding="utf-8") != manifest_text:
+            stale.append(str(MANIFEST))
+        extra = sorted(set(PLANTED.glob("*.tex")) - set(files))
+        stale += [f"{p} (not in PLANTS)" for p in extra]
+        print("\n".join(stale) if stale else "up to date")
+        return 1 if stale else 0
+    PLANTED.mkdir(exist_ok=True)
+    for old in PLANTED.glob("*.tex"):
+        if old not in files:
+            old.unlink()
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    MANIFEST.write_text(manifest_text, encoding="utf-8")
+    n_correct = sum(1 for m in manifest if m["expected"] == "correct")
+    print(f"{n_correct} correct files, {len(files)} planted copies, manifest {MANIFEST.relative_to(CORPUS.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

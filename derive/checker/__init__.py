@@ -1,0 +1,1 @@
+"""derive check: read a hand derivation, certify every step, point at the first wrong one."""
