@@ -178,18 +178,28 @@ class Solved:
 
 @dataclass(slots=True)
 class Stats:
-    """What a regression summary needs beyond the coefficients (see ``DataFit``)."""
+    """What a regression summary needs beyond the coefficients (see ``DataFit``), in the units of the scaled
+    design: RSS and TSS divided by 4^ey, the diagonal of (X'WX)^-1 times 4^e_j (so data near 1e300, whose
+    sums of squares are beyond double precision's range, keep every digit)."""
 
     residuals: np.ndarray
     rss: float
     tss: float
+    ey: int
     cov: tuple[float, ...] | None
+    e: tuple[int, ...]
     exact: bool
+
+
+def _times_pow2(q: Fraction, k: int) -> Fraction:
+    """q 2^k, exactly."""
+    return q * (1 << k) if k >= 0 else q / (1 << -k)
 
 
 def _exact_stats(d: Design, X: N.RMat, W: N.RMat | None, gram: N.RMat, coefs: list[Fraction], want_cov: bool,
                  ) -> Stats:
-    """Residuals, RSS, TSS and the diagonal of (X'WX)^-1, exactly, each then rounded (TooCostly past the allowance)."""
+    """Residuals, RSS, TSS and the diagonal of (X'WX)^-1, exactly, each then scaled by its power of two and rounded
+    (TooCostly past the allowance)."""
     assert d.exact_y is not None
     work = N.Work()
     fitted = N.matmul(X, N.from_columns([coefs]), work)
@@ -204,36 +214,37 @@ def _exact_stats(d: Design, X: N.RMat, W: N.RMat | None, gram: N.RMat, coefs: li
     s_wy = Fraction(sum(w * v for w, v in zip(wn, yn)), wd * y.den)
     s_wyy = Fraction(sum(w * v * v for w, v in zip(wn, yn)), wd * y.den * y.den)
     tss = s_wyy - s_wy * s_wy / s_w if d.intercept else s_wyy
+    e = tuple(int(k) for k in d.e)
     cov: tuple[float, ...] | None = None
     if want_cov:
         inv = N.solve(gram, N.identity(gram.shape[0]), work)
-        cov = tuple(N.to_float_inf(Fraction(inv.num[j][j], inv.den)) for j in range(gram.shape[0]))
+        cov = tuple(N.to_float_inf(_times_pow2(Fraction(inv.num[j][j], inv.den), 2 * e[j]))
+                    for j in range(gram.shape[0]))
     residuals = np.asarray([N.to_float_inf(Fraction(v, r.den)) for v in rn])
-    return Stats(residuals, N.to_float_inf(rss), N.to_float_inf(tss), cov, True)
+    return Stats(residuals, N.to_float_inf(_times_pow2(rss, -2 * d.ey)), N.to_float_inf(_times_pow2(tss, -2 * d.ey)),
+                 d.ey, cov, e, True)
 
 
 def _float_stats(a: np.ndarray, e: np.ndarray, ys: np.ndarray, ey: int, w: np.ndarray | None, intercept: bool,
                  b: Sequence[float], want_cov: bool) -> Stats:
     """The same from the scaled design in double precision: residuals in double-double, sums by fsum,
-    the diagonal of (X'WX)^-1 from the pivoted QR factor of the weighted scaled design."""
+    the diagonal of (X'WX)^-1 from the pivoted QR factor of the weighted scaled design; all in its units."""
     with np.errstate(all="ignore"):
         z = np.ldexp(np.asarray(b, dtype=float), (np.asarray(e) - ey).astype(np.int64))
         rs = N.residual_dd(a, ys, z)
         ww = w if w is not None else np.ones(len(ys))
-        rss = float(np.ldexp(math.fsum((ww * rs * rs).tolist()), 2 * ey))
+        rss = math.fsum((ww * rs * rs).tolist())
         if intercept:
             ybar = math.fsum((ww * ys).tolist()) / math.fsum(ww.tolist())
-            tss_s = math.fsum((ww * (ys - ybar) ** 2).tolist())
+            tss = math.fsum((ww * (ys - ybar) ** 2).tolist())
         else:
-            tss_s = math.fsum((ww * ys * ys).tolist())
-        tss = float(np.ldexp(tss_s, 2 * ey))
+            tss = math.fsum((ww * ys * ys).tolist())
         cov: tuple[float, ...] | None = None
         if want_cov:
             aw = a * np.sqrt(w)[:, None] if w is not None else a
-            dg = N.inverse_gram_diagonal(aw)
-            cov = tuple(float(v) for v in np.ldexp(dg, (-2 * np.asarray(e)).astype(np.int64)))
+            cov = tuple(float(v) for v in N.inverse_gram_diagonal(aw))
         residuals = np.ldexp(rs, ey)
-    return Stats(residuals, rss, tss, cov, False)
+    return Stats(residuals, rss, tss, ey, cov, tuple(int(k) for k in e), False)
 
 
 def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock | None = None) -> DataFit:
@@ -278,8 +289,8 @@ def fit_matrix_model(model: Any, sol: LsSolution, spec: DataSpec, clock: Clock |
         condition=solved.condition, condition_unit=solved.condition_unit, rank=solved.rank, rows_used=d.n,
         notes=tuple(notes), checks=tuple(solved.checks) + (ref_check,),
         estimate_digits=tuple(N.significant(v) for v in solved.exact) if solved.exact is not None else (),
-        residuals=stats.residuals, rss=stats.rss, tss=stats.tss, unscaled_cov_diag=stats.cov, stats_exact=stats.exact,
-        scaled_design=(d.a, d.e, d.ys, d.ey, d.w))
+        residuals=stats.residuals, rss_scaled=stats.rss, tss_scaled=stats.tss, cov_scaled=stats.cov,
+        y_exponent=stats.ey, x_exponents=stats.e, stats_exact=stats.exact, scaled_design=(d.a, d.e, d.ys, d.ey, d.w))
 
 
 HEAD_ROWS = 3
@@ -671,9 +682,11 @@ def fit_simple(sol: Any, spec: DataSpec) -> DataFit:
         xbar = sum(xs, Fraction(0)) / n
         sxx = sum(((xi - xbar) ** 2 for xi in xs), Fraction(0))
         sx2 = sum((xi * xi for xi in xs), Fraction(0))
-        stats = Stats(np.asarray([N.to_float_inf(v) for v in res]), N.to_float_inf(sum((v * v for v in res), Fraction(0))),
-                      N.to_float_inf(sum(((v - ybar) ** 2 for v in ysx), Fraction(0))),
-                      (N.to_float_inf(sx2 / (n * sxx)), N.to_float_inf(1 / sxx)), True)
+        stats = Stats(np.asarray([N.to_float_inf(v) for v in res]),
+                      N.to_float_inf(_times_pow2(sum((v * v for v in res), Fraction(0)), -2 * ey)),
+                      N.to_float_inf(_times_pow2(sum(((v - ybar) ** 2 for v in ysx), Fraction(0)), -2 * ey)), ey,
+                      (N.to_float_inf(_times_pow2(sx2 / (n * sxx), 2)), N.to_float_inf(_times_pow2(1 / sxx, 2 * ex))),
+                      (1, ex), True)
     else:
         stats = _float_stats(A, np.array([1, ex], dtype=np.int64), ys_s, ey, None, True, coefs, True)
     notes = []
@@ -687,5 +700,5 @@ def fit_simple(sol: Any, spec: DataSpec) -> DataFit:
                    condition=condition, condition_unit=unit, rank=2, rows_used=n, notes=tuple(notes),
                    checks=tuple(checks),
                    estimate_digits=tuple(N.significant(v) for v in exact) if exact is not None else (),
-                   residuals=stats.residuals, rss=stats.rss, tss=stats.tss, unscaled_cov_diag=stats.cov,
-                   stats_exact=stats.exact, scaled_design=(A, np.array([1, ex], dtype=np.int64), ys_s, ey, None))
+                   residuals=stats.residuals, rss_scaled=stats.rss, tss_scaled=stats.tss, cov_scaled=stats.cov,
+                   y_exponent=stats.ey, x_exponents=stats.e, stats_exact=stats.exact, scaled_design=(A, np.array([1, ex], dtype=np.int64), ys_s, ey, None))

@@ -8,6 +8,7 @@ checks. The model that produced it (``derive.lsq.models``) is kept for printers 
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,28 @@ class SummaryStep(Step):
         return self.chain[-1] if self.chain else None
 
 
+def ldexp_or_inf(m: float, k: int) -> float:
+    """m 2^k, ``inf`` (with m's sign) where it is beyond double precision's range."""
+    try:
+        return math.ldexp(m, k)
+    except OverflowError:
+        return math.copysign(math.inf, m)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryScale:
+    """The summary's scale-dependent numbers in the units of the scaled design (column j of X is a_j 2^e_j,
+    y is ys 2^ey): ``rss`` = RSS 2^(-2 ey), ``sigma`` = sigma-hat 2^(-ey), ``std_errors[j]`` = se_j 2^(e_j - ey).
+    They are what the summary is computed from and what its checks compare (like with like), and they hold
+    every digit where the unscaled numbers are beyond double precision's range (data near 1e300)."""
+
+    ey: int
+    e: tuple[int, ...]
+    rss: float
+    sigma: float
+    std_errors: tuple[float, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class CoefficientRow:
     """One line of the coefficient table: estimate, standard error, t statistic and two-sided p-value."""
@@ -154,11 +177,24 @@ class RegressionSummary(Certified):
     """The densities the scalar formulas name (f_T(s), f_F(s)), as (SymPy name, expression)."""
     gram_inverse: Any = None
     """(X^T X)^-1 (with the metric: (X^T W X)^-1) as a matrix expression: Var(b-hat) = sigma^2 times it."""
+    scaled: SummaryScale | None = None
+    """RSS, sigma-hat and the standard errors in the units of the scaled design (see ``SummaryScale``); ``rss``
+    is ``inf`` where RSS is beyond double precision's range (a note then says so, with its value)."""
 
     @property
     def df_residual(self) -> int:
         """n - p, the residual degrees of freedom (n counts the observations of positive weight)."""
         return self.n - self.p
+
+    def sigma_beyond_range(self, digits: int = 7) -> str:
+        """sigma-hat in decimal (``digits`` significant) where it is beyond double precision's range, so that
+        ``sigma`` is Inf (or 0) and the summary carries it scaled; else ''. By mpmath, at any exponent."""
+        sc = self.scaled
+        if sc is None or sc.sigma == 0.0 or (math.isfinite(self.sigma) and abs(self.sigma) >= 2.2250738585072014e-308):
+            return ""
+        import mpmath
+
+        return str(mpmath.nstr(mpmath.ldexp(mpmath.mpf(sc.sigma), sc.ey), digits))
 
     def name(self, role: str) -> str:
         """The name the formulas give ``role`` (X, y, b, sigma, epsilon, H, ybar, ...)."""
@@ -207,8 +243,14 @@ class DataFit:
     diagonal of (X'WX)^-1 in the order of ``columns`` (None for ridge, whose covariance is not
     this), and ``df_residual`` = rows_used - rank. ``stats_exact`` says rss, tss and the diagonal
     were computed in exact rational arithmetic and then rounded (else from the refined QR
-    factorization in double precision: (X'WX)^-1 = P R^-1 R^-T P'). A value beyond double
-    precision's range is ``inf``.
+    factorization in double precision: (X'WX)^-1 = P R^-1 R^-T P').
+
+    The sums are carried in the units of the scaled design, so that data near the end of double
+    precision's range (values near 1e300, whose RSS is near 1e600) keep every digit:
+    ``rss_scaled`` = RSS 2^(-2 ey) and ``tss_scaled`` = TSS 2^(-2 ey) with ey = ``y_exponent``,
+    ``cov_scaled[j]`` = [(X'WX)^-1]_jj 2^(2 e_j) with e_j = ``x_exponents[j]``. The properties
+    ``rss``, ``tss`` and ``unscaled_cov_diag`` give them unscaled (``inf`` or 0 beyond double
+    precision's range).
     """
 
     columns: tuple[str, ...]
@@ -230,15 +272,35 @@ class DataFit:
     estimate_digits: tuple[str, ...] = ()
     design_head: tuple[tuple[float, ...], ...] = ()
     residuals: Any = field(default=None, compare=False, repr=False)
-    rss: float | None = None
-    tss: float | None = None
-    unscaled_cov_diag: tuple[float, ...] | None = None
+    rss_scaled: float | None = None
+    tss_scaled: float | None = None
+    cov_scaled: tuple[float, ...] | None = None
+    y_exponent: int = 0
+    x_exponents: tuple[int, ...] = ()
     stats_exact: bool = False
     summary: RegressionSummary | None = None
     """R's summary(lm) of the fit, its formulas derived and certified (``derive.lsq.summary``)."""
     scaled_design: Any = field(default=None, compare=False, repr=False)
     """(a, e, ys, ey, w): the design on the rows used as the numeric core scaled it (column j of X is
     a[:, j] 2^e[j], y is ys 2^ey; w the weights or None), for the summary's independent checks; not printed."""
+
+    @property
+    def rss(self) -> float | None:
+        """The residual sum of squares, unscaled (``inf`` beyond double precision's range)."""
+        return None if self.rss_scaled is None else ldexp_or_inf(self.rss_scaled, 2 * self.y_exponent)
+
+    @property
+    def tss(self) -> float | None:
+        """The total sum of squares, unscaled (``inf`` beyond double precision's range)."""
+        return None if self.tss_scaled is None else ldexp_or_inf(self.tss_scaled, 2 * self.y_exponent)
+
+    @property
+    def unscaled_cov_diag(self) -> tuple[float, ...] | None:
+        """The diagonal of (X'WX)^-1, unscaled (0 or ``inf`` beyond double precision's range)."""
+        if self.cov_scaled is None:
+            return None
+        e = self.x_exponents or (0,) * len(self.cov_scaled)
+        return tuple(ldexp_or_inf(v, -2 * k) for v, k in zip(self.cov_scaled, e))
 
     @property
     def df_residual(self) -> int | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.contract import Certificate, Check, NotComputed, Plausible, Proved, Refuted, Unknown
 from derive.core.errors import BudgetExceeded
-from derive.lsq.model import CoefficientRow, RegressionSummary, SummaryStep
+from derive.lsq.model import CoefficientRow, RegressionSummary, SummaryScale, SummaryStep, ldexp_or_inf
 from derive.matrix import expr as M
 from derive.matrix.numeric import Point, Undefined, brief, evaluate
 
@@ -610,6 +611,10 @@ class FitStats:
     ``cov_diag`` is the diagonal of (X^T W X)^-1; ``tss`` is about the (weighted) mean with an intercept, about
     zero without; ``n`` counts the observations of positive weight; ``exact`` says the sums and the diagonal were
     computed in exact rational arithmetic (then each correctly rounded).
+
+    The sums are in the units of the scaled design (column j of X is a_j 2^e_j, y is ys 2^ey): ``rss`` and
+    ``tss`` are RSS and TSS times 2^(-2 ey), ``cov_diag[j]`` is [(X^T W X)^-1]_jj times 2^(2 e_j) (``e`` empty:
+    all 0), so that sums of squares beyond double precision's range (data near 1e300) keep every digit.
     """
 
     columns: tuple[str, ...]
@@ -621,16 +626,30 @@ class FitStats:
     rank: int
     dropped: int = 0
     exact: bool = False
+    e: tuple[int, ...] = ()
+    ey: int = 0
+
+
+def _exponent(v: np.ndarray) -> int:
+    """The power of two that brings the largest |v_i| into [1/2, 1) (0 for a zero vector or a non-finite one)."""
+    top = float(np.max(np.abs(v))) if v.size else 0.0
+    return math.frexp(top)[1] if top != 0.0 and math.isfinite(top) else 0
 
 
 def stats_by_qr(X: np.ndarray, y: np.ndarray, b: np.ndarray, columns: Sequence[str], intercept: bool,
                 weights: np.ndarray | None = None) -> tuple[FitStats, Whitened]:
     """FitStats of an estimate ``b`` on a design given as arrays (the library path): RSS from the residuals,
-    (X^T W X)^-1's diagonal from the QR factor of the column-scaled, whitened design, TSS by fsum."""
-    w = whiten(np.asarray(X, dtype=float), np.asarray(y, dtype=float).ravel(),
-               None if weights is None else np.asarray(weights, dtype=float), None)
-    b = np.asarray(b, dtype=float).ravel()
-    rss, inv_diag = coefficient_numbers(w.X, w.y, b)
+    (X^T W X)^-1's diagonal from the QR factor of the column-scaled, whitened design, TSS by fsum; all on X and y
+    scaled by powers of two (exact), so that values near the end of double precision's range do not overflow."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).ravel()
+    e = np.array([_exponent(X[:, j]) for j in range(X.shape[1])], dtype=np.int64)
+    ey = _exponent(y)
+    w = whiten(np.ldexp(X, e[None, :] * -1), np.ldexp(y, -ey),
+               None if weights is None else np.asarray(weights, dtype=float), None, e, ey)
+    with np.errstate(all="ignore"):
+        z = np.ldexp(np.asarray(b, dtype=float).ravel(), e - ey)
+    rss, inv_diag = coefficient_numbers(w.X, w.y, z)
     ww = np.ones(len(w.y)) if w.fitted_scale is None else w.fitted_scale**2
     yy = w.y / (1.0 if w.fitted_scale is None else w.fitted_scale)
     if intercept:
@@ -640,8 +659,8 @@ def stats_by_qr(X: np.ndarray, y: np.ndarray, b: np.ndarray, columns: Sequence[s
         tss = math.fsum((ww * yy**2).tolist())
     n, p = w.X.shape
     rank = int(np.linalg.matrix_rank(w.X)) if n else 0
-    return FitStats(tuple(columns), tuple(float(v) for v in b), rss, tss, tuple(float(v) for v in inv_diag), n,
-                    rank, w.dropped), w
+    return FitStats(tuple(columns), tuple(float(v) for v in np.asarray(b, dtype=float).ravel()), rss, tss,
+                    tuple(float(v) for v in inv_diag), n, rank, w.dropped, e=tuple(int(k) for k in e), ey=ey), w
 
 
 def summarize(model: Any, X: np.ndarray, y: np.ndarray, b: np.ndarray, *, columns: Sequence[str],
@@ -655,15 +674,15 @@ def summarize_fit(model: Any, fit: Any, intercept: bool) -> RegressionSummary:
     """The summary of a DataFit from the numeric core: its estimate, RSS, TSS and (X^T W X)^-1 diagonal (exact
     where the fit was exact), checked against the scaled design the fit carries."""
     reason = getattr(model, "summary_reason", "")
-    if reason or fit.unscaled_cov_diag is None or fit.rss is None or fit.tss is None:
+    if reason or fit.cov_scaled is None or fit.rss_scaled is None or fit.tss_scaled is None:
         return build_summary(model, None, None, intercept,
                              reason or "the fit gives no covariance of its estimate")
     a, e, ys, ey, weights = fit.scaled_design
     w = whiten(a, ys, weights, None, e, ey)
     used = fit.rows_used if fit.rows_used is not None else len(ys)
-    stats = FitStats(tuple(fit.columns), tuple(fit.estimate), float(fit.rss), float(fit.tss),
-                     tuple(fit.unscaled_cov_diag), used, fit.rank if fit.rank is not None else a.shape[1],
-                     fit.rows - used, bool(fit.stats_exact))
+    stats = FitStats(tuple(fit.columns), tuple(fit.estimate), float(fit.rss_scaled), float(fit.tss_scaled),
+                     tuple(fit.cov_scaled), used, fit.rank if fit.rank is not None else a.shape[1],
+                     fit.rows - used, bool(fit.stats_exact), e=tuple(fit.x_exponents), ey=int(fit.y_exponent))
     return build_summary(model, stats, w, intercept)
 
 
@@ -693,11 +712,17 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
                                    f"p = {p} coefficients): sigma cannot be estimated")
     df = n - p
     b = np.asarray(f.estimate, dtype=float)
-    sigma = math.sqrt(f.rss / df)
+    # in the units of the scaled design (powers of two, exact): sums of squares near 1e600 do not overflow;
+    # t, R² and F are ratios, free of the units; sigma-hat and the standard errors are unscaled at the end
+    e = tuple(f.e) if f.e else (0,) * p
+    sigma_s = math.sqrt(f.rss / df)
     perfect = f.rss == 0.0
     with np.errstate(all="ignore"):
-        se = sigma * np.sqrt(np.asarray(f.cov_diag, dtype=float))
-        t = np.full(p, math.nan) if perfect else b / se  # b/0: no t statistic for a perfect fit
+        se_s = sigma_s * np.sqrt(np.asarray(f.cov_diag, dtype=float))
+        z = np.ldexp(b, np.asarray(e, dtype=np.int64) - f.ey)  # b_j 2^(e_j - ey): b in the same units
+        t = np.full(p, math.nan) if perfect else z / se_s  # b/0: no t statistic for a perfect fit
+    sigma = ldexp_or_inf(sigma_s, f.ey)
+    se = np.array([ldexp_or_inf(float(v), f.ey - k) for v, k in zip(se_s, e)])
     pv = t_pvalues(t, df)
     rows = tuple(CoefficientRow(c, float(bj), float(sj), float(tj), float(pj))
                  for c, bj, sj, tj, pj in zip(f.columns, b, se, t, pv))
@@ -718,6 +743,8 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
     if f.exact:
         notes.append("RSS, TSS and the diagonal of the inverse Gram matrix computed in exact rational arithmetic "
                      "from the file's decimals, each then correctly rounded")
+    rss = ldexp_or_inf(f.rss, 2 * f.ey)
+    notes += _range_notes(f, rss, sigma, sigma_s, se, se_s, e)
     k = 1 if intercept else 0
     r2 = adj = fstat = fp = None
     f_df = None
@@ -727,7 +754,7 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
         if p == k:  # the intercept alone: R's summary.lm gives R² = 0 and no F
             r2, adj = 0.0, 0.0
         else:
-            r2 = 1 - f.rss / f.tss
+            r2 = 1 - f.rss / f.tss  # both in the same units: the ratio is RSS/TSS
             adj = 1 - (1 - r2) * ((n - k) / df)
             if not perfect:
                 fstat = ((f.tss - f.rss) / (p - k)) / (f.rss / df)
@@ -736,10 +763,37 @@ def build_summary(model: Any, f: FitStats | None, w: Whitened | None, intercept:
     else:
         notes.append("no R² or F for generalized least squares (the whitened design has no column of ones; "
                      "as nlme's summary.gls)")
-    s = dataclasses.replace(base, rows=rows, n=n, p=p, rss=f.rss, sigma=sigma, r_squared=r2, adj_r_squared=adj,
+    scaled = SummaryScale(f.ey, e, f.rss, sigma_s, tuple(float(v) for v in se_s))
+    s = dataclasses.replace(base, rows=rows, n=n, p=p, rss=rss, sigma=sigma, r_squared=r2, adj_r_squared=adj,
                             r_squared_about=about, f_statistic=fstat, f_df=f_df, f_p_value=fp, notes=tuple(notes),
-                            steps=summary_steps(r, intercept))
+                            steps=summary_steps(r, intercept), scaled=scaled)
     return dataclasses.replace(s, checks=number_checks(s, w, intercept))
+
+
+def _decimal(m: float, k: int) -> str:
+    """m 2^k in decimal to 7 significant digits, at any exponent (by mpmath)."""
+    import mpmath
+
+    return str(mpmath.nstr(mpmath.ldexp(mpmath.mpf(m), k), 7))
+
+
+def _range_notes(f: FitStats, rss: float, sigma: float, sigma_s: float, se: np.ndarray, se_s: np.ndarray,
+                 e: Sequence[int]) -> list[str]:
+    """Plain statements of the summary's numbers that are beyond double precision's range (their values, by mpmath),
+    and of how the summary is computed then; none for data in double precision's ordinary range."""
+    beyond = [f"RSS = {_decimal(f.rss, 2 * f.ey)}"] if f.rss > 0 and not (_in_range(rss) and rss != 0.0) else []
+    if sigma_s > 0 and not (_in_range(sigma) and sigma != 0.0):
+        beyond.append(f"sigma-hat = {_decimal(sigma_s, f.ey)}")
+    for j, (v, vs) in enumerate(zip(se, se_s)):
+        if vs > 0 and not (_in_range(v) and v != 0.0):
+            beyond.append(f"the standard error of coefficient {j + 1} = {_decimal(float(vs), f.ey - e[j])}")
+    if not beyond:
+        return []
+    return [f"{'; '.join(beyond)}: beyond double precision's range (about 2.2e-308 to 1.8e+308), so "
+            f"{'it is' if len(beyond) == 1 else 'they are'} stated here in decimal (as a double "
+            f"{'it is' if len(beyond) == 1 else 'each is'} Inf or 0, null in JSON). The summary carries the sums of squares scaled by the power of two 2^{-2 * f.ey} "
+            f"(exact): sigma-hat and the standard errors are unscaled at the end, and t, R² and F are ratios, "
+            f"free of the scale"]
 
 
 def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[Check, ...]:
@@ -749,6 +803,10 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
     n, p, df = s.n, s.p, s.df_residual
     e = np.zeros(p, dtype=np.int64) if w.e is None else np.asarray(w.e, dtype=np.int64)
     ey = w.ey
+    sc = s.scaled
+    if sc is None:  # pragma: no cover - build_summary always sets it with numbers
+        sc = SummaryScale(0, (0,) * p, s.rss, s.sigma, tuple(r.std_error for r in s.rows))
+    sc_e = np.asarray(sc.e if sc.e else (0,) * p, dtype=np.int64)
     d = np.linalg.norm(w.X, axis=0)
     _, sv, vt = np.linalg.svd(w.X / d, full_matrices=False)
     kappa = float(sv[0] / sv[-1]) if sv[-1] > 0 else math.inf
@@ -775,12 +833,15 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
     shift = (e - ey).astype(np.int64)  # b_j and se_j in the scale of w: times 2^(e_j - ey)
     with np.errstate(all="ignore"):
         se_ref = sigma_ref * np.sqrt(inv_ref)
-        se_ours = np.ldexp(np.array([r.std_error for r in rows]), shift)
         b_ours = np.ldexp(np.array([r.estimate for r in rows]), shift)
-    perfect = s.rss == 0.0
+    # derive's numbers in the units of w (like with like): the numbers shown, or where they are beyond double
+    # precision's range, the scaled ones the summary carries (and states in its notes)
+    se_ours = [_in_units(r.std_error, int(k), v, int(sc.ey - ke), int(k - (ke - sc.ey)))
+               for r, k, v, ke in zip(rows, shift, sc.std_errors, sc_e)]
+    sig = _in_units(s.sigma, -ey, sc.sigma, sc.ey, sc.ey - ey)
+    perfect = sc.rss == 0.0
     if perfect:  # RSS = 0: lstsq's residuals are 0 up to rounding, relative to y
         floor = tol * float(np.linalg.norm(w.y)) / math.sqrt(df)
-        sig = float(np.ldexp(s.sigma, -ey))
         checks = [
             _compare_abs(names[0], [("sigma", sig, sigma_ref)], floor, domain,
                          f"a perfect fit: lstsq's residuals vanish within {floor:.1e} (tolerance times |y|)"),
@@ -799,7 +860,6 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
         t_ref = b_ours / se_ref
     # residuals computed in double precision are uncertain by about tol |y|: sigma within that of 0 is rounding
     floor = 1e3 * kappa * EPS * float(np.linalg.norm(w.y)) / math.sqrt(df)
-    sig = float(np.ldexp(s.sigma, -ey))
     floors = [floor * float(np.sqrt(v)) for v in inv_ref]
     checks = [
         _compare(names[0], [("sigma", sig, sigma_ref)], tol, domain, f"{how}; plus {floor:.1e} for the rounding "
@@ -850,6 +910,22 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
                      f"tolerance {f_tol:.1e}"),
         ]
     return tuple(checks)
+
+
+def _in_range(v: float) -> bool:
+    """v is a double that keeps full precision: 0, or normal and finite."""
+    return v == 0.0 or sys.float_info.min <= abs(v) < math.inf
+
+
+def _in_units(shown: float, to_checks: int, scaled: float, unscale: int, scaled_to_checks: int) -> float:
+    """A scale-dependent number of the summary in the units of its checks: the number shown times 2^to_checks;
+    where it is beyond double precision's range and so is the true value (``scaled`` times 2^unscale), the
+    scaled value times 2^scaled_to_checks. A number shown as Inf though its true value is in range stays Inf
+    (and is refuted)."""
+    if (not _in_range(shown) or (shown == 0.0 and scaled != 0.0)) and not _in_range(ldexp_or_inf(scaled, unscale)):
+        return float(np.ldexp(scaled, scaled_to_checks))
+    with np.errstate(all="ignore"):
+        return float(np.ldexp(shown, to_checks))
 
 
 def _tss(w: Whitened, intercept: bool) -> float:

@@ -55,6 +55,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                  encoding="utf-8")
     big = [(f"{k}e300", f"{2 * k + (-1) ** k * 0.01}e300") for k in range(1, 9)]
     (cwd / "big.csv").write_text("x,y\n" + "".join(f"{a},{b}\n" for a, b in big), encoding="utf-8")
+    small = [(a.replace("e300", ""), b.replace("e300", "")) for a, b in big]  # the same data divided by 1e300
+    (cwd / "small.csv").write_text("x,y\n" + "".join(f"{a},{b}\n" for a, b in small), encoding="utf-8")
     return cwd
 
 
@@ -67,6 +69,8 @@ def outputs(workdir: Path) -> dict[str, subprocess.CompletedProcess[str]]:
     jobs["big ols"] = ["ls", "--model", "ols", "--data", "big.csv", "--x", "poly(x, 2)", "--y", "y", "--intercept",
                        "--format", "json"]
     jobs["big simple"] = ["ls", "--model", "simple", "--data", "big.csv", "--x", "x", "--y", "y", "--format", "json"]
+    for kind in ("ols", "simple"):
+        jobs[f"small {kind}"] = [("small.csv" if a == "big.csv" else a) for a in jobs[f"big {kind}"]]
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = pool.map(lambda argv: run_derive(*argv, cwd=workdir, env={"COLUMNS": "120"}), jobs.values())
         return dict(zip(jobs, runs))
@@ -117,6 +121,23 @@ def test_values_near_1e300_fit_without_warnings(outputs: dict[str, subprocess.Co
     assert all(math.isfinite(v) for v in fit["estimate"])
     slope = fit["estimate"][1]
     assert 1.9 < slope < 2.1
+
+
+@pytest.mark.parametrize("kind, powers", [("ols", [1, 0, -1]), ("simple", [1, 0])])
+def test_the_summary_near_1e300_is_the_summary_at_scale_1(outputs: dict[str, subprocess.CompletedProcess[str]],
+                                                           kind: str, powers: list[int]) -> None:
+    """RSS near 1e597 is no double, but sigma-hat (near 1e298) and the standard errors are, and t, R², F are free
+    of the scale: each equals the data divided by 1e300's, to 12 digits; RSS is stated, not printed as Inf."""
+    big, small = (json.loads(outputs[f"{size} {kind}"].stdout)["data_fit"]["summary"] for size in ("big", "small"))
+    assert outputs[f"big {kind}"].returncode == 0 == outputs[f"small {kind}"].returncode
+    assert big["certified"] is True and small["certified"] is True
+    assert big["residual_standard_error"] == pytest.approx(small["residual_standard_error"] * 1e300, rel=1e-12)
+    for cb, cs, k in zip(big["coefficients"], small["coefficients"], powers, strict=True):
+        assert cb["std_error"] == pytest.approx(cs["std_error"] * 10.0 ** (300 * k), rel=1e-12)
+        assert cb["t_value"] == pytest.approx(cs["t_value"], rel=1e-12, abs=1e-12)
+    for key in ("r_squared", "adj_r_squared", "f_statistic", "f_p_value"):
+        assert big[key] == pytest.approx(small[key], rel=1e-12), key
+    assert big["rss"] is None and any(n.startswith("RSS = 7.61904") for n in big["notes"])
 
 
 def test_a_million_row_wls_fit_stays_under_1_gb(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import json
 import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from rich.cells import cell_len
 from scipy import stats
 
 from derive.core.budget import Budget
-from derive.core.contract import Refuted
+from derive.core.contract import Refuted, is_certified
 from derive.lsq.model import RegressionSummary
 from derive.lsq.models import model_class
 from derive.lsq.summary import (
@@ -390,3 +391,103 @@ def test_simple_regression_summary_in_text_shows_the_square_of_the_sum() -> None
     assert run.returncode == 0, run.stderr
     assert "= n/(n·Σxᵢ² − (Σxᵢ)²)" in run.stdout and "= 1/n + x̄²/S_xx" in run.stdout
     assert "Residual standard error: 0.8847964 on 34 degrees of freedom" in run.stdout
+
+
+BIG = [(k, 2 * k + (-1) ** k * 0.01) for k in range(1, 9)]
+"""y = 2x with alternating residuals: at scale 1e300 its RSS (about 7.6e596) is beyond double precision's range."""
+
+
+def _big_and_small(tmp_path: Path, kind: str, x: str, monkeypatch: pytest.MonkeyPatch,
+                   exact: bool) -> tuple[RegressionSummary, RegressionSummary]:
+    """The summary of the same data written at scale 1e300 and at scale 1, by ``derive ls``'s fit and summary."""
+    from derive.lsq import numeric as N
+    from derive.lsq.fit import fit_matrix_model, fit_simple
+    from derive.lsq.model import DataSpec
+    from derive.lsq.summary import summarize_fit
+    from derive.lsq.terms import parse_terms
+
+    if not exact:
+        monkeypatch.setattr(N, "EXACT_ROWS", 0)
+    model = model_class(kind)({})
+    sol = model.derive(Budget(seconds=120).start())
+    out = []
+    for scale in ("e300", ""):
+        path = tmp_path / f"data{scale}.csv"
+        path.write_text("x,y\n" + "".join(f"{a}{scale},{b}{scale}\n" for a, b in BIG), encoding="utf-8")
+        spec = DataSpec(path, (), "y", "", None, kind == "ols", parse_terms(x), False)
+        model.data_columns(spec)
+        f = fit_simple(sol, spec) if kind == "simple" else fit_matrix_model(model, sol, spec)
+        assert f.method == ("exact" if exact else ("float" if kind == "simple" else "qr"))
+        out.append(summarize_fit(model, f, True))
+    return out[0], out[1]
+
+
+def _assert_same_summary_at_1e300(big: RegressionSummary, small: RegressionSummary, powers: list[int]) -> None:
+    """big's sigma-hat is small's times 1e300 and its standard errors small's times 10^(300 powers[j]), to 12 digits;
+    t, p, R², adjusted R² and F equal; everything finite; the checks pass; RSS (not a double) stated in a note."""
+    assert small.checks and big.checks and all(not isinstance(c.certificate, Refuted) for c in big.checks)
+    assert all(is_certified(c.certificate) for c in big.checks), [c.certificate.describe() for c in big.checks]
+    assert math.isfinite(big.sigma) and big.sigma == pytest.approx(small.sigma * 1e300, rel=1e-12)
+    for rb, rs, k in zip(big.rows, small.rows, powers, strict=True):
+        assert math.isfinite(rb.std_error) and rb.std_error == pytest.approx(rs.std_error * 10.0 ** (300 * k),
+                                                                             rel=1e-12)
+        assert rb.t_value == pytest.approx(rs.t_value, rel=1e-12, abs=1e-12)
+        assert rb.p_value == pytest.approx(rs.p_value, rel=1e-12)
+    for attr in ("r_squared", "adj_r_squared", "f_statistic", "f_p_value"):
+        vb, vs = getattr(big, attr), getattr(small, attr)
+        assert vb is not None and math.isfinite(vb) and vb == pytest.approx(vs, rel=1e-12), attr
+    assert math.isinf(big.rss) and math.isfinite(small.rss)
+    note = next(n for n in big.notes if n.startswith("RSS = "))
+    stated = Decimal(note.split()[2].rstrip(":")) / Decimal(10) ** 600
+    assert float(stated) == pytest.approx(small.rss, rel=1e-6)
+    assert not any(n.startswith("RSS = ") for n in small.notes)
+
+
+@pytest.mark.parametrize("kind, x, exact, powers", [
+    ("ols", "poly(x, 2)", True, [1, 0, -1]), ("ols", "poly(x, 2)", False, [1, 0, -1]),
+    ("simple", "x", True, [1, 0]), ("simple", "x", False, [1, 0]),
+])
+def test_data_near_1e300_have_the_summary_of_the_same_data_at_scale_1(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, x: str, exact: bool, powers: list[int]) -> None:
+    """RSS near 1e597 is no double: the sums are carried scaled by a power of two, so sigma-hat (1e298), the standard
+    errors, t, R² and F are the small data's, scaled by what their units say, and the checks compare like with like."""
+    big, small = _big_and_small(tmp_path, kind, x, monkeypatch, exact)
+    _assert_same_summary_at_1e300(big, small, powers)
+
+
+def test_the_library_summary_of_data_near_1e300() -> None:
+    """``summarize`` on arrays: the same scaling, the same numbers as the data at scale 1."""
+    x = np.array([float(a) for a, _ in BIG])
+    y = np.array([float(b) for _, b in BIG])
+    out = []
+    b = np.linalg.lstsq(np.column_stack([np.ones_like(x), x]), y, rcond=None)[0]
+    for scale in (1e300, 1.0):
+        X = np.column_stack([np.ones_like(x), x * scale])
+        out.append(summarize(model_class("ols")(), X, y * scale, b * [scale, 1.0], columns=["(intercept)", "x"], intercept=True))
+    _assert_same_summary_at_1e300(out[0], out[1], [1, 0])
+
+
+def test_a_summary_shown_as_inf_where_its_value_is_a_double_is_refuted() -> None:
+    X, y, names, intercept = nist_design("Norris")
+    d = np.linalg.norm(X, axis=0)
+    b = np.linalg.lstsq(X / d, y, rcond=None)[0] / d
+    s = summarize(model_class("ols")(), X, y, b, columns=names, intercept=intercept)
+    w = whiten(X, y, None, None)
+    bad = dataclasses.replace(s, sigma=math.inf)
+    refuted = [c.name for c in number_checks(bad, w, intercept) if isinstance(c.certificate, Refuted)]
+    assert refuted and refuted[0].startswith("residual standard error")
+
+
+def test_a_sigma_beyond_double_precision_is_stated_in_decimal_and_checked() -> None:
+    """y near 1.7e308 about its mean: sigma-hat = 1.96e308 is no double. It is stated (note, text), never Inf, and the
+    checks compare it in the scaled units, where it is a double; the standard error (1.13e308) is a double."""
+    from derive.render.formats.text import summary_lines
+
+    X = np.ones((3, 1))
+    y = np.array([1.7e308, -1.7e308, 1.7e308])
+    s = summarize(model_class("ols")(), X, y, np.array([1.7e308 / 3]), columns=["(intercept)"], intercept=True)
+    assert math.isinf(s.sigma) and s.sigma_beyond_range(7) == "1.962991e+308"  # sqrt((2 (2/3)^2 + (4/3)^2) 1.7^2 / 2)
+    assert s.rows[0].std_error == pytest.approx(1.7e308 * (2 / 3), rel=1e-12)  # sigma-hat / sqrt(3)
+    assert any("sigma-hat = 1.962991e+308" in n for n in s.notes)
+    assert s.checks and all(is_certified(c.certificate) for c in s.checks)
+    assert summary_lines(s)[0] == "Residual standard error: 1.962991e+308 on 2 degrees of freedom"

@@ -224,7 +224,7 @@ def summary_lines_plain(s: RegressionSummary) -> list[str]:
     def pv(p: float) -> str:
         return "< 2e-16" if p < 2.220446e-16 else f"{p:.3g}"
 
-    out = [f"Residual standard error: {num(s.sigma)} on {s.df_residual} degrees of freedom"]
+    out = [f"Residual standard error: {s.sigma_beyond_range(7) or num(s.sigma)} on {s.df_residual} degrees of freedom"]
     if s.r_squared is not None and s.adj_r_squared is not None:
         out.append(f"Multiple R-squared: {num(s.r_squared)}, Adjusted R-squared: {num(s.adj_r_squared)}")
     if s.f_statistic is not None and s.f_df is not None and s.f_p_value is not None:

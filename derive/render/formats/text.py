@@ -81,7 +81,7 @@ def summary_claim(kind: str, b: str, s: RegressionSummary) -> str:
 
 def summary_lines(s: RegressionSummary) -> list[str]:
     """Residual standard error, R-squared and F as R prints them (more digits)."""
-    out = [f"Residual standard error: {number(s.sigma, 7)} on {s.df_residual} degrees of freedom"]
+    out = [f"Residual standard error: {s.sigma_beyond_range(7) or number(s.sigma, 7)} on {s.df_residual} degrees of freedom"]
     if s.r_squared is not None and s.adj_r_squared is not None:
         out.append(f"Multiple R-squared: {number(s.r_squared, 7)},  Adjusted R-squared: {number(s.adj_r_squared, 7)}")
     if s.f_statistic is not None and s.f_df is not None and s.f_p_value is not None:
