@@ -97,7 +97,7 @@ def test_poisson_on_data_prints_the_estimate_and_both_standard_errors(tmp_path: 
     text = run("poisson", "--data", str(path), "--column", "count")
     assert text.returncode == 0
     assert f"{lam:.10g}" in text.stdout and "s.e. (observed" in text.stdout
-    for fmt, needle in (("markdown", "| parameter | estimate |"), ("latex", r"\begin{tabular}{lrrr}")):
+    for fmt, needle in (("markdown", "| parameter | estimate |"), ("latex", r"\begin{array}{lrrr}")):
         out = run("poisson", "--data", str(path), "--column", "count", "--format", fmt)
         assert out.returncode == 0 and needle in out.stdout and f"{lam:.10g}" in out.stdout
 
