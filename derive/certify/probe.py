@@ -66,7 +66,7 @@ def make_concrete(exprs: Sequence[sp.Expr], variant: int = 0) -> list[sp.Expr]:
     for e in exprs:
         e = e.replace(lambda a: isinstance(a, sp.Derivative), derivative_as_subs)
         for i, f in enumerate(funcs):
-            arity = next(len(a.args) for a in e.atoms(AppliedUndef) if type(a) is f) if e.has(f) else 1
+            arity = next(len(a.args) for a in e.atoms(AppliedUndef) if type(a) == f) if e.has(f) else 1
             e = e.replace(f, concrete_function(i + variant, arity))
         out.append(e.doit())
     return out

@@ -72,8 +72,7 @@ def check(source: str | Path, *, where: str | None = None, budget: Budget | None
 
     ``where`` adds declarations in the ``% derive:`` vocabulary (``\\theta > 0, n \\in \\mathbb{N}``).
     """
-    from derive.checker.reading import reader_for
-    from derive.checker.run import check_text
+    from derive.core.runner import run_bounded
 
     budget = check_budget(budget, DEFAULT_BUDGET)
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(".tex")):
@@ -85,7 +84,15 @@ def check(source: str | Path, *, where: str | None = None, budget: Budget | None
         raise UsageError(f"check expects a path or LaTeX text, got {type(source).__name__}")
     if where:  # after the text, so the file's own line numbers stay
         text = f"{text}\n% derive: {where}\n"
-    return Checked(check_text(text, name, budget.start(), reader_for))
+    return Checked(run_bounded(_check_job, text, name, budget, budget=budget, what="the derivation check"))
+
+
+def _check_job(text: str, name: str, budget: Budget) -> CheckReport:
+    """Read, certify and diagnose (in the worker, under the budget; inline inside a worker already)."""
+    from derive.checker.reading import reader_for
+    from derive.checker.run import check_text
+
+    return check_text(text, name, budget.start(), reader_for)
 
 
 def check_identity(identity: str, *, where: str | None = None, budget: Budget | None = None) -> Checked:

@@ -266,7 +266,7 @@ def _concrete_functions(e: sp.Basic, point: Point) -> sp.Basic:
     names = list(point.functions)
     for f in funcs:
         index = names.index(f.__name__) if f.__name__ in names else len(names)
-        arity = next(len(getattr(a, "args", ())) for a in e.atoms(AppliedUndef) if type(a) is f)
+        arity = next(len(getattr(a, "args", ())) for a in e.atoms(AppliedUndef) if type(a) == f)
         e = e.replace(f, concrete_function(index + point.variant, arity))
     return e
 
