@@ -73,6 +73,8 @@ _CONST_TAIL = re.compile(
     r"[+-]\s*(?:\\(?:text|mathrm|textrm|operatorname)\s*\{\s*(?:const\.?|constant|cst)\s*\})\s*$")
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+\*?|.)")
 _ENV = re.compile(r"\\(begin|end)\s*\{([A-Za-z]+\*?)\}")
+_DELIMITERS = (("\\[", "\\]"), ("$$", "$$"))
+"""The two-character display delimiters (``\\[ ... \\]`` and ``$$ ... $$``)."""
 _DECLARATION = re.compile(r"%\s*derive\s*:(.*)$")
 
 
@@ -249,18 +251,13 @@ def _displays(clean: str) -> Iterator[tuple[str, int, int, int, int]]:
     n = len(clean)
     while i < n:
         c = clean[i]
-        if c == "\\" and clean.startswith("\\[", i):
-            close = clean.find("\\]", i + 2)
+        pair = next(((o, e) for o, e in _DELIMITERS if clean.startswith(o, i)), None)
+        if pair is not None:
+            opening, closing = pair
+            close = clean.find(closing, i + 2)
             if close < 0:
-                raise ParseError(f"line {_line(clean, i)}: \\[ is never closed by \\]")
-            yield "\\[", i, i + 2, close, close + 2
-            i = close + 2
-            continue
-        if c == "$" and clean.startswith("$$", i):
-            close = clean.find("$$", i + 2)
-            if close < 0:
-                raise ParseError(f"line {_line(clean, i)}: $$ is never closed")
-            yield "$$", i, i + 2, close, close + 2
+                raise ParseError(f"line {_line(clean, i)}: {opening} is never closed by {closing}")
+            yield opening, i, i + 2, close, close + 2
             i = close + 2
             continue
         if c == "\\" and clean.startswith("\\begin", i):

@@ -91,7 +91,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import reduce
@@ -727,10 +727,14 @@ class _Reader:
         self.fail("a prime on this expression is not read", t, hint="primes go on functions (f'(x)) or matrices")
 
     def script_is_top_at(self, index: int) -> bool:
+        return self.looking_at(index, self.script_is_top)
+
+    def looking_at(self, index: int, test: Callable[[], bool]) -> bool:
+        """``test()`` with the reader at ``index`` (False past the region), the position kept."""
         saved = self.pos
         self.pos = index
         try:
-            return self.script_is_top() if index < self.limit else False
+            return test() if index < self.limit else False
         finally:
             self.pos = saved
 
@@ -770,12 +774,7 @@ class _Reader:
         return False
 
     def star_script_at(self, index: int) -> bool:
-        saved = self.pos
-        self.pos = index
-        try:
-            return self.star_script() if index < self.limit else False
-        finally:
-            self.pos = saved
+        return self.looking_at(index, self.star_script)
 
     def superscript(self, base: sp.Basic, t: _Tok) -> sp.Basic:
         if self.at_end():

@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-from derive.render.notation.sample import mean_symbols
+from derive.render.notation.sample import mean_symbols, positive_first
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 
@@ -95,8 +95,7 @@ class StatLatex(SumLatex):
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
         """SymPy's order with the positive terms first: 1 - RSS/TSS and n - 1."""
-        terms = list(super()._as_ordered_terms(expr, order=order))
-        return [t for t in terms if not t.could_extract_minus_sign()] + [t for t in terms if t.could_extract_minus_sign()]
+        return positive_first(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Function(self, e: Any, exp: str | None = None) -> str:
         name = type(e).__name__

@@ -6,6 +6,7 @@ symbols it makes); the derivation keeps SymPy's ``Sum(x[i], (i, 1, n))``, which 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sympy as sp
 
@@ -30,3 +31,8 @@ def hatted(expr: sp.Expr | sp.Matrix, params: Sequence[sp.Symbol], mark: str = "
     """Parameters renamed ``p_hat`` (at the estimate) or ``p_k`` (an iterate)."""
     sub = {p: sp.Symbol(f"{p.name}_{mark}", **{k: v for k, v in p.assumptions0.items() if v}) for p in params}
     return expr.xreplace(sub)
+
+
+def positive_first(terms: list[Any]) -> list[Any]:
+    """Terms in the given order with the positive ones first: 1 − RSS/TSS and n − 1, not −RSS/TSS + 1."""
+    return [t for t in terms if not t.could_extract_minus_sign()] + [t for t in terms if t.could_extract_minus_sign()]

@@ -8,7 +8,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from derive.render.notation.sample import mean_symbols
+from derive.render.notation.sample import mean_symbols, positive_first
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -144,8 +144,7 @@ class StatText(SumText):
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
         """SymPy's order with the positive terms first: 1 − RSS/TSS and n − 1, not −RSS/TSS + 1."""
-        terms = list(super()._as_ordered_terms(expr, order=order))
-        return [t for t in terms if not t.could_extract_minus_sign()] + [t for t in terms if t.could_extract_minus_sign()]
+        return positive_first(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Function(self, e: Any) -> str:
         name = type(e).__name__
