@@ -18,6 +18,7 @@ from derive.core.budget import Clock
 from derive.core.contract import Certificate, Plausible, Proved, Refuted, Timeout, Unknown
 from derive.core.errors import BudgetExceeded
 from derive.core.work import run_counted
+from derive.parse.vocabulary import as_sympy
 from derive.certify.probe import EVAL_ERRORS
 from derive.checker.probe import (
     CONFIRM_DIGITS, Declared, Point, draw_point, free_scalars, instantiate, separate_free_indices, shape_of,
@@ -41,7 +42,7 @@ def certify_step(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared
                  up_to_constant: bool = False, seed: int = 0) -> Certificate:
     """The certificate of ``lhs relation rhs`` (relation as ``derive.parse.derivation`` names it)."""
     rng = random.Random(seed)
-    lhs, rhs = separate_free_indices([_basic(lhs), _basic(rhs)])
+    lhs, rhs = separate_free_indices([as_sympy(lhs), as_sympy(rhs)])
     try:
         if relation == "=" and up_to_constant:
             return _invariant(lhs, rhs, declared, clock, rng, ratio=False)
@@ -56,10 +57,6 @@ def certify_step(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared
         return Unknown(f"the relation {relation!r} is not checked")
     except BudgetExceeded as exc:
         return Timeout(exc.message)
-
-
-def _basic(side: sp.Basic | int) -> sp.Basic:
-    return sp.Integer(side) if isinstance(side, int) else side
 
 
 def _symbolic_zero(diff: sp.Basic) -> bool:
@@ -85,7 +82,7 @@ def _equal(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, rng: 
     ls, rs = shape_of(lhs), shape_of(rhs)
     if ls != rs and not ({ls, rs} <= {None, (1, 1)}):
         sizes = draw_point([lhs, rhs], declared, rng, 3).sizes
-        concrete = [None if s is None else tuple(int(sp.sympify(d).xreplace(dict(sizes))) for d in s)
+        concrete = [None if s is None else tuple(int(as_sympy(d).xreplace(dict(sizes))) for d in s)
                     for s in (ls, rs)]
         return Refuted(tuple((k.name, str(v)) for k, v in sorted(sizes.items(), key=lambda kv: kv[0].name)),
                        f"a {_shape(concrete[0])}", f"a {_shape(concrete[1])}")

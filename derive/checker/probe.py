@@ -20,6 +20,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.certify.probe import EVAL_ERRORS, concrete_function, derivative_as_subs
 from derive.parse.domain import VarDomain
+from derive.parse.vocabulary import as_sympy
 
 SIZES = (1, 2, 3, 4, 5, 6)
 """The sample sizes and matrix dimensions a probe draws from."""
@@ -120,7 +121,7 @@ def size_symbols(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
                     out |= {s for s in (lo.free_symbols | hi.free_symbols) if isinstance(s, sp.Symbol)}
             elif isinstance(node, sp.MatrixSymbol):
                 for dim in node.shape:
-                    out |= {s for s in sp.sympify(dim).free_symbols if isinstance(s, sp.Symbol)}
+                    out |= {s for s in as_sympy(dim).free_symbols if isinstance(s, sp.Symbol)}
     return out
 
 
@@ -227,7 +228,7 @@ def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random
         data[base] = tuple(_draw_scalar(stand_in, family, rng) for _ in range(top))
     matrices: dict[str, sp.ImmutableMatrix] = {}
     for m in sorted(_matrix_symbols(exprs), key=lambda m: m.name):
-        rows, cols = (int(sp.sympify(d).xreplace(sizes)) for d in m.shape)
+        rows, cols = (int(as_sympy(d).xreplace(sizes)) for d in m.shape)
         matrices[m.name] = _draw_matrix(m, rows, cols, declared, rng)
     names = tuple(f.__name__ for f in unknown_functions(exprs))
     return Point(sizes, values, data, matrices, variant=index % 2, functions=names)
@@ -246,10 +247,10 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
     e = e.xreplace(dict(point.values))
     e = _data(e, point)
     if isinstance(e, sp.MatrixBase):
-        return sp.ImmutableMatrix(e.applyfunc(lambda v: sp.sympify(v).evalf(digits)))
+        return sp.ImmutableMatrix(e.applyfunc(lambda v: as_sympy(v).evalf(digits)))
     if isinstance(e, sp.MatrixExpr):
         explicit = e.as_explicit()
-        return sp.ImmutableMatrix(explicit.applyfunc(lambda v: sp.sympify(v).evalf(digits)))
+        return sp.ImmutableMatrix(explicit.applyfunc(lambda v: as_sympy(v).evalf(digits)))
     return e.evalf(digits)
 
 

@@ -30,7 +30,7 @@ from derive.core.contract import Check, Certificate, NotComputed, Plausible, Pro
 from derive.core.errors import DataError
 from derive.lsq import numeric as N
 from derive.lsq.model import DataFit, DataSpec, LsSolution
-from derive.lsq.terms import Term, exact_columns, exact_number, scaled_columns
+from derive.lsq.terms import Term, exact_columns, exact_number, normalized, scaled_columns
 from derive.matrix import expr as M
 from derive.parse.data import Table, read_table
 
@@ -109,7 +109,7 @@ def read_design(spec: DataSpec, columns: list[str], p_allowed_wide: bool) -> Des
         ones = np.full((n, 1), 0.5)
         a = np.hstack([ones, a]) if a.size else ones
         e = np.concatenate([[1], e]).astype(np.int64)
-    ys, ey = _scaled(np.frombuffer(table.values[spec.y], dtype=float)[keep])
+    ys, ey = normalized(np.frombuffer(table.values[spec.y], dtype=float)[keep])
     design = Design(spec.path, names, sources, spec.intercept, table.rows, a, e, ys, ey, w, dropped)
     if spec.lam is None:  # with a ridge penalty every coefficient is determined (a zero column's is 0)
         _check_columns(design)
@@ -121,14 +121,6 @@ def read_design(spec: DataSpec, columns: list[str], p_allowed_wide: bool) -> Des
         if spec.weights:
             design.exact_w = [exact_number(s) for s in cells[spec.weights]]
     return design
-
-
-def _scaled(v: np.ndarray) -> tuple[np.ndarray, int]:
-    top = float(np.max(np.abs(v))) if v.size else 0.0
-    if top == 0.0:
-        return v.astype(float), 0
-    k = math.frexp(top)[1]
-    return np.ldexp(v, -k), k
 
 
 def _check_columns(d: Design) -> None:
@@ -477,7 +469,7 @@ def _dd_data(spec: DataSpec, d: Design, columns: list[str]) -> DDData:
         a = np.hstack([np.full((d.n, 1), 0.5), a])
         a_lo = np.hstack([np.zeros((d.n, 1)), a_lo])
         e = np.concatenate([[1], e]).astype(np.int64)
-    c, ey = _scaled(hi[spec.y])
+    c, ey = normalized(hi[spec.y])
     c_lo = np.ldexp(lo[spec.y], -ey)
     if spec.weights:
         sw, sw_lo = N.dd_sqrt(hi[spec.weights], lo[spec.weights])
@@ -507,11 +499,11 @@ def _stable(spec: DataSpec, d: Design, centred: bool, why_not: str, columns: lis
         cols = d.a[:, 1:]
         means = cols.mean(axis=0)
         centered = cols - means[None, :]
-        parts = [_scaled(centered[:, j]) for j in range(centered.shape[1])]
+        parts = [normalized(centered[:, j]) for j in range(centered.shape[1])]
         a = np.column_stack([m for m, _ in parts]) if parts else np.zeros((d.n, 0))
         e = d.e[1:] + np.asarray([k for _, k in parts], dtype=np.int64)
         ybar = float(d.ys.mean())
-        c, extra = _scaled(d.ys - ybar)
+        c, extra = normalized(d.ys - ybar)
         ey = d.ey + extra
     if spec.lam is not None:
         pen = _penalty_rows(spec, e, np.ones(e.size, dtype=bool))
@@ -627,8 +619,8 @@ def fit_simple(sol: Any, spec: DataSpec) -> DataFit:
             raise DataError(f"{spec.path}: the closed form does not apply to these data", hint=f"{exc}; {refuse}") from None
         except N.TooCostly as exc:
             why_not = str(exc)
-    xs_s, ex = _scaled(x)
-    ys_s, ey = _scaled(y)
+    xs_s, ex = normalized(x)
+    ys_s, ey = normalized(y)
     if exact is not None:
         a_hat, b_hat = exact
         resid0 = sum((yi - a_hat - b_hat * xi for xi, yi in zip(xs, ysx)), Fraction(0))

@@ -264,9 +264,11 @@ def exact_value(node: M.Node, env: ExactEnv) -> RMat:
 def _number(expr: Any, env: ExactEnv) -> Fraction:
     import sympy as sp
 
+    from derive.parse.vocabulary import as_sympy
+
     sub = {**{k: sp.Integer(v) for k, v in env.dims.items()},
            **{k: sp.Rational(v.numerator, v.denominator) for k, v in env.scalars.items()}}
-    value = sp.sympify(expr).xreplace(sub) if sub else sp.sympify(expr)
+    value = as_sympy(expr).xreplace(sub) if sub else as_sympy(expr)
     if not value.is_Rational:
         raise NotExact(f"the coefficient {value} is not a rational number")
     return Fraction(int(value.p), int(value.q))
@@ -275,7 +277,9 @@ def _number(expr: Any, env: ExactEnv) -> Fraction:
 def _size(d: Any, env: ExactEnv) -> int:
     import sympy as sp
 
-    value = sp.sympify(d).xreplace({k: sp.Integer(v) for k, v in env.dims.items()})
+    from derive.parse.vocabulary import as_sympy
+
+    value = as_sympy(d).xreplace({k: sp.Integer(v) for k, v in env.dims.items()})
     if not value.is_Integer:
         raise NotExact(f"the dimension {d} is not known")
     return int(value)

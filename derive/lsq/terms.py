@@ -246,7 +246,7 @@ def scaled_columns(terms: Sequence[Term], values: Mapping[str, np.ndarray]) -> t
     scaled: dict[str, tuple[np.ndarray, int]] = {}
     for c in columns_of(terms):
         v = np.asarray(values[c], dtype=float)
-        scaled[c] = _normalized(v)
+        scaled[c] = normalized(v)
     cols, exps = [], []
     for t in terms:
         col = np.ones(len(next(iter(values.values()))))
@@ -255,13 +255,13 @@ def scaled_columns(terms: Sequence[Term], values: Mapping[str, np.ndarray]) -> t
             m, ec = scaled[c]
             col = col * (m ** k)
             e += k * ec
-        col, extra = _normalized(col)
+        col, extra = normalized(col)
         cols.append(col)
         exps.append(e + extra)
     return np.column_stack(cols) if cols else np.zeros((0, 0)), np.asarray(exps, dtype=np.int64)
 
 
-def _normalized(v: np.ndarray) -> tuple[np.ndarray, int]:
+def normalized(v: np.ndarray) -> tuple[np.ndarray, int]:
     """(m, e) with v = m * 2**e exactly and max |m| in [0.5, 1) (e = 0 for a zero vector)."""
     import numpy as np
 
@@ -285,7 +285,7 @@ def scaled_columns_dd(terms: Sequence[Term], hi: Mapping[str, np.ndarray], lo: M
 
     scaled: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
     for c in columns_of(terms):
-        m, ec = _normalized(np.asarray(hi[c], dtype=float))
+        m, ec = normalized(np.asarray(hi[c], dtype=float))
         scaled[c] = (m, np.ldexp(np.asarray(lo[c], dtype=float), -ec), ec)
     n = len(next(iter(hi.values())))
     cols, lows, exps = [], [], []
@@ -297,7 +297,7 @@ def scaled_columns_dd(terms: Sequence[Term], hi: Mapping[str, np.ndarray], lo: M
             for _ in range(k):
                 h, low = dd_mul(h, low, m, ml)
             e += k * ec
-        h, extra = _normalized(h)
+        h, extra = normalized(h)
         cols.append(h)
         lows.append(np.ldexp(low, -extra))
         exps.append(e + extra)

@@ -1705,10 +1705,7 @@ class _Reader:
             power = 1
             if self.is_op("^"):
                 self.next()
-                p = self.read_arg("the order")
-                if not (p.is_Integer and 1 <= int(p) <= 10):
-                    self.fail("the order must be a whole number from 1 to 10", self.toks[self.pos - 1])
-                power = int(p)
+                power = self.read_order(self.toks[self.pos - 1])
             out.append((var, power, False))
         self.pos, self.limit = saved
         return out
@@ -1755,6 +1752,13 @@ class _Reader:
             return self.ctx.matrix(base)
         return self.ctx.symbol(base)
 
+    def read_order(self, t: _Tok) -> int:
+        """The order after ``^`` in ``d^2`` or ``dx^2``: a whole number from 1 to 10."""
+        p = self.read_arg("the order")
+        if not (p.is_Integer and 1 <= int(p) <= 10):
+            self.fail("the order must be a whole number from 1 to 10", t)
+        return int(p)
+
     def fraction_derivative(self, t: _Tok, top: tuple[int, int], bottom: tuple[int, int], after: int) -> sp.Basic:
         saved = (self.pos, self.limit)
         self.pos, self.limit = top
@@ -1762,10 +1766,7 @@ class _Reader:
         order = 1
         if self.is_op("^"):
             self.next()
-            p = self.read_arg("the order")
-            if not (p.is_Integer and 1 <= int(p) <= 10):
-                self.fail("the order must be a whole number from 1 to 10", t)
-            order = int(p)
+            order = self.read_order(t)
         rest = (self.pos, self.limit)
         self.pos, self.limit = saved
         variables = self.derivative_variables(bottom[0], bottom[1], t)
@@ -1894,10 +1895,7 @@ class _Reader:
         power = 1
         if self.is_op("^"):
             self.next()
-            p = self.read_arg("the order")
-            if not (p.is_Integer and 1 <= int(p) <= 10):
-                self.fail("the order must be a whole number from 1 to 10", t)
-            power = int(p)
+            power = self.read_order(t)
         variables = [(var, power, False)]
         return self.derivative(None, variables, 1, t)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from types import MappingProxyType
 
 import sympy as sp
@@ -15,6 +16,25 @@ import sympy as sp
 from derive.core.errors import ParseError, Span
 from derive.parse.domain import VarDomain, make_symbol
 from derive.core.functions import ML_FUNCTIONS
+
+def as_sympy(value: object) -> sp.Basic:
+    """A number or SymPy object as a SymPy object, without SymPy's evaluator: a string is refused.
+
+    For values derive built itself (matrix dimensions, coefficients, matrix entries) that may be plain
+    Python ints, fractions or floats; ``sympify`` would also parse text, so it is not used.
+    """
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a truth value is not a number here")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, float):
+        return sp.Float(value)
+    raise TypeError(f"not a number or a SymPy object: {type(value).__name__}")
+
 
 MAX_INPUT_CHARS = 2000
 """Longest accepted input, in characters."""

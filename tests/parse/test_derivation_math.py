@@ -693,3 +693,19 @@ def test_text_names_are_operator_names() -> None:
         read(r"\text{for all } x")
     with pytest.raises(ParseError, match="not read"):
         read(r"\text{Var}(X)")
+
+
+def test_as_sympy_converts_numbers_and_never_parses_text() -> None:
+    from fractions import Fraction
+
+    import sympy as sp
+
+    from derive.parse.vocabulary import as_sympy
+
+    x = sp.Symbol("x")
+    assert as_sympy(x) is x
+    assert as_sympy(3) == sp.Integer(3) and as_sympy(Fraction(1, 3)) == sp.Rational(1, 3)
+    assert as_sympy(0.5) == sp.Float(0.5)
+    for bad in ("__import__('os')", "x + 1", True, None):
+        with pytest.raises(TypeError):
+            as_sympy(bad)
