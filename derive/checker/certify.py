@@ -21,8 +21,8 @@ from derive.core.work import run_counted
 from derive.parse.vocabulary import as_sympy
 from derive.certify.probe import EVAL_ERRORS
 from derive.checker.probe import (
-    CONFIRM_DIGITS, Declared, Point, draw_point, free_scalars, instantiate, separate_free_indices, shape_of,
-    value_of,
+    CONFIRM_DIGITS, Declared, Point, draw_point, draw_scalar, free_scalars, instantiate, separate_free_indices,
+    shape_of, value_of,
 )
 
 PROBES = 8
@@ -214,11 +214,9 @@ def _invariant(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, r
 
 
 def _moved(point: Point, parameters: Sequence[sp.Symbol], declared: Declared, rng: random.Random) -> Point:
-    from derive.checker.probe import _draw_scalar
-
     values = dict(point.values)
     for p in parameters:
-        values[p] = _draw_scalar(p, declared, rng)
+        values[p] = draw_scalar(p, declared, rng)
     return Point(point.sizes, values, point.data, point.matrices, point.variant, point.functions)
 
 

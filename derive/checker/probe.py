@@ -163,7 +163,7 @@ def free_scalars(exprs: Sequence[sp.Basic]) -> list[sp.Symbol]:
     return sorted((s for s in found - sizes - bound - labels), key=lambda s: s.name)
 
 
-def _draw_scalar(s: sp.Symbol, declared: Declared, rng: random.Random) -> sp.Expr:
+def draw_scalar(s: sp.Symbol, declared: Declared, rng: random.Random) -> sp.Expr:
     dom = declared.domains.get(s.name)
     if dom is not None:
         lo = dom.lower if dom.lower is not None else (dom.upper - 4 if dom.upper is not None else -3.0)
@@ -216,7 +216,7 @@ def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random
         dom = declared.domains.get(s.name)
         low = int(dom.lower) + (1 if dom.lower_strict else 0) if dom is not None and dom.lower is not None else 1
         sizes[s] = max(low, min(top_size, SIZES[(index + 2 * k) % len(SIZES)]))
-    values = {s: _draw_scalar(s, declared, rng) for s in free_scalars(exprs)}
+    values = {s: draw_scalar(s, declared, rng) for s in free_scalars(exprs)}
     for s, v in list(values.items()):  # a free index outside any sum: a concrete position
         if s.is_integer and sizes:
             values[s] = sp.Integer(rng.randint(1, min(sizes.values())))
@@ -225,7 +225,7 @@ def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random
     for base in sorted(_families(exprs), key=str):
         stand_in = sp.Symbol(str(base.label), **{k: v for k, v in base.assumptions0.items() if v})
         family = Declared(_family_domains(str(base.label), declared), declared.properties)
-        data[base] = tuple(_draw_scalar(stand_in, family, rng) for _ in range(top))
+        data[base] = tuple(draw_scalar(stand_in, family, rng) for _ in range(top))
     matrices: dict[str, sp.ImmutableMatrix] = {}
     for m in sorted(_matrix_symbols(exprs), key=lambda m: m.name):
         rows, cols = (int(as_sympy(d).xreplace(sizes)) for d in m.shape)

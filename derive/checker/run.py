@@ -101,9 +101,8 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
                     prose = ""
                     continue
                 new = _new_symbol(left.expr, seen, reader.declared)
-                if new is not None and condition is not None and _solves(new, condition[0]) is not None:
-                    unknown = _solves(new, condition[0])
-                    assert unknown is not None
+                unknown = None if new is None or condition is None else _solves(new, condition[0])
+                if unknown is not None and condition is not None:
                     steps.append(_solution_step(len(steps) + 1, number, lhs, link, condition, unknown, right.expr,
                                                 read, reader.declared, clock))
                     seen |= _names(left.expr) | _names(right.expr)
