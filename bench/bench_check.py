@@ -110,6 +110,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from derive.checker import run as run_module
     from derive.checker.api import Checked, _check_job, read_source
     from derive.core.budget import Budget
+    from derive.render.notation.text import hint_text
+
+    def plain(hint: Any) -> str | None:
+        """The hint as the JSON contract and the terminal print it (plain text)."""
+        return None if hint is None else hint_text(hint.parts)
 
     def check(path: Path, budget: Budget) -> Checked:
         """The API's job in this process (``derive.check`` runs the same job in a worker): the
@@ -162,18 +167,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for s in report.steps:
             st: dict[str, Any] = {"step": s.index, "line": s.line, "relation": s.relation, "status": s.status,
                                   "lhs": s.lhs_latex, "rhs": s.rhs_latex, "read_lhs": s.read_lhs, "read_rhs": s.read_rhs,
-                                  "certificate": s.certificate.describe(), "hint": s.hint,
+                                  "certificate": s.certificate.describe(), "hint": plain(s.hint),
+                                  "hint_kind": None if s.hint is None else s.hint.kind,
                                   "expected_rhs": s.expected_latex, "seconds": times.get(s.index)}
             if not args.no_baseline and s.before is not None and s.after is not None and s.relation == "=":
                 st["baseline_seconds"], st["baseline"] = _baseline(sp, s.before, s.after)
             steps.append(st)
         fe = report.first_error
         rec.update(verdict=report.outcome, steps=steps,
-                   first_error=None if fe is None else {"line": fe.line, "step": fe.index, "hint": fe.hint,
+                   first_error=None if fe is None else {"line": fe.line, "step": fe.index, "hint": plain(fe.hint),
                                                         "certificate": fe.certificate.describe()})
-        rec["outcome"] = classify(entry, report.outcome, None if fe is None else fe.line, None if fe is None else fe.hint)
+        rec["outcome"] = classify(entry, report.outcome, None if fe is None else fe.line,
+                                  None if fe is None else plain(fe.hint))
         if rec["outcome"] == "caught at line":
-            rec["hint_ok"] = hint_matches(entry, fe.hint if fe else None)
+            rec["hint_ok"] = hint_matches(entry, plain(fe.hint) if fe else None)
         records.append(rec)
         print(f"[{n}/{len(manifest)}] {entry['file']}: {rec['outcome']}"
               + ("" if "hint_ok" not in rec else f", hint {'ok' if rec['hint_ok'] else 'WRONG'}")

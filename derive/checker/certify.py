@@ -367,4 +367,9 @@ def _member(v: sp.Expr, values: Sequence[sp.Expr] | set[sp.Expr]) -> bool:
     return any(abs(complex(v) - complex(w)) <= 1e-12 * max(1.0, abs(complex(v))) for w in values)
 
 
-__all__ = ["certify_step", "instantiate"]
+equation_unknown = _unknown
+"""The symbol a logical step solves for (public: the diagnosis of a refuted ``\\iff`` solves the same way)."""
+solutions_in = _solutions
+"""The numerical solutions of ``expr = 0`` for one symbol on a domain (None when SymPy cannot tell)."""
+
+__all__ = ["certify_step", "equation_unknown", "instantiate", "solutions_in"]

@@ -3,35 +3,54 @@
 Each slip is a repair of the right side; a repair fits when the repaired right side equals the left
 side at every probe (the probes of ``probe``: several sizes, data sets, matrices, stand-in
 functions). The slips, in the order tried: a transposition (a missing transpose, a reversed
-product), 2Ax for a non-symmetric A, a sign flip, a missing or extra factor of the whole right side
-(2, 1/2, n, 1/n, ...), the same in one term, a dropped or extra term, a power off by one, a missing
-chain factor, an index that escaped its sum. The hint names the slip (its mathematics in ``$...$``); it
-is a diagnosis, not a certificate.
+product), 2Ax for a non-symmetric A, a missing chain factor (of a derivative step, also inside a
+sum), a sign flip, a missing or extra factor of the whole right side (2, 1/2, n, 1/n, ...), then in
+each term of every sum of the right side, at any depth (a numerator, a denominator, a bracket): a
+sign flip, a factor, an extra term; a dropped term, a power off by one, an index that escaped its
+sum. An equivalence or implication between equations (``\\iff``, ``\\implies``) is repaired the
+same way, one side of the right equation at a time, and a repair fits when it keeps every solution
+of the left equation (and, for ``\\iff``, adds none); failing that, the correct solutions are named.
+The hint (``model.Hint``) names the slip with its mathematics as SymPy objects; it is a diagnosis,
+not a certificate.
 """
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
 
 from derive.core.budget import Clock
 from derive.core.work import run_counted
-from derive.checker.probe import Declared, Point, draw_point, size_symbols, value_of
+from derive.checker.certify import certify_step, equation_unknown, solutions_in
+from derive.checker.model import Hint
+from derive.checker.probe import Declared, Point, draw_point, free_scalars, instantiate, size_symbols, value_of
 
 PROBES = 5
 TOL = 1e-9
 TIDY_WORK = 200_000
 """Python calls the tidy-up of an expected side may spend (counted, so the same on every machine)."""
+MAX_CANDIDATES = 400
+"""Repairs tried on one step at most (a long right side has many terms at many depths)."""
+EQUATION_POINTS = 3
+
+_BUILD_ERRORS = (TypeError, ValueError, AttributeError, sp.ShapeError, NotImplementedError, ZeroDivisionError)
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
-    """The slip that fits (``hint``, one line) and, where known, the right side it should have been."""
+    """The slip that fits (``hint``) and, where known, the right side it should have been."""
 
-    hint: str
+    hint: Hint
     expected: sp.Basic | None = None
+
+
+Candidate = tuple[Hint, sp.Basic]
+
+
+def _hint(kind: str, *parts: object) -> Hint:
+    return Hint(kind, tuple(parts))
 
 
 def diagnose(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, seed: int = 0) -> Diagnosis | None:
@@ -55,20 +74,121 @@ def diagnose(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, see
                 return False
         return True
 
-    candidates = _candidates(lhs, rhs)
-    while True:
-        try:  # building a candidate can fail too (a scalar factor on a matrix side SymPy refuses)
-            hint, candidate = next(candidates)
-            if fits(candidate):
-                return Diagnosis(hint, _tidy(candidate))
-        except StopIteration:
-            break
-        except (TypeError, ValueError, AttributeError, sp.ShapeError, NotImplementedError):
-            continue
+    found = _first_fit(_candidates(lhs, rhs), fits)
+    if found is not None:
+        return Diagnosis(found[0], _tidy(found[1]))
     difference = _difference(lhs, rhs)
     if difference is not None and fits(rhs + difference):
-        return Diagnosis(f"the two sides differ by ${sp.latex(difference)}$")
+        return Diagnosis(_hint("difference", "the two sides differ by ", difference))
     return None
+
+
+def _first_fit(candidates: Iterator[Candidate], fits: Callable[[sp.Basic], bool]) -> Candidate | None:
+    tried = 0
+    while tried < MAX_CANDIDATES:
+        try:  # building a candidate can fail too (a scalar factor on a matrix side SymPy refuses)
+            hint, candidate = next(candidates)
+            tried += 1
+            if fits(candidate):
+                return hint, candidate
+        except StopIteration:
+            break
+        except _BUILD_ERRORS:
+            continue
+    return None
+
+
+def diagnose_equations(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, clock: Clock,
+                       seed: int = 0) -> Diagnosis | None:
+    """The slip in the right equation of ``lhs \\iff rhs`` (or ``\\implies``), or the correct solutions."""
+    if not (isinstance(lhs, sp.Equality) and isinstance(rhs, sp.Equality)) or _is_matrix(lhs.lhs) \
+            or _is_matrix(rhs.lhs):
+        return None
+    a, b = lhs.lhs - lhs.rhs, rhs.lhs - rhs.rhs
+    shared = sorted(set(free_scalars([a])) & set(free_scalars([b])), key=lambda s: s.name)
+    if not shared:
+        return None
+    x = equation_unknown(lhs, rhs, shared, declared)
+    domain = _domain(x, declared)
+    rng = random.Random(seed)
+    instances: list[tuple[Point, list[sp.Expr]]] = []
+    for index in range(EQUATION_POINTS * 3):
+        clock.check("diagnosing a logical step")
+        p = draw_point([a, b], declared, rng, index)
+        kept = Point(p.sizes, {s: v for s, v in p.values.items() if s != x}, p.data, p.matrices, p.variant,
+                     p.functions)
+        try:
+            roots = solutions_in(instantiate(a, kept), x, domain)
+        except _BUILD_ERRORS:
+            continue
+        if roots:
+            instances.append((kept, roots))
+        if len(instances) >= EQUATION_POINTS:
+            break
+    if not instances:
+        return None
+
+    def keeps_roots(candidate: sp.Basic) -> bool:
+        clock.check("diagnosing a logical step")
+        for kept, roots in instances:
+            for r in roots:
+                v = value_of(candidate, Point(kept.sizes, {**kept.values, x: r}, kept.data, kept.matrices,
+                                              kept.variant, kept.functions))
+                if v is None or not _same(v, [0j] * len(v)):
+                    return False
+        return True
+
+    def fits(candidate: sp.Basic) -> bool:
+        if not isinstance(candidate, sp.Equality) or not keeps_roots(candidate.lhs - candidate.rhs):
+            return False
+        return certify_step(lhs, candidate, relation, declared, clock, seed=seed).certified
+
+    found = _first_fit(_equation_candidates(rhs, x), fits)
+    if found is not None:
+        return Diagnosis(found[0], found[1])
+    return _correct_solutions(a, x, domain, relation)
+
+
+def _equation_candidates(rhs: sp.Equality, x: sp.Symbol) -> Iterator[Candidate]:
+    """Repairs of the right equation: its solutions' sign (``x`` for ``-x``), then each side's usual slips."""
+    flipped = rhs.xreplace({x: -x})
+    yield _hint("sign", "a sign flip: the solutions have the wrong sign (", x, " where ", -x,
+                " is meant)"), sp.Eq(flipped.lhs, flipped.rhs, evaluate=False)
+    left, right = rhs.lhs, rhs.rhs
+    sides: tuple[tuple[str, sp.Basic, Callable[[sp.Basic], sp.Equality]], ...] = (
+        ("the left side of the equation", left, lambda c: sp.Eq(c, right, evaluate=False)),
+        ("the right side of the equation", right, lambda c: sp.Eq(left, c, evaluate=False)))
+    for where, side, build in sides:
+        if side == x:
+            continue  # the unknown standing alone is not where the slip is (x = 2 log 2 for x = log 2 / 2)
+        for hint, c in _side_candidates(side, where):
+            yield hint, build(c)
+
+
+def _correct_solutions(a: sp.Basic, x: sp.Symbol, domain: sp.Set, relation: str) -> Diagnosis | None:
+    """``the left equation's solutions are x = 3``: when no usual slip fits, but SymPy solves it exactly."""
+    counted = run_counted(lambda: sp.solveset(a, x, domain), TIDY_WORK)
+    found = counted.value
+    if counted.cut or not isinstance(found, sp.FiniteSet) or len(found) > 4:
+        return None
+    roots = sorted(found, key=sp.default_sort_key)
+    if not roots:
+        return Diagnosis(_hint("root", "the previous equation has no solution for ", x, " on its domain"))
+    parts: list[object] = ["a wrong solution: the previous equation is solved by "]
+    for k, r in enumerate(roots):
+        if k:
+            parts.append(" and " if k == len(roots) - 1 else ", ")
+        parts.append(sp.Eq(x, r, evaluate=False))
+    expected = sp.Eq(x, roots[0], evaluate=False) if len(roots) == 1 else None
+    return Diagnosis(Hint("root", tuple(parts)), expected)
+
+
+def _domain(x: sp.Symbol, declared: Declared) -> sp.Set:
+    dom = declared.domains.get(x.name)
+    if dom is None or (dom.lower is None and dom.upper is None):
+        return sp.Reals
+    return sp.Interval(-sp.oo if dom.lower is None else dom.lower, sp.oo if dom.upper is None else dom.upper,
+                       dom.lower is not None and dom.lower_strict, dom.upper is not None and dom.upper_strict)
 
 
 def _tidy(candidate: sp.Basic) -> sp.Basic:
@@ -118,12 +238,16 @@ def _same(a: list[complex], b: list[complex]) -> bool:
     return all(abs(x - y) <= TOL * scale for x, y in zip(a, b))
 
 
-def _factors(exprs: Sequence[sp.Basic]) -> list[tuple[str, sp.Expr]]:
+def _is_matrix(e: sp.Basic) -> bool:
+    return getattr(e, "shape", None) is not None
+
+
+def _factors(exprs: Sequence[sp.Basic]) -> list[sp.Expr]:
     """The factors a slip usually loses or adds: small numbers and the sizes (n, 1/n, n - 1)."""
-    out: list[tuple[str, sp.Expr]] = [("2", sp.Integer(2)), ("1/2", sp.Rational(1, 2)), ("3", sp.Integer(3)),
-                                      ("1/3", sp.Rational(1, 3)), ("4", sp.Integer(4)), ("1/4", sp.Rational(1, 4))]
+    out: list[sp.Expr] = [sp.Integer(2), sp.Rational(1, 2), sp.Integer(3), sp.Rational(1, 3), sp.Integer(4),
+                          sp.Rational(1, 4)]
     for s in sorted(size_symbols(exprs), key=lambda s: s.name):
-        out += [(s.name, s), (f"1/{s.name}", 1 / s), (f"{s.name} - 1", s - 1), (f"1/({s.name} - 1)", 1 / (s - 1))]
+        out += [s, 1 / s, s - 1, 1 / (s - 1)]
     return out
 
 
@@ -131,42 +255,70 @@ def _terms(e: sp.Basic) -> list[sp.Basic]:
     return list(sp.Add.make_args(e)) if isinstance(e, sp.Add) else [e]
 
 
-def _candidates(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
-    matrix = getattr(rhs, "shape", None) is not None and getattr(rhs, "shape", (1, 1)) != (1, 1)
+def _sums_inside(e: sp.Basic) -> list[sp.Add]:
+    """Every sum (``Add``) inside ``e`` below its top, outermost first: a numerator, a bracket, a summand."""
+    top = e if isinstance(e, sp.Add) else None
+    seen: list[sp.Add] = []
+    for node in sp.preorder_traversal(e):
+        if isinstance(node, sp.Add) and node is not top and node not in seen:
+            seen.append(node)
+    return seen
+
+
+def _candidates(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[Candidate]:
+    matrix = _is_matrix(rhs) and getattr(rhs, "shape", (1, 1)) != (1, 1)
     if matrix:
-        yield "a transposition slip: the right side is the transpose of the correct one", sp.Transpose(rhs)
-        for hint, c in _symmetric_slip(rhs):
-            yield hint, c
-    for hint, c in _reversed_products(rhs):
-        yield hint, c
-    yield "a sign flip: the right side has the wrong sign", -rhs
-    factors = _factors([lhs, rhs])
-    for name, f in factors:
-        yield _factor_hint(name, "the right side"), f * rhs
-    terms = _terms(rhs)
+        yield _hint("transpose", "a transposition slip: the right side is the transpose of the correct one"), \
+            sp.Transpose(rhs)
+        yield from _symmetric_slip(rhs)
+    yield from _reversed_products(rhs)
+    yield from _chain_factors(lhs, rhs)
+    yield from _side_candidates(rhs, "the right side", factors=_factors([lhs, rhs]))
+    evaluated = _terms(_evaluated(lhs))
+    if len(evaluated) > 1:
+        for t in evaluated:
+            yield _hint("dropped_term", "a dropped term ", t), rhs + t
+    yield from _powers(rhs)
+
+
+def _side_candidates(side: sp.Basic, where: str, factors: list[sp.Expr] | None = None) -> Iterator[Candidate]:
+    """The usual slips of one expression: its sign, a factor of it, and in each term of each of its sums
+    (the top one first, then deeper: a numerator, a denominator, a bracket) a sign, a factor, an extra term."""
+    factors = _factors([side]) if factors is None else factors
+    yield _hint("sign", f"a sign flip: {where} has the wrong sign"), -side
+    for f in factors:
+        yield _factor_hint(f, where), f * side
+    of: tuple[object, ...] = () if where == "the right side" else (" of " + where,)
+    terms = _terms(side)
     if len(terms) > 1:
         for t in terms:
-            yield f"a sign flip in the term ${sp.latex(t)}$", _replace_term(terms, t, -t)
-            for name, f in factors:
-                yield _factor_hint(name, f"the term ${sp.latex(t)}$"), _replace_term(terms, t, f * t)
-            yield f"an extra term ${sp.latex(t)}$", rhs - t
-    for t in _terms(_evaluated(lhs)):
-        if len(_terms(_evaluated(lhs))) > 1:
-            yield f"a dropped term ${sp.latex(t)}$", rhs + t
-    for hint, c in _powers(rhs):
-        yield hint, c
-    for hint, c in _chain_factors(lhs, rhs):
-        yield hint, c
+            yield _hint("sign", "a sign flip in the term ", t, *of), _replace_term(terms, t, -t)
+            for f in factors:
+                yield _factor_hint(f, "the term ", t, *of), _replace_term(terms, t, f * t)
+            yield _hint("extra_term", "an extra term ", t, *(" in " + where,) if of else ()), side - t
+    for inner in _sums_inside(side):
+        inner_terms = _terms(inner)
+        for t in inner_terms:
+            yield (_hint("sign", "a sign flip in the term ", t, " of ", inner),
+                   side.xreplace({inner: _replace_term(inner_terms, t, -t)}))
+        for t in inner_terms:
+            for f in factors[:2]:
+                yield (_factor_hint(f, "the term ", t, " of ", inner),
+                       side.xreplace({inner: _replace_term(inner_terms, t, f * t)}))
+            yield (_hint("extra_term", "an extra term ", t, " in ", inner),
+                   side.xreplace({inner: _replace_term(inner_terms, t, sp.Integer(0))}))
 
 
 def _replace_term(terms: list[sp.Basic], old: sp.Basic, new: sp.Basic) -> sp.Basic:
     return sp.Add(*[new if t == old else t for t in terms])
 
 
-def _factor_hint(name: str, where: str) -> str:
-    if name.startswith("1/"):
-        return f"an extra factor {name[2:].strip('()')} in {where}"
-    return f"missing factor {name} in {where}"
+def _factor_hint(factor: sp.Expr, *where: object) -> Hint:
+    """``missing factor n in ...`` when the repair multiplies by n, ``an extra factor n`` when it divides."""
+    numerator, denominator = sp.fraction(factor)
+    if numerator == 1 and denominator != 1:
+        return _hint("factor", "an extra factor ", denominator, " in ", *where)
+    return _hint("factor", "missing factor ", factor, " in ", *where)
 
 
 def _evaluated(lhs: sp.Basic) -> sp.Basic:
@@ -176,7 +328,7 @@ def _evaluated(lhs: sp.Basic) -> sp.Basic:
         return lhs
 
 
-def _symmetric_slip(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
+def _symmetric_slip(rhs: sp.Basic) -> Iterator[Candidate]:
     """2 A x written for the gradient of x^T A x when A is not symmetric: (A + A^T) x is right."""
     for node in sp.preorder_traversal(rhs):
         if isinstance(node, sp.MatMul):
@@ -184,72 +336,114 @@ def _symmetric_slip(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
             if coeff == 2 and matrices and isinstance(matrices[0], sp.MatrixSymbol) and \
                     matrices[0].shape[0] == matrices[0].shape[1]:
                 a = matrices[0]
-                v = sp.latex(sp.MatMul(*matrices[1:])) if len(matrices) > 1 else "x"
+                v = sp.MatMul(*matrices[1:]) if len(matrices) > 1 else sp.Symbol("x")
                 repaired = sp.MatMul(a + a.T, *matrices[1:])
-                yield (f"$2{a.name}{v}$ is the gradient of ${v}^\\top {a.name} {v}$ only for a symmetric "
-                       f"${a.name}$; in general it is $({a.name} + {a.name}^\\top) {v}$"), rhs.xreplace({node: repaired})
+                yield (_hint("symmetric_2Ax", sp.MatMul(2, a, v), " is the gradient of ", sp.MatMul(v.T, a, v),
+                             " only for a symmetric ", a, "; in general it is ", sp.MatMul(a + a.T, v)),
+                       rhs.xreplace({node: repaired}))
 
 
-def _reversed_products(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
+def _reversed_products(rhs: sp.Basic) -> Iterator[Candidate]:
     """A matrix product written in the wrong order (``(AB)^{-1} = A^{-1}B^{-1}``, ``(AB)^T = A^T B^T``)."""
     for node in sp.preorder_traversal(rhs):
         if isinstance(node, sp.MatMul):
             coeff, factors = node.as_coeff_matrices()
             if len(factors) >= 2:
                 turned = sp.MatMul(coeff, *reversed(factors)) if coeff != 1 else sp.MatMul(*reversed(factors))
-                yield (f"a reversed product: ${sp.latex(node)}$ should be ${sp.latex(turned)}$ (the order of the "
-                       f"factors turns around under a transpose or an inverse)"), rhs.xreplace({node: turned})
+                yield (_hint("reversed_product", "a reversed product: ", node, " should be ", turned,
+                             " (the order of the factors turns around under a transpose or an inverse)"),
+                       rhs.xreplace({node: turned}))
 
 
-def _powers(rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
+def _powers(rhs: sp.Basic) -> Iterator[Candidate]:
     for node in sp.preorder_traversal(rhs):
         if isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp not in (-1, 0, 1):
             for shift in (-1, 1):
                 changed = sp.Pow(node.base, node.exp + shift, evaluate=False)
-                yield (f"a power off by one: ${sp.latex(node)}$ should be ${sp.latex(changed)}$",
+                yield (_hint("power", "a power off by one: ", node, " should be ", changed),
                        rhs.xreplace({node: changed}))
 
 
-def _chain_factors(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[tuple[str, sp.Basic]]:
-    """A derivative step missing the inner derivative of a composite function."""
-    if not isinstance(lhs, sp.Derivative) or len(lhs.variable_count) != 1:
+def _derivative_by(inner: sp.Basic, var: sp.Basic) -> sp.Basic | None:
+    try:
+        return sp.diff(inner, var)
+    except _BUILD_ERRORS:
+        return None
+
+
+def _without_number(d: sp.Basic) -> sp.Basic:
+    """``d`` without its numerical coefficient (``-x_i`` gives ``x_i``): a definition such as
+    sigma(z) = 1/(1 + e^{-z}) hides the inner ``w x_i`` as ``-w x_i``."""
+    if isinstance(d, sp.MatMul):
+        coeff, matrices = d.as_coeff_matrices()
+        return sp.MatMul(*matrices) if matrices else d
+    if _is_matrix(d):
+        return d
+    return d.as_coeff_Mul()[1] if isinstance(d, sp.Expr) else d
+
+
+def _chain_factors(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[Candidate]:
+    """A derivative step missing the inner derivative of a composite function (by a scalar, a vector
+    or a matrix), of the whole right side, inside its sums, or in one of its terms."""
+    if not isinstance(lhs, sp.Derivative) or len(lhs.variable_count) != 1 or lhs.variable_count[0][1] != 1:
         return
     var = lhs.variable_count[0][0]
-    if not isinstance(var, sp.Symbol):
+    if not isinstance(var, (sp.Symbol, sp.MatrixSymbol)):
         return
+    summed = {node for total in sp.preorder_traversal(lhs.expr) if isinstance(total, sp.Sum)
+              for node in sp.preorder_traversal(total.function)}
     seen: set[sp.Basic] = set()
     for node in sp.preorder_traversal(lhs.expr):
-        if isinstance(node, sp.Function) or isinstance(node, sp.Pow):
-            inner = node.args[0]
-            if inner in seen or inner == var or not inner.has(var):
+        if not isinstance(node, (sp.Function, sp.Pow)):
+            continue
+        inner = node.args[0]
+        if inner in seen or inner == var or not inner.has(var):
+            continue
+        seen.add(inner)
+        d = _derivative_by(inner, var)
+        if d is None or d == 0 or d == 1:
+            continue
+        in_sum = inner in summed
+        for factor in dict.fromkeys((d, _without_number(d))):
+            if factor == 1:
                 continue
-            seen.add(inner)
-            d = sp.diff(inner, var)
-            if d.is_number and d in (1,):
-                continue
-            hint = (f"a missing chain factor $\\frac{{d}}{{d{sp.latex(var)}}}\\left({sp.latex(inner)}\\right)"
-                    f" = {sp.latex(d)}$")
-            yield hint, rhs * d
-            for total in [n for n in sp.preorder_traversal(rhs) if isinstance(n, sp.Sum)]:
-                if d.free_symbols & {lim[0] for lim in total.limits} or any(
-                        isinstance(x, sp.Indexed) for x in sp.preorder_traversal(d)):
-                    yield f"{hint} inside the sum", rhs.xreplace({total: sp.Sum(total.function * d, *total.limits)})
+            why: tuple[object, ...] = (": the derivative of the inner ", inner, " by ", var, " is ", d,
+                                       " (a sign flip)" if factor == -1 else "")
+
+            def said(*where: object) -> Hint:
+                return _hint("chain_factor", "a missing chain factor ", factor, *where, *why)
+
+            totals = [n for n in sp.preorder_traversal(rhs) if isinstance(n, sp.Sum)]
+            if in_sum:
+                for total in totals:
+                    yield said(" inside the sum"), rhs.xreplace({total: sp.Sum(total.function * factor,
+                                                                              *total.limits)})
+            yield said(), _times(rhs, factor)
             terms = _terms(rhs)
             if len(terms) > 1:
                 for t in terms:
-                    if t.has(var):
-                        yield f"{hint} in the term ${sp.latex(t)}$", _replace_term(terms, t, t * d)
+                    if t.has(var) or t.free_symbols & inner.free_symbols:
+                        yield said(" in the term ", t), _replace_term(terms, t, _times(t, factor))
 
 
-def _escaped_index(lhs: sp.Basic, rhs: sp.Basic) -> str | None:
+def _times(a: sp.Basic, b: sp.Basic) -> sp.Basic:
+    """``a b`` with a scalar before a matrix (SymPy's ``Mul`` refuses a matrix factor)."""
+    if _is_matrix(b) and not _is_matrix(a):
+        return sp.MatMul(a, b)
+    return a * b
+
+
+def _escaped_index(lhs: sp.Basic, rhs: sp.Basic) -> Hint | None:
     """An index of a sum used outside it on the right side (x_i after the sum over i closed)."""
-    bound_left = {lim[0].name for node in sp.preorder_traversal(lhs) if isinstance(node, (sp.Sum, sp.Product))
+    bound_left = {lim[0] for node in sp.preorder_traversal(lhs) if isinstance(node, (sp.Sum, sp.Product))
                   for lim in node.limits}
     free_right = {s.name for s in rhs.free_symbols if isinstance(s, sp.Symbol)}
     free_left = {s.name for s in lhs.free_symbols if isinstance(s, sp.Symbol)}
-    for name in sorted(bound_left & (free_right - free_left)):
-        return f"the index {name} escaped its sum: it is used on the right side outside any sum over it"
+    for index in sorted(bound_left, key=lambda s: s.name):
+        if index.name in free_right - free_left:
+            return _hint("escaped_index", "the index ", index, " escaped its sum: it is used on the right side "
+                         "outside any sum over it")
     return None
 
 
-__all__: Sequence[str] = ("Diagnosis", "diagnose")
+__all__: Sequence[str] = ("Diagnosis", "diagnose", "diagnose_equations")

@@ -30,6 +30,18 @@ class Unparsed(Certificate):
         return f"unparsed ({self.side} side): {self.reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """The usual slip that explains a refuted step: ``kind`` names it (``sign``, ``factor``,
+    ``dropped_term``, ``extra_term``, ``transpose``, ``reversed_product``, ``symmetric_2Ax``, ``power``,
+    ``chain_factor``, ``escaped_index``, ``root``, ``difference``) and ``parts`` say it, in order: words
+    (``str``) and mathematics (SymPy objects), so each printer writes the mathematics in its own notation
+    (Unicode in the terminal and JSON, LaTeX in the PDF). A diagnosis, not a certificate."""
+
+    kind: str
+    parts: tuple[Any, ...]
+
+
 STATUSES = ("proved", "plausible", "refuted", "unparsed", "unknown")
 """A step's status in the JSON contract."""
 
@@ -52,12 +64,13 @@ class CheckedStep(Step):
     read_lhs: str | None = None
     read_rhs: str | None = None
     note: str = ""
-    hint: str | None = None
+    hint: Hint | None = None
     expected: Any = None
     expected_latex: str | None = None
     up_to_constant: bool = False
     worked: Any = None
-    """derive's own certified derivation of the correct right side (a scalar ``Derivation``), if any."""
+    """derive's own certified derivation of the correct right side (a scalar ``Derivation`` or a matrix
+    ``MatGradient``), if any."""
 
     @property
     def status(self) -> str:

@@ -26,8 +26,8 @@ from derive.core.contract import Certificate, Refuted
 from derive.core.errors import DeriveError
 from derive.checker.certify import certify_step
 from derive.checker.derived import derive_correct
-from derive.checker.diagnose import diagnose
-from derive.checker.model import CheckedStep, CheckReport, Definition, Remark, Unparsed
+from derive.checker.diagnose import diagnose, diagnose_equations
+from derive.checker.model import CheckedStep, CheckReport, Definition, Hint, Remark, Unparsed
 from derive.checker.probe import Declared
 from derive.parse.derivation import Derivation, Link, Prose, Term, read_derivation
 
@@ -205,7 +205,7 @@ def _solution_step(index: int, chain: int, lhs: Term, link: Link, condition: tup
     equation, line = condition
     certificate = certify_step(equation.xreplace({unknown: value}), sp.Integer(0), "=", declared, clock, seed=index)
     left, right = read(lhs), read(link.rhs)
-    hint = None if certificate.certified else f"it does not solve the condition of line {line}"
+    hint = None if certificate.certified else Hint("root", (f"it does not solve the condition of line {line}",))
     return CheckedStep(before=None if isinstance(left, DeriveError) else left.expr, after=value,
                        certificate=certificate, index=index, chain=chain, line=link.rhs.line, lhs_line=lhs.line,
                        lhs_latex=lhs.latex, rhs_latex=link.rhs.latex, rule="solves the condition",
@@ -245,6 +245,10 @@ def _step(index: int, chain: int, lhs: Term, relation: str, rhs: Term, note: str
         correct = derive_correct(left.expr, declared, clock)
         if correct is not None:
             expected, worked = correct.value, correct.derivation
+    elif isinstance(certificate, Refuted) and relation in ("iff", "implies"):
+        found = diagnose_equations(left.expr, right.expr, relation, declared, clock, seed=index)
+        if found is not None:
+            hint, expected = found.hint, found.expected
     return CheckedStep(before=left.expr, after=right.expr, certificate=certificate, read_lhs=left.latex,
                        read_rhs=right.latex, hint=hint, expected=expected, worked=worked,
                        expected_latex=None if expected is None else sp.latex(expected),

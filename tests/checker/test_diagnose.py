@@ -8,6 +8,7 @@ from derive.core.budget import Budget
 from derive.checker.diagnose import diagnose
 from derive.checker.probe import Declared
 from derive.parse.domain import VarDomain
+from derive.render.notation.text import hint_text
 from tests.checker.conftest import MU, N, THETA, X, I, total, x
 
 DECLARED = Declared({"theta": VarDomain("theta", 0.0)})
@@ -19,7 +20,7 @@ A, v = sp.MatrixSymbol("A", p, p), sp.MatrixSymbol("v", p, 1)
 
 def hint(lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     d = diagnose(lhs, rhs, DECLARED, Budget().start())
-    return None if d is None else d.hint
+    return None if d is None else hint_text(d.hint.parts)
 
 
 @pytest.mark.parametrize("lhs,rhs,expected", [

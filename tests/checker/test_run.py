@@ -13,6 +13,7 @@ from derive.checker.run import check_text
 from derive.parse.derivation import Derivation
 from derive.parse.domain import VarDomain
 from derive.render import render
+from derive.render.notation.text import hint_text
 from tests.checker.conftest import N, THETA, X, I, total
 
 TABLE = {
@@ -59,7 +60,8 @@ def test_refuted_at_line_4_with_hint() -> None:
     r = check(r"\frac{1}{\theta} - \sum_{i=1}^{n} x_i")
     assert r.outcome == "incorrect"
     assert r.first_error is not None and r.first_error.line == 4 and r.first_error.index == 1
-    assert r.first_error.hint is not None and "missing factor n" in r.first_error.hint
+    assert r.first_error.hint is not None and r.first_error.hint.kind == "factor"
+    assert "missing factor n" in hint_text(r.first_error.hint.parts)
     text = render(r, "text")
     assert "counterexample: at n = " in text and "hint: missing factor n" in text
 

@@ -14,9 +14,10 @@ from derive.core.contract import Check
 from derive.render.base import FormatPrinter
 from derive.render.formats.latex import mtex
 from derive.render.notation.latex import tex
+from derive.render.notation.text import hint_text
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.checker.model import CheckedStep, CheckReport, FileFailure, FolderReport
+    from derive.checker.model import CheckedStep, CheckReport, FileFailure, FolderReport, Hint
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary, SummaryStep
     from derive.lsq.simple_model import SimpleSolution, SumStep
@@ -271,7 +272,8 @@ class Printer(FormatPrinter):
         return {
             "file": r.file,
             "verdict": r.outcome,
-            "first_error": None if first is None else {"line": first.line, "step": first.index, "hint": first.hint},
+            "first_error": None if first is None else {"line": first.line, "step": first.index,
+                                                        "hint": self._hint(first)},
             "steps": [self.visit(s) for s in r.steps],
             "counts": r.counts,
             "declarations": list(r.declarations),
@@ -286,6 +288,13 @@ class Printer(FormatPrinter):
     def _print_FileFailure(self, f: FileFailure) -> dict[str, Any]:
         return {"file": f.file, "verdict": "failed", "error": f.error}
 
+    def _print_Hint(self, h: Hint) -> str:
+        """Plain text (the contract's ``hint: str``): words, and the mathematics in Unicode."""
+        return hint_text(h.parts)
+
+    def _hint(self, s: CheckedStep) -> str | None:
+        return None if s.hint is None else self._print_Hint(s.hint)
+
     def _print_CheckedStep(self, s: CheckedStep) -> dict[str, Any]:
         return {
             "line": s.line,
@@ -294,7 +303,8 @@ class Printer(FormatPrinter):
             "relation": s.relation,
             "status": s.status,
             "counterexample": s.counterexample,
-            "hint": s.hint,
+            "hint": self._hint(s),
+            "hint_kind": None if s.hint is None else s.hint.kind,
             "step": s.index,
             "read_lhs": s.read_lhs,
             "read_rhs": s.read_rhs,

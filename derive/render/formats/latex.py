@@ -608,6 +608,10 @@ class Printer(FormatPrinter):
                 chains += self._print_CheckReport(f).chains
         return Parts(chains, "", display_result=False)
 
+    def _print_Hint(self, h: Any) -> str:
+        """The slip in words (escaped) with its mathematics in ``$...$``."""
+        return hint_tex(h.parts)
+
     def _check_detail(self, step: Any) -> str:
         """Under a step that is not certified: its counterexample or reason, the hint, the expected side."""
         example = step.counterexample
@@ -617,8 +621,8 @@ class Printer(FormatPrinter):
             said = str(tex_line(f"counterexample: at {where} the left side is {left}, the right side {right}."))
         else:
             said = str(tex_line(step.certificate.describe()))
-        if step.hint:
-            said += r" \textbf{Hint:} " + _words_and_math(step.hint) + "."
+        if step.hint is not None:
+            said += r" \textbf{Hint:} " + self._print_Hint(step.hint) + "."
         if step.expected_latex:
             said += r" Expected: $" + step.expected_latex + "$."
         if self.mathjax:
@@ -626,14 +630,18 @@ class Printer(FormatPrinter):
         return r"& \parbox[t]{0.62\linewidth}{\raggedright\small " + said + "}"
 
 
-def _words_and_math(text: str) -> str:
-    """Text with ``$...$`` mathematics written by derive (a hint): the words escaped, the maths kept."""
-    parts = text.split("$")
+def check_tex(expr: sp.Basic) -> str:
+    """LaTeX of an expression of a checked derivation (a hint's maths): x_{i}, A^{\top}."""
+    return sample_tex(expr).replace("^{T}", r"^{\top}")
+
+
+def hint_tex(parts: tuple[Any, ...]) -> str:
+    """A hint's words (escaped) and mathematics (``$...$``) as LaTeX text."""
     def words(p: str) -> str:
         lead, tail = " " if p[:1].isspace() else "", " " if p[-1:].isspace() else ""
-        return lead + tex_line(p) + tail if p.strip() else p
+        return lead + str(tex_line(p)) + tail if p.strip() else p
 
-    return "".join(words(p) if i % 2 == 0 else f"${p}$" for i, p in enumerate(parts))
+    return "".join(words(p) if isinstance(p, str) else f"${check_tex(p)}$" for p in parts)
 
 
 _RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">", "propto": r"\propto",

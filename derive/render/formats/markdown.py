@@ -9,7 +9,7 @@ import sympy as sp
 from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved, Verdict
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.formats.latex import Printer as Latex
-from derive.render.formats.latex import METHOD_NAMES, mle_lhs, mle_rhs, mtex, summary_lines_plain
+from derive.render.formats.latex import METHOD_NAMES, hint_tex, mle_lhs, mle_rhs, mtex, summary_lines_plain
 from derive.render.notation.latex import sample_tex, tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
@@ -260,8 +260,8 @@ class Printer(FormatPrinter):
                 left, right = example.pop("left side", ""), example.pop("right side", "")
                 where = ", ".join(f"{k} = {v}" for k, v in example.items())
                 lines.append(f"- counterexample: at {where}: left side {left}, right side {right}")
-            if first.hint:
-                lines.append(f"- hint: {first.hint}")
+            if first.hint is not None:
+                lines.append(f"- hint: {hint_tex(first.hint.parts)}")
             if first.expected_latex:
                 lines.append(f"- expected: ${first.expected_latex}$")
         lines += [f"- note: {n}" for n in r.notes]
@@ -275,7 +275,8 @@ class Printer(FormatPrinter):
         for f in r.files:
             if isinstance(f, CheckReport):
                 first = f.first_error
-                where = "" if first is None else f"line {first.line}" + (f": {first.hint}" if first.hint else "")
+                where = "" if first is None else f"line {first.line}" + (
+                    f": {hint_tex(first.hint.parts)}" if first.hint is not None else "")
                 lines.append(f"| `{f.file}` | {f.outcome} | {where} |")
             else:
                 lines.append(f"| `{f.file}` | failed | {f.error} |")

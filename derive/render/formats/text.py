@@ -16,10 +16,10 @@ from rich.text import Text
 from derive.core.contract import Certificate, Check, NotComputed, Verdict
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.notation.sample import hatted
-from derive.render.notation.text import StatText, SumText, sample_text, utext
+from derive.render.notation.text import StatText, SumText, check_text, hint_text, sample_text, utext
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
-    from derive.checker.model import CheckedStep, CheckReport, FolderReport
+    from derive.checker.model import CheckedStep, CheckReport, FolderReport, Hint
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
@@ -520,18 +520,23 @@ class Printer(FormatPrinter):
             out.append(Text(f"counterexample: at {where}: left side {left}, right side {right}"))
         else:
             out.append(Text(step.certificate.describe()))
-        if step.hint:
-            out.append(Text(f"hint: {step.hint}", style="bold"))
-        if step.expected_latex:
-            out.append(Text(f"expected: {step.expected_latex}"))
+        if step.hint is not None:
+            out.append(Text(f"hint: {self._print_Hint(step.hint)}", style="bold"))
+        if step.expected is not None:
+            out.append(Text(f"expected: {check_text(step.expected)}"))
         if step.worked is not None:
             out.append(self._print_Derivation(step.worked, title="derived by derive:", closing=False))
         return out
 
+    def _print_Hint(self, h: Hint) -> str:
+        """The slip in plain words, its mathematics in Unicode."""
+        return hint_text(h.parts)
+
     def _check_closing(self, r: CheckReport) -> Text:
         first = r.first_error
         if first is not None:
-            reason = f"step {first.index} (line {first.line}) is refuted" + (f": {first.hint}" if first.hint else "")
+            reason = f"step {first.index} (line {first.line}) is refuted" + (
+                f": {self._print_Hint(first.hint)}" if first.hint is not None else "")
             return Text(f"✗ NOT certified: {reason}", style="bold red")
         if r.outcome == "correct":
             return Text(f"✓ certified: every step of {r.file} holds", style="bold green")
@@ -551,7 +556,7 @@ def _folder_row(f: Any) -> tuple[Text, Text, Text, Text]:
     mark = {"correct": "✓", "incorrect": "✗"}.get(f.outcome, "?")
     steps = " ".join(f"{v} {k}" for k, v in f.counts.items() if v) or "no steps"
     first = f.first_error
-    where = "" if first is None else f"line {first.line}" + (f": {first.hint}" if first.hint else "")
+    where = "" if first is None else f"line {first.line}" + (f": {hint_text(first.hint.parts)}" if first.hint else "")
     return Text(f.file), Text(f"{mark} {f.outcome}", style=style), Text(steps), Text(where)
 
 

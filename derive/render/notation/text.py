@@ -257,3 +257,46 @@ def _uni(name: str) -> str:
 def sample_text(expr: sp.Basic) -> str:
     """Unicode text for an expression over a sample: Σ x_i, x̄, ψ(α) (``^`` for powers, ``·`` for products)."""
     return str(SampleText().doprint(mean_symbols(expr))).replace("**", "^").replace("*", "·")
+
+
+class CheckText(UnicodePrinter):
+    """The mathematics of a ``derive check`` hint in one line: x_i, Σ_i, Aᵀ, A⁻¹, tr(·), a = b."""
+
+    printmethod = "_derive_check_text"  # not Indexed's own _sympystr
+
+    def _print_Indexed(self, e: sp.Indexed) -> str:
+        return f"{self._print(e.base.label)}_{','.join(self._print(i) for i in e.indices)}"
+
+    def _print_Sum(self, e: sp.Sum) -> str:
+        body = self._print(e.function)
+        if isinstance(e.function, sp.Add):
+            body = f"({body})"
+        return "".join(f"Σ_{self._print(lim[0])} " for lim in e.limits) + body
+
+    def _print_Transpose(self, e: sp.Basic) -> str:
+        return f"{self.parenthesize(e.args[0], PRECEDENCE['Pow'])}ᵀ"
+
+    def _print_Inverse(self, e: sp.Basic) -> str:
+        return f"{self.parenthesize(e.args[0], PRECEDENCE['Pow'])}⁻¹"
+
+    def _print_Trace(self, e: sp.Basic) -> str:
+        return f"tr({self._print(e.args[0])})"
+
+    def _print_MatrixSymbol(self, e: sp.MatrixSymbol) -> str:
+        return _GREEK.get(e.name, e.name)
+
+    def _print_MatMul(self, e: sp.Basic) -> str:
+        return str(super()._print_MatMul(e)).replace("*", "·")
+
+    def _print_Equality(self, e: sp.Equality) -> str:
+        return f"{self._print(e.lhs)} = {self._print(e.rhs)}"
+
+
+def check_text(expr: sp.Basic) -> str:
+    """One line of Unicode for an expression of a checked derivation (a hint's maths, an expected side)."""
+    return str(CheckText({"order": None, "partial": False}).doprint(expr))
+
+
+def hint_text(parts: tuple[Any, ...]) -> str:
+    """A hint's words and mathematics (``Hint.parts``) as one line of plain Unicode text."""
+    return "".join(p if isinstance(p, str) else check_text(p) for p in parts)
