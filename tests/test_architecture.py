@@ -142,7 +142,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "matrix": frozenset({"core", "parse", "certify", "matrix"}),
     "lsq": frozenset({"core", "parse", "certify", "matrix", "lsq"}),
     "likelihood": frozenset({"core", "parse", "certify", "likelihood"}),
-    "checker": frozenset({"core", "parse", "certify", "scalar", "checker"}),
+    "checker": frozenset({"core", "parse", "certify", "scalar", "matrix", "checker"}),  # derives the right side
 }
 """Which packages each layer may import (the capability APIs compose more; see below)."""
 

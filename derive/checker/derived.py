@@ -1,9 +1,10 @@
 """The right side a derivative step should have had, derived by derive's own engines with their steps.
 
 A refuted step whose left side is a derivative of a scalar function of one variable (no sums, no
-matrices) is derived again by the scalar engine, every line certified, so the report can show the
-correct expression and how to get there. Sums and matrices get SymPy's value of the derivative,
-tidied under the work counter (no steps).
+matrices) is derived again by the scalar engine, and a gradient by a declared vector or matrix
+(``\\nabla_W a^\\top W b``) by the matrix engine (matrix differentials), every line certified, so the
+report can show the correct expression and how to get there. Sums get SymPy's value of the
+derivative, tidied under the work counter (no steps).
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def derive_correct(lhs: sp.Basic, declared: Declared, clock: Clock) -> Derived |
         if worked is not None:
             return worked
     if lhs.atoms(sp.MatrixSymbol):
-        return None  # the matrix engine's own derivation of a user's gradient is not wired in yet
+        return _by_the_matrix_engine(lhs, declared, clock)
     try:
         counted = run_counted(lambda: sp.simplify(lhs.doit()), WORK)
     except EVAL_ERRORS + (NotImplementedError,):
@@ -65,3 +66,29 @@ def _by_the_scalar_engine(expr: sp.Expr, variables: list[sp.Symbol], declared: D
     if not d.certified:
         return None
     return Derived(d.result, d)
+
+
+def _by_the_matrix_engine(lhs: sp.Derivative, declared: Declared, clock: Clock) -> Derived | None:
+    """The gradient of a scalar function by one declared vector or matrix, by the matrix engine, certified."""
+    from derive.matrix.certify import certify_matrix_gradient
+    from derive.matrix.from_sympy import from_sympy
+    from derive.matrix.gradient import matrix_gradient
+    from derive.matrix.sympy_form import to_sympy
+    from derive.matrix import expr as M
+
+    if len(lhs.variable_count) != 1 or lhs.variable_count[0][1] != 1:
+        return None
+    var = lhs.variable_count[0][0]
+    if not isinstance(var, sp.MatrixSymbol) or getattr(lhs.expr, "shape", None) not in (None, (1, 1)):
+        return None
+    try:
+        f = from_sympy(lhs.expr, declared.properties)
+        wrt = from_sympy(var, declared.properties)
+        if not isinstance(wrt, M.MatSym) or not f.is_scalar:
+            return None
+        g = certify_matrix_gradient(matrix_gradient(f, wrt, clock), clock, declared.domains)
+    except (DeriveError, ValueError, TypeError, NotImplementedError, sp.ShapeError):
+        return None
+    if not g.certified:
+        return None
+    return Derived(to_sympy(g.gradient), g)

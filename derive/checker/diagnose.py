@@ -336,7 +336,8 @@ def _symmetric_slip(rhs: sp.Basic) -> Iterator[Candidate]:
             if coeff == 2 and matrices and isinstance(matrices[0], sp.MatrixSymbol) and \
                     matrices[0].shape[0] == matrices[0].shape[1]:
                 a = matrices[0]
-                v = sp.MatMul(*matrices[1:]) if len(matrices) > 1 else sp.Symbol("x")
+                v = (matrices[1] if len(matrices) == 2 else sp.MatMul(*matrices[1:])) if len(matrices) > 1 \
+                    else sp.Symbol("x")
                 repaired = sp.MatMul(a + a.T, *matrices[1:])
                 yield (_hint("symmetric_2Ax", sp.MatMul(2, a, v), " is the gradient of ", sp.MatMul(v.T, a, v),
                              " only for a symmetric ", a, "; in general it is ", sp.MatMul(a + a.T, v)),

@@ -524,8 +524,9 @@ class Printer(FormatPrinter):
             out.append(Text(f"hint: {self._print_Hint(step.hint)}", style="bold"))
         if step.expected is not None:
             out.append(Text(f"expected: {check_text(step.expected)}"))
-        if step.worked is not None:
-            out.append(self._print_Derivation(step.worked, title="derived by derive:", closing=False))
+        if step.worked is not None:  # a scalar Derivation or a matrix MatGradient, each by its own method
+            out.append(Text("derived by derive:", style="bold underline"))
+            out.append(getattr(self, f"_print_{type(step.worked).__name__}")(step.worked, closing=False))
         return out
 
     def _print_Hint(self, h: Hint) -> str:
