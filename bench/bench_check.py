@@ -66,6 +66,7 @@ _KIND_PATTERNS: dict[str, str] = {
     "power": r"power off by one",
     "chain_factor": r"chain factor",
     "escaped_index": r"escaped",
+    "root": r"wrong solution|solved by|no solution",
 }
 
 

@@ -29,9 +29,10 @@ PLANTED = CORPUS / "planted"
 MANIFEST = CORPUS / "manifest.json"
 
 KINDS = ("sign", "factor", "dropped_term", "extra_term", "transpose", "reversed_product",
-         "symmetric_2Ax", "power", "chain_factor", "escaped_index", "inequality")
-"""Slip kinds: those of issue 12 part 5, and ``inequality`` (a bound that does not hold: no hint
-is asked for, only the line)."""
+         "symmetric_2Ax", "power", "chain_factor", "escaped_index", "root", "inequality")
+"""Slip kinds: those of issue 12 part 5, ``root`` (an equation solved wrongly: the hint names the
+correct solution), and ``inequality`` (a bound that does not hold: no hint is asked for, only the
+line)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,47 @@ PLANTS: tuple[Plant, ...] = (
           r"\frac{d^2\ell}{d\mu^2} &= -\frac{1}{\sigma^2} .", "factor", "1/n"),
     Plant("binomial_ell_prime", r"\ell'(p) = \frac{k}{p} - \frac{m - k}{1 - p}", r"\ell'(p) = \frac{k}{p} + \frac{m - k}{1 - p}",
           "sign"),
+    # --- more of the kinds with few examples
+    Plant("mle_poisson", r"- n \lambda - \sum_{i=1}^{n} \log x_i! .", r"- \sum_{i=1}^{n} \log x_i! .", "dropped_term"),
+    Plant("frobenius_gradient", r"&= U V^\top V - Y V .", r"&= U V^\top V .", "dropped_term"),
+    Plant("weighted_mean", r"&= -2 \sum_{i=1}^{n} w_i y_i + 2 \theta \sum_{i=1}^{n} w_i .",
+          r"&= -2 \sum_{i=1}^{n} w_i y_i + 2 \theta \sum_{i=1}^{n} w_i + 2 \theta .", "extra_term"),
+    Plant("grad_quadratic_symmetric", r"&= A x - b .", r"&= A x - b - x .", "extra_term"),
+    Plant("weighted_mean", r"&= -2 \sum_{i=1}^{n} w_i y_i + 2 \theta \sum_{i=1}^{n} w_i .",
+          r"&= -2 w_i \sum_{i=1}^{n} y_i + 2 \theta \sum_{i=1}^{n} w_i .", "escaped_index"),
+    Plant("sum_squares_mean", r"&= 2 n \mu - 2 \sum_{i=1}^{n} x_i .", r"&= 2 n \mu - 2 n x_i .", "escaped_index"),
+    Plant("logistic_sigmoid_derivative", r"&= \frac{e^{-z}}{(1 + e^{-z})^2} \\", r"&= \frac{e^{-z}}{(1 + e^{-z})^3} \\",
+          "power"),
+    Plant("ls_through_origin", r"+ 2 \beta \sum_{i=1}^{n} x_i^2 .", r"+ 2 \beta \sum_{i=1}^{n} x_i^3 .", "power"),
+    Plant("transpose_product", r"&= C^\top B^\top A^\top .", r"&= A^\top B^\top C^\top .", "reversed_product"),
+    Plant("grad_quadratic_nonsym", r"&= \frac{1}{2} (A + A^\top) w - b ,", r"&= A w - b ,", "symmetric_2Ax"),
+    Plant("grad_quadratic_nonsym", r"&= (B + B^\top) x .", r"&= 2 B x .", "symmetric_2Ax"),
+    Plant("grad_logdet", r"\operatorname{tr}(S \Sigma) &= S^\top .", r"\operatorname{tr}(S \Sigma) &= S .", "transpose"),
+    Plant("grad_bilinear", r"&= (b a^\top)^\top \\", r"&= b a^\top \\", "transpose"),
+    # --- a matrix gradient with a slip in one term (the matrix engine derives the right side)
+    Plant("ols_gradient", r"&= -2 X^\top y + 2 X^\top X \beta \\", r"&= -2 X^\top y + X^\top X \beta \\", "factor",
+          "1/2"),
+    # --- a chain factor dropped inside a sum
+    Plant("sum_squares_mean", r"&= -2 \sum_{i=1}^{n} (x_i - \mu) \\", r"&= \sum_{i=1}^{n} 2 (x_i - \mu) \\",
+          "chain_factor", also=("sign",)),
+    Plant("ls_through_origin", r"&= -2 \sum_{i=1}^{n} x_i (y_i - \beta x_i) \\", r"&= -2 \sum_{i=1}^{n} (y_i - \beta x_i) \\",
+          "chain_factor"),
+    # --- a sign flipped in a numerator or a denominator
+    Plant("logistic_sigmoid_derivative", r"&= \frac{1}{1 + e^{-z}} \cdot \frac{e^{-z}}{1 + e^{-z}} \\",
+          r"&= \frac{1}{1 - e^{-z}} \cdot \frac{e^{-z}}{1 + e^{-z}} \\", "sign"),
+    Plant("mle_geometric", r"x_i - n}{1 - p}.", r"x_i + n}{1 - p}.", "sign"),
+    # --- equations solved with a slip (\iff steps)
+    Plant("solve_linear", r"&\iff 3x - 1 = 2x + 7 \\", r"&\iff 3x = 2x + 7 \\", "dropped_term"),
+    Plant("solve_linear", r"&\iff x + 1 = 2 (x - 1) \\", r"&\iff x + 1 = 2 (x + 1) \\", "sign"),
+    Plant("mle_geometric", r"&\iff n = p \sum_{i=1}^{n} x_i \\", r"&\iff 1 = p \sum_{i=1}^{n} x_i \\", "factor", "1/n"),
+    Plant("solve_log_equation", r"&\iff 2 + x = 5 \\", r"&\iff 2 + 2x = 5 \\", "factor", "2"),
+    Plant("solve_quadratic", r"&\iff x = 3 .", r"&\iff x = 2 .", "root"),
+    Plant("solve_linear", r"&\iff x = 8 .", r"&\iff x = 6 .", "root"),
+    Plant("mle_poisson", r"&\iff \lambda = \frac{1}{n} \sum_{i=1}^{n} x_i .", r"&\iff \lambda = n \sum_{i=1}^{n} x_i .",
+          "root"),
+    Plant("ls_through_origin", r"&\iff \beta = \frac{\sum_{i=1}^{n} x_i y_i}{\sum_{i=1}^{n} x_i^2} .",
+          r"&\iff \beta = \frac{\sum_{i=1}^{n} x_i^2}{\sum_{i=1}^{n} x_i y_i} .", "root"),
+    Plant("solve_log_equation", r"&\iff 2x = 6 \\", r"&\iff 2x = 3 \\", "factor", "1/2"),
     # --- a bound that does not hold
     Plant("ineq_bernoulli_variance", r"&\le \frac{1}{4} .", r"&\le \frac{1}{8} .", "inequality"),
     Plant("ineq_mean_square", r"&\ge 0 .", r"&\le 0 .", "inequality"),

@@ -79,7 +79,7 @@ def _by_the_matrix_engine(lhs: sp.Derivative, declared: Declared, clock: Clock) 
     if len(lhs.variable_count) != 1 or lhs.variable_count[0][1] != 1:
         return None
     var = lhs.variable_count[0][0]
-    if not isinstance(var, sp.MatrixSymbol) or getattr(lhs.expr, "shape", None) not in (None, (1, 1)):
+    if not isinstance(var, sp.MatrixSymbol) or isinstance(lhs.expr, sp.MatrixExpr) and lhs.expr.shape != (1, 1):
         return None
     try:
         f = from_sympy(lhs.expr, declared.properties)

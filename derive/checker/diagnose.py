@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.tensor.indexed import IndexException
 
 from derive.core.budget import Clock
 from derive.core.work import run_counted
@@ -35,7 +36,8 @@ MAX_CANDIDATES = 400
 """Repairs tried on one step at most (a long right side has many terms at many depths)."""
 EQUATION_POINTS = 3
 
-_BUILD_ERRORS = (TypeError, ValueError, AttributeError, sp.ShapeError, NotImplementedError, ZeroDivisionError)
+_BUILD_ERRORS = (TypeError, ValueError, AttributeError, sp.ShapeError, NotImplementedError, ZeroDivisionError,
+                 IndexException)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ Candidate = tuple[Hint, sp.Basic]
 
 
 def _hint(kind: str, *parts: object) -> Hint:
-    return Hint(kind, tuple(parts))
+    return Hint(kind, tuple(p for p in parts if not (isinstance(p, str) and not p)))
 
 
 def diagnose(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, seed: int = 0) -> Diagnosis | None:
@@ -143,13 +145,14 @@ def diagnose_equations(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: De
             return False
         return certify_step(lhs, candidate, relation, declared, clock, seed=seed).certified
 
-    found = _first_fit(_equation_candidates(rhs, x), fits)
+    roots = _exact_solutions(a, x, domain)
+    found = _first_fit(_equation_candidates(rhs, x, roots), fits)
     if found is not None:
         return Diagnosis(found[0], found[1])
-    return _correct_solutions(a, x, domain, relation)
+    return _correct_solutions(roots, x)
 
 
-def _equation_candidates(rhs: sp.Equality, x: sp.Symbol) -> Iterator[Candidate]:
+def _equation_candidates(rhs: sp.Equality, x: sp.Symbol, roots: list[sp.Expr] | None) -> Iterator[Candidate]:
     """Repairs of the right equation: its solutions' sign (``x`` for ``-x``), then each side's usual slips."""
     flipped = rhs.xreplace({x: -x})
     yield _hint("sign", "a sign flip: the solutions have the wrong sign (", x, " where ", -x,
@@ -163,15 +166,38 @@ def _equation_candidates(rhs: sp.Equality, x: sp.Symbol) -> Iterator[Candidate]:
             continue  # the unknown standing alone is not where the slip is (x = 2 log 2 for x = log 2 / 2)
         for hint, c in _side_candidates(side, where):
             yield hint, build(c)
+    if roots and x not in (left, right):
+        yield from _dropped_from_equation(left, right, x, roots[0])
 
 
-def _correct_solutions(a: sp.Basic, x: sp.Symbol, domain: sp.Set, relation: str) -> Diagnosis | None:
-    """``the left equation's solutions are x = 3``: when no usual slip fits, but SymPy solves it exactly."""
-    counted = run_counted(lambda: sp.solveset(a, x, domain), TIDY_WORK)
+def _dropped_from_equation(left: sp.Basic, right: sp.Basic, x: sp.Symbol, root: sp.Expr) -> Iterator[Candidate]:
+    """A term dropped from one side: what the sides differ by at the correct solution, when it is short."""
+    counted = run_counted(lambda: sp.simplify((right - left).xreplace({x: root})), TIDY_WORK)
+    c = counted.value
+    if counted.cut or c is None or c == 0 or c.has(x) or sp.count_ops(c) > 12:
+        return
+    yield (_hint("dropped_term", "a dropped term ", c, " in the left side of the equation"),
+           sp.Eq(left + c, right, evaluate=False))
+    yield (_hint("dropped_term", "a dropped term ", -c, " in the right side of the equation"),
+           sp.Eq(left, right - c, evaluate=False))
+
+
+def _exact_solutions(a: sp.Basic, x: sp.Symbol, domain: sp.Set) -> list[sp.Expr] | None:
+    """The solutions of ``a = 0`` for ``x`` on its domain, exactly (None when SymPy cannot list them)."""
+    try:
+        counted = run_counted(lambda: sp.solveset(a.doit(), x, domain), TIDY_WORK)
+    except _BUILD_ERRORS:
+        return None
     found = counted.value
     if counted.cut or not isinstance(found, sp.FiniteSet) or len(found) > 4:
         return None
-    roots = sorted(found, key=sp.default_sort_key)
+    return sorted(found, key=sp.default_sort_key)
+
+
+def _correct_solutions(roots: list[sp.Expr] | None, x: sp.Symbol) -> Diagnosis | None:
+    """``the previous equation is solved by x = 3``: when no usual slip fits, but SymPy solves it exactly."""
+    if roots is None:
+        return None
     if not roots:
         return Diagnosis(_hint("root", "the previous equation has no solution for ", x, " on its domain"))
     parts: list[object] = ["a wrong solution: the previous equation is solved by "]
@@ -194,8 +220,8 @@ def _domain(x: sp.Symbol, declared: Declared) -> sp.Set:
 def _tidy(candidate: sp.Basic) -> sp.Basic:
     """The expected side as a teacher writes it: transposes pushed in, terms collected."""
     try:
-        counted = run_counted(lambda: sp.simplify(candidate.doit()) if not getattr(candidate, "is_Matrix", False)
-                              and getattr(candidate, "shape", None) is None else candidate.doit(), TIDY_WORK)
+        counted = run_counted(lambda: candidate.doit() if _is_matrix(candidate) else sp.simplify(candidate.doit()),
+                              TIDY_WORK)
     except (TypeError, ValueError, AttributeError, NotImplementedError):
         return candidate
     return candidate if counted.cut or counted.value is None else counted.value
@@ -203,7 +229,7 @@ def _tidy(candidate: sp.Basic) -> sp.Basic:
 
 def _difference(lhs: sp.Basic, rhs: sp.Basic) -> sp.Basic | None:
     """``lhs - rhs`` when SymPy reduces it to a short expression (a slip of one or two terms)."""
-    if getattr(lhs, "shape", None) is not None or getattr(rhs, "shape", None) is not None:
+    if _is_matrix(lhs) or _is_matrix(rhs):
         return None
 
     def reduce() -> sp.Basic:
@@ -239,7 +265,8 @@ def _same(a: list[complex], b: list[complex]) -> bool:
 
 
 def _is_matrix(e: sp.Basic) -> bool:
-    return getattr(e, "shape", None) is not None
+    """A matrix expression (``Indexed`` has a ``shape`` too, which raises: not asked)."""
+    return isinstance(e, (sp.MatrixExpr, sp.MatrixBase))
 
 
 def _factors(exprs: Sequence[sp.Basic]) -> list[sp.Expr]:
@@ -252,21 +279,29 @@ def _factors(exprs: Sequence[sp.Basic]) -> list[sp.Expr]:
 
 
 def _terms(e: sp.Basic) -> list[sp.Basic]:
-    return list(sp.Add.make_args(e)) if isinstance(e, sp.Add) else [e]
+    return list(e.args) if isinstance(e, (sp.Add, sp.MatAdd)) else [e]
+
+
+def _total(terms: Sequence[sp.Basic]) -> sp.Basic:
+    """The sum of ``terms``: a matrix sum when they are matrices."""
+    if any(_is_matrix(t) for t in terms):
+        kept = [t for t in terms if t != 0]
+        return sp.MatAdd(*kept).doit() if len(kept) > 1 else kept[0]
+    return sp.Add(*terms)
 
 
 def _sums_inside(e: sp.Basic) -> list[sp.Add]:
     """Every sum (``Add``) inside ``e`` below its top, outermost first: a numerator, a bracket, a summand."""
-    top = e if isinstance(e, sp.Add) else None
+    top = e if isinstance(e, (sp.Add, sp.MatAdd)) else None
     seen: list[sp.Add] = []
     for node in sp.preorder_traversal(e):
-        if isinstance(node, sp.Add) and node is not top and node not in seen:
+        if isinstance(node, (sp.Add, sp.MatAdd)) and node is not top and node not in seen:
             seen.append(node)
     return seen
 
 
 def _candidates(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[Candidate]:
-    matrix = _is_matrix(rhs) and getattr(rhs, "shape", (1, 1)) != (1, 1)
+    matrix = _is_matrix(rhs) and rhs.shape != (1, 1)
     if matrix:
         yield _hint("transpose", "a transposition slip: the right side is the transpose of the correct one"), \
             sp.Transpose(rhs)
@@ -287,14 +322,14 @@ def _side_candidates(side: sp.Basic, where: str, factors: list[sp.Expr] | None =
     factors = _factors([side]) if factors is None else factors
     yield _hint("sign", f"a sign flip: {where} has the wrong sign"), -side
     for f in factors:
-        yield _factor_hint(f, where), f * side
+        yield _factor_hint(f, where), _times(f, side)
     of: tuple[object, ...] = () if where == "the right side" else (" of " + where,)
     terms = _terms(side)
     if len(terms) > 1:
         for t in terms:
             yield _hint("sign", "a sign flip in the term ", t, *of), _replace_term(terms, t, -t)
             for f in factors:
-                yield _factor_hint(f, "the term ", t, *of), _replace_term(terms, t, f * t)
+                yield _factor_hint(f, "the term ", t, *of), _replace_term(terms, t, _times(f, t))
             yield _hint("extra_term", "an extra term ", t, *(" in " + where,) if of else ()), side - t
     for inner in _sums_inside(side):
         inner_terms = _terms(inner)
@@ -304,13 +339,13 @@ def _side_candidates(side: sp.Basic, where: str, factors: list[sp.Expr] | None =
         for t in inner_terms:
             for f in factors[:2]:
                 yield (_factor_hint(f, "the term ", t, " of ", inner),
-                       side.xreplace({inner: _replace_term(inner_terms, t, f * t)}))
+                       side.xreplace({inner: _replace_term(inner_terms, t, _times(f, t))}))
             yield (_hint("extra_term", "an extra term ", t, " in ", inner),
                    side.xreplace({inner: _replace_term(inner_terms, t, sp.Integer(0))}))
 
 
 def _replace_term(terms: list[sp.Basic], old: sp.Basic, new: sp.Basic) -> sp.Basic:
-    return sp.Add(*[new if t == old else t for t in terms])
+    return _total([new if t == old else t for t in terms])
 
 
 def _factor_hint(factor: sp.Expr, *where: object) -> Hint:
@@ -333,15 +368,16 @@ def _symmetric_slip(rhs: sp.Basic) -> Iterator[Candidate]:
     for node in sp.preorder_traversal(rhs):
         if isinstance(node, sp.MatMul):
             coeff, matrices = node.as_coeff_matrices()
-            if coeff == 2 and matrices and isinstance(matrices[0], sp.MatrixSymbol) and \
+            if len(matrices) >= 2 and isinstance(matrices[0], sp.MatrixSymbol) and \
                     matrices[0].shape[0] == matrices[0].shape[1]:
+                # c A v for the gradient of (c/2) v^T A v: right only for a symmetric A
                 a = matrices[0]
-                v = (matrices[1] if len(matrices) == 2 else sp.MatMul(*matrices[1:])) if len(matrices) > 1 \
-                    else sp.Symbol("x")
-                repaired = sp.MatMul(a + a.T, *matrices[1:])
-                yield (_hint("symmetric_2Ax", sp.MatMul(2, a, v), " is the gradient of ", sp.MatMul(v.T, a, v),
-                             " only for a symmetric ", a, "; in general it is ", sp.MatMul(a + a.T, v)),
-                       rhs.xreplace({node: repaired}))
+                v = matrices[1] if len(matrices) == 2 else sp.MatMul(*matrices[1:])
+                half = coeff / 2
+                repaired = sp.MatMul(half, a + a.T, *matrices[1:]) if half != 1 else sp.MatMul(a + a.T, *matrices[1:])
+                yield (_hint("symmetric_2Ax", node, " is the gradient of ", sp.MatMul(half, v.T, a, v) if half != 1
+                             else sp.MatMul(v.T, a, v), " only for a symmetric ", a, "; in general it is ",
+                             repaired), rhs.xreplace({node: repaired}))
 
 
 def _reversed_products(rhs: sp.Basic) -> Iterator[Candidate]:
@@ -377,6 +413,8 @@ def _without_number(d: sp.Basic) -> sp.Basic:
     sigma(z) = 1/(1 + e^{-z}) hides the inner ``w x_i`` as ``-w x_i``."""
     if isinstance(d, sp.MatMul):
         coeff, matrices = d.as_coeff_matrices()
+        if len(matrices) == 1:
+            return matrices[0]
         return sp.MatMul(*matrices) if matrices else d
     if _is_matrix(d):
         return d

@@ -155,3 +155,40 @@ def test_an_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_words_inside_mathematics_make_the_step_unparsed(tmp_path: Path) -> None:
     code, doc = check_json(write(tmp_path, r"\[ a + 0 = a \text{ for all } b \]"))
     assert code == 3 and doc["steps"][0]["status"] == "unparsed"
+
+
+def test_the_hint_is_plain_text_in_the_terminal_and_json_and_latex_in_latex(tmp_path: Path) -> None:
+    path = write(tmp_path, THETA_OK.replace(r"&= \frac{n}{\theta}", r"&= \frac{1}{\theta}"))
+    text = run_derive("check", str(path), env={"COLUMNS": "200"}).stdout
+    assert "hint: missing factor n in the term 1/θ" in text and "$" not in text
+    code, doc = check_json(path)
+    assert doc["first_error"]["hint"] == "missing factor n in the term 1/θ"
+    assert doc["steps"][0]["hint_kind"] == "factor"
+    latex = run_derive("check", str(path), "--format", "latex").stdout
+    assert r"missing factor $n$ in the term $\frac{1}{\theta}$" in latex
+
+
+SOLVED = r"""% derive: x \in \mathbb{R}
+\begin{align*}
+3 (x - 2) + 5 = 2x + 7
+  &\iff 3x - 1 = 2x + 7 \\
+  &\iff x = 6 .
+\end{align*}
+"""
+
+
+def test_an_equation_solved_wrongly_names_the_solution(tmp_path: Path) -> None:
+    code, doc = check_json(write(tmp_path, SOLVED))
+    assert code == 1 and doc["first_error"]["line"] == 5
+    assert doc["first_error"]["hint"] == "a wrong solution: the previous equation is solved by x = 8"
+
+
+def test_a_refuted_gradient_shows_the_matrix_engine_derivation(tmp_path: Path) -> None:
+    path = write(tmp_path, r"% derive: A \in \mathbb{R}^{p\times p}, x \in \mathbb{R}^{p}" "\n"
+                           r"\[ \nabla_x\, x^\top A x = 2 A x \]" "\n")
+    code, doc = check_json(path)
+    step = doc["steps"][0]
+    assert code == 1 and step["hint_kind"] == "symmetric_2Ax"
+    assert step["derivation"]["certified"] and step["derivation"]["gradient"] == "(A + A.T)*x"
+    text = run_derive("check", str(path), env={"COLUMNS": "200"}).stdout
+    assert "derived by derive:" in text and "Gradient: ∇_x f = (A + Aᵀ)·x" in text
