@@ -80,7 +80,11 @@ def hint_names(hint: str | None, kind: str, factor: str | None) -> bool:
             return False
         said = m.group(2).strip("$")
         # "missing factor g": the right side needs g, so the edit multiplied it by 1/g
-        return (said == factor) if m.group(1) == "extra" else (_INVERSE.get(said) == factor)
+        named = (said == factor) if m.group(1) == "extra" else (_INVERSE.get(said) == factor)
+        # in an equation a factor c too many on one side is a factor c missing on the other: the hint
+        # may name either side, whichever the edit touched
+        opposite = (_INVERSE.get(said) == factor) if m.group(1) == "extra" else (said == factor)
+        return named or ("side of the equation" in hint and opposite)
     pattern = _KIND_PATTERNS.get(kind)
     return bool(pattern and re.search(pattern, hint, re.IGNORECASE))
 

@@ -153,7 +153,7 @@ PLANTS: tuple[Plant, ...] = (
     Plant("logistic_sigmoid_derivative", r"&= \frac{e^{-z}}{(1 + e^{-z})^2} \\", r"&= \frac{e^{-z}}{(1 + e^{-z})^3} \\",
           "power"),
     Plant("ls_through_origin", r"+ 2 \beta \sum_{i=1}^{n} x_i^2 .", r"+ 2 \beta \sum_{i=1}^{n} x_i^3 .", "power"),
-    Plant("transpose_product", r"&= C^\top B^\top A^\top .", r"&= A^\top B^\top C^\top .", "reversed_product"),
+    Plant("transpose_square", r"&= R^{-1} Q^{-1} P^{-1} .", r"&= P^{-1} Q^{-1} R^{-1} .", "reversed_product"),
     Plant("grad_quadratic_nonsym", r"&= \frac{1}{2} (A + A^\top) w - b ,", r"&= A w - b ,", "symmetric_2Ax"),
     Plant("grad_quadratic_nonsym", r"&= (B + B^\top) x .", r"&= 2 B x .", "symmetric_2Ax"),
     Plant("grad_logdet", r"\operatorname{tr}(S \Sigma) &= S^\top .", r"\operatorname{tr}(S \Sigma) &= S .", "transpose"),

@@ -48,7 +48,11 @@ class Diagnosis:
     expected: sp.Basic | None = None
 
 
-Candidate = tuple[Hint, sp.Basic]
+Candidate = tuple[Hint, Callable[[], sp.Basic]]
+"""A slip and how to build its repair: built by ``_first_fit`` right after it is drawn (the generator is
+paused at that ``yield``, so the loop variables the builder reads are those of this candidate), and a
+repair SymPy refuses to build (a scalar times a matrix it rejects, an equation that evaluates to
+False) is skipped without ending the generator."""
 
 
 def _hint(kind: str, *parts: object) -> Hint:
@@ -85,18 +89,16 @@ def diagnose(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, see
     return None
 
 
-def _first_fit(candidates: Iterator[Candidate], fits: Callable[[sp.Basic], bool]) -> Candidate | None:
-    tried = 0
-    while tried < MAX_CANDIDATES:
-        try:  # building a candidate can fail too (a scalar factor on a matrix side SymPy refuses)
-            hint, candidate = next(candidates)
-            tried += 1
-            if fits(candidate):
-                return hint, candidate
-        except StopIteration:
+def _first_fit(candidates: Iterator[Candidate], fits: Callable[[sp.Basic], bool]) -> tuple[Hint, sp.Basic] | None:
+    for tried, (hint, build) in enumerate(candidates):
+        if tried >= MAX_CANDIDATES:
             break
+        try:
+            candidate = build()
         except _BUILD_ERRORS:
             continue
+        if fits(candidate):
+            return hint, candidate
     return None
 
 
@@ -146,17 +148,18 @@ def diagnose_equations(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: De
         return certify_step(lhs, candidate, relation, declared, clock, seed=seed).certified
 
     roots = _exact_solutions(a, x, domain)
-    found = _first_fit(_equation_candidates(rhs, x, roots), fits)
+    found = _first_fit(_equation_candidates(rhs, x, roots, _factors([a, b])), fits)
     if found is not None:
         return Diagnosis(found[0], found[1])
     return _correct_solutions(roots, x)
 
 
-def _equation_candidates(rhs: sp.Equality, x: sp.Symbol, roots: list[sp.Expr] | None) -> Iterator[Candidate]:
+def _equation_candidates(rhs: sp.Equality, x: sp.Symbol, roots: list[sp.Expr] | None,
+                         factors: list[sp.Expr]) -> Iterator[Candidate]:
     """Repairs of the right equation: its solutions' sign (``x`` for ``-x``), then each side's usual slips."""
     flipped = rhs.xreplace({x: -x})
     yield _hint("sign", "a sign flip: the solutions have the wrong sign (", x, " where ", -x,
-                " is meant)"), sp.Eq(flipped.lhs, flipped.rhs, evaluate=False)
+                " is meant)"), lambda: sp.Eq(flipped.lhs, flipped.rhs, evaluate=False)
     left, right = rhs.lhs, rhs.rhs
     sides: tuple[tuple[str, sp.Basic, Callable[[sp.Basic], sp.Equality]], ...] = (
         ("the left side of the equation", left, lambda c: sp.Eq(c, right, evaluate=False)),
@@ -164,34 +167,40 @@ def _equation_candidates(rhs: sp.Equality, x: sp.Symbol, roots: list[sp.Expr] | 
     for where, side, build in sides:
         if side == x:
             continue  # the unknown standing alone is not where the slip is (x = 2 log 2 for x = log 2 / 2)
-        for hint, c in _side_candidates(side, where):
-            yield hint, build(c)
+        for hint, c in _side_candidates(side, where, factors):
+            yield hint, lambda: build(c())
     if roots and x not in (left, right):
         yield from _dropped_from_equation(left, right, x, roots[0])
 
 
 def _dropped_from_equation(left: sp.Basic, right: sp.Basic, x: sp.Symbol, root: sp.Expr) -> Iterator[Candidate]:
     """A term dropped from one side: what the sides differ by at the correct solution, when it is short."""
-    counted = run_counted(lambda: sp.simplify((right - left).xreplace({x: root})), TIDY_WORK)
+    try:
+        counted = run_counted(lambda: sp.simplify((right - left).xreplace({x: root})), TIDY_WORK)
+    except _BUILD_ERRORS:
+        return
     c = counted.value
     if counted.cut or c is None or c == 0 or c.has(x) or sp.count_ops(c) > 12:
         return
     yield (_hint("dropped_term", "a dropped term ", c, " in the left side of the equation"),
-           sp.Eq(left + c, right, evaluate=False))
+           lambda: sp.Eq(left + c, right, evaluate=False))
     yield (_hint("dropped_term", "a dropped term ", -c, " in the right side of the equation"),
-           sp.Eq(left, right - c, evaluate=False))
+           lambda: sp.Eq(left, right - c, evaluate=False))
 
 
 def _exact_solutions(a: sp.Basic, x: sp.Symbol, domain: sp.Set) -> list[sp.Expr] | None:
     """The solutions of ``a = 0`` for ``x`` on its domain, exactly (None when SymPy cannot list them)."""
-    try:
-        counted = run_counted(lambda: sp.solveset(a.doit(), x, domain), TIDY_WORK)
-    except _BUILD_ERRORS:
-        return None
-    found = counted.value
-    if counted.cut or not isinstance(found, sp.FiniteSet) or len(found) > 4:
-        return None
-    return sorted(found, key=sp.default_sort_key)
+    for where in dict.fromkeys((domain, sp.Reals)):  # on the reals when SymPy cannot tell the sign of a root
+        try:
+            counted = run_counted(lambda: sp.solveset(a.doit(), x, where), TIDY_WORK)
+        except _BUILD_ERRORS:
+            continue
+        found = counted.value
+        if isinstance(found, sp.Intersection):  # {S/n} ∩ (0, ∞) when the sign of S is not known
+            found = next((part for part in found.args if isinstance(part, sp.FiniteSet)), found)
+        if not counted.cut and isinstance(found, sp.FiniteSet) and len(found) <= 4:
+            return sorted(found, key=sp.default_sort_key)
+    return None
 
 
 def _correct_solutions(roots: list[sp.Expr] | None, x: sp.Symbol) -> Diagnosis | None:
@@ -304,7 +313,7 @@ def _candidates(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[Candidate]:
     matrix = _is_matrix(rhs) and rhs.shape != (1, 1)
     if matrix:
         yield _hint("transpose", "a transposition slip: the right side is the transpose of the correct one"), \
-            sp.Transpose(rhs)
+            lambda: sp.Transpose(rhs)
         yield from _symmetric_slip(rhs)
     yield from _reversed_products(rhs)
     yield from _chain_factors(lhs, rhs)
@@ -312,7 +321,7 @@ def _candidates(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[Candidate]:
     evaluated = _terms(_evaluated(lhs))
     if len(evaluated) > 1:
         for t in evaluated:
-            yield _hint("dropped_term", "a dropped term ", t), rhs + t
+            yield _hint("dropped_term", "a dropped term ", t), lambda: rhs + t
     yield from _powers(rhs)
 
 
@@ -320,28 +329,28 @@ def _side_candidates(side: sp.Basic, where: str, factors: list[sp.Expr] | None =
     """The usual slips of one expression: its sign, a factor of it, and in each term of each of its sums
     (the top one first, then deeper: a numerator, a denominator, a bracket) a sign, a factor, an extra term."""
     factors = _factors([side]) if factors is None else factors
-    yield _hint("sign", f"a sign flip: {where} has the wrong sign"), -side
+    yield _hint("sign", f"a sign flip: {where} has the wrong sign"), lambda: -side
     for f in factors:
-        yield _factor_hint(f, where), _times(f, side)
+        yield _factor_hint(f, where), lambda: _times(f, side)
     of: tuple[object, ...] = () if where == "the right side" else (" of " + where,)
     terms = _terms(side)
     if len(terms) > 1:
         for t in terms:
-            yield _hint("sign", "a sign flip in the term ", t, *of), _replace_term(terms, t, -t)
+            yield _hint("sign", "a sign flip in the term ", t, *of), lambda: _replace_term(terms, t, -t)
             for f in factors:
-                yield _factor_hint(f, "the term ", t, *of), _replace_term(terms, t, _times(f, t))
-            yield _hint("extra_term", "an extra term ", t, *(" in " + where,) if of else ()), side - t
+                yield _factor_hint(f, "the term ", t, *of), lambda: _replace_term(terms, t, _times(f, t))
+            yield _hint("extra_term", "an extra term ", t, *(" in " + where,) if of else ()), lambda: side - t
     for inner in _sums_inside(side):
         inner_terms = _terms(inner)
         for t in inner_terms:
             yield (_hint("sign", "a sign flip in the term ", t, " of ", inner),
-                   side.xreplace({inner: _replace_term(inner_terms, t, -t)}))
+                   lambda: side.xreplace({inner: _replace_term(inner_terms, t, -t)}))
         for t in inner_terms:
             for f in factors[:2]:
                 yield (_factor_hint(f, "the term ", t, " of ", inner),
-                       side.xreplace({inner: _replace_term(inner_terms, t, _times(f, t))}))
+                       lambda: side.xreplace({inner: _replace_term(inner_terms, t, _times(f, t))}))
             yield (_hint("extra_term", "an extra term ", t, " in ", inner),
-                   side.xreplace({inner: _replace_term(inner_terms, t, sp.Integer(0))}))
+                   lambda: side.xreplace({inner: _replace_term(inner_terms, t, sp.Integer(0))}))
 
 
 def _replace_term(terms: list[sp.Basic], old: sp.Basic, new: sp.Basic) -> sp.Basic:
@@ -357,9 +366,10 @@ def _factor_hint(factor: sp.Expr, *where: object) -> Hint:
 
 
 def _evaluated(lhs: sp.Basic) -> sp.Basic:
+    """The left side worked out and multiplied out (a matrix product over a sum too), for its terms."""
     try:
-        return sp.expand(lhs.doit()) if not getattr(lhs, "is_Matrix", False) else lhs
-    except (TypeError, ValueError, AttributeError, NotImplementedError):
+        return sp.expand(lhs.doit())
+    except _BUILD_ERRORS:
         return lhs
 
 
@@ -374,10 +384,14 @@ def _symmetric_slip(rhs: sp.Basic) -> Iterator[Candidate]:
                 a = matrices[0]
                 v = matrices[1] if len(matrices) == 2 else sp.MatMul(*matrices[1:])
                 half = coeff / 2
-                repaired = sp.MatMul(half, a + a.T, *matrices[1:]) if half != 1 else sp.MatMul(a + a.T, *matrices[1:])
-                yield (_hint("symmetric_2Ax", node, " is the gradient of ", sp.MatMul(half, v.T, a, v) if half != 1
-                             else sp.MatMul(v.T, a, v), " only for a symmetric ", a, "; in general it is ",
-                             repaired), rhs.xreplace({node: repaired}))
+                try:
+                    repaired = sp.MatMul(half, a + a.T, *matrices[1:]) if half != 1 else \
+                        sp.MatMul(a + a.T, *matrices[1:])
+                    form = sp.MatMul(half, v.T, a, v) if half != 1 else sp.MatMul(v.T, a, v)
+                except _BUILD_ERRORS:
+                    continue
+                yield (_hint("symmetric_2Ax", node, " is the gradient of ", form, " only for a symmetric ", a,
+                             "; in general it is ", repaired), lambda: rhs.xreplace({node: repaired}))
 
 
 def _reversed_products(rhs: sp.Basic) -> Iterator[Candidate]:
@@ -386,10 +400,13 @@ def _reversed_products(rhs: sp.Basic) -> Iterator[Candidate]:
         if isinstance(node, sp.MatMul):
             coeff, factors = node.as_coeff_matrices()
             if len(factors) >= 2:
-                turned = sp.MatMul(coeff, *reversed(factors)) if coeff != 1 else sp.MatMul(*reversed(factors))
+                try:  # the reversed order may not conform (a rectangular factor)
+                    turned = sp.MatMul(coeff, *reversed(factors)) if coeff != 1 else sp.MatMul(*reversed(factors))
+                except _BUILD_ERRORS:
+                    continue
                 yield (_hint("reversed_product", "a reversed product: ", node, " should be ", turned,
                              " (the order of the factors turns around under a transpose or an inverse)"),
-                       rhs.xreplace({node: turned}))
+                       lambda: rhs.xreplace({node: turned}))
 
 
 def _powers(rhs: sp.Basic) -> Iterator[Candidate]:
@@ -398,7 +415,7 @@ def _powers(rhs: sp.Basic) -> Iterator[Candidate]:
             for shift in (-1, 1):
                 changed = sp.Pow(node.base, node.exp + shift, evaluate=False)
                 yield (_hint("power", "a power off by one: ", node, " should be ", changed),
-                       rhs.xreplace({node: changed}))
+                       lambda: rhs.xreplace({node: changed}))
 
 
 def _derivative_by(inner: sp.Basic, var: sp.Basic) -> sp.Basic | None:
@@ -455,14 +472,14 @@ def _chain_factors(lhs: sp.Basic, rhs: sp.Basic) -> Iterator[Candidate]:
             totals = [n for n in sp.preorder_traversal(rhs) if isinstance(n, sp.Sum)]
             if in_sum:
                 for total in totals:
-                    yield said(" inside the sum"), rhs.xreplace({total: sp.Sum(total.function * factor,
-                                                                              *total.limits)})
-            yield said(), _times(rhs, factor)
+                    yield said(" inside the sum"), lambda: rhs.xreplace(
+                        {total: sp.Sum(total.function * factor, *total.limits)})
+            yield said(), lambda: _times(rhs, factor)
             terms = _terms(rhs)
             if len(terms) > 1:
                 for t in terms:
                     if t.has(var) or t.free_symbols & inner.free_symbols:
-                        yield said(" in the term ", t), _replace_term(terms, t, _times(t, factor))
+                        yield said(" in the term ", t), lambda: _replace_term(terms, t, _times(t, factor))
 
 
 def _times(a: sp.Basic, b: sp.Basic) -> sp.Basic:
