@@ -50,7 +50,8 @@ PLANTS: tuple[Plant, ...] = (
     Plant("mle_poisson", r"- n \lambda - \sum_{i=1}^{n} \log x_i! .", r"+ n \lambda - \sum_{i=1}^{n} \log x_i! .",
           "sign"),
     Plant("mle_bernoulli", r"&= \frac{1}{p} \sum_{i=1}^{n} x_i - \frac{1}{1 - p}",
-          r"&= \frac{1}{p} \sum_{i=1}^{n} x_i + \frac{1}{1 - p}", "sign"),
+          r"&= \frac{1}{p} \sum_{i=1}^{n} x_i + \frac{1}{1 - p}", "sign", also=("chain_factor",)),
+    # (a lost inner derivative -1 of log(1 - p) is the same edit: "a missing chain factor -1 (a sign flip)")
     Plant("logistic_loss_one", r"&= \bigl( \sigma(wx) - y \bigr) x .", r"&= \bigl( y - \sigma(wx) \bigr) x .", "sign"),
     Plant("ols_gradient", r"&= -2 X^\top (y - X\beta).", r"&= 2 X^\top (y - X\beta).", "sign"),
     Plant("ineq_x_plus_inverse", r"&= \frac{x^2 - 2x + 1}{x}", r"&= \frac{x^2 - 2x - 1}{x}", "sign"),
@@ -140,7 +141,7 @@ PLANTS: tuple[Plant, ...] = (
     Plant("mle_normal_ell_notation", r"\frac{d^2\ell}{d\mu^2} &= -\frac{n}{\sigma^2} .",
           r"\frac{d^2\ell}{d\mu^2} &= -\frac{1}{\sigma^2} .", "factor", "1/n"),
     Plant("binomial_ell_prime", r"\ell'(p) = \frac{k}{p} - \frac{m - k}{1 - p}", r"\ell'(p) = \frac{k}{p} + \frac{m - k}{1 - p}",
-          "sign"),
+          "sign", also=("chain_factor",)),
     # --- more of the kinds with few examples
     Plant("mle_poisson", r"- n \lambda - \sum_{i=1}^{n} \log x_i! .", r"- \sum_{i=1}^{n} \log x_i! .", "dropped_term"),
     Plant("frobenius_gradient", r"&= U V^\top V - Y V .", r"&= U V^\top V .", "dropped_term"),

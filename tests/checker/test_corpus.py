@@ -72,6 +72,11 @@ ACCEPTED: tuple[str, ...] = (
     "variance_bias_algebra.tex",
     "variance_sum_squares.tex",
     "weighted_mean.tex",
+    "grad_quadratic_nonsym.tex",
+    "ls_through_origin.tex",
+    "solve_log_equation.tex",
+    "sum_squares_mean.tex",
+    "transpose_square.tex",
 )
 """Correct derivations that ``derive check`` accepts. Not listed: ols_gradient.tex and
 ridge_gradient.tex (a vector iff step is unknown), and variance_decomposition.tex, accepted alone
@@ -133,8 +138,40 @@ CAUGHT: tuple[str, ...] = (
     "planted/binomial_ell_prime__sign.tex",
     "planted/ineq_bernoulli_variance__inequality.tex",
     "planted/ineq_mean_square__inequality.tex",
+    "planted/mle_poisson__dropped_term.tex",
+    "planted/frobenius_gradient__dropped_term.tex",
+    "planted/weighted_mean__extra_term.tex",
+    "planted/grad_quadratic_symmetric__extra_term.tex",
+    "planted/weighted_mean__escaped_index2.tex",
+    "planted/sum_squares_mean__escaped_index.tex",
+    "planted/logistic_sigmoid_derivative__power.tex",
+    "planted/ls_through_origin__power.tex",
+    "planted/transpose_square__reversed_product.tex",
+    "planted/grad_quadratic_nonsym__symmetric_2Ax.tex",
+    "planted/grad_quadratic_nonsym__symmetric_2Ax2.tex",
+    "planted/grad_logdet__transpose.tex",
+    "planted/grad_bilinear__transpose2.tex",
+    "planted/ols_gradient__factor.tex",
+    "planted/sum_squares_mean__chain_factor.tex",
+    "planted/ls_through_origin__chain_factor.tex",
+    "planted/logistic_sigmoid_derivative__sign2.tex",
+    "planted/mle_geometric__sign.tex",
+    "planted/solve_linear__dropped_term.tex",
+    "planted/solve_linear__sign2.tex",
+    "planted/mle_geometric__factor.tex",
+    "planted/solve_log_equation__factor.tex",
+    "planted/solve_quadratic__root.tex",
+    "planted/solve_linear__root.tex",
+    "planted/mle_poisson__root.tex",
+    "planted/ls_through_origin__root.tex",
+    "planted/solve_log_equation__factor2.tex",
 )
-"""Planted copies whose slip is refuted at its line."""
+"""Planted copies whose slip is refuted at its line, with a hint that names the slip (but a bound that
+fails, ``inequality``, which asks for no hint)."""
+
+NAMED_BY: dict[str, frozenset[str]] = {"dropped_term": frozenset({"dropped_term", "difference"}),
+                                       "extra_term": frozenset({"extra_term", "difference"})}
+"""A dropped or extra term may also be named by what the two sides differ by."""
 
 
 def test_manifest_is_current() -> None:
@@ -172,3 +209,7 @@ def test_planted_error_is_caught_at_its_line(name: str) -> None:
     first = report.first_error
     assert first is not None
     assert first.line == MANIFEST[name]["line"], (first.line, first.certificate.describe())
+    entry = MANIFEST[name]
+    if entry["kind"] != "inequality":
+        named = frozenset().union(*(NAMED_BY.get(k, frozenset({k})) for k in [entry["kind"], *entry["also"]]))
+        assert first.hint is not None and first.hint.kind in named, first.hint
