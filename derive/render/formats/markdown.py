@@ -261,11 +261,15 @@ class Printer(FormatPrinter):
                 where = ", ".join(f"{k} = {v}" for k, v in example.items())
                 lines.append(f"- counterexample: at {where}: left side {left}, right side {right}")
             if first.hint is not None:
-                lines.append(f"- hint: {hint_tex(first.hint.parts)}")
+                lines.append(f"- hint: {self._print_Hint(first.hint)}")
             if first.expected_latex:
                 lines.append(f"- expected: ${first.expected_latex}$")
         lines += [f"- note: {n}" for n in r.notes]
         return "\n".join(lines) + "\n"
+
+    def _print_Hint(self, h: Any) -> str:
+        """The slip in words with its mathematics in ``$...$`` (Markdown renders it)."""
+        return hint_tex(h.parts)
 
     def _print_FolderReport(self, r: FolderReport) -> str:
         from derive.checker.model import CheckReport
@@ -276,7 +280,7 @@ class Printer(FormatPrinter):
             if isinstance(f, CheckReport):
                 first = f.first_error
                 where = "" if first is None else f"line {first.line}" + (
-                    f": {hint_tex(first.hint.parts)}" if first.hint is not None else "")
+                    f": {self._print_Hint(first.hint)}" if first.hint is not None else "")
                 lines.append(f"| `{f.file}` | {f.outcome} | {where} |")
             else:
                 lines.append(f"| `{f.file}` | failed | {f.error} |")

@@ -557,7 +557,7 @@ def _folder_row(f: Any) -> tuple[Text, Text, Text, Text]:
     mark = {"correct": "✓", "incorrect": "✗"}.get(f.outcome, "?")
     steps = " ".join(f"{v} {k}" for k, v in f.counts.items() if v) or "no steps"
     first = f.first_error
-    where = "" if first is None else f"line {first.line}" + (f": {hint_text(first.hint.parts)}" if first.hint else "")
+    where = "" if first is None else f"line {first.line}" + (f": {hint_text(first.hint.parts)}" if first.hint is not None else "")
     return Text(f.file), Text(f"{mark} {f.outcome}", style=style), Text(steps), Text(where)
 
 
