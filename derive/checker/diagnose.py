@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 from sympy.tensor.indexed import IndexException
@@ -119,8 +119,7 @@ def diagnose_equations(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: De
     for index in range(EQUATION_POINTS * 3):
         clock.check("diagnosing a logical step")
         p = draw_point([a, b], declared, rng, index)
-        kept = Point(p.sizes, {s: v for s, v in p.values.items() if s != x}, p.data, p.matrices, p.variant,
-                     p.functions)
+        kept = replace(p, values={s: v for s, v in p.values.items() if s != x})
         try:
             roots = solutions_in(instantiate(a, kept), x, domain)
         except _BUILD_ERRORS:
@@ -136,8 +135,7 @@ def diagnose_equations(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: De
         clock.check("diagnosing a logical step")
         for kept, roots in instances:
             for r in roots:
-                v = value_of(candidate, Point(kept.sizes, {**kept.values, x: r}, kept.data, kept.matrices,
-                                              kept.variant, kept.functions))
+                v = value_of(candidate, replace(kept, values={**kept.values, x: r}))
                 if v is None or not _same(v, [0j] * len(v)):
                     return False
         return True
