@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from derive.core.budget import Budget
 from derive.checker.derived import derive_correct
@@ -186,3 +186,24 @@ def test_the_hint_is_plain_text_in_the_terminal_and_latex_in_the_pdf() -> None:
     assert d is not None
     assert hint_text(d.hint.parts) == "missing factor n in the term 1/θ"
     assert hint_tex(d.hint.parts) == r"missing factor $n$ in the term $\frac{1}{\theta}$"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p1=st.integers(-5, 5), q1=st.integers(-9, 9), p2=st.integers(-5, 5), q2=st.integers(-9, 9),
+       slip=st.sampled_from(["sign", "factor", "root"]), factor=st.sampled_from(FACTORS))
+def test_a_slip_planted_in_a_solved_linear_equation_is_named(p1: int, q1: int, p2: int, q2: int, slip: str,
+                                                           factor: sp.Expr) -> None:
+    """``p1 x + q1 = p2 x + q2  <=>  (p1 - p2) x = q2 - q1`` with the right equation's constant side
+    slipped (its sign, a factor), or the unknown's value wrong."""
+    assume(p1 != p2 and q2 != q1)
+    start = sp.Eq(p1 * x + q1, p2 * x + q2)
+    root = sp.Rational(q2 - q1, p1 - p2)
+    rhs = {"sign": sp.Eq((p1 - p2) * x, q1 - q2), "factor": sp.Eq((p1 - p2) * x, factor * (q2 - q1)),
+           "root": sp.Eq(x, root + 1)}[slip]
+    d = diagnose_equations(start, rhs, "iff", Declared(), Budget().start())
+    assert d is not None
+    if slip == "root":  # x = r + 1 is named by the correct solution, or by a factor or sign that explains it
+        assert d.hint.kind in ("root", "factor", "sign")
+        assert d.hint.kind != "root" or d.expected == sp.Eq(x, root)
+    else:
+        assert d.hint.kind == slip, hint_text(d.hint.parts)
