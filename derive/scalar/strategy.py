@@ -14,6 +14,9 @@ from derive.core.budget import Clock
 from derive.scalar import rules as R
 from derive.scalar.model import Derivation, DiffStep, Rule
 from derive.scalar.rules import choose, justify, pending, with_letter
+from derive.core.work import run_counted
+from derive.parse.order import TermOrder
+from derive.scalar.teacher import canonical, teacher_form
 from derive.scalar.tidy import size, tidy
 
 
@@ -99,9 +102,15 @@ def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Diff
 
 
 def differentiate(
-    expr: sp.Expr, wrt: Sequence[sp.Symbol], clock: Clock, *, source: str = "", tidy_result: bool = True
+    expr: sp.Expr, wrt: Sequence[sp.Symbol], clock: Clock, *, source: str = "", tidy_result: bool = True,
+    order: TermOrder | None = None,
 ) -> Derivation:
-    """The uncertified step-by-step derivative of ``expr`` with respect to ``wrt`` in order."""
+    """The uncertified step-by-step derivative of ``expr`` with respect to ``wrt`` in order.
+
+    ``order`` is how the user typed ``expr`` (``derive.parse.order``): the result is then written
+    in the user's own sums, as a teacher would (``scalar.teacher``), and printers keep the order.
+    """
+    order = order if order is not None else TermOrder()
     if not wrt:
         raise ValueError("differentiate needs at least one variable")
     letters = _Letters(expr)
@@ -131,8 +140,23 @@ def differentiate(
                 rule = R.SimplifyRule(value, simpler, method)
                 steps.append(_step(rule, value, simpler))
                 value = simpler
+            if k == len(wrt) - 1:
+                shown = _teacher(value, order, clock)
+                if shown is not None:
+                    rule = R.SimplifyRule(value, shown, "in the question's own terms, common factors taken out")
+                    steps.append(_step(rule, value, shown))
+                    value = canonical(shown)  # the result: SymPy's own form of what is printed
     return Derivation(source=source, function=expr, wrt=tuple(wrt), steps=tuple(steps), result=value,
-                      notes=tuple(dict.fromkeys(notes)))
+                      notes=tuple(dict.fromkeys(notes)), order=order)
+
+
+def _teacher(value: sp.Expr, order: TermOrder, clock: Clock) -> sp.Expr | None:
+    """The teacher's form of the final result, if it differs and is no longer (counted work; None if cut)."""
+    counted = run_counted(lambda: teacher_form(value, order.sums()), clock.budget.max_work)
+    shown = counted.value
+    if counted.cut or shown is None or shown == value:
+        return None
+    return shown if sp.count_ops(shown) <= sp.count_ops(value) else None
 
 
 def _final_form_rule(current: sp.Expr, x: sp.Symbol) -> Rule:

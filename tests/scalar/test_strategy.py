@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from derive.core.budget import Budget
 from derive.scalar import rules as R
 from derive.scalar.strategy import differentiate, pending_derivatives
+from derive.scalar.teacher import canonical
 from derive.scalar.model import Derivation
 from derive.core.functions import logsumexp, sigmoid, softplus
 
@@ -160,7 +161,8 @@ def test_steps_chain_and_end_at_the_result(name: str, expr: sp.Expr, wrt: list[s
     for prev, nxt in zip(d.steps, d.steps[1:]):
         if nxt.rule != "higher order":
             assert nxt.before == prev.after, f"{name}: steps do not chain at {nxt.rule}"
-    assert d.steps[-1].after == d.result
+    assert d.steps[-1].after == d.shown
+    assert canonical(d.shown) == d.result  # the printed form is the result, written as a teacher does
     assert not pending_derivatives(d.result), f"{name}: pending derivative left in {d.result}"
     assert d.function == expr
     assert d.wrt == tuple(wrt)

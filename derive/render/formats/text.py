@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.core.contract import Certificate, Check, NotComputed, Verdict
+from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.notation.sample import hatted
 from derive.render.notation.text import StatText, SumText, sample_text, utext
@@ -141,6 +142,7 @@ class Printer(FormatPrinter):
         return Text(f"{mark} {words}: {reason}{also}", style=style)
 
     # -- scalar derivations -----------------------------------------------------------------
+    @keeps_typed_order
     def _print_Derivation(self, d: Derivation, title: str | None = None, closing: bool = True) -> RenderableType:
         self._partial = len(d.function.free_symbols) > 1
         table = chain_table()
@@ -156,7 +158,7 @@ class Printer(FormatPrinter):
         if title:
             parts.append(Text(title, style="bold underline"))  # Text: never parsed as markup
         parts.append(table)
-        parts.append(Text.assemble(("Result: ", "bold"), (utext(d.result), "bold green")))
+        parts.append(Text.assemble(("Result: ", "bold"), (utext(d.shown), "bold green")))
         parts += [Text(f"Note: {note}", style="dim") for note in d.notes]
         parts += [self.visit(c) for c in d.checks]
         if closing:
@@ -167,6 +169,7 @@ class Printer(FormatPrinter):
         # Text, not str: Rich would read [..] in the maths as markup.
         return Text(utext(step.after, partial=self._partial)), Text(step.justification), self.mark(step.certificate)
 
+    @keeps_typed_order
     def _print_Gradient(self, g: Gradient) -> RenderableType:
         parts: list[RenderableType] = []
         for p in g.partials:
@@ -178,9 +181,9 @@ class Printer(FormatPrinter):
                     parts.append(self._print_Derivation(h, title=f"Hessian entry ({i + 1},{j + 1})", closing=False))
                     parts.append(Text(""))
         names = ", ".join(utext(v) for v in g.variables)
-        comps = ", ".join(utext(c) for c in g.gradient)
+        comps = ", ".join(utext(c) for c in g.shown_gradient)
         parts.append(Text.assemble(("Gradient: ", "bold"), (f"∇f({names}) = ({comps})", "bold green")))
-        hm = g.hessian_matrix
+        hm = g.shown_hessian
         if hm is not None:
             rows = "; ".join(", ".join(utext(e) for e in hm.row(i)) for i in range(hm.rows))
             parts.append(Text.assemble(("Hessian: ", "bold"), (f"[{rows}]", "bold green")))

@@ -13,6 +13,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
+from derive.render.notation.order import in_typed_order
 from derive.render.notation.sample import mean_symbols, positive_first
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
@@ -21,6 +22,10 @@ class DeriveLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with derivative notation for steps."""
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "partial": False}
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """SymPy's order, then the user's typed order where there is one (``notation.order``)."""
+        return in_typed_order(list(super()._as_ordered_terms(expr, order=order)), expr)
 
     def _print_Pow(self, expr: sp.Pow, **kwargs: Any) -> str:
         # sin^x(x) is ambiguous on a whiteboard: only integer powers go on the function name.

@@ -8,6 +8,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from derive.render.notation.order import in_typed_order
 from derive.render.notation.sample import mean_symbols, positive_first
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
@@ -28,6 +29,10 @@ class UnicodePrinter(StrPrinter):
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return _GREEK.get(expr.name, expr.name)
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """SymPy's order, then the user's typed order where there is one (``notation.order``)."""
+        return in_typed_order(list(super()._as_ordered_terms(expr, order=order)), expr)
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, e = expr.args
