@@ -372,7 +372,7 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     def _call_userfunc(self, tree: Tree[Token], new_children: list[Any] | None = None) -> Any:
         # Lark's one hook every rule's result passes through: record each node in typed order.
-        out = super()._call_userfunc(tree, new_children)
+        out = super()._call_userfunc(tree, new_children)  # type: ignore[no-untyped-call]
         self.recorder.record(out)
         return out
 
