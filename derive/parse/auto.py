@@ -35,7 +35,9 @@ def parse_expression(text: str, domains: Mapping[str, VarDomain] | None = None) 
 
 
 def parse_expression_ordered(text: str, domains: Mapping[str, VarDomain] | None = None) -> tuple[sp.Expr, TermOrder]:
-    """``parse_expression``, with the order the terms were typed in (plain text; LaTeX gives none yet)."""
-    if isinstance(text, str) and not looks_like_latex(text):
-        return parse_text_ordered(text, domains)
-    return parse_expression(text, domains), TermOrder()
+    """``parse_expression``, with the order the terms were typed in."""
+    if isinstance(text, str) and looks_like_latex(text):
+        from derive.parse.latex import parse_latex_ordered
+
+        return parse_latex_ordered(text, domains)
+    return parse_text_ordered(text, domains)

@@ -163,6 +163,14 @@ class Recorder:
             self._sums.setdefault(result, left + right)
         return result
 
+    def typed_sum(self, terms: Sequence[sp.Expr], result: sp.Expr) -> sp.Expr:
+        """Record ``result``, the sum of ``terms`` typed in this order (a reader that sees whole sums)."""
+        if isinstance(result, sp.Add):
+            # a sum typed in brackets inside this one is flattened into it by SymPy: so are its terms
+            flat = tuple(u for t in terms for u in self._sums.pop(t, (t,)))
+            self._sums.setdefault(result, flat)
+        return result
+
     def order(self) -> TermOrder:
         sums = tuple((k, v) for k, v in self._sums.items() if len(v) == len(k.args))
         return TermOrder(tuple(self._seen.items()), sums)
