@@ -16,7 +16,7 @@ from derive.scalar.model import Derivation, DiffStep, Rule
 from derive.scalar.rules import choose, justify, pending, with_letter
 from derive.core.work import run_counted
 from derive.parse.order import TermOrder
-from derive.scalar.teacher import canonical, teacher_form
+from derive.forms import canonical, longer, teacher_form
 from derive.scalar.tidy import size, tidy
 
 
@@ -156,7 +156,7 @@ def _teacher(value: sp.Expr, order: TermOrder, clock: Clock) -> sp.Expr | None:
     shown = counted.value
     if counted.cut or shown is None or shown == value:
         return None
-    return shown if sp.count_ops(shown) <= sp.count_ops(value) else None
+    return None if longer(shown, value) else shown
 
 
 def _final_form_rule(current: sp.Expr, x: sp.Symbol) -> Rule:

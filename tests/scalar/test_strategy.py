@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from derive.core.budget import Budget
 from derive.scalar import rules as R
 from derive.scalar.strategy import differentiate, pending_derivatives
-from derive.scalar.teacher import canonical
+from derive.forms import canonical
 from derive.scalar.model import Derivation
 from derive.core.functions import logsumexp, sigmoid, softplus
 

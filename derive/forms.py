@@ -1,4 +1,4 @@
-"""The result as a teacher writes it: in the question's own sums, common factors pulled out.
+"""Results as a teacher writes them: in the question's own sums, common factors pulled out.
 
 SymPy distributes numbers over sums and orients every sum its own way, so Rosenbrock's
 ∂f/∂x comes out as ``−200·x·(−2·x² + 2·y) + 2·x − 2``. A teacher writes ``−400x(y − x²) − 2(1 − x)``:
@@ -8,7 +8,8 @@ rewrites, each an exact identity (the step that applies them is certified like a
 
 1. a sum factor gives up its content (``2·x² + 2·y − 22`` -> ``2·(x² + y − 11)``);
 2. a sum factor is turned to the orientation the user typed (``p − 1`` -> ``−(1 − p)``, the sign
-   joining the coefficient: ``−n/(p·(p − 1))`` -> ``n/(p·(1 − p))``);
+   joining the coefficient), and a leading minus sign is absorbed by a sum that then starts with a
+   number: ``−n/(p·(p − 1))`` -> ``n/(p·(1 − p))``;
 3. terms that are a multiple of a typed sum are collected into it (``2·x − 2`` -> ``−2·(1 − x)``).
 
 A product of a number and a sum is kept unevaluated (SymPy would distribute it again); the
@@ -70,6 +71,15 @@ def _orient_term(term: sp.Expr, typed: list[sp.Add]) -> sp.Expr:
         coeff = coeff * (content * sign) ** exp
         out.append(prim ** exp)
         changed = True
+    if coeff.is_negative:
+        # -n/(p(p - 1)) -> n/(p(1 - p)): a minus sign absorbed by a sum that then starts with a number
+        for i, f in enumerate(out):
+            base, exp = f.as_base_exp()
+            if (isinstance(base, sp.Add) and exp.is_Integer and exp % 2 and base not in typed
+                    and any(a.is_Number and a.is_positive for a in (-base).args)):
+                out[i] = (-base) ** exp
+                coeff, changed = -coeff, True
+                break
     return _mul(coeff, out) if changed else term
 
 
@@ -148,3 +158,28 @@ def teacher_form(expr: sp.Expr, sums: Sequence[sp.Expr]) -> sp.Expr | None:
 def canonical(expr: sp.Expr) -> sp.Expr:
     """SymPy's own form of a teacher's form (every product and sum rebuilt, so evaluated)."""
     return expr.replace(lambda n: isinstance(n, (sp.Add, sp.Mul)), lambda n: n.func(*n.args))
+
+
+def shown(expr: sp.Expr, sums: Sequence[sp.Expr] = ()) -> sp.Expr:
+    """``expr`` in its teacher's form when that form is proved equal to it (``cancel`` of the
+    difference is 0), else ``expr`` itself: for results certified in SymPy's form and printed in this one."""
+    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.MatrixBase):
+        return expr
+    t = teacher_form(expr, sums)
+    if t is None:
+        return expr
+    try:
+        same = sp.cancel(canonical(t) - expr) == 0
+    except (sp.PolynomialError, ValueError, TypeError):
+        same = False
+    return t if same and not longer(t, expr) else expr
+
+
+def sums_in(expr: sp.Basic) -> list[sp.Expr]:
+    """The sums inside ``expr`` (the question's own, when ``expr`` is what the user typed)."""
+    return [a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add)]
+
+
+def longer(form: sp.Expr, than: sp.Expr) -> bool:
+    """True if ``form`` takes more operations to write than ``than`` (a minus sign moved in front is free)."""
+    return int(sp.count_ops(form)) > int(sp.count_ops(than)) + 1
