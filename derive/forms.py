@@ -180,6 +180,7 @@ def sums_in(expr: sp.Basic) -> list[sp.Expr]:
     return [a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add)]
 
 
-def longer(form: sp.Expr, than: sp.Expr) -> bool:
-    """True if ``form`` takes more operations to write than ``than`` (a minus sign moved in front is free)."""
-    return int(sp.count_ops(form)) > int(sp.count_ops(than)) + 1
+def longer(form: sp.Expr, than: sp.Expr, slack: int = 1) -> bool:
+    """True if ``form`` takes more than ``slack`` operations more to write than ``than`` (by default a
+    minus sign moved in front is free)."""
+    return int(sp.count_ops(form)) > int(sp.count_ops(than)) + slack

@@ -17,7 +17,7 @@ from derive.scalar.rules import choose, justify, pending, with_letter
 from derive.core.work import run_counted
 from derive.parse.order import TermOrder
 from derive.forms import canonical, longer, teacher_form
-from derive.scalar.tidy import size, tidy
+from derive.scalar.tidy import shortest, size, tidy
 
 
 def pending_derivatives(expr: sp.Expr, stuck: frozenset[sp.Basic] = frozenset()) -> list[sp.Derivative]:
@@ -140,6 +140,12 @@ def differentiate(
                 rule = R.SimplifyRule(value, simpler, method)
                 steps.append(_step(rule, value, simpler))
                 value = simpler
+            short = shortest(value, clock, notes) if k == len(wrt) - 1 else None
+            if short is not None:
+                method, simpler = short
+                rule = R.SimplifyRule(value, simpler, method)
+                steps.append(_step(rule, value, simpler))
+                value = simpler
             if k == len(wrt) - 1:
                 shown = _teacher(value, order, clock)
                 if shown is not None:
@@ -156,7 +162,7 @@ def _teacher(value: sp.Expr, order: TermOrder, clock: Clock) -> sp.Expr | None:
     shown = counted.value
     if counted.cut or shown is None or shown == value:
         return None
-    return None if longer(shown, value) else shown
+    return None if longer(shown, value, slack=0) else shown
 
 
 def _final_form_rule(current: sp.Expr, x: sp.Symbol) -> Rule:

@@ -38,6 +38,8 @@ class UnicodePrinter(StrPrinter):
         base, e = expr.args
         if e == sp.S.Half:
             return f"√({self._print(base)})"
+        if e.is_Rational and e.is_negative and not e.is_Integer:
+            return f"1/{self._print(base ** -e)}"
         if e.is_Integer and e.is_negative:
             return f"1/{self._print(base ** -e)}" if e != -1 else f"1/{self.parenthesize(base, PRECEDENCE['Pow'])}"
         b = self.parenthesize(base, PRECEDENCE["Pow"])
