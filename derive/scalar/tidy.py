@@ -132,7 +132,7 @@ def shortest(expr: sp.Expr, clock: Clock, notes: list[str] | None = None) -> tup
 
     Each runs as a counted part; one the work limit cuts is named in ``notes``.
     """
-    if size(expr) > _SHORTEST_MAX_SIZE or size(expr) < 4:
+    if size(expr) > _SHORTEST_MAX_SIZE or size(expr) < 4 or _huge_numbers(expr):
         return None
     allowed = _families(expr)
     best: tuple[str, sp.Expr] | None = None
@@ -168,3 +168,11 @@ def _signs_over_abs(expr: sp.Expr) -> sp.Expr | None:
     divisors = {p.base.args[0] for p in expr.atoms(sp.Pow) if isinstance(p.base, sp.Abs) and p.exp.is_negative}
     signs = {g: g.args[0] / sp.Abs(g.args[0]) for g in expr.atoms(sp.sign) if g.args[0] in divisors}
     return expr.xreplace(signs) if signs else None
+
+
+_MAX_DIGITS = 40
+
+
+def _huge_numbers(expr: sp.Expr) -> bool:
+    """True if a number in ``expr`` has more than 40 digits (SymPy's simplifiers may factor it: unbounded)."""
+    return any(len(str(abs(q.p))) > _MAX_DIGITS or len(str(q.q)) > _MAX_DIGITS for q in expr.atoms(sp.Rational))
