@@ -45,11 +45,13 @@ class TermOrder:
     def __post_init__(self) -> None:
         for e, r in self.ranks:
             self._table.setdefault(e, r)
+        outermost = max(self.typed_sums, key=lambda ws: self._table.get(ws[0], -1))[0] if self.typed_sums else None
         for whole, terms in self.typed_sums:
-            for t in terms:
-                m = _monomial(t)
-                if m is not None and self._table.get(m) is not None:
-                    self._summands.setdefault(m, self._table[m])
+            if whole == outermost:  # only the function's own terms place a result's terms
+                for t in terms:
+                    m = _monomial(t)
+                    if m is not None and self._table.get(m) is not None:
+                        self._summands.setdefault(m, self._table[m])
             place = {_monomial(t) or t: i for i, t in reversed(list(enumerate(terms)))}
             content, prim = whole.primitive()
             for key in (whole, prim, -prim):
@@ -109,18 +111,18 @@ class TermOrder:
 
         A typed sum (up to a factor) keeps its typed order exactly. Otherwise the terms whose
         place the typing says (``key``) are put in typed order into the slots they occupy, and
-        the others stay where SymPy put them.
+        the others stay where they are: SymPy's order with the positive terms first (``a − b``,
+        not ``−b + a``).
         """
         if expr is not None:
             typed = self._as_typed(expr, terms)
             if typed is not None:
                 return typed
-        if not self._summands:
-            return list(terms)
-        keys = [self.key(t) for t in terms]
+        terms = positive_first(terms)
+        keys = [self.key(t) for t in terms] if self._summands else [None] * len(terms)
         slots = [i for i, k in enumerate(keys) if k is not None]
         if len(slots) < 2:
-            return list(terms)
+            return terms
         placed = sorted(slots, key=lambda i: (keys[i], i))
         out = list(terms)
         for slot, i in zip(slots, placed):
@@ -138,6 +140,11 @@ class TermOrder:
         for e in exprs:
             rec.record(e)
         return rec.order()
+
+
+def positive_first(terms: Sequence[Any]) -> list[Any]:
+    """Terms in the given order with the positive ones first: 1 − RSS/TSS and 2 − y·sin(x), not −y·sin(x) + 2."""
+    return [t for t in terms if not t.could_extract_minus_sign()] + [t for t in terms if t.could_extract_minus_sign()]
 
 
 class Recorder:

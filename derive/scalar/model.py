@@ -76,6 +76,10 @@ class Derivation(Certified):
     """What a limit cut, or anything else a reader must know (printed with the result)."""
     order: TermOrder = field(default_factory=TermOrder)
     """How the user typed ``function`` (printers keep that order)."""
+    held: tuple[sp.Symbol, ...] = ()
+    """The other variables, held constant in a partial derivative (said beside the first line)."""
+    working: sp.Expr | None = None
+    """The result before its final forms (shortest, teacher's): what a further derivative starts from."""
 
     def all_steps(self) -> Iterator[Step]:
         return iter(self.steps)

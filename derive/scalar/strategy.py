@@ -113,9 +113,16 @@ def differentiate(
     order = order if order is not None else TermOrder()
     if not wrt:
         raise ValueError("differentiate needs at least one variable")
+    repeated = R.RepeatedPowerRule.fits(expr, wrt)
+    if repeated is not None:  # d^k/dx^k c x^n in one line, not k rounds of the power rule
+        return Derivation(source=source, function=expr, wrt=tuple(wrt),
+                          steps=(_step(repeated, repeated.target, repeated.result),), result=repeated.result,
+                          order=order if order is not None else TermOrder())
     letters = _Letters(expr)
     steps: list[DiffStep] = []
     notes: list[str] = []
+    held: tuple[sp.Symbol, ...] = ()
+    working: sp.Expr | None = None
     value = expr
     for k, x in enumerate(wrt):
         current: sp.Expr = sp.Derivative(value, x, evaluate=False)
@@ -125,8 +132,7 @@ def differentiate(
             rule: Rule = R.HigherOrderRule(before, current, value, others if value.has(x) else ())
             steps.append(_step(rule, before, current))
         elif others and value.has(x):
-            rule = R.PartialRule(current, current, others)
-            steps.append(_step(rule, current, current))
+            held = others  # said beside the first line, not as a step that changes nothing
         if not pending_derivatives(current):
             rule = _final_form_rule(current, x)
             steps.append(_step(rule, current, rule.result))
@@ -140,6 +146,7 @@ def differentiate(
                 rule = R.SimplifyRule(value, simpler, method)
                 steps.append(_step(rule, value, simpler))
                 value = simpler
+            working = value
             short = shortest(value, clock, notes) if k == len(wrt) - 1 else None
             if short is not None:
                 method, simpler = short
@@ -153,7 +160,8 @@ def differentiate(
                     steps.append(_step(rule, value, shown))
                     value = canonical(shown)  # the result: SymPy's own form of what is printed
     return Derivation(source=source, function=expr, wrt=tuple(wrt), steps=tuple(steps), result=value,
-                      notes=tuple(dict.fromkeys(notes)), order=order)
+                      notes=tuple(dict.fromkeys(notes)), order=order, held=held,
+                      working=working)
 
 
 def _teacher(value: sp.Expr, order: TermOrder, clock: Clock) -> sp.Expr | None:

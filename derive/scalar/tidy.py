@@ -9,6 +9,8 @@ keeps the same input giving the same document on any machine; what it cuts is sa
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from derive.core.budget import Clock
@@ -148,7 +150,7 @@ def shortest(expr: sp.Expr, clock: Clock, notes: list[str] | None = None) -> tup
             continue  # a rational function: factor, cancel and together cover what simplify would find (bench_forms)
         clock.check(f"simplification ({method})")
         try:
-            counted = run_counted(lambda f=f: f(expr), clock.budget.max_work)
+            counted = run_counted(functools.partial(f, expr), clock.budget.max_work)
         except (sp.PolynomialError, ValueError, TypeError, NotImplementedError):
             continue
         if counted.cut or counted.value is None:

@@ -47,6 +47,7 @@ class Printer(FormatPrinter):
         return {
             "input": d.source,
             "wrt": [s.name for s in d.wrt],
+            "held_constant": [s.name for s in d.held],
             "result": sp.sstr(d.result),
             "result_latex": tex(d.result),
             "certified": d.certified,

@@ -316,6 +316,9 @@ class Printer(FormatPrinter):
         out: list[str] = []
         for i, step in enumerate(d.steps):
             row = str(self.visit(step))
+            if i == 0 and d.held:
+                held = "treat " + ", ".join(f"${self.tex(s)}$" for s in d.held) + " as constant"
+                row = rf"  &= {self.tex(step.after)} && {self.column(held + '; ' + self.why(step))}"
             if i == 0:
                 out.append(f"{self.tex(step.before)}\n{row}")
             elif step.rule == "higher order":  # a new chain, headed by the higher derivative

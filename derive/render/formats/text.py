@@ -146,10 +146,11 @@ class Printer(FormatPrinter):
     def _print_Derivation(self, d: Derivation, title: str | None = None, closing: bool = True) -> RenderableType:
         self._partial = len(d.function.free_symbols) > 1
         table = chain_table()
+        held = f"treat {', '.join(utext(s) for s in d.held)} as constant" if d.held else ""
         for i, step in enumerate(d.steps):
             if i == 0 or step.rule == "higher order":  # each chain starts with its own left side
-                table.add_row(Text(""), Text(utext(step.before, partial=self._partial), style="bold"), Text(""),
-                              Text(""))
+                table.add_row(Text(""), Text(utext(step.before, partial=self._partial), style="bold"),
+                              Text(held if i == 0 else ""), Text(""))
             table.add_row(Text("="), *self.visit(step))
         if not d.steps:
             lhs = utext(sp.Derivative(d.function, *d.wrt, evaluate=False))

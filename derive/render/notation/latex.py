@@ -14,7 +14,8 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from derive.render.notation.order import in_typed_order
-from derive.render.notation.sample import mean_symbols, positive_first
+from derive.parse.order import positive_first
+from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 
