@@ -180,7 +180,23 @@ def sums_in(expr: sp.Basic) -> list[sp.Expr]:
     return [a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add)]
 
 
-def longer(form: sp.Expr, than: sp.Expr, slack: int = 1) -> bool:
+def longer(form: sp.Expr, than: sp.Expr, slack: int = 1, *, decimals: bool = False) -> bool:
     """True if ``form`` takes more than ``slack`` operations more to write than ``than`` (by default a
-    minus sign moved in front is free)."""
-    return int(sp.count_ops(form)) > int(sp.count_ops(than)) + slack
+    minus sign moved in front is free; with ``decimals`` a fraction that ends is one number, 0.52)."""
+    return ops(form, decimals=decimals) > ops(than, decimals=decimals) + slack
+
+
+def ops(expr: sp.Basic, *, decimals: bool = False) -> int:
+    """Operations to write ``expr`` (SymPy's ``count_ops``); with ``decimals``, 13/25 is the one number 0.52."""
+    if decimals:
+        ending = {r: sp.Dummy() for r in expr.atoms(sp.Rational) if not r.is_Integer and _ends(r)}
+        expr = expr.xreplace(ending)
+    return int(sp.count_ops(expr))
+
+
+def _ends(r: sp.Rational) -> bool:
+    q = int(r.q)
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1

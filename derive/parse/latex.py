@@ -369,6 +369,8 @@ def _number(run: _Run, out: _Out, i: int, hi: int, in_arg: bool) -> int:
         raise run.error("unexpected '.'", i, hint="write decimals as 0.5")
     end = i + 1 if in_arg and run.src[i] != "." else m.end()  # x^23 is x^2 * 3 in TeX
     frac = Fraction(run.src[i:end])
+    if frac.denominator != 1:
+        run.recorder.decimals = True
     _emit_atom(out, run, sp.Rational(frac.numerator, frac.denominator), i, in_arg)
     return end
 

@@ -19,6 +19,10 @@ from typing import Any
 import sympy as sp
 
 
+_MAX_PLACES = 8
+"""Fractions needing more decimal places than this stay fractions."""
+
+
 def _monomial(e: sp.Basic) -> sp.Basic | None:
     """``e`` without its numeric coefficient (``-2·x²`` -> ``x²``); None for a bare number."""
     if e.is_Number:
@@ -37,10 +41,14 @@ class TermOrder:
     ranks: tuple[tuple[sp.Basic, int], ...] = ()
     typed_sums: tuple[tuple[sp.Add, tuple[sp.Expr, ...]], ...] = ()
     """Each sum the user typed, with its terms in the order typed (numbers included: ``1 − x``)."""
+    decimals: bool = False
+    """The user wrote decimals (0.26): print fractions that end as decimals (13/25 as 0.52)."""
     _table: dict[sp.Basic, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     _sums: dict[sp.Basic, dict[sp.Basic, int]] = field(default_factory=dict, init=False, repr=False,
                                                        compare=False)
     _summands: dict[sp.Basic, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _negated: dict[sp.Basic, dict[sp.Basic, int]] = field(default_factory=dict, init=False, repr=False,
+                                                          compare=False)
 
     def __post_init__(self) -> None:
         for e, r in self.ranks:
@@ -54,26 +62,47 @@ class TermOrder:
                         self._summands.setdefault(m, self._table[m])
             place = {_monomial(t) or t: i for i, t in reversed(list(enumerate(terms)))}
             content, prim = whole.primitive()
-            for key in (whole, prim, -prim):
+            for key in (whole, prim):
                 self._sums.setdefault(key, place)
+            self._negated.setdefault(-prim, place)
 
     def __bool__(self) -> bool:
-        return bool(self.ranks) or bool(self.typed_sums)
+        return bool(self.ranks) or bool(self.typed_sums) or self.decimals
+
+    def decimal(self, r: sp.Basic) -> str | None:
+        """``r`` as a decimal if the user wrote decimals and ``r`` is a fraction that ends (13/25 -> "0.52")."""
+        if not (self.decimals and isinstance(r, sp.Rational) and not r.is_Integer):
+            return None
+        q = int(r.q)
+        twos = fives = 0
+        while q % 2 == 0:
+            q, twos = q // 2, twos + 1
+        while q % 5 == 0:
+            q, fives = q // 5, fives + 1
+        places = max(twos, fives)
+        if q != 1 or places > _MAX_PLACES:
+            return None
+        text = f"{abs(int(r.p)) * 10 ** places // int(r.q)}".rjust(places + 1, "0")
+        out = f"{text[:-places]}.{text[-places:]}"
+        return f"-{out}" if r < 0 else out
 
     def _as_typed(self, expr: sp.Basic, terms: Sequence[Any]) -> list[Any] | None:
         """The terms of ``expr`` in the order typed, if ``expr`` is a typed sum (up to a factor)."""
         if not isinstance(expr, sp.Add):
             return None
-        place = self._sums.get(expr)
-        if place is None:
-            place = self._sums.get(expr.primitive()[1])
+        prim = expr.primitive()[1]
+        place = self._sums.get(expr) or self._sums.get(prim)
+        negated = place is None
+        if negated:  # the typed sum times a negative number: typed order, then positive terms first
+            place = self._negated.get(prim)
         if place is None:
             return None
         keyed = [(place.get(_monomial(t) or t), i, t) for i, t in enumerate(terms)]
         if any(k is None for k, _, _ in keyed):
             return None
         keyed.sort(key=lambda k: (k[0], k[1]))
-        return [t for _, _, t in keyed]
+        out = [t for _, _, t in keyed]
+        return positive_first(out) if negated else out
 
     def rank(self, e: sp.Basic) -> int | None:
         """The rank of ``e`` as typed, or of ``e`` up to its numeric coefficient; None if not typed."""
@@ -153,6 +182,8 @@ class Recorder:
     def __init__(self) -> None:
         self._seen: dict[sp.Basic, int] = {}
         self._sums: dict[sp.Basic, tuple[sp.Expr, ...]] = {}
+        self.decimals = False
+        """Set by a reader that met a decimal literal."""
 
     def record(self, e: Any) -> None:
         if isinstance(e, sp.Basic) and not e.is_Number and e not in self._seen:
@@ -180,4 +211,4 @@ class Recorder:
 
     def order(self) -> TermOrder:
         sums = tuple((k, v) for k, v in self._sums.items() if len(v) == len(k.args))
-        return TermOrder(tuple(self._seen.items()), sums)
+        return TermOrder(tuple(self._seen.items()), sums, self.decimals)

@@ -383,7 +383,10 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     @v_args(inline=True)
     def number(self, tok: Token) -> sp.Expr:
-        return read_number(tok, self._text)
+        value = read_number(tok, self._text)
+        if not value.is_Integer:
+            self.recorder.decimals = True
+        return value
 
     @v_args(inline=True)
     def name(self, tok: Token) -> sp.Expr:

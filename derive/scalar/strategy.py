@@ -147,7 +147,7 @@ def differentiate(
                 steps.append(_step(rule, value, simpler))
                 value = simpler
             working = value
-            short = shortest(value, clock, notes) if k == len(wrt) - 1 else None
+            short = shortest(value, clock, notes, decimals=order.decimals) if k == len(wrt) - 1 else None
             if short is not None:
                 method, simpler = short
                 rule = R.SimplifyRule(value, simpler, method)
@@ -170,7 +170,7 @@ def _teacher(value: sp.Expr, order: TermOrder, clock: Clock) -> sp.Expr | None:
     shown = counted.value
     if counted.cut or shown is None or shown == value:
         return None
-    return None if longer(shown, value, slack=0) else shown
+    return None if longer(shown, value, slack=0, decimals=order.decimals) else shown
 
 
 def _final_form_rule(current: sp.Expr, x: sp.Symbol) -> Rule:

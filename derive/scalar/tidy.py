@@ -15,6 +15,7 @@ import sympy as sp
 
 from derive.core.budget import Clock
 from derive.core.work import run_counted
+from derive.forms import ops
 
 _MAX_SIZE = 600
 _RATIO = 0.67
@@ -128,9 +129,11 @@ def _families(expr: sp.Basic) -> set[str]:
     return {_FAMILY.get(n, n) for n in names}
 
 
-def shortest(expr: sp.Expr, clock: Clock, notes: list[str] | None = None) -> tuple[str, sp.Expr] | None:
+def shortest(expr: sp.Expr, clock: Clock, notes: list[str] | None = None, *,
+             decimals: bool = False) -> tuple[str, sp.Expr] | None:
     """(method, form) when SymPy's ``factor``, ``cancel`` or ``simplify`` writes ``expr`` in fewer
-    operations (``count_ops``) with no new kind of function (no cosh for a sigmoid's exp), else None.
+    operations (``count_ops``; with ``decimals`` 13/25 counts as the one number 0.52) with no new kind
+    of function (no cosh for a sigmoid's exp), else None.
 
     Each runs as a counted part; one the work limit cuts is named in ``notes``.
     """
@@ -138,7 +141,7 @@ def shortest(expr: sp.Expr, clock: Clock, notes: list[str] | None = None) -> tup
         return None
     allowed = _families(expr)
     best: tuple[str, sp.Expr] | None = None
-    best_n = int(sp.count_ops(expr))
+    best_n = ops(expr, decimals=decimals)
     signs = _signs_over_abs(expr)
     first = ""
     if signs is not None:
@@ -159,7 +162,7 @@ def shortest(expr: sp.Expr, clock: Clock, notes: list[str] | None = None) -> tup
                              f"{clock.budget.max_work:,} Python calls, Budget.max_work)")
             continue
         form = counted.value
-        n = int(sp.count_ops(form))
+        n = ops(form, decimals=decimals)
         if n < best_n and _families(form) <= allowed and not form.has(sp.Piecewise):
             best, best_n = (f"{_SHORTEST_WORDS}: {first}SymPy's {method}", form), n
     return best

@@ -40,3 +40,8 @@ def keeps_typed_order(method: Callable[..., R]) -> Callable[..., R]:
         with typed_order(getattr(result, "order", None)):
             return method(self, result, *args, **kwargs)
     return wrapper
+
+
+def as_decimal(r: Any) -> str | None:
+    """The number ``r`` as a decimal when the result being printed was typed with decimals."""
+    return _CURRENT.get().decimal(r)

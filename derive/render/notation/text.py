@@ -8,7 +8,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from derive.render.notation.order import in_typed_order
+from derive.render.notation.order import as_decimal, in_typed_order
 from derive.parse.order import positive_first
 from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
@@ -66,7 +66,16 @@ class UnicodePrinter(StrPrinter):
         return "π"
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        c, rest = expr.as_coeff_Mul()
+        dec = as_decimal(c)
+        if dec is not None and rest is not sp.S.One:
+            body = (self._print(rest) if rest.is_Mul or isinstance(rest, sp.Derivative)
+                    else self.parenthesize(rest, PRECEDENCE["Mul"]))
+            return f"{dec}·{body}"
         return str(super()._print_Mul(expr)).replace("*", "·")
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return as_decimal(expr) or str(super()._print_Rational(expr))
 
     def _print_log(self, expr: sp.log) -> str:
         return f"ln({self._print(expr.args[0])})"
