@@ -23,6 +23,11 @@ _MAX_PLACES = 8
 """Fractions needing more decimal places than this stay fractions."""
 
 
+def monomial(e: sp.Basic) -> sp.Basic | None:
+    """``e`` without its numeric coefficient (``-2·x²`` -> ``x²``); None for a bare number."""
+    return _monomial(e)
+
+
 def _monomial(e: sp.Basic) -> sp.Basic | None:
     """``e`` without its numeric coefficient (``-2·x²`` -> ``x²``); None for a bare number."""
     if e.is_Number:
@@ -43,14 +48,18 @@ class TermOrder:
     """Each sum the user typed, with its terms in the order typed (numbers included: ``1 − x``)."""
     decimals: bool = False
     """The user wrote decimals (0.26): print fractions that end as decimals (13/25 as 0.52)."""
+    origins: tuple[tuple[sp.Basic, int], ...] = ()
+    """Terms an engine made from a typed term, with that term's place (``with_origins``)."""
     _table: dict[sp.Basic, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     _sums: dict[sp.Basic, dict[sp.Basic, int]] = field(default_factory=dict, init=False, repr=False,
                                                        compare=False)
     _summands: dict[sp.Basic, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _origins: dict[sp.Basic, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     _negated: dict[sp.Basic, dict[sp.Basic, int]] = field(default_factory=dict, init=False, repr=False,
                                                           compare=False)
 
     def __post_init__(self) -> None:
+        self._origins.update(self.origins)
         for e, r in self.ranks:
             self._table.setdefault(e, r)
         outermost = max(self.typed_sums, key=lambda ws: self._table.get(ws[0], -1))[0] if self.typed_sums else None
@@ -125,15 +134,29 @@ class TermOrder:
 
     def key(self, term: sp.Basic) -> int | None:
         """Where ``term`` goes among its sum's terms, if the user's typing says: the rank of ``term``
-        typed as a term of a sum (up to its coefficient), or of the typed term a pending derivative
-        in it differentiates (``100·d/dx[(y − x²)²]`` goes where ``100·(y − x²)²`` was typed)."""
+        typed as a term of a sum (up to its coefficient), of the typed term an engine made it from
+        (``origins``), or of the typed term its pending derivatives differentiate (``100·d/dx[(y − x²)²]``
+        goes where ``100·(y − x²)²`` was typed)."""
         r = self._summand(term)
         if r is not None:
             return r
-        for e in sp.preorder_traversal(term):
-            if isinstance(e, sp.Derivative):
-                return self._summand(e.expr)
+        m = _monomial(term)
+        for e in (term, m):
+            if e is not None and e in self._origins:
+                return self._origins[e]
+        if term.has(sp.Derivative):  # y·d/dx[x²] goes where x²·y was typed
+            undone = term.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)
+            r = self._summand(undone)
+            if r is not None:
+                return r
+            for e in sp.preorder_traversal(term):
+                if isinstance(e, sp.Derivative):
+                    return self._summand(e.expr)
         return None
+
+    def with_origins(self, origins: dict[sp.Basic, int]) -> TermOrder:
+        """This order, with terms an engine made placed where the typed term they came from was."""
+        return TermOrder(self.ranks, self.typed_sums, self.decimals, tuple(origins.items()))
 
     def ordered(self, terms: Sequence[Any], expr: sp.Basic | None = None) -> list[Any]:
         """The terms of the sum ``expr`` (given in SymPy's order) as typed.

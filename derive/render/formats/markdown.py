@@ -111,7 +111,8 @@ class Printer(FormatPrinter):
             lines.append(f"- curvature: {g.definiteness.describe()}")
         lines += [f"- note: {n}" for n in g.notes]
         lines += [self.visit(c) for c in g.checks if c.required]
-        lines += [f"- {c.name} (reported, not required): {c.certificate.describe()}" for c in g.checks if not c.required]
+        lines += [f"- note: {c.name} (reported, not required): {c.certificate.describe()}"
+                  for c in g.checks if not c.required]
         return "\n".join(lines) + "\n"
 
     # -- least squares -------------------------------------------------------------------------

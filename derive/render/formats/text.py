@@ -134,6 +134,10 @@ class Printer(FormatPrinter):
         return Text.assemble((f"{c.certificate.mark} ", STYLES[c.certificate.word]), (f"{c.name}{note}: ", "bold"),
                              c.certificate.describe())
 
+    def reference(self, c: Check) -> Text:
+        """A comparison reported, not required: a note without a verdict mark, after the checks."""
+        return Text(f"Note: {c.name} (reported, not required): {c.certificate.describe()}", style="dim")
+
     def verdict_line(self, verdict: Verdict, skipped: tuple[str, ...] = ()) -> Text:
         """The closing line: certified (and which reported parts were not computed), refuted or undecided."""
         mark, words, reason = CLOSING[verdict.value]
@@ -224,7 +228,7 @@ class Printer(FormatPrinter):
         for note in g.notes:
             parts.append(Text(f"Note: {note}", style="dim"))
         parts += [self.visit(c) for c in g.checks if c.required]
-        parts += [self._print_Check(c, note=" (reported, not required)") for c in g.checks if not c.required]
+        parts += [self.reference(c) for c in g.checks if not c.required]
         if closing:
             parts.append(self.verdict_line(g.verdict))
         return Group(*parts)
@@ -280,7 +284,8 @@ class Printer(FormatPrinter):
         for name, a, b in zip(fit.columns, fit.estimate, fit.reference):
             table.add_row(name, f"{a:.15g}", f"{b:.15g}")
         parts += [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
-        parts += [self._print_Check(c, note="" if c.required else " (reported, not required)") for c in fit.checks]
+        parts += [self.visit(c) for c in fit.checks if c.required]
+        parts += [self.reference(c) for c in fit.checks if not c.required]
         if fit.summary is not None:
             parts += self.visit(fit.summary)
         return parts
