@@ -138,11 +138,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "core": frozenset({"core"}),
     "parse": frozenset({"core", "parse"}),
     "certify": frozenset({"core", "parse", "certify"}),
-    "scalar": frozenset({"core", "parse", "certify", "scalar"}),
-    "matrix": frozenset({"core", "parse", "certify", "matrix"}),
-    "lsq": frozenset({"core", "parse", "certify", "matrix", "lsq"}),
-    "likelihood": frozenset({"core", "parse", "certify", "likelihood"}),
-    "checker": frozenset({"core", "parse", "certify", "scalar", "matrix", "checker"}),  # derives the right side
+    "forms": frozenset({"core", "forms"}),
+    "scalar": frozenset({"core", "parse", "certify", "forms", "scalar"}),
+    "matrix": frozenset({"core", "parse", "certify", "forms", "matrix"}),
+    "lsq": frozenset({"core", "parse", "certify", "forms", "matrix", "lsq"}),
+    "likelihood": frozenset({"core", "parse", "certify", "forms", "likelihood"}),
+    "checker": frozenset({"core", "parse", "certify", "forms", "scalar", "matrix", "checker"}),  # derives the right side
 }
 """Which packages each layer may import (the capability APIs compose more; see below)."""
 

@@ -16,6 +16,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.errors import UnsupportedError
 from derive.parse.domain import VarDomain
+from derive.forms import shown, sums_in
 from derive.likelihood.model import Method, MleDerivation, MleProblem, MleStep
 
 from derive.core.contract import Check, NotComputed, Proved
@@ -501,7 +502,7 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
     if h_at is not None:
         kind = definiteness(h_at, domains)
         steps.append(MleStep(rule="second_order", title="At a solution of the score equations",
-                             after=h_at[0, 0] if single else h_at,
+                             after=shown(h_at[0, 0], sums_in(problem.density)) if single else h_at,
                              justification="the statistics eliminated with the score equations, so this holds at "
                                            + ("the root of the score equation (the estimate when the root lies in "
                                               "the parameter space)" if projected else "the estimate"),
@@ -537,12 +538,12 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
                      "the log-likelihood is not differentiable")
     if observed is not None:
         steps.append(MleStep(rule="fisher", title="Observed information at the estimate",
-                             after=observed[0, 0] if single else observed,
+                             after=shown(observed[0, 0], sums_in(problem.density)) if single else observed,
                              justification="minus the Hessian at the estimate",
                              relation="at_estimate"))
     if expected is not None:
         steps.append(MleStep(rule="fisher", title="Expected (Fisher) information",
-                             after=expected[0, 0] if single else expected,
+                             after=shown(expected[0, 0], sums_in(problem.density)) if single else expected,
                              justification="minus the expected Hessian under the model: each statistic Sum g(x_i) "
                                            "has mean n E[g(X)]",
                              relation="expected"))
@@ -550,7 +551,8 @@ def _second_order(problem: MleProblem, loglik: sp.Expr, scores: Sequence[sp.Expr
             k = expected.shape[0]
             inv = (_inverse_times(expected, sp.eye(k)) if not single else sp.Matrix([[1 / expected[0, 0]]]))
             steps.append(MleStep(rule="fisher", title="Asymptotic variance",
-                                 after=sp.factor(inv[0, 0]) if single else inv.applyfunc(sp.factor),
+                                 after=(shown(sp.factor(inv[0, 0]), sums_in(problem.density)) if single
+                                        else inv.applyfunc(sp.factor)),
                                  justification="the inverse of the Fisher information, evaluated at the estimate "
                                                "in practice",
                                  relation="asymptotic"))

@@ -10,7 +10,8 @@ import sympy as sp
 
 from derive.core.errors import UsageError
 from derive.parse.domain import VarDomain
-from derive.parse.text import parse_text
+from derive.parse.order import TermOrder
+from derive.parse.text import parse_text, parse_text_ordered
 
 
 def looks_like_latex(text: str) -> bool:
@@ -31,3 +32,12 @@ def parse_expression(text: str, domains: Mapping[str, VarDomain] | None = None) 
 
         return parse_latex(text, domains)
     return parse_text(text, domains)
+
+
+def parse_expression_ordered(text: str, domains: Mapping[str, VarDomain] | None = None) -> tuple[sp.Expr, TermOrder]:
+    """``parse_expression``, with the order the terms were typed in."""
+    if isinstance(text, str) and looks_like_latex(text):
+        from derive.parse.latex import parse_latex_ordered
+
+        return parse_latex_ordered(text, domains)
+    return parse_text_ordered(text, domains)

@@ -18,6 +18,7 @@ import sympy as sp
 
 from derive.core.errors import ParseError, UsageError
 from derive.parse.domain import VarDomain
+from derive.parse.order import Recorder, TermOrder
 from derive.parse import vocabulary as vocab
 
 MAX_LATEX_NESTING = 16
@@ -79,6 +80,7 @@ class _Run:
     domains: Mapping[str, VarDomain] | None
     prefix: str
     table: list[sp.Expr] = field(default_factory=list)
+    recorder: Recorder = field(default_factory=Recorder)
 
     def placeholder(self, value: sp.Expr) -> str:
         self.table.append(value)
@@ -127,6 +129,11 @@ def parse_latex(text: str, domains: Mapping[str, VarDomain] | None = None) -> sp
 
     Commands outside the allow-list are refused with a span on the command.
     """
+    return parse_latex_ordered(text, domains)[0]
+
+
+def parse_latex_ordered(text: str, domains: Mapping[str, VarDomain] | None = None) -> tuple[sp.Expr, TermOrder]:
+    """``parse_latex``, with the order the terms were typed in (latex2sympy keeps it in its sums)."""
     if not isinstance(text, str):
         raise UsageError(f"parse_latex expects a str, got {type(text).__name__}",
                          hint="pass the expression as text")
@@ -140,7 +147,7 @@ def parse_latex(text: str, domains: Mapping[str, VarDomain] | None = None) -> sp
     run = _Run(text, domains, prefix)
     expr = _convert(run, 0, len(text), 0)
     try:
-        return vocab.check_result(expr, vocab.line_span(text, 0, len(text)))
+        return vocab.check_result(expr, vocab.line_span(text, 0, len(text))), run.recorder.order()
     except RecursionError:
         raise run.error("expression nested too deeply", 0, len(text),
                         hint="split the expression into smaller parts") from None
@@ -362,6 +369,8 @@ def _number(run: _Run, out: _Out, i: int, hi: int, in_arg: bool) -> int:
         raise run.error("unexpected '.'", i, hint="write decimals as 0.5")
     end = i + 1 if in_arg and run.src[i] != "." else m.end()  # x^23 is x^2 * 3 in TeX
     frac = Fraction(run.src[i:end])
+    if frac.denominator != 1:
+        run.recorder.decimals = True
     _emit_atom(out, run, sp.Rational(frac.numerator, frac.denominator), i, in_arg)
     return end
 
@@ -650,6 +659,7 @@ def _rebuild(run: _Run, raw: sp.Basic, lo: int, hi: int) -> sp.Expr:
         if not ready:
             if not node.args:
                 results.append(_leaf(run, node, lo, hi))
+                run.recorder.record(results[-1])
                 continue
             if not (isinstance(node, (sp.Add, sp.Mul, sp.Pow)) or type(node) in vocab.SYMPY_FUNCTION_NAMES):
                 kind = type(node).__name__
@@ -662,13 +672,14 @@ def _rebuild(run: _Run, raw: sp.Basic, lo: int, hi: int) -> sp.Expr:
         args = results[-n:]
         del results[-n:]
         if isinstance(node, sp.Add):
-            results.append(sp.Add(*args))
+            results.append(run.recorder.typed_sum(args, sp.Add(*args)))
         elif isinstance(node, sp.Mul):
             results.append(sp.Mul(*args))
         elif isinstance(node, sp.Pow):
             results.append(vocab.power(args[0], args[1], span))
         else:
             results.append(vocab.call(vocab.SYMPY_FUNCTION_NAMES[type(node)], args, span))
+        run.recorder.record(results[-1])
     (expr,) = results
     return expr
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
+from typing import Any
 from fractions import Fraction
 from importlib import resources
 
@@ -21,6 +22,7 @@ from lark.visitors import Transformer_NonRecursive, v_args
 
 from derive.core.errors import ParseError, Span, UsageError
 from derive.parse.domain import VarDomain
+from derive.parse.order import Recorder, TermOrder
 from derive.parse import vocabulary as vocab
 
 MAX_DECIMAL_EXPONENT = 1000
@@ -132,17 +134,23 @@ def parse_text(text: str, domains: Mapping[str, VarDomain] | None = None) -> sp.
 
     Variables are real symbols carrying their declared domain; every failure is a ParseError.
     """
+    return parse_text_ordered(text, domains)[0]
+
+
+def parse_text_ordered(text: str, domains: Mapping[str, VarDomain] | None = None) -> tuple[sp.Expr, TermOrder]:
+    """``parse_text``, with the order the terms were typed in (for printers that keep it)."""
     if not isinstance(text, str):
         raise UsageError(f"parse_text expects a str, got {type(text).__name__}",
                          hint="pass the expression as text")
     tree = parse_tree(text, grammar_parser())
     whole = vocab.line_span(text, 0, len(text))
     try:
-        expr = _Builder(text, domains).transform(tree)
+        builder = _Builder(text, domains)
+        expr = builder.transform(tree)
         if not isinstance(expr, sp.Expr):
             raise ParseError("input is not a single expression", span=whole,
                              hint="write one expression such as x^2 + 1")
-        return vocab.check_result(expr, whole)
+        return vocab.check_result(expr, whole), builder.recorder.order()
     except VisitError as exc:
         raise build_error(text, exc) from None
     except RecursionError:
@@ -360,6 +368,13 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
         super().__init__()
         self._text = text
         self._domains = domains
+        self.recorder = Recorder()
+
+    def _call_userfunc(self, tree: Tree[Token], new_children: list[Any] | None = None) -> Any:
+        # Lark's one hook every rule's result passes through: record each node in typed order.
+        out = super()._call_userfunc(tree, new_children)  # type: ignore[no-untyped-call]
+        self.recorder.record(out)
+        return out
 
     def _span(self, meta: Meta) -> Span:
         if meta.empty:
@@ -368,7 +383,10 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     @v_args(inline=True)
     def number(self, tok: Token) -> sp.Expr:
-        return read_number(tok, self._text)
+        value = read_number(tok, self._text)
+        if not value.is_Integer:
+            self.recorder.decimals = True
+        return value
 
     @v_args(inline=True)
     def name(self, tok: Token) -> sp.Expr:
@@ -387,11 +405,11 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     @v_args(inline=True)
     def add(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        return sp.Add(a, b)
+        return self.recorder.added(a, b, sp.Add(a, b))
 
     @v_args(inline=True)
     def sub(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        return sp.Add(a, sp.Mul(sp.S.NegativeOne, b))
+        return self.recorder.added(a, b, sp.Add(a, sp.Mul(sp.S.NegativeOne, b)), negate=True)
 
     @v_args(inline=True)
     def mul(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:

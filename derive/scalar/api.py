@@ -19,6 +19,7 @@ from derive.core.runner import run_bounded
 from derive.render.result import Result
 from derive.scalar.model import Derivation, Gradient
 from derive.parse.domain import VarDomain, make_symbol
+from derive.parse.order import TermOrder
 
 def read_domains(where: str | Iterable[str]) -> dict[str, VarDomain]:
     """The domains ``--where`` declares (one text or several), merged."""
@@ -30,13 +31,20 @@ def read_domains(where: str | Iterable[str]) -> dict[str, VarDomain]:
 
 def read_expression(expr: str | sp.Expr, domains: Mapping[str, VarDomain]) -> tuple[str, sp.Expr]:
     """(source text, SymPy expression) of plain text or LaTeX (read, never evaluated), or of a SymPy expression."""
+    source, e, _ = read_expression_ordered(expr, domains)
+    return source, e
+
+
+def read_expression_ordered(expr: str | sp.Expr, domains: Mapping[str, VarDomain]) -> tuple[str, sp.Expr, TermOrder]:
+    """``read_expression`` with the order the user typed the terms in (none for a SymPy expression)."""
     if isinstance(expr, sp.Expr):
-        return sp.sstr(expr), expr
+        return sp.sstr(expr), expr, TermOrder()
     if not isinstance(expr, str):
         raise UsageError(f"expected an expression as text or a SymPy expression, got {type(expr).__name__}")
-    from derive.parse.auto import parse_expression
+    from derive.parse.auto import parse_expression_ordered
 
-    return expr, parse_expression(expr, domains)
+    e, order = parse_expression_ordered(expr, domains)
+    return expr, e, order
 
 
 def _variables(
@@ -117,7 +125,7 @@ def _diff_job(
 
     clock = budget.start()
     domains = read_domains(where)
-    source, e = read_expression(expr, domains)
+    source, e, typed = read_expression_ordered(expr, domains)
     variables = _variables(wrt, e, domains)
     if order < 1:
         raise UsageError(f"order must be at least 1, got {order}")
@@ -125,7 +133,7 @@ def _diff_job(
         if len(variables) != 1:
             raise UsageError("--order goes with a single --wrt variable", hint="repeat --wrt for mixed partials")
         variables = variables * order
-    d = differentiate(e, variables, clock, source=source)
+    d = differentiate(e, variables, clock, source=source, order=typed)
     return certify_derivation(d, clock, domains)
 
 
@@ -137,7 +145,7 @@ def _grad_job(
 
     clock = budget.start()
     domains = read_domains(where)
-    source, e = read_expression(expr, domains)
+    source, e, typed = read_expression_ordered(expr, domains)
     if wrt is None:
         variables = sorted(e.free_symbols, key=lambda s: s.name)
     else:
@@ -153,7 +161,7 @@ def _grad_job(
         )
     if not variables:
         raise UsageError("the expression has no variables to differentiate by")
-    g = gradient(e, variables, clock, hessian=hessian, source=source)
+    g = gradient(e, variables, clock, hessian=hessian, source=source, order=typed)
     return certify_gradient(g, clock, domains)
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 import sympy as sp
 
 from derive.core.contract import Certified, Check, Step
+from derive.parse.order import TermOrder
 
 Tex = Callable[[sp.Basic], str]
 """An expression printer handed to rules by a LaTeX printer (its notation, e.g. partial d)."""
@@ -73,9 +74,20 @@ class Derivation(Certified):
     checks: tuple[Check, ...] = field(default=())
     notes: tuple[str, ...] = ()
     """What a limit cut, or anything else a reader must know (printed with the result)."""
+    order: TermOrder = field(default_factory=TermOrder)
+    """How the user typed ``function`` (printers keep that order)."""
+    held: tuple[sp.Symbol, ...] = ()
+    """The other variables, held constant in a partial derivative (said beside the first line)."""
+    working: sp.Expr | None = None
+    """The result before its final forms (shortest, teacher's): what a further derivative starts from."""
 
     def all_steps(self) -> Iterator[Step]:
         return iter(self.steps)
+
+    @property
+    def shown(self) -> sp.Expr:
+        """The result as printed: the last step's form (``result`` is SymPy's canonical form of it)."""
+        return self.steps[-1].after if self.steps else self.result
 
     def all_checks(self) -> Iterator[Check]:
         return iter(self.checks)
@@ -96,6 +108,8 @@ class Gradient(Certified):
     partials: tuple[Derivation, ...]
     hessian: tuple[tuple[Derivation, ...], ...] | None = None
     checks: tuple[Check, ...] = field(default=())
+    order: TermOrder = field(default_factory=TermOrder)
+    """How the user typed ``function`` (printers keep that order)."""
 
     @property
     def derivations(self) -> tuple[Derivation, ...]:
@@ -112,6 +126,18 @@ class Gradient(Certified):
     @property
     def gradient(self) -> sp.Matrix:
         return sp.Matrix([d.result for d in self.partials])
+
+    @property
+    def shown_gradient(self) -> sp.Matrix:
+        """The gradient as printed (each partial in its teacher's form)."""
+        return sp.Matrix([d.shown for d in self.partials])
+
+    @property
+    def shown_hessian(self) -> sp.Matrix | None:
+        """The Hessian as printed."""
+        if self.hessian is None:
+            return None
+        return sp.Matrix([[d.shown for d in row] for row in self.hessian])
 
     @property
     def hessian_matrix(self) -> sp.Matrix | None:

@@ -529,20 +529,6 @@ class PiecewiseRule(Rule):
 
 
 @dataclass(frozen=True, slots=True)
-class PartialRule(Rule):
-    """d/dx f(x, y): differentiate in x, treating the other variables as constants"""
-
-    name: ClassVar[str] = "partial"
-    constants: tuple[sp.Symbol, ...]
-
-    def words(self) -> str:
-        return f"partial derivative: treat {', '.join(s.name for s in self.constants)} as constant"
-
-    def latex(self, tex: Tex) -> str:
-        return "treat " + ", ".join(f"${tex(s)}$" for s in self.constants) + " as constant"
-
-
-@dataclass(frozen=True, slots=True)
 class HigherOrderRule(Rule):
     """d^2/dx^2 f = d/dx (df/dx)"""
 
@@ -557,6 +543,51 @@ class HigherOrderRule(Rule):
 
     def latex(self, tex: Tex) -> str:
         return "differentiate again"
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatedPowerRule(Rule):
+    """d^k/dx^k x^n = n (n-1) ... (n-k+1) x^(n-k)"""
+
+    name: ClassVar[str] = "power"
+    exponent: sp.Expr
+    times: int
+
+    @classmethod
+    def fits(cls, expr: sp.Expr, wrt: Sequence[sp.Symbol]) -> RepeatedPowerRule | None:
+        """The rule for d^k/dx^k of c·x^n (c free of x, n a number), k >= 2; else None."""
+        if len(wrt) < 2 or len(set(wrt)) != 1:
+            return None
+        x, k = wrt[0], len(wrt)
+        c, rest = expr.as_independent(x, as_Add=False)
+        base, n = rest.as_base_exp()
+        if base != x or not n.is_Number:
+            return None
+        target = sp.Derivative(expr, *wrt, evaluate=False)
+        falling = sp.Mul(*(n - i for i in range(k)))
+        return cls(target, c * falling * x ** (n - k), n, k)
+
+    def words(self) -> str:
+        return f"power rule {self.times} times: d^k/dx^k x^n = n(n-1)...(n-k+1) x^(n-k), n = {text(self.exponent)}, " \
+               f"k = {self.times}"
+
+    def latex(self, tex: Tex) -> str:
+        return rf"power rule {self.times} times, $\tfrac{{d^k}}{{dx^k}} x^n = n(n-1)\cdots(n-k+1)\,x^{{n-k}}$"
+
+
+@dataclass(frozen=True, slots=True)
+class SymmetryRule(Rule):
+    """d^2f/dy dx = d^2f/dx dy where both are continuous (Schwarz's theorem)"""
+
+    name: ClassVar[str] = "symmetry"
+    cited: str
+    """The entry whose derivation this one cites, e.g. "entry (1,2)"."""
+
+    def words(self) -> str:
+        return f"symmetry of second derivatives (Schwarz): the same as {self.cited}"
+
+    def latex(self, tex: Tex) -> str:
+        return f"by symmetry (Schwarz), as {self.cited}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,7 +654,7 @@ def with_letter(rule: Rule, letter: sp.Symbol) -> Rule:
     return dataclasses.replace(rule, u=letter) if isinstance(rule, ChainRule) else rule
 
 
-ALL_RULES: tuple[type[Rule], ...] = (*STRATEGY, PartialRule, HigherOrderRule, SimplifyRule, GiveUp)
+ALL_RULES: tuple[type[Rule], ...] = (*STRATEGY, HigherOrderRule, RepeatedPowerRule, SymmetryRule, SimplifyRule, GiveUp)
 """Every rule class, the ones applied by the strategy and the ones the engine adds itself."""
 
 RULE_NAMES: tuple[str, ...] = tuple(sorted({cls.name for cls in ALL_RULES}))

@@ -14,7 +14,10 @@ from derive.core.budget import Clock
 from derive.scalar import rules as R
 from derive.scalar.model import Derivation, DiffStep, Rule
 from derive.scalar.rules import choose, justify, pending, with_letter
-from derive.scalar.tidy import size, tidy
+from derive.core.work import run_counted
+from derive.parse.order import TermOrder, monomial
+from derive.forms import canonical, longer, teacher_form
+from derive.scalar.tidy import shortest, size, tidy
 
 
 def pending_derivatives(expr: sp.Expr, stuck: frozenset[sp.Basic] = frozenset()) -> list[sp.Derivative]:
@@ -70,11 +73,53 @@ def _rule_for(target: sp.Derivative) -> Rule:
     return rule
 
 
-def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[DiffStep]) -> sp.Expr:
+class _Origins:
+    """Where the terms the rules make go when printed: where the typed term they came from was.
+
+    Each step maps every term of the line before it to the terms it becomes; a term whose place
+    is known (``TermOrder.key``) passes its place on. The targets are taken in that order too, so
+    the derivation works through the function's terms as the user typed them.
+    """
+
+    def __init__(self, order: TermOrder) -> None:
+        self.order = order
+        self.found: dict[sp.Basic, int] = {}
+
+    def key(self, term: sp.Basic) -> float:
+        k = self.current().key(term)
+        return float("inf") if k is None else float(k)
+
+    def current(self) -> TermOrder:
+        return self.order.with_origins(self.found) if self.found else self.order
+
+    def sort(self, targets: list[sp.Derivative], expr: sp.Expr) -> list[sp.Derivative]:
+        if not self.order:
+            return targets
+        terms = sp.Add.make_args(expr)
+        where = {t: min((self.key(u) for u in terms if u.has(t)), default=float("inf")) for t in targets}
+        return sorted(targets, key=lambda t: where[t])  # stable: reading order among equals
+
+    def follow(self, before: sp.Expr, mapping: dict[sp.Basic, sp.Basic]) -> None:
+        if not self.order:
+            return
+        current = self.current()
+        for t in sp.Add.make_args(before):
+            k = current.key(t)
+            if k is None:
+                continue
+            for u in sp.Add.make_args(t.xreplace(mapping)):
+                m = monomial(u)
+                if m is not None:
+                    self.found.setdefault(m, k)
+
+
+def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[DiffStep],
+             origins: _Origins | None = None) -> sp.Expr:
     """Apply rules until no pending derivative is left; append the steps."""
+    origins = origins if origins is not None else _Origins(TermOrder())
     depth = 0
     stuck: set[sp.Basic] = set()
-    while targets := pending_derivatives(current, frozenset(stuck)):
+    while targets := origins.sort(pending_derivatives(current, frozenset(stuck)), current):
         depth += 1
         clock.check("differentiation", depth=depth)
         first = _rule_for(targets[0])
@@ -86,12 +131,15 @@ def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Diff
             continue
         kind = type(first)
         chosen: list[Rule] = [first]
-        for t in targets[1:]:
+        # the chain rule is applied once per line: two at once is two rules on one line
+        for t in targets[1:] if not isinstance(first, (R.ChainRule, R.MultivariateChainRule)) else ():
             r = _rule_for(t)
             if type(r) is kind and not r.result.has(r.target):
                 chosen.append(r)
         chosen = [with_letter(r, next(letters)) if isinstance(r, R.ChainRule) else r for r in chosen]
-        after = current.xreplace({r.target: r.result for r in chosen})
+        mapping = {r.target: r.result for r in chosen}
+        after = current.xreplace(mapping)
+        origins.follow(current, mapping)
         clock.check(f"the {kind.name} rule", size=size(after))
         steps.append(_step(tuple(chosen), current, after))
         current = after
@@ -99,14 +147,28 @@ def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[Diff
 
 
 def differentiate(
-    expr: sp.Expr, wrt: Sequence[sp.Symbol], clock: Clock, *, source: str = "", tidy_result: bool = True
+    expr: sp.Expr, wrt: Sequence[sp.Symbol], clock: Clock, *, source: str = "", tidy_result: bool = True,
+    order: TermOrder | None = None,
 ) -> Derivation:
-    """The uncertified step-by-step derivative of ``expr`` with respect to ``wrt`` in order."""
+    """The uncertified step-by-step derivative of ``expr`` with respect to ``wrt`` in order.
+
+    ``order`` is how the user typed ``expr`` (``derive.parse.order``): the result is then written
+    in the user's own sums, as a teacher would (``scalar.teacher``), and printers keep the order.
+    """
+    order = order if order is not None else TermOrder()
     if not wrt:
         raise ValueError("differentiate needs at least one variable")
+    origins = _Origins(order if order is not None else TermOrder())
+    repeated = R.RepeatedPowerRule.fits(expr, wrt)
+    if repeated is not None:  # d^k/dx^k c x^n in one line, not k rounds of the power rule
+        return Derivation(source=source, function=expr, wrt=tuple(wrt),
+                          steps=(_step(repeated, repeated.target, repeated.result),), result=repeated.result,
+                          order=order if order is not None else TermOrder())
     letters = _Letters(expr)
     steps: list[DiffStep] = []
     notes: list[str] = []
+    held: tuple[sp.Symbol, ...] = ()
+    working: sp.Expr | None = None
     value = expr
     for k, x in enumerate(wrt):
         current: sp.Expr = sp.Derivative(value, x, evaluate=False)
@@ -116,14 +178,13 @@ def differentiate(
             rule: Rule = R.HigherOrderRule(before, current, value, others if value.has(x) else ())
             steps.append(_step(rule, before, current))
         elif others and value.has(x):
-            rule = R.PartialRule(current, current, others)
-            steps.append(_step(rule, current, current))
+            held = others  # said beside the first line, not as a step that changes nothing
         if not pending_derivatives(current):
             rule = _final_form_rule(current, x)
             steps.append(_step(rule, current, rule.result))
             value = rule.result
             continue
-        value = _resolve(current, clock, letters, steps)
+        value = _resolve(current, clock, letters, steps, origins)
         if tidy_result:
             tidied = tidy(value, clock, notes)
             if tidied is not None:
@@ -131,8 +192,31 @@ def differentiate(
                 rule = R.SimplifyRule(value, simpler, method)
                 steps.append(_step(rule, value, simpler))
                 value = simpler
+            working = value
+            short = shortest(value, clock, notes, decimals=order.decimals) if k == len(wrt) - 1 else None
+            if short is not None:
+                method, simpler = short
+                rule = R.SimplifyRule(value, simpler, method)
+                steps.append(_step(rule, value, simpler))
+                value = simpler
+            if k == len(wrt) - 1:
+                shown = _teacher(value, order, clock)
+                if shown is not None:
+                    rule = R.SimplifyRule(value, shown, "in the question's own terms, common factors taken out")
+                    steps.append(_step(rule, value, shown))
+                    value = canonical(shown)  # the result: SymPy's own form of what is printed
     return Derivation(source=source, function=expr, wrt=tuple(wrt), steps=tuple(steps), result=value,
-                      notes=tuple(dict.fromkeys(notes)))
+                      notes=tuple(dict.fromkeys(notes)), order=origins.current(), held=held,
+                      working=working)
+
+
+def _teacher(value: sp.Expr, order: TermOrder, clock: Clock) -> sp.Expr | None:
+    """The teacher's form of the final result, if it differs and is no longer (counted work; None if cut)."""
+    counted = run_counted(lambda: teacher_form(value, order.sums()), clock.budget.max_work)
+    shown = counted.value
+    if counted.cut or shown is None or shown == value:
+        return None
+    return None if longer(shown, value, slack=0, decimals=order.decimals) else shown
 
 
 def _final_form_rule(current: sp.Expr, x: sp.Symbol) -> Rule:

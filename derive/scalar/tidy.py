@@ -9,10 +9,13 @@ keeps the same input giving the same document on any machine; what it cuts is sa
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from derive.core.budget import Clock
 from derive.core.work import run_counted
+from derive.forms import ops
 
 _MAX_SIZE = 600
 _RATIO = 0.67
@@ -107,3 +110,74 @@ def tidy(expr: sp.Expr, clock: Clock, notes: list[str] | None = None) -> tuple[s
         if c_n <= ratio * n and c_n < best_n:
             best, best_n = (method, candidate), c_n
     return best
+
+
+_FAMILY = {
+    **{f: "trig" for f in ("sin", "cos", "tan", "cot", "sec", "csc")},
+    **{f: "hyperbolic" for f in ("sinh", "cosh", "tanh", "coth", "sech", "csch")},
+}
+_SHORTEST_MAX_SIZE = 150
+_SHORTEST = (("factor", sp.factor), ("cancel", sp.cancel), ("together", sp.together), ("simplify", sp.simplify))
+_SHORTEST_WORDS = "the shortest form"
+
+
+def _families(expr: sp.Basic) -> set[str]:
+    """The kinds of function in ``expr`` (sin and tan are one kind: trigonometric)."""
+    names = {type(f).__name__ for f in expr.atoms(sp.Function)}
+    if any(isinstance(p, sp.Pow) and not p.exp.is_Integer for p in sp.preorder_traversal(expr)):
+        names.add("root")
+    return {_FAMILY.get(n, n) for n in names}
+
+
+def shortest(expr: sp.Expr, clock: Clock, notes: list[str] | None = None, *,
+             decimals: bool = False) -> tuple[str, sp.Expr] | None:
+    """(method, form) when SymPy's ``factor``, ``cancel`` or ``simplify`` writes ``expr`` in fewer
+    operations (``count_ops``; with ``decimals`` 13/25 counts as the one number 0.52) with no new kind
+    of function (no cosh for a sigmoid's exp), else None.
+
+    Each runs as a counted part; one the work limit cuts is named in ``notes``.
+    """
+    if size(expr) > _SHORTEST_MAX_SIZE or size(expr) < 4 or _huge_numbers(expr):
+        return None
+    allowed = _families(expr)
+    best: tuple[str, sp.Expr] | None = None
+    best_n = ops(expr, decimals=decimals)
+    signs = _signs_over_abs(expr)
+    first = ""
+    if signs is not None:
+        # sign(u)/|u|: both sides are undefined at u = 0, and elsewhere sign(u) = u/|u| (so 1/u)
+        expr, allowed, first = signs, allowed | _families(signs), "sign(u) = u/|u|, then "
+    rational = bool(expr.is_rational_function())
+    for method, f in _SHORTEST:
+        if method == "simplify" and rational:
+            continue  # a rational function: factor, cancel and together cover what simplify would find (bench_forms)
+        clock.check(f"simplification ({method})")
+        try:
+            counted = run_counted(functools.partial(f, expr), clock.budget.max_work)
+        except (sp.PolynomialError, ValueError, TypeError, NotImplementedError):
+            continue
+        if counted.cut or counted.value is None:
+            if notes is not None:
+                notes.append(f"SymPy's {method} was not tried on the result (work limit: "
+                             f"{clock.budget.max_work:,} Python calls, Budget.max_work)")
+            continue
+        form = counted.value
+        n = ops(form, decimals=decimals)
+        if n < best_n and _families(form) <= allowed and not form.has(sp.Piecewise):
+            best, best_n = (f"{_SHORTEST_WORDS}: {first}SymPy's {method}", form), n
+    return best
+
+
+def _signs_over_abs(expr: sp.Expr) -> sp.Expr | None:
+    """``expr`` with sign(u) written u/|u| where |u| divides it (so nothing is defined anew at u = 0)."""
+    divisors = {p.base.args[0] for p in expr.atoms(sp.Pow) if isinstance(p.base, sp.Abs) and p.exp.is_negative}
+    signs = {g: g.args[0] / sp.Abs(g.args[0]) for g in expr.atoms(sp.sign) if g.args[0] in divisors}
+    return expr.xreplace(signs) if signs else None
+
+
+_MAX_DIGITS = 40
+
+
+def _huge_numbers(expr: sp.Expr) -> bool:
+    """True if a number in ``expr`` has more than 40 digits (SymPy's simplifiers may factor it: unbounded)."""
+    return any(len(str(abs(q.p))) > _MAX_DIGITS or len(str(q.q)) > _MAX_DIGITS for q in expr.atoms(sp.Rational))

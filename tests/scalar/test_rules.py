@@ -338,11 +338,16 @@ def _first_rule(expr: sp.Expr, wrt: list[sp.Symbol], cls: type[Rule]) -> Rule:
     return found[0]
 
 
-def test_partial_rule_names_the_constants() -> None:
-    rule = _first_rule(x**2 * y + sp.sin(y), [x], R.PartialRule)
-    assert isinstance(rule, R.PartialRule)
-    assert rule.constants == (y,)
+def test_symmetry_rule_cites_the_mirror_entry() -> None:
+    from derive.scalar.gradient import gradient
+
+    g = gradient(x**2 * y + sp.sin(x * y), [x, y], Budget().start(), hessian=True)
+    assert g.hessian is not None
+    (step,) = g.hessian[1][0].steps
+    (rule,) = step.rules
+    assert isinstance(rule, R.SymmetryRule) and rule.cited == "entry (1,2)"
     _claim_holds(rule)
+    assert sp.simplify(g.hessian[1][0].result - sp.diff(x**2 * y + sp.sin(x * y), y, x)) == 0
 
 
 def test_higher_order_rule() -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sympy as sp
 
 from derive.core.contract import Check
+from derive.render.notation.order import keeps_typed_order
 from derive.render.base import FormatPrinter
 from derive.render.formats.latex import mtex
 from derive.render.notation.latex import tex
@@ -42,10 +43,12 @@ class Printer(FormatPrinter):
         return out
 
     # -- scalar derivations -----------------------------------------------------------------
+    @keeps_typed_order
     def _print_Derivation(self, d: Derivation) -> dict[str, Any]:
         return {
             "input": d.source,
             "wrt": [s.name for s in d.wrt],
+            "held_constant": [s.name for s in d.held],
             "result": sp.sstr(d.result),
             "result_latex": tex(d.result),
             "certified": d.certified,
@@ -69,6 +72,7 @@ class Printer(FormatPrinter):
             "certificate": step.certificate.describe(),
         }
 
+    @keeps_typed_order
     def _print_Gradient(self, g: Gradient) -> dict[str, Any]:
         hm = g.hessian_matrix
         partials = [self.visit(p) for p in g.partials]

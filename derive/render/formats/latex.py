@@ -13,6 +13,7 @@ import sympy as sp
 
 from derive.core.contract import Certificate, NotComputed, Refuted
 from derive.core.errors import UsageError
+from derive.render.notation.order import keeps_typed_order
 from derive.render.escape import tex_line
 from derive.render.base import FormatPrinter
 from derive.render.notation.latex import StatLatex, SumLatex, sample_tex, tex
@@ -291,6 +292,7 @@ class Printer(FormatPrinter):
         return rf"\parbox[t]{{{width}\linewidth}}{{\raggedright\small {why}}}"
 
     # -- scalar derivations -------------------------------------------------------------------
+    @keeps_typed_order
     def _print_Derivation(self, d: Derivation) -> Parts:
         notes = [self.note(n) for n in d.notes]
         return Parts([self.chain(d), *notes], self.statement(d), display_result=False)
@@ -304,7 +306,7 @@ class Printer(FormatPrinter):
     @staticmethod
     def statement(d: Derivation) -> str:
         """``d/dx f = result`` for a derivation."""
-        return f"{tex(sp.Derivative(d.function, *d.wrt, evaluate=False))} = {tex(d.result)}"
+        return f"{tex(sp.Derivative(d.function, *d.wrt, evaluate=False))} = {tex(d.shown)}"
 
     def chain(self, d: Derivation) -> str:
         """The chain of ``d``: one row per step, a new chain headed by each higher derivative."""
@@ -314,6 +316,9 @@ class Printer(FormatPrinter):
         out: list[str] = []
         for i, step in enumerate(d.steps):
             row = str(self.visit(step))
+            if i == 0 and d.held:
+                held = "treat " + ", ".join(f"${self.tex(s)}$" for s in d.held) + " as constant"
+                row = rf"  &= {self.tex(step.after)} && {self.column(held + '; ' + self.why(step))}"
             if i == 0:
                 out.append(f"{self.tex(step.before)}\n{row}")
             elif step.rule == "higher order":  # a new chain, headed by the higher derivative
@@ -333,9 +338,10 @@ class Printer(FormatPrinter):
     def _print_Rule(self, r: Rule) -> str:
         return r.latex(self.tex)
 
+    @keeps_typed_order
     def _print_Gradient(self, g: Gradient) -> Parts:
-        result = rf"\nabla f = {tex(g.gradient)}"
-        hm = g.hessian_matrix
+        result = rf"\nabla f = {tex(g.shown_gradient)}"
+        hm = g.shown_hessian
         if hm is not None:
             result += rf",\qquad \nabla^2 f = {tex(hm)}"
         chains = [self.chain(p) for p in g.partials]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sympy as sp
 
 from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved, Verdict
+from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.formats.latex import Printer as Latex
 from derive.render.formats.latex import METHOD_NAMES, hint_tex, mle_lhs, mle_rhs, mtex, summary_lines_plain
@@ -71,13 +72,15 @@ class Printer(FormatPrinter):
     def _print_Check(self, c: Check) -> str:
         return f"- {c.name}: {c.certificate.describe()}"
 
+    @keeps_typed_order
     def _print_Derivation(self, d: Derivation) -> str:
-        lines = [f"$$\n{self.latex.doprint(d)}\n$$", "", f"**Result:** ${tex(d.result)}$", ""]
+        lines = [f"$$\n{self.latex.doprint(d)}\n$$", "", f"**Result:** ${tex(d.shown)}$", ""]
         lines += [f"- note: {n}" for n in d.notes]
         lines += [self.visit(c) for c in d.checks]
         lines.append(f"- certification: {certificate_summary(d)}")
         return "\n".join(lines) + "\n"
 
+    @keeps_typed_order
     def _print_Gradient(self, g: Gradient) -> str:
         out = []
         for p in g.partials:
@@ -89,8 +92,8 @@ class Printer(FormatPrinter):
                 for j, h in enumerate(row):
                     if j >= i:
                         out.append(self._print_Derivation(h))
-        out.append(f"**Gradient:** $\\nabla f = {tex(g.gradient)}$\n")
-        hm = g.hessian_matrix
+        out.append(f"**Gradient:** $\\nabla f = {tex(g.shown_gradient)}$\n")
+        hm = g.shown_hessian
         if hm is not None:
             out.append(f"**Hessian:** $\\nabla^2 f = {tex(hm)}$\n")
         return "\n".join(out)
@@ -108,7 +111,8 @@ class Printer(FormatPrinter):
             lines.append(f"- curvature: {g.definiteness.describe()}")
         lines += [f"- note: {n}" for n in g.notes]
         lines += [self.visit(c) for c in g.checks if c.required]
-        lines += [f"- {c.name} (reported, not required): {c.certificate.describe()}" for c in g.checks if not c.required]
+        lines += [f"- note: {c.name} (reported, not required): {c.certificate.describe()}"
+                  for c in g.checks if not c.required]
         return "\n".join(lines) + "\n"
 
     # -- least squares -------------------------------------------------------------------------

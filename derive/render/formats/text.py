@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.core.contract import Certificate, Check, NotComputed, Verdict
+from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.notation.sample import hatted
 from derive.render.notation.text import StatText, SumText, check_text, hint_text, sample_text, utext
@@ -133,6 +134,10 @@ class Printer(FormatPrinter):
         return Text.assemble((f"{c.certificate.mark} ", STYLES[c.certificate.word]), (f"{c.name}{note}: ", "bold"),
                              c.certificate.describe())
 
+    def reference(self, c: Check) -> Text:
+        """A comparison reported, not required: a note without a verdict mark, after the checks."""
+        return Text(f"Note: {c.name} (reported, not required): {c.certificate.describe()}", style="dim")
+
     def verdict_line(self, verdict: Verdict, skipped: tuple[str, ...] = ()) -> Text:
         """The closing line: certified (and which reported parts were not computed), refuted or undecided."""
         mark, words, reason = CLOSING[verdict.value]
@@ -141,13 +146,15 @@ class Printer(FormatPrinter):
         return Text(f"{mark} {words}: {reason}{also}", style=style)
 
     # -- scalar derivations -----------------------------------------------------------------
+    @keeps_typed_order
     def _print_Derivation(self, d: Derivation, title: str | None = None, closing: bool = True) -> RenderableType:
         self._partial = len(d.function.free_symbols) > 1
         table = chain_table()
+        held = f"treat {', '.join(utext(s) for s in d.held)} as constant" if d.held else ""
         for i, step in enumerate(d.steps):
             if i == 0 or step.rule == "higher order":  # each chain starts with its own left side
-                table.add_row(Text(""), Text(utext(step.before, partial=self._partial), style="bold"), Text(""),
-                              Text(""))
+                table.add_row(Text(""), Text(utext(step.before, partial=self._partial), style="bold"),
+                              Text(held if i == 0 else ""), Text(""))
             table.add_row(Text("="), *self.visit(step))
         if not d.steps:
             lhs = utext(sp.Derivative(d.function, *d.wrt, evaluate=False))
@@ -156,7 +163,7 @@ class Printer(FormatPrinter):
         if title:
             parts.append(Text(title, style="bold underline"))  # Text: never parsed as markup
         parts.append(table)
-        parts.append(Text.assemble(("Result: ", "bold"), (utext(d.result), "bold green")))
+        parts.append(Text.assemble(("Result: ", "bold"), (utext(d.shown), "bold green")))
         parts += [Text(f"Note: {note}", style="dim") for note in d.notes]
         parts += [self.visit(c) for c in d.checks]
         if closing:
@@ -167,6 +174,7 @@ class Printer(FormatPrinter):
         # Text, not str: Rich would read [..] in the maths as markup.
         return Text(utext(step.after, partial=self._partial)), Text(step.justification), self.mark(step.certificate)
 
+    @keeps_typed_order
     def _print_Gradient(self, g: Gradient) -> RenderableType:
         parts: list[RenderableType] = []
         for p in g.partials:
@@ -178,9 +186,9 @@ class Printer(FormatPrinter):
                     parts.append(self._print_Derivation(h, title=f"Hessian entry ({i + 1},{j + 1})", closing=False))
                     parts.append(Text(""))
         names = ", ".join(utext(v) for v in g.variables)
-        comps = ", ".join(utext(c) for c in g.gradient)
+        comps = ", ".join(utext(c) for c in g.shown_gradient)
         parts.append(Text.assemble(("Gradient: ", "bold"), (f"∇f({names}) = ({comps})", "bold green")))
-        hm = g.hessian_matrix
+        hm = g.shown_hessian
         if hm is not None:
             rows = "; ".join(", ".join(utext(e) for e in hm.row(i)) for i in range(hm.rows))
             parts.append(Text.assemble(("Hessian: ", "bold"), (f"[{rows}]", "bold green")))
@@ -220,7 +228,7 @@ class Printer(FormatPrinter):
         for note in g.notes:
             parts.append(Text(f"Note: {note}", style="dim"))
         parts += [self.visit(c) for c in g.checks if c.required]
-        parts += [self._print_Check(c, note=" (reported, not required)") for c in g.checks if not c.required]
+        parts += [self.reference(c) for c in g.checks if not c.required]
         if closing:
             parts.append(self.verdict_line(g.verdict))
         return Group(*parts)
@@ -276,7 +284,8 @@ class Printer(FormatPrinter):
         for name, a, b in zip(fit.columns, fit.estimate, fit.reference):
             table.add_row(name, f"{a:.15g}", f"{b:.15g}")
         parts += [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
-        parts += [self._print_Check(c, note="" if c.required else " (reported, not required)") for c in fit.checks]
+        parts += [self.visit(c) for c in fit.checks if c.required]
+        parts += [self.reference(c) for c in fit.checks if not c.required]
         if fit.summary is not None:
             parts += self.visit(fit.summary)
         return parts

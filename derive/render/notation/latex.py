@@ -12,8 +12,11 @@ import re
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
-from derive.render.notation.sample import mean_symbols, positive_first
+from derive.render.notation.order import as_decimal, in_typed_order
+from derive.parse.order import positive_first
+from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 
@@ -21,6 +24,22 @@ class DeriveLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with derivative notation for steps."""
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "partial": False}
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """SymPy's order, then the user's typed order where there is one (``notation.order``)."""
+        return in_typed_order(list(super()._as_ordered_terms(expr, order=order)), expr)
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        c, rest = expr.as_coeff_Mul()
+        dec = as_decimal(c)
+        if dec is not None and rest is not sp.S.One:
+            body = (self._print(rest) if rest.is_Mul or isinstance(rest, sp.Derivative)
+                    else self.parenthesize(rest, PRECEDENCE["Mul"]))
+            return f"{dec} {body}"
+        return str(super()._print_Mul(expr))
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return as_decimal(expr) or str(super()._print_Rational(expr))
 
     def _print_Pow(self, expr: sp.Pow, **kwargs: Any) -> str:
         # sin^x(x) is ambiguous on a whiteboard: only integer powers go on the function name.

@@ -33,6 +33,4 @@ def hatted(expr: sp.Expr | sp.Matrix, params: Sequence[sp.Symbol], mark: str = "
     return expr.xreplace(sub)
 
 
-def positive_first(terms: list[Any]) -> list[Any]:
-    """Terms in the given order with the positive ones first: 1 − RSS/TSS and n − 1, not −RSS/TSS + 1."""
-    return [t for t in terms if not t.could_extract_minus_sign()] + [t for t in terms if t.could_extract_minus_sign()]
+

@@ -8,7 +8,9 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from derive.render.notation.sample import mean_symbols, positive_first
+from derive.render.notation.order import as_decimal, in_typed_order
+from derive.parse.order import positive_first
+from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -29,10 +31,16 @@ class UnicodePrinter(StrPrinter):
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return _GREEK.get(expr.name, expr.name)
 
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """SymPy's order, then the user's typed order where there is one (``notation.order``)."""
+        return in_typed_order(list(super()._as_ordered_terms(expr, order=order)), expr)
+
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, e = expr.args
         if e == sp.S.Half:
             return f"√({self._print(base)})"
+        if e.is_Rational and e.is_negative and not e.is_Integer:
+            return f"1/{self._print(base ** -e)}"
         if e.is_Integer and e.is_negative:
             return f"1/{self._print(base ** -e)}" if e != -1 else f"1/{self.parenthesize(base, PRECEDENCE['Pow'])}"
         b = self.parenthesize(base, PRECEDENCE["Pow"])
@@ -58,7 +66,16 @@ class UnicodePrinter(StrPrinter):
         return "π"
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        c, rest = expr.as_coeff_Mul()
+        dec = as_decimal(c)
+        if dec is not None and rest is not sp.S.One:
+            body = (self._print(rest) if rest.is_Mul or isinstance(rest, sp.Derivative)
+                    else self.parenthesize(rest, PRECEDENCE["Mul"]))
+            return f"{dec}·{body}"
         return str(super()._print_Mul(expr)).replace("*", "·")
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return as_decimal(expr) or str(super()._print_Rational(expr))
 
     def _print_log(self, expr: sp.log) -> str:
         return f"ln({self._print(expr.args[0])})"
