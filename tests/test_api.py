@@ -118,3 +118,17 @@ def test_every_public_name_resolves_from_the_package() -> None:
         assert getattr(derive, name) is not None, name
     assert derive.BudgetExceeded is errors.BudgetExceeded and derive.UsageError is errors.UsageError
     assert issubclass(derive.BudgetExceeded, derive.DeriveError)
+
+
+def test_results_have_short_reprs() -> None:
+    d = derive.diff("x^2*sin(x)", wrt="x")
+    assert repr(d) == "<DiffResult 'x^2*sin(x)': certified>"
+    assert len(repr(derive.mle("poisson"))) < 120
+
+
+def test_a_matrix_gradient_is_a_sympy_matrix_expression() -> None:
+    g = derive.grad("x' A x", wrt="x", let=["A: n x n", "x: n"])
+    assert isinstance(g.gradient, sp.MatrixExpr)
+    A, xv = sp.MatrixSymbol("A", *g.gradient.args[0].shape), g.gradient.args[-1]
+    assert sp.simplify(g.gradient - (A + A.T) * xv) == sp.ZeroMatrix(*g.gradient.shape)
+    assert g.gradient_node is g.data.gradient

@@ -20,7 +20,7 @@ MAX_FILE_BYTES = 1_000_000
 DEFAULT_BUDGET = Budget(seconds=120.0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Checked(Result):
     """The report on one derivation: ``outcome``, ``first_error``, ``steps``; renders in every format."""
 

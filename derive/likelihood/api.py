@@ -23,7 +23,7 @@ from derive.likelihood.model import MleDerivation, MleProblem
 from derive.render.result import Result
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class MleResult(Result):
     """A certified MLE derivation: ``.estimator``, ``.to_latex()``, ``.to_json()``, ..."""
 

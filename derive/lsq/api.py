@@ -22,7 +22,7 @@ from derive.lsq.simple_model import SimpleSolution
 from derive.matrix import expr as M
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class LsResult(Result):
     """A certified least-squares derivation: ``.estimator``, ``.conditions``, ``.to_latex()``, ..."""
 
@@ -55,7 +55,7 @@ class LsResult(Result):
         return None if fit is None else fit.summary
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class SimpleResult(Result):
     """Certified simple regression in summation form: ``.slope``, ``.intercept``, ``.to_latex()``, ..."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from derive.core.budget import Budget
 from derive.core.runner import run_bounded
@@ -16,7 +17,7 @@ from derive.matrix import expr as M
 from derive.matrix.model import MatGradient
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class MatGradResult(Result):
     """A certified matrix-calculus gradient: ``.gradient``, ``.hessian``, ``.render(fmt)``, ..."""
 
@@ -27,11 +28,25 @@ class MatGradResult(Result):
         return self.data.source
 
     @property
-    def gradient(self) -> M.Node:
+    def gradient(self) -> Any:
+        """The gradient as a SymPy matrix expression (``gradient_node``: derive's own tree)."""
+        from derive.matrix.sympy_form import to_sympy
+
+        return to_sympy(self.data.gradient)
+
+    @property
+    def hessian(self) -> Any:
+        """The Hessian as a SymPy matrix expression, or None."""
+        from derive.matrix.sympy_form import to_sympy
+
+        return None if self.data.hessian is None else to_sympy(self.data.hessian)
+
+    @property
+    def gradient_node(self) -> M.Node:
         return self.data.gradient
 
     @property
-    def hessian(self) -> M.Node | None:
+    def hessian_node(self) -> M.Node | None:
         return self.data.hessian
 
     @property

@@ -73,3 +73,10 @@ class Result:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def __repr__(self) -> str:
+        """Short: the class, what was asked and the verdict (``str()`` or Jupyter show the whole result)."""
+        source = " ".join(str(getattr(self, "source", "") or getattr(self.data, "source", "")).split())
+        if len(source) > 60:
+            source = source[:57] + "..."
+        return f"<{type(self).__name__} {source!r}: {self.verdict.value}>"

@@ -71,7 +71,7 @@ def _variables(
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class DiffResult(Result):
     """A certified derivation, ready to show: ``.result``, ``.steps``, ``.render(fmt)``, ..."""
 
@@ -94,7 +94,7 @@ class DiffResult(Result):
         return self.derivation.source
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class GradResult(Result):
     """A certified gradient (and Hessian) of a scalar function of several scalars."""
 
