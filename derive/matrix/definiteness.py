@@ -2,8 +2,9 @@
 
 M^T M and M^T W M (W positive semidefinite, or diagonal with positive entries) are
 positive semidefinite, definite iff M has full column rank; c I is definite for c > 0;
-declared properties count; sums and positive multiples keep the property. Anything else
-is "not determined", never guessed.
+declared properties count; sums and positive multiples keep the property; the inverse of a
+definite matrix is definite; A ⊗ B is semidefinite when both are (definite when both are).
+Anything else is "not determined", never guessed.
 """
 from __future__ import annotations
 
@@ -76,8 +77,10 @@ def _kind(node: M.Node) -> _Kind | None:
         ok, m = _gram(body.chain)
         rank_one = ok and body.chain[-1].shape[0] == 1 or ok and body.chain[0].shape[1] == 1
         inner = (_Kind((), () if rank_one else (f"{m} has full column rank",), False) if ok else None)
-    elif isinstance(body, M.Kron) and isinstance(body.left, M.Identity):
-        inner = _kind(body.right)  # I ⊗ A has the eigenvalues of A
+    elif isinstance(body, M.Kron):
+        inner = _kron(_kind(body.left), _kind(body.right))
+    elif isinstance(body, M.Inverse):
+        inner = _inverse(_kind(body.arg))
     elif isinstance(body, M.Add):
         parts = [_kind(t) for t in body.terms]
         if any(p is None for p in parts) or len({p.sign for p in parts if p is not None}) > 1:
@@ -103,6 +106,31 @@ def _kind(node: M.Node) -> _Kind | None:
                  ((_sign_condition(c, strict=True),) if inner.always_pd else ())
                  + tuple(f"{_sign_condition(c, strict=True)} and {w}" for w in inner.pd_when),
                  False, inner.sign)
+
+
+def _kron(left: _Kind | None, right: _Kind | None) -> _Kind | None:
+    """A ⊗ B: its eigenvalues are the products of theirs, so PSD ⊗ PSD is PSD, definite when both are."""
+    if left is None or right is None:
+        return None
+    psd = tuple(dict.fromkeys(left.psd_when + right.psd_when))
+    sign = left.sign * right.sign
+    if left.always_pd and right.always_pd:
+        return _Kind(psd, (), True, sign)
+    pd_left = ("",) if left.always_pd else left.pd_when
+    pd_right = ("",) if right.always_pd else right.pd_when
+    pd = tuple(" and ".join(w for w in (a, b) if w) for a in pd_left for b in pd_right)
+    return _Kind(psd, tuple(w for w in pd if w), False, sign)
+
+
+def _inverse(k: _Kind | None) -> _Kind | None:
+    """A⁻¹ of a positive definite A is positive definite; of a PSD A, it exists only when A is definite."""
+    if k is None:
+        return None
+    if k.always_pd:
+        return _Kind(k.psd_when, (), True, k.sign)
+    if len(k.pd_when) == 1:  # (XᵀX)⁻¹: exists when X has full column rank, and is then definite
+        return _Kind(k.psd_when + k.pd_when, (), True, k.sign)
+    return None
 
 
 def _sign_condition(c: sp.Expr, *, strict: bool) -> str:

@@ -32,6 +32,10 @@ CASES: list[tuple[M.Node, str, str]] = [
     (M.add(P, M.mul(T(X), X)), "positive definite", ""),
     (M.kron(M.Identity(n), M.mul(T(X), X)), "positive semidefinite", "X has full column rank"),
     (M.mul(w, T(w)), "positive semidefinite", ""),  # rank one: never definite beyond 1 x 1
+    (M.mul(M.const(-1), M.inverse(P)), "negative definite", ""),  # the Gaussian log-likelihood's Hessian in mu
+    (M.kron(M.mul(T(X), X), M.Identity(n)), "positive semidefinite", "X has full column rank"),
+    (M.kron(P, P), "positive definite", ""),
+    (M.inverse(M.mul(T(X), X)), "positive definite when X has full column rank", ""),
     (M.add(M.mul(T(X), X), M.mul(M.const(c), M.Identity(p))), "positive semidefinite when c >= 0",
      "c >= 0 and (X has full column rank or c > 0)"),
 ]
