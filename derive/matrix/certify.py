@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 
 import numpy as np
+import sympy as sp
 
 from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
@@ -146,6 +147,34 @@ def stationary_check(grad: M.Node, solution: M.Node, var: M.MatSym, clock: Clock
                  note="the gradient at the solution, relative to its size at 0")
 
 
+def eigen_check(grad: M.Node, a: M.Node, lam: sp.Expr, var: M.MatSym, clock: Clock, seed: int,
+                domains: Mapping[str, VarDomain] | None = None) -> Certificate:
+    """Every eigenpair (λ, v) of A makes the gradient vanish: checked at the top eigenpair of each draw."""
+    (sym,) = lam.free_symbols
+    per = lam.coeff(sym)
+
+    def check(pt: Point) -> tuple[np.ndarray, np.ndarray]:
+        a_num = evaluate(a, pt)
+        if np.allclose(a_num, a_num.T):
+            vals, vecs = np.linalg.eigh(a_num)
+        else:
+            vals, vecs = np.linalg.eig(a_num)
+            real = np.abs(vals.imag) < 1e-12
+            if not real.any():
+                raise Undefined("no real eigenvalue")
+            vals, vecs = vals[real].real, vecs[:, real].real
+        top = int(np.argmax(vals))
+        v = vecs[:, top].reshape(-1, 1)
+        at = Point(pt.dims, {**pt.values, var.name: v}, {**pt.scalars, sym: float(vals[top] / float(per))},
+                   pt.direction, pt.label, max_cond=pt.max_cond)
+        g = evaluate(grad, at)
+        scale = max(1.0, float(np.max(np.abs(evaluate(grad, pt)))))
+        return g / scale, np.zeros_like(g)
+
+    return probe([grad, a], var, check, clock, seed=seed, tol=1e-8, domains=domains,
+                 note="the gradient at the top eigenpair of each draw, relative to its size at a random point")
+
+
 def certify_matrix_gradient(g: MatGradient, clock: Clock, domains: Mapping[str, VarDomain] | None = None,
                             *, seed: int = 0) -> MatGradient:
     """A copy of ``g`` with every step certified and the result checks filled in."""
@@ -163,8 +192,10 @@ def certify_matrix_gradient(g: MatGradient, clock: Clock, domains: Mapping[str, 
                             hessian_check(g.gradient, g.hessian, var, clock, seed + 901, domains)))
     stationary = g.stationary
     if stationary is not None:
-        stationary = dataclasses.replace(
-            stationary, certificate=stationary_check(g.gradient, stationary.solution, var, clock, seed + 902, domains))
+        cert = stationary_check(g.gradient, stationary.solution, var, clock, seed + 902, domains)
+        if stationary.eigen is not None and cert.certified:
+            cert = eigen_check(g.gradient, *stationary.eigen, var, clock, seed + 903, domains)
+        stationary = dataclasses.replace(stationary, certificate=cert)
     from derive.matrix.exact import explicit_check
     from derive.matrix.sympy_check import compare_with_sympy
 

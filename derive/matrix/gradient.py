@@ -143,7 +143,27 @@ def _solve(a: M.Node, g: M.Node, var: M.MatSym, clock: Clock) -> Stationary:
     solution = M.zero(var.shape) if M.is_zero(rhs_eq) else M.mul(M.inverse(a_eq), rhs_eq)
     d = definiteness(a_eq)
     when = "always (it is positive definite)" if d.verdict == "positive definite" else d.strict
-    return Stationary(M.mul(a_eq, var), rhs_eq, solution, a_eq, when)
+    eigen = _eigen(a_eq) if M.is_zero(rhs_eq) and var.cols == 1 else None
+    return Stationary(M.mul(a_eq, var), rhs_eq, solution, a_eq, when, eigen=eigen)
+
+
+def _eigen(a: M.Node) -> tuple[M.Node, sp.Expr] | None:
+    """(A, λ) when ``a`` is A − λI with λ a multiple of one scalar symbol that A does not hold.
+
+    Then a v = 0 is the eigenproblem A v = λ v (PCA's w'Sw − λ(w'w − 1)), common numbers cancelled.
+    """
+    if not isinstance(a, M.Add):
+        return None
+    shifts = [t for t in a.terms if isinstance(M.split_coeff(t)[1], M.Identity) and M.split_coeff(t)[0].free_symbols]
+    if len(shifts) != 1:
+        return None
+    c = M.split_coeff(shifts[0])[0]
+    rest = [t for t in a.terms if t is not shifts[0]]
+    if len(c.free_symbols) != 1 or any(c.free_symbols & M.scalar_symbols(t) for t in rest):
+        return None
+    k = sp.gcd_list([sp.Abs(M.split_coeff(t)[0].as_coeff_Mul()[0]) for t in rest] + [sp.Abs(c.as_coeff_Mul()[0])])
+    k = k if k.is_Rational and k > 0 else sp.Integer(1)
+    return M.add(*(M.scale(1 / k, t) for t in rest)), -c / k
 
 
 def _entry_sums(g: M.Node) -> list[M.Mul]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from derive.core.contract import NOT_CHECKED, Certificate, Certified, Check, Step
 from derive.matrix.expr import MatSym, Node, plain
@@ -65,6 +65,9 @@ class Stationary:
     invertible: Node
     when: str = ""
     certificate: Certificate = NOT_CHECKED
+    eigen: tuple[Node, Any] | None = None
+    """(A, λ) when the condition is the eigenproblem A v = λ v (``invertible`` is A − λI, the
+    right side 0): besides v = 0, every eigenvector of A for the eigenvalue λ is stationary."""
 
     @property
     def condition(self) -> str:

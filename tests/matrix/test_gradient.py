@@ -151,3 +151,26 @@ def test_the_derivation_runs_under_the_budget(clock: Clock) -> None:
     with pytest.raises(BudgetExceeded):
         matrix_gradient(RIDGE, b, Budget(seconds=0).start())
     assert matrix_gradient(M.trace(M.mul(A, B, V)), V, clock).gradient == M.mul(T(B), T(A))
+
+
+def test_pca_lagrangian_is_the_eigenproblem() -> None:
+    from derive.core.budget import Budget
+    from derive.matrix.certify import certify_matrix_gradient
+    from derive.matrix.read import parse_matrix_auto
+    from derive.parse.let import parse_let
+    from derive.parse.shapes import merge_shapes
+
+    shapes = merge_shapes([parse_let("S: p x p symmetric"), parse_let("w: p")])
+    f = parse_matrix_auto("w' S w - lam*(w' w - 1)", shapes, {})
+    w = next(s for s in M.symbols(f) if s.name == "w")
+    g = certify_matrix_gradient(matrix_gradient(f, w, Budget().start(), hessian=True), Budget().start())
+    assert g.stationary is not None and g.stationary.eigen is not None
+    a, lam = g.stationary.eigen
+    assert plain(a) == "S" and str(lam) == "lam"
+    assert g.stationary.certificate.certified
+    # an affine gradient with a right side is solved as before, not an eigenproblem
+    shapes2 = merge_shapes([parse_let("S: p x p symmetric"), parse_let("w: p"), parse_let("b: p")])
+    f2 = parse_matrix_auto("w' S w - lam*(w' w) + 2*b' w", shapes2, {})
+    w = next(s for s in M.symbols(f2) if s.name == "w")
+    g2 = matrix_gradient(f2, w, Budget().start())
+    assert g2.stationary is not None and g2.stationary.eigen is None

@@ -127,6 +127,8 @@ class Printer(FormatPrinter):
             "stationary_point_latex": None if st is None else mtex(st.solution),
             "normal_equations": None if st is None else f"{M.plain(st.equation_lhs)} = {M.plain(st.equation_rhs)}",
             "conditions": [] if st is None else [st.condition],
+            "eigenproblem": None if st is None or st.eigen is None else
+            {"matrix": M.plain(st.eigen[0]), "eigenvalue": sp.sstr(st.eigen[1])},
             "definiteness": None if g.definiteness is None else g.definiteness.describe(),
             "notes": list(g.notes),
             "certified": g.certified,

@@ -359,7 +359,12 @@ class Printer(FormatPrinter):
         rows = [rf"\nabla_{{{x}}} f &= {mtex(g.gradient)}"]
         if g.hessian is not None:
             rows.append(rf"\nabla^2_{{{x}}} f &= {mtex(g.hessian)}")
-        if g.stationary is not None:
+        if g.stationary is not None and g.stationary.eigen is not None:
+            from derive.matrix import expr as M
+
+            a, lam = g.stationary.eigen
+            rows.append(rf"{mtex(a)} {x} &= {mtex(M.const(lam))} {x} && \text{{${x} = 0$ or an eigenvector of ${mtex(a)}$}}")
+        elif g.stationary is not None:
             rows.append(rf"\hat{{{x}}} &= {mtex(g.stationary.solution)}")
         return Parts([c for c in chains if c], aligned(rows))
 

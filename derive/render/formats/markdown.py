@@ -102,7 +102,14 @@ class Printer(FormatPrinter):
     def _print_MatGradient(self, g: MatGradient) -> str:
         result = Latex(part="result").doprint(g)
         lines = [f"$$\n{self.latex.doprint(g)}\n$$", "", f"**Result:** ${result}$", ""]
-        if g.stationary is not None:
+        if g.stationary is not None and g.stationary.eigen is not None:
+            from derive.matrix import expr as M
+
+            a, lam = g.stationary.eigen
+            x = mtex(g.wrt)
+            lines.append(f"- stationary points: ${mtex(a)} {x} = {mtex(M.const(lam))} {x}$: ${x} = 0$, or an eigenvector of "
+                         f"${mtex(a)}$ for the eigenvalue ${mtex(M.const(lam))}$")
+        elif g.stationary is not None:
             st = g.stationary
             when = f" ({st.when})" if st.when else ""
             lines.append(f"- normal equations: ${self.latex.visit(st)}$; the solution exists and is unique when "

@@ -217,7 +217,19 @@ class Printer(FormatPrinter):
             parts.append(Text.assemble(("Hessian: ", "bold"), (f"∇²_{x} f = {utext_m(g.hessian)}", "bold green")))
         if g.definiteness is not None:
             parts.append(Text.assemble(("Curvature: ", "bold"), g.definiteness.describe()))
-        if g.stationary is not None:
+        eigen = g.stationary.eigen if g.stationary is not None else None
+        if g.stationary is not None and eigen is not None:
+            a, lam = eigen
+            v, lt = utext_m(g.wrt), utext(lam)
+            rayleigh = (f"; where {v}ᵀ{v} = 1, {v}ᵀ·{utext_m(a)}·{v} = {lt}, so on the unit sphere the maximum of "
+                        f"{v}ᵀ·{utext_m(a)}·{v} is the largest eigenvalue, at its eigenvector (Rayleigh)"
+                        if getattr(a, "symmetric", False) else "")
+            parts.append(Text.assemble(("Stationary points: ", "bold"),
+                                       f"∇f = 0 ⇔ {utext_m(a)}·{v} = {lt}·{v}: ",
+                                       (f"{v} = 0, or {v} an eigenvector of {utext_m(a)} for the eigenvalue {lt}",
+                                        "bold green"), rayleigh))
+            parts.append(self.visit(Check("gradient vanishes at an eigenpair (the top one of each draw)", g.stationary.certificate)))
+        elif g.stationary is not None:
             s = g.stationary
             parts.append(Text.assemble(("Stationary point: ", "bold"),
                                        f"∇f = 0 ⇔ {utext_m(s.equation_lhs)} = {utext_m(s.equation_rhs)}, so ",
