@@ -18,7 +18,7 @@ from derive.matrix import rules as R
 from derive.matrix.definiteness import definiteness
 from derive.matrix.differentials import differential_chain
 from derive.matrix.identify import gradient_of, jacobian, vec_jacobian
-from derive.matrix.tidy import tidy
+from derive.matrix.tidy import expand_products, size, tidy
 
 
 def _step(rule: MatRule, before: M.Node, after: M.Node) -> MatStep:
@@ -49,7 +49,12 @@ def _structured(g: M.Node, var: M.MatSym, clock: Clock) -> M.Node:
     if "diagonal" in var.props:
         return tidy(M.diag(M.diagpart(g)), clock)
     if var.symmetric and not M.is_symmetric(g):
-        return tidy(M.mul(M.const(sp.Rational(1, 2)), M.add(g, M.transpose(g))), clock)
+        expanded = expand_products(g)
+        if M.is_symmetric(expanded):  # symmetric once expanded: sym(G) = G, no (G + Gᵀ)/2 to write
+            shown = tidy(expanded, clock)
+            return shown if M.is_symmetric(shown) else expanded
+        half = M.mul(M.const(sp.Rational(1, 2)), M.add(g, M.transpose(g)))
+        return min((tidy(half, clock), tidy(expand_products(half), clock)), key=size)
     return g
 
 
@@ -113,6 +118,34 @@ def _stationary_matrix(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Sta
     if M.depends_on(h, var) or not (isinstance(body, M.Kron) and isinstance(body.left, M.Identity)):
         return None
     return _solve(M.scale(c, body.right), g, var, clock)
+
+
+def _stationary_sandwich(g: M.Node, var: M.MatSym, clock: Clock) -> Stationary | None:
+    """Solve grad = 0 when every term is X⁻¹ A X⁻¹ or c X⁻¹ (the Gaussian's Σ): multiplied by X on
+    both sides it is linear, c₁ A + c₂ X = 0, so X̂ = −c₁ A / c₂ (Σ̂ = S/n)."""
+    inv = M.inverse(var)
+    fixed: list[M.Node] = []
+    linear = sp.Integer(0)
+    expanded = expand_products(g)
+    for t in expanded.terms if isinstance(expanded, M.Add) else (expanded,):
+        c, body = M.split_coeff(t)
+        chain = body.chain if isinstance(body, M.Mul) else (body,)
+        scalars = body.scalars if isinstance(body, M.Mul) else ()
+        if chain == (inv,) and not scalars:
+            linear += c
+        elif len(chain) >= 3 and chain[0] == inv and chain[-1] == inv and not any(
+                M.depends_on(f, var) for f in chain[1:-1] + scalars):
+            fixed.append(M.mul(M.const(c), *scalars, *chain[1:-1]))
+        else:
+            return None
+    if not fixed or linear == 0:
+        return None
+    rest = M.add(*fixed) if len(fixed) > 1 else fixed[0]
+    solution = tidy(M.mul(M.const(-1 / linear), rest), clock)
+    k = linear.as_coeff_Mul()[0]  # -n/2 Σ = -S/2 reads n Σ = S
+    lhs = M.mul(M.const(linear / k), var)
+    rhs = tidy(M.mul(M.const(-1 / k), rest), clock)
+    return Stationary(lhs, rhs, solution, solution, f"∇f = 0 multiplied by {var.name} on both sides")
 
 
 def _rank_one(h: M.Node) -> bool:
@@ -222,6 +255,8 @@ def matrix_gradient(
         stationary = _stationary_matrix(g, h, var, clock)
         if hessian and not M.depends_on(h, var):
             defin = definiteness(h)
+    if stationary is None and var.cols != 1 and var.rows == var.cols:
+        stationary = _stationary_sandwich(g, var, clock)
     if hessian and var.cols != 1:
         notes.append(f"the Hessian with respect to the matrix {var.name} is the matrix of vec d(∇f) = H vec(d{var.name}) "
                      "(vec stacks columns; K is the commutation matrix)")

@@ -196,3 +196,27 @@ def _common_integer(node: M.Add) -> M.Node:
     if g <= 1:
         return node
     return M.mul(M.const(g), M.add(*(M.scale(sp.Rational(1, g), t) for t in node.terms)))
+
+
+def expand_products(node: M.Node) -> M.Node:
+    """Products distributed over sums, bottom-up (A (B + C) -> A B + A C; like terms merge in ``add``).
+
+    Used where an expanded form may show what the written one hides: a gradient that is already
+    symmetric, (M + Mᵀ)/2 of a symmetric M.
+    """
+    def fn(n: M.Node) -> M.Node | None:
+        kids = n.children()
+        if kids:
+            new = tuple(expand_products(k) for k in kids)
+            if new != kids:
+                n = n.rebuild(new)
+        if isinstance(n, M.Mul):
+            for i, f in enumerate(n.factors):
+                if isinstance(f, M.Add):
+                    return expand_products(M.add(*(M.mul(M.const(n.coeff), *n.factors[:i], t, *n.factors[i + 1:])
+                                                   for t in f.terms)))
+        if isinstance(n, M.Transpose) and isinstance(n.arg, M.Add):
+            return M.add(*(M.transpose(t) for t in n.arg.terms))
+        return n
+
+    return fn(node) or node

@@ -174,3 +174,19 @@ def test_pca_lagrangian_is_the_eigenproblem() -> None:
     w = next(s for s in M.symbols(f2) if s.name == "w")
     g2 = matrix_gradient(f2, w, Budget().start())
     assert g2.stationary is not None and g2.stationary.eigen is None
+
+
+def test_gaussian_covariance_gradient_is_symmetric_and_solved() -> None:
+    from derive.core.budget import Budget
+    from derive.matrix.certify import certify_matrix_gradient
+    from derive.matrix.read import parse_matrix_auto
+    from derive.parse.let import parse_let
+    from derive.parse.shapes import merge_shapes
+
+    shapes = merge_shapes([parse_let("Sigma: p x p positive definite"), parse_let("S: p x p symmetric")])
+    f = parse_matrix_auto("-n/2*logdet(Sigma) - tr(S inv(Sigma))/2", shapes, {})
+    sigma = next(s for s in M.symbols(f) if s.name == "Sigma")
+    g = certify_matrix_gradient(matrix_gradient(f, sigma, Budget().start()), Budget().start())
+    assert "(" not in plain(g.gradient).replace("inv(", "")  # no (G + G')/2 left: already symmetric
+    assert g.stationary is not None and plain(g.stationary.solution) in {"S/n", "1/n*S", "(1/n)*S"}
+    assert g.certified
