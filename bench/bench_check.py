@@ -49,8 +49,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _harness import Timeout, innermost_derive_frame, percentile, source_fingerprint, time_limit  # noqa: E402
 
-CORPUS = ROOT / "bench" / "check_corpus"
-MANIFEST = CORPUS / "manifest.json"
+CORPORA = {"main": ROOT / "bench" / "check_corpus", "ext": ROOT / "bench" / "check_corpus_ext"}
+"""The corpora measured: ours (``check_corpus``) and the one transcribed in other authors' styles
+(``check_corpus_ext``); each has its own manifest and its own table."""
 BASELINE_LIMIT = 10.0
 HARD_MARGIN = 30.0
 
@@ -109,7 +110,7 @@ def classify(entry: dict[str, Any], verdict: str | None, first_line: int | None,
     return "caught earlier" if first_line is not None and first_line < entry["line"] else "caught later"
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, corpus: Path) -> dict[str, Any]:
     import sympy as sp
 
     from derive.checker import run as run_module
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     from derive.core.errors import DeriveError
 
-    manifest: list[dict[str, Any]] = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    manifest: list[dict[str, Any]] = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     if args.only:
         manifest = [m for m in manifest if any(o in m["file"] for o in args.only)]
     step_times: list[tuple[int, float]] = []
@@ -143,10 +144,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     run_module._step = timed_step  # type: ignore[assignment]
     fingerprint = source_fingerprint()
     # warm-up: lazy imports, grammar, the first SymPy caches
-    check(CORPUS / "chain_sqrt_exp.tex", budget=Budget(seconds=args.timeout))
+    check(CORPORA["main"] / "chain_sqrt_exp.tex", budget=Budget(seconds=args.timeout))
     records: list[dict[str, Any]] = []
     for n, entry in enumerate(manifest, 1):
-        path = CORPUS / entry["file"]
+        path = corpus / entry["file"]
         step_times.clear()
         sp.core.cache.clear_cache()
         rec: dict[str, Any] = {"file": entry["file"], "expected": entry["expected"], "expected_line": entry["line"],
@@ -209,7 +210,7 @@ def _baseline(sp: Any, lhs: Any, rhs: Any) -> tuple[float | None, str]:
         return time.perf_counter() - t0, f"raised {type(exc).__name__}"
 
 
-def summarize(data: dict[str, Any], command: str) -> tuple[str, dict[str, Any]]:
+def summarize(data: dict[str, Any], command: str, name: str = "check_corpus") -> tuple[str, dict[str, Any]]:
     recs = data["records"]
     correct = [r for r in recs if r["expected"] == "correct"]
     planted = [r for r in recs if r["expected"] == "incorrect"]
@@ -254,7 +255,7 @@ def summarize(data: dict[str, Any], command: str) -> tuple[str, dict[str, Any]]:
                                     "right_hint": sum(bool(r.get("hint_ok")) for r in rs)}
     out: list[str] = []
     w = out.append
-    w(f"derive check on the hand-derivation corpus: {len(recs)} files ({len(correct)} correct, {len(planted)} planted), "
+    w(f"derive check on the hand-derivation corpus {name}: {len(recs)} files ({len(correct)} correct, {len(planted)} planted), "
       f"{n_steps} steps")
     w(f"derive/ tree {data['fingerprint']}" + ("" if data["fingerprint"] == data["fingerprint_end"]
                                                 else f" (CHANGED during the run: {data['fingerprint_end']})"))
@@ -336,21 +337,30 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", help="only the files whose name contains one of these")
     ap.add_argument("--timeout", type=float, default=120.0, help="budget per file, seconds (the API's default: 120)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the SymPy baseline")
+    ap.add_argument("--corpus", choices=("all", *CORPORA), default="all",
+                    help="which corpus: main (check_corpus), ext (check_corpus_ext) or all (default), one table each")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "check_corpus"),
-                    help="write OUT.txt and OUT.json (default bench/results/check_corpus)")
+                    help="write OUT.txt and OUT.json for the main corpus, OUT_ext.* for ext (default "
+                         "bench/results/check_corpus)")
     args = ap.parse_args()
     command = ".venv/bin/python bench/bench_check.py " + " ".join(sys.argv[1:])
-    data = run(args)
-    text, summary = summarize(data, command.strip())
-    print()
-    print(text)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".txt").write_text(text, encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps({"summary": summary, "command": command.strip(),
-                                                    "fingerprint": data["fingerprint"],
-                                                    "records": data["records"]}, indent=1, default=str) + "\n",
-                                        encoding="utf-8")
+    texts = []
+    for name, corpus in CORPORA.items():
+        if args.corpus not in ("all", name):
+            continue
+        data = run(args, corpus)
+        text, summary = summarize(data, command.strip(), corpus.name)
+        texts.append(text)
+        out = Path(args.out + ("" if name == "main" else f"_{name}"))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".txt").write_text(text, encoding="utf-8")
+        out.with_suffix(".json").write_text(json.dumps({"summary": summary, "command": command.strip(),
+                                                        "fingerprint": data["fingerprint"],
+                                                        "records": data["records"]}, indent=1, default=str) + "\n",
+                                            encoding="utf-8")
+    for text in texts:
+        print()
+        print(text)
     return 0
 
 

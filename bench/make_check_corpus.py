@@ -27,6 +27,10 @@ from pathlib import Path
 CORPUS = Path(__file__).resolve().parent / "check_corpus"
 PLANTED = CORPUS / "planted"
 MANIFEST = CORPUS / "manifest.json"
+CORPUS_EXT = Path(__file__).resolve().parent / "check_corpus_ext"
+"""The second corpus: derivations transcribed in the styles of other authors (textbooks, lecture
+notes, homework solution sheets: full documents with preambles and macros, eqnarray, split, primes
+for transposes, ...), with its own planted copies and manifest in the same format."""
 
 KINDS = ("sign", "factor", "dropped_term", "extra_term", "transpose", "reversed_product",
          "symmetric_2Ax", "power", "chain_factor", "escaped_index", "root", "inequality")
@@ -188,23 +192,120 @@ PLANTS: tuple[Plant, ...] = (
     Plant("ineq_mean_square", r"&\ge 0 .", r"&\le 0 .", "inequality"),
 )
 
+PLANTS_EXT: tuple[Plant, ...] = (
+    # --- sign flips
+    Plant("prml_gaussian_mean", r"- \frac{N \mu}{\sigma^2} ,", r"+ \frac{N \mu}{\sigma^2} ,", "sign"),
+    Plant("wasserman_bernoulli", r"\ell_n'(p) &= \frac{S}{p} - \frac{n - S}{1 - p}", r"\ell_n'(p) &= \frac{S}{p} + \frac{n - S}{1 - p}",
+          "sign"),
+    Plant("casella_exponential_scale", r"&=& -\frac{n}{\beta} + \frac{1}{\beta^2}", r"&=& \frac{n}{\beta} + \frac{1}{\beta^2}", "sign"),
+    Plant("bernoulli_kl_grad", r"&= -\frac{p}{q} + \frac{1-p}{1-q}", r"&= \frac{p}{q} + \frac{1-p}{1-q}", "sign"),
+    Plant("goodfellow_softmax_ce", r"&= -\frac{\exp(z_2)}{\exp(z_1) + \exp(z_2)}", r"&= \frac{\exp(z_2)}{\exp(z_1) + \exp(z_2)}",
+          "sign"),
+    Plant("econometrics_prime_transpose", r"&= -2X'y + 2X'Xb .", r"&= 2X'y + 2X'Xb .", "sign"),
+    Plant("prml_sigmoid_derivative", r"= 1 - \sigma(a) .", r"= \sigma(a) - 1 .", "sign"),
+    Plant("intertext_logistic_pm", r"&= -\frac{y x}{1 + e^{y w x}} .", r"&= \frac{y x}{1 + e^{y w x}} .", "sign"),
+    Plant("bm_logistic_vector", r"&= \bigl(\sigmoid(\bm{w}^\intercal\bm{x}) - y\bigr)\bm{x} .",
+          r"&= \bigl(y - \sigmoid(\bm{w}^\intercal\bm{x})\bigr)\bm{x} .", "sign"),
+    # --- factors 2, 1/2, n, 1/n
+    Plant("prml_gaussian_variance", r"& = & \frac{1}{2\sigma^4} \sum_{n=1}^{N} (x_n - \mu)^2 - \frac{N}{2\sigma^2}",
+          r"& = & \frac{1}{\sigma^4} \sum_{n=1}^{N} (x_n - \mu)^2 - \frac{N}{2\sigma^2}", "factor", "2"),
+    Plant("prml_normal_equations", r"&= -\boldsymbol{\Phi}^{\T} (\bt - \boldsymbol{\Phi}\w) \\",
+          r"&= -2\boldsymbol{\Phi}^{\T} (\bt - \boldsymbol{\Phi}\w) \\", "factor", "2"),
+    Plant("cs229_lms_update", r"&= \left( \theta_0 + \theta_1 x - y \right) \cdot x", r"&= 2\left( \theta_0 + \theta_1 x - y \right) \cdot x",
+          "factor", "2"),
+    Plant("casella_poisson", r"&= -n\lambda + \log\lambda \sum_{i=1}^n x_i - \sum_{i=1}^n \log(x_i!) .",
+          r"&= -\lambda + \log\lambda \sum_{i=1}^n x_i - \sum_{i=1}^n \log(x_i!) .", "factor", "1/n"),
+    Plant("wasserman_geometric", r"= n \log p + \left(", r"= \log p + \left(", "factor", "1/n"),
+    Plant("casella_gamma_known_shape", r"&= \frac{n\alpha}{\beta} - \sum_{i=1}^{n} x_i .", r"&= \frac{\alpha}{\beta} - \sum_{i=1}^{n} x_i .",
+          "factor", "1/n"),
+    Plant("rayleigh_mle", r"\frac{\mathrm{d}\ell}{\mathrm{d}\sigma} &= -\frac{2n}{\sigma}", r"\frac{\mathrm{d}\ell}{\mathrm{d}\sigma} &= -\frac{n}{\sigma}",
+          "factor", "1/2"),
+    Plant("normal_known_mean_var", r"\ell'(v) = -\frac{n}{2v} + \frac{1}{2v^2}", r"\ell'(v) = -\frac{n}{2v} + \frac{1}{v^2}",
+          "factor", "2"),
+    Plant("map_gaussian_prior", r"&= \frac{1}{\sigma^2}\sum_{i=1}^n (x_i - \mu) - \frac{\mu}{\tau^2} \\",
+          r"&= \frac{1}{\sigma^2}\sum_{i=1}^n (x_i - \mu) - \frac{\mu}{2\tau^2} \\", "factor", "1/2"),
+    Plant("cookbook_least_squares_norm", r"&= 2 A^\top (A x - b) .", r"&= A^\top (A x - b) .", "factor", "1/2"),
+    Plant("ones_vector_mean", r"&= 2 n \mu - 2\,\mathbf{1}^{\top}\mathbf{x} .", r"&= 2 \mu - 2\,\mathbf{1}^{\top}\mathbf{x} .",
+          "factor", "1/n"),
+    Plant("sum_bounds_style", r"&= \sum_{i}^{n} x_i^2 - n\,\bar{x}^2 .", r"&= \sum_{i}^{n} x_i^2 - \bar{x}^2 .", "factor", "1/n"),
+    Plant("esl_ridge_closed_form", r"&= -2\bX^T(\by - \bX\beta) + 2\lambda\beta \\", r"&= -2\bX^T(\by - \bX\beta) + \lambda\beta \\",
+          "factor", "1/2"),
+    # --- dropped and extra terms
+    Plant("pareto_mle", r"&= \frac{n}{\alpha} + n \ln x_m - \sum_{i=1}^n \ln x_i", r"&= \frac{n}{\alpha} - \sum_{i=1}^n \ln x_i",
+          "dropped_term"),
+    Plant("bernoulli_entropy", r"= -\ln p - 1 + \ln(1-p) + 1 =", r"= -\ln p - 1 + \ln(1-p) =", "dropped_term"),
+    Plant("cs229_softmax_grad", r"&= 1 - \frac{e^{\eta_1}}{e^{\eta_1} + e^{\eta_2} + e^{\eta_3}} ,",
+          r"&= - \frac{e^{\eta_1}}{e^{\eta_1} + e^{\eta_2} + e^{\eta_3}} ,", "dropped_term"),
+    Plant("weibull_known_shape", r"= -\frac{nk}{\lambda} + k\lambda^{-k-1}\sum_{i=1}^{n} x_i^k .",
+          r"= -\frac{nk}{\lambda} + k\lambda^{-k-1}\sum_{i=1}^{n} x_i^k + \frac{1}{\lambda} .", "extra_term"),
+    Plant("beta_bernoulli_map", r"&= \frac{N_1 + a - 1 - (N_1 + N_0 + a + b - 2)\theta}{\theta(1 - \theta)} .",
+          r"&= \frac{N_1 + a - (N_1 + N_0 + a + b - 2)\theta}{\theta(1 - \theta)} .", "dropped_term"),
+    Plant("cookbook_trace", r"\Tr\left(X^{\mathsf T} C X\right) &= C X + C^{\mathsf T} X \\",
+          r"\Tr\left(X^{\mathsf T} C X\right) &= C X + C^{\mathsf T} X + C \\", "extra_term"),
+    # --- transposes and reversed products
+    Plant("cookbook_linear_forms", r"\frac{\partial \mathbf{b}^T\mathbf{X}^T\mathbf{a}}{\partial \mathbf{X}} &= \mathbf{a}\mathbf{b}^T .",
+          r"\frac{\partial \mathbf{b}^T\mathbf{X}^T\mathbf{a}}{\partial \mathbf{X}} &= \mathbf{b}\mathbf{a}^T .", "transpose"),
+    Plant("cookbook_trace", r"\Tr(A X B) &= A^{\mathsf T} B^{\mathsf T} ,", r"\Tr(A X B) &= B^{\mathsf T} A^{\mathsf T} ,",
+          "reversed_product"),
+    Plant("cookbook_logdet", r"&= X^{-\mathsf{T}} ,", r"&= X^{-1} ,", "transpose"),
+    Plant("cookbook_inverse_transpose", r"&= \mathbf{B}^{-1}\mathbf{A}^{-1}", r"&= \mathbf{A}^{-1}\mathbf{B}^{-1}",
+          "reversed_product"),
+    Plant("cookbook_inverse_transpose", r"&= \mathbf{C}^{\top}\mathbf{B}^{\top}\mathbf{A}^{\top}",
+          r"&= \mathbf{A}^{\top}\mathbf{B}^{\top}\mathbf{C}^{\top}", "reversed_product"),
+    Plant("inverse_transpose_trace", r"= -X^{-\top}\mathbf{a}\mathbf{b}^{T}X^{-\top}", r"= -X^{-\top}\mathbf{b}\mathbf{a}^{T}X^{-\top}",
+          "transpose"),
+    Plant("cs229_normal_equations", r"&=& X^T X \theta - X^T \vec{y}", r"&=& X X^T \theta - X^T \vec{y}", "reversed_product"),
+    # --- 2Ax for a non-symmetric A
+    Plant("cookbook_quadratic_form", r"= \left( B + B^{\intercal} \right) \boldsymbol{x}", r"= 2 B \boldsymbol{x}",
+          "symmetric_2Ax"),
+    Plant("esl_weighted_ls", r"= -2 X^T W (y - X\beta) ,", r"= -X^T W (y - X\beta) ,", "factor", "1/2"),
+    # --- powers off by one
+    Plant("casella_poisson", r"&= -\frac{\sum_{i=1}^n x_i}{\lambda^2} ,", r"&= -\frac{\sum_{i=1}^n x_i}{\lambda} ,", "power"),
+    Plant("prml_gaussian_variance", r"& = & \frac{1}{2\sigma^4} \left(", r"& = & \frac{1}{2\sigma^2} \left(", "power"),
+    Plant("uniform_bound", r"= -n\theta^{-n-1} < 0", r"= -n\theta^{-n} < 0", "power"),
+    Plant("gaussian_density_derivative", r"&= -\frac{x-\mu}{\sqrt{2\pi}\,\sigma^3}", r"&= -\frac{x-\mu}{\sqrt{2\pi}\,\sigma^2}", "power"),
+    # --- missing chain factors
+    Plant("goodfellow_backprop_one_layer", r"&= \left(w_2 \tanh(w_1 x) - y\right) w_2 \left(1 - \tanh^2(w_1 x)\right) x .",
+          r"&= \left(w_2 \tanh(w_1 x) - y\right) w_2 \left(1 - \tanh^2(w_1 x)\right) .", "chain_factor"),
+    Plant("prml_logistic_score", r"&= -t \bigl(1 - \sig{w\phi}\bigr)\phi + (1-t)\sig{w\phi}\,\phi \\",
+          r"&= -t \bigl(1 - \sig{w\phi}\bigr) + (1-t)\sig{w\phi} \\", "chain_factor"),
+    Plant("eval_bar_softplus", r"&= \frac{1}{2} .", r"&= 1 .", "factor", "2"),
+    Plant("tanh_sigmoid_identity", r"&= 4\,\sigma(2x)\left(1 - \sigma(2x)\right) .", r"&= 2\,\sigma(2x)\left(1 - \sigma(2x)\right) .",
+          "chain_factor", "1/2", also=("factor",)),
+    Plant("gaussian_density_derivative", r"\times \left( -\frac{x-\mu}{\sigma^2} \right) \\", r"\times \left( -(x-\mu) \right) \\",
+          "chain_factor"),
+    # --- an index that escaped its sum
+    Plant("simple_regression_sums", r"&= -2\sum_i x_i\left(y_i - \beta x_i\right) \\", r"&= -2 x_i\sum_i \left(y_i - \beta x_i\right) \\",
+          "escaped_index"),
+    Plant("cs229_gda_phi", r"&= \frac{1}{\phi} \sum_{i=1}^m y_i - \frac{m - \sum_{i=1}^m y_i}{1 - \phi}",
+          r"&= \frac{y_i}{\phi} - \frac{m - \sum_{i=1}^m y_i}{1 - \phi}", "escaped_index"),
+    Plant("casella_exponential_scale", r"&=& -n \log \beta - \frac{1}{\beta} \sum_{i=1}^{n} x_i ,",
+          r"&=& -n \log \beta - \frac{x_i}{\beta} ,", "escaped_index"),
+    # --- logical steps and bounds
+    Plant("binomial_with_binom", r"\;\Longrightarrow\; k(1-p) = (m-k)p", r"\;\Longrightarrow\; k(1+p) = (m-k)p", "sign"),
+    Plant("inline_therefore_poisson_rate", r"\Rightarrow \quad \lambda = \frac{n}{\sum_{i=1}^n x_i}",
+          r"\Rightarrow \quad \lambda = \frac{1}{\sum_{i=1}^n x_i}", "factor", "1/n"),
+    Plant("pareto_mle", r"&= -\frac{n}{\alpha^2} < 0", r"&= \frac{n}{\alpha^2} < 0", "sign"),
+)
+"""The planted slips of the second corpus (``check_corpus_ext``), same format."""
+
 
 def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def build() -> tuple[dict[Path, str], list[dict[str, object]]]:
+def build(corpus: Path = CORPUS, plants: tuple[Plant, ...] = PLANTS) -> tuple[dict[Path, str], list[dict[str, object]]]:
     """Every planted file's text by path, and the manifest (correct files first, then planted)."""
     files: dict[Path, str] = {}
     manifest: list[dict[str, object]] = []
-    for path in sorted(CORPUS.glob("*.tex")):
+    for path in sorted(corpus.glob("*.tex")):
         manifest.append({"file": path.name, "expected": "correct", "line": None, "kind": None, "factor": None,
                          "also": [], "base": path.stem, "edit": None})
     seen: set[str] = set()
-    for p in PLANTS:
+    for p in plants:
         if p.kind not in KINDS:
             raise SystemExit(f"unknown kind {p.kind!r}")
-        base = (CORPUS / f"{p.base}.tex").read_text(encoding="utf-8")
+        base = (corpus / f"{p.base}.tex").read_text(encoding="utf-8")
         if base.count(p.old) != 1:
             raise SystemExit(f"{p.base}: the text to replace occurs {base.count(p.old)} times: {p.old!r}")
         offset = base.index(p.old)
@@ -217,7 +318,7 @@ def build() -> tuple[dict[Path, str], list[dict[str, object]]]:
             name, k = f"{p.base}__{p.kind}{k}", k + 1
         seen.add(name)
         rel = Path("planted") / f"{name}.tex"
-        files[CORPUS / rel] = text
+        files[corpus / rel] = text
         manifest.append({"file": str(rel), "expected": "incorrect", "line": line_of(base, offset + common),
                          "kind": p.kind, "factor": p.factor, "also": list(p.also), "base": p.base,
                          "edit": [p.old, p.new]})
@@ -228,25 +329,33 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="only verify that planted/ and manifest.json are current")
     args = ap.parse_args()
-    files, manifest = build()
+    status = 0
+    for corpus, plants in ((CORPUS, PLANTS), (CORPUS_EXT, PLANTS_EXT)):
+        status |= _one(corpus, plants, args.check)
+    return status
+
+
+def _one(corpus: Path, plants: tuple[Plant, ...], check: bool) -> int:
+    planted, manifest_path = corpus / "planted", corpus / "manifest.json"
+    files, manifest = build(corpus, plants)
     manifest_text = json.dumps(manifest, indent=1) + "\n"
-    if args.check:
+    if check:
         stale = [str(p) for p, t in files.items() if not p.exists() or p.read_text(encoding="utf-8") != t]
-        if not MANIFEST.exists() or MANIFEST.read_text(encoding="utf-8") != manifest_text:
-            stale.append(str(MANIFEST))
-        extra = sorted(set(PLANTED.glob("*.tex")) - set(files))
-        stale += [f"{p} (not in PLANTS)" for p in extra]
-        print("\n".join(stale) if stale else "up to date")
+        if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != manifest_text:
+            stale.append(str(manifest_path))
+        extra = sorted(set(planted.glob("*.tex")) - set(files))
+        stale += [f"{p} (not in the plants)" for p in extra]
+        print("\n".join(stale) if stale else f"{corpus.name}: up to date")
         return 1 if stale else 0
-    PLANTED.mkdir(exist_ok=True)
-    for old in PLANTED.glob("*.tex"):
+    planted.mkdir(exist_ok=True)
+    for old in planted.glob("*.tex"):
         if old not in files:
             old.unlink()
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
-    MANIFEST.write_text(manifest_text, encoding="utf-8")
+    manifest_path.write_text(manifest_text, encoding="utf-8")
     n_correct = sum(1 for m in manifest if m["expected"] == "correct")
-    print(f"{n_correct} correct files, {len(files)} planted copies, manifest {MANIFEST.relative_to(CORPUS.parent.parent)}")
+    print(f"{n_correct} correct files, {len(files)} planted copies, manifest {manifest_path.relative_to(corpus.parent.parent)}")
     return 0
 
 
