@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from derive.core.errors import ParseError
+from derive.parse.macros import Macros, collect
 
 MAX_FILE_CHARS = 1_000_000
 """The largest derivation read (1 MB of text); a bigger file is refused before any work."""
@@ -166,8 +167,14 @@ def read_derivation(text: str) -> Derivation:
     if "\x00" in text:
         raise ParseError("the file contains a NUL byte: it is not a LaTeX text file")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    declarations = tuple(_declarations(text))
     clean = _blank_comments(text)
+    macros = collect(clean)
+    declarations = tuple(Declaration(_expanded(d.text, macros), d.line) for d in _declarations(text))
+    for start, stop in macros.spans:  # the definitions are no part of the derivation
+        clean = _blank(clean, start, stop)
+    begin = re.search(r"\\begin\s*\{document\}", clean)
+    if begin is not None:  # the preamble holds no derivation
+        clean = _blank(clean, 0, begin.end())
     items: list[Chain | Prose] = []
     displays = list(_displays(clean))
     if not displays:
@@ -194,8 +201,29 @@ def read_derivation(text: str) -> Derivation:
     tail, lead = _prose(clean[position:])
     if tail:
         items.append(Prose(tail, _line(text, position + lead)))
-    return Derivation(tuple(i for i in items if not (isinstance(i, Chain) and i.first.latex == "" and not i.links)),
-                      declarations, text)
+    # a chain continued in the next display (``\\therefore x = 1``) is merged first, then grouped
+    # into equations where it has logical links
+    kept = tuple(_logical(i) if isinstance(i, Chain) else i for i in items
+                 if not (isinstance(i, Chain) and i.first.latex == "" and not i.links))
+    if macros:
+        kept = tuple(_expand_chain(i, macros) if isinstance(i, Chain) else i for i in kept)
+    return Derivation(kept, declarations, text)
+
+
+def _expanded(latex: str, macros: Macros) -> str:
+    """``latex`` with the file's macros expanded; left as typed when the expansion is refused (past
+    its bounds), so the maths reader reports the macro it cannot read."""
+    try:
+        return macros.expand(latex)
+    except ParseError:
+        return latex
+
+
+def _expand_chain(chain: Chain, macros: Macros) -> Chain:
+    def term(t: Term) -> Term:
+        return Term(_expanded(t.latex, macros), t.line, t.column)
+    return Chain(term(chain.first), tuple(Link(k.relation, term(k.rhs), k.note, k.up_to_constant, k.typed)
+                                          for k in chain.links), chain.environment)
 
 
 # --- scanning ---------------------------------------------------------------------------------------
@@ -355,7 +383,8 @@ def _clean_display(clean: str, start: int, end: int) -> str:
             if word not in ("\\limits", "\\nolimits") and stop < end and text[stop] == ".":
                 stop += 1
             text = _blank(text, i, stop)
-        elif word in _IGNORED_WITH_ARGUMENT:
+        elif word in _IGNORED_WITH_ARGUMENT or word in ("\\intertext", "\\shortintertext"):
+            # an \intertext{...} between rows is prose inside the display, never a term
             text = _blank(text, i, _skip_group(text, command.end()))
         i = command.end()
     return text
@@ -418,7 +447,8 @@ def _tokens_at_top(text: str, start: int, end: int) -> Iterator[tuple[int, int, 
                     seen_math = True
                     i = match.end()
                     continue
-                if word in _NOTE_STARTS and seen_math:
+                if word in _NOTE_STARTS and seen_math and not _after_relation(text, start, i) \
+                        and not _before_relation(text, match.end(), end):
                     yield i, end, "note"
                     return
                 if (word in _TEXT_MACROS and seen_math and _only_note_after(text, match.end(), end)
@@ -443,6 +473,22 @@ def _tokens_at_top(text: str, start: int, end: int) -> Iterator[tuple[int, int, 
         if not c.isspace():
             seen_math = True
         i += 1
+
+
+def _after_relation(text: str, start: int, i: int) -> bool:
+    """True when only spacing separates ``i`` from a relation or connective before it
+    (``\\therefore \\quad x``, ``= \\quad x``): the ``\\quad`` there is spacing, not a note."""
+    before = re.sub(r"(?:\\q?quad(?![A-Za-z])|\s)+$", "", text[start:i])
+    word = re.search(r"(\\[A-Za-z]+|[=<>]|:=)$", before)
+    return word is not None and (word.group(1) in RELATIONS or word.group(1) in CONNECTIVES
+                                 or word.group(1) in "=<>" or word.group(1) == ":=")
+
+
+def _before_relation(text: str, i: int, end: int) -> bool:
+    """True when a connective or relation follows ``i`` after spacing only
+    (``a = 0 \\quad\\Rightarrow\\quad b = 1``): the ``\\quad`` is spacing around it."""
+    after = re.match(r"(?:\\q?quad(?![A-Za-z])|\s)*(\\[A-Za-z]+)", text[i:end])
+    return after is not None and (after.group(1) in CONNECTIVES or after.group(1) in RELATIONS)
 
 
 def _only_note_after(text: str, i: int, end: int) -> bool:
@@ -515,14 +561,14 @@ def _chains(clean: str, start: int, end: int, env: str, source: str) -> Iterator
             continue
         if not continues:
             if current is not None:
-                yield _logical(Chain(current[0], tuple(current[1]), env))
+                yield Chain(current[0], tuple(current[1]), env)
             current = (head, [])
         elif current is None:
             current = (Term("", head.line, head.column), [])
         assert current is not None
         _links(current[1], pieces, text, source, row_end, note)
     if current is not None:
-        yield _logical(Chain(current[0], tuple(current[1]), env))
+        yield Chain(current[0], tuple(current[1]), env)
 
 
 def _logical(chain: Chain) -> Chain:

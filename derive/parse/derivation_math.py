@@ -738,23 +738,30 @@ class _Reader:
         finally:
             self.pos = saved
 
+    def top_mark(self, k: int) -> int:
+        """Tokens of a transpose mark at offset ``k`` (``\\top``, ``\\intercal``, ``\\prime``, ``T``,
+        ``\\mathsf{T}``, ``\\mathsf T``, ``\\mathrm{T}``, ``\\mathrm T``), or 0."""
+        t = self.peek(k)
+        if t.kind == "cmd" and t.text in ("top", "intercal", "prime"):
+            return 1
+        if t.kind == "letter" and t.text == "T":
+            return 1
+        if t.kind == "cmd" and t.text in ("mathsf", "mathrm", "mathit", "textsf", "text", "mathbf"):
+            if self.peek(k + 1).text == "T" and self.peek(k + 1).kind == "letter":
+                return 2
+            if self.peek(k + 1).text == "{" and self.peek(k + 2).text == "T" and self.peek(k + 2).kind == "letter" \
+                    and self.peek(k + 3).text == "}":
+                return 4
+        return 0
+
     def script_is_top(self) -> bool:
         t = self.peek()
-        if t.kind == "cmd" and t.text in ("top", "intercal", "prime"):
-            return True
         if t.kind == "op" and t.text == "{":
-            inner = self.peek(1)
-            close = self.peek(2)
-            if inner.kind == "cmd" and inner.text in ("top", "intercal", "prime") and close.text == "}":
+            n = self.top_mark(1)
+            if n and self.peek(1 + n).kind == "op" and self.peek(1 + n).text == "}":
                 return True
-            if inner.kind == "letter" and inner.text == "T" and close.text == "}":
-                return True
-            if inner.kind == "cmd" and inner.text in ("mathsf", "mathrm") and self.peek(2).text == "{" \
-                    and self.peek(3).text == "T" and self.peek(4).text == "}" and self.peek(5).text == "}":
-                return True
-        if t.kind == "letter" and t.text == "T":
-            return True
-        return False
+            return False
+        return self.top_mark(0) in (1, 2) and not (t.kind == "cmd" and t.text in ("mathit", "text", "mathbf"))
 
     def skip_script(self) -> None:
         if self.is_op("{"):
@@ -779,9 +786,9 @@ class _Reader:
     def superscript(self, base: sp.Basic, t: _Tok) -> sp.Basic:
         if self.at_end():
             self.fail("'^' has nothing after it", t)
-        if self.is_op("{") and self.is_op("-", 1) and (self.peek(2).text in ("T", "top", "intercal")) \
-                and self.is_op("}", 3):
-            self.pos += 4
+        mark = self.top_mark(2) if self.is_op("{") and self.is_op("-", 1) else 0
+        if mark and self.is_op("}", 2 + mark):
+            self.pos += 3 + mark
             if _is_matrix(base):
                 if base.shape[0] != base.shape[1]:
                     self.fail("the inverse of a matrix that is not square", t)
@@ -803,7 +810,10 @@ class _Reader:
                 pass  # x^T with T a declared scalar: a power
             else:
                 prime = self.peek().text == "prime" or self.peek(1).text == "prime"
-                self.skip_script()
+                if self.is_op("{"):
+                    self.skip_script()
+                else:
+                    self.pos += self.top_mark(0)
                 if prime and not _is_matrix(base):
                     return self.transpose(base, t)
                 return base.T if _is_matrix(base) else base
