@@ -247,7 +247,7 @@ PLANTS_EXT: tuple[Plant, ...] = (
           r"\frac{\partial \mathbf{b}^T\mathbf{X}^T\mathbf{a}}{\partial \mathbf{X}} &= \mathbf{b}\mathbf{a}^T .", "transpose"),
     Plant("cookbook_trace", r"\Tr(A X B) &= A^{\mathsf T} B^{\mathsf T} ,", r"\Tr(A X B) &= B^{\mathsf T} A^{\mathsf T} ,",
           "reversed_product"),
-    Plant("cookbook_logdet", r"&= X^{-\mathsf{T}} ,", r"&= X^{-1} ,", "transpose"),
+    Plant("cookbook_logdet", r"- S^{\mathsf{T}} .", r"- S .", "transpose"),
     Plant("cookbook_inverse_transpose", r"&= \mathbf{B}^{-1}\mathbf{A}^{-1}", r"&= \mathbf{A}^{-1}\mathbf{B}^{-1}",
           "reversed_product"),
     Plant("cookbook_inverse_transpose", r"&= \mathbf{C}^{\top}\mathbf{B}^{\top}\mathbf{A}^{\top}",

@@ -255,8 +255,11 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
 
 
 def _concrete_matrices(e: sp.Basic, matrices: Mapping[str, sp.ImmutableMatrix]) -> sp.Basic:
-    return e.replace(lambda a: isinstance(a, sp.MatrixSymbol) and a.name in matrices,
-                     lambda a: matrices[a.name])
+    e = e.replace(lambda a: isinstance(a, sp.MatrixSymbol) and a.name in matrices,
+                  lambda a: matrices[a.name])
+    # the vector of ones (\mathbf{1}) at its concrete size: explicit, so derivatives through it evaluate
+    return e.replace(lambda a: isinstance(a, sp.OneMatrix) and all(d.is_Integer for d in a.shape),
+                     lambda a: sp.ImmutableMatrix.ones(*(int(d) for d in a.shape)))
 
 
 def _concrete_functions(e: sp.Basic, point: Point) -> sp.Basic:

@@ -495,7 +495,7 @@ class _Reader:
     def top(self) -> sp.Basic:
         if self.at_end():
             self.fail("empty term", self.peek(), hint="write an expression")
-        lhs = self.expr(record=True)
+        lhs = self.evaluation_bar(self.expr(record=True))
         t = self.peek()
         rel = self.relation()
         if rel is None:
@@ -510,6 +510,30 @@ class _Reader:
         lhs, rhs = self.conform(lhs, rhs, t)
         ops = {"=": sp.Eq, "<": sp.Lt, ">": sp.Gt, "<=": sp.Le, ">=": sp.Ge, "!=": sp.Ne}
         return ops[rel](lhs, rhs, evaluate=False)
+
+    def evaluation_bar(self, body: sp.Basic) -> sp.Basic:
+        """``body|_{x=a}`` (``\\left. body \\right|_{x=a}``, ``\\Big|_{x=a}``): ``body`` at ``x = a``,
+        ``Subs(body, x, a)``. The bar applies to everything before it in the term."""
+        if not (self.is_op("|") and self.is_op("_", 1)):
+            return body
+        t = self.next()
+        self.next()
+        start, end = self.arg_range("the point of the evaluation bar")
+        saved = (self.pos, self.limit)
+        self.pos, self.limit = start, end
+        try:
+            var = self.expr()
+            if not self.is_op("="):
+                self.fail("an evaluation bar needs a point: |_{x=0}", t)
+            self.next()
+            value = self.expr()
+            if not self.at_end():
+                self.fail("an evaluation bar takes one point: |_{x=0}", t)
+        finally:
+            self.pos, self.limit = saved
+        if not isinstance(var, sp.Symbol) or _is_matrix(value):
+            self.fail("an evaluation bar's variable must be a scalar name: |_{x=0}", t)
+        return sp.Subs(body, var, value)
 
     def relation(self) -> str | None:
         t = self.peek()
@@ -596,7 +620,7 @@ class _Reader:
             if t.text in ("(", "[", "{", "."):
                 return True
             if t.text == "|":
-                return self.bars == 0
+                return self.bars == 0 and not self.is_op("_", 1)  # |_{x=0} is an evaluation bar
             if t.text == "‖":
                 return self.norms == 0
             return False
@@ -1390,6 +1414,8 @@ class _Reader:
                 return vocab.call("gamma", [_scalar(args[0])], vocab.line_span(self.src, t.start, t.end))
             return self.named(name, t)
         if name in DECORATIONS:
+            if self.peek(1).kind == "digit" and self.is_op("{") and self.is_op("}", 2):
+                return self.bold_digit(t)
             return self.named(self.decorated(t), t)
         if name in ("mathrm", "operatorname", "mathit", "textnormal", "text", "textrm", "mbox", "textit"):
             return self.operator_name(t)
@@ -1439,12 +1465,27 @@ class _Reader:
             if self.pos < self.limit:
                 self.fail("a decoration of more than a name is not read", toks[0])
             self.pos, self.limit = saved
-        elif len(toks) == 1 and toks[0].kind == "digit" and kind == "bold":
-            self.fail("\\mathbf{1} (the ones vector) is not read", t, hint="write the sum out")
+        elif len(toks) == 1 and toks[0].kind == "digit" and kind == "bold" and toks[0].text in "01":
+            return "zero_bold" if toks[0].text == "0" else "ones_bold"
         else:
             self.fail(f"\\{t.text} of more than one letter is not read", t,
                       hint=f"write \\{t.text}{{x}} or \\{t.text}\\beta")
-        return f"{inner}_{kind}"
+        name = f"{inner}_{kind}"
+        if kind in ("bold", "vec") and not self.ctx.is_scalar_name(name) and inner in self.ctx.shapes:
+            return inner  # \mathbf{A} for a declared A: a font for the same matrix, not a new name
+        return name
+
+    def bold_digit(self, t: _Tok) -> sp.Basic:
+        """``\\mathbf{0}``: zero (a zero vector equals 0 in an equation); ``\\mathbf{1}``: the vector of
+        ones of the declared shape (``% derive: \\mathbf{1} \\in \\mathbb{R}^{n}``)."""
+        name = self.decorated(t)
+        if name == "zero_bold":
+            return sp.Integer(0)
+        if name not in self.ctx.shapes:
+            self.fail("\\mathbf{1} (the ones vector) needs its size", t,
+                      hint="declare it: % derive: \\mathbf{1} \\in \\mathbb{R}^{n}")
+        ones = self.ctx.matrix(name)
+        return sp.OneMatrix(*ones.shape)
 
     def operator_name(self, t: _Tok) -> sp.Basic:
         start, end = self.arg_range(f"the name in \\{t.text}")
@@ -2089,6 +2130,9 @@ class _EchoPrinter(LatexPrinter):
         if parent.shape[0] == 1:
             return r"{%s}_{%s}" % (name, self._print(j + 1))
         return r"{%s}_{%s,%s}" % (name, self._print(i + 1), self._print(j + 1))
+
+    def _print_OneMatrix(self, expr: sp.Basic) -> str:
+        return r"\mathbf{1}"
 
     def _print_Identity(self, expr: sp.Identity) -> str:
         return r"I_{%s}" % self._print(expr.rows)
