@@ -152,12 +152,15 @@ def _definition(left: Reading | DeriveError, right: Reading | DeriveError,
     if isinstance(left, DeriveError) or isinstance(right, DeriveError):
         return None
     f = left.expr
+    body = right.expr
+    if isinstance(f, sp.log) and isinstance(f.args[0], AppliedUndef):
+        # \log L(\beta \mid x) = ... names the log-likelihood: L is the exponential of the right side
+        f, body = f.args[0], sp.exp(body)
     if not isinstance(f, AppliedUndef) or type(f) in defined:
         return None
     args = f.args
     if not args or not all(isinstance(a, sp.Symbol) for a in args) or len(set(args)) != len(args):
         return None
-    body = right.expr
     if body.has(type(f)) or getattr(body, "shape", None) is not None:
         return None
     return type(f), sp.Lambda(args, body)

@@ -1353,7 +1353,8 @@ class _Reader:
                 depth += 1
             elif tok.kind == "op" and tok.text in ")]}":
                 depth -= 1
-            elif tok.kind == "op" and tok.text == "," and depth == 0:
+            elif depth == 0 and ((tok.kind == "op" and tok.text in ",;") or (tok.kind == "cmd" and tok.text == "mid")):
+                # p(x \mid \theta), L(\theta; x): the conditioning bar separates arguments like a comma
                 pieces.append((start, k))
                 start = k + 1
             elif tok.kind == "op" and tok.text == "|" and depth == 0 and self.bars == 0 and name not in ("",):
@@ -2422,10 +2423,13 @@ def _declaration(text: str) -> tuple[str, object]:
         if sym.group(1) != sym.group(2):
             raise _error(text, "A = A^\\top needs the same name on both sides", 0, len(text))
         return "shape", ShapeDecl(sym.group(1).lstrip("\\"), None, None, frozenset({"symmetric"}))
-    ident = re.fullmatch(r"\s*I\s*=\s*I_\{?\s*([A-Za-z]|[1-9][0-9]{0,4})\s*\}?\s*", text)
+    ident = re.fullmatch(r"\s*(I|\\(?:mathbf|bm|boldsymbol|mathbb|mathrm)\s*\{\s*I\s*\})\s*=\s*"
+                         r"I_\{?\s*([A-Za-z]|[1-9][0-9]{0,4})\s*\}?\s*", text)
     if ident is not None:
-        d = ident.group(1)
-        return "identity", ("I", int(d) if d.isdigit() else d)
+        d = ident.group(2)
+        # \mathbf{I} = I_p: the bold I is the identity too (its reading's name is I_bold)
+        name = "I" if ident.group(1) == "I" else "I_bold"
+        return "identity", (name, int(d) if d.isdigit() else d)
     order = re.fullmatch(r"\s*(.+?)\s*\\(succeq|succ)\s*0\s*", text)
     if order is not None:
         name, rest = _name_of(order.group(1))
