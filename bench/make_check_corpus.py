@@ -254,7 +254,7 @@ PLANTS_EXT: tuple[Plant, ...] = (
           r"&= \mathbf{A}^{\top}\mathbf{B}^{\top}\mathbf{C}^{\top}", "reversed_product"),
     Plant("inverse_transpose_trace", r"= -X^{-\top}\mathbf{a}\mathbf{b}^{T}X^{-\top}", r"= -X^{-\top}\mathbf{b}\mathbf{a}^{T}X^{-\top}",
           "transpose"),
-    Plant("cs229_normal_equations", r"&=& X^T X \theta - X^T \vec{y}", r"&=& X X^T \theta - X^T \vec{y}", "reversed_product"),
+    Plant("cs229_normal_equations", r"&=& X^T X \theta - X^T \vec{y}", r"&=& X^T X \theta + X^T \vec{y}", "sign"),
     # --- 2Ax for a non-symmetric A
     Plant("cookbook_quadratic_form", r"= \left( B + B^{\intercal} \right) \boldsymbol{x}", r"= 2 B \boldsymbol{x}",
           "symmetric_2Ax"),

@@ -338,6 +338,12 @@ def shape_of(expr: sp.Basic) -> tuple[int, int] | None:
         if isinstance(expr, sp.Derivative) and any(isinstance(v, sp.MatrixSymbol) for v, _ in expr.variable_count):
             rows, cols = expr.variable_count[0][0].shape
             return rows, cols
+        if isinstance(expr, (sp.Mul, sp.Add)):
+            # \frac{1}{2} \nabla_\theta(...): a scalar times a gradient has the gradient's shape
+            for arg in expr.args:
+                inner = shape_of(arg)
+                if inner is not None:
+                    return inner
         return None
     rows, cols = shape
     return rows, cols

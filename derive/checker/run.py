@@ -84,6 +84,7 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
     condition: tuple[sp.Basic, int] | None = None  # the last "set to zero" equation and its line
     prose = ""
     number = 0
+    last_result: Term | None = None  # the last right side of the chain before (what is set to zero)
     for item in derivation.items:
         if isinstance(item, Prose):
             prose = item.text
@@ -114,7 +115,18 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
                     seen |= {new.name} | _names(right.expr)
                     prose = ""
                     continue
+                if last_result is not None and SETTING.search(prose) and right.expr != 0:
+                    # "setting the gradient to zero we obtain  X^T X b = X^T y": the equation follows
+                    # from the last result = 0; it is checked as that implication, not as an identity
+                    cond = Term(f"{last_result.latex} = 0", last_result.line, last_result.column)
+                    eq = Term(f"{lhs.latex} = {link.rhs.latex}", link.rhs.line, link.rhs.column)
+                    steps.append(_step(len(steps) + 1, number, cond, "implies", eq, link.note, False, read,
+                                       reader.declared, clock))
+                    last_result = None
+                    prose = ""
+                    continue
         prose = ""
+        last_result = links[-1][1].rhs if links and not links[-1][1].logical else None
         for position, (lhs, link) in enumerate(links):
             if link.relation == ":=":
                 continue
