@@ -65,6 +65,7 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
     readings: dict[str, Reading | DeriveError] = {}
     defined: dict[type, sp.Lambda] = {}
     defined_symbols: dict[sp.Symbol, sp.Basic] = {}
+    defined_calls: dict[sp.Basic, sp.Basic] = {}  # p(x | mu, sigma^2) named at exactly those arguments
 
     def read(term: Term) -> Reading | DeriveError:
         if term.latex not in readings:
@@ -73,9 +74,9 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
             except DeriveError as exc:
                 readings[term.latex] = exc
         got = readings[term.latex]
-        if isinstance(got, DeriveError) or not (defined or defined_symbols):
+        if isinstance(got, DeriveError) or not (defined or defined_symbols or defined_calls):
             return got
-        return _Read(_substitute(got.expr, defined).xreplace(defined_symbols), got.latex)
+        return _Read(_substitute(got.expr.xreplace(defined_calls), defined).xreplace(defined_symbols), got.latex)
 
     steps: list[CheckedStep] = []
     definitions: list[Definition] = []
@@ -88,6 +89,13 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
     for item in derivation.items:
         if isinstance(item, Prose):
             prose = item.text
+            for lhs_latex, rhs_latex in _inline_definitions(item.text):
+                # "The binary entropy $H(p) = -p \ln p - ...$ has": an inline definition of H
+                made = _definition(read(Term(lhs_latex, item.line, 1)), read(Term(rhs_latex, item.line, 1)), defined)
+                if made is not None and isinstance(made[1], sp.Lambda) \
+                        and made[1].expr.free_symbols & set(made[1].variables):
+                    _define(made, defined, defined_calls)
+                    definitions.append(Definition(lhs_latex, rhs_latex, item.line))
             continue
         chain, number = item, number + 1
         links = list(chain.steps())
@@ -133,7 +141,7 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
             if position == 0 and link.relation == "=" and not link.up_to_constant:
                 made = _definition(read(lhs), read(link.rhs), defined)
                 if made is not None:
-                    defined[made[0]] = made[1]
+                    _define(made, defined, defined_calls)
                     definitions.append(Definition(lhs.latex, link.rhs.latex, lhs.line))
                     continue
             index = len(steps) + 1
@@ -158,24 +166,58 @@ class _Read:
 
 
 def _definition(left: Reading | DeriveError, right: Reading | DeriveError,
-                defined: dict[type, sp.Lambda]) -> tuple[type, sp.Lambda] | None:
+                defined: dict[type, sp.Lambda]) -> tuple[type, sp.Lambda] | tuple[sp.Basic, sp.Basic] | None:
     """``f(a, b) = body`` opening a chain, with f an unknown function of distinct plain symbols that is
     not defined yet and not used in ``body``: a definition of f (not a claim), used on later lines."""
     if isinstance(left, DeriveError) or isinstance(right, DeriveError):
         return None
     f = left.expr
     body = right.expr
+    coeff, rest = f.as_coeff_Mul() if isinstance(f, sp.Mul) else (sp.Integer(1), f)
+    if coeff != 0 and (isinstance(rest, AppliedUndef) or (isinstance(rest, sp.log) and isinstance(rest.args[0], AppliedUndef))):
+        f, body = rest, body / coeff
     if isinstance(f, sp.log) and isinstance(f.args[0], AppliedUndef):
         # \log L(\beta \mid x) = ... names the log-likelihood: L is the exponential of the right side
+        # (-\log \operatorname{softmax}(z)_1 = ... names the component the same way)
         f, body = f.args[0], sp.exp(body)
     if not isinstance(f, AppliedUndef) or type(f) in defined:
         return None
     args = f.args
-    if not args or not all(isinstance(a, sp.Symbol) for a in args) or len(set(args)) != len(args):
+    if not args:
         return None
+    if not all(isinstance(a, sp.Symbol) for a in args) or len(set(args)) != len(args):
+        # p(x \mid \mu, \sigma^2) = ...: a name for the right side at exactly these arguments
+        if body.has(type(f)) or getattr(body, "shape", None) is not None:
+            return None
+        return f, body
     if body.has(type(f)) or getattr(body, "shape", None) is not None:
         return None
     return type(f), sp.Lambda(args, body)
+
+
+_INLINE = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
+
+
+def _inline_definitions(text: str) -> list[tuple[str, str]]:
+    """The ``lhs = rhs`` inline formulas of a prose paragraph with one top-level ``=`` (candidates for
+    ``F(x) = body`` definitions)."""
+    out = []
+    for match in _INLINE.finditer(text):
+        formula = match.group(1) or match.group(2) or ""
+        depth = 0
+        cuts = []
+        for k, c in enumerate(formula):
+            if c in "{([":
+                depth += 1
+            elif c in "})]":
+                depth -= 1
+            elif c == "=" and depth == 0:
+                cuts.append(k)
+        if len(cuts) == 1:
+            lhs, rhs = formula[:cuts[0]].strip(), formula[cuts[0] + 1:].strip().rstrip(".,;")
+            if lhs and rhs:
+                out.append((lhs, rhs))
+    return out
 
 
 SETTING = re.compile(r"\b(set|setting|equat|solv|zero|first[- ]order|stationar|condition|critical)", re.I)
@@ -227,6 +269,16 @@ def _solution_step(index: int, chain: int, lhs: Term, link: Link, condition: tup
                        relation="=", read_lhs=None if isinstance(left, DeriveError) else left.latex,
                        read_rhs=None if isinstance(right, DeriveError) else right.latex,
                        note=f"solves the condition of line {line}", hint=hint)
+
+
+def _define(made: tuple[type, sp.Lambda] | tuple[sp.Basic, sp.Basic], defined: dict[type, sp.Lambda],
+            calls: dict[sp.Basic, sp.Basic]) -> None:
+    key, value = made
+    if isinstance(key, type) and isinstance(value, sp.Lambda):
+        defined[key] = value
+    else:
+        assert isinstance(key, sp.Basic)
+        calls[key] = value
 
 
 def _substitute(expr: sp.Basic, defined: dict[type, sp.Lambda]) -> sp.Basic:

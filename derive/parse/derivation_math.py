@@ -738,10 +738,30 @@ class _Reader:
                     self.fail("factorial of a matrix", t)
                 base = vocab.factorial(base, vocab.line_span(self.src, tok.start, t.end))
             elif t.kind == "op" and t.text == "_":
-                self.fail("a subscript here is not read", t, hint="put subscripts right after a name: x_i")
+                component = self.component_name(base)
+                if component is None:
+                    self.fail("a subscript here is not read", t, hint="put subscripts right after a name: x_i")
+                base = component
             else:
                 break
         return base
+
+    def component_name(self, base: sp.Basic) -> sp.Basic | None:
+        """``\\operatorname{softmax}(z)_1``: a component of an unknown function's value, read as the
+        unknown function ``softmax_1`` of the same arguments (a plain digit or letter subscript only)."""
+        if not isinstance(base, sp.core.function.AppliedUndef):
+            return None
+        if self.is_op("{", 1):
+            close = self.group_end(self.pos + 1)
+            toks = self.toks[self.pos + 2:close]
+            end = close + 1
+        else:
+            toks = [self.peek(1)]
+            end = self.pos + 2
+        if not toks or len(toks) > 3 or not all(x.kind in ("letter", "digit") for x in toks):
+            return None
+        self.pos = end
+        return sp.Function(f"{type(base).__name__}_{''.join(x.text for x in toks)}")(*base.args)
 
     def transpose(self, base: sp.Basic, t: _Tok) -> sp.Basic:
         if _is_matrix(base):
@@ -1316,6 +1336,9 @@ class _Reader:
             k = 2
         elif not self.is_op("("):
             return False
+        close = self.group_end(self.pos + k - 1)
+        if any(x.kind == "cmd" and x.text == "mid" for x in self.toks[self.pos + k:close]):
+            return True  # p(x \mid \theta): a conditional density, a call
         first = self.peek(k)
         if not (first.kind == "letter" or (first.kind == "cmd" and first.text in GREEK)):
             return False
