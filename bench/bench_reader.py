@@ -47,6 +47,7 @@ from derivation_snippets import SNIPPETS, Snippet  # noqa: E402
 from derive.core.errors import ParseError  # noqa: E402
 from derive.parse.derivation import Declaration  # noqa: E402
 from derive.parse.derivation_math import read_context, read_math  # noqa: E402
+from derive.parse.macros import collect  # noqa: E402
 
 TOLERANCE = 1e-7
 POINTS = 2
@@ -211,10 +212,19 @@ def same_meaning(got: sp.Basic, want: sp.Basic) -> bool:
 def ours(snippet: Snippet) -> tuple[sp.Basic | None, str]:
     try:
         ctx = read_context([Declaration(d, k + 1) for k, d in enumerate(snippet.decls)])
-        reading = read_math(snippet.latex, ctx)
+        reading = read_math(collect(snippet.macros).expand(snippet.latex), ctx)
     except ParseError as exc:
         return None, exc.one_line()
     return reading.expanded, reading.latex
+
+
+def _for_baseline(snippet: Snippet) -> str:
+    """The snippet with its document's macros expanded (the baseline reads maths, not preambles); the
+    text as typed when the expansion is refused."""
+    try:
+        return collect(snippet.macros).expand(snippet.latex)
+    except ParseError:
+        return snippet.latex
 
 
 def baseline(snippet: Snippet) -> tuple[sp.Basic | None, str]:
@@ -223,7 +233,7 @@ def baseline(snippet: Snippet) -> tuple[sp.Basic | None, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = latex2sympy(snippet.latex)
+            result = latex2sympy(_for_baseline(snippet))
     except Timeout:
         raise
     except Exception as exc:  # the baseline raises many kinds

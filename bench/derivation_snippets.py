@@ -27,6 +27,8 @@ class Snippet:
     decls: tuple[str, ...]
     intended: Builder | None
     tags: tuple[str, ...] = ()
+    macros: str = ""
+    """Macro definitions of the snippet's document (``\\newcommand``...), expanded in the snippet first."""
 
 
 # --- the vocabulary of the meanings ---------------------------------------------------------------
@@ -94,8 +96,8 @@ SIG = r"\sigma(z) := \frac{1}{1+e^{-z}}"
 SNIPPETS: list[Snippet] = []
 
 
-def add(id: str, latex: str, intended: Builder | None, *decls: str, tags: tuple[str, ...] = ()) -> None:
-    SNIPPETS.append(Snippet(id, latex, tuple(decls), intended, tags))
+def add(id: str, latex: str, intended: Builder | None, *decls: str, tags: tuple[str, ...] = (), macros: str = "") -> None:
+    SNIPPETS.append(Snippet(id, latex, tuple(decls), intended, tags, macros))
 
 
 # --- algebra, logs and exponentials ---------------------------------------------------------------
@@ -430,7 +432,7 @@ add("refuse-expectation-sub", r"\mathbb{E}_{x}\left[(x-\mu)^2\right]", None, tag
 add("refuse-var", r"\operatorname{Var}(aX)", None, tags=("refuse",))
 add("refuse-integral", r"\int_0^1 x\,dx", None, tags=("refuse",))
 add("refuse-dots", r"x_1 + \dots + x_n", None, tags=("refuse",))
-add("refuse-cond", r"p(x \mid \theta)", None, tags=("refuse",))
+add("ext-cond-density-bare", r"p(x \mid \theta)", lambda: sp.Function("p")(x, theta), tags=("ext",))
 add("refuse-text", r"\text{__import__('os')}", None, tags=("refuse",))
 add("refuse-input", r"\input{secret}", None, tags=("refuse",))
 add("refuse-huge", r"10^{10^{10^{10}}}", None, tags=("refuse",))
@@ -471,3 +473,53 @@ add("row-nested-frac", r"\frac{\frac{a}{b}}{\frac{c}{d}}", lambda: (a / b) / (c 
 add("row-sqrt-frac", r"\sqrt{\frac{\sum_{i=1}^n (x_i - \bar x)^2}{n-1}}",
     lambda: sqrt(S((X("x") - r("x_bar"))**2) / (n - 1)))
 add("row-exp-sum", r"e^{-\lambda n}\lambda^{\sum_{i=1}^n x_i}", lambda: exp(-lam * n) * lam**S(X("x")))
+
+
+# --- as other authors write it (the check_corpus_ext styles) ------------------------------------------
+Ann, Bnn = M("A", n, n), M("B", n, n)
+ANN, BNN = r"A \in \mathbb{R}^{n\times n}", r"B \in \mathbb{R}^{n\times n}"
+add("ext-transpose-mathsf", r"A^{\mathsf T} B^{\mathsf{T}}", lambda: Ann.T * Bnn.T, ANN, BNN, tags=("ext",))
+add("ext-inverse-transpose-mathsf", r"A^{-\mathsf{T}}", lambda: sp.Inverse(Ann).T, ANN, tags=("ext",))
+add("ext-inverse-transpose-top", r"A^{-\top} B", lambda: sp.Inverse(Ann).T * Bnn, ANN, BNN, tags=("ext",))
+add("ext-transpose-mathrm", r"X^{\mathrm{T}} y", lambda: Xm.T * ym, XNP, YN, tags=("ext",))
+add("ext-transpose-mathrm-bare", r"X^{\mathrm T} y", lambda: Xm.T * ym, XNP, YN, tags=("ext",))
+add("ext-bold-of-declared", r"(\mathbf{A}\mathbf{B})^{-1}", lambda: sp.Inverse(Ann * Bnn), ANN, BNN, tags=("ext",))
+add("ext-ones-vector", r"\mathbf{1}^\top \mathbf{x}", lambda: sp.OneMatrix(n, 1).T * M("x_bold", n),
+    r"\mathbf{1} \in \mathbb{R}^{n}", r"\mathbf{x} \in \mathbb{R}^{n}", tags=("ext",))
+add("ext-ones-norm", r"\mathbf{1}^\top \mathbf{1}", lambda: sp.OneMatrix(n, 1).T * sp.OneMatrix(n, 1),
+    r"\mathbf{1} \in \mathbb{R}^{n}", tags=("ext",))
+add("ext-bold-identity", r"\mathbf{X}^\top\mathbf{X} + \lambda \mathbf{I}",
+    lambda: M("X_bold", n, p_).T * M("X_bold", n, p_) + pos("lambda") * sp.Identity(p_),
+    r"\mathbf{X} \in \mathbb{R}^{n\times p}", r"\mathbf{I} = I_p", r"\lambda > 0", tags=("ext",))
+add("ext-eval-bar", r"\left.\frac{d}{dx} x^3 \right|_{x=1}", lambda: sp.Subs(D(x**3, x), x, 1), tags=("ext",))
+add("ext-eval-bar-big", r"\frac{\partial}{\partial \theta} \log\theta \Big|_{\theta=2}",
+    lambda: sp.Subs(D(log(pos("theta")), pos("theta")), pos("theta"), 2), r"\theta > 0", tags=("ext",))
+add("ext-mathrm-d", r"\frac{\mathrm{d}}{\mathrm{d}\lambda} \lambda e^{-\lambda}", lambda: D(lam * exp(-lam), lam), tags=("ext",))
+add("ext-cond-density", r"\log p(x \mid \theta)", lambda: log(sp.Function("p")(x, theta)), tags=("ext",))
+add("ext-cond-density-several", r"\ln p(\mathbf{x} \mid \mu, \sigma^2)",
+    lambda: log(sp.Function("p")(r("x_bold"), mu, sigma**2)), tags=("ext",))
+add("ext-semicolon-call", r"L(\theta; x)", lambda: sp.Function("L")(theta, x), tags=("ext",))
+add("ext-softmax-component", r"-\log \operatorname{softmax}(z)_1", lambda: -log(sp.Function("softmax_1")(z)), tags=("ext",))
+add("ext-dfrac-tfrac", r"\dfrac{1}{2}x + \tfrac{x}{3}", lambda: x / 2 + x / 3, tags=("ext",))
+add("ext-exp-braces-left", r"\exp\left\{ -\frac{(x-\mu)^2}{2\sigma^2} \right\}",
+    lambda: exp(-(x - mu)**2 / (2 * sigma**2)), tags=("ext",))
+add("ext-sum-limits", r"\sum\limits_{i=1}^{n} x_i \cdot y_i", lambda: S(X("x") * X("y")), tags=("ext",))
+add("ext-sum-upper-only", r"\sum_{i}^{n} x_i^2", lambda: S(X("x")**2), tags=("ext",))
+add("ext-times-scalar", r"2 \times \frac{1}{2} (x - y)", lambda: x - y, tags=("ext",))
+add("ext-prime-transpose", r"X'X b", lambda: Xm.T * Xm * M("b", p_), XNP, r"b \in \mathbb{R}^{p}", tags=("ext",))
+# the file's own macros (expanded before the maths is read; see derive/parse/macros.py)
+add("ext-macro-noarg", r"X^\T X", lambda: Xm.T * Xm, XNP, tags=("ext", "macro"), macros=r"\newcommand{\T}{\top}")
+add("ext-macro-args", r"\norm{y - X\beta}^2", lambda: tr((ym - Xm * bm).T * (ym - Xm * bm)), XNP, YN, BP,
+    tags=("ext", "macro"), macros=r"\newcommand{\norm}[1]{\left\lVert #1 \right\rVert}")
+add("ext-macro-operator", r"\Tr(A B)", lambda: tr(Ann * Bnn), ANN, BNN, tags=("ext", "macro"),
+    macros=r"\DeclareMathOperator{\Tr}{Tr}")
+add("ext-macro-def", r"(X^\top X)\inv", lambda: sp.Inverse(Xm.T * Xm), XNP, tags=("ext", "macro"), macros=r"\def\inv{^{-1}}")
+add("ext-macro-two-args", r"\pd{}{\mu}(x - \mu)^2", lambda: D((x - mu)**2, mu), tags=("ext", "macro"),
+    macros=r"\newcommand{\pd}[2]{\frac{\partial #1}{\partial #2}}")
+add("ext-macro-optional", r"\dd{x^2 + 1}", lambda: D(x**2 + 1, x), tags=("ext", "macro"),
+    macros=r"\newcommand{\dd}[2][x]{\frac{d}{d #1} \left( #2 \right)}")
+add("ext-macro-renew", r"\vx + 1", lambda: r("x_bold") + 1, tags=("ext", "macro"),
+    macros=r"\newcommand{\vx}{x}\renewcommand{\vx}{\mathbf{x}}")
+add("refuse-macro-recursive", r"\a + 1", None, tags=("refuse", "macro"), macros=r"\def\a{\a}")
+add("refuse-macro-input", r"\secret", None, tags=("refuse", "macro"), macros=r"\newcommand{\secret}{\input{/etc/passwd}}")
+add("refuse-macro-csname", r"\x", None, tags=("refuse", "macro"), macros=r"\newcommand{\x}{\csname foo\endcsname}")

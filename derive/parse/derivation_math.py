@@ -338,7 +338,7 @@ def _tokenize(src: str) -> list[_Tok]:
             out.append(_Tok("letter", c, i, i + 1))
         elif c.isdigit() and c.isascii():
             out.append(_Tok("digit", c, i, i + 1))
-        elif c in "+-*/^_()[]{}|'!,=<>.:":
+        elif c in "+-*/^_()[]{}|'!,;=<>.:":
             out.append(_Tok("op", c, i, i + 1))
         else:
             hint = {"%": "remove LaTeX comments", "&": "alignment marks belong to the display, not the term",
