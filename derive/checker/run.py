@@ -123,7 +123,8 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
                     seen |= {new.name} | _names(right.expr)
                     prose = ""
                     continue
-                if last_result is not None and SETTING.search(prose) and right.expr != 0:
+                if last_result is not None and SETTING.search(prose) and right.expr != 0 \
+                        and not any(e.has(sp.Derivative, sp.Subs) for e in (left.expr, right.expr)):
                     # "setting the gradient to zero we obtain  X^T X b = X^T y": the equation follows
                     # from the last result = 0; it is checked as that implication, not as an identity
                     cond = Term(f"{last_result.latex} = 0", last_result.line, last_result.column)

@@ -208,3 +208,38 @@ def test_every_right_side_is_found_on_its_line(first: str, rest: list[tuple[tupl
 def test_words_inside_a_term_are_kept_for_the_reader_never_dropped() -> None:
     """Dropping ``\\text{ for all }`` would leave ``b x``: a different claim."""
     assert steps(r"\[ a = b \text{ for all } x \]") == [("a", "=", r"b \text{ for all } x", 1)]
+
+
+# --- layouts of other authors ---------------------------------------------------------------------
+
+def test_quad_around_a_connective_is_spacing() -> None:
+    d = read_derivation("\\[\n-2X'y + 2X'Xb = 0 \\quad\\Rightarrow\\quad X'Xb = X'y .\n\\]\n")
+    (chain,) = d.chains
+    assert chain.first.latex == "-2X'y + 2X'Xb = 0"
+    assert [(k.relation, k.rhs.latex) for k in chain.links] == [("implies", "X'Xb = X'y")]
+
+
+def test_therefore_continues_the_chain_of_the_display_before() -> None:
+    text = "\\[\na - b = 0\n\\]\n\\[\n\\therefore \\quad a = b\n\\]\n\\[\n\\Rightarrow \\quad b = a\n\\]\n"
+    (chain,) = read_derivation(text).chains
+    assert chain.first.latex == "a - b = 0"
+    assert [(k.relation, k.rhs.latex, k.rhs.line) for k in chain.links] == [("implies", "a = b", 5),
+                                                                             ("implies", "b = a", 8)]
+
+
+def test_intertext_between_rows_is_not_a_term() -> None:
+    text = "\\begin{align*}\nf &= g \\\\\n\\intertext{and since $g = h$,}\n&= h\n\\end{align*}\n"
+    (chain,) = read_derivation(text).chains
+    assert [k.rhs.latex for k in chain.links] == ["g", "h"]
+    assert chain.links[1].rhs.line == 4
+
+
+def test_eqnarray_with_ampersand_relations() -> None:
+    text = "\\begin{eqnarray*}\nf &=& g \\nonumber \\\\\n &=& h\n\\end{eqnarray*}\n"
+    (chain,) = read_derivation(text).chains
+    assert chain.first.latex == "f" and [k.rhs.latex for k in chain.links] == ["g", "h"]
+
+
+def test_a_text_note_after_a_quad_is_still_a_note() -> None:
+    (chain,) = read_derivation("\\[ a = b \\quad \\text{(by parts)} \\]").chains
+    assert chain.links[0].rhs.latex == "b" and "by parts" in chain.links[0].note

@@ -709,3 +709,70 @@ def test_as_sympy_converts_numbers_and_never_parses_text() -> None:
     for bad in ("__import__('os')", "x + 1", True, None):
         with pytest.raises(TypeError):
             as_sympy(bad)
+
+
+# --- as other authors write it (bench/check_corpus_ext) ----------------------------------------------
+
+_SQ = (r"A \in \mathbb{R}^{n\times n}", r"B \in \mathbb{R}^{n\times n}")
+_A, _B = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("B", n, n)
+
+
+@pytest.mark.parametrize("latex", [r"A^{\mathsf T}", r"A^{\mathsf{T}}", r"A^{\mathrm T}", r"A^{\mathrm{T}}", r"A^{T}",
+                                   r"A^\intercal", r"A'"])
+def test_transpose_marks(latex: str) -> None:
+    assert read(latex, *_SQ) == _A.T
+
+
+@pytest.mark.parametrize("latex", [r"A^{-\top}", r"A^{-T}", r"A^{-\mathsf{T}}", r"A^{-\mathsf T}", r"A^{-\mathrm{T}}"])
+def test_inverse_transpose_marks(latex: str) -> None:
+    assert read(latex, *_SQ) == sp.Inverse(_A).T
+
+
+def test_a_scalar_T_power_is_still_a_power() -> None:
+    assert read(r"x^{T}", r"T > 0") == x ** pos("T")
+
+
+def test_bold_of_a_declared_matrix_is_that_matrix() -> None:
+    """\\mathbf{A} with only A declared is A: never a new, commuting scalar."""
+    got = read(r"(\mathbf{A}\mathbf{B})^{-1} - \mathbf{B}^{-1}\mathbf{A}^{-1}", *_SQ)
+    assert got == sp.Inverse(_A * _B) - sp.Inverse(_B) * sp.Inverse(_A)
+    assert read(r"\mathbf{x}", r"\mathbf{x} \in \mathbb{R}^{n}", r"x > 0") == sp.MatrixSymbol("x_bold", n, 1)
+
+
+def test_bold_digits() -> None:
+    assert read(r"\mathbf{0}") == 0
+    ones = read(r"\mathbf{1}^\top \mathbf{1}", r"\mathbf{1} \in \mathbb{R}^{n}")
+    assert ones == sp.OneMatrix(n, 1).T * sp.OneMatrix(n, 1)
+    with pytest.raises(ParseError, match="ones"):
+        read(r"\mathbf{1}^\top y", r"y \in \mathbb{R}^{n}")
+
+
+def test_bold_identity_declaration() -> None:
+    assert read(r"\mathbf{I} + A", r"\mathbf{I} = I_n", *_SQ) == sp.Identity(n) + _A
+
+
+def test_evaluation_bar() -> None:
+    assert read(r"\left.\frac{d}{dx} x^3 \right|_{x=1}") == sp.Subs(sp.Derivative(x**3, x), x, 1)
+    assert read(r"\frac{d}{dx} x^3 \Big|_{x=0}") == sp.Subs(sp.Derivative(x**3, x), x, 0)
+    with pytest.raises(ParseError):
+        read(r"x^2 |_{x}")
+
+
+def test_absolute_values_are_not_evaluation_bars() -> None:
+    assert read(r"|x| + |y|") == sp.Abs(x) + sp.Abs(y)
+
+
+def test_conditional_density_is_a_call() -> None:
+    p_ = sp.Function("p")
+    assert read(r"\log p(x \mid \theta)") == sp.log(p_(x, theta))
+    assert read(r"\ln p(\mathbf{x} \mid \mu, \sigma^2)") == sp.log(p_(r("x_bold"), mu, sigma**2))
+    assert read(r"L(\theta; x)") == sp.Function("L")(theta, x)
+    assert read(r"p(1-p)") == r("p") * (1 - r("p"))  # still a product
+    with pytest.raises(ParseError):
+        read(r"x \mid \theta")
+
+
+def test_component_of_an_unknown_function() -> None:
+    assert read(r"\operatorname{softmax}(z)_1") == sp.Function("softmax_1")(r("z"))
+    with pytest.raises(ParseError):
+        read(r"(x + 1)_1")
