@@ -139,7 +139,8 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
         for position, (lhs, link) in enumerate(links):
             if link.relation == ":=":
                 continue
-            if position == 0 and link.relation == "=" and not link.up_to_constant:
+            if position == 0 and link.relation == "=":
+                # (\log p(\mu \mid x) = ... + \text{const} names the log-posterior up to a constant)
                 made = _definition(read(lhs), read(link.rhs), defined)
                 if made is not None:
                     _define(made, defined, defined_calls)

@@ -1352,6 +1352,28 @@ class _Reader:
             k += 1
         return self.is_op(")", k) and (not wrapped or self.is_op("}", k + 1))
 
+    def data_lists(self, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """``x_1, \\dots, x_n`` among a call's arguments (``p(\\mu \\mid x_1, \\dots, x_n)``): the sample
+        ``x`` as one argument, marked ``(index of the letter, -1)``; a ``\\dots`` elsewhere is refused."""
+        out: list[tuple[int, int]] = []
+        k = 0
+        while k < len(pieces):
+            a, b = pieces[k]
+            toks = self.toks[a:b]
+            if len(toks) == 1 and toks[0].kind == "cmd" and toks[0].text in ("dots", "ldots", "cdots"):
+                if not out or k + 1 >= len(pieces):
+                    self.fail("'\\dots' is not read here", toks[0], hint="write the sample as x_1, \\dots, x_n")
+                first, last = self.toks[out[-1][0]:out[-1][1]], self.toks[pieces[k + 1][0]:pieces[k + 1][1]]
+                if not (len(first) >= 3 and len(last) >= 3 and first[0].text == last[0].text
+                        and first[0].kind in ("letter", "cmd") and first[1].text == "_" and last[1].text == "_"):
+                    self.fail("'\\dots' is not read here", toks[0], hint="write the sample as x_1, \\dots, x_n")
+                out[-1] = (out[-1][0], -1)
+                k += 2
+                continue
+            out.append((a, b))
+            k += 1
+        return out
+
     def call_args(self, name: str, t: _Tok) -> list[sp.Basic] | None:
         """``(a, b)`` (or ``{\\left(a\\right)}``) after a callable name; None if there is none."""
         if self.is_op("("):
@@ -1384,9 +1406,13 @@ class _Reader:
                 pass
             k += 1
         pieces.append((start, close))
+        pieces = self.data_lists(pieces)
         for a, b in pieces:
             if a == b:
                 self.fail(f"an empty argument of {name}", self.toks[a])
+            if b == -1:  # x_1, \dots, x_n: the sample x as one argument
+                args.append(self.ctx.symbol(self.toks[a].text))
+                continue
             with self.region(a, b):
                 saved = (self.bars, self.norms)
                 self.bars = self.norms = 0
