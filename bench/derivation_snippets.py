@@ -523,3 +523,6 @@ add("ext-macro-renew", r"\vx + 1", lambda: r("x_bold") + 1, tags=("ext", "macro"
 add("refuse-macro-recursive", r"\a + 1", None, tags=("refuse", "macro"), macros=r"\def\a{\a}")
 add("refuse-macro-input", r"\secret", None, tags=("refuse", "macro"), macros=r"\newcommand{\secret}{\input{/etc/passwd}}")
 add("refuse-macro-csname", r"\x", None, tags=("refuse", "macro"), macros=r"\newcommand{\x}{\csname foo\endcsname}")
+add("ext-sample-args", r"\log p(\mu \mid x_1, \dots, x_n)", lambda: log(sp.Function("p")(mu, x)), tags=("ext",))
+add("refuse-argmax-star", r"\operatorname*{arg\,max}_\theta \ell(\theta)", None, tags=("refuse",))
+add("refuse-argmax", r"\arg\max_\theta \ell(\theta)", None, tags=("refuse",))

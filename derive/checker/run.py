@@ -139,6 +139,10 @@ def check_text(text: str, file: str, clock: Clock, reader_for: ReaderFactory) ->
         for position, (lhs, link) in enumerate(links):
             if link.relation == ":=":
                 continue
+            if position == 0 and link.relation == "=" and _ARGOPT.search(link.rhs.latex) and _is_name(read(lhs)):
+                # \hat\theta = \operatorname*{arg\,max}_\theta \ell(\theta): the optimum is defined, not derived
+                definitions.append(Definition(lhs.latex, link.rhs.latex, lhs.line))
+                continue
             if position == 0 and link.relation == "=":
                 # (\log p(\mu \mid x) = ... + \text{const} names the log-posterior up to a constant)
                 made = _definition(read(lhs), read(link.rhs), defined)
@@ -195,6 +199,15 @@ def _definition(left: Reading | DeriveError, right: Reading | DeriveError,
     if body.has(type(f)) or getattr(body, "shape", None) is not None:
         return None
     return type(f), sp.Lambda(args, body)
+
+
+_ARGOPT = re.compile(r"\\arg\s*\\?(?:max|min)|arg\s*(?:\\[,;:! ]\s*)?(?:max|min)|\\(?:argmax|argmin)(?![A-Za-z])")
+"""An optimum (``\\arg\\max``, ``\\operatorname*{arg\\,max}``, ``\\argmin`` of a preamble): a statement that
+defines the name on its left, not an algebraic claim."""
+
+
+def _is_name(got: Reading | DeriveError) -> bool:
+    return not isinstance(got, DeriveError) and isinstance(got.expr, (sp.Symbol, sp.MatrixSymbol))
 
 
 _INLINE = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")

@@ -149,13 +149,15 @@ _FUNCTIONS = {"log": "log", "ln": "log", "exp": "exp", "sin": "sin", "cos": "cos
               "cosh": "cosh", "tanh": "tanh", "max": "max", "min": "min", "erf": "erf", "sgn": "sign"}
 _INVERSE = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh"}
 _TRACE_NAMES = frozenset({"tr", "Tr", "trace", "Trace"})
+_OPTIMUM = ("an optimum (arg max, arg min) is not computed: a line '\\hat\\theta = \\arg\\max ...' defines the "
+            "name; derive the stationary point with derivatives")
 _REFUSED_OPERATORS = {
     "E": "expectations are not read: write the expectation out (a sum or an integral by hand)",
     "Var": "variances are not read: write the variance out", "Cov": "covariances are not read",
     "Corr": "correlations are not read", "Pr": "probabilities are not read", "P": "probabilities are not read",
     "KL": "divergences are not read", "diag": "diag() is not read", "rank": "rank is not read",
-    "vec": "vec() is not read", "argmax": "argmax is not read", "argmin": "argmin is not read",
-    "arg": "arg is not read", "sup": "sup is not read", "inf": "inf is not read", "lim": "limits are not read",
+    "vec": "vec() is not read", "argmax": _OPTIMUM, "argmin": _OPTIMUM,
+    "arg": _OPTIMUM, "sup": "sup is not read", "inf": "inf is not read", "lim": "limits are not read",
     "int": "integrals are not read", "iint": "integrals are not read", "oint": "integrals are not read",
     "dots": "'...' is not read: write the sum with \\sum", "cdots": "'...' is not read: write the sum with \\sum",
     "ldots": "'...' is not read: write the sum with \\sum", "vdots": "'...' is not read",
@@ -1538,6 +1540,8 @@ class _Reader:
         return sp.OneMatrix(*ones.shape)
 
     def operator_name(self, t: _Tok) -> sp.Basic:
+        if t.text == "operatorname" and self.is_op("*"):
+            self.next()  # \operatorname*{arg\,max}: the star only places the limits
         start, end = self.arg_range(f"the name in \\{t.text}")
         toks = self.toks[start:end]
         words = t.text in ("text", "textrm", "mbox", "textit") and bool(toks) and any(

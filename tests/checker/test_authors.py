@@ -105,3 +105,23 @@ def test_a_macro_hiding_input_is_refused() -> None:
     report = check("\\newcommand{\\secret}{\\input{/etc/passwd}}\n\\[ \\secret = 1 \\]\n")
     assert report.steps[0].status == "unparsed"
     assert "input" in report.steps[0].certificate.describe()
+
+
+def test_an_argmax_line_defines_the_estimate() -> None:
+    text = ("% derive: \\mu \\in \\mathbb{R}, n \\in \\mathbb{N}\n"
+            "\\[ \\hat\\mu = \\operatorname*{arg\\,max}_\\mu \\sum_{i=1}^{n} -(x_i - \\mu)^2 \\]\n"
+            "\\[ \\frac{d}{d\\mu} \\sum_{i=1}^{n} -(x_i - \\mu)^2 = 2 \\sum_{i=1}^{n} (x_i - \\mu) \\]\n")
+    report = check(text)
+    assert report.outcome == "correct", statuses(report)
+    assert [d.line for d in report.definitions] == [2] and len(report.steps) == 1
+
+
+def test_a_named_log_posterior_up_to_a_constant() -> None:
+    text = ("% derive: \\mu \\in \\mathbb{R}, \\tau > 0, n \\in \\mathbb{N}\n"
+            "\\[ \\log p(\\mu \\mid x_1, \\dots, x_n) = -\\frac{1}{2}\\sum_{i=1}^n (x_i - \\mu)^2 - \\frac{\\mu^2}{2\\tau^2}"
+            " + \\text{const} \\]\n"
+            "\\[ \\frac{\\partial}{\\partial\\mu}\\left(-\\frac{1}{2}\\sum_{i=1}^n (x_i - \\mu)^2 - \\frac{\\mu^2}{2\\tau^2}\\right)"
+            " = \\sum_{i=1}^n (x_i - \\mu) - \\frac{\\mu}{\\tau^2} \\]\n")
+    report = check(text)
+    assert report.outcome == "correct", statuses(report)
+    assert len(report.definitions) == 1 and len(report.steps) == 1

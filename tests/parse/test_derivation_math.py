@@ -776,3 +776,19 @@ def test_component_of_an_unknown_function() -> None:
     assert read(r"\operatorname{softmax}(z)_1") == sp.Function("softmax_1")(r("z"))
     with pytest.raises(ParseError):
         read(r"(x + 1)_1")
+
+
+def test_a_sample_among_a_densitys_arguments() -> None:
+    assert read(r"\log p(\mu \mid x_1, \dots, x_n)") == sp.log(sp.Function("p")(mu, x))
+    with pytest.raises(ParseError, match="dots"):
+        read(r"f(a, \dots)")
+    with pytest.raises(ParseError, match="dots"):
+        read(r"f(a_1, \dots, b_n)")
+
+
+@pytest.mark.parametrize("latex", [r"\operatorname*{arg\,max}_\theta \ell(\theta)", r"\arg\max_\theta f(\theta)",
+                                   r"\operatorname{argmin}_w L(w)"])
+def test_optima_are_refused_with_a_hint(latex: str) -> None:
+    with pytest.raises(ParseError) as info:
+        read(latex)
+    assert "optimum" in str(info.value.one_line())
