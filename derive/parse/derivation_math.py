@@ -2464,6 +2464,44 @@ def _renamed(domains: Iterable[VarDomain], name: str) -> list[VarDomain]:
     return [replace(d, name=name) for d in domains]
 
 
+_TRANSPOSED = re.compile(r"\^\s*(?:\{\s*)?(?:\\top|T|\\intercal|\\math(?:sf|rm)\s*(?:\{\s*T\s*\}|T))(?:\s*\})?\s*$")
+
+
+def _symmetric_decorated(text: str) -> str | None:
+    """``\\boldsymbol{\\Lambda} = \\boldsymbol{\\Lambda}^T`` (either order): the decorated name, or None."""
+    parts = _split_top_level(text, "=")
+    if len(parts) != 2:
+        return None
+    names = []
+    transposed = 0
+    for part in parts:
+        mark = _TRANSPOSED.search(part)
+        if mark is not None:
+            part, transposed = part[:mark.start()], transposed + 1
+        try:
+            name, rest = _name_of(part)
+        except ParseError:
+            return None
+        if rest.strip():
+            return None
+        names.append(name)
+    return names[0] if transposed == 1 and names[0] == names[1] else None
+
+
+def _split_top_level(text: str, sep: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for k, c in enumerate(text):
+        if c in "{([":
+            depth += 1
+        elif c in "})]":
+            depth -= 1
+        elif c == sep and depth == 0:
+            parts.append(text[start:k])
+            start = k + 1
+    parts.append(text[start:])
+    return parts
+
+
 def _declaration(text: str) -> tuple[str, object]:
     """One declaration (not a definition): ("domain", [VarDomain]), ("shape", ShapeDecl) or ("identity", ...)."""
     from derive.parse.declarations import parse_where as where
@@ -2476,6 +2514,9 @@ def _declaration(text: str) -> tuple[str, object]:
         if sym.group(1) != sym.group(2):
             raise _error(text, "A = A^\\top needs the same name on both sides", 0, len(text))
         return "shape", ShapeDecl(sym.group(1).lstrip("\\"), None, None, frozenset({"symmetric"}))
+    symmetric = _symmetric_decorated(text)
+    if symmetric is not None:
+        return "shape", ShapeDecl(symmetric, None, None, frozenset({"symmetric"}))
     ident = re.fullmatch(r"\s*(I|\\(?:mathbf|bm|boldsymbol|mathbb|mathrm)\s*\{\s*I\s*\})\s*=\s*"
                          r"I_\{?\s*([A-Za-z]|[1-9][0-9]{0,4})\s*\}?\s*", text)
     if ident is not None:

@@ -792,3 +792,10 @@ def test_optima_are_refused_with_a_hint(latex: str) -> None:
     with pytest.raises(ParseError) as info:
         read(latex)
     assert "optimum" in str(info.value.one_line())
+
+
+def test_symmetry_of_a_decorated_name() -> None:
+    c = ctx(r"\boldsymbol{\Lambda} \in \mathbb{R}^{n\times n}", r"\boldsymbol{\Lambda} = \boldsymbol{\Lambda}^{\mathsf T}")
+    assert "symmetric" in c.shapes["Lambda_bold"].closed()
+    with pytest.raises(ParseError):
+        ctx(r"\boldsymbol{\Lambda} = \boldsymbol{\Sigma}^T")
