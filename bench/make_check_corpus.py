@@ -288,7 +288,8 @@ PLANTS_EXT: tuple[Plant, ...] = (
     Plant("pareto_mle", r"&= -\frac{n}{\alpha^2} < 0", r"&= \frac{n}{\alpha^2} < 0", "sign"),
     Plant("murphy_mvn_quadratic", r"&= \frac{1}{2}\left( \precision + \precision^T \right)(\vx - \vmu) \\",
           r"&= \left( \precision + \precision^T \right)(\vx - \vmu) \\", "factor", "2"),
-    Plant("argmax_normal_mean", r"- \frac{n\mu^2}{2\sigma^2} ,", r"- \frac{n\mu^3}{2\sigma^2} ,", "power"),
+    Plant("argmax_normal_mean", r" = -\frac{1}{2\sigma^2}\sum_{i=1}^{n} x_i^2 \\", r" = -\frac{1}{2\sigma^2}\sum_{i=1}^{n} x_i^3 \\",
+          "power"),
     Plant("goodfellow_mse_linear", r"&= \frac{2}{m} \left(", r"&= 2 \left(", "factor", "m"),
 )
 """The planted slips of the second corpus (``check_corpus_ext``), same format."""

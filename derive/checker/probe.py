@@ -341,6 +341,8 @@ def shape_of(expr: sp.Basic) -> tuple[int, int] | None:
         if isinstance(expr, (sp.Mul, sp.Add)):
             # \frac{1}{2} \nabla_\theta(...): a scalar times a gradient has the gradient's shape
             for arg in expr.args:
+                if not isinstance(arg, (sp.Derivative, sp.Mul, sp.Add, sp.MatrixExpr)):
+                    continue  # a scalar (an Indexed has no shape to ask for)
                 inner = shape_of(arg)
                 if inner is not None:
                     return inner

@@ -125,3 +125,10 @@ def test_a_named_log_posterior_up_to_a_constant() -> None:
     report = check(text)
     assert report.outcome == "correct", statuses(report)
     assert len(report.definitions) == 1 and len(report.steps) == 1
+
+
+def test_an_escaped_index_next_to_a_sum_is_refuted_not_a_crash() -> None:
+    text = ("% derive: \\beta \\in \\mathbb{R}\n"
+            "\\[ \\frac{d}{d\\beta}\\sum_i (y_i - \\beta x_i)^2 = -2 x_i \\sum_i (y_i - \\beta x_i) \\]\n")
+    report = check(text)
+    assert report.outcome == "incorrect" and report.first_error is not None and report.first_error.line == 2
