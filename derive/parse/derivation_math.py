@@ -78,6 +78,18 @@ Conventions of the tree (the certifier relies on them):
   operator (``\nabla_w E``, ``\frac{d}{dx} y``) is an unknown function of its variables; an undeclared
   name equal to a matrix in an equation (``\hat\beta = (X^\top X)^{-1}X^\top y``) is a
   ``MatrixSymbol`` of that shape. A reading with an imaginary value (``\log(-1)``) is refused.
+- As other authors write it: every transpose mark (``^\top``, ``^\intercal``, ``^T``, ``^{T}``, ``^{\mathsf T}``,
+  ``^{\mathrm{T}}``, ``'``) and ``^{-\top}``/``^{-\mathsf{T}}`` (``Inverse(A).T``); ``\mathbf{A}`` (also ``\bm``,
+  ``\boldsymbol``, ``\vec``) of a declared ``A`` with no bold declaration is ``A`` itself (a font, never
+  a new commuting scalar); ``\mathbf{0}`` is 0 and ``\mathbf{1}`` the vector of ones of its declared
+  shape (``% derive: \mathbf{1} \in \mathbb{R}^{n}``, ``OneMatrix``); ``\mathbf{I} = I_p`` declares a
+  bold identity; ``body|_{x=a}`` (``\left. body \right|_{x=a}``) is ``Subs(body, x, a)`` over
+  everything before the bar; ``p(x \mid \theta)``, ``L(\theta; x)`` are calls with the bar or semicolon
+  separating arguments, and ``x_1, \dots, x_n`` among a call's arguments is the sample ``x``;
+  ``F(z)_k`` of an unknown ``F`` is the unknown function ``F_k``; ``\operatorname*{...}`` is
+  ``\operatorname{...}``; optima (``\arg\max``) are refused with a hint (the checker reads a line
+  ``\hat\theta = \arg\max ...`` as a definition). The file's own macros are expanded before a
+  term reaches this reader (``derive.parse.macros``).
 - ``Reading.context`` is the context with what the term taught (``families``, ``sizes``,
   ``indices``, ``called``); read every side of a file with the union (``learn``/``read_terms``) so that
   ``x_1`` on one line is data when ``x_i`` under a sum is on another.
