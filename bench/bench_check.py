@@ -1,9 +1,11 @@
 """`derive check` on the corpus of hand derivations: verdicts, planted errors, hints, unread steps, speed.
 
-    .venv/bin/python bench/bench_check.py [--only NAME ...] [--timeout S] [--no-baseline]
-                                          [--out bench/results/check_corpus]
+    .venv/bin/python bench/bench_check.py [--corpus all|main|ext] [--only NAME ...] [--timeout S]
+                                          [--no-baseline] [--out bench/results/check_corpus]
 
-Every file of ``bench/check_corpus/manifest.json`` (written by ``bench/make_check_corpus.py``:
+Two corpora, one table each: ``bench/check_corpus`` (ours) and ``bench/check_corpus_ext`` (transcribed
+in the styles of textbooks, lecture notes and homework solutions by other authors; results in
+``OUT_ext.*``). Every file of a corpus's ``manifest.json`` (written by ``bench/make_check_corpus.py``:
 the hand-written correct derivations and their copies with one planted slip) goes through the
 API's job (``derive.checker.api._check_job``, what ``derive.check(path)`` runs in its worker) in this process,
 after one untimed warm-up file (lazy imports, the grammar). Per file:

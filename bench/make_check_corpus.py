@@ -1,4 +1,7 @@
-"""Writes the planted-error copies of the `derive check` corpus and its manifest.
+"""Writes the planted-error copies of the `derive check` corpora and their manifests.
+
+Two corpora, same format: ``bench/check_corpus`` (``PLANTS``) and ``bench/check_corpus_ext``
+(``PLANTS_EXT``: derivations transcribed in other authors' styles).
 
 The correct derivations are hand-written files in ``bench/check_corpus/*.tex``. Each planted copy
 is one of them with ONE edit, the kind of slip a student makes (issue 12, part 5), written to
