@@ -370,8 +370,16 @@ def _read_regular(path: Path) -> bytes:
         raise RenderError(f"cannot read the PDF TeX wrote: {exc.strerror or exc}", hint="run the build again") from exc
 
 
-def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120) -> Path:
-    """Typeset ``tex`` to ``out_pdf`` (atomically) and return ``out_pdf``.
+_OVERFULL = re.compile(r"^Overfull \\hbox \((?P<pt>[\d.]+)pt too wide\).*$", re.M)
+
+
+def overfull_boxes(log: str) -> list[str]:
+    """The ``Overfull \\hbox`` warnings of a TeX log (a line that runs into the margin), one per box."""
+    return [m.group(0) for m in _OVERFULL.finditer(log)]
+
+
+def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120, log: list[str] | None = None) -> Path:
+    """Typeset ``tex`` to ``out_pdf`` (atomically) and return ``out_pdf``; ``log`` (a list) receives TeX's log.
 
     Raises RenderError naming the handout block that broke TeX, TeX's absence (with
     ``TEX_INSTALL_HINT``) or the sandbox's (with ``SANDBOX_HINT``). On failure ``out_pdf``
@@ -403,5 +411,7 @@ def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120) -> Path:
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
             detail = (done.stderr.strip().splitlines() or [f"latexmk exited with status {done.returncode}"])[-1]
             raise tex_failure(tex, log, detail)
+        if log is not None and (work / f"{_JOB}.log").is_file():
+            log.append((work / f"{_JOB}.log").read_text(encoding="utf-8", errors="replace"))
         write_bytes_atomic(out_pdf, _read_regular(pdf))
     return out_pdf

@@ -16,6 +16,7 @@ from derive.core.errors import UsageError
 from derive.render.notation.order import keeps_typed_order
 from derive.render.escape import tex_line
 from derive.render.base import FormatPrinter
+from derive.render.layout import INDENT, MEASURE, SIDE, break_formula, width
 from derive.render.notation.latex import StatLatex, SumLatex, sample_tex, tex
 from derive.render.notation.sample import hatted
 
@@ -57,6 +58,69 @@ def certificate_mark(c: Certificate) -> str:
 def aligned(rows: list[str]) -> str:
     """Math-mode rows (``lhs &= rhs``) in one ``aligned`` block: the results of a derivation."""
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a displayed chain: ``lhs rel rhs``, its reason (text-mode LaTeX) beside or under it.
+
+    ``lhs`` may be empty (a continued chain); ``rel`` empty prints ``rhs`` alone; ``gap`` starts a new
+    chain inside the same display (a higher derivative) with a little space above.
+    """
+
+    lhs: str
+    rhs: str
+    rel: str = "="
+    why: str | None = None
+    gap: bool = False
+
+
+_GAP = "\\noalign{\\vskip 6pt}\n"
+_HANG = "\\hspace{-2em}"
+"""A left side alone on its line hangs left of the relations under it (as mathtools' ``\\MoveEqLeft``)."""
+_BELOW = 0.85
+"""Width of a reason set under its line, as a fraction of the line."""
+
+
+def chain_layout(rows: list[Row], env: str = "align*", side: str = "0.34") -> str:
+    """A chain as a display that fits the handout's measure (``layout.MEASURE``).
+
+    Three layouts, the first that fits: each line ``lhs = rhs`` with its reason beside it; the
+    left side alone on a line above and each ``= rhs`` under it with its reason beside it; the
+    left side above, long right sides broken before a top-level sign onto indented rows, and
+    each reason under its line in a paragraph box (so it wraps).
+    """
+    def rel(r: Row) -> str:
+        return f"{r.rel} " if r.rel else ""
+
+    def col(why: str) -> str:
+        return rf"\parbox[t]{{{side}\linewidth}}{{\raggedright\small {why}}}"
+
+    lw = max((width(r.lhs) for r in rows), default=0.0)
+    rw = max((width(rel(r) + r.rhs) for r in rows), default=0.0)
+    reasons = any(r.why is not None for r in rows)
+    beside = SIDE if reasons else 0.0
+    out: list[str] = []
+    if lw + rw + 0.5 + beside <= MEASURE:
+        for r in rows:
+            line = (_GAP if r.gap else "") + (f"{r.lhs}\n" if r.lhs else "") + f"  &{rel(r)}{r.rhs}"
+            out.append(line + (f" && {col(r.why)}" if r.why is not None else ""))
+    elif max(lw + INDENT, rw + 2 * INDENT) + beside <= MEASURE:  # the block centred, the left side hung
+        for r in rows:
+            head = (_GAP if r.gap else "") + (f"  &{_HANG}{r.lhs} \\\\\n" if r.lhs else "")
+            line = f"{head}  &{rel(r)}{r.rhs}"
+            out.append(line + (f" && {col(r.why)}" if r.why is not None else ""))
+    else:
+        for r in rows:
+            left = break_formula(r.lhs, MEASURE - INDENT, MEASURE - 2 * INDENT) if r.lhs else []
+            lines = [f"  &{_HANG}{p}" if k == 0 else f"  &\\quad {p}" for k, p in enumerate(left)]
+            pieces = break_formula(r.rhs, MEASURE - 2 * INDENT - width(rel(r)), MEASURE - 3 * INDENT)
+            lines.append(f"  &{rel(r)}{pieces[0]}")
+            lines += [f"  &\\qquad {p}" for p in pieces[1:]]
+            if r.why is not None:
+                lines.append(rf"  &\qquad \parbox[t]{{{_BELOW}\linewidth}}{{\raggedright\small\color{{gray}} {r.why}}}")
+            out.append((_GAP if r.gap else "") + " \\\\\n".join(lines))
+    return f"\\begin{{{env}}}\n" + " \\\\\n".join(out) + f"\n\\end{{{env}}}"
 
 
 def mtex(node: M.Node) -> str:
@@ -313,6 +377,11 @@ class Printer(FormatPrinter):
         self._partial = len(d.function.free_symbols) > 1
         if not d.steps:
             return rf"\begin{{{self.env}}}{self.statement(d)}\end{{{self.env}}}"
+        if not self.mathjax:
+            return chain_layout([Row(self.tex(step.before) if i == 0 or step.rule == "higher order" else "",
+                                     self.tex(step.after), why=self.why(step),
+                                     gap=i > 0 and step.rule == "higher order")
+                                 for i, step in enumerate(d.steps)])
         out: list[str] = []
         for i, step in enumerate(d.steps):
             row = str(self.visit(step))
@@ -374,6 +443,9 @@ class Printer(FormatPrinter):
 
         if not steps:
             return ""
+        if not self.mathjax:
+            return chain_layout([Row(lhs, mtex(steps[0].before))]
+                                + [Row("", mtex(s.after), why=self.matrix_why(s)) for s in steps], side="0.36")
         wide = max(len(plain(s.after)) for s in steps) > _SIDE_WIDTH
         first = " \\\\\n  &\\quad ".join(broken(steps[0].before))
         rows = [f"{lhs} &= {first}"]
@@ -443,8 +515,9 @@ class Printer(FormatPrinter):
                  "zero": " about zero (no intercept, as R's summary.lm)", "": ""}[s.r_squared_about]
         head = (rf"\par\noindent\textbf{{{title}}}: ${self.summary_model(s)}$; normal errors for the $t$ and $F$ "
                 r"distributions.")
-        tail = (r"\par\noindent where " + ", ".join(f"${d}$" for d in defs) + "; so "
-                + ", ".join(f"${x}$" for x in so) + about + ".")
+        where = [Row(d.split(" = ", 1)[0], d.split(" = ", 1)[1]) if " = " in d else Row("", d, rel="") for d in defs]
+        tail = (r"\par\noindent where" + ("\n" + chain_layout(where) if where else "")
+                + r"\par\noindent so " + ", ".join(f"${x}$" for x in so) + about + ".")
         return [head, self.summary_chain(s), tail, r"\par\noindent{\small " + r"\\ ".join(checks) + "}",
                 table, r"\par\noindent " + r"\\ ".join(lines)]
 
@@ -460,6 +533,17 @@ class Printer(FormatPrinter):
         b = tex(sp.Symbol(s.name("b")))
         names = StatLatex(s.display_names())
         rows = []
+        if not self.mathjax:
+            lines: list[Row] = []
+            for st in s.steps:
+                why = tex_line(st.justification) + str(self.visit(st.certificate))
+                if not st.chain:
+                    lines.append(Row("", summary_claim_tex(b, s), rel="", why=why))
+                    continue
+                shown = [str(names.doprint(c)) if st.scalar else mtex(c) for c in st.chain]
+                lines.append(Row(summary_label_tex(st.kind, b, s), shown[0], why=why))
+                lines += [Row("", c) for c in shown[1:]]
+            return chain_layout(lines)
         for st in s.steps:
             why = tex_line(st.justification) + str(self.visit(st.certificate))
             if not st.chain:
@@ -561,9 +645,15 @@ class Printer(FormatPrinter):
         return Parts(blocks, aligned(rows))
 
     def mle_step(self, s: MleStep, d: MleDerivation) -> str:
-        """A titled line: the title and the reason as text, then the display."""
+        """A titled line: the title and the reason as text, then the display (broken when it is long)."""
         head = rf"\par\noindent\textbf{{{tex_line(s.title)}.}} {{\small {tex_line(s.reason)}{self.visit(s.certificate)}}}"
-        return head + "\n" + rf"\begin{{align*}}{self.mle_line(s, d)}\end{{align*}}"
+        rhs = sample_tex(mle_rhs(s, d))
+        if s.relation == "root":
+            rows = [Row(sample_tex(s.lhs), "0"), Row(rf"\Longrightarrow\quad \hat{{{sample_tex(s.param)}}}", rhs)]
+        else:
+            lhs = mle_lhs(s, d)
+            rows = [Row("", rhs, rel="")] if s.relation == "claim" or not lhs else [Row(lhs, rhs)]
+        return head + "\n" + chain_layout(rows)
 
     def mle_line(self, s: MleStep, d: MleDerivation) -> str:
         """The display of one line: ``lhs &= rhs`` in the derivation's notation (a root, a claim alone)."""
