@@ -408,9 +408,9 @@ def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120, log: list[str] |
         pdf = work / f"{_JOB}.pdf"
         if done.returncode != 0 or not pdf.is_file():
             log_path = work / f"{_JOB}.log"
-            log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
+            text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
             detail = (done.stderr.strip().splitlines() or [f"latexmk exited with status {done.returncode}"])[-1]
-            raise tex_failure(tex, log, detail)
+            raise tex_failure(tex, text, detail)
         if log is not None and (work / f"{_JOB}.log").is_file():
             log.append((work / f"{_JOB}.log").read_text(encoding="utf-8", errors="replace"))
         write_bytes_atomic(out_pdf, _read_regular(pdf))
