@@ -12,8 +12,8 @@ h = HandoutBuilder(
 )
 h.paragraph(
     "A logistic regression models the probability that the i-th label is 1 as the sigmoid of the i-th "
-    "row of the n x p design matrix X times the coefficient vector w; the sigmoid is "
-    "1/(1 + exp(-t)). With labels in {0, 1} stacked in the vector y, the negative log-likelihood is "
+    r"row of the $n \times p$ design matrix $X$ times the coefficient vector $w$; the sigmoid is "
+    r"$\sigma(t) = 1/(1 + e^{-t})$. With labels in $\{0, 1\}$ stacked in the vector $y$, the negative log-likelihood is "
     "the cross-entropy below. Functions of vectors act entry by entry, and the bold 1 is the vector of ones."
 )
 h.math("L(w) = " + derive.latex(LOSS, let=LET))
@@ -25,21 +25,21 @@ h.worked(
     g,
     intro="Each line applies one rule of matrix differentials, named in grey under it; entrywise "
     "functions contribute their derivative through an entrywise product. Once the differential is "
-    "written as (a vector) transposed times dw, that vector is the gradient; differentiating the "
-    "gradient once more and writing the result as (a matrix) times dw gives the Hessian.",
+    r"written as (a vector) transposed times $\mathrm{d}w$, that vector is the gradient; differentiating the "
+    r"gradient once more and writing the result as (a matrix) times $\mathrm{d}w$ gives the Hessian.",
 )
 h.paragraph(
     "The gradient is the residual of the predicted probabilities, carried back to the coefficients by "
-    "the transpose of X: the same form as in least squares. The Hessian weights every observation by "
-    "s(1 - s) > 0, where s is its predicted probability, so it is positive semidefinite: the loss is "
-    "convex, and strictly so when X has full column rank."
+    "the transpose of $X$: the same form as in least squares. The Hessian weights every observation by "
+    "$s(1 - s) > 0$, where $s$ is its predicted probability, so it is positive semidefinite: the loss is "
+    "convex, and strictly so when $X$ has full column rank."
 )
 
 h.section("Newton's method")
 h.paragraph(
     "There is no closed form for the minimizer: setting the gradient to zero gives equations that are "
-    "non-linear in w. Newton's method solves them by repeating the update below, which is iteratively "
-    "reweighted least squares with weights s(1 - s). The Hessian does not involve the labels y, so it "
+    "non-linear in $w$. Newton's method solves them by repeating the update below, which is iteratively "
+    "reweighted least squares with weights $s(1 - s)$. The Hessian does not involve the labels $y$, so it "
     "equals its expectation: the observed and the expected (Fisher) information coincide, and Fisher "
     "scoring is the same update."
 )

@@ -22,7 +22,7 @@ h.worked(
 h.paragraph(
     "The estimate is the observed proportion of patients with sepsis. It exists inside (0, 1) only "
     "when at least one patient had sepsis and at least one did not; with 12 cases among 400 patients "
-    "it is 0.03, with standard error sqrt(0.03 x 0.97 / 400), about 0.0085."
+    "it is 0.03, with standard error $\\sqrt{0.03 \\times 0.97 / 400}$, about 0.0085."
 )
 h.exercise(
     "A ward records the number of patients until the first case of sepsis (a geometric count). "

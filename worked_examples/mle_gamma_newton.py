@@ -11,8 +11,8 @@ h = HandoutBuilder(
     subtitle="Profile the rate out, then iterate on the shape",
 )
 h.paragraph(
-    "Waiting times are often modelled as gamma with shape alpha and rate beta. The score equation for "
-    "beta solves at once, beta = alpha / x-bar, but substituting it leaves an equation for alpha with "
+    r"Waiting times are often modelled as gamma with shape $\alpha$ and rate $\beta$. The score equation for "
+    r"$\beta$ solves at once, $\hat\beta = \hat\alpha / \bar{x}$, but substituting it leaves an equation for $\alpha$ with "
     "the digamma function that has no closed-form solution. derive says so, shows the Newton-Raphson "
     "update on the remaining equation and the Fisher-scoring update on both parameters, and runs the "
     "iteration on data."
@@ -22,8 +22,8 @@ h.worked("Maximum likelihood for the gamma model", result)
 its = result.derivation.iterates
 if its:
     rows = " \\\\ ".join(f"{it.k} & {it.values[0]:.8f} & {it.values[1]:.8f} & {it.loglik:.6f}" for it in its)
-    h.paragraph(f"Newton's method on the {DATA.name} sample: the iterates of alpha, the profiled "
-                "beta = alpha / x-bar, and the log-likelihood, which rises at every step:")
+    h.paragraph(f"Newton's method on the {DATA.name} sample: the iterates of $\\alpha$, the profiled "
+                r"$\beta = \alpha / \bar{x}$, and the log-likelihood, which rises at every step:")
     h.math(r"\begin{array}{rlll} k & \alpha_k & \beta_k & \ell \\ \hline " + rows + r"\end{array}")
 
 handout = h.build()

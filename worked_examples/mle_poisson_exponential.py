@@ -7,21 +7,21 @@ h = HandoutBuilder(
     subtitle="Maximum likelihood for the Poisson rate and the exponential rate",
 )
 h.paragraph(
-    "A help desk counts the calls arriving in each of n one-minute intervals; the counts are modelled as "
-    "independent Poisson variables with rate lambda. The waiting times between calls are then "
+    "A help desk counts the calls arriving in each of $n$ one-minute intervals; the counts are modelled as "
+    "independent Poisson variables with rate $\\lambda$. The waiting times between calls are then "
     "exponential with the same rate. Both maximum-likelihood derivations follow."
 )
 h.worked("Poisson counts", derive.mle("poisson"),
          intro="The log-likelihood is linear in the total count, so the score equation is solved at once.")
 h.paragraph(
-    "The estimate is the average count, unbiased, with variance lambda / n: the inverse of the Fisher "
+    "The estimate is the average count, unbiased, with variance $\\lambda / n$: the inverse of the Fisher "
     "information."
 )
 h.worked("Exponential waiting times", derive.mle("exponential"),
          intro="Here the estimate is the reciprocal of the average waiting time.")
 h.paragraph(
-    "The exponential log-likelihood is concave in lambda, so the stationary point is the global maximum. "
-    "The estimator n / sum(x_i) is biased upward in small samples (its mean is n lambda / (n - 1)); "
+    "The exponential log-likelihood is concave in $\\lambda$, so the stationary point is the global maximum. "
+    r"The estimator $n / \sum_i x_i$ is biased upward in small samples (its mean is $n \lambda / (n - 1)$); "
     "derive labels the bias as not computed because it is not a polynomial in the sums."
 )
 

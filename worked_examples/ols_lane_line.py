@@ -56,10 +56,10 @@ ofit = ols.solution.data_fit
 assert ofit is not None
 h.section("The same fit as ordinary least squares")
 h.paragraph(
-    "Stacking the points as rows of X = [1, x] turns the same problem into ordinary least squares, "
-    f"b = (X^T X)^(-1) X^T y; fitted to the same points it gives {ofit.estimate[0]:.4f} and "
-    f"{ofit.estimate[1]:.5f}, the numbers above. The matrix derivation also shows the hat matrix H, which is "
-    "symmetric and idempotent, and the residual orthogonal to the columns of X."
+    r"Stacking the points as rows of $X = [\mathbf{1}, x]$ turns the same problem into ordinary least squares, "
+    r"$\hat b = (X^\top X)^{-1} X^\top y$; " f"fitted to the same points it gives {ofit.estimate[0]:.4f} and "
+    f"{ofit.estimate[1]:.5f}, the numbers above. The matrix derivation also shows the hat matrix $H$, which is "
+    "symmetric and idempotent, and the residual orthogonal to the columns of $X$."
 )
 h.worked("Ordinary least squares in matrix form", ols)
 

@@ -10,16 +10,16 @@ h = HandoutBuilder(
     subtitle="A Gaussian prior on the coefficients turns least squares into ridge regression",
 )
 h.paragraph(
-    "Model the responses as y = X b + noise with independent Gaussian noise of variance sigma^2, and put an "
-    "independent Gaussian prior of variance tau^2 on every coefficient. By Bayes' rule the posterior density "
-    "of b is proportional to the likelihood times the prior; its negative logarithm, up to a constant that "
-    "does not depend on b, is"
+    r"Model the responses as $y = X b + \varepsilon$ with independent Gaussian noise of variance $\sigma^2$, and put an "
+    r"independent Gaussian prior of variance $\tau^2$ on every coefficient. By Bayes' rule the posterior density "
+    "of $b$ is proportional to the likelihood times the prior; its negative logarithm, up to a constant that "
+    "does not depend on $b$, is"
 )
 h.math("-\\log p(b \\mid y) = " + derive.latex(NEG_LOG_POSTERIOR, let=LET) + " + \\text{const}")
 h.paragraph(
-    "The maximum a posteriori (MAP) estimate minimizes it. Multiplying by 2 sigma^2 does not move the minimum, "
-    "and gives the ridge objective with the penalty lam = sigma^2 / tau^2: a tight prior (small tau) is a "
-    "large penalty, a flat prior (large tau) no penalty at all."
+    r"The maximum a posteriori (MAP) estimate minimizes it. Multiplying by $2 \sigma^2$ does not move the minimum, "
+    r"and gives the ridge objective with the penalty $\lambda = \sigma^2 / \tau^2$: a tight prior (small $\tau$) is a "
+    r"large penalty, a flat prior (large $\tau$) no penalty at all."
 )
 
 g = derive.grad(NEG_LOG_POSTERIOR, wrt="b", let=LET, hessian=True, where=["sigma > 0", "tau > 0"])
@@ -27,8 +27,8 @@ h.section("The negative log-posterior, differentiated")
 h.worked(
     "Gradient and Hessian of the negative log-posterior",
     g,
-    intro="Matrix differentials, one rule per line. The Hessian X^T X / sigma^2 + I / tau^2 is positive "
-    "definite for every X, so the MAP estimate always exists and is unique.",
+    intro=r"Matrix differentials, one rule per line. The Hessian $X^\top X / \sigma^2 + I / \tau^2$ is positive "
+    "definite for every $X$, so the MAP estimate always exists and is unique.",
 )
 
 r = derive.ls("ridge")
@@ -36,14 +36,14 @@ h.section("The same estimate as ridge regression")
 h.worked(
     "Ridge regression, derived by derive ls",
     r,
-    intro="The ridge objective ||y - X b||^2 + lam ||b||^2; with lam = sigma^2 / tau^2 its estimator "
-    "(X^T X + lam I)^(-1) X^T y equals the MAP estimate above, as multiplying the normal equations by sigma^2 "
+    intro=r"The ridge objective $\|y - X b\|^2 + \lambda \|b\|^2$; with $\lambda = \sigma^2 / \tau^2$ its estimator "
+    r"$(X^\top X + \lambda I)^{-1} X^\top y$ equals the MAP estimate above, as multiplying the normal equations by $\sigma^2$ "
     "shows.",
 )
 h.math(r"\hat b_{\mathrm{MAP}} = \left(X^{\top} X + \frac{\sigma^2}{\tau^2} I\right)^{-1} X^{\top} y")
 h.paragraph(
-    "Because lam > 0, the estimate exists even when X has fewer rows than columns; derive checks it against "
-    "numpy's lstsq on the augmented system [X; sqrt(lam) I], including such wide designs."
+    r"Because $\lambda > 0$, the estimate exists even when $X$ has fewer rows than columns; derive checks it against "
+    r"numpy's lstsq on the augmented system $\left[\begin{smallmatrix} X \\ \sqrt{\lambda} I \end{smallmatrix}\right]$, including such wide designs."
 )
 
 h.section("Exercise")

@@ -20,7 +20,7 @@ h.worked(
     intro="Write the sigmoid as a power of its denominator and apply the chain rule twice.",
 )
 
-h.section("The identity sigma' = sigma (1 - sigma)")
+h.section(r"The identity $\sigma' = \sigma (1 - \sigma)$")
 h.worked(
     "Differentiate the named sigmoid",
     derive.diff("sigmoid(z)", wrt="z"),

@@ -16,7 +16,7 @@ h.section("Softplus")
 h.worked(
     "Softplus written out",
     derive.diff("log(1 + exp(z))", wrt="z"),
-    intro="Differentiate log(1 + e^z) with the chain rule.",
+    intro=r"Differentiate $\log(1 + e^z)$ with the chain rule.",
 )
 h.worked(
     "Softplus as a named function",
@@ -44,7 +44,7 @@ h.worked(
 
 h.section("Exercise")
 h.exercise(
-    "Show that the second derivative of softplus is sigma(z)(1 - sigma(z)):",
+    r"Show that the second derivative of softplus is $\sigma(z)(1 - \sigma(z))$:",
     derive.latex("softplus(z)"),
     solution=derive.diff("softplus(z)", wrt="z", order=2),
 )

@@ -10,12 +10,12 @@ h = HandoutBuilder(
     subtitle="Gradients of the squared error with respect to both weight matrices",
 )
 h.paragraph(
-    "A network with one hidden layer maps an input x (a d-vector) through the first weight matrix W1 "
-    "and the sigmoid, entry by entry, to the hidden activations a (an h-vector), and then through the "
-    "second weight matrix W2 to the output, a k-vector. For a target y the squared error is below. "
+    "A network with one hidden layer maps an input $x$ (a $d$-vector) through the first weight matrix $W_1$ "
+    "and the sigmoid, entry by entry, to the hidden activations $a$ (an $h$-vector), and then through the "
+    "second weight matrix $W_2$ to the output, a $k$-vector. For a target $y$ the squared error is below. "
     "Backpropagation is nothing but the chain rule written with differentials: the differential of "
-    "the loss passes back through W2, then through the sigmoid (an entrywise product with its "
-    "derivative), then through W1."
+    "the loss passes back through $W_2$, then through the sigmoid (an entrywise product with its "
+    "derivative), then through $W_1$."
 )
 h.math("L(W_1, W_2) = " + derive.latex(LOSS, let=LET))
 
@@ -25,7 +25,7 @@ h.worked(
     "Gradient with respect to W2",
     g2,
     intro="Only the last product depends on W2. Once the differential is written as the trace of "
-    "(a matrix) transposed times dW2, that matrix is the gradient.",
+    r"(a matrix) transposed times $\mathrm{d}W_2$, that matrix is the gradient.",
 )
 h.paragraph(
     "The gradient is the outer product of the output error, -2 times the residual, with the hidden "

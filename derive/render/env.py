@@ -1,7 +1,8 @@
 """Jinja2 set-up for LaTeX templates: brace-safe delimiters, escaping filters, StrictUndefined.
 
-Every ``<< ... >>`` must go through ``|tex`` (user text, escaped) or ``|math`` (trusted
-LaTeX from our printer); ``finalize`` refuses anything else, so a template cannot leak
+Every ``<< ... >>`` must go through ``|tex`` (user text, escaped), ``|prose`` / ``|prose_line``
+(user prose: the words escaped, the author's ``$...$`` maths checked like trusted LaTeX) or
+``|math`` (trusted LaTeX from our printer); ``finalize`` refuses anything else, so a template cannot leak
 unescaped user text into TeX by forgetting a filter.
 """
 from __future__ import annotations
@@ -167,6 +168,123 @@ def math(value: object) -> Latex:
     return Latex(value)
 
 
+# --- prose with $...$ mathematics ---------------------------------------------------------------
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _math_spans(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into (is_maths, piece): ``$...$`` is maths by Pandoc's rule (a non-space after the
+    opening ``$``, a non-space before the closing one, no digit right after it), so "$5 and $6" is
+    text; ``\\$`` is a literal dollar."""
+    out: list[tuple[bool, str]] = []
+    start = pos = 0
+    while (m := _DOLLAR.search(text, pos)) is not None:
+        k = m.start()
+        if k + 1 >= len(text) or text[k + 1].isspace():
+            pos = k + 1
+            continue
+        close = k + 1
+        while (c := _DOLLAR.search(text, close)) is not None:
+            j = c.start()
+            if not text[j - 1].isspace() and not text[j + 1:j + 2].isdigit():
+                break
+            close = j + 1
+        else:
+            break
+        if j == k + 1:
+            pos = k + 1
+            continue
+        out.append((False, text[start:k]))
+        out.append((True, text[k + 1:j]))
+        start = pos = j + 1
+    out.append((False, text[start:]))
+    return [(m, p) for m, p in out if m or p]
+
+
+def _prose_math(latex: str) -> str:
+    """Inline maths from the author: trusted LaTeX, checked like any formula; Unicode letters mapped."""
+    if re.search(r"(?<!\\)[%#]", latex):
+        raise RenderError(f"'%' or '#' in the maths ${latex}$", hint="write \\% or \\# for the characters")
+    mapped = "".join(ch if ord(ch) < 0x80 else _math_char(ch) for ch in latex)
+    check_latex(mapped)
+    return f"${mapped}$"
+
+
+def _math_char(ch: str) -> str:
+    from derive.render.escape import _MATH_CHARS
+
+    if ch in _MATH_CHARS:
+        return "{" + _MATH_CHARS[ch] + "}"
+    raise RenderError(f"character {ch!r} (U+{ord(ch):04X}) in maths cannot be typeset by pdflatex",
+                      hint="write it as a LaTeX command, such as \\sigma")
+
+
+def _prose_text(text: str) -> str:
+    return str(tex_line(text.replace("\\$", "$"))) if text.strip() else (" " if text else "")
+
+
+def _prose_paragraph(text: str) -> str:
+    pieces = []
+    for is_math, piece in _math_spans(" ".join(text.split()) if text.strip() else text):
+        if is_math:
+            pieces.append(_prose_math(piece))
+        else:  # keep the spaces around the maths (tex_line strips them)
+            lead = " " if piece[:1].isspace() else ""
+            tail = " " if piece[-1:].isspace() and piece.strip() else ""
+            pieces.append(lead + _prose_text(piece).strip() + tail if piece.strip() else " ")
+    return "".join(pieces).strip()
+
+
+def prose(value: object) -> Latex:
+    """User prose for LaTeX body text: the words escaped (as ``tex``), ``$...$`` kept as the author's
+    maths (checked by ``check_latex``); a blank line starts a new paragraph."""
+    text = str(tex(value)) and _normalise_text(value)
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n\s*", text.strip()) if p.strip()]
+    return Latex("\n\n".join(_prose_paragraph(p) for p in paragraphs))
+
+
+def _line(value: object, maths: Callable[[str], str]) -> Latex:
+    """One line of prose, each formula printed by ``maths``, the words escaped, spacing kept."""
+    tex_line(value)  # the type and character checks
+    pieces = []
+    for is_math, piece in _math_spans(" ".join(_normalise_text(value).split())):
+        if is_math:
+            pieces.append(maths(piece))
+        elif piece.strip():
+            lead = " " if piece[:1].isspace() else ""
+            tail = " " if piece[-1:].isspace() else ""
+            pieces.append(lead + _prose_text(piece).strip() + tail)
+        else:
+            pieces.append(" ")
+    return Latex("".join(pieces).strip())
+
+
+def prose_line(value: object) -> Latex:
+    """One line of prose with ``$...$`` maths (a title): as ``prose``, no paragraph breaks; each formula
+    wrapped in ``\\texorpdfstring`` so PDF bookmarks read it as text."""
+    return _line(value, lambda m: rf"\texorpdfstring{{{_prose_math(m)}}}{{{plain_math(m)}}}")
+
+
+def plain_math(latex: str) -> Latex:
+    """A formula as plain text for PDF metadata: commands lose their backslash, braces go."""
+    words = re.sub(r"\\([A-Za-z]+)\s*", r"\1 ", latex)
+    words = re.sub(r"\\.", "", words).replace("{", "").replace("}", "")
+    return tex_line(" ".join(words.split()))
+
+
+def plain_line(value: object) -> Latex:
+    """A title for PDF metadata: ``$...$`` maths as plain text, the rest escaped."""
+    return _line(value, plain_math)
+
+
+def _normalise_text(value: object) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", str(value))
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+
+
 def _finalize(value: object) -> object:
     """Let through only marked strings and integers; None and raw strings are template bugs."""
     if isinstance(value, Latex) or (isinstance(value, int) and not isinstance(value, bool)):
@@ -237,6 +355,9 @@ def make_env(template_dir: Path | None = None) -> jinja2.Environment:
     env.filters["tex"] = tex
     env.filters["tex_line"] = tex_line
     env.filters["math"] = math
+    env.filters["prose"] = prose
+    env.filters["prose_line"] = prose_line
+    env.filters["plain_line"] = plain_line
     env.globals["SOURCE_MARKER"] = Latex(SOURCE_MARKER)
     return env
 
@@ -313,7 +434,7 @@ def check_handout(handout: Handout) -> dict[int, WorkedLatex]:
     """
     for what, text in (("title", handout.title), ("subtitle", handout.subtitle), ("author", handout.author)):
         try:
-            tex_line(text)
+            prose_line(text) if what != "author" else tex_line(text)
         except RenderError as exc:
             raise RenderError(f"handout {what}: {exc.message}", hint=exc.hint) from None
     rendered: dict[int, WorkedLatex] = {}
@@ -332,8 +453,10 @@ def _check_fields(block: Block, label: str, rendered: dict[int, WorkedLatex]) ->
                 _check_fields(value, label, rendered)
             elif isinstance(value, str) and _is_latex_field(field.name):
                 check_latex(value)
-            elif isinstance(value, str):
+            elif isinstance(value, str) and field.name == "source":
                 tex(value)
+            elif isinstance(value, str):
+                prose(value)
         except RenderError as exc:
             raise RenderError(
                 f"block '{label}', field {field.name}: {exc.message}", hint=exc.hint

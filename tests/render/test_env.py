@@ -328,3 +328,46 @@ def test_bad_block_data_names_the_block() -> None:
         render_handout(bad_solution)
     with pytest.raises(RenderError, match="handout title: character"):
         render_handout(Handout("\U0001F600"))
+
+
+# -- prose with the author's $...$ maths ------------------------------------------------------
+
+def test_prose_keeps_the_authors_maths_and_escapes_the_words() -> None:
+    from derive.render.env import prose
+
+    out = prose(r"the mean $y_i$ and $\hat\beta = (X^\top X)^{-1} X^\top y$ cost 100% {x}")
+    assert out == r"the mean $y_i$ and $\hat\beta = (X^\top X)^{-1} X^\top y$ cost 100\% \{x\}"
+
+
+def test_prose_dollars_that_are_not_maths_stay_dollars() -> None:
+    from derive.render.env import prose
+
+    assert prose(r"It costs $5 and $6, or \$3; a lone $ too.") == r"It costs \$5 and \$6, or \$3; a lone \$ too."
+    assert prose("$ x $") == r"\$ x \$"  # spaces inside the dollars: not maths (Pandoc's rule)
+
+
+def test_prose_maths_is_checked_like_trusted_latex() -> None:
+    from derive.render.env import prose, prose_line
+
+    for bad in (r"see $\input{/etc/passwd}$", r"$\def\x{1}$ here", r"$a}$ b", r"$x % comment$"):
+        with pytest.raises(RenderError):
+            prose(bad)
+        with pytest.raises(RenderError):
+            prose_line(bad)
+
+
+def test_prose_line_gives_bookmarks_plain_text() -> None:
+    from derive.render.env import plain_line, prose_line
+
+    assert prose_line(r"Mean of $x_i$: $\sigma^2$") == (
+        r"Mean of \texorpdfstring{$x_i$}{x\_i}: \texorpdfstring{$\sigma^2$}{sigma \textasciicircum{}2}")
+    assert "$" not in plain_line(r"The $\sigma^2$ estimate")
+
+
+def test_handout_paragraph_and_titles_print_maths() -> None:
+    from derive.handout.document import Handout, Paragraph, Section
+
+    latex = render_handout(Handout(r"On $\sigma^2$", blocks=(Section(r"The $y_i$"), Paragraph(r"Each $y_i$ costs $5."))))
+    assert r"Each $y_i$ costs \$5." in latex
+    assert r"\section{The \texorpdfstring{$y_i$}{y\_i}}" in latex
+    assert r"pdftitle={On sigma \textasciicircum{}2}" in latex
