@@ -172,7 +172,7 @@ def derive_mle(problem: MleProblem, clock: Clock,
             steps.append(MleStep(rule="invariance", title=f"MLE of {name}", before=sp.Symbol(name), after=value,
                                  justification="invariance: the MLE of a function of the parameters is that "
                                                "function of their MLEs",
-                                 relation="invariance"))
+                                 relation="invariance", function=g))
 
     newton: tuple[sp.Expr, ...] = ()
     scoring: tuple[sp.Expr, ...] = ()
@@ -265,7 +265,7 @@ def _constrained(problem: MleProblem, loglik: sp.Expr, scores: list[sp.Expr], st
         steps.append(MleStep(rule="invariance", title=f"MLE of {name}", before=sp.Symbol(name), after=value,
                              justification="invariance: the MLE of a function of the parameters is that function "
                                            "of their MLEs",
-                                 relation="invariance"))
+                                 relation="invariance", function=g))
     return MleDerivation(problem=problem, loglik=loglik, score=tuple(scores), estimator=tuple(estimates),
                          method="calculus", closed_form=closed, steps=tuple(steps), second_order=second,
                          notes=("constrained: the Fisher information is not computed (it lives on the constraint "

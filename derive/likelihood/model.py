@@ -154,11 +154,14 @@ class MleStep(Step):
 
     ``rule`` groups lines for printers (``likelihood``, ``loglik``, ``score``, ``solve``,
     ``second_order``, ``fisher``, ``bias``, ``invariance``, ``newton``, ``boundary``...);
-    ``title`` heads the line; ``param`` is the parameter the line is about, if one.
+    ``title`` heads the line; ``param`` is the parameter the line is about, if one; ``function`` the
+    function of the parameters an invariance line estimates.
     """
 
     title: str = ""
     param: sp.Symbol | None = None
+    function: sp.Expr | None = None
+    """For an estimate by invariance: the function of the parameters (``lhs`` is its name as typed)."""
 
     @property
     def kind(self) -> str:

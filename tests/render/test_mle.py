@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import sympy as sp
 
 from derive.core.budget import Budget
@@ -56,3 +58,12 @@ def test_exponential_output_contract_and_text() -> None:
     assert r"\hat{\lambda}" in render(d, "latex", part="result")
     out = render(d, "text", width=110)
     assert "λ̂ = n/Σ x_i" in out
+
+
+@pytest.mark.slow
+def test_a_function_of_the_parameters_is_hatted_whole() -> None:
+    import derive
+
+    latex = derive.mle("normal", of=["sqrt(sigma2)"]).to_latex()
+    assert r"\widehat{\sqrt{\sigma^{2}}}" in latex
+    assert r"\mathrm{sqrt" not in latex

@@ -237,8 +237,10 @@ def mle_lhs(s: MleStep, d: MleDerivation) -> str:
         return rf"\mathbb{{E}}[\hat{{{sample_tex(s.param)}}}] - {sample_tex(s.param)}"
     if s.kind in ("solve", "estimator", "boundary", "subgradient") and isinstance(s.lhs, sp.Symbol):
         return rf"\hat{{{sample_tex(s.lhs)}}}"
+    if s.kind == "invariance" and s.function is not None:
+        return rf"\widehat{{{sample_tex(s.function)}}}"
     if s.kind == "invariance" and s.lhs is not None:
-        return rf"\widehat{{\mathrm{{{str(s.lhs).replace('_', chr(92) + '_')}}}}}"
+        return rf"\widehat{{\mathrm{{{tex_line(str(s.lhs))}}}}}"
     return "" if s.lhs is None else sample_tex(s.lhs)
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import importlib
 import re
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
@@ -19,8 +21,42 @@ from derive.parse.order import positive_first
 from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
+_latex_module = importlib.import_module("sympy.printing.latex")  # the module (sympy.printing.latex is also a function)
 
-class DeriveLatexPrinter(LatexPrinter):
+
+_NEEDS_PACKAGE = frozenset({"scr"})
+"""SymPy's name-suffix font modifiers whose command needs a package a handout does not load
+(``\\mathscr`` is mathrsfs'): such a suffix is part of the name (``xscr`` prints as it reads)."""
+_MODIFIERS = sorted((k for k in _latex_module.modifier_dict if k not in _NEEDS_PACKAGE), key=len, reverse=True)
+
+
+def translate_name(s: str) -> str:
+    """SymPy's ``translate`` (Greek letters, then a trailing modifier such as ``hat`` or ``bar``, recursively),
+    with only the modifiers whose commands amsmath and amssymb provide."""
+    greek = _latex_module.tex_greek_dictionary.get(s)
+    if greek:
+        return str(greek)
+    if s.lower() in _latex_module.greek_letters_set:
+        return "\\" + s.lower()
+    if s in _latex_module.other_symbols:
+        return "\\" + s
+    for key in _MODIFIERS:
+        if s.lower().endswith(key) and len(s) > len(key):
+            return str(_latex_module.modifier_dict[key](translate_name(s[:-len(key)])))
+    return s
+
+
+class SafeNames(LatexPrinter):
+    """Symbol names typeset with the packages a handout loads (no ``\\mathscr`` from a name ending in scr)."""
+
+    def _split_super_sub(self, name: str) -> tuple[str, list[str], list[str]]:
+        if name is None or "{" in name or self._settings["disable_split_super_sub"]:
+            return super()._split_super_sub(name)
+        base, supers, subs = split_super_sub(name)
+        return translate_name(base), [translate_name(x) for x in supers], [translate_name(x) for x in subs]
+
+
+class DeriveLatexPrinter(SafeNames):
     """SymPy's LaTeX printer with derivative notation for steps."""
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "partial": False}
@@ -82,7 +118,7 @@ def tex(expr: sp.Basic, **settings: Any) -> str:
     return str(DeriveLatexPrinter(settings).doprint(expr))
 
 
-class SumLatex(LatexPrinter):
+class SumLatex(SafeNames):
     """LaTeX with short sums (the limits i = 1..n are stated once) and the derivation's symbols."""
 
     def __init__(self, names: dict[str, tuple[str, str]]) -> None:
