@@ -6,6 +6,8 @@ this module or the matrix one by the declarations it is given.
 """
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ from derive.core.errors import UsageError, UsageTypeError
 from derive.core.runner import run_bounded
 from derive.render.result import Result
 from derive.scalar.model import Derivation, Gradient
-from derive.parse.domain import VarDomain, make_symbol
+from derive.parse.domain import VarDomain
 from derive.parse.order import TermOrder
 
 def read_domains(where: str | Iterable[str]) -> dict[str, VarDomain]:
@@ -65,10 +67,32 @@ def _variables(
     by_name = {s.name: s for s in expr.free_symbols}
     out: list[sp.Symbol] = []
     for n in names:
-        if not n or not n.replace("_", "a").isalnum() or not n[0].isalpha():
-            raise UsageError(f"{n!r} is not a variable name", hint="use a name such as x, theta or x_1")
-        out.append(by_name.get(n) or make_symbol(n, domains))
+        out.append(by_name.get(n) or _wrt_symbol(n, domains))
     return out
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+"""A variable's name, as the expression's grammar reads it (``NAME`` in parse/grammar.lark)."""
+
+
+def _wrt_symbol(n: str, domains: Mapping[str, VarDomain]) -> sp.Symbol:
+    """A variable to differentiate by, read with the expression's rules: ASCII letters, digits and _,
+    not a constant, a function or a reserved name (so a Cyrillic х is refused as it is in the expression)."""
+    from derive.core.errors import ParseError
+    from derive.parse.vocabulary import variable
+
+    if not _NAME.fullmatch(n):
+        bad = next((c for c in n if not (c.isascii() and (c.isalnum() or c == "_"))), n[:1])
+        raise UsageError(f"{n!r} is not a variable name" + (f" (character {bad!r}, U+{ord(bad):04X})" if bad else ""),
+                         hint="a name is ASCII letters, digits and _ starting with a letter, as in the expression: "
+                              "x, theta, x_1")
+    try:
+        v = variable(n, domains, None)
+    except ParseError as exc:
+        raise UsageError(f"cannot differentiate by {n!r}: {exc.message}", hint=exc.hint) from None
+    if not isinstance(v, sp.Symbol):
+        raise UsageError(f"{n!r} is a constant, not a variable", hint="differentiate by a variable of the expression")
+    return v
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -134,7 +158,14 @@ def _diff_job(
             raise UsageError("--order goes with a single --wrt variable", hint="repeat --wrt for mixed partials")
         variables = variables * order
     d = differentiate(e, variables, clock, source=source, order=typed)
-    return certify_derivation(d, clock, domains)
+    certified = certify_derivation(d, clock, domains)
+    absent = [v.name for v in dict.fromkeys(variables) if v not in e.free_symbols]
+    if absent:
+        names = ", ".join(absent)
+        note = (f"{names} does not occur in the expression, so the derivative by it is 0" if len(absent) == 1 else
+                f"{names} do not occur in the expression, so the derivative by them is 0")
+        certified = dataclasses.replace(certified, notes=certified.notes + (note,))
+    return certified
 
 
 def _grad_job(
