@@ -122,7 +122,7 @@ def run_folder(args: argparse.Namespace) -> int:
     run_pool(check_one, [(p, (p, where, args.timeout, args.memory)) for p in files], budget, workers,
              lambda p: f"checking {p.name}", finished)
     report = FolderReport(str(args.path), tuple(found[p] for p in files))
-    settings = {"width": common.terminal_width()} if args.format == "text" else {}
+    settings = {"width": common.terminal_width(args.width)} if args.format == "text" else {}
     sys.stdout.write(render(report, args.format, **settings).rstrip("\n") + "\n")
     codes = [common.verdict_exit_code(f.verdict.value) if isinstance(f, CheckReport) else
              {"usage": common.EXIT_USAGE, "budget": common.EXIT_UNDECIDED}.get(f.kind, common.EXIT_FAILURE)

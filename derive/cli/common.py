@@ -61,11 +61,34 @@ def add_where(p: argparse.ArgumentParser) -> None:
                    help="domain of a variable, e.g. 'x > 0', '0 < p < 1', 'n integer' (repeatable)")
 
 
+MIN_WIDTH = 20
+"""The narrowest text output: a step's mark and a few characters of maths beside it."""
+
+
+def columns(text: str) -> int:
+    """A ``--width``: a whole number of terminal columns, at least ``MIN_WIDTH``."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of columns, got {text!r}") from None
+    if n < MIN_WIDTH:
+        raise argparse.ArgumentTypeError(f"the width must be at least {MIN_WIDTH} columns, got {n}")
+    return n
+
+
+def add_width(p: argparse.ArgumentParser) -> None:
+    """--width: the columns text output wraps at (one option for every subcommand that prints text)."""
+    p.add_argument("--width", type=columns, metavar="N",
+                   help="wrap text output at N columns (default: the terminal's width, or $COLUMNS); "
+                        "long lines wrap, nothing is cut")
+
+
 def add_output(p: argparse.ArgumentParser, *, timeout: float = 60.0) -> None:
-    """--format (one choice per printer module), --pdf, --timeout and --memory."""
+    """--format (one choice per printer module), --width, --pdf, --timeout and --memory."""
     from derive.render import format_names
 
     p.add_argument("--format", choices=format_names(), default="text", help="output format (default: text)")
+    add_width(p)
     p.add_argument("--pdf", type=Path, metavar="OUT.pdf", help="also write a worked-solution PDF here")
     add_budget(p, timeout=timeout)
 
@@ -134,7 +157,7 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
 
         console = Console(highlight=False)
         color = console.is_terminal and console.color_system is not None
-        text = result.render("text", width=console.width, color=color)
+        text = result.render("text", width=terminal_width(getattr(args, "width", None)), color=color)
     elif fmt == "markdown":
         text = result.render("markdown")
     else:
@@ -214,8 +237,10 @@ def run_job(job: Callable[[argparse.Namespace], Output], args: argparse.Namespac
     return out.exit_code
 
 
-def terminal_width() -> int:
-    """The width of the terminal (or $COLUMNS), as Rich measures it."""
+def terminal_width(width: int | None = None) -> int:
+    """``width`` (a ``--width``) if given, else the width of the terminal (or $COLUMNS), as Rich measures it."""
+    if width:
+        return width
     from rich.console import Console
 
     return Console(highlight=False).width

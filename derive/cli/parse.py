@@ -34,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help=r"declarations as in a '%% derive:' line, e.g. '\lambda > 0, X \in \mathbb{R}^{n\times p}' "
                         "(repeatable)")
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    common.add_width(p)
     common.add_budget(p, timeout=60.0)
     p.set_defaults(run=run, pdf=None)
 
@@ -53,8 +54,13 @@ def job(args: argparse.Namespace) -> common.Output:
         import json
 
         return common.Output(json.dumps(fields, ensure_ascii=False) + "\n")
-    width = max(len(k) for k in fields) + 2
-    lines = [f"{k + ':':<{width}}{fields[k]}" for k in ("input", "sympy", "srepr", "latex")]
+    import textwrap
+
+    pad = max(len(k) for k in fields) + 2
+    columns = max(common.terminal_width(args.width), pad + 10)
+    lines = [textwrap.fill(fields[k], columns, initial_indent=f"{k + ':':<{pad}}", subsequent_indent=" " * pad,
+                           break_long_words=True, break_on_hyphens=False) or f"{k}:"
+             for k in ("input", "sympy", "srepr", "latex")]
     return common.Output("\n".join(lines) + "\n")
 
 

@@ -32,9 +32,9 @@ def test_srepr_rebuilds_the_reading() -> None:
 
 
 def test_text_format_shows_the_four_fields() -> None:
-    out = derive("parse", r"\frac{d}{d\theta} n\log\theta", "--where", r"\theta > 0")
+    out = derive("parse", r"\frac{d}{d\theta} n\log\theta", "--where", r"\theta > 0", "--width", "400")
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    lines = out.stdout.splitlines()  # one line each at 400 columns (narrower, a long field wraps under itself)
     assert [line.split(":")[0] for line in lines] == ["input", "sympy", "srepr", "latex"]
     assert "Derivative(n*log(theta), theta)" in lines[1]
 

@@ -290,9 +290,9 @@ class Printer(FormatPrinter):
                                        f"unit-length columns){rank}"))
         parts += [Text(f"Note: {note}", style="yellow" if note.startswith("X is ill") else "") for note in fit.notes]
         table = Table(title=f"Fit to {fit.rows} rows{used}", show_header=True)
-        table.add_column("coefficient")
-        table.add_column("derived formula", justify="right")
-        table.add_column(fit.reference_name, justify="right")
+        table.add_column("coefficient", overflow="fold")
+        table.add_column("derived formula", justify="right", overflow="fold")
+        table.add_column(fit.reference_name, justify="right", overflow="fold")
         for name, a, b in zip(fit.columns, fit.estimate, fit.reference):
             table.add_row(name, f"{a:.15g}", f"{b:.15g}")
         parts += [table, Text(f"largest difference: {fit.max_abs_difference:.2e}")]
@@ -369,8 +369,8 @@ class Printer(FormatPrinter):
                  f"(sums over i = 1, ..., n)"),
         ]
         table = Table(show_header=False, box=None, pad_edge=False)
-        table.add_column("line", ratio=3)
-        table.add_column("rule", ratio=2, style="dim")
+        table.add_column("line", ratio=3, overflow="fold")
+        table.add_column("rule", ratio=2, style="dim", overflow="fold")
         table.add_column("check", no_wrap=True)
         section = ""
         for step in sol.steps:
@@ -404,8 +404,8 @@ class Printer(FormatPrinter):
                                        Text(f"parameters {', '.join(p.name for p in d.problem.params)}; "
                                             f"support {d.problem.support.describe()}")]
         table = Table(show_header=False, box=None, padding=(0, 1))
-        table.add_column("claim", ratio=3)
-        table.add_column("why", ratio=2, style="dim")
+        table.add_column("claim", ratio=3, overflow="fold")
+        table.add_column("why", ratio=2, style="dim", overflow="fold")
         table.add_column("", no_wrap=True)
         for st in d.steps:
             table.add_row(Text.assemble((st.title + "\n", "bold"), self.mle_claim(st, d)), Text(st.reason),
@@ -423,10 +423,10 @@ class Printer(FormatPrinter):
         parts += [self.visit(c) for c in d.checks]
         if d.iterates:
             it = Table(title=f"{d.iteration_method} on the data", show_header=True)
-            it.add_column("k", justify="right")
+            it.add_column("k", justify="right", overflow="fold")
             for p in d.problem.params:
-                it.add_column(p.name, justify="right")
-            it.add_column("log-likelihood", justify="right")
+                it.add_column(p.name, justify="right", overflow="fold")
+            it.add_column("log-likelihood", justify="right", overflow="fold")
             for row in d.iterates:
                 it.add_row(str(row.k), *(f"{v:.10g}" for v in row.values), f"{row.loglik:.10g}")
             parts.append(it)
@@ -435,7 +435,7 @@ class Printer(FormatPrinter):
             est = Table(title=f"Estimates on {fit.file} (column {fit.column}, n = {fit.n}; {fit.method})",
                         show_header=True)
             for head in ("parameter", "estimate", "s.e. (observed information)", "s.e. (expected information)"):
-                est.add_column(head, justify="left" if head == "parameter" else "right")
+                est.add_column(head, justify="left" if head == "parameter" else "right", overflow="fold")
             for e in fit.estimates:
                 est.add_row(sample_text(sp.Symbol(e.param)) + "̂", f"{e.value:.10g}",
                             "–" if e.se_observed is None else f"{e.se_observed:.6g}",
