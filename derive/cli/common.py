@@ -160,6 +160,11 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
         text = result.render("text", width=terminal_width(getattr(args, "width", None)), color=color)
     elif fmt == "markdown":
         text = result.render("markdown")
+    elif fmt == "latex":  # pasted into a document: say which packages it needs
+        from derive.render.formats.latex import packages_comment
+
+        body = result.render(fmt)
+        text = f"{packages_comment(body)}\n{body}\n"
     else:
         text = result.render(fmt) + "\n"
     verdict = result.verdict.value

@@ -260,6 +260,6 @@ def test_markdown_has_display_math_and_checks() -> None:
     assert md.count("$$") >= 2
     assert md.count("$$") % 2 == 0
     assert r"\begin{aligned}" in md and r"\parbox" not in md  # renders in MathJax (GitHub, Jupyter)
-    assert r"**Result:** $2 x f'\left(x^{2}\right)$" in md
+    assert "**Result:**\n\n$$\n2 x f'\\left(x^{2}\\right)\n$$" in md  # its own display, not inline maths
     assert "- agrees with sympy.diff: proved" in md
     assert "- certification:" in md

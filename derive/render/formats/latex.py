@@ -44,6 +44,17 @@ def text_to_math(text: str) -> str:
     return "".join((rf"\text{{{p}}}" if p else "") if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
+_PACKAGES = (("amssymb", ("\\mathbb", "\\mathfrak", "\\lesssim", "\\gtrsim", "\\varnothing", "\\square")),
+             ("xcolor", ("\\color", "\\textcolor")))
+
+
+def packages_comment(latex: str) -> str:
+    """The leading comment of ``--format latex``: the packages the output needs beyond the LaTeX kernel."""
+    needed = ["amsmath"] + [name for name, commands in _PACKAGES if any(c in latex for c in commands)]
+    return ("% derive LaTeX output; needs \\usepackage{" + ",".join(needed) + "}"
+            + (" (xcolor for the grey reasons under long lines)" if "xcolor" in needed else ""))
+
+
 def certificate_mark(c: Certificate) -> str:
     """Certified lines carry no mark; anything else is labelled (refuted, not computed and why, not certified)."""
     if c.certified:
@@ -334,9 +345,9 @@ class Printer(FormatPrinter):
             return "\n".join(parts.chains)
         if part == "result":
             return parts.result
-        if self.mathjax:
+        if self.mathjax:  # one display per chain and per result (MathJax, Jupyter)
             shown = parts.chains + ([parts.result] if parts.display_result else [])
-            return "$$\n" + " \\\\[1em]\n".join(shown) + "\n$$"
+            return "\n\n".join(f"$$\n{c}\n$$" for c in shown)
         chain = "\n".join(parts.chains)
         return f"{chain}\n\\[\n{parts.result}\n\\]" if parts.display_result else chain
 
@@ -411,10 +422,11 @@ class Printer(FormatPrinter):
 
     @keeps_typed_order
     def _print_Gradient(self, g: Gradient) -> Parts:
-        result = rf"\nabla f = {tex(g.shown_gradient)}"
+        rows = [rf"\nabla f &= {tex(g.shown_gradient)}"]  # the gradient over the Hessian, never side by side
         hm = g.shown_hessian
         if hm is not None:
-            result += rf",\qquad \nabla^2 f = {tex(hm)}"
+            rows.append(rf"\nabla^2 f &= {tex(hm)}")
+        result = aligned(rows) if len(rows) > 1 else rows[0].replace("&=", "=")
         chains = [self.chain(p) for p in g.partials]
         for i, row in enumerate(g.hessian or ()):
             chains += [self.chain(h) for j, h in enumerate(row) if j >= i]

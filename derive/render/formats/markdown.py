@@ -23,6 +23,11 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.scalar.model import Derivation, Gradient
 
 
+def display(latex: str) -> str:
+    """One displayed formula: ``$$`` on its own lines (GitHub and MathJax 3 read it; inline maths never spans lines)."""
+    return f"$$\n{latex.strip()}\n$$"
+
+
 def md_cell(text: str) -> str:
     """User text in a Markdown table cell: pipes escaped, no line breaks."""
     return " ".join(str(text).split()).replace("|", "\\|")
@@ -74,7 +79,7 @@ class Printer(FormatPrinter):
 
     @keeps_typed_order
     def _print_Derivation(self, d: Derivation) -> str:
-        lines = [f"$$\n{self.latex.doprint(d)}\n$$", "", f"**Result:** ${tex(d.shown)}$", ""]
+        lines = [display(self.latex.doprint(d)), "", "**Result:**", "", display(tex(d.shown)), ""]
         lines += [f"- note: {n}" for n in d.notes]
         lines += [self.visit(c) for c in d.checks]
         lines.append(f"- certification: {certificate_summary(d)}")
@@ -92,16 +97,16 @@ class Printer(FormatPrinter):
                 for j, h in enumerate(row):
                     if j >= i:
                         out.append(self._print_Derivation(h))
-        out.append(f"**Gradient:** $\\nabla f = {tex(g.shown_gradient)}$\n")
+        out += ["**Gradient:**\n", display(r"\nabla f = " + tex(g.shown_gradient)) + "\n"]
         hm = g.shown_hessian
         if hm is not None:
-            out.append(f"**Hessian:** $\\nabla^2 f = {tex(hm)}$\n")
+            out += ["**Hessian:**\n", display(r"\nabla^2 f = " + tex(hm)) + "\n"]
         return "\n".join(out)
 
     # -- matrix derivations --------------------------------------------------------------------
     def _print_MatGradient(self, g: MatGradient) -> str:
         result = Latex(part="result").doprint(g)
-        lines = [f"$$\n{self.latex.doprint(g)}\n$$", "", f"**Result:** ${result}$", ""]
+        lines = [display(self.latex.doprint(g)), "", "**Result:**", "", display(result), ""]
         if g.stationary is not None and g.stationary.eigen is not None:
             from derive.matrix import expr as M
 
@@ -126,7 +131,7 @@ class Printer(FormatPrinter):
     def _print_LsSolution(self, s: LsSolution) -> str:
         g = s.derivation
         lines = [f"## {s.model.title}", "", f"Minimize ${mtex(g.function)}$ over ${mtex(g.wrt)}$.", "",
-                 self._print_MatGradient(g), f"**Estimator:** ${mtex(g.wrt)} = {mtex(s.estimator)}$", ""]
+                 self._print_MatGradient(g), "**Estimator:**", "", display(f"{mtex(g.wrt)} = {mtex(s.estimator)}"), ""]
         lines += [f"- KKT: {c.name}: {c.certificate.describe()}" for c in s.solve_steps]
         lines += [f"- condition: {c}" for c in s.conditions]
         lines += [f"- {c.name}: {c.certificate.describe()}" for c in s.consequences]
@@ -153,7 +158,7 @@ class Printer(FormatPrinter):
         latex = Latex(mathjax=True)
         lines = [f"### Regression summary ({METHOD_NAMES[s.method]})", "",
                  f"${latex.summary_model(s)}$; normal errors for the $t$ and $F$ distributions.", "",
-                 f"$$\n{latex.summary_chain(s)}\n$$", "",
+                 display(latex.summary_chain(s)), "",
                  "where " + ", ".join(f"${d}$" for d in latex.summary_definitions(s)) + "; so "
                  + ", ".join(f"${x}$" for x in latex.summary_consequences(s))
                  + {"mean": " about the mean (an intercept)", "weighted mean": " about the weighted mean (an intercept)",
@@ -171,7 +176,7 @@ class Printer(FormatPrinter):
         nm = sol.names
         parts = Latex(mathjax=True).visit(replace(sol, data_fit=None))  # the fit comes after, in Markdown
         lines = [f"## Simple linear regression ${nm.y}_i = {nm.a} + {nm.b} {nm.x}_i$", "",
-                 *("$$\n" + b + "\n$$\n" for b in parts.chains), "$$\n" + parts.result + "\n$$", ""]
+                 *(display(b) + "\n" for b in parts.chains), display(parts.result), ""]
         lines += [f"- condition: {c}" for c in sol.conditions]
         lines += [self.visit(c) for c in sol.checks]
         if sol.data_fit is not None:
@@ -189,8 +194,8 @@ class Printer(FormatPrinter):
             else:
                 lhs = mle_lhs(s, d)
                 body = f"{lhs} = {rhs}" if lhs else rhs
-            lines += [f"**{s.title}** ({word}): {s.reason}", "", f"$$ {body} $$", ""]
-        lines.append("**Estimator:** $" + Latex(part="result").doprint(d).replace("\n", " ") + "$")
+            lines += [f"**{s.title}** ({word}): {s.reason}", "", display(body), ""]
+        lines += ["**Estimator:**", "", display(Latex(part="result").doprint(d))]
         lines.append("")
         lines.append(f"- second-order check: {d.second_order}")
         lines += [f"- the estimate only when: ${sample_tex(c)}$" for c in d.condition_relations]
@@ -228,7 +233,7 @@ class Printer(FormatPrinter):
         return b.text
 
     def _print_Math(self, b: Math) -> str:
-        return f"$$\n{b.latex}\n$$"
+        return display(b.latex)
 
     def _print_Worked(self, b: Worked, heading: str = "") -> str:
         lines = [f"### {heading or b.title}"]
@@ -242,7 +247,7 @@ class Printer(FormatPrinter):
     def _print_Exercise(self, b: Exercise) -> str:
         lines = [f"**Exercise.** {b.prompt}"]
         if b.prompt_latex:
-            lines.append(f"$$\n{b.prompt_latex}\n$$")
+            lines.append(display(b.prompt_latex))
         return "\n\n".join(lines)
 
     # -- checked derivations -------------------------------------------------------------------
