@@ -391,8 +391,9 @@ class Printer(FormatPrinter):
         if not d.steps:
             return rf"\begin{{{self.env}}}{self.statement(d)}\end{{{self.env}}}"
         if not self.mathjax:
+            held = "treat " + ", ".join(f"${self.tex(s)}$" for s in d.held) + " as constant; " if d.held else ""
             return chain_layout([Row(self.tex(step.before) if i == 0 or step.rule == "higher order" else "",
-                                     self.tex(step.after), why=self.why(step),
+                                     self.tex(step.after), why=(held if i == 0 else "") + self.why(step),
                                      gap=i > 0 and step.rule == "higher order")
                                  for i, step in enumerate(d.steps)])
         out: list[str] = []
