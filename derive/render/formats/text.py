@@ -136,7 +136,8 @@ class Printer(FormatPrinter):
 
     def reference(self, c: Check) -> Text:
         """A comparison reported, not required: a note without a verdict mark, after the checks."""
-        return Text(f"Note: {c.name} (reported, not required): {c.certificate.describe()}", style="dim")
+        name = c.name.removeprefix("agrees with ")
+        return Text(f"Note: compared with {name} (reported, not required): {c.certificate.describe()}", style="dim")
 
     def verdict_line(self, verdict: Verdict, skipped: tuple[str, ...] = ()) -> Text:
         """The closing line: certified (and which reported parts were not computed), refuted or undecided."""
