@@ -627,9 +627,10 @@ def _bind_one(decl: RandomDecl, read: Any, name_of: Any, domain: Any, variables:
         return
     # a law: X \sim ..., x_i iid ~ ...
     params = tuple(read(p) for p in decl.params)
-    law_name = LAWS[decl.law][0] if decl.law is not None else None
+    written = decl.law
+    law_name = LAWS[written][0] if written is not None else None
     mean = variance = None
-    if law_name is None:
+    if written is None:
         if len(params) == 2:
             mean, variance = params
             if not isinstance(mean, sp.Symbol) or not (isinstance(variance, sp.Symbol) or (
@@ -639,13 +640,13 @@ def _bind_one(decl: RandomDecl, read: Any, name_of: Any, domain: Any, variables:
         elif params:
             raise ParseError("a law given by its moments is (mean, variance)", hint="X \\sim (\\mu, \\sigma^2)")
     else:
-        arity = LAWS[decl.law][1]
+        arity = LAWS[written][1]
         if len(params) != arity:
-            raise ParseError(f"{decl.law} takes {arity} parameter{'s' if arity > 1 else ''}, found {len(params)}")
+            raise ParseError(f"{written} takes {arity} parameter{'s' if arity > 1 else ''}, found {len(params)}")
         for p in params:
             if p.has(*OPERATORS):
                 raise ParseError("a law's parameters are not random")
-        _law_domains(law_name, params, domain, domains)
+        _law_domains(LAWS[written][0], params, domain, domains)
     for name, family in names:
         for m in (mean, variance):
             if m is not None:
@@ -658,7 +659,9 @@ def _bind_one(decl: RandomDecl, read: Any, name_of: Any, domain: Any, variables:
 
 
 def _root(value: sp.Expr) -> sp.Symbol:
-    return value.base if isinstance(value, sp.Pow) else value  # type: ignore[return-value]
+    root = value.base if isinstance(value, sp.Pow) else value
+    assert isinstance(root, sp.Symbol)
+    return root
 
 
 def _own(value: sp.Expr, name: str, owner: dict[str, str]) -> None:
