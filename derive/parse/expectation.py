@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.latex import LatexPrinter
 
 from derive.core.errors import ParseError, Span
@@ -457,9 +458,9 @@ def read_operator(reader: ReaderLike, t: Any, kind: str) -> sp.Basic:
             reader.bars = reader.norms = 0
             value = reader.expr()
             reader.bars, reader.norms = saved
-        if getattr(value, "shape", None) == (1, 1):
+        if isinstance(value, MatrixExpr) and value.shape == (1, 1):
             value = sp.Trace(value)
-        if getattr(value, "shape", None) is not None:
+        if isinstance(value, (MatrixExpr, sp.MatrixBase)):
             reader.fail(f"{what} of a vector or a matrix is not read", reader.toks[a],
                         hint="write it entry by entry, or as a scalar (a trace, x^\\top A x)")
         if isinstance(value, sp.core.relational.Relational):
