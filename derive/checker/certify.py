@@ -89,9 +89,10 @@ def _equal(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, rng: 
                     for s in (ls, rs)]
         return Refuted(tuple((k.name, str(v)) for k, v in sorted(sizes.items(), key=lambda kv: kv[0].name)),
                        f"a {_shape(concrete[0])}", f"a {_shape(concrete[1])}")
-    if ls is None and rs is None and _symbolic_zero(sp.Add(lhs, -rhs)):
+    moments = declared.random is not None and (has_moments(lhs) or has_moments(rhs))
+    if ls is None and rs is None and not moments and _symbolic_zero(sp.Add(lhs, -rhs)):
         return Proved("SymPy simplifies the difference of the two sides to 0")
-    if declared.random is not None and ls is None and rs is None and (has_moments(lhs) or has_moments(rhs)):
+    if declared.random is not None and ls is None and rs is None and moments:
         reduced = symbolic_equal(lhs, rhs, declared.random, lambda d: _symbolic_zero(d))
         if reduced:
             return Proved("both sides reduce to the same expression by linearity of expectation, "

@@ -252,7 +252,11 @@ def _law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: Random
          top: int) -> Law | None:
     """The law of the step's random variables at this probe; their values outside expectations (one
     outcome) and the declared moments' values go into ``values`` and ``data``."""
-    if spec is None or not any(has_moments(e) or random_keys(e, spec) for e in exprs):
+    if spec is None:
+        return None
+    moments = spec.moment_symbols()
+    if not any(has_moments(e) or random_keys(e, spec) or any(s.name in moments for s in e.free_symbols)
+               for e in exprs):
         return None
     try:
         law = draw_law(exprs, sizes, spec, values, rng, top)
