@@ -37,11 +37,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from derive.parse.domain import VarDomain
 from derive.parse.expectation import (
     OPERATORS, Covariance, Expectation, RandomSpec, RandomVar, Variance, has_moments, random_keys,
 )
 
-MAX_OUTCOMES = 4096
+MAX_OUTCOMES = 1024
 """Most outcomes enumerated for one expectation term (k atoms per variable: k^m for m variables)."""
 
 QUADRATURE_NODES = 20
@@ -220,16 +221,35 @@ def all_keys(expr: sp.Basic, spec: RandomSpec) -> set[sp.Basic]:
     return out
 
 
-def _generic_atoms(rng: random.Random) -> Atoms:
+def _generic_atoms(rng: random.Random, domain: VarDomain | None = None) -> Atoms:
+    """k = 2..4 distinct rational atoms (inside the variable's declared domain) with random probabilities."""
     k = rng.randint(2, 4)
+    lo, hi = -24, 24
+    if domain is not None:
+        if domain.lower is not None:
+            lo = int(domain.lower * 8) + 1
+            hi = max(hi, lo + 40) if domain.upper is None else hi
+        if domain.upper is not None:
+            hi = int(domain.upper * 8) - (1 if domain.upper == int(domain.upper) else 0)
+            lo = min(lo, hi - 40) if domain.lower is None else lo
+        if domain.lower is not None and not domain.lower_strict:
+            lo -= 1
+        if domain.upper is not None and not domain.upper_strict:
+            hi += 1
+    step = 8 if domain is None or not domain.integer else 1
+    if step == 1:
+        lo, hi = (-3 if domain is None or domain.lower is None else int(domain.lower) + 1), 6
     values: list[int] = []
-    while len(values) < k:
-        v = rng.randint(-24, 24)
+    for _ in range(200):
+        v = rng.randint(lo, hi) if lo <= hi else lo
         if v not in values:
             values.append(v)
-    weights = [rng.randint(1, 6) for _ in range(k)]
+        if len(values) == k:
+            break
+    weights = [rng.randint(1, 6) for _ in values]
     total = sum(weights)
-    return tuple((sp.Rational(w, total), sp.Rational(v, 8)) for w, v in zip(weights, values))
+    return tuple((sp.Rational(w, total), sp.Rational(v, 8) if step == 8 else sp.Integer(v))
+                 for w, v in zip(weights, values))
 
 
 def _named_atoms(v: RandomVar, values: Mapping[sp.Symbol, sp.Expr]) -> tuple[Atoms, bool]:
@@ -268,8 +288,10 @@ def _named_atoms(v: RandomVar, values: Mapping[sp.Symbol, sp.Expr]) -> tuple[Ato
 
 
 def draw_law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: RandomSpec,
-             values: Mapping[sp.Symbol, sp.Expr], rng: random.Random, top: int) -> Law:
-    """The law of one probe for the random variables of ``exprs`` at ``sizes`` (families up to ``top``)."""
+             values: Mapping[sp.Symbol, sp.Expr], rng: random.Random, top: int,
+             domains: Mapping[str, VarDomain] | None = None) -> Law:
+    """The law of one probe for the random variables of ``exprs`` at ``sizes`` (families up to ``top``);
+    a generic law's atoms lie in the variable's declared domain (``x_i > 0``, ``X \\in (0, 1)``)."""
     keys: set[sp.Basic] = set()
     for e in exprs:
         keys |= all_keys(e.xreplace(dict(sizes)).doit(), spec)
@@ -297,7 +319,7 @@ def draw_law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: Ra
             sources[key] = shared[name]
         else:
             if name not in shared or not v.identical:
-                shared[name] = _generic_atoms(rng)
+                shared[name] = _generic_atoms(rng, (domains or {}).get(name))
             sources[key] = shared[name]
     noise = _generic_atoms(rng) if dependent else ()
     seed = str(rng.getrandbits(64))

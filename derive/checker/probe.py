@@ -242,16 +242,17 @@ def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random
         rows, cols = (int(as_sympy(d).xreplace(sizes)) for d in m.shape)
         matrices[m.name] = _draw_matrix(m, rows, cols, declared, rng)
     names = tuple(f.__name__ for f in unknown_functions(exprs))
-    law = _law(exprs, sizes, declared.random, values, data, rng, top)
+    law = _law(exprs, sizes, declared, values, data, rng, top)
     return Point(sizes, values, data, matrices, variant=index % 2, functions=names, law=law,
                  random=declared.random)
 
 
-def _law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: RandomSpec | None,
+def _law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], declared: Declared,
          values: dict[sp.Symbol, sp.Expr], data: dict[sp.IndexedBase, tuple[sp.Expr, ...]], rng: random.Random,
          top: int) -> Law | None:
     """The law of the step's random variables at this probe; their values outside expectations (one
     outcome) and the declared moments' values go into ``values`` and ``data``."""
+    spec = declared.random
     if spec is None:
         return None
     moments = spec.moment_symbols()
@@ -259,7 +260,7 @@ def _law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: Random
                for e in exprs):
         return None
     try:
-        law = draw_law(exprs, sizes, spec, values, rng, top)
+        law = draw_law(exprs, sizes, spec, values, rng, top, declared.domains)
     except EVAL_ERRORS:
         return None
     values.update(law.moments)

@@ -321,7 +321,8 @@ def classify(text: str, line: int) -> RandomDecl | None:
             if word in ("independent",):
                 return RandomDecl(_names(m.group("lhs")), "independent", s, line)
     except ParseError as exc:
-        raise ParseError(f"cannot read the declaration {s!r}: {exc.message}", span=Span(s, 0, len(s)),
+        where = f"line {line}: " if line > 0 else ""
+        raise ParseError(f"{where}cannot read the declaration {s!r}: {exc.message}", span=Span(s, 0, len(s)),
                          hint=exc.hint) from None
     return None
 
@@ -523,24 +524,34 @@ def bind_random(found: Iterable[RandomDecl], read: Any, name_of: Any, domain: An
     domains: list[Any] = []
     sizes: set[str] = set()
     owner: dict[str, str] = {}
+    first: dict[str, RandomDecl] = {}
+    found = list(found)
     for decl in found:
         try:
             _bind_one(decl, read, name_of, domain, variables, independent, domains, sizes, owner)
         except ParseError as exc:
-            where = f"line {decl.line}: " if decl.line > 0 else ""
-            raise ParseError(f"{where}cannot read the declaration {decl.text!r}: {exc.message}",
-                             span=Span(decl.text, 0, len(decl.text)), hint=exc.hint) from None
+            raise _located(decl, exc) from None
+        for name in variables:
+            first.setdefault(name, decl)
     spec = RandomSpec(dict(variables), frozenset(independent))
     for v in variables.values():
         if v.family and not v.identical and (v.mean is not None or v.variance is not None):
-            raise ParseError(f"the members of {v.name} are independent but not identically distributed: "
-                             "their moments cannot be one name", hint="declare them iid")
+            raise _located(first[v.name], ParseError(
+                f"the members of {v.name} are independent but not identically distributed: "
+                "their moments cannot be one name", hint="declare them iid"))
         if v.law is not None and not spec.is_source(v.name):
-            raise ParseError(f"{v.name} has a named law but may depend on the other random variables",
-                             hint=f"declare the independence ({v.name} \\perp Y), or give only its moments "
-                                  f"({v.name} \\sim (\\mu, \\sigma^2))")
+            raise _located(first[v.name], ParseError(
+                f"{v.name} has a named law but may depend on the other random variables",
+                hint=f"declare the independence ({v.name} \\perp Y), or give only its moments "
+                     f"({v.name} \\sim (\\mu, \\sigma^2))"))
     families = frozenset(n for n, v in variables.items() if v.family)
     return Bound(spec, tuple(domains), families, frozenset(sizes))
+
+
+def _located(decl: RandomDecl, exc: ParseError) -> ParseError:
+    where = f"line {decl.line}: " if decl.line > 0 else ""
+    return ParseError(f"{where}cannot read the declaration {decl.text!r}: {exc.message}",
+                      span=Span(decl.text, 0, len(decl.text)), hint=exc.hint)
 
 
 def _member(text: str, name_of: Any, sizes: set[str]) -> tuple[str, bool]:
