@@ -184,16 +184,16 @@ class Law:
         out: list[tuple[str, str]] = []
         seen: dict[Atoms, list[str]] = {}
         for key in _ordered(self.sources):
-            seen.setdefault(self.sources[key], []).append(sp.sstr(key))
+            seen.setdefault(self.sources[key], []).append(_shown(key))
         for atoms, names in seen.items():
-            what = names[0] if len(names) == 1 else f"{', '.join(names)} (independent, each)"
+            what = names[0] if len(names) == 1 else f"{', '.join(names)} (iid)"
             if any(k in self.smooth_only for k in self.sources if self.sources[k] == atoms):
                 out.append((f"law of {what}", f"the named law ({len(atoms)}-node quadrature)"))
                 continue
             shown = "; ".join(f"{_short(v)} w.p. {_short(p)}" for p, v in atoms[:8])
             out.append((f"law of {what}", shown + ("; ..." if len(atoms) > 8 else "")))
         if self.dependent:
-            dep = ", ".join(sp.sstr(d) for d in self.dependent)
+            dep = ", ".join(_shown(d) for d in self.dependent)
             if not self.sources:
                 rows = "; ".join("(" + ", ".join(_short(self.dependent_value(d, nu, ())) for d in self.dependent)
                                  + f") w.p. {_short(p)}" for nu, (p, _) in enumerate(self.noise))
@@ -205,6 +205,13 @@ class Law:
     def dependent_value(self, key: sp.Basic, noise: int, indices: tuple[int, ...]) -> sp.Expr:
         r = random.Random(f"{self.seed}|{_name(key)}|{noise}|{indices}")
         return sp.Rational(r.randint(-24, 24), 8)
+
+
+def _shown(key: sp.Basic) -> str:
+    """``x_1`` for the member ``x[1]`` of a family, the name of a variable."""
+    if isinstance(key, sp.Indexed):
+        return f"{key.base.label}_" + ",".join(sp.sstr(i) for i in key.indices)
+    return sp.sstr(key)
 
 
 def _short(v: sp.Expr) -> str:
