@@ -259,6 +259,11 @@ def _law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], declared: De
     if not any(has_moments(e) or random_keys(e, spec) or any(s.name in moments for s in e.free_symbols)
                for e in exprs):
         return None
+    for v in spec.variables.values():  # a named law's parameters have values even where the step omits them
+        for param in v.params if v.law is not None else ():
+            for sym in sorted((q for q in param.free_symbols if isinstance(q, sp.Symbol)), key=lambda q: q.name):
+                if sym not in values:
+                    values[sym] = draw_scalar(sym, declared, rng)
     try:
         law = draw_law(exprs, sizes, spec, values, rng, top, declared.domains)
     except EVAL_ERRORS:

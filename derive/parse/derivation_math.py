@@ -1385,7 +1385,10 @@ class _Reader:
                 return vocab.call("gamma", [_scalar(args[0])], vocab.line_span(self.src, t.start, t.end))
             return self.named(name, t)
         if name in DECORATIONS:
-            return self.named(self.decorated(t), t)
+            shown = self.decorated(t)
+            if shown == "E_bold" and expect.bare_e_is_operator(self):  # \mathbf{E}[X]
+                return self.moment_operator(t, "E")
+            return self.named(shown, t)
         if name in ("mathrm", "operatorname", "mathit", "textnormal", "text", "textrm", "mbox", "textit"):
             return self.operator_name(t)
         if name in ("frac", "dfrac", "tfrac"):

@@ -39,6 +39,7 @@ XY = r"X, Y \text{ random}"
     (r"\mathbb{E}\bigl[X^2\bigr]", Expectation(X ** 2)),
     (r"E[X]", Expectation(X)),
     (r"\mathrm{E}[X]", Expectation(X)),
+    (r"\mathbf{E}[X]", Expectation(X)),
     (r"\operatorname{E}[2X]", Expectation(2 * X)),
     (r"\mathbb{E}[X]^2", Expectation(X) ** 2),
     (r"\operatorname{Var}(X)", Variance(X)),
