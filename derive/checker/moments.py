@@ -47,6 +47,9 @@ MAX_OUTCOMES = 1024
 
 QUADRATURE_NODES = 20
 POISSON_ATOMS = 121
+MAX_WORK = 20_000
+"""Most outcomes enumerated for one expectation over all its terms (a deterministic bound on the work)."""
+
 EXPAND_TERMS = 3000
 """Most terms an expectation's argument is expanded into before it is enumerated whole."""
 
@@ -436,6 +439,7 @@ def expect_value(g: sp.Basic, law: Law, spec: RandomSpec) -> sp.Expr:
     expanded = sp.expand(g)
     terms = sp.Add.make_args(expanded) if len(sp.Add.make_args(expanded)) <= EXPAND_TERMS else (g,)
     total: list[sp.Expr] = []
+    work = [0]
     for term in terms:
         factors = sp.Mul.make_args(term)
         const = [f for f in factors if not random_keys(f, spec)]
@@ -443,7 +447,7 @@ def expect_value(g: sp.Basic, law: Law, spec: RandomSpec) -> sp.Expr:
         value: sp.Expr = sp.Mul(*const)
         for group in _probe_groups(rnd, law, spec):
             group_keys = set().union(*(random_keys(f, spec) for f in group))
-            value *= _expect_term(group, group_keys, law)
+            value *= _expect_term(group, group_keys, law, work)
         total.append(value)
     return sp.Add(*total)
 
@@ -467,7 +471,7 @@ def _probe_groups(factors: Sequence[sp.Basic], law: Law, spec: RandomSpec) -> li
     return [gf for _, gf in groups]
 
 
-def _expect_term(factors: Sequence[sp.Basic], keys: set[sp.Basic], law: Law) -> sp.Expr:
+def _expect_term(factors: Sequence[sp.Basic], keys: set[sp.Basic], law: Law, work: list[int] | None = None) -> sp.Expr:
     """E of the product of ``factors`` by enumerating the outcomes of the sources it touches."""
     body = sp.Mul(*factors)
     smooth = [k for k in keys if k in law.smooth_only]
@@ -480,6 +484,10 @@ def _expect_term(factors: Sequence[sp.Basic], keys: set[sp.Basic], law: Law) -> 
         count *= len(law.sources[s])
     if count > MAX_OUTCOMES:
         raise ValueError(f"more than {MAX_OUTCOMES} outcomes to enumerate")
+    if work is not None:
+        work[0] += count
+        if work[0] > MAX_WORK:
+            raise ValueError(f"more than {MAX_WORK} outcomes to enumerate for one expectation")
     all_sources = _ordered(law.sources)
     total: list[sp.Expr] = []
     for combo in itertools.product(*(range(len(law.sources[s])) for s in sources)):
