@@ -205,6 +205,8 @@ PLANTS: tuple[Plant, ...] = (
     Plant("expect_bernoulli_score", r"&= \frac{n}{p (1 - p)} .", r"&= \frac{1}{p (1 - p)} .", "factor", "1/n"),
     Plant("expect_normal_moments", r"\mathbb{E}\bigl[ (X - \mu)^4 \bigr] &= 3 \sigma^4 , \\",
           r"\mathbb{E}\bigl[ (X - \mu)^4 \bigr] &= \sigma^4 , \\", "factor", "1/3"),
+    Plant("expect_quadratic_form", r"&= \operatorname{tr}(A \Sigma) + \mu^\top A \mu .", r"&= \operatorname{tr}(A \Sigma) .",
+          "dropped_term"),
 )
 
 

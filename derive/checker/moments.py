@@ -181,6 +181,8 @@ class Law:
     """One outcome of every random variable: their values outside expectations."""
     moments: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
     """The declared moments' names (mu, sigma) with their values under this law."""
+    matrix_moments: Mapping[str, sp.ImmutableMatrix] = field(default_factory=dict)
+    """A random vector's declared mean and covariance (by name) under this law."""
 
     def describe(self) -> tuple[tuple[str, str], ...]:
         """The law as (what, value) pairs for a counterexample: atoms and probabilities."""
@@ -306,8 +308,13 @@ def draw_law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: Ra
     for e in exprs:
         keys |= all_keys(e.xreplace(dict(sizes)).doit(), spec)
     for name, v in spec.variables.items():  # every declared variable, so its moments have a value
-        keys.add(sp.Indexed(sp.IndexedBase(name), 1) if v.family else _symbol_of(exprs, name))
-    keys = {k for k in keys if not (isinstance(k, sp.Indexed) and not all(i.is_Integer for i in k.indices))}
+        if not v.vector:
+            keys.add(sp.Indexed(sp.IndexedBase(name), 1) if v.family else _symbol_of(exprs, name))
+    for name, rows in _vector_sizes(exprs, sizes, spec).items():  # a random vector: its entries
+        keys |= {sp.Indexed(sp.IndexedBase(name), k) for k in range(1, rows + 1)}
+    keys = {k for k in keys if not isinstance(k, sp.MatrixSymbol)
+            and not (isinstance(k, sp.Indexed) and not all(i.is_Integer for i in k.indices))}
+    keys = {k for k in keys if not (isinstance(k, sp.Symbol) and k.name in spec.vectors)}
     shared: dict[str, Atoms] = {}
     sources: dict[sp.Basic, Atoms] = {}
     smooth: set[sp.Basic] = set()
@@ -336,7 +343,36 @@ def draw_law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: Ra
     law = Law(sources, tuple(dependent), noise, seed, frozenset(smooth))
     outcome = _one_outcome(law, spec, rng, top)
     moments = _moments(law, spec)
-    return Law(sources, tuple(dependent), noise, seed, frozenset(smooth), outcome, moments)
+    return Law(sources, tuple(dependent), noise, seed, frozenset(smooth), outcome, moments,
+               _vector_moments(law, spec))
+
+
+def _vector_sizes(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: RandomSpec) -> dict[str, int]:
+    """The number of entries of each random vector of ``exprs`` at ``sizes``."""
+    out: dict[str, int] = {}
+    for e in exprs:
+        for m in e.atoms(sp.MatrixSymbol):
+            if m.name in spec.vectors:
+                out[m.name] = int(sp.sympify(m.shape[0]).xreplace(dict(sizes)))
+    return out
+
+
+def _vector_moments(law: Law, spec: RandomSpec) -> dict[str, sp.ImmutableMatrix]:
+    """Each random vector's declared mean (E[x]) and covariance (E[(x - mu)(x - mu)^T]) under ``law``."""
+    out: dict[str, sp.ImmutableMatrix] = {}
+    for name, v in spec.variables.items():
+        if not v.vector:
+            continue
+        entries = _ordered(k for k in law.dependent if _name(k) == name)
+        if not entries:
+            continue
+        mean = [_expect_term([k], {k}, law) for k in entries]
+        if isinstance(v.mean, sp.MatrixSymbol):
+            out[v.mean.name] = sp.ImmutableMatrix(len(entries), 1, mean)
+        if isinstance(v.variance, sp.MatrixSymbol):
+            out[v.variance.name] = sp.ImmutableMatrix(len(entries), len(entries), lambda i, j: _expect_term(
+                [entries[i] * entries[j]], {entries[i], entries[j]}, law) - mean[i] * mean[j])
+    return out
 
 
 def _symbol_of(exprs: Sequence[sp.Basic], name: str) -> sp.Basic:
@@ -413,7 +449,7 @@ def expectations(expr: sp.Basic, law: Law, spec: RandomSpec, values: Mapping[sp.
         g = g.xreplace(fixed)
 
         def datum(node: sp.Indexed) -> sp.Basic:
-            if str(node.base.label) in spec.families:
+            if str(node.base.label) in spec.families | spec.vectors:
                 return node
             vals = data.get(node.base)
             if vals is None or not node.indices[0].is_Integer or not 1 <= int(node.indices[0]) <= len(vals):

@@ -74,7 +74,7 @@ class Point:
                 for b, vs in sorted(self.data.items(), key=lambda kv: str(kv[0])) if str(b.label) not in random]
         if self.law is not None:
             out += list(self.law.describe())
-        out += [(name, _matrix_text(v)) for name, v in sorted(self.matrices.items())]
+        out += [(name, _matrix_text(v)) for name, v in sorted(self.matrices.items()) if name not in random]
         for index, name in enumerate(self.functions):
             stand_in = concrete_function(index + self.variant, 1)
             out.append((f"{name}(t)", sp.sstr(stand_in(sp.Symbol("t")))))
@@ -243,6 +243,8 @@ def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random
         matrices[m.name] = _draw_matrix(m, rows, cols, declared, rng)
     names = tuple(f.__name__ for f in unknown_functions(exprs))
     law = _law(exprs, sizes, declared, values, data, rng, top)
+    if law is not None:
+        matrices.update(law.matrix_moments)
     return Point(sizes, values, data, matrices, variant=index % 2, functions=names, law=law,
                  random=declared.random)
 
@@ -272,6 +274,11 @@ def _law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], declared: De
     for key, v in law.outcome.items():
         if isinstance(key, sp.Symbol):
             values[key] = v
+    for name in spec.vectors:  # a random vector's entries, outside expectations
+        entries = sorted((k for k in law.outcome if isinstance(k, sp.Indexed) and str(k.base.label) == name),
+                         key=lambda k: int(k.indices[0]))
+        if entries:
+            data[sp.IndexedBase(name)] = tuple(law.outcome[k] for k in entries)
     for base in list(data):
         if str(base.label) in spec.families:
             data[base] = tuple(law.outcome.get(sp.Indexed(sp.IndexedBase(str(base.label)), i), sp.Integer(0))
@@ -285,6 +292,8 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
     Raises one of EVAL_ERRORS where the expression is undefined there.
     """
     e = expr.xreplace(dict(point.sizes))
+    if point.law is not None and point.random is not None and point.random.vectors:
+        e = _vector_entries(e, point.random.vectors)
     e = _explicit_matrix_derivatives(e, point)
     e = _concrete_matrices(e, point.matrices)
     e = _concrete_functions(e, point)
@@ -301,6 +310,15 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
         explicit = e.as_explicit()
         return sp.ImmutableMatrix(explicit.applyfunc(lambda v: as_sympy(v).evalf(digits)))
     return e.evalf(digits)
+
+
+def _vector_entries(e: sp.Basic, vectors: frozenset[str]) -> sp.Basic:
+    """Each random vector written as the column of its entries ``x[1], ..., x[p]`` (the law's variables)."""
+    def column(m: sp.MatrixSymbol) -> sp.ImmutableMatrix:
+        rows = int(m.shape[0])
+        return sp.ImmutableMatrix(rows, 1, [sp.Indexed(sp.IndexedBase(m.name), k + 1) for k in range(rows)])
+
+    return e.replace(lambda a: isinstance(a, sp.MatrixSymbol) and a.name in vectors, column)
 
 
 def _concrete_matrices(e: sp.Basic, matrices: Mapping[str, sp.ImmutableMatrix]) -> sp.Basic:

@@ -2296,7 +2296,8 @@ def _random_context(ctx: Context, found: list[expect.RandomDecl]) -> Context:
         return VarDomain(name, lower=lower, upper=upper)
 
     def bind(within: Context) -> expect.Bound:
-        return expect.bind_random(found, lambda text: read_math(text, within).expr, _name_of, domain)
+        vectors = frozenset(n for n, decl in within.shapes.items() if decl.cols == 1)
+        return expect.bind_random(found, lambda text: read_math(text, within).expr, _name_of, domain, vectors)
 
     first = bind(ctx)  # the laws' parameters get domains (sigma > 0): read again with them
     extra = [d for d in first.domains if d.name not in ctx.domains]

@@ -141,6 +141,9 @@ class RandomVar:
     params: tuple[sp.Expr, ...] = ()
     mean: sp.Expr | None = None
     variance: sp.Expr | None = None
+    vector: bool = False
+    """A random column vector (declared ``x \\in \\mathbb{R}^{p}``): its entries may depend on each other;
+    its mean is a declared vector and its ``variance`` a declared covariance matrix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +155,20 @@ class RandomSpec:
 
     @property
     def scalars(self) -> frozenset[str]:
-        return frozenset(n for n, v in self.variables.items() if not v.family)
+        return frozenset(n for n, v in self.variables.items() if not v.family and not v.vector)
 
     @property
     def families(self) -> frozenset[str]:
         return frozenset(n for n, v in self.variables.items() if v.family)
 
+    @property
+    def vectors(self) -> frozenset[str]:
+        return frozenset(n for n, v in self.variables.items() if v.vector)
+
     def is_source(self, name: str) -> bool:
         """True when ``name`` is independent of every other source (a family, or declared independent)."""
         v = self.variables.get(name)
-        return v is not None and (v.family or name in self.independent or len(self.variables) == 1)
+        return v is not None and not v.vector and (v.family or name in self.independent or len(self.variables) == 1)
 
     def moment_symbols(self) -> frozenset[str]:
         """Names whose value a probe computes from the drawn law (a declared mean mu, a variance sigma^2)."""
@@ -169,7 +176,9 @@ class RandomSpec:
         for v in self.variables.values():
             if v.law is None:
                 for m in (v.mean, v.variance):
-                    if m is not None:
+                    if isinstance(m, sp.MatrixSymbol):
+                        out.add(m.name)
+                    elif m is not None:
                         out |= {s.name for s in m.free_symbols if isinstance(s, sp.Symbol)}
         return frozenset(out)
 
@@ -181,10 +190,14 @@ class RandomSpec:
 def random_keys(expr: sp.Basic, spec: RandomSpec) -> set[sp.Basic]:
     """The random variables in ``expr`` outside expectations: symbols, and members ``x[k]`` of families."""
     out: set[sp.Basic] = set()
-    scalars, families = spec.scalars, spec.families
+    scalars, families, vectors = spec.scalars, spec.families | spec.vectors, spec.vectors
 
     def walk(e: sp.Basic) -> None:
         if isinstance(e, OPERATORS):
+            return
+        if isinstance(e, sp.MatrixSymbol):
+            if e.name in vectors:
+                out.add(e)
             return
         if isinstance(e, sp.Symbol):
             if e.name in scalars:
@@ -511,7 +524,8 @@ class Bound:
     sizes: frozenset[str]
 
 
-def bind_random(found: Iterable[RandomDecl], read: Any, name_of: Any, domain: Any) -> Bound:
+def bind_random(found: Iterable[RandomDecl], read: Any, name_of: Any, domain: Any,
+                vectors: frozenset[str] = frozenset()) -> Bound:
     """The random declarations bound to names and SymPy expressions.
 
     ``read(text)`` reads a parameter's LaTeX into SymPy, ``name_of(text)`` gives the canonical name at
@@ -528,7 +542,10 @@ def bind_random(found: Iterable[RandomDecl], read: Any, name_of: Any, domain: An
     found = list(found)
     for decl in found:
         try:
-            _bind_one(decl, read, name_of, domain, variables, independent, domains, sizes, owner)
+            if any(_member(n, name_of, set())[0] in vectors for n in decl.names if not _DOTS.match(n)):
+                _bind_vector(decl, read, name_of, variables, owner)
+            else:
+                _bind_one(decl, read, name_of, domain, variables, independent, domains, sizes, owner)
         except ParseError as exc:
             raise _located(decl, exc) from None
         for name in variables:
@@ -598,9 +615,43 @@ def _merge(variables: dict[str, RandomVar], name: str, family: bool, **changes: 
         have = getattr(old, key)
         if key in ("law", "mean", "variance") and have is not None and value is not None and have != value:
             raise ParseError(f"{name} is given two different {key}s")
-    merged = {**{k: getattr(old, k) for k in ("identical", "law", "params", "mean", "variance")},
+    merged = {**{k: getattr(old, k) for k in ("identical", "law", "params", "mean", "variance", "vector")},
               **{k: v for k, v in changes.items() if v is not None and v != ()}}
     variables[name] = RandomVar(name, family, **merged)
+
+
+def _bind_vector(decl: RandomDecl, read: Any, name_of: Any, variables: dict[str, RandomVar],
+                 owner: dict[str, str]) -> None:
+    """A random column vector: ``x \\text{ random}``, ``x \\sim (\\mu, \\Sigma)``, ``\\mathbb{E}[x] = \\mu``,
+    ``\\operatorname{Var}(x) = \\Sigma`` (its mean a declared vector, its covariance a declared matrix)."""
+    if decl.kind == "independent":
+        raise ParseError("the independence of random vectors is not probed",
+                         hint="declare the entries' joint law by the covariance matrix")
+    names = [name_of(n)[0] for n in decl.names]
+    if len(names) != 1:
+        raise ParseError("declare one random vector at a time")
+    (name,) = names
+    vector = read(decl.names[0])
+    mean = cov = None
+    if decl.kind == "mean":
+        mean = read(decl.value)
+    elif decl.kind == "variance":
+        cov = read(decl.value)
+    elif decl.kind == "law":
+        if decl.law is not None or len(decl.params) != 2:
+            raise ParseError("a random vector is declared by its moments", hint=f"{name} \\sim (\\mu, \\Sigma)")
+        mean, cov = (read(p) for p in decl.params)
+    elif decl.kind != "random":
+        raise ParseError("the independence of random vectors is not probed")
+    if mean is not None and not (isinstance(mean, sp.MatrixSymbol) and mean.shape == vector.shape):
+        raise ParseError(f"the mean of {name} is a declared vector of its shape", hint="\\mu \\in \\mathbb{R}^{p}")
+    if cov is not None and not (isinstance(cov, sp.MatrixSymbol) and cov.shape == (vector.shape[0], vector.shape[0])):
+        raise ParseError(f"the covariance of {name} is a declared square matrix of its size",
+                         hint="\\Sigma \\in \\mathbb{R}^{p\\times p}")
+    for m in (mean, cov):
+        if m is not None and owner.setdefault(m.name, name) != name:
+            raise ParseError(f"{m.name} is already the moment of {owner[m.name]}")
+    _merge(variables, name, False, vector=True, mean=mean, variance=cov)
 
 
 def _bind_one(decl: RandomDecl, read: Any, name_of: Any, domain: Any, variables: dict[str, RandomVar],

@@ -79,6 +79,19 @@ def test_identities_that_fail_for_some_law_are_refuted(declarations: str, lhs: s
     assert isinstance(verdict(declarations, lhs, rhs), Refuted)
 
 
+VECTOR = (r"x \in \mathbb{R}^{p}, \mu \in \mathbb{R}^{p}, A \in \mathbb{R}^{p\times p}, "
+          r"\Sigma \in \mathbb{R}^{p\times p}, x \sim (\mu, \Sigma)")
+
+
+def test_a_random_vector_with_declared_mean_and_covariance() -> None:
+    assert isinstance(verdict(VECTOR, r"\mathbb{E}[x^\top A x]", r"\operatorname{tr}(A \Sigma) + \mu^\top A \mu"),
+                      Plausible)
+    wrong = verdict(VECTOR, r"\mathbb{E}[x^\top A x]", r"\operatorname{tr}(A \Sigma)")
+    assert isinstance(wrong, Refuted)
+    shown = dict(wrong.point)
+    assert "Sigma" in shown and "mu" in shown and "x" not in shown
+
+
 def test_a_counterexample_names_the_law_not_one_outcome() -> None:
     v = verdict(r"X, Y \text{ random}", r"\mathbb{E}[X Y]", r"\mathbb{E}[X] \mathbb{E}[Y]")
     assert isinstance(v, Refuted)

@@ -190,6 +190,18 @@ def test_bad_random_declarations_name_the_line(text: str, fragment: str) -> None
     assert "line 4" in info.value.message
 
 
+def test_a_random_vector_is_declared_by_its_mean_and_covariance() -> None:
+    base = r"x \in \mathbb{R}^{p}, \mu \in \mathbb{R}^{p}, \Sigma \in \mathbb{R}^{p\times p}"
+    s = spec(base + r", x \sim (\mu, \Sigma)")
+    v = s.variables["x"]
+    assert v.vector and isinstance(v.mean, sp.MatrixSymbol) and s.vectors == {"x"} and not s.is_source("x")
+    assert s.moment_symbols() == {"mu", "Sigma"}
+    with pytest.raises(ParseError, match="covariance"):
+        ctx(base + r", x \sim (\mu, \mu)")
+    with pytest.raises(ParseError, match="independence of random vectors"):
+        ctx(base + r", x \perp y")
+
+
 def test_names_before_a_random_declaration_join_it_only_on_its_line() -> None:
     others, found = random_declarations([Declaration("x_1", 2), Declaration(r"\dots", 2),
                                          Declaration(r"x_n \overset{iid}{\sim} (\mu, \sigma^2)", 2),
