@@ -133,6 +133,8 @@ def _moment(p: sp.Basic, spec: RandomSpec) -> sp.Basic:
     if keys != {base} or power not in (1, 2):
         return Expectation(p)
     v = spec.variables[_name(base)]
+    if v.vector:
+        return Expectation(p)
     mean, variance = law_moments(v)
     if power == 1 and mean is not None:
         return mean
