@@ -81,8 +81,11 @@ Conventions of the tree (the certifier relies on them):
 - ``Reading.context`` is the context with what the term taught (``families``, ``sizes``,
   ``indices``, ``called``); read every side of a file with the union (``learn``/``read_terms``) so that
   ``x_1`` on one line is data when ``x_i`` under a sum is on another.
-- Refused (a ParseError, so UNPARSED): expectations and probabilities (``\mathbb{E}``, ``\Pr``,
-  ``\operatorname{Var}``...), integrals, limits, ``\dots``, words in ``\text`` (``\text{tr}``,
+- Expectations, variances and covariances (``\mathbb{E}[X]``, ``\operatorname{Var}(X)``,
+  ``\operatorname{Cov}(X, Y)``) of declared random variables are read by ``derive.parse.expectation``
+  (one call, ``_Reader.moment_operator``; the declarations by ``_random_context``).
+- Refused (a ParseError, so UNPARSED): expectations of undeclared variables, probabilities (``\Pr``,
+  ``P(X = x)``), integrals, limits, ``\dots``, words in ``\text`` (``\text{tr}``,
   ``\text{RSS}`` are read like ``\operatorname``), conditional bars, ``\max_\theta``,
   ``\arg\max``, unknown functions of vectors (``\nabla_w L`` with ``L`` undefined), ``f^{(k)}(x)``,
   unknown commands, ``\input``, ``\write18`` and anything else off the allow-list.
