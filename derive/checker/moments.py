@@ -559,6 +559,13 @@ __all__ = ["normal_form", "draw_law", "expectations", "expect_value", "Law", "ha
            "law_moments", "through_expectations"]
 
 
+def differentiates_an_expectation(expr: sp.Basic) -> bool:
+    """True when ``expr`` differentiates an expectation (``\\frac{d}{d\\lambda} E[X]``): SymPy would take it
+    as 0, but the law may depend on the variable, so it is certified only once the expectation reduces."""
+    return any(isinstance(node, (sp.Derivative, sp.Subs)) and has_moments(node.args[0])
+               for node in sp.preorder_traversal(expr))
+
+
 def symbolic_equal(lhs: sp.Basic, rhs: sp.Basic, spec: RandomSpec, is_zero: Callable[[sp.Basic], bool]) -> bool:
     """True when the two sides' normal forms differ by what ``is_zero`` shows is 0 (False: no verdict)."""
     try:

@@ -105,6 +105,13 @@ def test_jensen_as_an_inequality() -> None:
     assert isinstance(verdict(r"X \text{ random}", r"\mathbb{E}[X]^2", r"\mathbb{E}[X^2]", ">="), Refuted)
 
 
+def test_a_derivative_of_an_expectation_is_never_taken_as_zero() -> None:
+    poisson = r"X \sim \operatorname{Poisson}(\lambda)"
+    assert isinstance(verdict(poisson, r"\frac{d}{d\lambda} \mathbb{E}[X]", "0"), Refuted)
+    assert isinstance(verdict(poisson, r"\frac{d}{d\lambda} \mathbb{E}[X]", "1"), Proved)
+    assert isinstance(verdict(poisson, r"\frac{d}{d\lambda} \mathbb{E}[e^{X}]", "0"), Unknown)
+
+
 def test_declared_domains_bound_the_atoms() -> None:
     v = verdict(r"x_i \overset{iid}{\sim} (\mu, \sigma^2), x_i > 0", r"\mathbb{E}[\log x_1]", r"\log \mu", "<=")
     assert isinstance(v, Plausible)
