@@ -2304,6 +2304,7 @@ def _random_context(ctx: Context, found: list[expect.RandomDecl]) -> Context:
 
     first = bind(ctx)  # the laws' parameters get domains (sigma > 0): read again with them
     extra = [d for d in first.domains if d.name not in ctx.domains]
+    extra += [VarDomain(n) for n in sorted(first.spec.scalars) if n not in ctx.domains]  # U(X + 1) is a product
     ctx = replace(ctx, domains=merge_domains(list(ctx.domains.values()) + extra),
                   families=ctx.families | first.families, sizes=ctx.sizes | first.sizes)
     return replace(ctx, random=bind(ctx).spec)

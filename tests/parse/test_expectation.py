@@ -62,6 +62,11 @@ def test_the_echo_reads_back_to_the_same_tree() -> None:
         assert read_math(reading.latex, c).expr == reading.expr
 
 
+def test_a_random_variable_named_like_a_function_is_a_scalar() -> None:
+    u = sp.Symbol("U", real=True)
+    assert read_math(r"\mathbb{E}[U(X + 1)]", ctx(r"U, X \text{ random}")).expr == Expectation(u * (X + 1))
+
+
 def test_a_family_inside_an_expectation_is_indexed_data() -> None:
     c = ctx(r"x_1, \dots, x_n \overset{iid}{\sim} (\mu, \sigma^2)")
     assert read_math(r"\mathbb{E}\Bigl[\sum_{i=1}^n x_i\Bigr]", c).expr == Expectation(sp.Sum(x[I], (I, 1, N)))
