@@ -238,3 +238,34 @@ def test_an_operator_wraps_exactly_the_reading_of_its_argument(a: int, b: int, c
         return
     wrapped = read_math(text, context).expr
     assert wrapped == (Expectation(plain) if op == "E" else Variance(plain))
+
+
+PIECES = st.sampled_from([r"X", r"x_i", r"x_1", r"\dots", ",", r"\sim", r"\overset{iid}{\sim}", r"\perp", r"\mu",
+                          r"\sigma^2", "(", ")", r"\mathcal{N}", r"\operatorname{Poisson}", r"\text{ random}",
+                          r"\mathbb{E}[X]", "=", r"\operatorname{Var}(X)", "[", "]", "{", "}", r"\lambda", "iid", " "])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PIECES, min_size=1, max_size=10))
+def test_any_declaration_text_is_read_or_refused_with_a_parse_error(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    try:
+        c = read_context([Declaration(item, 2) for item in split_declarations(text)])
+    except ParseError as exc:
+        assert exc.message  # refused with a message, never another exception
+        return
+    assert c.random is None or all(v.name for v in c.random.variables.values())
+
+
+TERMS = st.sampled_from([r"\mathbb{E}", r"E", r"\operatorname{Var}", r"\operatorname{Cov}", r"\mathbb{V}", "[", "]",
+                         "(", ")", "X", "Y", "Z", "2", "+", "-", ",", r"\mid", "|", "^2", "_", r"\theta",
+                         r"\left[", r"\right]", r"\sum_{i=1}^n", "x_i"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TERMS, min_size=1, max_size=12))
+def test_any_term_with_operators_is_read_or_refused_with_a_parse_error(pieces: list[str]) -> None:
+    try:
+        read_math(" ".join(pieces), ctx(XY + r", x_i \overset{iid}{\sim} (\mu, \sigma^2)"))
+    except ParseError as exc:
+        assert exc.message
