@@ -18,7 +18,7 @@ every law holds for every discrete one; a discrete counterexample refutes.
 - A variable that may depend on others (declared random, in no independence statement and in no
   family): a random function of every independent variable of the step and of its own k-valued
   noise (shared by all such variables: any joint law among them).
-- A named law: Bernoulli exactly ({0, 1}); Poisson by its atoms 0..120 (the tail is below 1e-90);
+- A named law: Bernoulli exactly ({0, 1}); Poisson by its atoms 0, 1, ... up to where the terms fall below 1e-95;
   normal, exponential and uniform by Gauss-Hermite, Gauss-Laguerre and Gauss-Legendre rules with
   20 nodes (a discrete law whose moments up to order 39 are the law's): an expectation of a
   non-polynomial function of such a variable is not computed (no verdict from that probe, rather
@@ -46,7 +46,8 @@ MAX_OUTCOMES = 1024
 """Most outcomes enumerated for one expectation term (k atoms per variable: k^m for m variables)."""
 
 QUADRATURE_NODES = 20
-POISSON_ATOMS = 121
+POISSON_ATOMS = 2000
+"""Most atoms of a Poisson law (its mean up to about 1000)."""
 MAX_WORK = 20_000
 """Most outcomes enumerated for one expectation over all its terms (a deterministic bound on the work)."""
 
@@ -277,9 +278,13 @@ def _named_atoms(v: RandomVar, values: Mapping[sp.Symbol, sp.Expr]) -> tuple[Ato
             lam = mpmath.mpf(str(ps[0]))
             prob = mpmath.exp(-lam)
             atoms = []
-            for k in range(POISSON_ATOMS):
+            for k in range(POISSON_ATOMS):  # to where the terms (and so the tail) are below 1e-95
                 atoms.append((sp.Float(prob, 80), sp.Integer(k)))
                 prob = prob * lam / (k + 1)
+                if k > 2 * lam and prob < mpmath.mpf("1e-95"):
+                    break
+            else:
+                raise ValueError("a Poisson mean too large to probe by its atoms")
         return tuple(atoms), False
     if v.law == "normal":
         x, w = np.polynomial.hermite.hermgauss(QUADRATURE_NODES)
