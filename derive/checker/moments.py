@@ -38,6 +38,7 @@ import numpy as np
 import sympy as sp
 
 from derive.parse.domain import VarDomain
+from derive.parse.vocabulary import as_sympy
 from derive.parse.expectation import (
     OPERATORS, Covariance, Expectation, RandomSpec, RandomVar, Variance, has_moments, random_keys,
 )
@@ -267,6 +268,19 @@ def _generic_atoms(rng: random.Random, domain: VarDomain | None = None) -> Atoms
                  for w, v in zip(weights, values))
 
 
+def _with_moments(atoms: Atoms, v: RandomVar) -> Atoms:
+    """``atoms`` moved and scaled to a mean and a variance declared as numbers (``\\varepsilon \\sim (0, 1)``)."""
+    fixed_mean = v.mean is not None and v.mean.is_number
+    fixed_var = v.variance is not None and v.variance.is_number
+    if not (fixed_mean or fixed_var):
+        return atoms
+    m = sp.Add(*(p * x for p, x in atoms))
+    var = sp.Add(*(p * (x - m) ** 2 for p, x in atoms))
+    target_m = v.mean if fixed_mean else m
+    scale = sp.sqrt(v.variance / var) if fixed_var else sp.Integer(1)
+    return tuple((p, target_m + (x - m) * scale) for p, x in atoms)
+
+
 def _named_atoms(v: RandomVar, values: Mapping[sp.Symbol, sp.Expr]) -> tuple[Atoms, bool]:
     """The atoms of a named law at the drawn parameter values, and whether they are quadrature nodes."""
     ps = [sp.N(p.xreplace(dict(values)), 40) for p in v.params]
@@ -313,7 +327,7 @@ def draw_law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: Ra
     a generic law's atoms lie in the variable's declared domain (``x_i > 0``, ``X \\in (0, 1)``)."""
     keys: set[sp.Basic] = set()
     for e in exprs:
-        keys |= all_keys(e.xreplace(dict(sizes)).doit(), spec)
+        keys |= all_keys(as_sympy(e.xreplace(dict(sizes))).doit(), spec)
     for name, v in spec.variables.items():  # every declared variable, so its moments have a value
         if not v.vector:
             keys.add(sp.Indexed(sp.IndexedBase(name), 1) if v.family else _symbol_of(exprs, name))
@@ -343,7 +357,7 @@ def draw_law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spec: Ra
             sources[key] = shared[name]
         else:
             if name not in shared or not v.identical:
-                shared[name] = _generic_atoms(rng, (domains or {}).get(name))
+                shared[name] = _with_moments(_generic_atoms(rng, (domains or {}).get(name)), v)
             sources[key] = shared[name]
     noise = _generic_atoms(rng) if dependent else ()
     seed = str(rng.getrandbits(64))
@@ -360,7 +374,7 @@ def _vector_sizes(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], spe
     for e in exprs:
         for m in e.atoms(sp.MatrixSymbol):
             if m.name in spec.vectors:
-                out[m.name] = int(sp.sympify(m.shape[0]).xreplace(dict(sizes)))
+                out[m.name] = int(as_sympy(as_sympy(m.shape[0]).xreplace(dict(sizes))))
     return out
 
 

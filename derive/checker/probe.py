@@ -291,7 +291,7 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
 
     Raises one of EVAL_ERRORS where the expression is undefined there.
     """
-    e = expr.xreplace(dict(point.sizes))
+    e = as_sympy(expr.xreplace(dict(point.sizes)))  # a side that is a size alone becomes an int
     if point.law is not None and point.random is not None and point.random.vectors:
         e = _vector_entries(e, point.random.vectors)
     e = _explicit_matrix_derivatives(e, point)

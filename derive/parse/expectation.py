@@ -22,7 +22,9 @@ Declarations (``random_declarations``; the same ``% derive:`` / ``--where`` voca
 ``derivation_math.read_context``), items of one line joined where a list of names leads them:
 
 - ``X, Y \text{ random}`` (also ``random variables``): random, with any joint law;
-- ``X \sim (\mu, \sigma^2)``: random with mean mu and variance sigma^2 (names or a squared name);
+- ``X \sim (\mu, \sigma^2)``: random with mean mu and variance sigma^2 (names or a squared name; or
+  numbers, ``\varepsilon \sim (0, 1)``, for a variable independent of the others: the probe's atoms
+  are moved and scaled to them);
 - ``X \sim \mathcal{N}(\mu, \sigma^2)`` (``N``), ``\operatorname{Poisson}(\lambda)``,
   ``\operatorname{Bernoulli}(p)``, ``\operatorname{Exp}(\lambda)``, ``\operatorname{Unif}(a, b)``: a named law
   (its parameters get their domains: sigma, lambda > 0, 0 < p < 1);
@@ -556,6 +558,10 @@ def bind_random(found: Iterable[RandomDecl], read: Any, name_of: Any, domain: An
             raise _located(first[v.name], ParseError(
                 f"the members of {v.name} are independent but not identically distributed: "
                 "their moments cannot be one name", hint="declare them iid"))
+        if any(m is not None and m.is_number for m in (v.mean, v.variance)) and not spec.is_source(v.name):
+            raise _located(first[v.name], ParseError(
+                f"a number as a moment of {v.name} needs {v.name} independent of the other random variables",
+                hint=f"declare {v.name} \\perp ..., or name the moment ({v.name} \\sim (\\mu, \\sigma^2))"))
         if v.law is not None and not spec.is_source(v.name):
             raise _located(first[v.name], ParseError(
                 f"{v.name} has a named law but may depend on the other random variables",
@@ -660,15 +666,14 @@ def _bind_one(decl: RandomDecl, read: Any, name_of: Any, domain: Any, variables:
     if decl.kind in ("mean", "variance"):
         (name, family), = names
         value = read(decl.value)
-        if decl.kind == "mean":
-            if not isinstance(value, sp.Symbol):
-                raise ParseError("a declared mean is one name", hint="\\mathbb{E}[X] = \\mu")
-        elif not (isinstance(value, sp.Symbol) or (isinstance(value, sp.Pow) and value.exp == 2
-                                                   and isinstance(value.base, sp.Symbol))):
-            raise ParseError("a declared variance is a name or a squared name", hint="\\operatorname{Var}(X) = \\sigma^2")
+        if decl.kind == "mean" and not _mean_form(value):
+            raise ParseError("a declared mean is one name or a number", hint="\\mathbb{E}[X] = \\mu")
+        if decl.kind == "variance" and not _variance_form(value):
+            raise ParseError("a declared variance is a name, a squared name or a positive number",
+                             hint="\\operatorname{Var}(X) = \\sigma^2")
         _own(value, name, owner)
         _merge(variables, name, family, **{decl.kind: value})
-        if decl.kind == "variance":
+        if decl.kind == "variance" and not value.is_number:
             domains.append(domain(_root(value).name, 0.0, None))
         return
     if decl.kind == "independent":
@@ -696,10 +701,11 @@ def _bind_one(decl: RandomDecl, read: Any, name_of: Any, domain: Any, variables:
     if written is None:
         if len(params) == 2:
             mean, variance = params
-            if not isinstance(mean, sp.Symbol) or not (isinstance(variance, sp.Symbol) or (
-                    isinstance(variance, sp.Pow) and variance.exp == 2 and isinstance(variance.base, sp.Symbol))):
-                raise ParseError("the moments (\\mu, \\sigma^2) are a name and a name or a squared name")
-            domains.append(domain(_root(variance).name, 0.0, None))
+            if not (_mean_form(mean) and _variance_form(variance)):
+                raise ParseError("the moments (\\mu, \\sigma^2) are a name or a number, and a name, a squared name or "
+                                 "a positive number")
+            if not variance.is_number:
+                domains.append(domain(_root(variance).name, 0.0, None))
         elif params:
             raise ParseError("a law given by its moments is (mean, variance)", hint="X \\sim (\\mu, \\sigma^2)")
     else:
@@ -721,6 +727,17 @@ def _bind_one(decl: RandomDecl, read: Any, name_of: Any, domain: Any, variables:
             independent.add(name)
 
 
+def _mean_form(value: sp.Basic) -> bool:
+    return isinstance(value, sp.Symbol) or (isinstance(value, sp.Rational) and value.is_finite is True)
+
+
+def _variance_form(value: sp.Basic) -> bool:
+    if isinstance(value, sp.Rational):
+        return bool(value > 0)
+    return isinstance(value, sp.Symbol) or (isinstance(value, sp.Pow) and value.exp == 2
+                                            and isinstance(value.base, sp.Symbol))
+
+
 def _root(value: sp.Expr) -> sp.Symbol:
     root = value.base if isinstance(value, sp.Pow) else value
     assert isinstance(root, sp.Symbol)
@@ -729,6 +746,8 @@ def _root(value: sp.Expr) -> sp.Symbol:
 
 def _own(value: sp.Expr, name: str, owner: dict[str, str]) -> None:
     """A moment's name belongs to one random variable (or one family): the probe computes it from that law."""
+    if value.is_number:
+        return
     key = _root(value).name
     if owner.setdefault(key, name) != name:
         raise ParseError(f"{key} is already the moment of {owner[key]}",

@@ -52,6 +52,10 @@ HOLDS = [
     (r"X \sim \mathcal{N}(\mu, \sigma^2)", r"\mathbb{E}[(X - \mu)^4]", r"3\sigma^4"),
     (r"X \sim \operatorname{Exp}(\lambda)", r"\mathbb{E}[X^2]", r"\frac{2}{\lambda^2}"),
     (r"X \sim \operatorname{Unif}(a, b)", r"\operatorname{Var}(X)", r"\frac{(b - a)^2}{12}"),
+    (r"\varepsilon \sim (0, \sigma^2)", r"\mathbb{E}[(f + \varepsilon)^2]", r"f^2 + \sigma^2"),
+    (r"x_i \overset{iid}{\sim} (0, 1)", r"\mathbb{E}\Bigl[\Bigl(\sum_{i=1}^n x_i\Bigr)^2\Bigr]", "n"),
+    (r"\varepsilon \text{ random}, \mathbb{E}[\varepsilon] = 0, \operatorname{Var}(\varepsilon) = 4",
+     r"\mathbb{E}[\varepsilon^3 - \varepsilon^3 + \varepsilon^2]", "4"),
 ]
 
 
@@ -71,6 +75,8 @@ FALSE = [
      r"\mathbb{E}\Bigl[\frac{1}{n}\sum_{i=1}^n \Bigl(x_i - \frac{1}{n}\sum_{j=1}^n x_j\Bigr)^2\Bigr]", r"\sigma^2"),
     (r"X \sim \operatorname{Poisson}(\lambda)", r"\mathbb{E}[X^2]", r"\lambda"),
     (r"X \sim \mathcal{N}(\mu, \sigma^2)", r"\mathbb{E}[(X - \mu)^4]", r"\sigma^4"),
+    (r"x_i \overset{iid}{\sim} (0, 1)", r"\mathbb{E}\Bigl[\Bigl(\sum_{i=1}^n x_i\Bigr)^2\Bigr]", "1"),
+    (r"\varepsilon \sim (0, 1)", r"\mathbb{E}[\varepsilon^3]", "0"),
 ]
 
 

@@ -188,6 +188,8 @@ def test_independence(text: str) -> None:
     (r"X \sim (\mu, \sigma^2), Y \sim (\mu, \tau^2)", "already the moment"),
     (r"X \sim (\mu + 1, \sigma^2)", "moments"),
     (r"X \sim \mathcal{N}(\mu)", "takes 2 parameters"),
+    (r"X \sim (0, 1), Y \text{ random}", "needs X independent"),
+    (r"X \sim (0, -1)", "positive number"),
 ])
 def test_bad_random_declarations_name_the_line(text: str, fragment: str) -> None:
     with pytest.raises(ParseError, match=fragment) as info:
