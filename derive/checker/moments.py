@@ -88,11 +88,56 @@ def _linear(g: sp.Basic, spec: RandomSpec) -> sp.Basic:
             s = rnd[0]
             out.append(c * sp.Sum(_linear(s.function, spec), *s.limits))
             continue
+        pair = _iid_sum_pair(rnd, spec)
+        if pair is not None:
+            out.append(c * pair)
+            continue
         value = sp.Integer(1)
         for group in _independent_groups(rnd, spec):
             value *= _moment(sp.Mul(*group), spec)
         out.append(c * value)
     return sp.Add(*out)
+
+
+def _iid_member_sum(e: sp.Basic, spec: RandomSpec) -> tuple[sp.Basic, sp.Symbol, sp.Expr, sp.Expr] | None:
+    """(body, index, lower, upper) of ``\\sum_{i=a}^{b} g(x_i)`` whose body's only random variable is the
+    member ``x_i`` of an iid family, or None."""
+    if not (isinstance(e, sp.Sum) and len(e.limits) == 1):
+        return None
+    i, lo, hi = e.limits[0]
+    keys = random_keys(e.function, spec)
+    if len(keys) != 1 or any(random_keys(x, spec) for x in (lo, hi)):
+        return None
+    (key,) = keys
+    if not (isinstance(key, sp.Indexed) and key.indices == (i,)):
+        return None
+    if i in e.function.xreplace({key: sp.Dummy("member")}).free_symbols:
+        return None  # the body depends on i otherwise too (weights w_i): the terms are not alike
+    v = spec.variables.get(str(key.base.label))
+    if v is None or not v.family or not v.identical:
+        return None
+    return e.function, i, lo, hi
+
+
+def _iid_sum_pair(rnd: Sequence[sp.Basic], spec: RandomSpec) -> sp.Basic | None:
+    """``E[\\sum_i g(x_i) \\sum_j h(x_j)]`` over one iid family and one range: ``N E[g h] + N (N - 1) E[g] E[h]``
+    (N terms: the pairs i = j, and the pairs of independent members). ``(\\sum_i g(x_i))^2`` is such a pair."""
+    if len(rnd) == 1 and isinstance(rnd[0], sp.Pow) and rnd[0].exp == 2:
+        sums = [rnd[0].base, rnd[0].base]
+    elif len(rnd) == 2:
+        sums = list(rnd)
+    else:
+        return None
+    first, second = (_iid_member_sum(x, spec) for x in sums)
+    if first is None or second is None:
+        return None
+    (g, i, lo, hi), (h, j, lo2, hi2) = first, second
+    if {_name(k) for k in random_keys(g, spec)} != {_name(k) for k in random_keys(h, spec)} or (lo, hi) != (lo2, hi2):
+        return None
+    t = sp.Dummy("t", integer=True)
+    gt, ht = g.xreplace({i: t}), h.xreplace({j: t})
+    count = hi - lo + 1
+    return count * _linear(gt * ht, spec) + count * (count - 1) * _linear(gt, spec) * _linear(ht, spec)
 
 
 def _independent_groups(factors: Sequence[sp.Basic], spec: RandomSpec) -> list[list[sp.Basic]]:
