@@ -4,7 +4,8 @@ Symbolic (``symbolic_equal``): variances and covariances are written through exp
 expectation is reduced by rules that hold for every law: linearity over sums, constants and finite
 sums (``E[\sum_i g_i] = \sum_i E[g_i]``), ``E[c] = c``, the factorization ``E[f(X) g(Y)] = E[f(X)]
 E[g(Y)]`` of variables declared independent (distinct variables only: ``x_i x_j`` under two sums is
-left alone), and the declared moments (``E[X] = \mu``, ``E[X^2] = \sigma^2 + \mu^2``, a named law's
+left alone, but ``E[\sum_i g(x_i) \sum_j h(x_j)] = N E[g h] + N (N - 1) E[g] E[h]`` over an iid
+family), and the declared moments (``E[X] = \mu``, ``E[X^2] = \sigma^2 + \mu^2``, a named law's
 moments). If the two sides reduce to the same expression the step is proved.
 
 Numeric (``draw_law`` and ``expectations``): at a probe, every random variable is made concrete as
