@@ -193,6 +193,27 @@ PLANTS: tuple[Plant, ...] = (
     # --- a bound that does not hold
     Plant("ineq_bernoulli_variance", r"&\le \frac{1}{4} .", r"&\le \frac{1}{8} .", "inequality"),
     Plant("ineq_mean_square", r"&\ge 0 .", r"&\le 0 .", "inequality"),
+    # --- expectations, variances and covariances (declared random variables)
+    Plant("expect_sample_mean_bias", r"&= \frac{1}{n} \cdot n \mu \\", r"&= \frac{1}{n} \cdot \mu \\", "factor", "1/n"),
+    Plant("expect_sample_mean_variance", r"&= \frac{\sigma^2}{n} .", r"&= \frac{\sigma^2}{n^2} .", "factor", "1/n",
+          also=("power",)),
+    Plant("expect_mle_variance_bias", r"&= \sigma^2 - \frac{\sigma^2}{n} \\", r"&= \sigma^2 \\", "dropped_term"),
+    Plant("expect_mse_decomposition", r"&= \operatorname{Var}(\hat\theta) + \bigl(", r"&= \operatorname{Var}(\hat\theta) - \bigl(",
+          "sign"),
+    Plant("expect_var_affine", r"&= a^2 \sigma^2 .", r"&= a \sigma^2 .", "power"),
+    Plant("expect_cov_bilinear", r"&= \operatorname{Cov}(X, Z) + \operatorname{Cov}(Y, Z) .", r"&= \operatorname{Cov}(X, Z) .",
+          "dropped_term"),
+    Plant("expect_var_sum_dependent", r"+ 2 \bigl( \mathbb{E}[XY]", r"+ \bigl( \mathbb{E}[XY]", "factor", "1/2"),
+    Plant("expect_var_sum_independent", r"&= \mathbb{E}[XY] - \mathbb{E}[X] \, \mathbb{E}[Y] \\",
+          r"&= \mathbb{E}[XY] + \mathbb{E}[X] \, \mathbb{E}[Y] \\", "sign"),
+    Plant("expect_second_moment", r"&= \mathbb{E}[X^2] - 2\mu \, \mathbb{E}[X] + \mu^2 \\",
+          r"&= \mathbb{E}[X^2] - \mu \, \mathbb{E}[X] + \mu^2 \\", "factor", "1/2"),
+    Plant("expect_poisson_score", r"&= \frac{1}{\lambda} .", r"&= \frac{1}{\lambda^2} .", "power"),
+    Plant("expect_bernoulli_score", r"&= \frac{n}{p (1 - p)} .", r"&= \frac{1}{p (1 - p)} .", "factor", "1/n"),
+    Plant("expect_normal_moments", r"\mathbb{E}\bigl[ (X - \mu)^4 \bigr] &= 3 \sigma^4 , \\",
+          r"\mathbb{E}\bigl[ (X - \mu)^4 \bigr] &= \sigma^4 , \\", "factor", "1/3"),
+    Plant("expect_quadratic_form", r"&= \operatorname{tr}(A \Sigma) + \mu^\top A \mu .", r"&= \operatorname{tr}(A \Sigma) .",
+          "dropped_term"),
 )
 
 PLANTS_EXT: tuple[Plant, ...] = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import sympy as sp
 
@@ -18,8 +19,10 @@ from derive.core.budget import Clock
 from derive.core.contract import Certificate, Plausible, Proved, Refuted, Timeout, Unknown
 from derive.core.errors import BudgetExceeded
 from derive.core.work import run_counted
+from derive.parse.expectation import has_moments
 from derive.parse.vocabulary import as_sympy
 from derive.certify.probe import EVAL_ERRORS
+from derive.checker.moments import differentiates_an_expectation, moment_names, normal_form, symbolic_equal
 from derive.checker.probe import (
     CONFIRM_DIGITS, Declared, Point, draw_point, draw_scalar, free_scalars, instantiate, separate_free_indices,
     shape_of, value_of,
@@ -43,6 +46,11 @@ def certify_step(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared
     """The certificate of ``lhs relation rhs`` (relation as ``derive.parse.derivation`` names it)."""
     rng = random.Random(seed)
     lhs, rhs = separate_free_indices([as_sympy(lhs), as_sympy(rhs)])
+    if declared.random is not None and any(differentiates_an_expectation(e) for e in (lhs, rhs)):
+        lhs, rhs = normal_form(lhs, declared.random), normal_form(rhs, declared.random)
+        if any(differentiates_an_expectation(e) for e in (lhs, rhs)):
+            return Unknown("a derivative of an expectation that does not reduce to the declared moments is not "
+                           "certified: the law may depend on the variable")
     try:
         if relation == "=" and up_to_constant:
             return _invariant(lhs, rhs, declared, clock, rng, ratio=False)
@@ -86,8 +94,14 @@ def _equal(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, rng: 
                     for s in (ls, rs)]
         return Refuted(tuple((k.name, str(v)) for k, v in sorted(sizes.items(), key=lambda kv: kv[0].name)),
                        f"a {_shape(concrete[0])}", f"a {_shape(concrete[1])}")
-    if ls is None and rs is None and _symbolic_zero(sp.Add(lhs, -rhs)):
+    moments = declared.random is not None and (has_moments(lhs) or has_moments(rhs))
+    if ls is None and rs is None and not moments and _symbolic_zero(sp.Add(lhs, -rhs)):
         return Proved("SymPy simplifies the difference of the two sides to 0")
+    if declared.random is not None and ls is None and rs is None and moments:
+        reduced = symbolic_equal(lhs, rhs, declared.random, lambda d: _symbolic_zero(d))
+        if reduced:
+            return Proved("both sides reduce to the same expression by linearity of expectation, "
+                          "independence and the declared moments")
     return _probe(lambda a, b, _p: _close(a, b), lhs, rhs, declared, clock, rng, "equal")
 
 
@@ -174,11 +188,17 @@ def _invariant(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, r
                ratio: bool) -> Certificate:
     """``lhs - rhs`` (or ``lhs / rhs``) is the same at two points that differ only in the parameters
     (sizes, data and matrices held): the sides differ by a constant (or a constant factor)."""
-    parameters = free_scalars([lhs, rhs])
+    parameters = [p for p in free_scalars([lhs, rhs]) if p.name not in moment_names(declared.random)]
     if not parameters:
         return Unknown("nothing to hold constant: the step has no parameters")
     what = "ratio" if ratio else "difference"
     names = ", ".join(p.name for p in parameters)
+    law_parameters: set[sp.Basic] = set()
+    for v in declared.random.variables.values() if declared.random is not None else ():
+        for q in v.params if v.law is not None else ():
+            law_parameters |= q.free_symbols
+    if (has_moments(lhs) or has_moments(rhs)) and law_parameters & set(parameters):
+        return Unknown(f"the {what} of expectations under a law that moves with its parameters is not checked")
 
     def combined(point: Point, digits: int = 30) -> list[complex] | None:
         a, b = value_of(lhs, point, digits), value_of(rhs, point, digits)
@@ -217,7 +237,7 @@ def _moved(point: Point, parameters: Sequence[sp.Symbol], declared: Declared, rn
     values = dict(point.values)
     for p in parameters:
         values[p] = draw_scalar(p, declared, rng)
-    return Point(point.sizes, values, point.data, point.matrices, point.variant, point.functions)
+    return replace(point, values=values)
 
 
 def _logical(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, clock: Clock,
@@ -242,7 +262,7 @@ def _logical(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared, cl
         clock.check("checking a logical step")
         point = draw_point([a, b], declared, rng, index)
         values = {s: v for s, v in point.values.items() if s != x}
-        kept = Point(point.sizes, values, point.data, point.matrices, point.variant, point.functions)
+        kept = replace(point, values=values)
         try:
             sa = _solutions(instantiate(a, kept), x, domain)
             sb = _solutions(instantiate(b, kept), x, domain)
@@ -297,8 +317,7 @@ def _matrix_solutions(a: sp.Basic, b: sp.Basic, unknown: str, declared: Declared
         point = draw_point([a, b], declared, rng, index)
         rows, cols = point.matrices[unknown].shape
         entries = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"_u{i}_{j}", real=True))
-        kept = Point(point.sizes, point.values, point.data, {**point.matrices, unknown: sp.ImmutableMatrix(entries)},
-                     point.variant, point.functions)
+        kept = replace(point, matrices={**point.matrices, unknown: sp.ImmutableMatrix(entries)})
         try:
             ea, eb = sp.Matrix(instantiate(a, kept)), sp.Matrix(instantiate(b, kept))
             found = [_linear_solution(list(e), list(entries)) for e in (ea, eb)]

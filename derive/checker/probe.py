@@ -19,7 +19,9 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.certify.probe import EVAL_ERRORS, concrete_function, derivative_as_subs
+from derive.checker.moments import Law, draw_law, expectations, moment_names
 from derive.parse.domain import VarDomain
+from derive.parse.expectation import Expectation, RandomSpec, has_moments, random_keys
 from derive.parse.vocabulary import as_sympy
 
 SIZES = (1, 2, 3, 4, 5, 6)
@@ -44,6 +46,8 @@ class Declared:
 
     domains: Mapping[str, VarDomain] = field(default_factory=dict)
     properties: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    random: RandomSpec | None = None
+    """The declared random variables (``derive.parse.expectation``): probed by ``derive.checker.moments``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +60,21 @@ class Point:
     matrices: Mapping[str, sp.ImmutableMatrix]
     variant: int = 0
     functions: tuple[str, ...] = ()
+    law: Law | None = None
+    """The finite law of the random variables at this probe (None without any)."""
+    random: RandomSpec | None = None
 
     def text(self) -> tuple[tuple[str, str], ...]:
         """The point as (name, value) pairs for a counterexample."""
         out: list[tuple[str, str]] = [(s.name, str(v)) for s, v in sorted(self.sizes.items(), key=_by_name)]
-        out += [(s.name, _short(v)) for s, v in sorted(self.values.items(), key=_by_name)]
+        random = self.random.variables if self.random is not None and self.law is not None else {}
+        out += [(s.name, _short(v)) for s, v in sorted(self.values.items(), key=_by_name) if s.name not in random]
         shown = max(self.sizes.values(), default=3)
         out += [(str(b), "(" + ", ".join(_short(v) for v in vs[:shown]) + ")")
-                for b, vs in sorted(self.data.items(), key=lambda kv: str(kv[0]))]
-        out += [(name, _matrix_text(v)) for name, v in sorted(self.matrices.items())]
+                for b, vs in sorted(self.data.items(), key=lambda kv: str(kv[0])) if str(b.label) not in random]
+        if self.law is not None:
+            out += list(self.law.describe())
+        out += [(name, _matrix_text(v)) for name, v in sorted(self.matrices.items()) if name not in random]
         for index, name in enumerate(self.functions):
             stand_in = concrete_function(index + self.variant, 1)
             out.append((f"{name}(t)", sp.sstr(stand_in(sp.Symbol("t")))))
@@ -216,7 +226,8 @@ def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random
         dom = declared.domains.get(s.name)
         low = int(dom.lower) + (1 if dom.lower_strict else 0) if dom is not None and dom.lower is not None else 1
         sizes[s] = max(low, min(top_size, SIZES[(index + 2 * k) % len(SIZES)]))
-    values = {s: draw_scalar(s, declared, rng) for s in free_scalars(exprs)}
+    skipped = moment_names(declared.random)
+    values = {s: draw_scalar(s, declared, rng) for s in free_scalars(exprs) if s.name not in skipped}
     for s, v in list(values.items()):  # a free index outside any sum: a concrete position
         if s.is_integer and sizes:
             values[s] = sp.Integer(rng.randint(1, min(sizes.values())))
@@ -231,7 +242,48 @@ def draw_point(exprs: Sequence[sp.Basic], declared: Declared, rng: random.Random
         rows, cols = (int(as_sympy(d).xreplace(sizes)) for d in m.shape)
         matrices[m.name] = _draw_matrix(m, rows, cols, declared, rng)
     names = tuple(f.__name__ for f in unknown_functions(exprs))
-    return Point(sizes, values, data, matrices, variant=index % 2, functions=names)
+    law = _law(exprs, sizes, declared, values, data, rng, top)
+    if law is not None:
+        matrices.update(law.matrix_moments)
+    return Point(sizes, values, data, matrices, variant=index % 2, functions=names, law=law,
+                 random=declared.random)
+
+
+def _law(exprs: Sequence[sp.Basic], sizes: Mapping[sp.Symbol, int], declared: Declared,
+         values: dict[sp.Symbol, sp.Expr], data: dict[sp.IndexedBase, tuple[sp.Expr, ...]], rng: random.Random,
+         top: int) -> Law | None:
+    """The law of the step's random variables at this probe; their values outside expectations (one
+    outcome) and the declared moments' values go into ``values`` and ``data``."""
+    spec = declared.random
+    if spec is None:
+        return None
+    moments = spec.moment_symbols()
+    if not any(has_moments(e) or random_keys(e, spec) or any(s.name in moments for s in e.free_symbols)
+               for e in exprs):
+        return None
+    for v in spec.variables.values():  # a named law's parameters have values even where the step omits them
+        for param in v.params if v.law is not None else ():
+            for sym in sorted((q for q in param.free_symbols if isinstance(q, sp.Symbol)), key=lambda q: q.name):
+                if sym not in values:
+                    values[sym] = draw_scalar(sym, declared, rng)
+    try:
+        law = draw_law(exprs, sizes, spec, values, rng, top, declared.domains)
+    except EVAL_ERRORS:
+        return None
+    values.update(law.moments)
+    for key, v in law.outcome.items():
+        if isinstance(key, sp.Symbol):
+            values[key] = v
+    for name in spec.vectors:  # a random vector's entries, outside expectations
+        entries = sorted((k for k in law.outcome if isinstance(k, sp.Indexed) and str(k.base.label) == name),
+                         key=lambda k: int(k.indices[0]))
+        if entries:
+            data[sp.IndexedBase(name)] = tuple(law.outcome[k] for k in entries)
+    for base in list(data):
+        if str(base.label) in spec.families:
+            data[base] = tuple(law.outcome.get(sp.Indexed(sp.IndexedBase(str(base.label)), i), sp.Integer(0))
+                               for i in range(1, top + 1))
+    return law
 
 
 def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
@@ -239,11 +291,17 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
 
     Raises one of EVAL_ERRORS where the expression is undefined there.
     """
-    e = expr.xreplace(dict(point.sizes))
+    e = as_sympy(expr.xreplace(dict(point.sizes)))  # a side that is a size alone becomes an int
+    if point.law is not None and point.random is not None and point.random.vectors:
+        e = _vector_entries(e, point.random.vectors)
     e = _explicit_matrix_derivatives(e, point)
     e = _concrete_matrices(e, point.matrices)
     e = _concrete_functions(e, point)
     e = e.doit()
+    if e.has(Expectation):
+        if point.law is None or point.random is None:
+            raise ValueError("no law drawn for the expectations at this point")
+        e = expectations(e, point.law, point.random, point.values, point.data)
     e = e.xreplace(dict(point.values))
     e = _data(e, point)
     if isinstance(e, sp.MatrixBase):
@@ -252,6 +310,15 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
         explicit = e.as_explicit()
         return sp.ImmutableMatrix(explicit.applyfunc(lambda v: as_sympy(v).evalf(digits)))
     return e.evalf(digits)
+
+
+def _vector_entries(e: sp.Basic, vectors: frozenset[str]) -> sp.Basic:
+    """Each random vector written as the column of its entries ``x[1], ..., x[p]`` (the law's variables)."""
+    def column(m: sp.MatrixSymbol) -> sp.ImmutableMatrix:
+        rows = int(m.shape[0])
+        return sp.ImmutableMatrix(rows, 1, [sp.Indexed(sp.IndexedBase(m.name), k + 1) for k in range(rows)])
+
+    return e.replace(lambda a: isinstance(a, sp.MatrixSymbol) and a.name in vectors, column)
 
 
 def _concrete_matrices(e: sp.Basic, matrices: Mapping[str, sp.ImmutableMatrix]) -> sp.Basic:

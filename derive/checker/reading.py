@@ -41,7 +41,7 @@ class FileReader:
             for name, decl in self.context.shapes.items()}
         for name in self.context.identities:
             properties[name] = properties.get(name, frozenset()) | {"identity"}
-        return Declared(dict(self.context.domains), properties)
+        return Declared(dict(self.context.domains), properties, self.context.random)
 
     def read(self, latex: str) -> Read:
         reading = read_math(latex, self.context)

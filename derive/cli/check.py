@@ -17,10 +17,14 @@ EPILOG = r"""examples:
   derive check homework.tex --format json
   derive check --expr '\sum_{i=1}^n (x_i - \bar x) = 0' --where '\bar x := \frac1n \sum_{i=1}^n x_i'
   derive check --expr '\frac{d}{dx} \log x = \frac{1}{x}' --where 'x > 0'
+  derive check --expr '\operatorname{Var}(X + Y) = \operatorname{Var}(X) + \operatorname{Var}(Y)' --where 'X \perp Y'
   derive check submissions/            # every .tex file in the folder, with a summary table
 
 declarations go in LaTeX comments, so the PDF stays clean:
   % derive: \lambda > 0, 0 < p < 1, X \in \mathbb{R}^{n\times p}, \Sigma \succ 0
+random variables, for \mathbb{E}[...], \operatorname{Var}(...), \operatorname{Cov}(..., ...):
+  % derive: X, Y \text{ random}, X \perp Y, X \sim (\mu, \sigma^2), Y \sim \mathcal{N}(\nu, \tau^2)
+  % derive: x_1, \dots, x_n \overset{iid}{\sim} \operatorname{Poisson}(\lambda)
 """
 
 

@@ -93,8 +93,11 @@ Conventions of the tree (the certifier relies on them):
 - ``Reading.context`` is the context with what the term taught (``families``, ``sizes``,
   ``indices``, ``called``); read every side of a file with the union (``learn``/``read_terms``) so that
   ``x_1`` on one line is data when ``x_i`` under a sum is on another.
-- Refused (a ParseError, so UNPARSED): expectations and probabilities (``\mathbb{E}``, ``\Pr``,
-  ``\operatorname{Var}``...), integrals, limits, ``\dots``, words in ``\text`` (``\text{tr}``,
+- Expectations, variances and covariances (``\mathbb{E}[X]``, ``\operatorname{Var}(X)``,
+  ``\operatorname{Cov}(X, Y)``) of declared random variables are read by ``derive.parse.expectation``
+  (one call, ``_Reader.moment_operator``; the declarations by ``_random_context``).
+- Refused (a ParseError, so UNPARSED): expectations of undeclared variables, probabilities (``\Pr``,
+  ``P(X = x)``), integrals, limits, ``\dots``, words in ``\text`` (``\text{tr}``,
   ``\text{RSS}`` are read like ``\operatorname``), conditional bars, ``\max_\theta``,
   ``\arg\max``, unknown functions of vectors (``\nabla_w L`` with ``L`` undefined), ``f^{(k)}(x)``,
   unknown commands, ``\input``, ``\write18`` and anything else off the allow-list.
@@ -114,6 +117,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.latex import LatexPrinter
 
 from derive.core.errors import ParseError, ShapeError, Span
+from derive.parse import expectation as expect
 from derive.parse import vocabulary as vocab
 from derive.parse.derivation import Declaration
 from derive.parse.domain import VarDomain
@@ -226,6 +230,8 @@ class Context:
     indices: frozenset[str] = frozenset()
     called: frozenset[str] = frozenset()
     """Names used as functions by a prime and a call (``\\sigma'(z)``): calls elsewhere too."""
+    random: expect.RandomSpec | None = None
+    """The declared random variables (``derive.parse.expectation``), or None."""
 
     def symbol(self, name: str) -> sp.Symbol:
         """The scalar symbol of ``name``: declared domain, else a size, an index, or a real."""
@@ -1054,6 +1060,8 @@ class _Reader:
 
     def letter(self) -> sp.Basic:
         t = self.next()
+        if t.text == "E" and expect.bare_e_is_operator(self):
+            return self.moment_operator(t, "E")
         if t.text == "d" and self.is_op("/") and "d" not in self.ctx.domains:
             return self.slash_derivative(t)
         if t.text == "d" and "d" not in self.ctx.domains and not self.at_end() and self.peek().start == t.end:
@@ -1480,7 +1488,10 @@ class _Reader:
         if name in DECORATIONS:
             if self.peek(1).kind == "digit" and self.is_op("{") and self.is_op("}", 2):
                 return self.bold_digit(t)
-            return self.named(self.decorated(t), t)
+            shown = self.decorated(t)
+            if shown == "E_bold" and expect.bare_e_is_operator(self):  # \mathbf{E}[X]
+                return self.moment_operator(t, "E")
+            return self.named(shown, t)
         if name in ("mathrm", "operatorname", "mathit", "textnormal", "text", "textrm", "mbox", "textit"):
             return self.operator_name(t)
         if name in ("frac", "dfrac", "tfrac"):
@@ -1508,6 +1519,8 @@ class _Reader:
         if name == "mathbb":
             start, end = self.arg_range("the letter of \\mathbb")
             letter = "".join(x.text for x in self.toks[start:end])
+            if letter in ("E", "V"):
+                return self.moment_operator(t, "E" if letter == "E" else "Var")
             if letter == "E":
                 self.fail("expectations are not read", t, hint=_REFUSED_OPERATORS["E"], end=self.toks[self.pos - 1].end)
             self.fail(f"\\mathbb{{{letter}}} is not read in a term", t, end=self.toks[self.pos - 1].end)
@@ -1515,6 +1528,10 @@ class _Reader:
             self.fail(f"'\\{name}' is not read", t, hint=_REFUSED_OPERATORS[name])
         self.fail(f"unknown command '\\{name}'", t, hint="derive reads a fixed list of LaTeX commands; "
                   "see 'derive parse --help'")
+
+    def moment_operator(self, t: _Tok, kind: str) -> sp.Basic:
+        """An expectation, a variance or a covariance: read by ``derive.parse.expectation``."""
+        return expect.read_operator(self, t, kind)
 
     def decorated(self, t: _Tok) -> str:
         kind = DECORATIONS[t.text]
@@ -1567,6 +1584,8 @@ class _Reader:
             return self.matrix_function(t, "tr")
         if name == "det":
             return self.matrix_function(t, "det")
+        if name in ("E", "Var", "Cov", "V"):
+            return self.moment_operator(t, "Var" if name == "V" else name)
         if name in _REFUSED_OPERATORS:
             self.fail(f"'{name}' is not read", t, hint=_REFUSED_OPERATORS[name])
         if name in ("d",):
@@ -2340,7 +2359,7 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
     identities: dict[str, Dim] = {}
     definitions: list[Declaration] = []
     families: set[str] = set()
-    decls = list(declarations)
+    decls, random_decls = expect.random_declarations(declarations)
     for decl in decls:
         text = decl.text.strip()
         try:
@@ -2382,12 +2401,33 @@ def read_context(declarations: Iterable[Declaration]) -> Context:
         if isinstance(d, str):
             sizes.add(d)
     ctx = Context(merged_domains, merged_shapes, {}, {}, identities, frozenset(families), frozenset(sizes), frozenset())
+    if random_decls:
+        ctx = _random_context(ctx, random_decls)
     for decl in definitions:
         try:
             ctx = _definition(decl.text.strip(), ctx)
         except ParseError as exc:
             raise _declaration_error(decl, exc) from None
     return ctx
+
+
+def _random_context(ctx: Context, found: list[expect.RandomDecl]) -> Context:
+    """``ctx`` with the random variables declared (``derive.parse.expectation.bind_random``)."""
+    from derive.parse.declarations import merge_domains
+
+    def domain(name: str, lower: float, upper: float | None) -> VarDomain:
+        return VarDomain(name, lower=lower, upper=upper)
+
+    def bind(within: Context) -> expect.Bound:
+        vectors = frozenset(n for n, decl in within.shapes.items() if decl.cols == 1)
+        return expect.bind_random(found, lambda text: read_math(text, within).expr, _name_of, domain, vectors)
+
+    first = bind(ctx)  # the laws' parameters get domains (sigma > 0): read again with them
+    extra = [d for d in first.domains if d.name not in ctx.domains]
+    extra += [VarDomain(n) for n in sorted(first.spec.scalars) if n not in ctx.domains]  # U(X + 1) is a product
+    ctx = replace(ctx, domains=merge_domains(list(ctx.domains.values()) + extra),
+                  families=ctx.families | first.families, sizes=ctx.sizes | first.sizes)
+    return replace(ctx, random=bind(ctx).spec)
 
 
 def _first_disagreement(lines: list[tuple[Declaration, str, int]], domains: list[VarDomain],
