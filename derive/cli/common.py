@@ -175,9 +175,14 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
     from derive.render.env import render_handout
     from derive.render.pdf import build_pdf, tex_available
 
-    h = HandoutBuilder(title=title)
-    h.worked("Worked solution", result)
-    tex = render_handout(h.build())
+    made = getattr(result, "handout", None)  # a result with its own document (derive check's annotated file)
+    if callable(made):
+        handout = made()
+    else:
+        h = HandoutBuilder(title=title)
+        h.worked("Worked solution", result)
+        handout = h.build()
+    tex = render_handout(handout)
     if not tex_available():
         return Output(text, tex=tex, verdict=verdict)
     import tempfile

@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from derive.core.contract import Verdict
 from derive.core.errors import UsageTypeError
-from derive.handout.document import Block, Exercise, Handout, Math, Paragraph, Section, Worked
+from derive.handout.document import Block, CheckedBlock, Exercise, Handout, Math, Paragraph, Section, Worked
 
 
 @runtime_checkable
@@ -68,6 +68,11 @@ class HandoutBuilder:
     def worked(self, title: str, derivation: Renderable, intro: str = "") -> HandoutBuilder:
         """Add a worked solution rendered from ``derivation``."""
         self._blocks.append(worked_from(title, derivation, intro))
+        return self
+
+    def checked(self, result: Renderable) -> HandoutBuilder:
+        """Add a checked hand derivation (what ``derive.check`` returned), annotated step by step."""
+        self._blocks.append(CheckedBlock(result))
         return self
 
     def exercise(
