@@ -75,8 +75,10 @@ _LAYOUT = re.compile(r"\\(?:left|right|[bB]igg?[lr]?|displaystyle|limits|mathrm|
 
 
 def visible(latex: str) -> int:
-    """A rough count of the glyphs ``latex`` sets (a command counts one; layout and braces none)."""
-    return len(_COMMAND.sub("x", _LAYOUT.sub("", latex)))
+    """A rough width of ``latex`` in glyphs: a command counts one, layout and braces none, and a
+    binary sign or relation three (with the spaces around it)."""
+    flat = _COMMAND.sub("x", _LAYOUT.sub("", latex))
+    return len(flat) + 2 * len(re.findall(r"(?<=[^\s(\[{^_])[+=<>-]", flat))
 
 
 def pieces(latex: str) -> list[str]:
@@ -108,14 +110,14 @@ def pieces(latex: str) -> list[str]:
     return out
 
 
-def lines_of(latex: str) -> list[str]:
-    """``latex`` as one or more rows of at most about ``WIDE`` glyphs, broken at top-level signs."""
-    if visible(latex) <= WIDE:
+def lines_of(latex: str, width: int = WIDE) -> list[str]:
+    """``latex`` as one or more rows of at most about ``width`` glyphs, broken at top-level signs."""
+    if visible(latex) <= width:
         return [latex]
     rows: list[str] = []
     current = ""
     for piece in pieces(latex):
-        if current and visible(current + piece) > WIDE:
+        if current and visible(current + piece) > width:
             rows.append(current)
             current = piece
         else:
@@ -163,7 +165,7 @@ def hint_text(hint: Any) -> str:
     out = []
     for i, p in enumerate(parts):
         if i % 2:
-            safe = safe_math(p)
+            safe = safe_math(compact_latex(p))
             out.append(f"${safe}$" if safe is not None else str(tex_line(p)))
         else:
             lead = " " if p[:1].isspace() else ""
@@ -200,9 +202,9 @@ def note(step: CheckedStep) -> str:
 # --- the body ----------------------------------------------------------------------------------------
 
 
-def _rows_for(relation: str, latex: str, tag: str, hanging: bool) -> list[str]:
+def _rows_for(relation: str, latex: str, tag: str, hanging: bool, width: int = WIDE) -> list[str]:
     """The rows of one right side: the relation and its first piece, then continuation rows."""
-    parts = lines_of(latex)
+    parts = lines_of(latex, width)
     rel = RELATIONS.get(relation, "=")
     first = f"{rel} {{}}& {parts[0]}" if hanging else f"&{rel} {parts[0]}"
     rows = [first + " " + tag]
@@ -219,7 +221,7 @@ def chain_latex(steps: list[CheckedStep], definition: Definition | None, first_e
     if definition is not None:
         name = safe_math(definition.name) or rf"\text{{{tex_line(definition.name)}}}"
         hanging = False
-        parts = lines_of(lhs)
+        parts = lines_of(lhs, max(24, WIDE - 3 - visible(name)))
         rows.append(f"{name} &= {parts[0]} " + margin(None, definition.line, "def."))
         rows += [rf"&\qquad {p}" for p in parts[1:]]
     else:
@@ -228,15 +230,16 @@ def chain_latex(steps: list[CheckedStep], definition: Definition | None, first_e
             parts = lines_of(lhs)
             rows.append(f"& {parts[0]} " + margin(None, head.lhs_line))
             rows += [rf"&\qquad {p}" for p in parts[1:]]
+    width = WIDE if hanging else max(24, WIDE - 3 - visible(lhs if definition is None else name))
     for k, step in enumerate(steps):
         rhs = side(step.rhs_latex, step.read_rhs) + (r" + \text{const}" if step.up_to_constant else "")
         tag = margin(step.status, step.line)
         if k == 0 and definition is None and not hanging:
-            new = _rows_for(step.relation, rhs, tag, False)
+            new = _rows_for(step.relation, rhs, tag, False, width)
             new[0] = f"{lhs} {new[0]}"
             rows += new
         else:
-            rows += _rows_for(step.relation, rhs, tag, hanging)
+            rows += _rows_for(step.relation, rhs, tag, hanging, width)
         below = error_box(step) if step is first_error else note(step) if not step.certificate.certified else ""
         if below and k < len(steps) - 1:
             rows[-1] += r" \\" + "\n" + rf"\intertext{{{below}}}"
@@ -283,7 +286,7 @@ def body(r: CheckReport) -> list[str]:
         if kind == "prose":
             text = prose_latex(payload)
             if text:
-                out.append(text)
+                out.append(text + "\n")
         elif kind == "definition":
             out.append(definition_latex(payload))
         else:
@@ -319,7 +322,7 @@ def folder_body(r: FolderReport) -> list[str]:
         out.append(r"\clearpage")
         out.append(rf"\section*{{{tex_line(f.file)}}}")
         if isinstance(f, CheckReport):
-            out.append(r"\textit{" + str(tex_line(summary(f))) + "}")
+            out.append(r"\textit{" + str(tex_line(summary(f))) + "}\n")
             out += body(f)
         else:
             out.append(r"Not checked: " + str(tex_line(f.error)))
@@ -327,8 +330,8 @@ def folder_body(r: FolderReport) -> list[str]:
 
 
 def _short_cell(text: str) -> str:
-    """A table cell of at most 40 characters (the full error is on the file's page)."""
-    return str(tex_line(text if len(text) <= 40 else text[:39] + "…")) if text else ""
+    """A table cell of at most 32 characters (the full error is on the file's page)."""
+    return str(tex_line(text if len(text) <= 32 else text[:31].rstrip() + "…")) if text else ""
 
 
 # --- MathJax (Jupyter) -------------------------------------------------------------------------------
@@ -366,4 +369,25 @@ def mathjax_body(r: CheckReport) -> list[str]:
             out.append(f"$$\n{name} = {value} \\qquad \\text{{{payload.kind}, line {payload.line}}}\n$$")
         else:
             out.append(mathjax_chain(*payload))
+    return out
+
+
+def mathjax_error(r: CheckReport) -> list[str]:
+    """Under the displays, for MathJax: the first error's counterexample and hint (words, inline maths
+    kept whole) and the expected right side in its own ``$$`` block."""
+    first = r.first_error
+    if first is None:
+        return []
+    example = first.counterexample or {}
+    said = f"Line {first.line} does not follow."
+    if example:
+        left, right = example.pop("left side", ""), example.pop("right side", "")
+        where = ", ".join(f"{k} = {v}" for k, v in example.items())
+        said += f" Counterexample: at {where}: left side {left}, right side {right}."
+    if first.hint:
+        said += f" Hint: {first.hint}."
+    out = [said]
+    expected = safe_math(compact_latex(first.expected_latex)) if first.expected_latex else None
+    if expected is not None:
+        out.append(f"$$\n{expected}\n$$")
     return out

@@ -694,7 +694,7 @@ class Printer(FormatPrinter):
         from derive.render import check_latex as C
 
         if self.mathjax:
-            return "\n\n".join(C.mathjax_body(r))
+            return "\n\n".join([f"{r.file}: {C.summary(r)}", *C.mathjax_body(r), *C.mathjax_error(r)])
         return Parts(C.body(r), "", display_result=False)
 
     def _print_FolderReport(self, r: FolderReport) -> Parts | str:
