@@ -67,7 +67,7 @@ def side(typed: str, read: str | None) -> str:
         return safe
     if read is not None:
         return compact_latex(read)
-    return rf"\text{{{tex_line(typed)}}}" if typed.strip() else ""
+    return rf"\text{{{tex_line(typed)}}}" if typed.strip() else r"\text{\textit{(nothing to read)}}"
 
 
 _COMMAND = re.compile(r"\\[A-Za-z]+")

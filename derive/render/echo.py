@@ -362,16 +362,15 @@ def compact_latex(latex: str) -> str:
 
 
 _SPACES = re.compile(r"\\[,;:! ]|\s+|\\left|\\right|\\[bB]igg?[lr]?|\\displaystyle|\\limits")
-_ONE_BRACED = re.compile(r"([_^])\{(\\?[A-Za-z0-9]+)\}")
+_ONE_BRACED = re.compile(r"([_^])\{\s*(\\[A-Za-z]+|[A-Za-z0-9]|[0-9]+)\s*\}")
 _FRAC_SHORT = re.compile(r"\\frac(\w)(\w)")
 
 
 def _normal(latex: str) -> str:
     text = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", latex)
-    text = _SPACES.sub("", text)
     text = _ONE_BRACED.sub(r"\1\2", text)
-    text = re.sub(r"\\(?:cdot|times)", "", text)
-    return text.replace("{", "").replace("}", "")
+    text = _SPACES.sub("", text)
+    return re.sub(r"\\(?:cdot|times)", "", text)
 
 
 def same_latex(typed: str, read: str) -> bool:
