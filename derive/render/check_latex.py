@@ -286,7 +286,7 @@ def body(r: CheckReport) -> list[str]:
         if kind == "prose":
             text = prose_latex(payload)
             if text:
-                out.append(text + "\n")
+                out.append(text)
         elif kind == "definition":
             out.append(definition_latex(payload))
         else:
@@ -322,7 +322,7 @@ def folder_body(r: FolderReport) -> list[str]:
         out.append(r"\clearpage")
         out.append(rf"\section*{{{tex_line(f.file)}}}")
         if isinstance(f, CheckReport):
-            out.append(r"\textit{" + str(tex_line(summary(f))) + "}\n")
+            out.append(r"\textit{" + str(tex_line(summary(f))) + r"}\par")
             out += body(f)
         else:
             out.append(r"Not checked: " + str(tex_line(f.error)))
