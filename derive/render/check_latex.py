@@ -311,12 +311,11 @@ def folder_body(r: FolderReport) -> list[str]:
             rows.append((f.file, mark(status) + rf"\ \text{{{f.outcome}}}", steps, where))
         else:
             rows.append((f.file, mark("unknown") + r"\ \text{failed}", "", f.error))
-    table = [r"\[", r"\begin{array}{llll}", r"\textbf{file} & \textbf{verdict} & \textbf{steps} & "
-             r"\textbf{first error}\\\hline"]
-    for name, verdict, steps, where in rows:
-        table.append(rf"\text{{{tex_line(name)}}} & {verdict} & \text{{{tex_line(steps)}}} & "
-                     rf"\text{{{_short_cell(where)}}}\\")
-    table += [r"\end{array}", r"\]"]
+    # align* rather than a tabular: it breaks across pages (\allowdisplaybreaks) for a large class
+    table = [r"\begin{align*}", r"&\textbf{file} && \textbf{verdict} && \textbf{steps} && \textbf{first error}\\[2pt]"]
+    cells = [rf"&\text{{{tex_line(name)}}} && {verdict} && \text{{{tex_line(steps)}}} && \text{{{_short_cell(where)}}}"
+             for name, verdict, steps, where in rows]
+    table += [" \\\\\n".join(cells), r"\end{align*}"]
     out = ["\n".join(table)]
     for f in r.files:
         out.append(r"\clearpage")

@@ -51,10 +51,11 @@ _WORD = re.compile(r"\\([A-Za-z]+)")
 
 
 def safe_math(latex: str) -> str | None:
-    r"""``latex`` if it may go into the PDF as typed (ordinary maths only, balanced), else None."""
+    r"""``latex`` if it may go into the PDF as typed (ordinary maths only, balanced, ASCII: pdflatex sets
+    no Unicode letter in maths), else None."""
     from derive.render.env import check_latex
 
-    if not latex.strip() or "#" in latex or "^^" in latex or "%" in latex.replace(r"\%", ""):
+    if not latex.strip() or not latex.isascii() or "#" in latex or "^^" in latex or "%" in latex.replace(r"\%", ""):
         return None
     if any(m.group(1) not in MATH_COMMANDS for m in _WORD.finditer(latex)):
         return None
