@@ -77,8 +77,11 @@ _SYMBOLS = {"ldots": r"\ldots{}", "dots": r"\ldots{}", "LaTeX": r"\LaTeX{}", "Te
             "quad": r"\quad{}", "qquad": r"\qquad{}", "item": "\n\n\\textbullet~", "par": "\n\n",
             "noindent": "", "medskip": "\n\n", "smallskip": "\n\n", "bigskip": "\n\n", "newline": "\n\n",
             "S": r"\S{}", "textbackslash": r"\textbackslash{}"}
-_ESCAPED = {"%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", ",": ",",
-            " ": " ", ";": ";", "\\": "\n\n", "-": "", "/": ""}
+_MARKDOWN_SYMBOLS = {"ldots": "…", "dots": "…", "LaTeX": "LaTeX", "TeX": "TeX", "quad": " ", "qquad": " ",
+                     "item": "\n\n- ", "par": "\n\n", "medskip": "\n\n", "smallskip": "\n\n", "bigskip": "\n\n",
+                     "newline": "\n\n", "S": "§", "textbackslash": "\\", "noindent": ""}
+_CONTROL_SYMBOLS = {",": " ", ";": " ", ":": " ", "!": "", " ": " ", "\\": "\n\n", "-": "", "/": "", "@": ""}
+"""What a control symbol of prose becomes (an escaped special is kept as its character, escaped later)."""
 
 
 def _group(text: str, i: int) -> tuple[str, int] | None:
@@ -162,7 +165,7 @@ def _prose_pieces(text: str, math: str, section: str, style: str, escape: str) -
             word = re.match(r"\\([A-Za-z]+)(\*?)", text[i:])
             if word is None:
                 symbol = text[i + 1:i + 2]
-                plain.append(_ESCAPED.get(symbol, "") if symbol not in "%&$#_{}" else symbol)
+                plain.append(symbol if symbol in "%&$#_{}" else _CONTROL_SYMBOLS.get(symbol, ""))
                 i += 2
                 continue
             name = word.group(1)
@@ -181,7 +184,7 @@ def _prose_pieces(text: str, math: str, section: str, style: str, escape: str) -
                 continue
             if name in _SYMBOLS:
                 symbol = _SYMBOLS[name]
-                out.append(symbol if escape == "latex" else {"item": "\n\n- ", "par": "\n\n"}.get(name, " "))
+                out.append(symbol if escape == "latex" else _markdown_text(_MARKDOWN_SYMBOLS[name]))
                 continue
             # any other command: dropped with what follows it (digits, as in \write18, then its groups)
             if text.startswith("`", i):  # \catcode`\x
