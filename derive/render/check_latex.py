@@ -349,7 +349,9 @@ def mathjax_chain(steps: list[CheckedStep], definition: Definition | None) -> st
         rhs = side(step.rhs_latex, step.read_rhs) + (r" + \text{const}" if step.up_to_constant else "")
         rel = RELATIONS.get(step.relation, "=")
         left = lhs if k == 0 else ""
-        rows.append(rf"{left} &{rel} {rhs} && {mark(step.status)}\ \text{{line {step.line}}}")
+        parts = lines_of(rhs, max(24, WIDE - 3 - visible(left)))  # MathJax 3 does not break lines
+        rows.append(rf"{left} &{rel} {parts[0]} && {mark(step.status)}\ \text{{line {step.line}}}")
+        rows += [rf"&\qquad {p}" for p in parts[1:]]
     return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
 
 

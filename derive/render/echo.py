@@ -28,24 +28,26 @@ GREEK = frozenset(
 
 MATH_COMMANDS = GREEK | frozenset(
     # functions and operators
-    "ell hbar imath jmath aleph Re Im log ln exp sin cos tan cot sec csc sinh cosh tanh arcsin arccos arctan det tr min max sup inf lim "
-    "arg argmin argmax Pr operatorname sum prod int oint partial nabla infty cdot times ast circ odot otimes "
+    "ell hbar imath jmath aleph Re Im log ln exp sin cos tan cot sec csc sinh cosh tanh arcsin arccos arctan "
+    "det min max sup inf lim arg Pr operatorname sum prod int oint partial nabla infty cdot times ast circ odot otimes "
     "oplus pm mp div cdots ldots dots dotsb dotsc dotsm vdots ddots top intercal prime dagger star "
     "frac dfrac tfrac sqrt binom dbinom tbinom choose over "
     # relations and logic
-    "le leq ge geq lt gt leqslant geqslant ne neq approx equiv sim simeq propto ll gg in notin subset subseteq "
+    "le leq ge geq leqslant geqslant ne neq approx equiv sim simeq propto ll gg in notin subset subseteq "
     "supset supseteq iff implies Leftrightarrow Rightarrow Longrightarrow Longleftrightarrow to mapsto "
-    "therefore succ succeq prec preceq mid coloneqq triangleq cup cap setminus emptyset forall exists "
+    "therefore succ succeq prec preceq mid triangleq cup cap setminus emptyset forall exists "
     "land lor neg wedge vee "
     # decorations and fonts
-    "hat widehat bar overline tilde widetilde check vec dot ddot underline mathbf bm boldsymbol mathrm "
-    "mathit mathsf mathcal mathbb mathfrak mathscr text textrm textnormal mbox textit textbf "
+    "hat widehat bar overline tilde widetilde check vec dot ddot underline mathbf boldsymbol mathrm "
+    "mathit mathsf mathcal mathbb mathfrak text textrm mbox textit textbf "
     # delimiters and sizing
     "left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr langle rangle "
     "lVert rVert lvert rvert Vert vert lfloor rfloor lceil rceil lbrace rbrace "
     # spacing and layout that is harmless
-    "quad qquad displaystyle textstyle limits nolimits begin end hline cr".split())
-"""Control words (without the backslash) the PDF may echo from the user's maths."""
+    "quad qquad displaystyle textstyle begin end".split())
+"""Control words (without the backslash) the PDF may echo from the user's maths: each defined by LaTeX with
+the handout's packages (amsmath, amssymb, xcolor) and by MathJax 3, and harmless wherever it stands
+(no ``\\hline``, ``\\limits``, ``\\cr``, nor ``\\argmin``, ``\\bm``, ``\\coloneqq`` that need more packages)."""
 
 _WORD = re.compile(r"\\([A-Za-z]+)")
 

@@ -56,7 +56,7 @@ def write(tmp_path: Path, text: str, name: str = "proof.tex") -> Path:
 @pytest.mark.parametrize("latex", [
     r"\input{/etc/passwd}", r"x \write18{ls}", r"\catcode`\^=7 x", r"\def\x{1} x", r"\csname input\endcsname",
     r"\R^n", r"x^^5c", r"\newcommand{\a}{b} a", r"a \# b", r"\begin{filecontents}x\end{filecontents}",
-    r"\text{\input{x}}", r"\frac{1}{2", "",
+    r"\text{\input{x}}", r"\frac{1}{2", "", r"\argmin_x f(x)", r"\bm{x}", "λ x", r"x \hline y", r"\sum\limits x",
 ])
 def test_safe_math_refuses_anything_but_ordinary_maths(latex: str) -> None:
     assert safe_math(latex) is None
@@ -160,8 +160,8 @@ def test_markdown_is_the_file_in_order_with_one_display_per_block() -> None:
     latex = r._repr_latex_()
     assert latex.count("$$") % 2 == 0 and r"\begin{aligned}" in latex and r"\tag" not in latex
     # the split of certified steps into proved and plausible is the checker's; the repr is one short line
-    assert re.fullmatch(r"<Checked poisson_mle_wrong\.tex: incorrect, 3 steps \((\d proved, )?(\d plausible, )?1 refuted\)>",
-                        repr(r)), repr(r)
+    shape = r"<Checked poisson_mle_wrong\.tex: incorrect, 3 steps \((\d proved, )?(\d plausible, )?1 refuted\)>"
+    assert re.fullmatch(shape, repr(r)), repr(r)
 
 
 # --- the PDF ----------------------------------------------------------------------------------------
