@@ -306,14 +306,14 @@ def folder_body(r: FolderReport) -> list[str]:
         if isinstance(f, CheckReport):
             first = f.first_error
             where = "" if first is None else f"line {first.line}"
-            steps = ", ".join(f"{v} {k}" for k, v in f.counts.items() if v) or "no steps"
+            steps = r"\;".join(rf"{v}\,{mark(k)}" for k, v in f.counts.items() if v) or r"\text{no steps}"
             status = {"correct": "proved", "incorrect": "refuted"}.get(f.outcome, "unknown")
             rows.append((f.file, mark(status) + rf"\ \text{{{f.outcome}}}", steps, where))
         else:
             rows.append((f.file, mark("unknown") + r"\ \text{failed}", "", f.error))
     # align* rather than a tabular: it breaks across pages (\allowdisplaybreaks) for a large class
     table = [r"\begin{align*}", r"&\textbf{file} && \textbf{verdict} && \textbf{steps} && \textbf{first error}\\[2pt]"]
-    cells = [rf"&\text{{{tex_line(name)}}} && {verdict} && \text{{{tex_line(steps)}}} && \text{{{_short_cell(where)}}}"
+    cells = [rf"&\text{{{tex_line(name)}}} && {verdict} && {steps} && \text{{{_short_cell(where)}}}"
              for name, verdict, steps, where in rows]
     table += [" \\\\\n".join(cells), r"\end{align*}"]
     out = ["\n".join(table)]
