@@ -41,6 +41,17 @@ def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
     return Worked(title=title, intro=intro, result=result, source=result.source)
 
 
+def handout_of(result: Renderable, title: str) -> Handout:
+    """The document a result prints as: its own (``derive.check``'s annotated file has a ``handout()``),
+    else one worked solution under ``title``."""
+    made = getattr(result, "handout", None)
+    if callable(made):
+        handout = made()
+        if isinstance(handout, Handout):
+            return handout
+    return HandoutBuilder(title=title).worked("Worked solution", result).build()
+
+
 class HandoutBuilder:
     """Collects blocks in order; ``build()`` returns the frozen ``Handout``."""
 

@@ -223,3 +223,15 @@ def test_folder_pdf_has_a_summary_table_then_each_file(tmp_path: Path) -> None:
     assert len(table) == 3  # in the table, then as its page's heading
     assert flat.index("bob.tex") < flat.index("Line 11 does not follow") or "line 11" in table[1]
     assert "Not checked: no display mathematics found" in flat
+
+
+def test_a_check_result_prints_as_its_own_document_through_every_pdf_path() -> None:
+    from derive.handout.builder import handout_of
+    from derive.handout.document import CheckedBlock
+
+    r = check(WRONG)
+    handout = handout_of(r, "ignored title")
+    assert handout.title == "poisson_mle_wrong.tex" and "first error at line 11" in handout.subtitle
+    assert [type(b) for b in handout.blocks] == [CheckedBlock] and handout.verdict == r.verdict
+    tex = render_handout(handout)
+    assert "Worked solution" not in tex and r"\tag*{\rlap" in tex and "line~11" in tex
