@@ -207,9 +207,7 @@ def _rows_for(relation: str, latex: str, tag: str, hanging: bool, width: int = W
     parts = lines_of(latex, width)
     rel = RELATIONS.get(relation, "=")
     first = f"{rel} {{}}& {parts[0]}" if hanging else f"&{rel} {parts[0]}"
-    rows = [first + " " + tag]
-    rows += [rf"&\qquad {p}" if hanging else rf"&\qquad {p}" for p in parts[1:]]
-    return rows
+    return [first + " " + tag] + [rf"&\qquad {p}" for p in parts[1:]]
 
 
 def chain_latex(steps: list[CheckedStep], definition: Definition | None, first_error: CheckedStep | None) -> str:

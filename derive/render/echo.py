@@ -50,6 +50,8 @@ the handout's packages (amsmath, amssymb, xcolor) and by MathJax 3, and harmless
 (no ``\\hline``, ``\\limits``, ``\\cr``, nor ``\\argmin``, ``\\bm``, ``\\coloneqq`` that need more packages)."""
 
 _WORD = re.compile(r"\\([A-Za-z]+)")
+_TEXT_GROUP = re.compile(r"\\(?:text|textrm|mbox|textit|textbf|operatorname\*?|mathrm|mathit|mathsf)(?![A-Za-z])")
+_PLAIN_WORDS = re.compile(r"[A-Za-z0-9 .,:;'()!?+=<>/-]*")
 
 
 def safe_math(latex: str) -> str | None:
@@ -63,6 +65,10 @@ def safe_math(latex: str) -> str | None:
         return None
     if "$" in latex.replace(r"\$", ""):
         return None
+    for m in _TEXT_GROUP.finditer(latex):  # text mode sets no _ ^ or maths: \text{a_b} would stop TeX
+        got = _group(latex, m.end())
+        if got is None or not _PLAIN_WORDS.fullmatch(_WORD.sub("", got[0]).replace("{", "").replace("}", "")):
+            return None
     try:
         check_latex(latex)
     except RenderError:

@@ -57,6 +57,7 @@ def write(tmp_path: Path, text: str, name: str = "proof.tex") -> Path:
     r"\input{/etc/passwd}", r"x \write18{ls}", r"\catcode`\^=7 x", r"\def\x{1} x", r"\csname input\endcsname",
     r"\R^n", r"x^^5c", r"\newcommand{\a}{b} a", r"a \# b", r"\begin{filecontents}x\end{filecontents}",
     r"\text{\input{x}}", r"\frac{1}{2", "", r"\argmin_x f(x)", r"\bm{x}", "λ x", r"x \hline y", r"\sum\limits x",
+    r"a + \text{const_1}", r"\text{x \textbf{y} _z}",
 ])
 def test_safe_math_refuses_anything_but_ordinary_maths(latex: str) -> None:
     assert safe_math(latex) is None
@@ -66,6 +67,7 @@ def test_safe_math_refuses_anything_but_ordinary_maths(latex: str) -> None:
     r"\frac{d}{d\lambda}\Big( n\log\lambda - \lambda\sum_{i=1}^{n} x_i \Big)", r"\nabla_W\, a^\top W b",
     r"\lVert X w - y \rVert_2^2", r"\operatorname{tr}(A^\top B)", r"\hat\beta = (X^\top X)^{-1} X^\top y",
     r"\ell(\lambda) \propto \sum_{i=1}^n x_i", r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}",
+    r"\mathrm{Var}(X) + \text{const}",
 ])
 def test_safe_math_keeps_what_a_derivation_is_written_in(latex: str) -> None:
     assert safe_math(latex) == latex
