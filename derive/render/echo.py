@@ -183,7 +183,7 @@ def _prose_pieces(text: str, math: str, section: str, style: str, escape: str) -
                 got = _group(text, i)
                 if got is None:
                     continue
-                inner = _prose_pieces(got[0], math, section, style, escape).strip()
+                inner = " ".join(_prose_pieces(got[0], math, "{}", style, escape).split())  # one line, no heading
                 i = got[1]
                 if name in _SECTIONS:
                     out.append(section.format(inner, level=_SECTIONS.index(name)))

@@ -32,6 +32,9 @@ Let \emph{us} differentiate $x^2 + 3x$ with respect to $x$:
 \end{align}
 Then a slip:
 \[ \frac{d}{dx} \log x = \frac{2}{x} \]
+\subsection{Two \\ lines} \textbf{\section{inner}} and 100\% sure, $\text{a_b}$.
+\[ λ + 1 = 1 + λ \]
+\[ a + \text{const_1} = \text{const_1} + a \]
 \end{document}
 """
 
