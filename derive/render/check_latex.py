@@ -174,6 +174,22 @@ def hint_text(hint: Any) -> str:
     return "".join(out)
 
 
+def worked_steps(step: CheckedStep) -> str | None:
+    """derive's certified derivation of the right side (an ``aligned`` block), if it has one that fits."""
+    if step.worked is None:
+        return None
+    from derive.render import render
+
+    try:
+        chain = compact_latex(render(step.worked, "latex", mathjax=True, part="chain"))
+    except Exception:  # noqa: BLE001  an extra; the box stands without it
+        return None
+    rows = chain.split("\\\\")
+    if safe_math(chain) is None or len(rows) > 8 or any(visible(r) > 70 for r in rows):
+        return None
+    return chain
+
+
 def error_box(step: CheckedStep) -> str:
     r"""The framed box under the first wrong step: counterexample, hint, expected right side."""
     said = [rf"\textbf{{Line {step.line} does not follow.}} " + counterexample_text(step)]
@@ -183,6 +199,9 @@ def error_box(step: CheckedStep) -> str:
         expected = safe_math(compact_latex(step.expected_latex))
         if expected is not None:
             said.append(r"Expected right side (derived by derive): $\displaystyle " + expected + r"$")
+        steps = worked_steps(step)
+        if steps is not None:
+            said.append(r"derive's own derivation:\endgraf\centerline{$\displaystyle " + steps + r"$}")
     body = r"\endgraf\smallskip ".join(said)
     return (r"\fcolorbox[rgb]{0.8,0,0}{1,0.96,0.96}{\parbox{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}"
             r"{\small " + body + r"}}")

@@ -268,7 +268,7 @@ def prose_markdown(text: str) -> str:
 
 _BRACED_NAME = re.compile(r"\{((?:\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}]*\})?)\}(?=[_^])")
 _FUNCTION = re.compile(r"\\(log|ln|exp|sin|cos|tan|sinh|cosh|tanh|det|operatorname\{[A-Za-z]+\})\s*\{\\left\(")
-_TALL = re.compile(r"\\(?:frac|dfrac|sum|prod|int|binom|sqrt|begin)|\^|\\left")
+_TALL = re.compile(r"\\(?:frac|dfrac|sum|prod|int|binom|sqrt|begin)|\\left")
 _ATOM = re.compile(r"^(?:\\[A-Za-z]+|[A-Za-z0-9])(?:_\{[^{}]*\}|_[A-Za-z0-9])?$")
 
 

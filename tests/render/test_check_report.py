@@ -240,3 +240,12 @@ def test_a_check_result_prints_as_its_own_document_through_every_pdf_path() -> N
     assert [type(b) for b in handout.blocks] == [CheckedBlock] and handout.verdict == r.verdict
     tex = render_handout(handout)
     assert "Worked solution" not in tex and r"\tag*{\rlap" in tex and "line~11" in tex
+
+
+def test_the_box_shows_derives_own_derivation_of_the_right_side() -> None:
+    r = check("% derive: x > 0\n\\begin{align*}\n\\frac{d}{dx} \\sin(x^2) &= 2\\cos(x^2) \\\\\n &= \\cos(x^2) \\cdot 2\n"
+              "\\end{align*}\n")
+    tex = render_handout(r.handout())
+    box = tex[tex.index(r"\fcolorbox"):]
+    assert "Line 3 does not follow" in box and "derive's own derivation" in box and "chain rule" in box
+    assert r"\intertext{" in tex  # under the wrong step, inside its chain: the step below keeps its alignment
