@@ -157,21 +157,11 @@ def counterexample_text(step: CheckedStep) -> str:
 
 
 def hint_text(hint: Any) -> str:
-    """A diagnosis hint in text-mode LaTeX (its ``$...$`` maths kept, its words escaped)."""
-    text = str(hint)
-    parts = text.split("$")
-    if len(parts) % 2 == 0:  # unbalanced: all words
-        return str(tex_line(text))
-    out = []
-    for i, p in enumerate(parts):
-        if i % 2:
-            safe = safe_math(compact_latex(p))
-            out.append(f"${safe}$" if safe is not None else str(tex_line(p)))
-        else:
-            lead = " " if p[:1].isspace() else ""
-            tail = " " if p[-1:].isspace() else ""
-            out.append(lead + tex_line(p) + tail if p.strip() else p)
-    return "".join(out)
+    """A diagnosis hint (``derive.checker.model.Hint``) in text-mode LaTeX: the LaTeX printer's own
+    ``hint_tex`` (words escaped, mathematics in ``$...$``)."""
+    from derive.render.formats.latex import hint_tex
+
+    return hint_tex(hint.parts)
 
 
 def worked_steps(step: CheckedStep) -> str | None:
@@ -193,7 +183,7 @@ def worked_steps(step: CheckedStep) -> str | None:
 def error_box(step: CheckedStep) -> str:
     r"""The framed box under the first wrong step: counterexample, hint, expected right side."""
     said = [rf"\textbf{{Line {step.line} does not follow.}} " + counterexample_text(step)]
-    if step.hint:
+    if step.hint is not None:
         said.append(r"\textbf{Hint:} " + hint_text(step.hint) + ".")
     if step.expected_latex:
         expected = safe_math(compact_latex(step.expected_latex))
@@ -211,7 +201,7 @@ def note(step: CheckedStep) -> str:
     """A short line under a step that is not certified (a later refuted one, an unparsed or open one)."""
     if step.status == "refuted":
         text = counterexample_text(step)
-        if step.hint:
+        if step.hint is not None:
             text += r" \textbf{Hint:} " + hint_text(step.hint) + "."
     else:
         text = str(tex_line(step.certificate.describe()))
@@ -402,8 +392,8 @@ def mathjax_error(r: CheckReport) -> list[str]:
         left, right = example.pop("left side", ""), example.pop("right side", "")
         where = ", ".join(f"{k} = {v}" for k, v in example.items())
         said += f" Counterexample: at {where}: left side {left}, right side {right}."
-    if first.hint:
-        said += f" Hint: {first.hint}."
+    if first.hint is not None:
+        said += f" Hint: {hint_text(first.hint)}."
     out = [said]
     expected = safe_math(compact_latex(first.expected_latex)) if first.expected_latex else None
     if expected is not None:

@@ -161,7 +161,7 @@ def test_markdown_is_the_file_in_order_with_one_display_per_block() -> None:
     assert len(blocks) == 4 and all(b.count(r"\begin{aligned}") <= 1 for b in blocks)
     outside = re.sub(r"\$\$.*?\$\$", "", md, flags=re.S)
     assert all(line.count("$") % 2 == 0 for line in outside.splitlines())  # no inline maths across lines
-    assert "Line 11 does not follow" in md and "missing factor n" in md
+    assert "Line 11 does not follow" in md and "missing factor $n$" in md
     latex = r._repr_latex_()
     assert latex.count("$$") % 2 == 0 and r"\begin{aligned}" in latex and r"\tag" not in latex
     # the split of certified steps into proved and plausible is the checker's; the repr is one short line
