@@ -59,9 +59,6 @@ class Checked(Result):
 
         return HandoutBuilder(title=Path(self.report.file).name, subtitle=summary(self.report)).checked(self).build()
 
-    def __repr__(self) -> str:
-        return f"<Checked {self.report.file}: {self.outcome}, {summary_words(self.report)}>"
-
 
 @dataclass(frozen=True, slots=True)
 class CheckedFolder(Result):
@@ -85,17 +82,6 @@ class CheckedFolder(Result):
         n = len(self.report.files)
         name = Path(self.report.folder).name or self.report.folder
         return HandoutBuilder(title=name, subtitle=f"{n} file{'' if n == 1 else 's'}: {counts}").checked(self).build()
-
-    def __repr__(self) -> str:
-        counts = ", ".join(f"{v} {k}" for k, v in self.report.counts.items() if v)
-        return f"<CheckedFolder {self.report.folder}: {counts}>"
-
-
-def summary_words(r: CheckReport) -> str:
-    """``3 steps (2 plausible, 1 refuted)``."""
-    counts = ", ".join(f"{v} {k}" for k, v in r.counts.items() if v)
-    n = len(r.steps)
-    return f"{n} step{'' if n == 1 else 's'}" + (f" ({counts})" if counts else "")
 
 
 def read_source(path: Path) -> str:

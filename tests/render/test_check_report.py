@@ -164,9 +164,7 @@ def test_markdown_is_the_file_in_order_with_one_display_per_block() -> None:
     assert "Line 11 does not follow" in md and "missing factor $n$" in md
     latex = r._repr_latex_()
     assert latex.count("$$") % 2 == 0 and r"\begin{aligned}" in latex and r"\tag" not in latex
-    # the split of certified steps into proved and plausible is the checker's; the repr is one short line
-    shape = r"<Checked poisson_mle_wrong\.tex: incorrect, 3 steps \((\d proved, )?(\d plausible, )?1 refuted\)>"
-    assert re.fullmatch(shape, repr(r)), repr(r)
+    assert repr(r) == "<Checked 'poisson_mle_wrong.tex': refuted>"  # one short line, as every result's
 
 
 # --- the PDF ----------------------------------------------------------------------------------------
