@@ -13,6 +13,7 @@ LaTeX printer's output also works pasted into another document with those packag
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from derive.render.echo import GREEK, compact_latex, prose_latex, prose_markdown, safe_math
@@ -32,6 +33,9 @@ MARKS = {
 
 RELATIONS = {"=": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">", "propto": r"\propto",
              "iff": r"\iff", "implies": r"\implies", "approx": r"\approx", "!=": r"\ne"}
+
+Hints = Callable[[Any], str]
+"""How the LaTeX printer writes a diagnosis hint (its ``_print_Hint``: words escaped, maths in ``$...$``)."""
 
 WIDE = 58
 """Visible characters of one side above which it is broken at its top-level signs (about a line)."""
@@ -156,14 +160,6 @@ def counterexample_text(step: CheckedStep) -> str:
     return f"{at} the left side is {tex_line(left)} and the right side {tex_line(right)}."
 
 
-def hint_text(hint: Any) -> str:
-    """A diagnosis hint (``derive.checker.model.Hint``) in text-mode LaTeX: the LaTeX printer's own
-    ``hint_tex`` (words escaped, mathematics in ``$...$``)."""
-    from derive.render.formats.latex import hint_tex
-
-    return hint_tex(hint.parts)
-
-
 def worked_steps(step: CheckedStep) -> str | None:
     """derive's certified derivation of the right side (an ``aligned`` block), if it has one that fits."""
     if step.worked is None:
@@ -180,11 +176,11 @@ def worked_steps(step: CheckedStep) -> str | None:
     return chain
 
 
-def error_box(step: CheckedStep) -> str:
+def error_box(step: CheckedStep, hint: Hints) -> str:
     r"""The framed box under the first wrong step: counterexample, hint, expected right side."""
     said = [rf"\textbf{{Line {step.line} does not follow.}} " + counterexample_text(step)]
     if step.hint is not None:
-        said.append(r"\textbf{Hint:} " + hint_text(step.hint) + ".")
+        said.append(r"\textbf{Hint:} " + hint(step.hint) + ".")
     if step.expected_latex:
         expected = safe_math(compact_latex(step.expected_latex))
         if expected is not None:
@@ -197,12 +193,12 @@ def error_box(step: CheckedStep) -> str:
             r"{\small " + body + r"}}")
 
 
-def note(step: CheckedStep) -> str:
+def note(step: CheckedStep, hint: Hints) -> str:
     """A short line under a step that is not certified (a later refuted one, an unparsed or open one)."""
     if step.status == "refuted":
         text = counterexample_text(step)
         if step.hint is not None:
-            text += r" \textbf{Hint:} " + hint_text(step.hint) + "."
+            text += r" \textbf{Hint:} " + hint(step.hint) + "."
     else:
         text = str(tex_line(step.certificate.describe()))
     return r"{\small\textcolor{black!70}{Line~" + str(step.line) + ": " + text + "}}"
@@ -219,7 +215,8 @@ def _rows_for(relation: str, latex: str, tag: str, hanging: bool, width: int = W
     return [first + " " + tag] + [rf"&\qquad {p}" for p in parts[1:]]
 
 
-def chain_latex(steps: list[CheckedStep], definition: Definition | None, first_error: CheckedStep | None) -> str:
+def chain_latex(steps: list[CheckedStep], definition: Definition | None, first_error: CheckedStep | None,
+                hint: Hints) -> str:
     """One ``align*`` for the steps of one chain (and the definition that opens it, if any)."""
     head = steps[0]
     lhs = side(head.lhs_latex, head.read_lhs)
@@ -247,7 +244,8 @@ def chain_latex(steps: list[CheckedStep], definition: Definition | None, first_e
             rows += new
         else:
             rows += _rows_for(step.relation, rhs, tag, hanging, width)
-        below = error_box(step) if step is first_error else note(step) if not step.certificate.certified else ""
+        below = (error_box(step, hint) if step is first_error else
+                 note(step, hint) if not step.certificate.certified else "")
         if below and k < len(steps) - 1:
             rows[-1] += r" \\" + "\n" + rf"\intertext{{{below}}}"
         elif below:
@@ -285,7 +283,7 @@ def items(r: CheckReport) -> list[tuple[int, str, Any]]:
     return sorted(out, key=lambda t: (t[0], order[t[1]]))
 
 
-def body(r: CheckReport) -> list[str]:
+def body(r: CheckReport, hint: Hints) -> list[str]:
     """The annotated derivation for TeX: prose paragraphs and displays, in the order of the file."""
     out: list[str] = []
     first = r.first_error
@@ -298,13 +296,13 @@ def body(r: CheckReport) -> list[str]:
             out.append(definition_latex(payload))
         else:
             steps, definition = payload
-            out.append(chain_latex(steps, definition, first))
+            out.append(chain_latex(steps, definition, first, hint))
     if r.notes:
         out.append(r"\textit{" + "; ".join(str(tex_line(n)) for n in r.notes) + "}")
     return out
 
 
-def folder_body(r: FolderReport) -> list[str]:
+def folder_body(r: FolderReport, hint: Hints) -> list[str]:
     """A summary table (file, verdict, steps, first error), then each file on its own page."""
     from derive.checker.model import CheckReport
 
@@ -329,7 +327,7 @@ def folder_body(r: FolderReport) -> list[str]:
         out.append(rf"\section*{{{tex_line(f.file)}}}")
         if isinstance(f, CheckReport):
             out.append(r"\textit{" + str(tex_line(summary(f))) + r"}\par")
-            out += body(f)
+            out += body(f, hint)
         else:
             out.append(r"Not checked: " + str(tex_line(f.error)))
     return out
@@ -380,7 +378,7 @@ def mathjax_body(r: CheckReport) -> list[str]:
     return out
 
 
-def mathjax_error(r: CheckReport) -> list[str]:
+def mathjax_error(r: CheckReport, hint: Hints) -> list[str]:
     """Under the displays, for MathJax: the first error's counterexample and hint (words, inline maths
     kept whole) and the expected right side in its own ``$$`` block."""
     first = r.first_error
@@ -393,7 +391,7 @@ def mathjax_error(r: CheckReport) -> list[str]:
         where = ", ".join(f"{k} = {v}" for k, v in example.items())
         said += f" Counterexample: at {where}: left side {left}, right side {right}."
     if first.hint is not None:
-        said += f" Hint: {hint_text(first.hint)}."
+        said += f" Hint: {hint(first.hint)}."
     out = [said]
     expected = safe_math(compact_latex(first.expected_latex)) if first.expected_latex else None
     if expected is not None:

@@ -694,8 +694,8 @@ class Printer(FormatPrinter):
         from derive.render import check_latex as C
 
         if self.mathjax:
-            return "\n\n".join([f"{r.file}: {C.summary(r)}", *C.mathjax_body(r), *C.mathjax_error(r)])
-        return Parts(C.body(r), "", display_result=False)
+            return "\n\n".join([f"{r.file}: {C.summary(r)}", *C.mathjax_body(r), *C.mathjax_error(r, self._print_Hint)])
+        return Parts(C.body(r, self._print_Hint), "", display_result=False)
 
     def _print_FolderReport(self, r: FolderReport) -> Parts | str:
         """A summary table, then each file's annotated derivation on its own page."""
@@ -703,7 +703,7 @@ class Printer(FormatPrinter):
 
         if self.mathjax:
             return self.visit_folder_mathjax(r)
-        return Parts(C.folder_body(r), "", display_result=False)
+        return Parts(C.folder_body(r, self._print_Hint), "", display_result=False)
 
     def visit_folder_mathjax(self, r: FolderReport) -> str:
         from derive.checker.model import CheckReport
