@@ -92,14 +92,13 @@ def latex(
 
 
 def write_pdf(result: Any, out: Path, *, title: str) -> Path:
-    """A one-derivation worked-solution handout at ``out`` (the .tex beside it if TeX is absent)."""
-    from derive.handout.builder import HandoutBuilder
+    """A one-derivation worked-solution handout at ``out`` (the .tex beside it if TeX is absent); a
+    ``derive.check`` result prints as the user's annotated derivation (titled by its file)."""
+    from derive.handout.builder import handout_of
     from derive.render.env import render_handout
     from derive.render.pdf import build_pdf, tex_available, write_text_atomic
 
-    h = HandoutBuilder(title=title)
-    h.worked("Worked solution", result)
-    tex = render_handout(h.build())
+    tex = render_handout(handout_of(result, title))
     if tex_available():
         return build_pdf(tex, out)
     tex_path = out.with_suffix(".tex")

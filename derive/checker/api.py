@@ -11,8 +11,13 @@ from pathlib import Path
 
 from derive.core.budget import Budget, check_budget
 from derive.core.errors import ParseError, UsageError
-from derive.checker.model import CheckedStep, CheckReport
+from typing import TYPE_CHECKING
+
+from derive.checker.model import CheckedStep, CheckReport, FolderReport
 from derive.render.result import Result
+
+if TYPE_CHECKING:
+    from derive.handout.document import Handout
 
 MAX_FILE_BYTES = 1_000_000
 """The largest file read (1 MB); the derivation reader refuses longer text too."""
@@ -46,6 +51,37 @@ class Checked(Result):
     @property
     def steps(self) -> tuple[CheckedStep, ...]:
         return self.report.steps
+
+    def handout(self) -> Handout:
+        """The annotated PDF's document: titled by the file's name, a one-line summary under it."""
+        from derive.handout.builder import HandoutBuilder
+        from derive.render.check_latex import summary
+
+        return HandoutBuilder(title=Path(self.report.file).name, subtitle=summary(self.report)).checked(self).build()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFolder(Result):
+    """The reports on every derivation of a folder (a class's submissions); renders in every format."""
+
+    report: FolderReport
+
+    @property
+    def data(self) -> FolderReport:
+        return self.report
+
+    @property
+    def source(self) -> str:
+        return self.report.folder
+
+    def handout(self) -> Handout:
+        """One PDF: a summary table of the files, then each file's annotated derivation."""
+        from derive.handout.builder import HandoutBuilder
+
+        counts = ", ".join(f"{v} {k}" for k, v in self.report.counts.items() if v)
+        n = len(self.report.files)
+        name = Path(self.report.folder).name or self.report.folder
+        return HandoutBuilder(title=name, subtitle=f"{n} file{'' if n == 1 else 's'}: {counts}").checked(self).build()
 
 
 def read_source(path: Path) -> str:

@@ -10,7 +10,7 @@ from derive.cli import common
 from derive.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from derive.checker.model import CheckReport, FileFailure
+    from derive.checker.model import CheckReport, FileFailure, FolderReport
 
 EPILOG = r"""examples:
   derive check homework.tex
@@ -104,8 +104,7 @@ def run_folder(args: argparse.Namespace) -> int:
     from derive.cli.build import build_exit_code
     from derive.render import render
 
-    if args.pdf is not None:
-        raise UsageError("--pdf goes with one file", hint="check the folder, then one file with --pdf")
+    common.check_pdf_target(args.pdf)
     files = sorted(p for p in args.path.glob("*.tex") if p.is_file())
     if not files:
         raise UsageError(f"{args.path} holds no .tex files")
@@ -128,10 +127,33 @@ def run_folder(args: argparse.Namespace) -> int:
     report = FolderReport(str(args.path), tuple(found[p] for p in files))
     settings = {"width": common.terminal_width(args.width)} if args.format == "text" else {}
     sys.stdout.write(render(report, args.format, **settings).rstrip("\n") + "\n")
+    sys.stdout.flush()
+    if args.pdf is not None:
+        folder_pdf(report, args.pdf, args.timeout)
     codes = [common.verdict_exit_code(f.verdict.value) if isinstance(f, CheckReport) else
              {"usage": common.EXIT_USAGE, "budget": common.EXIT_UNDECIDED}.get(f.kind, common.EXIT_FAILURE)
              for f in report.files]
     return build_exit_code(codes)
+
+
+def folder_pdf(report: FolderReport, pdf: Path, seconds: float) -> None:
+    """One PDF for the folder, through the handout templates: the summary table, then each file."""
+    import sys
+
+    from derive.checker.api import CheckedFolder
+    from derive.core.errors import escape_control
+    from derive.render.env import render_handout
+    from derive.render.pdf import TEX_INSTALL_HINT, build_pdf, tex_available, write_text_atomic
+
+    tex = render_handout(CheckedFolder(report).handout())
+    if not tex_available():
+        tex_path = pdf.with_suffix(".tex")
+        write_text_atomic(tex_path, tex)
+        print(f"TeX is not installed: wrote {escape_control(str(tex_path))} instead ({TEX_INSTALL_HINT})",
+              file=sys.stderr)
+        return
+    build_pdf(tex, pdf, timeout=seconds)
+    print(f"wrote {escape_control(str(pdf))}", file=sys.stderr)
 
 
 MODULES = ("derive.checker.api", "derive.checker.run", "derive.checker.certify", "derive.checker.reading")

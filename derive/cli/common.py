@@ -171,13 +171,11 @@ def render(result: Any, args: argparse.Namespace, title: str) -> Output:
     if args.pdf is None:
         return Output(text, verdict=verdict)
     stage("building the PDF")
-    from derive.handout.builder import HandoutBuilder
+    from derive.handout.builder import handout_of
     from derive.render.env import render_handout
     from derive.render.pdf import build_pdf, tex_available
 
-    h = HandoutBuilder(title=title)
-    h.worked("Worked solution", result)
-    tex = render_handout(h.build())
+    tex = render_handout(handout_of(result, title))
     if not tex_available():
         return Output(text, tex=tex, verdict=verdict)
     import tempfile

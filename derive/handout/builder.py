@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from derive.core.contract import Verdict
 from derive.core.errors import UsageTypeError
-from derive.handout.document import Block, Exercise, Handout, Math, Paragraph, Section, Worked
+from derive.handout.document import Block, CheckedBlock, Exercise, Handout, Math, Paragraph, Section, Worked
 
 
 @runtime_checkable
@@ -41,6 +41,17 @@ def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
     return Worked(title=title, intro=intro, result=result, source=result.source)
 
 
+def handout_of(result: Renderable, title: str) -> Handout:
+    """The document a result prints as: its own (``derive.check``'s annotated file has a ``handout()``),
+    else one worked solution under ``title``."""
+    made = getattr(result, "handout", None)
+    if callable(made):
+        handout = made()
+        if isinstance(handout, Handout):
+            return handout
+    return HandoutBuilder(title=title).worked("Worked solution", result).build()
+
+
 class HandoutBuilder:
     """Collects blocks in order; ``build()`` returns the frozen ``Handout``."""
 
@@ -68,6 +79,11 @@ class HandoutBuilder:
     def worked(self, title: str, derivation: Renderable, intro: str = "") -> HandoutBuilder:
         """Add a worked solution rendered from ``derivation``."""
         self._blocks.append(worked_from(title, derivation, intro))
+        return self
+
+    def checked(self, result: Renderable) -> HandoutBuilder:
+        """Add a checked hand derivation (what ``derive.check`` returned), annotated step by step."""
+        self._blocks.append(CheckedBlock(result))
         return self
 
     def exercise(

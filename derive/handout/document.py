@@ -138,9 +138,31 @@ class Exercise:
         return _short(self.prompt) or _short(self.prompt_latex) or "(empty exercise)"
 
 
-Block = Paragraph | Math | Section | Worked | Exercise
+@dataclass(frozen=True, slots=True)
+class CheckedBlock:
+    """A checked hand derivation (``derive check``): the user's own derivation, prose and displays in
+    the order of the file, each step's verdict and file line in the margin. ``result`` renders itself
+    (``render("latex", part="chain")`` is the whole annotated body); ``source`` names the file."""
 
-_BLOCK_TYPES = (Paragraph, Math, Section, Worked, Exercise)
+    kind: ClassVar[str] = "checked"
+
+    result: Any
+
+    def __post_init__(self) -> None:
+        if not callable(getattr(self.result, "render", None)):
+            raise UsageError(
+                f"CheckedBlock.result must be a check result, not {type(self.result).__name__}",
+                hint="pass what derive.check returned",
+            )
+
+    @property
+    def label(self) -> str:
+        return _short(str(getattr(self.result, "source", ""))) or "(checked derivation)"
+
+
+Block = Paragraph | Math | Section | Worked | Exercise | CheckedBlock
+
+_BLOCK_TYPES = (Paragraph, Math, Section, Worked, Exercise, CheckedBlock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +197,7 @@ class Handout:
     def results(self) -> Iterator[Any]:
         """Every derivation result the handout prints: worked solutions and exercise solutions."""
         for b in self.blocks:
-            if isinstance(b, Worked):
+            if isinstance(b, (Worked, CheckedBlock)):
                 yield b.result
             elif isinstance(b, Exercise) and b.solution is not None:
                 yield b.solution.result

@@ -21,7 +21,7 @@ from jinja2.loaders import split_template_path
 
 from derive.core.errors import DeriveError, RenderError
 from derive.render.escape import Latex, tex, tex_line
-from derive.handout.document import Block, Handout, Worked
+from derive.handout.document import Block, CheckedBlock, Handout, Worked
 
 HANDOUT_TEMPLATE = "handout.tex.j2"
 """The top-level template ``render_handout`` renders."""
@@ -412,7 +412,7 @@ class WorkedLatex:
     result: Latex
 
 
-def worked_latex(block: Worked, label: str) -> WorkedLatex:
+def worked_latex(block: Worked | CheckedBlock, label: str) -> WorkedLatex:
     """Render a worked block's result in LaTeX now (the end of the pipeline), checked, named by its block."""
     try:
         chain = block.result.render("latex", part="chain")
@@ -444,7 +444,7 @@ def check_handout(handout: Handout) -> dict[int, WorkedLatex]:
 
 
 def _check_fields(block: Block, label: str, rendered: dict[int, WorkedLatex]) -> None:
-    if isinstance(block, Worked):
+    if isinstance(block, (Worked, CheckedBlock)):
         rendered[id(block)] = worked_latex(block, label)
     for field in dataclasses.fields(block):
         value = getattr(block, field.name)

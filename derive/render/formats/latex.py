@@ -686,64 +686,39 @@ class Printer(FormatPrinter):
         return render_handout(h)
 
     # -- checked derivations -------------------------------------------------------------------
-    def _print_CheckReport(self, r: CheckReport) -> Parts:
-        """The user's own derivation, one chain per chain of the file, each step with its file line and
-        verdict in the margin and, under a step that is not certified, why. A side is printed as the
-        user typed it only when the reader accepted all of it (so only allow-listed commands reach
-        TeX); a side that was not read is printed as text."""
-        chains: list[str] = []
-        rows: list[str] = []
-        chain = 0
-        for step in r.steps:
-            if step.chain != chain:
-                if rows:
-                    chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
-                chain, rows = step.chain, []
-                lhs = step.lhs_latex if step.read_lhs is not None else rf"\text{{{tex_line(step.lhs_latex)}}}"
-                rows.append(f"& {lhs}")
-            rhs = step.rhs_latex if step.read_rhs is not None else rf"\text{{{tex_line(step.rhs_latex)}}}"
-            relation = _RELATION_TEX.get(step.relation, "=")
-            const = r" + \text{const}" if step.up_to_constant else ""
-            why = tex_line(f"line {step.line}: {step.certificate.word}")
-            rows.append(f"{relation} {{}}& {rhs}{const} && {self.column(why)}")
-            if not step.certificate.certified:
-                rows.append(self._check_detail(step))
-        if rows:
-            chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
-        return Parts(chains, "", display_result=False)
+    def _print_CheckReport(self, r: CheckReport) -> Parts | str:
+        """The user's own derivation in the order of the file: prose typeset, displays echoed as typed
+        (allow-listed commands only, else derive's reading), each step's mark and file line in the
+        margin, a framed counterexample and hint under the first wrong step (``derive.render.check_latex``).
+        For MathJax: text with one ``$$`` block per display."""
+        from derive.render import check_latex as C
 
-    def _print_FolderReport(self, r: FolderReport) -> Parts:
-        """Each file's annotated derivation under its name; a file that failed says why."""
+        if self.mathjax:
+            return "\n\n".join([f"{r.file}: {C.summary(r)}", *C.mathjax_body(r), *C.mathjax_error(r, self._print_Hint)])
+        return Parts(C.body(r, self._print_Hint), "", display_result=False)
+
+    def _print_FolderReport(self, r: FolderReport) -> Parts | str:
+        """A summary table, then each file's annotated derivation on its own page."""
+        from derive.render import check_latex as C
+
+        if self.mathjax:
+            return self.visit_folder_mathjax(r)
+        return Parts(C.folder_body(r, self._print_Hint), "", display_result=False)
+
+    def visit_folder_mathjax(self, r: FolderReport) -> str:
         from derive.checker.model import CheckReport
+        from derive.render import check_latex as C
 
-        chains: list[str] = []
+        out = []
         for f in r.files:
-            head = tex_line(f"{f.file}: " + (f.outcome if isinstance(f, CheckReport) else f"failed ({f.error})"))
-            chains.append(rf"\paragraph*{{{head}}}" if not self.mathjax else rf"\text{{{head}}}")
+            out.append(f"{f.file}: " + (C.summary(f) if isinstance(f, CheckReport) else f"failed ({f.error})"))
             if isinstance(f, CheckReport):
-                chains += self._print_CheckReport(f).chains
-        return Parts(chains, "", display_result=False)
+                out += C.mathjax_body(f)
+        return "\n\n".join(out)
 
     def _print_Hint(self, h: Any) -> str:
         """The slip in words (escaped) with its mathematics in ``$...$``."""
         return hint_tex(h.parts)
-
-    def _check_detail(self, step: Any) -> str:
-        """Under a step that is not certified: its counterexample or reason, the hint, the expected side."""
-        example = step.counterexample
-        if example is not None:
-            left, right = example.pop("left side"), example.pop("right side")
-            where = ", ".join(f"{k} = {v}" for k, v in example.items())
-            said = str(tex_line(f"counterexample: at {where} the left side is {left}, the right side {right}."))
-        else:
-            said = str(tex_line(step.certificate.describe()))
-        if step.hint is not None:
-            said += r" \textbf{Hint:} " + self._print_Hint(step.hint) + "."
-        if step.expected_latex:
-            said += r" Expected: $" + step.expected_latex + "$."
-        if self.mathjax:
-            return r"&& \quad \text{" + said.replace("$", "") + "}"
-        return r"& \parbox[t]{0.62\linewidth}{\raggedright\small " + said + "}"
 
 
 def check_tex(expr: sp.Basic) -> str:
@@ -758,7 +733,3 @@ def hint_tex(parts: tuple[Any, ...]) -> str:
         return lead + str(tex_line(p)) + tail if p.strip() else p
 
     return "".join(words(p) if isinstance(p, str) else f"${check_tex(p)}$" for p in parts)
-
-
-_RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">", "propto": r"\propto",
-                 "iff": r"\iff", "implies": r"\implies", "approx": r"\approx", "!=": r"\ne"}

@@ -9,6 +9,7 @@ import sympy as sp
 from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved, Verdict
 from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
+from derive.render.echo import compact_latex, safe_math
 from derive.render.formats.latex import Printer as Latex
 from derive.render.formats.latex import METHOD_NAMES, hint_tex, mle_lhs, mle_rhs, mtex, summary_lines_plain
 from derive.render.notation.latex import sample_tex, tex
@@ -252,40 +253,44 @@ class Printer(FormatPrinter):
 
     # -- checked derivations -------------------------------------------------------------------
     def _print_CheckReport(self, r: CheckReport) -> str:
-        """A table of the steps (line, step as read, verdict), then the first error's details."""
-        lines = [f"## Checking `{r.file}`", ""]
+        """The user's derivation in the order of the file (prose, then one ``$$`` block per display with
+        each step's mark and line), then the first error's counterexample, hint and expected side.
+
+        Each ``$$`` block is one display for MathJax 3 (Jupyter); inline maths stays on one line."""
+        from derive.render import check_latex as C
+
+        lines = [f"## Checking `{r.file}`", "", f"**{C.summary(r)}**", ""]
         if r.declarations:
-            lines += ["Declared: " + ", ".join(f"${d}$" for d in r.declarations), ""]
-        lines += [f"Defined (line {d.line}): ${d.name} := {d.body}$" if d.kind == "definition" else
-                  f"Condition (line {d.line}): ${d.name} = {d.body}$" for d in r.definitions]
-        if r.definitions:
-            lines.append("")
-        lines += ["| line | step (as read) | verdict |", "|---:|---|---|"]
-        for s in r.steps:
-            lhs = s.read_lhs if s.read_lhs is not None else s.lhs_latex
-            rhs = s.read_rhs if s.read_rhs is not None else s.rhs_latex
-            relation = {"<=": r"\le", ">=": r"\ge", "propto": r"\propto", "iff": r"\iff",
-                        "implies": r"\implies"}.get(s.relation, s.relation)
-            maths = f"{lhs} {relation} {rhs}".replace("|", r"\vert ")
-            lines.append(f"| {s.line} | ${maths}$ | {s.certificate.mark} {s.status} |")
+            lines += ["Declared: " + ", ".join(f"${d}$" if safe_math(d) else f"`{d}`" for d in r.declarations), ""]
+        lines += ["\n\n".join(C.mathjax_body(r))]
         first = r.first_error
         if first is not None:
-            lines += ["", f"**First error: step {first.index}, line {first.line}.**", ""]
+            lines += ["", f"> **✗ Line {first.line} does not follow** (step {first.index}).", ">"]
             example = first.counterexample or {}
             if example:
                 left, right = example.pop("left side", ""), example.pop("right side", "")
                 where = ", ".join(f"{k} = {v}" for k, v in example.items())
-                lines.append(f"- counterexample: at {where}: left side {left}, right side {right}")
+                lines += [f"> Counterexample: at {where}: left side {left}, right side {right}.", ">"]
             if first.hint is not None:
-                lines.append(f"- hint: {self._print_Hint(first.hint)}")
+                lines += [f"> Hint: {self._print_Hint(first.hint)}.", ">"]
             if first.expected_latex:
-                lines.append(f"- expected: ${first.expected_latex}$")
+                lines += ["> Expected right side:", ">", f"> $$ {compact_latex(first.expected_latex)} $$"]
+            while lines[-1] == ">":
+                lines.pop()
+        others = [s for s in r.steps if not s.certificate.certified and s is not first]
+        if others:
+            lines += [""] + [f"- line {s.line}: {s.certificate.mark} {s.certificate.describe()}" for s in others]
         lines += [f"- note: {n}" for n in r.notes]
+        lines += ["", "✓ proved · ≈ plausible (held at every random point tried, not proved) · ✗ refuted · "
+                  "? not read or not decided"]
         return "\n".join(lines) + "\n"
 
     def _print_Hint(self, h: Any) -> str:
         """The slip in words with its mathematics in ``$...$`` (Markdown renders it)."""
         return hint_tex(h.parts)
+
+    def _print_CheckedBlock(self, b: Any) -> str:
+        return str(b.result.render("markdown")).rstrip()
 
     def _print_FolderReport(self, r: FolderReport) -> str:
         from derive.checker.model import CheckReport

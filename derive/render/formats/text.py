@@ -16,6 +16,7 @@ from rich.text import Text
 from derive.core.contract import Certificate, Check, NotComputed, Verdict
 from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
+from derive.render.echo import compact_latex, same_latex
 from derive.render.notation.sample import hatted
 from derive.render.notation.text import StatText, SumText, check_text, hint_text, sample_text, utext
 
@@ -504,8 +505,9 @@ class Printer(FormatPrinter):
             if step.chain != chain:
                 chain = step.chain
                 table.add_row(Text(f"line {step.lhs_line}"), Text(""), Text(step.lhs_latex, style="bold"), Text(""))
-                if step.read_lhs is not None and step.read_lhs != step.lhs_latex:
-                    table.add_row(Text(""), Text(""), Text(f"read as {step.read_lhs}", style="dim"), Text(""))
+                read = _read_as(step.lhs_latex, step.read_lhs)
+                if read:
+                    table.add_row(Text(""), Text(""), Text(read, style="dim"), Text(""))
             style = "bold red" if step is first else ""
             table.add_row(Text(f"line {step.line}"), Text(_RELATION_TEXT.get(step.relation, step.relation)),
                           Text(step.rhs_latex + (" + const" if step.up_to_constant else ""), style=style),
@@ -529,8 +531,9 @@ class Printer(FormatPrinter):
 
     def _details(self, step: CheckedStep) -> list[RenderableType]:
         out: list[RenderableType] = []
-        if step.read_rhs is not None and step.read_rhs != step.rhs_latex:
-            out.append(Text(f"read as {step.read_rhs}", style="dim"))
+        read = _read_as(step.rhs_latex, step.read_rhs)
+        if read:
+            out.append(Text(read, style="dim"))
         if step.note:
             out.append(Text(f"({step.note})", style="dim"))
         if step.certificate.certified:
@@ -568,6 +571,15 @@ class Printer(FormatPrinter):
         reason = f"no step is refuted, but {len(open_steps)} could not be decided ({which})" if open_steps else \
             "no steps found"
         return Text(f"? NOT certified: {reason}", style="bold yellow")
+
+
+def _read_as(typed: str, read: str | None) -> str:
+    """``read as ...`` in compact LaTeX where the reading says more than the typed side ("" where it
+    only repeats it, up to spacing), so a misreading stays visible without echoing every line."""
+    if read is None:
+        return ""
+    compact = compact_latex(read)
+    return "" if same_latex(typed, compact) else f"read as {compact}"
 
 
 def _folder_row(f: Any) -> tuple[Text, Text, Text, Text]:
