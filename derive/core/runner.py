@@ -288,6 +288,18 @@ def readable(workers: Sequence[Worker[Any]], timeout: float) -> list[Worker[Any]
 # --- the worker side -------------------------------------------------------------------------
 
 
+def _fresh_caches() -> None:
+    """SymPy's cache cleared in the worker, so every job starts from the same state.
+
+    The worker is a fork of the caller, whose cache is warm with whatever it did before (other
+    files of a folder, earlier calls in a notebook or a test run); the parts limited by counted
+    work (``core.work``) would then count differently and could decide differently.
+    """
+    cache = sys.modules.get("sympy.core.cache")
+    if cache is not None:
+        cache.clear_cache()
+
+
 def _worker_main(fn: Callable[..., Any], args: Sequence[object], budget: Budget, fd: int, parent: int,
                  what: str, prepare: Callable[[], object] | None) -> None:
     """Set up the worker, run ``fn``, send the value or the error, and exit (never returns)."""
@@ -300,6 +312,7 @@ def _worker_main(fn: Callable[..., Any], args: Sequence[object], budget: Budget,
         try:
             if prepare is not None:
                 _prepared(prepare)
+            _fresh_caches()
             kind, payload = _VALUE, pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:
             reserve = None

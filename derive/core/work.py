@@ -4,11 +4,12 @@ A wall-clock limit cuts a part on a busy machine and keeps it on an idle one, so
 would give different documents. ``run_counted`` instead counts the Python function calls of
 ``fn`` (``sys.settrace`` 'call' events: every Python frame entered, generators resumed included)
 and stops it when ``allowance`` calls are spent; the count depends only on the code path, which
-is the same for the same input once SymPy's cache starts from the same state (the job clears
-it), and the garbage collector is paused while the part runs: a collection inside it would run the
-finalizers (``__del__``, weakref callbacks) of garbage made before it, whose calls would be counted
-as the part's. C functions are not counted: each is reached from a counted Python call, and SymPy does
-its work in Python.
+is the same for the same input once SymPy's cache starts from the same state (every worker clears
+it), the garbage collector is paused while the part runs (a collection inside it would run the
+finalizers, ``__del__`` and weakref callbacks, of garbage made before it, whose calls would be counted
+as the part's), and a module imported on first use inside the part is not counted (whether it was
+imported already depends on what ran before). C functions are not counted: each is reached from a
+counted Python call, and SymPy does its work in Python.
 
 Costs and limits: the trace function roughly doubles the cost of a Python call inside the part,
 so only optional parts run counted. It replaces any tracer (a debugger, coverage) for the part's
@@ -60,14 +61,27 @@ def run_counted(fn: Callable[[], T], allowance: int) -> Counted[T]:
         return Counted(None, 0, True)
     calls = 0
     cut = False
+    importing = 0
 
-    def tick(frame: FrameType, event: str, arg: Any) -> None:
-        nonlocal calls, cut
+    def imported(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal importing
+        if event == "return":
+            importing -= 1
+        return imported
+
+    def tick(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal calls, cut, importing
+        if importing:
+            return None  # a module imported on first use: what was imported before is not counted either
+        code = frame.f_code
+        if code.co_name == "_find_and_load" and code.co_filename.startswith("<frozen importlib"):
+            importing += 1
+            return imported  # its 'return' event ends the import
         calls += 1
         if calls > allowance and _may_stop(frame):
             cut = True
             raise WorkExceeded
-        # returning None: no per-line tracing inside the frame
+        return None  # no per-line tracing inside the frame
 
     previous = sys.gettrace()
     collecting = gc.isenabled()

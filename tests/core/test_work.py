@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -116,3 +117,24 @@ def test_the_stop_is_never_raised_where_python_could_only_print_it() -> None:
     Dropped()
     ordinary()
     assert seen == {"generator": False, "__del__": False, "function": True}
+
+
+def test_a_module_imported_inside_a_part_is_not_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a module was imported already depends on what ran before: its import must not count."""
+    (tmp_path / "derive_heavy_module.py").write_text(
+        "def f(k):\n    return k + 1\n\nTOTAL = sum(f(k) for k in range(5000))\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def part() -> int:
+        import derive_heavy_module
+
+        return int(derive_heavy_module.TOTAL) + f_small()
+
+    first = run_counted(part, 200)
+    again = run_counted(part, 200)  # now imported: the same count
+    assert not first.cut and first.value == again.value
+    assert first.calls == again.calls
+
+
+def f_small() -> int:
+    return sum(range(3))
