@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from derive.core.errors import ParseError
+from derive.parse import vocabulary as vocab
 from derive.parse.macros import Macros, collect
 
 MAX_FILE_CHARS = 1_000_000
@@ -499,21 +500,7 @@ def _only_note_after(text: str, i: int, end: int) -> bool:
 
 
 def _split_top(text: str, separator: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for c in text:
-        if c in "{([":
-            depth += 1
-        elif c in "})]":
-            depth = max(0, depth - 1)
-        if c == separator and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(c)
-    parts.append("".join(current))
-    return parts
+    return vocab.split_top(text, separator)
 
 
 _PUNCTUATION_TAIL = re.compile(r"[\s.,;]+$")

@@ -2541,17 +2541,7 @@ def _symmetric_decorated(text: str) -> str | None:
 
 
 def _split_top_level(text: str, sep: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for k, c in enumerate(text):
-        if c in "{([":
-            depth += 1
-        elif c in "})]":
-            depth -= 1
-        elif c == sep and depth == 0:
-            parts.append(text[start:k])
-            start = k + 1
-    parts.append(text[start:])
-    return parts
+    return vocab.split_top(text, sep)
 
 
 def _declaration(text: str) -> tuple[str, object]:
@@ -2680,21 +2670,7 @@ def _definition(text: str, ctx: Context) -> Context:
 
 def split_declarations(text: str) -> list[str]:
     """A ``% derive:`` or ``--where`` text split at its top-level commas (``p \\in (0, 1)`` stays whole)."""
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for ch in text:
-        if ch in "{([":
-            depth += 1
-        elif ch in "})]":
-            depth = max(0, depth - 1)
-        if ch == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current).strip())
-    return [q for q in parts if q]
+    return [q for q in (p.strip() for p in vocab.split_top(text, ",")) if q]
 
 
 def read_parse_input(text: str, where: Iterable[str] = (), *, latex: bool = True) -> dict[str, str]:

@@ -51,6 +51,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.latex import LatexPrinter
 
 from derive.core.errors import ParseError, Span
+from derive.parse import vocabulary as vocab
 
 
 class Expectation(sp.Function):
@@ -262,21 +263,7 @@ def _names(lhs: str) -> tuple[str, ...]:
 
 
 def _split_commas(text: str) -> list[str]:
-    parts: list[str] = []
-    cur: list[str] = []
-    depth = 0
-    for ch in text:
-        if ch in "{([":
-            depth += 1
-        elif ch in "})]":
-            depth = max(0, depth - 1)
-        if ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur))
-    return parts
+    return vocab.split_top(text, ",")
 
 
 def _law(rhs: str) -> tuple[str | None, tuple[str, ...], bool]:

@@ -299,3 +299,25 @@ def line_span(text: str, start: int, end: int | None = None) -> Span:
         line_end = len(text)
     end = min(end, max(line_end, start + 1))
     return Span(text[line_start:line_end], start - line_start, end - line_start)
+
+
+def split_top(text: str, separator: str = ",") -> list[str]:
+    """``text`` split at each ``separator`` outside brackets (``p \\in (0, 1), x > 0`` gives two parts).
+
+    The parts are as written (not stripped); one more part than separators found.
+    """
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth = max(0, depth - 1)
+        if ch == separator and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
