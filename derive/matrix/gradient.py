@@ -50,11 +50,12 @@ def _structured(g: M.Node, var: M.MatSym, clock: Clock) -> M.Node:
         return tidy(M.diag(M.diagpart(g)), clock)
     if var.symmetric and not M.is_symmetric(g):
         expanded = expand_products(g)
+        half = M.mul(M.const(sp.Rational(1, 2)), M.add(g, M.transpose(g)))
+        forms = [tidy(half, clock), tidy(expand_products(half), clock)]
         if M.is_symmetric(expanded):  # symmetric once expanded: sym(G) = G, no (G + Gᵀ)/2 to write
             shown = tidy(expanded, clock)
-            return shown if M.is_symmetric(shown) else expanded
-        half = M.mul(M.const(sp.Rational(1, 2)), M.add(g, M.transpose(g)))
-        return min((tidy(half, clock), tidy(expand_products(half), clock)), key=size)
+            forms.insert(0, shown if M.is_symmetric(shown) else expanded)
+        return min(forms, key=size)  # the first of the shortest
     return g
 
 
@@ -138,14 +139,21 @@ def _stationary_sandwich(g: M.Node, var: M.MatSym, clock: Clock) -> Stationary |
             fixed.append(M.mul(M.const(c), *scalars, *chain[1:-1]))
         else:
             return None
-    if not fixed or linear == 0:
-        return None
+    if not fixed or linear == 0 or all(_outer(f) for f in fixed):
+        return None  # a sum of outer products x yᵀ is singular for large sizes: no invertible solution to give
     rest = M.add(*fixed) if len(fixed) > 1 else fixed[0]
     solution = tidy(M.mul(M.const(-1 / linear), rest), clock)
     k = linear.as_coeff_Mul()[0]  # -n/2 Σ = -S/2 reads n Σ = S
     lhs = M.mul(M.const(linear / k), var)
     rhs = tidy(M.mul(M.const(-1 / k), rest), clock)
     return Stationary(lhs, rhs, solution, solution, f"∇f = 0 multiplied by {var.name} on both sides")
+
+
+def _outer(t: M.Node) -> bool:
+    """c u vᵀ (u, v vectors): rank one."""
+    body = M.split_coeff(t)[1]
+    chain = body.chain if isinstance(body, M.Mul) else ()
+    return len(chain) >= 2 and any(f.shape[1] == 1 for f in chain[:-1])
 
 
 def _rank_one(h: M.Node) -> bool:
