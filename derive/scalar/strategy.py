@@ -84,33 +84,35 @@ class _Origins:
     def __init__(self, order: TermOrder) -> None:
         self.order = order
         self.found: dict[sp.Basic, int] = {}
-
-    def key(self, term: sp.Basic) -> float:
-        k = self.current().key(term)
-        return float("inf") if k is None else float(k)
+        self._current = order
 
     def current(self) -> TermOrder:
-        return self.order.with_origins(self.found) if self.found else self.order
+        """The typed order with the places found so far (rebuilt only when a step found new ones)."""
+        return self._current
 
     def sort(self, targets: list[sp.Derivative], expr: sp.Expr) -> list[sp.Derivative]:
         if not self.order:
             return targets
-        terms = sp.Add.make_args(expr)
-        where = {t: min((self.key(u) for u in terms if u.has(t)), default=float("inf")) for t in targets}
+        keyed = [(u, self._current.key(u)) for u in sp.Add.make_args(expr)]
+        where = {t: min((float(k) for u, k in keyed if k is not None and u.has(t)), default=float("inf"))
+                 for t in targets}
         return sorted(targets, key=lambda t: where[t])  # stable: reading order among equals
 
     def follow(self, before: sp.Expr, mapping: dict[sp.Basic, sp.Basic]) -> None:
         if not self.order:
             return
-        current = self.current()
+        grew = False
         for t in sp.Add.make_args(before):
-            k = current.key(t)
+            k = self._current.key(t)
             if k is None:
                 continue
             for u in sp.Add.make_args(t.xreplace(mapping)):
                 m = monomial(u)
-                if m is not None:
-                    self.found.setdefault(m, k)
+                if m is not None and m not in self.found:
+                    self.found[m] = k
+                    grew = True
+        if grew:
+            self._current = self.order.with_origins(self.found)
 
 
 def _resolve(current: sp.Expr, clock: Clock, letters: _Letters, steps: list[DiffStep],
