@@ -10,6 +10,8 @@ import json
 
 import pytest
 
+from tests.checker.conftest import accepted, caught_at_line
+
 from tests.conftest import ROOT
 
 CORPUS = ROOT / "bench" / "check_corpus_ext"
@@ -139,20 +141,10 @@ def test_lists_name_manifest_files() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ACCEPTED)
 def test_correct_file_is_accepted(name: str) -> None:
-    from derive.checker.api import check
-
-    report = check(CORPUS / name).report
-    bad = [(s.line, s.status, s.certificate.describe()) for s in report.steps if s.status not in ("proved", "plausible")]
-    assert report.outcome == "correct", bad
+    accepted(CORPUS / name)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CAUGHT)
 def test_planted_error_is_caught_at_its_line(name: str) -> None:
-    from derive.checker.api import check
-
-    report = check(CORPUS / name).report
-    assert report.outcome == "incorrect"
-    first = report.first_error
-    assert first is not None
-    assert first.line == MANIFEST[name]["line"], (first.line, first.certificate.describe())
+    caught_at_line(CORPUS / name, MANIFEST[name]["line"])
