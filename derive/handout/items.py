@@ -6,9 +6,11 @@ per-student variants) and the build runner (workers, cache, scheduler, outputs):
 - a source plans ``BuildItem`` values: where the outputs go (``key``), how to make the handout
   (``make`` with ``args``: a module-level function and picklable arguments, so a forked worker or a
   Dask task can run it) and what the cache key depends on (``inputs``, ``salt``);
-- running ``make(*args)`` in a worker returns a ``Made``: the handout and how to render it
-  (solutions shown or not, handout or exam layout) and the answers that go into a manifest;
-- the runner renders ``Made`` to ``OUT/<key>.tex`` (and ``.pdf``, ``.html``, ``.log``) and reports.
+- running ``make(*args)`` once in a worker returns a ``Made``: the handout and the answers that go
+  into a manifest;
+- the runner renders that one handout in each version the item asks for (``VERSIONS``: the same
+  draw as a solution, a student version and an exam), each to ``OUT/<stem>.tex`` (and ``.pdf``,
+  ``.html``), the item's script output to ``OUT/<key>.log``, and reports.
 """
 from __future__ import annotations
 
@@ -21,17 +23,27 @@ from derive.handout.document import Handout
 
 
 @dataclass(frozen=True, slots=True)
-class Made:
-    """A handout made in a worker and how to print it.
+class Version:
+    """How one version prints the handout: with worked solutions or not (a student version has no
+    solution text anywhere in its .tex), as a handout or an exam (points and answer space)."""
 
-    ``solutions``: print worked solutions (a student version has none anywhere in its .tex);
-    ``layout``: ``"handout"`` or ``"exam"`` (points and answer space); ``answers``: JSON-able
-    answers by name, for a manifest or an online export.
-    """
+    name: str
+    solutions: bool
+    layout: str
+
+
+VERSIONS: Mapping[str, Version] = {
+    "solution": Version("solution", solutions=True, layout="handout"),
+    "student": Version("student", solutions=False, layout="handout"),
+    "exam": Version("exam", solutions=False, layout="exam"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A handout made in a worker, and its JSON-able answers by name (for a manifest or an online export)."""
 
     handout: Handout
-    solutions: bool = True
-    layout: str = "handout"
     answers: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -39,16 +51,18 @@ class Made:
 class BuildItem:
     """One output document to build.
 
-    ``key``: the output path under ``--out`` without suffix, ``/``-separated and unique in a build
-    (``sigmoid``, ``sub/sigmoid``, ``week1/s001/student``); ``label``: how messages name it;
-    ``make(*args)`` returns a ``Made`` (``make`` is a module-level function, ``args`` picklable);
-    ``inputs``: the files whose bytes the cache key includes; ``salt``: everything else it
-    depends on (seed, version, parameters), as text.
+    ``key``: unique in a build, ``/``-separated (``sigmoid``, ``sub/sigmoid``, ``week1/s001``);
+    ``label``: how messages name it; ``make(*args)`` returns a ``Made`` (``make`` is a module-level
+    function, ``args`` picklable); ``outputs``: for each version (a key of ``VERSIONS``) the output
+    path under ``--out`` without suffix (``sigmoid``, ``sigmoid.student``, ``week1/s001/student``);
+    ``inputs``: the files whose bytes the cache key includes; ``salt``: everything else it depends
+    on (seed, parameters), as text.
     """
 
     key: str
     label: str
     make: Callable[..., Made]
     args: tuple[Any, ...] = ()
+    outputs: Mapping[str, str] = field(default_factory=dict)
     inputs: tuple[Path, ...] = ()
     salt: str = ""
