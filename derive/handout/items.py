@@ -66,3 +66,25 @@ class BuildItem:
     outputs: Mapping[str, str] = field(default_factory=dict)
     inputs: tuple[Path, ...] = ()
     salt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemReport:
+    """What happened to one item: its files by version and format, or the one-line error.
+
+    ``files[version][fmt]`` is the written file (``fmt`` one of ``tex``, ``pdf``, ``html``);
+    ``log``: the item's own output (what its script printed); ``cached``: nothing was rebuilt;
+    ``verdict``: the handout's ``Verdict`` value (certified, refuted, undecided); ``failure``: the
+    kind of error (``usage``: the script or its input; ``budget``: time or memory; ``failure``: TeX,
+    or the worker died); ``answers``: what ``Made.answers`` held.
+    """
+
+    item: BuildItem
+    files: Mapping[str, Mapping[str, Path]]
+    seconds: float
+    log: Path | None = None
+    cached: bool = False
+    error: str | None = None
+    verdict: str = "certified"
+    failure: str = ""
+    answers: Mapping[str, Any] = field(default_factory=dict)
