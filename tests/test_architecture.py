@@ -144,6 +144,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "lsq": frozenset({"core", "parse", "certify", "forms", "matrix", "lsq"}),
     "likelihood": frozenset({"core", "parse", "certify", "forms", "likelihood"}),
     "checker": frozenset({"core", "parse", "certify", "forms", "scalar", "matrix", "checker"}),  # derives the right side
+    "export": frozenset({"core", "handout", "render", "export"}),  # HTML and Moodle XML of handouts and sheets
 }
 """Which packages each layer may import (the capability APIs compose more; see below)."""
 
@@ -171,6 +172,13 @@ def test_the_listed_modules_exist() -> None:
     """The lists above name real modules, so a rename cannot silently empty a rule."""
     missing = sorted((MODELS | ENGINES | CERTIFIERS) - set(modules()))
     assert missing == []
+
+
+def test_only_the_cli_and_the_typesetter_import_export() -> None:
+    """Export is a leaf: the CLI uses it, and the build runner's typesetter (lazily, for ``.html``)."""
+    bad = [m for m, deps in graph().items() if _layer(m) not in {"cli", "export"}
+           and m != "derive.handout.typeset" and any(_layer(d) == "export" for d in deps)]
+    assert bad == []
 
 
 def test_only_main_imports_the_cli() -> None:
