@@ -117,6 +117,7 @@ def _cycles() -> list[list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_the_graph_sees_the_known_edges() -> None:
     """The walker itself works: a lazy import inside a function is an edge, and relative imports resolve."""
     g = graph()

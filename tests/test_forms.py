@@ -1,6 +1,8 @@
 """derive/forms.py: results as a teacher writes them, always equal to what they rewrite."""
 from __future__ import annotations
 
+import pytest
+
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,6 +49,7 @@ _terms = st.lists(st.tuples(st.integers(-6, 6).filter(bool), st.sampled_from([x,
                   min_size=2, max_size=4)
 
 
+@pytest.mark.slow
 @given(_terms, _terms, st.integers(-5, 5).filter(bool))
 @settings(max_examples=150, deadline=None)
 def test_teacher_form_is_always_equal(a: list[tuple[int, sp.Expr]], b: list[tuple[int, sp.Expr]], k: int) -> None:

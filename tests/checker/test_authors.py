@@ -3,6 +3,8 @@ API's job in this process): macros, inline definitions, named log-likelihoods, e
 setting a gradient to zero, scaled gradients, the vector of ones, evaluation bars."""
 from __future__ import annotations
 
+import pytest
+
 from derive.checker.api import _check_job
 from derive.checker.model import CheckReport
 from derive.core.budget import Budget
@@ -58,6 +60,7 @@ def test_a_named_log_likelihood_opens_the_chain() -> None:
     assert any("L(" in d.name for d in report.definitions) and len(report.steps) == 1
 
 
+@pytest.mark.slow
 def test_equation_obtained_by_setting_the_gradient_to_zero() -> None:
     text = ("% derive: X \\in \\mathbb{R}^{m\\times n}, y \\in \\mathbb{R}^{m}, \\theta \\in \\mathbb{R}^{n}\n"
             "\\[ \\nabla_\\theta \\frac{1}{2} (X\\theta - y)^T (X\\theta - y) = X^T X \\theta - X^T y \\]\n"

@@ -88,6 +88,7 @@ def _diagnosed(lhs: sp.Expr, rhs: sp.Expr) -> Hint:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(terms=identities(), which=st.integers(0, 3), factor=st.sampled_from(FACTORS),
        slip=st.sampled_from(["sign", "term sign", "factor", "term factor", "dropped", "extra"]))
+@pytest.mark.slow
 def test_a_planted_slip_is_named(terms: list[sp.Expr], which: int, factor: sp.Expr, slip: str) -> None:
     lhs = sp.Add(*terms)
     j = which % len(terms)

@@ -139,6 +139,7 @@ def test_the_normal_form_uses_linearity_independence_and_moments() -> None:
     assert sp.expand(normal_form(Variance(x_), spec)) == sigma ** 2
 
 
+@pytest.mark.slow
 def test_the_square_of_an_iid_sum_is_reduced_symbolically() -> None:
     iid = r"x_i \overset{iid}{\sim} (\mu, \sigma^2)"
     assert isinstance(verdict(iid, r"\operatorname{Var}\Bigl(\frac{1}{n}\sum_{i=1}^n x_i\Bigr)", r"\frac{\sigma^2}{n}"),
@@ -187,6 +188,7 @@ def test_a_file_end_to_end() -> None:
     assert report.first_error.hint is not None and report.first_error.hint.kind == "factor"
 
 
+@pytest.mark.slow
 def test_the_cli_reads_where_in_the_same_vocabulary(tmp_path: Path) -> None:
     ok = run_derive("check", "--expr", r"\operatorname{Var}(X + Y) = \operatorname{Var}(X) + \operatorname{Var}(Y)",
                     "--where", r"X \perp Y")

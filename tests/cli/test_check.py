@@ -38,6 +38,7 @@ def test_issue_example_is_correct(tmp_path: Path) -> None:
     assert [s["status"] for s in doc["steps"]] in (["proved"], ["plausible"])
 
 
+@pytest.mark.slow
 def test_issue_example_with_one_over_theta_is_refuted_at_line_4(tmp_path: Path) -> None:
     code, doc = check_json(write(tmp_path, THETA_OK.replace(r"&= \frac{n}{\theta}", r"&= \frac{1}{\theta}")))
     assert code == 1 and doc["verdict"] == "incorrect"
@@ -58,6 +59,7 @@ MATRIX = (r"% derive: W \in \mathbb{R}^{m\times k}, a \in \mathbb{R}^{m}, b \in 
           r"\[ \nabla_W\, a^\top W b = RHS \]" "\n")
 
 
+@pytest.mark.slow
 def test_matrix_gradient_correct_and_transposition_slip(tmp_path: Path) -> None:
     code, doc = check_json(write(tmp_path, MATRIX.replace("RHS", r"a b^\top")))
     assert code == 0 and doc["verdict"] == "correct"
@@ -74,6 +76,7 @@ def test_text_report_points_at_the_first_error(tmp_path: Path) -> None:
     assert out.stdout.rstrip().splitlines()[-1].startswith("✗ NOT certified: step 1 (line 4) is refuted")
 
 
+@pytest.mark.slow
 def test_expr_identity(tmp_path: Path) -> None:
     ok = run_derive("check", "--expr", r"\frac{d}{dx} \log x = \frac{1}{x}", "--where", "x > 0")
     assert ok.returncode == 0, ok.stdout + ok.stderr
@@ -131,6 +134,7 @@ def test_hostile_sides_are_unparsed_or_unknown_and_nothing_runs(tmp_path: Path, 
         assert "proved" not in statuses and "plausible" not in statuses
 
 
+@pytest.mark.slow
 def test_a_folder_of_submissions_gives_one_table_and_the_worst_code(tmp_path: Path) -> None:
     write(tmp_path, THETA_OK, "alice.tex")
     write(tmp_path, THETA_OK.replace(r"&= \frac{n}{\theta}", r"&= \frac{1}{\theta}"), "bob.tex")
@@ -157,6 +161,7 @@ def test_words_inside_mathematics_make_the_step_unparsed(tmp_path: Path) -> None
     assert code == 3 and doc["steps"][0]["status"] == "unparsed"
 
 
+@pytest.mark.slow
 def test_the_hint_is_plain_text_in_the_terminal_and_json_and_latex_in_latex(tmp_path: Path) -> None:
     path = write(tmp_path, THETA_OK.replace(r"&= \frac{n}{\theta}", r"&= \frac{1}{\theta}"))
     text = run_derive("check", str(path), env={"COLUMNS": "200"}).stdout
@@ -183,6 +188,7 @@ def test_an_equation_solved_wrongly_names_the_solution(tmp_path: Path) -> None:
     assert doc["first_error"]["hint"] == "a wrong solution: the previous equation is solved by x = 8"
 
 
+@pytest.mark.slow
 def test_a_refuted_gradient_shows_the_matrix_engine_derivation(tmp_path: Path) -> None:
     path = write(tmp_path, r"% derive: A \in \mathbb{R}^{p\times p}, x \in \mathbb{R}^{p}" "\n"
                            r"\[ \nabla_x\, x^\top A x = 2 A x \]" "\n")

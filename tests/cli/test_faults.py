@@ -66,6 +66,7 @@ def test_a_number_too_long_to_print_is_a_size_budget() -> None:
     assert "size budget" in one_error_line(out) and "digits" in out.stderr
 
 
+@pytest.mark.slow
 def test_control_characters_in_a_csv_header_are_escaped(tmp_path: Path) -> None:
     data = tmp_path / "evil.csv"
     data.write_text("\x1b[2J\x1b[Hx,y\n1,2\n2,3\n3,5\n")
@@ -83,6 +84,7 @@ def test_a_newline_or_escape_in_an_argument_keeps_the_error_on_one_line(args: li
     assert "\x1b" not in one_error_line(out)
 
 
+@pytest.mark.slow
 def test_running_out_of_memory_is_exit_3_with_the_budget_named(tmp_path: Path) -> None:
     data = tmp_path / "huge.csv"
     with data.open("w") as f:
@@ -99,6 +101,7 @@ def test_the_memory_budget_must_be_a_sensible_number(value: str) -> None:
     assert out.returncode == 2 and "--memory" in one_error_line(out)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not tex_available(), reason="needs TeX (latexmk, pdflatex)")
 def test_an_upper_case_pdf_suffix_is_written_and_reported_as_such(tmp_path: Path) -> None:
     pdf = tmp_path / "OUT.PDF"
@@ -143,6 +146,7 @@ def test_a_reader_that_leaves_is_exit_141_and_silent() -> None:
     assert out.returncode == 141 and out.stderr == ""
 
 
+@pytest.mark.slow
 def test_a_build_script_over_its_budget_is_stopped_and_the_others_still_build(tmp_path: Path) -> None:
     scripts = tmp_path / "scripts"
     scripts.mkdir()

@@ -2,6 +2,8 @@
 between parameters in --where, and an unknown base measure h(x); exit codes per the table."""
 from __future__ import annotations
 
+import pytest
+
 import json
 from pathlib import Path
 
@@ -13,6 +15,7 @@ NORMAL = ("exp(-(x - theta)^2/2)/sqrt(2 pi)", "--param", "theta", "--support", "
 BERNOULLI = ("p^x (1 - p)^(1 - x)", "--param", "p", "--support", "x in {0,1}", "--where", "0 < p <= 1/2")
 
 
+@pytest.mark.slow
 def test_the_restricted_normal_mean_gives_both_cases() -> None:
     out = run_derive("mle", *NORMAL, env={"COLUMNS": "100"})
     assert out.returncode == 0, out.stdout + out.stderr
@@ -20,6 +23,7 @@ def test_the_restricted_normal_mean_gives_both_cases() -> None:
     assert "θ̂ = x̄ when x̄ >= 0" in out.stdout and "θ̂ = 0 when x̄ < 0" in out.stdout
 
 
+@pytest.mark.slow
 def test_the_restricted_bernoulli_in_json() -> None:
     out = run_derive("mle", *BERNOULLI, "--format", "json")
     assert out.returncode == 0, out.stderr
@@ -29,6 +33,7 @@ def test_the_restricted_bernoulli_in_json() -> None:
     assert doc["estimator"]["p"] == "Min(1/2, Sum(x[i], (i, 1, n))/n)"
 
 
+@pytest.mark.slow
 def test_data_beyond_the_open_end_exit_3_without_an_estimate(tmp_path: Path) -> None:
     path = tmp_path / "zeros.csv"
     path.write_text("x\n" + "0\n" * 12)
@@ -38,6 +43,7 @@ def test_data_beyond_the_open_end_exit_3_without_an_estimate(tmp_path: Path) -> 
     assert doc["data"] is None and not doc["certified"]
 
 
+@pytest.mark.slow
 def test_data_above_the_closed_end_give_the_end(tmp_path: Path) -> None:
     path = tmp_path / "ones.csv"
     x = (np.random.default_rng(5).random(40) < 0.8).astype(int)
@@ -48,6 +54,7 @@ def test_data_above_the_closed_end_give_the_end(tmp_path: Path) -> None:
     assert est["estimate"] == 0.5 and est["se_observed"] is None
 
 
+@pytest.mark.slow
 def test_uniform_with_both_ends_unknown_and_a_relation_in_where(tmp_path: Path) -> None:
     args = ("1/(b - a)", "--param", "a", "--param", "b", "--support", "a < x < b", "--where", "a < b")
     out = run_derive("mle", *args, "--format", "json")
@@ -64,12 +71,14 @@ def test_uniform_with_both_ends_unknown_and_a_relation_in_where(tmp_path: Path) 
     assert est["a"]["estimate"] == x.min() and est["b"]["estimate"] == x.max()
 
 
+@pytest.mark.slow
 def test_a_relation_naming_no_parameter_exits_2() -> None:
     out = run_derive("mle", "1/(b - a)", "--param", "a", "--param", "b", "--support", "a < x < b",
                      "--where", "a < c")
     assert out.returncode == 2 and "Traceback" not in out.stderr and "'c'" in out.stderr
 
 
+@pytest.mark.slow
 def test_the_natural_form_with_an_unknown_base_measure() -> None:
     out = run_derive("mle", "h(x) exp(theta x - exp(theta))", "--param", "theta", "--support", "x in {0,1,2,...}",
                      env={"COLUMNS": "100"})

@@ -62,6 +62,7 @@ def test_bad_declaration_exits_2() -> None:
     assert "cannot read the declaration" in one_error_line(out)
 
 
+@pytest.mark.slow
 def test_plain_text_and_forced_latex() -> None:
     plain = json.loads(derive("parse", "x^2 sin(x)", "--format", "json").stdout)
     assert plain["sympy"] == "x**2*sin(x)"
@@ -70,6 +71,7 @@ def test_plain_text_and_forced_latex() -> None:
     assert json.loads(forced.stdout)["sympy"] == "1 - x_i**2"
 
 
+@pytest.mark.slow
 def test_every_help_example_runs() -> None:
     import shlex
 

@@ -204,6 +204,7 @@ def test_random_parameters_of_a_large_multinomial_satisfy_the_constraint(k: int)
         assert abs(sum(values.values()) - 1) < 1e-12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [5, 10])
 def test_a_large_multinomial_has_the_sample_proportions_as_estimates(k: int) -> None:
     from derive.core.budget import Budget

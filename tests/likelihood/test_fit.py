@@ -31,6 +31,7 @@ def test_a_closed_form_gives_the_estimate_and_both_standard_errors(tmp_path: Pat
     assert any(c.name == "observed information on the data" and c.certificate.word == "plausible" for c in d.checks)
 
 
+@pytest.mark.slow
 def test_two_parameters_give_the_inverse_information_diagonal(tmp_path: Path) -> None:
     x = np.random.default_rng(4).normal(1.0, 2.0, size=50)
     d = use_data(derive_mle(normal(), Budget(60).start()), _csv(tmp_path, x), None, {}, 0)

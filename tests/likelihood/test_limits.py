@@ -32,6 +32,7 @@ def _request(name: str) -> MleRequest:
     return MleRequest(name, (), None, None, (), None, (), None, None, (), 0)
 
 
+@pytest.mark.slow
 def test_binomial_keeps_its_fisher_information_when_the_machine_is_50_times_slower(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Every clock reads 50x the elapsed time (a machine 50 times busier): the document is the same."""
@@ -90,6 +91,7 @@ def test_the_cli_exits_3_when_the_work_budget_cut_a_check(monkeypatch: pytest.Mo
     assert any(s["certificate"] == "not computed (work limit)" for s in doc["steps"])
 
 
+@pytest.mark.slow
 def test_the_document_does_not_depend_on_the_hash_seed() -> None:
     """Set and dict orders follow PYTHONHASHSEED; neither the work counted nor the output may."""
     outs = []

@@ -57,6 +57,7 @@ def test_a_closed_lower_end_projects_the_root_and_states_both_cases() -> None:
     assert "closed ends" in maximum.certificate.describe()
 
 
+@pytest.mark.slow
 def test_a_closed_upper_end_and_an_open_lower_end() -> None:
     d = mle(BERNOULLI, params="p", support="x in {0,1}", where="0 < p <= 1/2").derivation
     assert d.certified
@@ -69,6 +70,7 @@ def test_a_closed_upper_end_and_an_open_lower_end() -> None:
     assert any("no maximum exists" in n for n in d.notes)
 
 
+@pytest.mark.slow
 def test_an_open_end_alone_is_a_case_without_an_estimate() -> None:
     d = _normal("theta > 0")
     (est,) = d.estimator
@@ -77,6 +79,7 @@ def test_an_open_end_alone_is_a_case_without_an_estimate() -> None:
     assert not d.condition_relations  # said by the cases instead
 
 
+@pytest.mark.slow
 def test_without_concavity_the_root_is_the_estimate_only_in_the_space() -> None:
     d = mle("exp(-(x-mu)^2/(2 s2))/sqrt(2 pi s2)", params=["mu", "s2"], support="x in R",
             where=["mu >= 0", "s2 > 0"]).derivation
@@ -85,6 +88,7 @@ def test_without_concavity_the_root_is_the_estimate_only_in_the_space() -> None:
     assert not any(s.kind == "bias" and s.param is not None and s.param.name == "mu" for s in d.steps)
 
 
+@pytest.mark.slow
 def test_on_data_below_the_end_the_estimate_is_the_end(tmp_path: Path) -> None:
     x = np.random.default_rng(1).normal(-0.3, 1.0, size=50)
     assert x.mean() < 0
@@ -95,6 +99,7 @@ def test_on_data_below_the_end_the_estimate_is_the_end(tmp_path: Path) -> None:
     assert any("end of the parameter space" in n for n in d.notes)
 
 
+@pytest.mark.slow
 def test_on_data_inside_the_estimate_is_the_root_with_standard_errors(tmp_path: Path) -> None:
     x = np.random.default_rng(1).normal(0.7, 1.0, size=50)
     d = _normal("theta >= 0", data=_csv(tmp_path, x))
@@ -103,6 +108,7 @@ def test_on_data_inside_the_estimate_is_the_root_with_standard_errors(tmp_path: 
     assert e.value == pytest.approx(x.mean(), rel=1e-12) and e.se_expected == pytest.approx(1 / np.sqrt(50))
 
 
+@pytest.mark.slow
 def test_on_data_beyond_an_open_end_no_estimate_is_given(tmp_path: Path) -> None:
     d = mle(BERNOULLI, params="p", support="x in {0,1}", where="0 < p <= 1/2",
             data=_csv(tmp_path, np.zeros(20))).derivation
@@ -111,6 +117,7 @@ def test_on_data_beyond_an_open_end_no_estimate_is_given(tmp_path: Path) -> None
     assert isinstance(check.certificate, NotComputed)
 
 
+@pytest.mark.slow
 def test_without_concavity_data_outside_fall_back_to_the_constrained_maximum(tmp_path: Path) -> None:
     x = np.random.default_rng(1).normal(-0.3, 1.0, size=50)
     d = mle("exp(-(x-mu)^2/(2 s2))/sqrt(2 pi s2)", params=["mu", "s2"], support="x in R",

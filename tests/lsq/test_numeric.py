@@ -42,6 +42,7 @@ fractions = st.fractions(min_value=-50, max_value=50, max_denominator=40)
 @given(st.integers(1, 5).flatmap(lambda p: st.tuples(
     st.lists(st.lists(fractions, min_size=p, max_size=p), min_size=p, max_size=p),
     st.lists(st.lists(fractions, min_size=2, max_size=2), min_size=p, max_size=p))))
+@pytest.mark.slow
 def test_exact_solve_is_gauss_jordan(case: tuple[list[list[Fraction]], list[list[Fraction]]]) -> None:
     a, b = case
     expected = gauss_jordan(a, b)

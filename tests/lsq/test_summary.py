@@ -101,6 +101,7 @@ def check_nist(name: str) -> dict[str, Any]:
     return s
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SHIPPED)
 def test_nist_certified_summary_through_the_cli(name: str) -> None:
     s = check_nist(name)
@@ -161,6 +162,7 @@ def reference_summary(X: np.ndarray, y: np.ndarray, w: np.ndarray | None, interc
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), weighted=st.booleans(), intercept=st.booleans(), p=st.integers(1, 5),
        extra=st.integers(3, 30))
+@pytest.mark.slow
 def test_numbers_match_textbook_formulas_and_scipy(seed: int, weighted: bool, intercept: bool, p: int,
                                                    extra: int) -> None:
     """On random data of random sizes (two zero weights dropped when weighted), R's numbers by the textbook."""
@@ -268,6 +270,7 @@ def test_wrong_formulas_are_refuted() -> None:
 # -- what is not computed ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ridge_summary_is_not_computed_with_its_reason() -> None:
     args = ["ls", "--model", "ridge", "--data", str(NIST / "Norris.csv"), "--x", "x", "--y", "y", "--lam", "0.5"]
     run = run_derive(*args, "--format", "json")
@@ -290,6 +293,7 @@ def test_no_residual_degrees_of_freedom() -> None:
 # -- the formats -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_text_latex_markdown_show_the_summary() -> None:
     args = ["ls", "--data", str(NIST / "Norris.csv"), "--x", "x", "--y", "y", "--intercept"]
     text = run_derive(*args, env={"COLUMNS": "80"})
@@ -312,6 +316,7 @@ def test_text_latex_markdown_show_the_summary() -> None:
     assert "### Regression summary (ordinary least squares)" in md
 
 
+@pytest.mark.slow
 def test_no_intercept_text_says_r_squared_is_about_zero() -> None:
     run = run_derive("ls", "--data", str(NIST / "NoInt1.csv"), "--x", "x", "--y", "y", env={"COLUMNS": "80"})
     assert run.returncode == 0
@@ -360,6 +365,7 @@ def test_the_summary_goes_into_the_pdf(tmp_path: Path) -> None:
     assert "Regression summary" in text and "Residual standard error: 0.8847964 on 34 degrees of freedom" in text
 
 
+@pytest.mark.slow
 def test_the_api_gives_the_summary() -> None:
     import derive
 
@@ -385,6 +391,7 @@ def test_simple_regression_gets_its_standard_errors_in_sums() -> None:
     assert "gram_slope" not in {st.kind for st in summary_steps(roles_of(model_class("ols")()), True)}
 
 
+@pytest.mark.slow
 def test_simple_regression_summary_in_text_shows_the_square_of_the_sum() -> None:
     run = run_derive("ls", "--model", "simple", "--data", str(NIST / "Norris.csv"), "--x", "x", "--y", "y",
                      env={"COLUMNS": "100"})

@@ -154,6 +154,7 @@ def test_merge_is_intersection(a: VarDomain, b: VarDomain, probes: list[float]) 
         assert contains(merged, v) == (contains(a, v) and contains(b, v))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_fuzz_raises_only_parse_error(text: str) -> None:

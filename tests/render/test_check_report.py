@@ -152,6 +152,7 @@ def test_read_as_is_said_only_where_the_reading_differs(tmp_path: Path) -> None:
 
 # --- Markdown and Jupyter ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_markdown_is_the_file_in_order_with_one_display_per_block() -> None:
     r = check(WRONG)
     md = r._repr_markdown_()
@@ -228,6 +229,7 @@ def test_folder_pdf_has_a_summary_table_then_each_file(tmp_path: Path) -> None:
     assert "Not checked: no display mathematics found" in flat
 
 
+@pytest.mark.slow
 def test_a_check_result_prints_as_its_own_document_through_every_pdf_path() -> None:
     from derive.handout.builder import handout_of
     from derive.handout.document import CheckedBlock

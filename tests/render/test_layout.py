@@ -37,6 +37,7 @@ _TERM = st.builds(
     st.integers(1, 9))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_TERM, min_size=8, max_size=30))
 def test_long_sums_break_into_rows_within_the_measure(terms: list[sp.Expr]) -> None:

@@ -33,6 +33,7 @@ def results() -> list:  # type: ignore[type-arg]
             derive.mle("poisson"), derive.ls("ridge"), derive.ls("simple")]
 
 
+@pytest.mark.slow
 def test_markdown_has_one_display_per_formula(results: list) -> None:  # type: ignore[type-arg]
     for r in results:
         check_markdown(r.to_markdown())

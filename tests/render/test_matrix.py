@@ -316,6 +316,7 @@ def _property_values(seed: int) -> tuple[dict[str, np.ndarray], dict[Any, int]]:
     return values, sizes
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(shape=st.sampled_from([(_p, M.ONE), (_n, M.ONE), (_p, _p), (_n, _p)]), data=st.data(), seed=st.integers(0, 99))
 def test_every_contract_string_rebuilds_to_the_value_of_its_node(shape: tuple[Any, Any], data: st.DataObject,

@@ -60,6 +60,7 @@ def test_a_variable_the_function_does_not_depend_on_has_a_zero_partial(clock: Cl
     assert g.hessian is not None and [d.result for d in g.hessian[1]] == [0, 0]
 
 
+@pytest.mark.slow
 def test_mixed_partials_agree_both_ways(clock: Clock) -> None:
     g = gradient(sigmoid(x * y) * sp.log(1 + x**2), [x, y], clock, hessian=True)
     assert g.hessian is not None

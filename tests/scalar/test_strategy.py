@@ -119,7 +119,9 @@ CASES: list[tuple[str, sp.Expr, list[sp.Symbol]]] = [
     ("atan2 d y d x", sp.atan2(y, x), [y, x]),
 ]
 
-_IDS = [c[0] for c in CASES]
+# Cases that take a second or more each: in the full suite only.
+_SLOW_CASES = {"GELU tanh"}
+_PARAMS = [pytest.param(*c, id=c[0], marks=[pytest.mark.slow] if c[0] in _SLOW_CASES else []) for c in CASES]
 
 
 def _derive(expr: sp.Expr, wrt: list[sp.Symbol]) -> Derivation:
@@ -140,13 +142,13 @@ def _chain_letters(d: Derivation) -> list[sp.Symbol]:
     return [r.u for step in d.steps for r in step.rules if isinstance(r, R.ChainRule)]
 
 
-@pytest.mark.parametrize(("name", "expr", "wrt"), CASES, ids=_IDS)
+@pytest.mark.parametrize(("name", "expr", "wrt"), _PARAMS)
 def test_result_agrees_with_sympy_diff(name: str, expr: sp.Expr, wrt: list[sp.Symbol]) -> None:
     d = _derive(expr, wrt)
     assert _zero(d.result - sp.diff(expr, *wrt)), f"{name}: got {d.result}"
 
 
-@pytest.mark.parametrize(("name", "expr", "wrt"), CASES, ids=_IDS)
+@pytest.mark.parametrize(("name", "expr", "wrt"), _PARAMS)
 def test_every_step_is_an_equality(name: str, expr: sp.Expr, wrt: list[sp.Symbol]) -> None:
     d = _derive(expr, wrt)
     assert d.steps, f"{name}: no steps"
@@ -154,7 +156,7 @@ def test_every_step_is_an_equality(name: str, expr: sp.Expr, wrt: list[sp.Symbol
         assert _zero(step.before - step.after), f"{name}, step {i} ({step.rule}): {step.before} != {step.after}"
 
 
-@pytest.mark.parametrize(("name", "expr", "wrt"), CASES, ids=_IDS)
+@pytest.mark.parametrize(("name", "expr", "wrt"), _PARAMS)
 def test_steps_chain_and_end_at_the_result(name: str, expr: sp.Expr, wrt: list[sp.Symbol]) -> None:
     d = _derive(expr, wrt)
     # the first derivative, or the whole k-th one in a line (power rule k times on c x^n)
@@ -169,7 +171,7 @@ def test_steps_chain_and_end_at_the_result(name: str, expr: sp.Expr, wrt: list[s
     assert d.wrt == tuple(wrt)
 
 
-@pytest.mark.parametrize(("name", "expr", "wrt"), CASES, ids=_IDS)
+@pytest.mark.parametrize(("name", "expr", "wrt"), _PARAMS)
 def test_every_step_has_a_named_rule(name: str, expr: sp.Expr, wrt: list[sp.Symbol]) -> None:
     d = _derive(expr, wrt)
     assert all(step.rule != "cas" for step in d.steps), [s.rule for s in d.steps]
@@ -181,7 +183,7 @@ def test_every_step_has_a_named_rule(name: str, expr: sp.Expr, wrt: list[sp.Symb
         assert step.justification.strip()
 
 
-@pytest.mark.parametrize(("name", "expr", "wrt"), CASES, ids=_IDS)
+@pytest.mark.parametrize(("name", "expr", "wrt"), _PARAMS)
 def test_chain_letters_are_unique(name: str, expr: sp.Expr, wrt: list[sp.Symbol]) -> None:
     d = _derive(expr, wrt)
     letters = _chain_letters(d)
