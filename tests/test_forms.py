@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
