@@ -2,10 +2,10 @@
 between parameters in --where, and an unknown base measure h(x); exit codes per the table."""
 from __future__ import annotations
 
-import pytest
-
 import json
 from pathlib import Path
+
+import pytest
 
 import numpy as np
 
