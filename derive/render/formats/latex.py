@@ -89,8 +89,12 @@ class Row:
 _GAP = "\\noalign{\\vskip 6pt}\n"
 _HANG = "\\hspace{-2em}"
 """A left side alone on its line hangs left of the relations under it (as mathtools' ``\\MoveEqLeft``)."""
-_BELOW = 0.85
-"""Width of a reason set under its line, as a fraction of the line."""
+
+
+def tag_reason(why: str, side: str = "0.34") -> str:
+    """A reason as the row's tag: amsmath sets it at the right margin where it fits beside the row,
+    else on its own line under it, so each row gets the placement it has room for."""
+    return rf"\tag*{{\parbox[t]{{{side}\linewidth}}{{\raggedright\small {why}}}}}"
 
 
 def chain_layout(rows: list[Row], env: str = "align*", side: str = "0.34") -> str:
@@ -129,7 +133,7 @@ def chain_layout(rows: list[Row], env: str = "align*", side: str = "0.34") -> st
             lines.append(f"  &{rel(r)}{pieces[0]}")
             lines += [f"  &\\qquad {p}" for p in pieces[1:]]
             if r.why is not None:
-                lines.append(rf"  &\qquad \parbox[t]{{{_BELOW}\linewidth}}{{\raggedright\small\color{{gray}} {r.why}}}")
+                lines[-1] += " " + tag_reason(r.why, side)
             out.append((_GAP if r.gap else "") + " \\\\\n".join(lines))
     return f"\\begin{{{env}}}\n" + " \\\\\n".join(out) + f"\n\\end{{{env}}}"
 
@@ -494,7 +498,8 @@ class Printer(FormatPrinter):
         g = s.derivation
         chains = self._print_MatGradient(g).chains
         if s.solve_steps:
-            rows = [f"{self.visit(c)} \\\\\n  &\\phantom{{=}}\\; {self.below(tex_line(c.name))}" for c in s.solve_steps]
+            rows = [f"{self.visit(c)} {tag_reason(tex_line(c.name))}" if not self.mathjax else
+                    f"{self.visit(c)} \\\\\n  &\\phantom{{=}}\\; {self.below(tex_line(c.name))}" for c in s.solve_steps]
             chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
         rows = [rf"\hat{{{mtex(g.wrt)}}} &= {mtex(s.estimator)}"]
         rows += [str(self.visit(c)) for c in s.solve_steps[:2]]
@@ -630,8 +635,9 @@ class Printer(FormatPrinter):
         rel = r"\iff" if step.relation == "<=>" else "="
         body = " \\\\\n  &\\quad ".join(sum_lines(p, step.rhs))
         why = tex_line(step.rule + ("" if step.certified else " (NOT certified)"))
-        note = rf"\text{{{why}}}" if self.mathjax else rf"\text{{\small\color{{gray}}{why}}}"
-        return f"{p.doprint(step.lhs)} &{rel} {body} \\\\\n  &\\phantom{{=}}\\; {note}"
+        if not self.mathjax:  # at the right margin where it fits there, else amsmath sets it under the line
+            return f"{p.doprint(step.lhs)} &{rel} {body} {tag_reason(why)}"
+        return f"{p.doprint(step.lhs)} &{rel} {body} \\\\\n  &\\phantom{{=}}\\; \\text{{{why}}}"
 
     # -- maximum likelihood ----------------------------------------------------------------------
     def _print_MleDerivation(self, d: MleDerivation) -> Parts:
