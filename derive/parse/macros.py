@@ -64,7 +64,7 @@ class Macros:
 
 
 _DEFINER = re.compile(r"\\(newcommand|renewcommand|providecommand|DeclareMathOperator|def)(\*?)(?![A-Za-z])")
-_NAME = re.compile(r"\\([A-Za-z]+|.)")
+_NAME = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _PARAMS = re.compile(r"\[\s*([1-9])\s*\]")
 _DEF_PARAMS = re.compile(r"(?:#[1-9])*")
 
@@ -195,7 +195,8 @@ def _argument(text: str, i: int) -> tuple[str, int] | None:
         return None
     if text[i] == "\\":
         name = _NAME.match(text, i)
-        assert name is not None
+        if name is None:  # a lone backslash at the very end: no argument
+            return None
         return name.group(0), name.end()
     return text[i], i + 1
 
@@ -230,7 +231,8 @@ def expand(text: str, macros: Macros) -> str:
             i += 1
             continue
         name = _NAME.match(text, i)
-        assert name is not None
+        if name is None:  # a lone backslash at the very end: nothing to expand
+            break
         macro = table.get(name.group(1))
         if macro is None:
             i = name.end()

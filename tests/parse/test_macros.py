@@ -115,3 +115,11 @@ def test_any_input_expands_or_refuses_within_bounds(defs: str, use: str) -> None
     except ParseError:
         return
     assert len(out) <= M.MAX_OUTPUT
+
+
+def test_a_lone_backslash_at_the_end_or_before_a_newline_is_left_alone() -> None:
+    macros = collect(r"\newcommand{\R}{\mathbb{R}}")
+    assert macros.expand("x \\in \\R \\") == "x \\in \\mathbb{R} \\"
+    assert macros.expand("\\R\\\n\\R") == "\\mathbb{R}\\\n\\mathbb{R}"
+    with pytest.raises(ParseError):  # a macro with a parameter whose argument is a lone backslash
+        collect(r"\newcommand{\f}[1]{(#1)}").expand("\\f\\")
