@@ -28,9 +28,15 @@ def check_markdown(md: str) -> None:
 
 @pytest.fixture(scope="module")
 def results() -> list:  # type: ignore[type-arg]
-    return [derive.grad("(1-x)^2 + 100*(y - x^2)^2", wrt="x,y", hessian=True), derive.diff("sigmoid(w*x + b)", wrt="w"),
-            derive.grad("norm(y - X*b)^2", wrt="b", let=["X: n x p", "y: n", "b: p"], hessian=True),
-            derive.mle("poisson"), derive.ls("ridge"), derive.ls("simple")]
+    from derive.core.budget import Budget
+
+    def roomy() -> Budget:  # the defaults' wall-clock seconds are for a person waiting, not a loaded test machine
+        return Budget(seconds=600)
+
+    return [derive.grad("(1-x)^2 + 100*(y - x^2)^2", wrt="x,y", hessian=True, budget=roomy()),
+            derive.diff("sigmoid(w*x + b)", wrt="w", budget=roomy()),
+            derive.grad("norm(y - X*b)^2", wrt="b", let=["X: n x p", "y: n", "b: p"], hessian=True, budget=roomy()),
+            derive.mle("poisson", budget=roomy()), derive.ls("ridge", budget=roomy()), derive.ls("simple", budget=roomy())]
 
 
 @pytest.mark.slow
@@ -40,6 +46,7 @@ def test_markdown_has_one_display_per_formula(results: list) -> None:  # type: i
         check_markdown(r._repr_markdown_())
 
 
+@pytest.mark.slow
 def test_jupyter_latex_is_one_display_per_chain_and_result(results: list) -> None:  # type: ignore[type-arg]
     for r in results:
         check_markdown(r._repr_latex_())
