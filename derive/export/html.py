@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from derive.core.errors import RenderError
+from derive.core.errors import RenderError, UsageError
 from derive.handout.document import Exercise, Handout, Worked
 from derive.render.env import _math_spans, check_latex
 
@@ -44,7 +44,14 @@ MATHJAX_CONFIG: dict[str, Any] = {
         # all of the bundle's extensions except those that fetch (require, autoload) or write HTML (html),
         # and textmacros (\\textasciicircum and friends inside \\text, as our printers write them)
         "packages": {"[+]": ["textmacros"], "[-]": ["require", "autoload", "html"]},
-        "macros": {"R": "\\mathbb{R}", "argmax": "\\operatorname*{arg\\,max}", "argmin": "\\operatorname*{arg\\,min}"},
+        "macros": {  # the handouts' shared notation (templates/notation.tex.j2), for the author's $...$ maths
+            "vect": ["\\boldsymbol{#1}", 1], "mat": ["\\boldsymbol{#1}", 1], "T": "^{\\top}",
+            "norm": ["\\left\\lVert #1 \\right\\rVert", 1], "abs": ["\\left\\lvert #1 \\right\\rvert", 1],
+            "inner": ["\\left\\langle #1, #2 \\right\\rangle", 2],
+            "argmax": "\\operatorname*{arg\\,max}", "argmin": "\\operatorname*{arg\\,min}",
+            "E": "\\mathbb{E}", "Var": "\\operatorname{Var}", "Cov": "\\operatorname{Cov}", "R": "\\mathbb{R}",
+            "tr": "\\operatorname{tr}", "diag": "\\operatorname{diag}", "given": "\\mid",
+        },
     },
     "svg": {"fontCache": "global"},
     "options": {
@@ -69,6 +76,7 @@ h2{font-size:1.35rem;margin-top:2rem}h3{font-size:1.12rem;margin-top:1.5rem}
 .exercise{margin:1rem 0}.worked{margin:1rem 0}table{border-collapse:collapse;margin:.6rem 0}
 td,th{border:1px solid #ccc;padding:.2rem .5rem}figure{margin:1rem auto;text-align:center}
 figure svg{max-width:100%;height:auto}figcaption{font-size:.92rem;color:#333}code{font-size:.9em}
+.course{color:#555;margin:0 0 .5rem}.points{font-weight:normal;color:#555}.answer{border:1px solid #999;margin:.5rem 0 1rem}
 """
 
 
@@ -203,9 +211,10 @@ def _inline_holes(text: str, hole: Callable[[str], str], where: str) -> str:
 class _Page:
     """Walks a handout's blocks by kind (``_html_<kind>``); an unknown kind is an error naming it."""
 
-    def __init__(self, handout: Handout, solutions: bool) -> None:
+    def __init__(self, handout: Handout, solutions: bool, layout: str) -> None:
         self.handout = handout
         self.solutions = solutions
+        self.exam = layout == "exam"
         self.sections = 0
         self.exercises = 0
         self.figures = 0
@@ -229,11 +238,30 @@ class _Page:
         self.sections += 1
         return f"<h2>{self.sections}&ensp;{prose_line(b.title, f'section {b.label!r}')}</h2>"
 
+    def _points(self, b: Any) -> str:
+        points = getattr(b, "points", None)
+        if not self.exam or points is None:
+            return ""
+        return f' <span class="points">({float(points):g} point{"" if float(points) == 1 else "s"})</span>'
+
+    def _answer_space(self, b: Any, default: float) -> str:
+        if not self.exam or self.solutions:
+            return ""
+        space = getattr(b, "space", None)
+        return f'<div class="answer" style="height:{float(space if space is not None else default):g}cm"></div>'
+
     def _html_worked(self, b: Worked, heading: str = "") -> str:
         where = f"block '{b.label}'"
-        parts = [f"<h3>{html.escape(heading) if heading else prose_line(b.title, where)}</h3>"]
+        title = html.escape(heading) if heading else prose_line(b.title, where)
+        parts = [f"<h3>{title}{self._points(b)}</h3>"]
         if b.intro:
             parts.append(prose(b.intro, where))
+        if not self.solutions:  # a student version: what is asked, never the derivation
+            question = _question(b)
+            if question.strip():
+                parts.append(display_math(_checked(question, f"{where}, its question")))
+            parts.append(self._answer_space(b, 6))
+            return '<section class="worked">\n' + "\n".join(p for p in parts if p) + "\n</section>"
         if b.source:
             parts.append(f'<p class="input">Input: <code>{html.escape(b.source)}</code></p>')
         parts.append(markdown_html(str(b.result.render("markdown")), f"{where}, its derivation"))
@@ -242,9 +270,11 @@ class _Page:
     def _html_exercise(self, b: Exercise) -> str:
         self.exercises += 1
         where = f"exercise '{b.label}'"
-        parts = [f"<p><strong>Exercise {self.exercises}.</strong> {prose_line(b.prompt, where)}</p>"]
+        parts = [f"<p><strong>Exercise {self.exercises}.</strong>{self._points(b)} {prose_line(b.prompt, where)}</p>"]
         if b.prompt_latex:
             parts.append(display_math(_checked(b.prompt_latex, where)))
+        if space := self._answer_space(b, 4):
+            parts.append(space)
         return '<div class="exercise">\n' + "\n".join(parts) + "\n</div>"
 
     def _html_checked(self, b: Any) -> str:
@@ -252,6 +282,8 @@ class _Page:
                                                              f"block '{b.label}'") + "\n</section>"
 
     def _html_figure(self, b: Any) -> str:
+        if not self.solutions and getattr(b, "solution", True):
+            return ""  # a figure that shows a solution (an estimate, a fitted line) is not in a student version
         self.figures += 1
         svg = inline_svg(str(b.plot.svg), prefix=f"fig{self.figures}-", where=f"figure '{b.label}'")
         width = float(getattr(b, "width", 0.8))
@@ -267,13 +299,26 @@ class _Page:
             head.append(f'<p class="subtitle">{prose_line(h.subtitle, "handout subtitle")}</p>')
         if h.author:
             head.append(f'<p class="author">{html.escape(h.author)}</p>')
-        body = [self.block(b) for b in h.blocks]
+        style = getattr(h, "style", None)
+        course = [str(getattr(style, k, "")) for k in ("course", "term", "instructor")]
+        if any(course):
+            head.insert(0, f'<p class="course">{html.escape(" · ".join(c for c in course if c))}</p>')
+        body = [html_block for b in h.blocks if (html_block := self.block(b))]
         solved = [(k, e) for k, e in enumerate(h.exercises, start=1) if e.solution is not None]
         if self.solutions and solved:
             body.append('<h2 class="solutions">Solutions</h2>')
             body += [self._html_worked(e.solution, heading=f"Solution to exercise {k}")
                      for k, e in solved if e.solution is not None]
         return "\n".join(["<header>", *head, "</header>", "<main>", *body, "</main>"])
+
+
+def _question(b: Worked) -> str:
+    """What a worked problem asks, in math mode (its printer's ``question`` part); '' when its result has
+    none, or the printer has no question part: a student version then shows the title and intro only."""
+    try:
+        return str(b.result.render("latex", part="question"))
+    except UsageError:
+        return ""
 
 
 # --- figures ----------------------------------------------------------------------------------------
@@ -306,16 +351,20 @@ def _plain_title(title: str) -> str:
     return " ".join(title.replace("$", "").split())
 
 
-def handout_html(handout: Handout, *, solutions: bool = True) -> str:
+def handout_html(handout: Handout, *, solutions: bool = True, layout: str = "handout") -> str:
     """``handout`` as one HTML page that needs nothing else: styles, maths and MathJax inlined.
 
-    With ``solutions=False`` the exercises' solutions are left out of the file entirely (not hidden).
-    An unknown block kind, or maths that ``check_latex`` refuses, is a RenderError naming the block.
+    With ``solutions=False`` (a student version) no solution text is in the file at all, as in the
+    LaTeX: worked problems show their question only, exercise solutions and figures that show a
+    solution are left out. ``layout="exam"`` adds points and answer boxes. An unknown block kind, or
+    maths that ``check_latex`` refuses, is a RenderError naming the block.
     """
     if not isinstance(handout, Handout):
         raise RenderError(f"handout_html needs a Handout, not {type(handout).__name__}",
                           hint="build it with derive.handout.HandoutBuilder")
-    body = _Page(handout, solutions).page()
+    if layout not in ("handout", "exam"):
+        raise UsageError(f"unknown layout {layout!r}", hint="choose handout or exam")
+    body = _Page(handout, solutions, layout).page()
     config = json.dumps(MATHJAX_CONFIG, sort_keys=True).replace("</", "<\\/")
     return "\n".join([
         "<!DOCTYPE html>",

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import pytest
 
 import derive
-from derive.core.errors import RenderError
+from derive.core.errors import RenderError, UsageError
 from derive.export.html import (CONTENT_SECURITY_POLICY, MATHJAX_CONFIG, handout_html, inline_svg, mathjax_bundle,
                                 mathjax_text)
 from derive.handout.builder import HandoutBuilder
@@ -151,8 +151,10 @@ def test_the_student_version_has_no_solution_text(handout: Handout) -> None:
     student = handout_html(handout, solutions=False)
     solution = handout_html(handout, solutions=True)
     assert "Solutions" in solution and "Solutions" not in student
-    assert "x^3 + 7*x" in solution and "x^3 + 7*x" not in student  # the solution's input
-    assert "Differentiate $x^3$" not in student and "Exercise 1." in student
+    assert "x^3 + 7*x" in solution and "x^3 + 7*x" not in student  # the exercise solution's input
+    assert "Exercise 1." in student and "Differentiate a square" in student and "The power rule, once." in student
+    for words in ("certified", "Result:", "Input:", "agrees with sympy.diff", "2 x"):  # no worked derivation
+        assert words in _body(solution) and words not in _body(student), words
 
 
 def test_the_page_is_deterministic(handout: Handout, page: str) -> None:
@@ -177,6 +179,7 @@ class _Figure:
     plot: Any
     caption: str = ""
     width: float = 0.5
+    solution: bool = False
 
     @property
     def label(self) -> str:
@@ -198,6 +201,45 @@ def test_a_figure_is_inline_svg_with_its_own_ids() -> None:
     assert 'id="fig1-p1"' in body and 'url(#fig1-p1)' in body and 'xlink:href="#fig1-g0"' in body
     assert '<figure style="width:50%">' in body
     assert "Figure 1. The MLE <span class=\"tex2jax_process\">\\(\\hat\\theta\\)</span> &lt;marked&gt;" in body
+
+
+def test_a_student_version_leaves_out_the_figures_that_show_a_solution() -> None:
+    shown, answer = _Figure(_Plot(SVG), caption="The data"), _Figure(_Plot(SVG), caption="The fit", solution=True)
+    h = _with_block(shown)
+    object.__setattr__(h, "blocks", h.blocks + (answer,))
+    student, solution = handout_html(h, solutions=False), handout_html(h, solutions=True)
+    assert "The data" in student and "The fit" not in student and student.count("<svg") == solution.count("<svg") - 1
+    assert "Figure 1. The data" in solution and "Figure 2. The fit" in solution
+
+
+@dataclass(frozen=True)
+class _MarkedExercise:
+    kind: ClassVar[str] = "exercise"
+    prompt: str
+    prompt_latex: str = ""
+    solution: Any = None
+    points: float | None = 3.0
+    space: float | None = None
+    label: str = "marked"
+
+
+def test_an_exam_shows_points_and_answer_boxes_only_in_the_student_version() -> None:
+    h = _with_block(_MarkedExercise("Differentiate $x^2$."))
+    exam = handout_html(h, solutions=False, layout="exam")
+    assert '<strong>Exercise 1.</strong> <span class="points">(3 points)</span>' in exam
+    assert '<div class="answer" style="height:4cm"></div>' in exam
+    assert 'class="answer"' not in handout_html(h, solutions=True, layout="exam")
+    assert 'class="points"' not in _body(handout_html(h, solutions=False))  # the handout layout shows no marks
+    with pytest.raises(UsageError, match="unknown layout 'poster'"):
+        handout_html(h, layout="poster")
+
+
+def test_the_handouts_notation_macros_are_known_to_mathjax() -> None:
+    """The shared notation of the LaTeX handouts (vect, mat, T, norm, ...), so the author's $...$ reads the same."""
+    macros = MATHJAX_CONFIG["tex"]["macros"]
+    assert set(macros) == {"vect", "mat", "T", "norm", "abs", "inner", "argmax", "argmin", "E", "Var", "Cov", "R",
+                           "tr", "diag", "given"}
+    assert macros["vect"] == ["\\boldsymbol{#1}", 1] and macros["inner"][1] == 2
 
 
 @pytest.mark.parametrize("bad", ['<svg><script>alert(1)</script></svg>', '<svg onload="x()"></svg>',
