@@ -130,6 +130,10 @@ def _no_feedback() -> str:
 
 
 def _numerical(a: Answer, where: str) -> list[str]:
+    value = a.value or 0.0
+    if a.tolerance == 0 and value != round(value):
+        raise UsageError(f"{where}: the numeric answer {value!r} has tolerance 0, so only typing every digit would match",
+                         hint="give the answer a tolerance (such as 0.005), or round it")
     return [
         f'    <answer fraction="100" format="moodle_auto_format">{_text(_number(a.value or 0.0), where)}',
         f"      <tolerance>{_number(a.tolerance)}</tolerance>",

@@ -188,6 +188,8 @@ def test_the_output_is_golden() -> None:
     ([[QuestionVariant("a", "1", 1, "T", "read $\\input{x}$", "", (_numeric(1.0),))]],
      r"question 'a' variant '1': refusing LaTeX that uses '\\\\input'"),
     ([[QuestionVariant("a", "1", 1, "T\x07", "t", "", (_numeric(1.0),))]], "U\\+0007 cannot be written in XML"),
+    ([[QuestionVariant("a", "1", 1, "T", "t", "", (_numeric(2 / 3, 0.0),))]],
+     r"question 'a' variant '1': the numeric answer 0.6666666666666666 has tolerance 0"),
 ])
 def test_bad_input_is_a_usage_error_naming_the_problem(questions: list[list[QuestionVariant]], words: str) -> None:
     with pytest.raises(UsageError, match=words):
@@ -212,3 +214,9 @@ def test_a_part_s_feedback_does_not_give_away_another_part(quiz: ET.Element) -> 
     feedback = {q.findtext("name/text"): q.findtext("generalfeedback/text") or "" for q in parts}
     assert feedback == {"Exponential MLE [s000]: formula": "<p>The worked answer:</p><p>formula: \\(\\frac{n}{\\sum_i x_i}\\)</p>",
                         "Exponential MLE [s000]: value": "<p>The worked answer:</p><p>value: \\(0.5\\)</p>"}
+
+
+def test_a_whole_number_may_have_no_tolerance() -> None:
+    q = QuestionVariant("step", "v", 1, "Find the wrong step", "Which step is wrong?", "", (_numeric(2.0, 0.0),))
+    quiz = ET.fromstring(moodle_xml("S", [[q]]).encode("utf-8"))
+    assert quiz.findtext("question[2]/answer/tolerance") == "0.0"
