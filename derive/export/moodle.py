@@ -10,7 +10,8 @@ their own variant:
   no units: ``showunits`` 3 is qtype_numerical's UNITNONE);
 - a symbolic answer with distractors is a ``multichoice`` question (one right answer, single,
   shuffled), without distractors a ``shortanswer`` question (case-sensitive; a literal ``*`` in the
-  answer is written ``\\*``, since a bare ``*`` is Moodle's wildcard).
+  answer is written ``\\*``, since a bare ``*`` is Moodle's wildcard; the answer without spaces is
+  accepted too).
 
 A variant with several answers becomes one question per answer, in a sub-category per answer
 (``.../<problem>/<answer>``), so a random question still draws one variant of one part.
@@ -168,11 +169,11 @@ def shortanswer_pattern(text: str) -> str:
 
 
 def _shortanswer(a: Answer, where: str) -> list[str]:
-    return [
-        "    <usecase>1</usecase>",
-        f'    <answer fraction="100" format="moodle_auto_format">{_text(shortanswer_pattern(a.text), where)}'
-        f"{_no_feedback()}</answer>",
-    ]
+    """The answer as given, and (when it differs) without spaces: both are right, ``2*x + 1`` and ``2*x+1``."""
+    typed = dict.fromkeys([a.text.strip(), "".join(a.text.split())])
+    return ["    <usecase>1</usecase>"] + [
+        f'    <answer fraction="100" format="moodle_auto_format">{_text(shortanswer_pattern(t), where)}'
+        f"{_no_feedback()}</answer>" for t in typed]
 
 
 def _question(q: QuestionVariant, a: Answer, several: bool) -> list[str]:

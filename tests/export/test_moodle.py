@@ -128,11 +128,20 @@ def test_shortanswer_matches_the_answer_and_not_what_a_bare_star_would(quiz: ET.
     q = next(q for q in quiz.findall("question") if q.get("type") == "shortanswer")
     assert q.findtext("usecase") == "1"
     pattern = (q.findtext("answer/text") or "").strip()
-    assert pattern == "n/sum(x)"
+    assert pattern == "n/sum(x)" and len(q.findall("answer")) == 1  # no spaces: one form
     star = shortanswer_pattern("2*x*exp(x^2)")
     assert star == "2\\*x\\*exp(x^2)"
     assert _moodle_matches("2*x*exp(x^2)", star)
     assert not _moodle_matches("2 + x - exp(x^2)", star) and _moodle_matches("2 + x - exp(x^2)", "2*x*exp(x^2)")
+
+
+def test_a_formula_is_right_with_or_without_its_spaces() -> None:
+    q = QuestionVariant("d", "v", 1, "D", "Differentiate.", "", (Answer("g", "symbolic", None, "2*x + exp(x)", "2 x + e^{x}"),))
+    question = ET.fromstring(moodle_xml("S", [[q]]).encode("utf-8")).findall("question")[1]
+    answers = [((a.findtext("text") or "").strip(), a.get("fraction")) for a in question.findall("answer")]
+    assert answers == [("2\\*x + exp(x)", "100"), ("2\\*x+exp(x)", "100")]
+    assert any(_moodle_matches("2*x+exp(x)", p) for p, _ in answers)
+    assert not any(_moodle_matches("2*x+exp(y)", p) for p, _ in answers)
 
 
 def test_question_text_is_html_with_mathjax_delimiters(quiz: ET.Element) -> None:
