@@ -220,8 +220,8 @@ def least_squares(pid: str, f: Fields, where: str) -> Problem:
     def table(d: Draw) -> str:
         xs, ys = data(d)
         cols = "c" * len(xs)
-        row = lambda vs: " & ".join(_dec(v) for v in vs)
-        return f"\\begin{{array}}{{c|{cols}}} x & {row(xs)} \\\\ \\hline y & {row(ys)} \\end{{array}}"
+        row_x, row_y = " & ".join(_dec(v) for v in xs), " & ".join(_dec(v) for v in ys)
+        return f"\\begin{{array}}{{c|{cols}}} x & {row_x} \\\\ \\hline y & {row_y} \\end{{array}}"
 
     model = "a + b x" if degree == 1 else " + ".join(["b_0"] + [f"b_{k} x^{k}" for k in range(1, degree + 1)])
     p = Problem(id=pid, title="Least squares", solve=solve, degenerate=degenerate,

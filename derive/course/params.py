@@ -214,4 +214,6 @@ def as_domain(spec: Domain | Number | Sequence[Number]) -> Domain:
         return spec
     if isinstance(spec, (list, tuple)):
         raise UsageError("a list of values is ambiguous: write Choice(...) for one of them")
-    return Choice(spec)
+    if isinstance(spec, (int, float, str, decimal.Decimal)):
+        return Choice(spec)
+    raise UsageError(f"a parameter is Int, Decimal, Choice or a number, not {type(spec).__name__}")

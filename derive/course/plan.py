@@ -26,7 +26,7 @@ from derive.course.sheet import Sheet, load_sheet
 from derive.export.questions import Answer, QuestionVariant
 from derive.handout.items import VERSIONS, BuildItem, ItemReport, Made
 
-MAX_ATTEMPTS = 32
+MAX_ATTEMPTS = 256
 """Seeds a variant may move through to keep its answers distinct from the variants before it."""
 MAX_VARIANTS = 10_000
 
@@ -178,13 +178,13 @@ def plan_sheet(path: Path, *, variants: int | None = None, seed: int | None = No
         chosen.append(Variant(person.id, person.name, s, attempt))
         draws[person.id] = ds
     plan = Plan(sheet, tuple(chosen), [], tuple(versions), numbered, draws)
-    for v in chosen:
-        key = f"{sheet.name}/{v.id}" if numbered else sheet.name
+    for var in chosen:
+        key = f"{sheet.name}/{var.id}" if numbered else sheet.name
         plan.items.append(BuildItem(
-            key=key, label=f"{sheet.path.name} [{v.id}]" if numbered else sheet.path.name, make=make_variant,
-            args=(str(sheet.path), v.id, v.name, v.seed, numbered),
-            outputs={ver: plan.stem(v, ver) for ver in versions},
-            inputs=(sheet.path, *sheet.scripts), salt=f"derive.course seed={v.seed} id={v.id} name={v.name}"))
+            key=key, label=f"{sheet.path.name} [{var.id}]" if numbered else sheet.path.name, make=make_variant,
+            args=(str(sheet.path), var.id, var.name, var.seed, numbered),
+            outputs={ver: plan.stem(var, ver) for ver in versions},
+            inputs=(sheet.path, *sheet.scripts), salt=f"derive.course seed={var.seed} id={var.id} name={var.name}"))
     return plan
 
 
