@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import re
+from fractions import Fraction
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import sympy as sp
 from derive.core.contract import Refuted, Verdict
 from derive.core.errors import DeriveError, UsageError
 from derive.course.params import Value, number, number_text
+from derive.course.template import _FIELD
 from derive.course.problem import Draw, NotCertified, Problem, Solution, number_answer, plain, symbolic_answer
 from derive.export.questions import Answer
 
@@ -41,6 +44,42 @@ def _parse(text: str, what: str) -> sp.Expr:
     from derive.parse.text import parse_text
 
     return parse_text(text)
+
+
+_PREFIX = "derive_param_"
+
+
+@dataclass
+class _Reader:
+    """Templates read once by our parser with each ``{name}`` as a symbol, then the drawn values put in
+    exactly (``xreplace``): what planning needs many times (validity, answer keys) without re-parsing."""
+
+    where: str
+    memo: dict[str, sp.Expr] = field(default_factory=dict)
+
+    def __call__(self, template: str, d: Draw, point: int | None = None) -> sp.Expr:
+        e = self.memo.get(template)
+        if e is None:
+            def sym(m: re.Match[str]) -> str:
+                return f"({_PREFIX}{m.group(1)}" + (f"_at_{m.group(2)}" if m.group(2) else "") + ")"
+
+            e = self.memo[template] = _parse(_FIELD.sub(sym, template), self.where)
+        subs: dict[sp.Basic, sp.Basic] = {}
+        for s in e.free_symbols:
+            name = str(s)
+            if not name.startswith(_PREFIX):
+                continue
+            pname, _, idx = name[len(_PREFIX):].partition("_at_")
+            if pname not in d.values:
+                raise UsageError(f"{self.where}: {{{pname}}} is not a parameter", hint=f"declare {pname} under params")
+            v = d.values[pname]
+            if isinstance(v, tuple):
+                k = int(idx) if idx else point
+                if k is None or not 0 <= k < len(v):
+                    raise UsageError(f"{self.where}: {{{pname}}} is a vector parameter: no entry {k}")
+                v = v[k]
+            subs[s] = sp.Rational(number_text(v))
+        return e.xreplace(subs)
 
 
 def _undefined(e: sp.Expr) -> bool:
@@ -87,9 +126,10 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
     at = f.get("at")
     tol = _tolerance(f, where, 1e-6)
     x = _symbol(wrt, f"{where}.wrt")
+    reader = _Reader(where)
 
     def read(d: Draw) -> sp.Expr:
-        return _named(_parse(d.expr(expr), where), wrt)
+        return _named(reader(expr, d), wrt)
 
     def degenerate(d: Draw) -> str | None:
         e = read(d)
@@ -97,7 +137,7 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
             return "an undefined expression (a zero denominator)"
         if x not in e.free_symbols:
             return f"an expression free of {wrt}"
-        if at is not None and _undefined(sp.diff(e, x).subs(x, sp.Rational(d.expr(at).strip("()")))):
+        if at is not None and _undefined(sp.diff(e, x).subs(x, _rational(reader(at, d), where))):
             return f"a derivative undefined at {wrt} = {d.text(at)}"
         return None
 
@@ -108,7 +148,7 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
         _certified(r, pid, d.seed)
         answers = [symbolic_answer("derivative", r.result)]
         if at is not None:
-            point = sp.Rational(d.expr(at).strip("()"))
+            point = _rational(reader(at, d), where)
             value = _named(r.result, wrt).subs(x, point)
             answers.append(number_answer("value", value, tolerance=tol * max(1.0, abs(float(value)))))
         return Solution(r, tuple(answers))
@@ -127,9 +167,10 @@ def gradient(pid: str, f: Fields, where: str) -> Problem:
     wrt = _texts(f.get("wrt", "x,y"), f"{where}.wrt")
     hessian = bool(f.get("hessian", False))
     xs = [_symbol(w, f"{where}.wrt") for w in wrt]
+    reader = _Reader(where)
 
     def read(d: Draw) -> sp.Expr:
-        e = _parse(d.expr(expr), where)
+        e = reader(expr, d)
         return e.xreplace({s: sp.Symbol(str(s)) for s in e.free_symbols if str(s) in wrt})
 
     def degenerate(d: Draw) -> str | None:
@@ -168,29 +209,26 @@ def least_squares(pid: str, f: Fields, where: str) -> Problem:
     if not isinstance(y_t, str):
         raise UsageError(f"{where}.y: a template in x and the parameters, e.g. \"{{a}} + {{b}}*x + {{e}}\"")
     tol = _tolerance(f, where, 0.005)
+    reader = _Reader(where)
 
     def data(d: Draw) -> tuple[list[sp.Rational], list[sp.Rational]]:
-        xs = [_exact(d.expr(str(t)) if isinstance(t, str) else number_text(number(t, f"{where}.x")), where)
+        xs = [_rational(reader(t, d), where) if isinstance(t, str) else sp.Rational(number_text(number(t, f"{where}.x")))
               for t in xs_t]
         ys = []
         for i, xi in enumerate(xs):
-            e = _named(_parse(d.expr(y_t, point=i), where), "x").subs(sp.Symbol("x"), xi)
+            e = _named(reader(y_t, d, point=i), "x").subs(sp.Symbol("x"), xi)
             if not e.is_Rational:
                 raise UsageError(f"{where}.y: at x = {xi} the value {e} is not a number",
                                  hint="use only x and parameters in y")
             ys.append(e)
         return xs, ys
 
-    def design(xs: Sequence[sp.Rational]) -> sp.Matrix:
-        return sp.Matrix([[xi ** k for k in range(degree + 1)] for xi in xs])
-
     def coefficients(d: Draw) -> tuple[sp.Rational, ...] | None:
         xs, ys = data(d)
-        X = design(xs)
-        A = X.T * X
-        if A.det() == 0:
-            return None
-        return tuple(A.LUsolve(X.T * sp.Matrix(ys)))
+        X = [[Fraction(int(xi.p), int(xi.q)) ** k for k in range(degree + 1)] for xi in xs]
+        Y = [Fraction(int(yi.p), int(yi.q)) for yi in ys]
+        b = _normal_equations(X, Y)
+        return None if b is None else tuple(sp.Rational(v.numerator, v.denominator) for v in b)
 
     def degenerate(d: Draw) -> str | None:
         return "a singular X'X (the x values do not determine the fit)" if coefficients(d) is None else None
@@ -230,10 +268,26 @@ def least_squares(pid: str, f: Fields, where: str) -> Problem:
     return p
 
 
-def _exact(text: str, where: str) -> sp.Rational:
-    e = _parse(text, where)
+def _normal_equations(X: list[list[Fraction]], y: list[Fraction]) -> list[Fraction] | None:
+    """The exact solution of X'X b = X'y (Gaussian elimination in fractions), or None when X'X is singular."""
+    p = len(X[0])
+    A = [[sum((row[i] * row[j] for row in X), Fraction(0)) for j in range(p)]
+         + [sum((row[i] * yi for row, yi in zip(X, y)), Fraction(0))] for i in range(p)]
+    for c in range(p):
+        pivot = next((r for r in range(c, p) if A[r][c] != 0), None)
+        if pivot is None:
+            return None
+        A[c], A[pivot] = A[pivot], A[c]
+        for r in range(p):
+            if r != c and A[r][c] != 0:
+                f = A[r][c] / A[c][c]
+                A[r] = [a - f * b for a, b in zip(A[r], A[c])]
+    return [A[i][p] / A[i][i] for i in range(p)]
+
+
+def _rational(e: sp.Expr, where: str) -> sp.Rational:
     if not e.is_Rational:
-        raise UsageError(f"{where}: {text!r} is not a number")
+        raise UsageError(f"{where}: {e} is not a number (use only parameters and numbers)")
     return e
 
 
@@ -264,7 +318,8 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
     sample_t = f["sample"]
     fam = expand_family(family, params=list(params) or None)
     space = [_space(t, where) for t in fam.where_texts]
-    memo: dict[str, Any] = {}  # this problem's symbolic estimator, derived once per problem object
+    memo: dict[Any, Any] = {}  # this problem's symbolic estimator, derived once per problem object
+    reader = _Reader(where)
 
     def sample(d: Draw) -> list[sp.Rational]:
         if isinstance(sample_t, str):
@@ -274,7 +329,7 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
                 raise UsageError(f"{where}.sample: {sample_t!r} is not a vector parameter (give it a size)")
             return [sp.Rational(number_text(x)) for x in v]
         if isinstance(sample_t, list) and len(sample_t) >= 2:
-            return [_exact(d.expr(str(t)) if isinstance(t, str) else number_text(number(t, where)), where)
+            return [_rational(reader(t, d), where) if isinstance(t, str) else sp.Rational(number_text(number(t, where)))
                     for t in sample_t]
         raise UsageError(f"{where}.sample: a vector parameter's name or a list of at least 2 numbers")
 
@@ -284,7 +339,9 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
 
             memo["estimator"] = derive.mle(family, params=list(params)).estimator
         xs = sample(d)
-        return {k: _evaluate(v, xs) for k, v in memo["estimator"].items()}
+        if len(xs) not in memo:  # the estimator's sums written out for this sample size, once
+            memo[len(xs)] = {k: _expand(v, len(xs)) for k, v in memo["estimator"].items()}
+        return {k: _evaluate(v, xs) for k, v in memo[len(xs)].items()}
 
     def degenerate(d: Draw) -> str | None:
         est = estimates(d)
@@ -341,16 +398,19 @@ def _space(text: str, where: str) -> Any:
     return parse_constraint(text, where)
 
 
-def _evaluate(est: sp.Expr, xs: Sequence[sp.Rational]) -> sp.Expr | None:
-    """The engine's estimator (SymPy, over ``x[i]`` for i = 1..n) at the sample, exactly."""
-    n = sp.Symbol("n")
-    e = est.xreplace({s: sp.Integer(len(xs)) for s in est.free_symbols if str(s) == "n"}).doit()
-    e = e.replace(lambda a: isinstance(a, sp.Indexed), lambda a: xs[int(a.indices[0]) - 1])
-    stats = {"sample_max": max(xs), "sample_min": min(xs), "sample_median": sp.Rational(sorted(xs)[(len(xs) - 1) // 2] + sorted(xs)[len(xs) // 2], 2)}
+def _expand(est: sp.Expr, n: int) -> sp.Expr:
+    """The engine's estimator (SymPy, over ``x[i]`` for i = 1..n) with its sums written out for ``n``."""
+    return est.xreplace({s: sp.Integer(n) for s in est.free_symbols if str(s) == "n"}).doit()
+
+
+def _evaluate(e: sp.Expr, xs: Sequence[sp.Rational]) -> sp.Expr | None:
+    """An expanded estimator at the sample, exactly (order statistics by their definitions)."""
+    e = e.xreplace({a: xs[int(a.indices[0]) - 1] for a in e.atoms(sp.Indexed)})
+    ordered = sorted(xs)
+    stats = {"sample_max": ordered[-1], "sample_min": ordered[0],
+             "sample_median": (ordered[(len(xs) - 1) // 2] + ordered[len(xs) // 2]) / 2}
     e = e.replace(lambda a: isinstance(a, sp.core.function.AppliedUndef) and a.func.__name__ in stats,
                   lambda a: stats[a.func.__name__])
-    e = sp.nsimplify(e) if e.free_symbols == set() else e
-    del n
     return e if not e.free_symbols and e.is_real else None
 
 
