@@ -2,11 +2,26 @@
 reproducible seeds, and the build plan, manifest and online questions of a sheet.
 
 ```python
-from derive.course import Problem, Int, Choice, Solution
-problem = Problem(id="chain", title="The chain rule", question="Differentiate with respect to $x$.",
-                  math="exp({a}*x^2)", params={"a": Int(2, 9)},
-                  solve=lambda d: diff_solution(d.expr("exp({a}*x^2)")))
+# worked_examples/problems/logistic_loss.py: a problem script leaves ``problem``
+import derive
+from derive.course import Choice, Draw, Int, Problem, Solution, symbolic_answer
+
+LOSS = "-{y}*log(sigmoid({u}*w)) - (1 - {y})*log(1 - sigmoid({u}*w))"
+
+def solve(d: Draw) -> Solution:
+    r = derive.diff(d.expr(LOSS), wrt="w")          # the numbers go into our parser's input, never eval
+    return Solution(r, (symbolic_answer("dloss/dw", r.result),))
+
+problem = Problem(id="logistic_loss", title="The logistic loss", points=3, topics=("chain rule",),
+                  params={"y": Choice(0, 1), "u": Int(-3, 3, exclude=(0,))}, constraints=["u != 1"],
+                  question="Differentiate the loss of one example ($x = {u}$, $y = {y}$) by $w$:",
+                  math=LOSS, solve=solve)
 ```
+
+A sheet (``derive.course.sheet``) lists such scripts and the built-in kinds (``derive.course.kinds``:
+derivative, gradient, least_squares, mle, check) in TOML; ``plan_sheet`` turns it into one build
+item per variant or student, ``Plan.write_manifest`` writes the manifest and ``Plan.questions`` the
+online questions; ``derive stress SHEET.toml:ID -n 200`` solves one problem for many seeds.
 """
 from __future__ import annotations
 
