@@ -387,9 +387,10 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
 
 
 def _name_tex(name: str) -> str:
-    import derive
+    """A parameter's name as the MLE printer writes it (lam as lambda, sigma2 as sigma squared)."""
+    from derive.render.notation.latex import sample_tex
 
-    return derive.latex(name)
+    return sample_tex(sp.Symbol(name))
 
 
 def _space(text: str, where: str) -> Any:

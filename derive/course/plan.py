@@ -201,7 +201,7 @@ def make_variant(sheet_path: str, variant: str, name: str, seed: int, numbered: 
         d = draw(p, seed)
         sol = p.solve(d)
         pts = f"{p.points:g} point{'' if p.points == 1 else 's'}"
-        h.section(f"Problem {k}: {p.title} ({pts})")
+        h.section(f"{p.title} ({pts})")
         worked = worked_from(f"Solution to problem {k}", sol.result, sol.intro)
         h.exercise(p.question_text(d), p.math_latex(d), solution=worked)
         answers[p.id] = {a.name: {"kind": a.kind, "value": a.value, "text": a.text, "latex": a.latex,
