@@ -124,7 +124,7 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
     expr, wrt = f["expr"], f.get("wrt", "x")
     domains = _texts(f.get("where", ()), f"{where}.where")
     at = f.get("at")
-    tol = _tolerance(f, where, 1e-6)
+    tol = _tolerance(f, where, 1e-3)  # relative, for the value at the point
     x = _symbol(wrt, f"{where}.wrt")
     reader = _Reader(where)
 

@@ -195,7 +195,8 @@ def make_variant(sheet_path: str, variant: str, name: str, seed: int, numbered: 
 
     sheet = load_sheet(Path(sheet_path))
     who = f"{name} ({variant})" if name else f"Variant {variant}"
-    h = HandoutBuilder(title=sheet.title, subtitle=who if numbered else "")
+    subtitle = " \u00b7 ".join(t for t in (sheet.subtitle, who if numbered else "") if t)
+    h = HandoutBuilder(title=sheet.title, subtitle=subtitle)
     answers: dict[str, dict[str, Any]] = {}
     for k, p in enumerate(sheet.problems, start=1):
         d = draw(p, seed)

@@ -49,6 +49,7 @@ class Sheet:
     title: str
     course: str
     seed: int | None
+    subtitle: str
     problems: tuple[Problem, ...]
     scripts: tuple[Path, ...]
 
@@ -176,6 +177,9 @@ def load_sheet(path: Path) -> Sheet:
         raise _fail(path, text, "title", "expected non-empty text")
     if not isinstance(course, str):
         raise _fail(path, text, "course", "expected text")
+    subtitle = doc.get("subtitle", "")
+    if not isinstance(subtitle, str):
+        raise _fail(path, text, "subtitle", "expected text")
     seed = doc.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
         raise _fail(path, text, "seed", "expected a whole number from 0 to 2^63 - 1")
@@ -226,7 +230,7 @@ def load_sheet(path: Path) -> Sheet:
         except DeriveError as exc:
             raise _fail(path, text, key, exc.message, hint=exc.hint) from None
         problems.append(problem)
-    return Sheet(path=path.resolve(), name=path.stem, title=title, course=course, seed=seed,
+    return Sheet(path=path.resolve(), name=path.stem, title=title, course=course, seed=seed, subtitle=subtitle,
                  problems=tuple(problems), scripts=tuple(scripts))
 
 

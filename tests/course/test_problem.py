@@ -87,3 +87,22 @@ def test_week1_draws_are_valid_for_many_seeds() -> None:
         assert draw(chain, s)["a"] != draw(chain, s)["b"]
         assert line.degenerate is not None and line.degenerate(draw(line, s)) is None
     assert Path(sheet.path).name == "week1.toml"
+
+
+def test_check_kind_answers_the_first_wrong_step_and_refuses_a_misdeclared_one() -> None:
+    from derive.core.contract import Verdict
+    from derive.course import NotCertified
+
+    fields = {"lines": [r"\frac{d}{dx}\left({a} x^2\right)", "= {a} x"], "error_step": 1}
+    p = KINDS["check"].make("c", fields, "s.toml: problem[1]")
+    from dataclasses import replace
+
+    p = replace(p, params={"a": Int(2, 3)})
+    d = draw(p, 0)
+    sol = p.solve(d)
+    assert sol.result.verdict is Verdict.CERTIFIED  # the wrong step is found: that is the certified answer
+    assert sol.answers[0].value == 1.0
+    assert "Step 1:" in p.question_text(d) and f"{d['a']} x" in p.question_text(d)
+    wrong = replace(KINDS["check"].make("c", {**fields, "error_step": 0}, "s.toml: problem[1]"), params=p.params)
+    with pytest.raises(NotCertified, match="first wrong step is 1, not the declared error_step 0"):
+        wrong.solve(d)
