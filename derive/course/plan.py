@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from derive.core.errors import UsageError
+from derive.core.errors import DeriveError, UsageError
 from derive.course.problem import Draw, NoValidDraw, Problem, draw
 from derive.course.roster import Student, read_roster
 from derive.course.seeds import seed_of
-from derive.course.sheet import Sheet, load_sheet
+from derive.course.sheet import Sheet, load_sheet, script_error
 from derive.export.questions import Answer, QuestionVariant
 from derive.handout.items import VERSIONS, BuildItem, ItemReport, Made
 
@@ -191,20 +191,30 @@ def plan_sheet(path: Path, *, variants: int | None = None, seed: int | None = No
 def make_variant(sheet_path: str, variant: str, name: str, seed: int, numbered: bool = True) -> Made:
     """The handout of one variant, from its seed alone (runs in a build worker): a section per problem,
     its question as an exercise whose worked solution prints only in the solution version."""
+    import inspect
+
     from derive.handout.builder import HandoutBuilder, worked_from
 
     sheet = load_sheet(Path(sheet_path))
+    # the exam layout's points (present's HandoutBuilder.exercise(points=...)), where this derive has them
+    with_points = "points" in inspect.signature(HandoutBuilder.exercise).parameters
     who = f"{name} ({variant})" if name else f"Variant {variant}"
     subtitle = " \u00b7 ".join(t for t in (sheet.subtitle, who if numbered else "") if t)
     h = HandoutBuilder(title=sheet.title, subtitle=subtitle)
     answers: dict[str, dict[str, Any]] = {}
     for k, p in enumerate(sheet.problems, start=1):
         d = draw(p, seed)
-        sol = p.solve(d)
+        try:
+            sol = p.solve(d)
+        except DeriveError:
+            raise
+        except Exception as exc:  # a problem script's own bug: named by its file and line, not a traceback
+            raise script_error(exc, sheet.scripts, f"problem {p.id} (seed {d.seed}): ") from None
         pts = f"{p.points:g} point{'' if p.points == 1 else 's'}"
         h.section(f"{p.title} ({pts})")
         worked = worked_from(f"Solution to problem {k}", sol.result, sol.intro)
-        h.exercise(p.question_text(d), p.math_latex(d), solution=worked)
+        extra: dict[str, Any] = {"points": p.points} if with_points else {}
+        h.exercise(p.question_text(d), p.math_latex(d), solution=worked, **extra)
         answers[p.id] = {a.name: {"kind": a.kind, "value": a.value, "text": a.text, "latex": a.latex,
                                   "tolerance": a.tolerance} for a in sol.answers}
     return Made(h.build(), answers)

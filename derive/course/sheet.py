@@ -154,11 +154,32 @@ def _load_script(script: Path) -> Problem:
 
     if not script.is_file():
         raise UsageError(f"{script}: no such problem script")
-    ns = runpy.run_path(str(script), run_name="__derive_problem__")
+    try:
+        ns = runpy.run_path(str(script), run_name="__derive_problem__")
+    except DeriveError:
+        raise
+    except Exception as exc:  # the author's script: one line naming its file and line
+        raise script_error(exc, (script,)) from None
     p = ns.get("problem")
     if not isinstance(p, Problem):
         raise UsageError(f"{script}: the script must leave problem = derive.course.Problem(...)")
     return p
+
+
+def script_error(exc: BaseException, scripts: tuple[Path, ...], prefix: str = "") -> UsageError:
+    """A problem script's exception as one line naming the script's file and line (its deepest frame there)."""
+    import traceback
+
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{exc.filename}, line {exc.lineno}: "
+    else:
+        names = {str(s) for s in scripts}
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in names]
+        if frames:
+            where = f"{frames[-1].filename}, line {frames[-1].lineno}: "
+    message = " ".join(str(exc).split())[:300]
+    return UsageError(f"{prefix}{where}{type(exc).__name__}: {message}")
 
 
 def load_sheet(path: Path) -> Sheet:

@@ -78,3 +78,29 @@ def test_a_library_script_with_overrides(tmp_path: Path) -> None:
     assert p.id == "ll" and p.points == 5 and p.grid().size == 2 * 2 * 5
     with pytest.raises(UsageError, match="no parameter z to override"):
         load_sheet(_sheet(tmp_path, path.read_text().replace("u = ", "z = ")))
+
+
+def test_a_script_that_raises_is_named_by_file_and_line(tmp_path: Path) -> None:
+    script = tmp_path / "bad.py"
+    script.write_text("x = 1\ny = 1 / 0\n", encoding="utf-8")
+    path = _sheet(tmp_path, 'title = "T"\n[[problem]]\nid = "b"\nscript = "bad.py"\n')
+    with pytest.raises(UsageError) as err:
+        load_sheet(path)
+    assert f"{script}, line 2: ZeroDivisionError: division by zero" in str(err.value)
+    script.write_text("def (:\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"bad.py, line 1: SyntaxError"):
+        load_sheet(path)
+
+
+def test_a_solve_that_raises_fails_its_variant_naming_the_script_line(tmp_path: Path) -> None:
+    from derive.course import plan_sheet
+
+    script = tmp_path / "p.py"
+    script.write_text("from derive.course import Int, Problem\n\ndef solve(d):\n    return 1 / 0\n\n"
+                      "problem = Problem(id='p', title='t', question='q', solve=solve, params={'a': Int(1, 3)})\n",
+                      encoding="utf-8")
+    path = _sheet(tmp_path, 'title = "T"\n[[problem]]\nid = "p"\nscript = "p.py"\n')
+    plan = plan_sheet(path, variants=2, seed=1, students=None, versions=("student",))
+    item = plan.items[0]
+    with pytest.raises(UsageError, match=rf"problem p \(seed \d+\): {script}, line 4: ZeroDivisionError"):
+        item.make(*item.args)
