@@ -21,7 +21,8 @@ from typing import Any
 import sympy as sp
 
 from derive.core.contract import Refuted, Verdict
-from derive.core.errors import DeriveError, UsageError
+from derive.core.budget import Budget
+from derive.core.errors import BudgetExceeded, DeriveError, UsageError
 from derive.course.params import Value, number, number_text
 from derive.course.template import _FIELD
 from derive.course.problem import Draw, NotCertified, Problem, Solution, number_answer, plain, symbolic_answer
@@ -94,10 +95,24 @@ def _texts(value: Any, what: str) -> tuple[str, ...]:
     raise UsageError(f"{what}: expected text or a list of texts")
 
 
+ENGINE_SECONDS = 240.0
+"""Each engine call of a problem gets this much wall-clock time (the engines' own defaults, 30 s for least
+squares, are for one interactive command; a build shares the machine, and a check cut by the clock
+would leave a variant undecided)."""
+
+
+def _budget() -> Budget:
+    return Budget(seconds=ENGINE_SECONDS)
+
+
 def _certified(result: Any, pid: str, seed: int) -> None:
-    if result.verdict is not Verdict.CERTIFIED:
-        raise NotCertified(f"problem {pid} (seed {seed}): the solution is {result.verdict.value}, not certified",
-                           hint="this variant is not shipped; constrain the parameters or report the input")
+    if result.verdict is Verdict.CERTIFIED:
+        return
+    if getattr(result, "cut_by_budget", False):
+        raise BudgetExceeded(f"problem {pid} (seed {seed}): the solution was cut by a limit of the budget, "
+                             "so it is not certified", hint="this variant is not shipped; rebuild it with more time")
+    raise NotCertified(f"problem {pid} (seed {seed}): the solution is {result.verdict.value}, not certified",
+                       hint="this variant is not shipped; constrain the parameters or report the input")
 
 
 def _tolerance(fields: Fields, where: str, default: float) -> float:
@@ -144,7 +159,7 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
     def solve(d: Draw) -> Solution:
         import derive
 
-        r = derive.diff(d.expr(expr), wrt=wrt, where=list(domains))
+        r = derive.diff(d.expr(expr), wrt=wrt, where=list(domains), budget=_budget())
         _certified(r, pid, d.seed)
         answers = [symbolic_answer("derivative", r.result)]
         if at is not None:
@@ -183,7 +198,7 @@ def gradient(pid: str, f: Fields, where: str) -> Problem:
     def solve(d: Draw) -> Solution:
         import derive
 
-        r = derive.grad(d.expr(expr), wrt=list(wrt), hessian=hessian)
+        r = derive.grad(d.expr(expr), wrt=list(wrt), hessian=hessian, budget=_budget())
         _certified(r, pid, d.seed)
         g = r.gradient
         answers = tuple(symbolic_answer(f"d/d{w}", g[i]) for i, w in enumerate(wrt))
@@ -243,7 +258,7 @@ def least_squares(pid: str, f: Fields, where: str) -> Problem:
             path = Path(folder) / f"{pid}.csv"
             path.write_text("x,y\n" + "".join(f"{_dec(a)},{_dec(b)}\n" for a, b in zip(xs, ys)), encoding="utf-8")
             terms = "x" if degree == 1 else f"poly(x, {degree})"
-            r = derive.ls("ols", data=path, x=terms, y="y", intercept=True)
+            r = derive.ls("ols", data=path, x=terms, y="y", intercept=True, budget=_budget())
         _certified(r, pid, d.seed)
         est = json.loads(r.to_json())["data_fit"]["estimate"]
         exact = coefficients(d)
@@ -337,7 +352,7 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
         if "estimator" not in memo:
             import derive
 
-            memo["estimator"] = derive.mle(family, params=list(params)).estimator
+            memo["estimator"] = derive.mle(family, params=list(params), budget=_budget()).estimator
         xs = sample(d)
         if len(xs) not in memo:  # the estimator's sums written out for this sample size, once
             memo[len(xs)] = {k: _expand(v, len(xs)) for k, v in memo["estimator"].items()}
@@ -362,7 +377,7 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
         with tempfile.TemporaryDirectory(prefix="derive-course-") as folder:
             path = Path(folder) / f"{pid}.csv"
             path.write_text("x\n" + "".join(f"{_dec(v)}\n" for v in xs), encoding="utf-8")
-            r = derive.mle(family, params=list(params), data=path, column="x")
+            r = derive.mle(family, params=list(params), data=path, column="x", budget=_budget())
         _certified(r, pid, d.seed)
         est = json.loads(r.to_json())["data"]["estimates"]
         answers = tuple(number_answer(k, float(v["estimate"]), tolerance=_tolerance(f, where, 0.005))
@@ -457,7 +472,7 @@ def check_derivation(pid: str, f: Fields, where: str) -> Problem:
     def solve(d: Draw) -> Solution:
         import derive
 
-        r = derive.check(source(d), name="the derivation")
+        r = derive.check(source(d), name="the derivation", budget=_budget())
         wrong = [i + 1 for i, s in enumerate(r.steps) if isinstance(s.certificate, Refuted)]
         found = wrong[0] if wrong else 0
         result = CheckedAnswer(r)
