@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from derive.cli import build, check, common, diff, grad, ls, mle, parse
+from derive.cli import build, check, common, diff, grad, ls, mle, parse, stress
 from derive.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_REFUTED, EXIT_UNDECIDED, EXIT_USAGE
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_REFUTED", "EXIT_UNDECIDED", "EXIT_USAGE", "build_parser", "main"]
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=common.Parser)
-    for command in (diff, grad, ls, mle, check, parse, build):
+    for command in (diff, grad, ls, mle, check, parse, build, stress):
         command.add_parser(sub)
     for p in sub.choices.values():  # every subcommand documents the same exit codes
         p.epilog = f"{(p.epilog or '').rstrip()}\n\n{common.wrapped(common.EXIT_CODES_HELP)}\n"
