@@ -118,7 +118,8 @@ h.math(
     + r" \\ ".join(rows) + r"\end{array}"
 )
 h.paragraph(
-    f"In the last steps the gradient norm falls from ${sci(norms[3])}$ to ${sci(norms[4])}$ to ${sci(norms[5])}$ to ${sci(norms[6])}$: "
+    f"In the last steps the gradient norm falls from ${sci(norms[3])}$ to ${sci(norms[4])}$ to "
+    f"${sci(norms[5])}$ to ${sci(norms[6])}$: "
     "the exponent roughly doubles at every step, the mark of quadratic convergence. The "
     f"estimate $\\hat w = ({w_newton[0]:.4f}, {w_newton[1]:.4f})$ agrees with a quasi-Newton optimizer "
     "(scipy's BFGS) to five decimals. At the estimate, derive's per-observation gradient and Hessian (below), "
