@@ -29,7 +29,8 @@ h.paragraph(
     "the update in one dimension, by calculus and by completing the square, then run it on a drive."
 )
 h.paragraph(
-    r"The prediction says $x \sim \mathcal{N}(m, P)$; the measurement is $z = x + \varepsilon$ with noise $\varepsilon$ of variance $R$. "
+    r"The prediction says $x \sim \mathcal{N}(m, P)$; the measurement is $z = x + \varepsilon$ with noise "
+    r"$\varepsilon$ of variance $R$. "
     r"The posterior density is proportional to $\exp(-J(x))$ with the cost below, so its mode, which for a "
     "Gaussian is also its mean, minimizes $J$."
 )
