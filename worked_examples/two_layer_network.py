@@ -64,8 +64,8 @@ h.paragraph(
 
 def mat(a: np.ndarray, digits: int = 4) -> str:
     """A numpy vector or matrix as a LaTeX pmatrix."""
-    rows = np.atleast_2d(a)
-    return r"\begin{pmatrix} " + r" \\ ".join(" & ".join(f"{v:.{digits}f}" for v in r) for r in rows) + r" \end{pmatrix}"
+    rows = (" & ".join(f"{v:.{digits}f}" for v in row) for row in np.atleast_2d(a))
+    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
 
 
 z1 = W1_AT @ X_IN
@@ -92,7 +92,8 @@ h.math(rf"e = {error[0]:.4f}, \quad \nabla_{{W_2}} L = e\,a^{{\top}} = {mat(grad
 h.math(rf"\delta = {mat(delta.reshape(-1, 1))}, \quad \nabla_{{W_1}} L = \delta\,x^{{\top}} = {mat(grad_W1)}")
 explicit = derive.grad(EXPLICIT, wrt="v1,v2,p11,p12,p21,p22")
 assert X_IN.tolist() == [1.0, 2.0] and Y_OUT.tolist() == [1.0], "EXPLICIT has the input and target written in"
-point = {"v1": W2_AT[0, 0], "v2": W2_AT[0, 1], "p11": W1_AT[0, 0], "p12": W1_AT[0, 1], "p21": W1_AT[1, 0], "p22": W1_AT[1, 1]}
+point = {"v1": W2_AT[0, 0], "v2": W2_AT[0, 1],
+         "p11": W1_AT[0, 0], "p12": W1_AT[0, 1], "p21": W1_AT[1, 0], "p22": W1_AT[1, 1]}
 symbolic = np.array([float(e.subs({s: point[s.name] for s in e.free_symbols})) for e in explicit.gradient])
 backprop = np.concatenate([grad_W2.ravel(), grad_W1.ravel()])
 assert np.allclose(symbolic, backprop, rtol=1e-12, atol=1e-14), (symbolic, backprop)
