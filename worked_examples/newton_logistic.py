@@ -1,4 +1,6 @@
 """Worked example: Newton's method for logistic regression: gradient, Hessian, the Newton step, and a run on data."""
+from typing import Any
+
 import numpy as np
 import scipy.optimize
 
@@ -94,11 +96,11 @@ assert np.allclose(w_newton, w_scipy, atol=1e-5), (w_newton, w_scipy)
 per_one = derive.grad(ONE, wrt="a,b", hessian=True)
 
 
-def summed(entry: object) -> float:
+def summed(entry: Any) -> float:
     total = 0.0
     for x_i, y_i in zip(HOURS, PASSED):
         values = {"a": w_newton[0], "b": w_newton[1], "x": x_i, "y": y_i}
-        total += float(entry.subs({s: values[s.name] for s in entry.free_symbols}))  # type: ignore[attr-defined]
+        total += float(entry.subs({s: values[s.name] for s in entry.free_symbols}))
     return total
 
 

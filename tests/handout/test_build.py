@@ -18,11 +18,13 @@ def test_worked_examples_build_to_pdfs_with_their_mathematics(tmp_path: Path) ->
     out = run("build", str(ROOT / "worked_examples"), "--out", str(tmp_path), "-j", "2")
     assert out.returncode == 0, out.stderr
     pdfs = sorted(p.name for p in tmp_path.glob("*.pdf"))
-    assert pdfs == ["logistic_regression.pdf", "mle_bernoulli_sepsis.pdf", "mle_gamma_newton.pdf",
+    assert pdfs == ["bias_variance.pdf", "gradient_descent_least_squares.pdf", "kalman_update.pdf",
+                    "logistic_regression.pdf", "mle_bernoulli_sepsis.pdf", "mle_gamma_newton.pdf",
                     "mle_multinomial_lagrange.pdf", "mle_normal_bias.pdf", "mle_poisson_exponential.pdf",
-                    "mle_uniform_boundary.pdf", "mle_volatility.pdf", "ols_lane_line.pdf", "ridge_map.pdf",
-                    "rosenbrock.pdf", "sigmoid.pdf", "softplus_logsumexp.pdf", "two_layer_network.pdf",
-                    "weighted_least_squares.pdf"]
+                    "mle_uniform_boundary.pdf", "mle_volatility.pdf", "newton_logistic.pdf", "ols_lane_line.pdf",
+                    "pca_rayleigh.pdf", "ridge_map.pdf", "rosenbrock.pdf", "sepsis_logistic.pdf", "sigmoid.pdf",
+                    "softmax_cross_entropy.pdf", "softplus_logsumexp.pdf", "tanh.pdf", "two_layer_network.pdf",
+                    "value_at_risk.pdf", "weighted_least_squares.pdf"]
     assert all(str(tmp_path / name) in out.stdout for name in pdfs)
     sigmoid = pdf_text(tmp_path / "sigmoid.pdf")
     assert "The sigmoid and its derivative" in sigmoid
