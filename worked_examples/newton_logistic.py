@@ -93,7 +93,7 @@ def negative_loglik(v: np.ndarray) -> float:
 w_scipy = scipy.optimize.minimize(negative_loglik, np.zeros(2), method="BFGS", options={"gtol": 1e-10}).x
 assert np.allclose(w_newton, w_scipy, atol=1e-5), (w_newton, w_scipy)
 # The same gradient and Hessian from derive's own per-observation result, summed over the data at the fit.
-per_one = derive.grad(ONE, wrt="a,b", hessian=True)
+per_one = derive.grad(ONE, wrt="a,b", hessian=True, budget=derive.Budget(seconds=120))  # 5 derivations in one request
 
 
 def summed(entry: Any) -> float:
