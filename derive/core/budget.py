@@ -7,7 +7,8 @@ limits (time, memory) are enforced by the worker process that runs the request
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 
 from derive.core.errors import BudgetExceeded, UsageError
 
@@ -47,10 +48,18 @@ class Budget:
         return Clock(self, time.monotonic() + self.seconds)
 
 
+AMBIENT_SECONDS: ContextVar[float | None] = ContextVar("derive_ambient_seconds", default=None)
+"""Seconds an API call without a ``budget=`` may take, where the caller has a budget of its own:
+``derive build`` sets the script's (``--timeout``), so a script's requests are cut by the build's
+limit, not by the defaults meant for a person waiting at a prompt."""
+
+
 def check_budget(value: object, default: Budget) -> Budget:
-    """``value`` if it is a Budget, ``default`` if it is None; anything else is a UsageTypeError."""
+    """``value`` if it is a Budget; if it is None, ``default`` (with the ambient seconds, when a
+    caller such as ``derive build`` set them); anything else is a UsageTypeError."""
     if value is None:
-        return default
+        ambient = AMBIENT_SECONDS.get()
+        return default if ambient is None else replace(default, seconds=max(default.seconds, ambient))
     if not isinstance(value, Budget):
         from derive.core.errors import UsageTypeError
 

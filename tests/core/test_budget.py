@@ -51,3 +51,16 @@ def test_check_budget_takes_a_budget_or_none() -> None:
     assert check_budget(mine, default) is mine
     with pytest.raises(UsageTypeError, match="derive.Budget"):
         check_budget(30, default)
+
+
+def test_ambient_seconds_replace_the_default_only_where_no_budget_is_given() -> None:
+    from derive.core.budget import AMBIENT_SECONDS, check_budget
+
+    token = AMBIENT_SECONDS.set(600.0)
+    try:
+        assert check_budget(None, Budget()).seconds == 600.0
+        assert check_budget(None, Budget(seconds=900.0)).seconds == 900.0  # never shorter than the default
+        assert check_budget(Budget(seconds=5.0), Budget()).seconds == 5.0  # a budget given is the budget
+    finally:
+        AMBIENT_SECONDS.reset(token)
+    assert check_budget(None, Budget()).seconds == 30.0
