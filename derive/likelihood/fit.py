@@ -228,12 +228,14 @@ def _standard_errors(info: np.ndarray) -> list[float | None]:
 
 
 def _step(problem: MleProblem, p: sp.Symbol, v: float) -> float:
-    """A difference step for ``p`` at ``v``: relative, and inside the parameter's domain both ways."""
+    """A difference step for ``p`` at ``v``: relative to ``v`` and to its distance from each end of the
+    parameter's domain (the log-likelihood's scale there: a variance of 1e-4 needs a step of 1e-7,
+    not 1e-5, which is a tenth of it), so the step stays inside the domain both ways."""
     h = 1e-3 * max(abs(v), 1e-2)
     dom = problem.domain(p.name)
     for bound in (() if dom is None else (dom.lower, dom.upper)):
         if bound is not None and v != bound:
-            h = min(h, abs(v - bound) / 2)
+            h = min(h, 1e-3 * abs(v - bound))
     return h
 
 

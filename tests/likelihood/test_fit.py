@@ -43,6 +43,16 @@ def test_two_parameters_give_the_inverse_information_diagonal(tmp_path: Path) ->
     assert s2.se_expected == pytest.approx(np.sqrt(2 * v**2 / 50), rel=1e-7)
 
 
+@pytest.mark.slow
+def test_a_small_variance_is_differenced_on_its_own_scale(tmp_path: Path) -> None:
+    """Daily returns as fractions: a variance near 1e-4. A step of a tenth of it refuted the right information."""
+    x = np.random.default_rng(7).normal(0.0005, 0.009, size=60)
+    d = use_data(derive_mle(normal(), Budget(60).start()), _csv(tmp_path, x), None, {}, 0)
+    check = next(c for c in d.checks if c.name == "observed information on the data")
+    assert check.certificate.word == "plausible", check.certificate.describe()
+    assert d.data is not None and d.data.estimates[1].value == pytest.approx(x.var(), rel=1e-10)
+
+
 def test_without_a_closed_form_or_an_update_the_numeric_maximum_is_the_estimate(tmp_path: Path) -> None:
     x = np.random.default_rng(6).exponential(0.5, size=60)
     derived = derive_mle(exponential(), Budget(60).start())
