@@ -358,18 +358,18 @@ class _UserLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
-def make_env(template_dir: Path | None = None) -> jinja2.Environment:
-    """A Jinja2 environment for LaTeX templates: ``template_dir`` (the user's overrides) searched first,
-    then derive's own folder.
+def make_env(template_dir: Path | None = None, *, overrides: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment for LaTeX templates: from ``template_dir`` (a whole set) or derive's own
+    folder, with ``overrides`` (a user's folder) searched first.
 
     Delimiters are ``<% %>``, ``<< >>`` and ``<# #>`` so TeX braces need no escaping. A user's
     folder may replace any template (``look.tex.j2`` for the preamble's look, ``title.tex.j2``,
     one block's template) but ``base.tex.j2``: a file of that name there is an error, not ignored.
     A new environment per call: no module-level cache (per-run state is passed down).
     """
-    loader: jinja2.BaseLoader = default_loader()
-    if template_dir is not None:
-        folder = Path(template_dir)
+    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(template_dir) if template_dir is not None else default_loader()
+    if overrides is not None:
+        folder = Path(overrides)
         if not folder.is_dir():
             raise RenderError(f"template folder {folder} does not exist", hint="pass a folder of *.tex.j2 files")
         for name in sorted(PROTECTED_TEMPLATES):
@@ -577,7 +577,7 @@ def render_handout(
     solutions: bool = True,
     layout: str = "handout",
     env: jinja2.Environment | None = None,
-    template_dir: Path | None = None,
+    templates: Path | None = None,
 ) -> str:
     """The full ``.tex`` source of ``handout`` in one version.
 
@@ -585,8 +585,8 @@ def render_handout(
     student version: each worked problem's title, intro and question only, no exercise solutions and
     no figure that shows a solution (none of their text is in the .tex). ``layout``: ``handout``, or
     ``exam`` (a name and ID line, the points of each problem and their total, an answer box under
-    each problem of a student version). ``template_dir`` (else ``handout.style.templates``) is a folder
-    of the user's templates searched before derive's. The figures' files are ``figure_files(handout)``.
+    each problem of a student version). ``templates`` (else ``handout.style.templates``) is a folder
+    of the user's templates searched before derive's (``derive build --templates``). The figures' files are ``figure_files(handout)``.
 
     Each worked solution's derivation is rendered to LaTeX here, at the end; the templates get it
     through ``latex_of(block)`` (``.chain``, ``.result``, ``.question``).
@@ -597,7 +597,7 @@ def render_handout(
         raise RenderError(f"solutions must be True or False, not {solutions!r}", hint="pass a bool")
     rendered = check_handout(handout, solutions)
     if env is None:
-        env = make_env(template_dir if template_dir is not None else handout.style.templates)
+        env = make_env(overrides=templates if templates is not None else handout.style.templates)
     figures = printed_figures(handout, solutions)
     boxes = {id(f): _box_name(i) for i, f in enumerate(figures)}
     return render_template(
