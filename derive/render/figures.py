@@ -104,7 +104,7 @@ def _floats(values: object, name: str) -> list[float]:
         raise UsageError(f"{name} must be a sequence of numbers, not {type(values).__name__}",
                          hint=f"pass {name} as a list of numbers")
     out: list[float] = []
-    for i, v in enumerate(values):  # type: ignore[arg-type]
+    for i, v in enumerate(values):
         try:
             f = float(v)
         except (TypeError, ValueError):
@@ -169,7 +169,7 @@ def _loglik_function(result: object, data: Sequence[float], param: str | None,
 def _maximum(loglik: Callable[[float], float], lo: float, hi: float) -> float:
     """The maximiser of ``loglik`` on [lo, hi]: the best of a grid, refined by a bounded scalar search."""
     import numpy as np
-    from scipy.optimize import minimize_scalar
+    from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]  # scipy ships no stubs
 
     grid = np.linspace(lo, hi, _GRID)
     values = np.array([loglik(float(t)) for t in grid])
@@ -246,7 +246,7 @@ def loglik_curve(
 def _line(fit: object) -> Callable[[Any], Any]:
     """The fitted line from ``fit``: (intercept, slope), a function of x, or a result fitted to data."""
     if callable(fit) and not hasattr(fit, "render"):
-        return fit  # type: ignore[return-value]
+        return fit
     data_fit = getattr(getattr(_model(fit), "solution", None) or _model(fit), "data_fit", None)
     if data_fit is not None:
         estimate = tuple(float(v) for v in data_fit.estimate)
@@ -295,7 +295,7 @@ def regression_fit(x: Sequence[float], y: Sequence[float], fit: object, *,
 def _surface(f: object) -> tuple[Callable[[Any, Any], Any], Any]:
     """A vectorised ``f(x, y)`` from a function or a two-variable gradient result, and the result's model."""
     if callable(f) and not hasattr(f, "render"):
-        return f, None  # type: ignore[return-value]
+        return f, None
     import sympy as sp
 
     model = _model(f)
