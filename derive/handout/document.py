@@ -259,11 +259,6 @@ class Style:
             raise UsageTypeError(f"Style.templates must be a Path or None, not {type(self.templates).__name__}",
                                  hint="pass pathlib.Path(folder)")
 
-    @property
-    def header(self) -> str:
-        """The running head: course, term and instructor joined by a middle dot ('' when none is set)."""
-        return " \u00b7 ".join(x for x in (self.course, self.term, self.instructor) if x)
-
 
 @dataclass(frozen=True, slots=True)
 class Handout:

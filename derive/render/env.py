@@ -409,6 +409,24 @@ def make_env(template_dir: Path | None = None, *, overrides: Path | None = None)
     return env
 
 
+def template_digest(overrides: Path | None = None) -> str:
+    """A SHA-256 of every template a render may read (derive's, then the user's ``overrides`` folder), by
+    name and bytes: what a build cache keys on, so an edited template rebuilds."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    ours = Path(__file__).resolve().parents[2] / "templates"
+    root: Traversable = ours if (ours / HANDOUT_TEMPLATE).is_file() else importlib.resources.files("derive") / "templates"
+    folders: list[Traversable] = [root] + ([Path(overrides)] if overrides is not None else [])
+    for k, folder in enumerate(folders):
+        for entry in sorted((e for e in folder.iterdir() if e.name.endswith(".j2") and e.is_file()),
+                            key=lambda e: e.name):
+            digest.update(f"{k}/{entry.name}\0".encode())
+            digest.update(entry.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 

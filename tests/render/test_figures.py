@@ -78,3 +78,20 @@ def test_a_figure_typesets_in_the_sandbox(tmp_path: Path) -> None:
     assert overfull_boxes(log[0]) == []
     assert "Figure 1. The fit" in " ".join(pdf_text(pdf).split())
     assert "fitted line" in pdf_text(pdf)  # the legend's text, from the embedded figure
+
+
+def test_the_same_plot_in_another_process_is_byte_identical() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import checkout_env
+
+    code = ("import hashlib; from derive.render import figures as F; "
+            "p = F.regression_fit([1, 2, 3], [1, 2, 2.5], (0.3, 0.8)); "
+            "print(hashlib.sha256(p.pdf + p.svg.encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env=checkout_env({"PYTHONHASHSEED": seed})).stdout for seed in ("1", "2")}
+    plot = F.regression_fit([1, 2, 3], [1, 2, 2.5], (0.3, 0.8))
+    import hashlib
+
+    assert digests == {hashlib.sha256(plot.pdf + plot.svg.encode()).hexdigest() + "\n"}

@@ -134,3 +134,12 @@ def test_three_versions_typeset_without_overfull_lines(handout: Handout, tmp_pat
     assert "ML 101" in texts["student"] and "Differentiate the sigmoid" in texts["student"]
     assert "chain rule" in texts["solution"] and "chain rule" not in texts["student"]
     assert "Student ID" in texts["exam"] and "Total: 12 points" in texts["exam"] and "(5 points)" in texts["exam"]
+
+
+def test_the_template_digest_changes_with_a_user_template(tmp_path: Path) -> None:
+    from derive.render.env import template_digest
+
+    before = template_digest(tmp_path)
+    assert before == template_digest(tmp_path) == template_digest()  # an empty folder overrides nothing
+    (tmp_path / "look.tex.j2").write_text("\\usepackage{lmodern}\n")
+    assert template_digest(tmp_path) != before
