@@ -472,8 +472,8 @@ def _is_latex_field(name: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class WorkedLatex:
     """A worked solution's derivation in LaTeX: the chain (a display environment), the boxed result and
-    the question (math mode: what is asked; '' when the result has none). A student version holds the
-    question only: the chain and the result are '' and never rendered."""
+    the question (math mode: what is asked; '' when the result has none). A solution version holds the
+    chain and result, a student version the question only (the others '' and never rendered)."""
 
     chain: Latex
     result: Latex
@@ -489,14 +489,12 @@ def worked_latex(block: Worked | CheckedBlock, label: str, solutions: bool = Tru
     from derive.core.errors import UsageError
 
     try:
-        question = ""
-        if isinstance(block, Worked):
+        if not solutions and isinstance(block, Worked):  # the question only: the solution is never rendered
             try:
                 question = block.result.render("latex", part="question")
             except UsageError:
                 question = ""
             check_latex(question)
-        if not solutions and isinstance(block, Worked):
             return WorkedLatex(Latex(""), Latex(""), Latex(question))
         chain = block.result.render("latex", part="chain")
         result = block.result.render("latex", part="result")
@@ -504,7 +502,7 @@ def worked_latex(block: Worked | CheckedBlock, label: str, solutions: bool = Tru
         check_latex(result)
     except RenderError as exc:
         raise RenderError(f"block '{label}', its derivation: {exc.message}", hint=exc.hint) from None
-    return WorkedLatex(Latex(chain), Latex(result), Latex(question))
+    return WorkedLatex(Latex(chain), Latex(result))
 
 
 def figure_name(figure: Figure) -> str:
