@@ -1,6 +1,7 @@
 """Worked example: Poisson counts and exponential waiting times, the same rate from two angles."""
 import derive
 from derive.handout.builder import HandoutBuilder
+from derive.render.figures import loglik_curve
 
 h = HandoutBuilder(
     title="Counts and waiting times",
@@ -11,8 +12,14 @@ h.paragraph(
     "independent Poisson variables with rate $\\lambda$. The waiting times between calls are then "
     "exponential with the same rate. Both maximum-likelihood derivations follow."
 )
-h.worked("Poisson counts", derive.mle("poisson"),
+poisson = derive.mle("poisson")
+h.worked("Poisson counts", poisson,
          intro="The log-likelihood is linear in the total count, so the score equation is solved at once.")
+# Calls in twelve one-minute intervals: 30 calls, an average of 2.5 a minute.
+CALLS = [3, 1, 4, 2, 2, 5, 0, 3, 2, 4, 1, 3]
+h.paragraph("Twelve minutes at the help desk brought " + ", ".join(map(str, CALLS)) + " calls.")
+h.figure(loglik_curve(poisson, CALLS),
+         r"The Poisson log-likelihood $\ell(\lambda)$ of the twelve counts, its maximum at $\hat\lambda = 2.5$.")
 h.paragraph(
     "The estimate is the average count, unbiased, with variance $\\lambda / n$: the inverse of the Fisher "
     "information."

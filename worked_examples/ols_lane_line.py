@@ -4,6 +4,7 @@ from pathlib import Path
 
 import derive
 from derive.handout.builder import HandoutBuilder
+from derive.render.figures import regression_fit
 
 # Lane-marking returns from one LiDAR sweep: distance ahead x (m), lateral offset y (m).
 POINTS = [(2.0, 1.62), (4.5, 1.70), (7.0, 1.74), (9.5, 1.85), (12.0, 1.90), (14.5, 1.97), (17.0, 2.08),
@@ -51,6 +52,11 @@ h.paragraph(
     f"{fit.max_abs_difference:.1e}."
 )
 h.math(rf"\hat y = {a:.4f} + {b:.5f}\, x")
+h.figure(
+    regression_fit([x for x, _ in POINTS], [y for _, y in POINTS], simple, xlabel="distance ahead x (m)",
+                   ylabel="lateral offset y (m)"),
+    "The LiDAR points, the fitted lane line and the residuals (the vertical misses whose squares are summed).",
+)
 
 ofit = ols.solution.data_fit
 assert ofit is not None

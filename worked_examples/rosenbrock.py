@@ -1,6 +1,7 @@
 """Worked example: gradient and Hessian of the Rosenbrock function, and its minimum."""
 import derive
 from derive.handout.builder import HandoutBuilder
+from derive.render.figures import descent_path, loss_contours
 
 ROSENBROCK = "(1 - x)^2 + 100*(y - x^2)^2"
 
@@ -36,6 +37,14 @@ h.paragraph(
     "sum of squares and f(1, 1) = 0)."
 )
 h.math(r"\nabla^2 f(1, 1) = " + derive.latex(H))
+path = descent_path(g, (-1.2, 1.0), step=1e-3, steps=4000)
+h.paragraph(
+    "Gradient descent with the derived gradient and a step of 0.001, from the classic start (-1.2, 1), "
+    f"reaches ({path[-1][0]:.3f}, {path[-1][1]:.3f}) after 4000 steps: it drops into the valley at once, "
+    "then crawls along its floor towards (1, 1)."
+)
+h.figure(loss_contours(g, path, xlim=(-1.6, 1.6), ylim=(-0.5, 1.6)),
+         "Contours of the Rosenbrock function and the gradient-descent path from (-1.2, 1).")
 
 h.section("Exercise")
 h.exercise(

@@ -87,7 +87,7 @@ def load_handout(script: Path) -> object:
 def build_one(script: Path, out: Path, tex_only: bool) -> BuildReport:
     """Build one script to ``out/<name>.tex`` and, with TeX, ``out/<name>.pdf``."""
     from derive.handout.document import Handout
-    from derive.render.env import render_handout
+    from derive.render.env import figure_files, render_handout
     from derive.render.pdf import build_pdf, tex_available, write_text_atomic
 
     start = time.monotonic()
@@ -102,7 +102,7 @@ def build_one(script: Path, out: Path, tex_only: bool) -> BuildReport:
             from derive.core.runner import stage
 
             stage(f"typesetting {script.name}")
-            pdf_path = build_pdf(tex, out / f"{script.stem}.pdf")
+            pdf_path = build_pdf(tex, out / f"{script.stem}.pdf", files=figure_files(handout))
         return BuildReport(script, tex_path, pdf_path, time.monotonic() - start, verdict=handout.verdict.value)
     except (Exception, SystemExit) as exc:  # noqa: BLE001  the script's own bug: one line, the build goes on
         return _failed(script, time.monotonic() - start, exc)

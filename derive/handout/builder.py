@@ -10,7 +10,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from derive.core.contract import Verdict
 from derive.core.errors import UsageTypeError
-from derive.handout.document import Block, CheckedBlock, Exercise, Handout, Math, Paragraph, Section, Worked
+from derive.handout.document import (
+    Block, CheckedBlock, Exercise, Figure, Handout, Math, Paragraph, Section, Style, Worked,
+)
 
 
 @runtime_checkable
@@ -31,14 +33,16 @@ class Renderable(Protocol):
     def render(self, fmt: str = "text", **settings: Any) -> str: ...
 
 
-def worked_from(title: str, result: Renderable, intro: str = "") -> Worked:
+def worked_from(
+    title: str, result: Renderable, intro: str = "", *, points: float | None = None, space: float | None = None
+) -> Worked:
     """A ``Worked`` block holding ``result`` itself: it is rendered with the handout, in the handout's format."""
     if not isinstance(result, Renderable):
         raise UsageTypeError(
             f"cannot render a {type(result).__name__} as a worked solution",
             hint="pass a derivation result (it needs render(), .source and .verdict)",
         )
-    return Worked(title=title, intro=intro, result=result, source=result.source)
+    return Worked(title=title, intro=intro, result=result, source=result.source, points=points, space=space)
 
 
 def handout_of(result: Renderable, title: str) -> Handout:
@@ -55,10 +59,11 @@ def handout_of(result: Renderable, title: str) -> Handout:
 class HandoutBuilder:
     """Collects blocks in order; ``build()`` returns the frozen ``Handout``."""
 
-    def __init__(self, title: str, subtitle: str = "", author: str = "") -> None:
+    def __init__(self, title: str, subtitle: str = "", author: str = "", *, style: Style | None = None) -> None:
         self.title = title
         self.subtitle = subtitle
         self.author = author
+        self.style = style if style is not None else Style()
         self._blocks: list[Block] = []
 
     def section(self, title: str) -> HandoutBuilder:
@@ -76,9 +81,24 @@ class HandoutBuilder:
         self._blocks.append(Math(latex))
         return self
 
-    def worked(self, title: str, derivation: Renderable, intro: str = "") -> HandoutBuilder:
-        """Add a worked solution rendered from ``derivation``."""
-        self._blocks.append(worked_from(title, derivation, intro))
+    def worked(
+        self, title: str, derivation: Renderable, intro: str = "", *,
+        points: float | None = None, space: float | None = None,
+    ) -> HandoutBuilder:
+        """Add a worked solution rendered from ``derivation``; a student version prints its question only.
+
+        ``points`` and ``space`` (the answer box height in cm) are for the exam layout.
+        """
+        self._blocks.append(worked_from(title, derivation, intro, points=points, space=space))
+        return self
+
+    def figure(self, plot: Any, caption: str = "", *, width: float = 0.8, solution: bool = True) -> HandoutBuilder:
+        """Add a figure: a plot from ``derive.render.figures`` and its caption (prose with ``$...$`` maths).
+
+        ``solution``: the figure shows part of an answer (the default), so a student version leaves it out;
+        pass False for a figure of the question (the data alone).
+        """
+        self._blocks.append(Figure(plot=plot, caption=caption, width=width, solution=solution))
         return self
 
     def checked(self, result: Renderable) -> HandoutBuilder:
@@ -91,15 +111,22 @@ class HandoutBuilder:
         prompt: str,
         math_latex: str = "",
         solution: Renderable | Worked | None = None,
+        *,
+        points: float | None = None,
+        space: float | None = None,
     ) -> HandoutBuilder:
-        """Add an exercise; a solution (a result or a ``Worked``) is printed at the end."""
+        """Add an exercise; a solution (a result or a ``Worked``) is printed at the end of a solution version.
+
+        ``points`` and ``space`` (the answer box height in cm) are for the exam layout.
+        """
         worked: Worked | None
         if solution is None or isinstance(solution, Worked):
             worked = solution
         else:
             number = sum(isinstance(b, Exercise) for b in self._blocks) + 1
             worked = worked_from(f"Solution to exercise {number}", solution)
-        self._blocks.append(Exercise(prompt=prompt, prompt_latex=math_latex, solution=worked))
+        self._blocks.append(Exercise(prompt=prompt, prompt_latex=math_latex, solution=worked, points=points,
+                                     space=space))
         return self
 
     def build(self) -> Handout:
@@ -109,4 +136,5 @@ class HandoutBuilder:
             subtitle=self.subtitle,
             author=self.author,
             blocks=tuple(self._blocks),
+            style=self.style,
         )

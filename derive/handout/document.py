@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from derive.core.contract import Verdict
@@ -25,6 +26,23 @@ def _check_str(value: object, name: str) -> None:
             f"{name} must be a str, not {type(value).__name__}",
             hint=f"pass text for {name} (use '' for none)",
         )
+
+
+def _check_marking(points: object, space: object, owner: str) -> None:
+    """Points (0 to 1000) and an answer space (0.5 to 25 cm, a page) are numbers or None."""
+    for name, value, low, high in (("points", points, 0.0, 1000.0), ("space", space, 0.5, 25.0)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise UsageError(
+                f"{owner}.{name} must be a number from {low:g} to {high:g} or None, not {value!r}",
+                hint="points are marks (such as 5); space is the answer box height in cm (such as 6)",
+            )
+
+
+def format_points(points: float) -> str:
+    """Points as printed: ``5``, ``2.5``."""
+    return f"{points:g}"
 
 
 def _short(text: str) -> str:
@@ -96,10 +114,15 @@ class Worked:
     intro: str
     result: Any
     source: str
+    points: float | None = None
+    """Points in an exam layout (None: not marked)."""
+    space: float | None = None
+    """The height in centimetres of the answer box in an exam layout (None: the default)."""
 
     def __post_init__(self) -> None:
         for name in ("title", "intro", "source"):
             _check_str(getattr(self, name), f"Worked.{name}")
+        _check_marking(self.points, self.space, "Worked")
         if not callable(getattr(self.result, "render", None)):
             raise UsageError(
                 f"Worked.result must be a derivation result, not {type(self.result).__name__}",
@@ -123,10 +146,15 @@ class Exercise:
     prompt: str
     prompt_latex: str
     solution: Worked | None = None
+    points: float | None = None
+    """Points in an exam layout (None: not marked)."""
+    space: float | None = None
+    """The height in centimetres of the answer box in an exam layout (None: the default)."""
 
     def __post_init__(self) -> None:
         _check_str(self.prompt, "Exercise.prompt")
         _check_str(self.prompt_latex, "Exercise.prompt_latex")
+        _check_marking(self.points, self.space, "Exercise")
         if self.solution is not None and not isinstance(self.solution, Worked):
             raise UsageError(
                 f"Exercise.solution must be a Worked or None, not {type(self.solution).__name__}",
@@ -160,9 +188,76 @@ class CheckedBlock:
         return _short(str(getattr(self.result, "source", ""))) or "(checked derivation)"
 
 
-Block = Paragraph | Math | Section | Worked | Exercise | CheckedBlock
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A figure: a plot made by our code (``derive.render.figures.Plot``: PDF bytes for TeX, SVG text for
+    HTML) and its caption (user prose with ``$...$`` maths). ``width`` is a fraction of the line width."""
 
-_BLOCK_TYPES = (Paragraph, Math, Section, Worked, Exercise, CheckedBlock)
+    kind: ClassVar[str] = "figure"
+
+    plot: Any
+    caption: str = ""
+    width: float = 0.8
+    solution: bool = True
+    """The figure shows part of a solution (an estimate, a fitted line): a student version leaves it out."""
+
+    def __post_init__(self) -> None:
+        _check_str(self.caption, "Figure.caption")
+        if not isinstance(getattr(self.plot, "pdf", None), bytes) or not isinstance(getattr(self.plot, "svg", None), str):
+            raise UsageError(
+                f"Figure.plot must be a plot, not {type(self.plot).__name__}",
+                hint="make it with derive.render.figures (loglik_curve, regression_fit, loss_contours, plot)",
+            )
+        if not isinstance(self.solution, bool):
+            raise UsageTypeError(f"Figure.solution must be True or False, not {self.solution!r}",
+                                 hint="True: the figure shows an answer (a student version leaves it out)")
+        if isinstance(self.width, bool) or not isinstance(self.width, (int, float)) or not 0.1 <= self.width <= 1:
+            raise UsageError(f"Figure.width must be a fraction from 0.1 to 1, not {self.width!r}",
+                             hint="width is a fraction of the line width, such as 0.7")
+
+    @property
+    def label(self) -> str:
+        return _short(self.caption) or "(figure)"
+
+
+Block = Paragraph | Math | Section | Worked | Exercise | CheckedBlock | Figure
+
+_BLOCK_TYPES = (Paragraph, Math, Section, Worked, Exercise, CheckedBlock, Figure)
+
+EXTRA_PACKAGES = frozenset({
+    "amsthm", "array", "bm", "booktabs", "bbm", "cancel", "caption", "charter", "dsfont", "enumitem", "float",
+    "helvet", "longtable", "mathpazo", "mathtools", "microtype", "multicol", "nicefrac", "palatino", "physics",
+    "siunitx", "subcaption", "tabularx", "times", "xfrac",
+})
+"""The LaTeX packages a ``Style`` may add: typesetting and fonts only (none reads files or runs code)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How a handout looks, without editing derive's templates: a course header (course, term,
+    instructor: in the title block and the running head of every page), extra packages from
+    ``EXTRA_PACKAGES`` and a folder of the user's templates searched before derive's (any template but
+    ``base.tex.j2``, which holds the TeX hardening: override ``look.tex.j2`` for the preamble's look)."""
+
+    course: str = ""
+    term: str = ""
+    instructor: str = ""
+    packages: tuple[str, ...] = ()
+    templates: Path | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("course", "term", "instructor"):
+            _check_str(getattr(self, name), f"Style.{name}")
+        if not isinstance(self.packages, tuple):
+            raise UsageTypeError(f"Style.packages must be a tuple, not {type(self.packages).__name__}",
+                                 hint="pass tuple(names), such as ('booktabs', 'bm')")
+        for name in self.packages:
+            if name not in EXTRA_PACKAGES:
+                raise UsageError(f"Style.packages: {name!r} is not an allowed package",
+                                 hint=f"choose from {', '.join(sorted(EXTRA_PACKAGES))}")
+        if self.templates is not None and not isinstance(self.templates, Path):
+            raise UsageTypeError(f"Style.templates must be a Path or None, not {type(self.templates).__name__}",
+                                 hint="pass pathlib.Path(folder)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,10 +268,14 @@ class Handout:
     subtitle: str = ""
     author: str = ""
     blocks: tuple[Block, ...] = ()
+    style: Style = Style()
 
     def __post_init__(self) -> None:
         for name in ("title", "subtitle", "author"):
             _check_str(getattr(self, name), f"Handout.{name}")
+        if not isinstance(self.style, Style):
+            raise UsageTypeError(f"Handout.style must be a Style, not {type(self.style).__name__}",
+                                 hint="pass derive.handout.document.Style(...)")
         if not isinstance(self.blocks, tuple):
             raise UsageError(
                 f"Handout.blocks must be a tuple, not {type(self.blocks).__name__}",
@@ -186,8 +285,18 @@ class Handout:
             if not isinstance(block, _BLOCK_TYPES):
                 raise UsageError(
                     f"Handout.blocks[{i}] is a {type(block).__name__}, not a block",
-                    hint="blocks are Paragraph, Math, Section, Worked or Exercise",
+                    hint="blocks are Paragraph, Math, Section, Worked, Exercise, CheckedBlock or Figure",
                 )
+
+    @property
+    def points(self) -> float:
+        """The total of the points of the worked problems and exercises (0 when none is marked)."""
+        return float(sum(b.points for b in self.blocks if isinstance(b, (Worked, Exercise)) and b.points))
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """The figures in order."""
+        return tuple(b for b in self.blocks if isinstance(b, Figure))
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:

@@ -21,10 +21,16 @@ from jinja2.loaders import split_template_path
 
 from derive.core.errors import DeriveError, RenderError
 from derive.render.escape import Latex, tex, tex_line
-from derive.handout.document import Block, CheckedBlock, Handout, Worked
+from derive.handout.document import Block, CheckedBlock, Figure, Handout, Worked, format_points
 
 HANDOUT_TEMPLATE = "handout.tex.j2"
 """The top-level template ``render_handout`` renders."""
+
+PROTECTED_TEMPLATES = frozenset({"base.tex.j2"})
+"""Templates a user's folder may not replace: ``base.tex.j2`` holds the TeX hardening."""
+
+LAYOUTS = ("handout", "exam")
+"""How a version is laid out: a handout, or an exam (a name line, points, answer boxes, a total)."""
 
 SOURCE_MARKER = "% derive-source: "
 """Starts the comment line written before each block; ``pdf.py`` maps TeX errors back to it."""
@@ -285,6 +291,20 @@ def _normalise_text(value: object) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
 
 
+def _points(value: object) -> Latex:
+    """Points as printed (``5``, ``2.5``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RenderError(f"|points expects a number, got {type(value).__name__}", hint="pass block.points")
+    return Latex(format_points(float(value)))
+
+
+def _cm(value: object) -> Latex:
+    """A length in centimetres (``6cm``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RenderError(f"|cm expects a number, got {type(value).__name__}", hint="pass block.space")
+    return Latex(f"{float(value):g}cm")
+
+
 def _finalize(value: object) -> object:
     """Let through only marked strings and integers; None and raw strings are template bugs."""
     if isinstance(value, Latex) or (isinstance(value, int) and not isinstance(value, bool)):
@@ -327,13 +347,38 @@ def default_loader() -> jinja2.BaseLoader:
     return _TraversableLoader(importlib.resources.files("derive") / "templates")
 
 
-def make_env(template_dir: Path | None = None) -> jinja2.Environment:
-    """A Jinja2 environment for LaTeX templates, from ``template_dir`` or the default folder.
+class _UserLoader(jinja2.FileSystemLoader):
+    """A user's template folder: any template of ours but the protected ones (the TeX hardening)."""
 
-    Delimiters are ``<% %>``, ``<< >>`` and ``<# #>`` so TeX braces need no escaping.
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if template in PROTECTED_TEMPLATES:
+            raise jinja2.TemplateNotFound(template)  # ours is used; see make_env
+        return super().get_source(environment, template)
+
+
+def make_env(template_dir: Path | None = None, *, overrides: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment for LaTeX templates: from ``template_dir`` (a whole set) or derive's own
+    folder, with ``overrides`` (a user's folder) searched first.
+
+    Delimiters are ``<% %>``, ``<< >>`` and ``<# #>`` so TeX braces need no escaping. A user's
+    folder may replace any template (``look.tex.j2`` for the preamble's look, ``title.tex.j2``,
+    one block's template) but ``base.tex.j2``: a file of that name there is an error, not ignored.
     A new environment per call: no module-level cache (per-run state is passed down).
     """
-    loader = jinja2.FileSystemLoader(template_dir) if template_dir is not None else default_loader()
+    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(template_dir) if template_dir is not None else default_loader()
+    if overrides is not None:
+        folder = Path(overrides)
+        if not folder.is_dir():
+            raise RenderError(f"template folder {folder} does not exist", hint="pass a folder of *.tex.j2 files")
+        for name in sorted(PROTECTED_TEMPLATES):
+            if (folder / name).exists():
+                raise RenderError(
+                    f"template folder {folder}: {name} cannot be replaced (it holds the TeX hardening)",
+                    hint="override look.tex.j2 (packages and macros), title.tex.j2 or a block's template instead",
+                )
+        loader = jinja2.ChoiceLoader([_UserLoader(folder), loader])
     env = jinja2.Environment(
         loader=loader,
         block_start_string="<%",
@@ -358,8 +403,28 @@ def make_env(template_dir: Path | None = None) -> jinja2.Environment:
     env.filters["prose"] = prose
     env.filters["prose_line"] = prose_line
     env.filters["plain_line"] = plain_line
+    env.filters["points"] = _points
+    env.filters["cm"] = _cm
     env.globals["SOURCE_MARKER"] = Latex(SOURCE_MARKER)
     return env
+
+
+def template_digest(overrides: Path | None = None) -> str:
+    """A SHA-256 of every template a render may read (derive's, then the user's ``overrides`` folder), by
+    name and bytes: what a build cache keys on, so an edited template rebuilds."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    ours = Path(__file__).resolve().parents[2] / "templates"
+    root: Traversable = ours if (ours / HANDOUT_TEMPLATE).is_file() else importlib.resources.files("derive") / "templates"
+    folders: list[Traversable] = [root] + ([Path(overrides)] if overrides is not None else [])
+    for k, folder in enumerate(folders):
+        for entry in sorted((e for e in folder.iterdir() if e.name.endswith(".j2") and e.is_file()),
+                            key=lambda e: e.name):
+            digest.update(f"{k}/{entry.name}\0".encode())
+            digest.update(entry.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -406,15 +471,31 @@ def _is_latex_field(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class WorkedLatex:
-    """A worked solution's derivation in LaTeX: the chain (a display environment) and the boxed result."""
+    """A worked solution's derivation in LaTeX: the chain (a display environment), the boxed result and
+    the question (math mode: what is asked; '' when the result has none). A solution version holds the
+    chain and result, a student version the question only (the others '' and never rendered)."""
 
     chain: Latex
     result: Latex
+    question: Latex = Latex("")
 
 
-def worked_latex(block: Worked | CheckedBlock, label: str) -> WorkedLatex:
-    """Render a worked block's result in LaTeX now (the end of the pipeline), checked, named by its block."""
+def worked_latex(block: Worked | CheckedBlock, label: str, solutions: bool = True) -> WorkedLatex:
+    """Render a worked block's result in LaTeX now (the end of the pipeline), checked, named by its block.
+
+    Without ``solutions`` only the question of a ``Worked`` is rendered (a result with no question
+    prints none: the title and intro stay), so no solution text can reach a student's .tex.
+    """
+    from derive.core.errors import UsageError
+
     try:
+        if not solutions and isinstance(block, Worked):  # the question only: the solution is never rendered
+            try:
+                question = block.result.render("latex", part="question")
+            except UsageError:
+                question = ""
+            check_latex(question)
+            return WorkedLatex(Latex(""), Latex(""), Latex(question))
         chain = block.result.render("latex", part="chain")
         result = block.result.render("latex", part="result")
         check_latex(chain)
@@ -424,33 +505,68 @@ def worked_latex(block: Worked | CheckedBlock, label: str) -> WorkedLatex:
     return WorkedLatex(Latex(chain), Latex(result))
 
 
-def check_handout(handout: Handout) -> dict[int, WorkedLatex]:
+def figure_name(figure: Figure) -> str:
+    """The file name of a figure's PDF in the TeX folder: ``figure-`` and a hash of its bytes."""
+    import hashlib
+
+    return f"figure-{hashlib.sha256(figure.plot.pdf).hexdigest()[:16]}.pdf"
+
+
+def printed_figures(handout: Handout, solutions: bool = True) -> tuple[Figure, ...]:
+    """The figures a version prints: a figure showing a solution only in a solution version."""
+    return tuple(f for f in handout.figures if solutions or not f.solution)
+
+
+def figure_files(handout: Handout, *, solutions: bool = True) -> dict[str, bytes]:
+    """The files a version's .tex loads, by name (``figure-<hash>.pdf``): put them next to the .tex
+    (``build_pdf(..., files=...)`` does it in TeX's folder). They are made by our code (matplotlib)."""
+    return {figure_name(f): f.plot.pdf for f in printed_figures(handout, solutions)}
+
+
+def _box_name(index: int) -> str:
+    """A TeX box name for the ``index``-th figure, letters only: ``\\dfigA``, ..., ``\\dfigZ``, ``\\dfigBA``."""
+    letters = ""
+    while True:
+        index, digit = divmod(index, 26)
+        letters = chr(ord("A") + digit) + letters
+        if index == 0:
+            return "\\dfig" + letters
+
+
+def check_handout(handout: Handout, solutions: bool = True) -> dict[int, WorkedLatex]:
     """Check every field of every block before rendering, so an error names its block.
 
     User text must escape cleanly (printable, typesettable characters); trusted LaTeX must
-    pass ``check_latex``; each worked solution is rendered to LaTeX here, once. Returns that
-    LaTeX by ``id`` of its block. Why: errors caught inside a template would name the template
-    line instead of the user's block.
+    pass ``check_latex``; each worked solution is rendered to LaTeX here, once (its question only
+    without ``solutions``; an exercise's solution not at all). Returns that LaTeX by ``id`` of its
+    block. Why: errors caught inside a template would name the template line instead of the user's block.
     """
     for what, text in (("title", handout.title), ("subtitle", handout.subtitle), ("author", handout.author)):
         try:
             prose_line(text) if what != "author" else tex_line(text)
         except RenderError as exc:
             raise RenderError(f"handout {what}: {exc.message}", hint=exc.hint) from None
+    for what, text in (("course", handout.style.course), ("term", handout.style.term),
+                       ("instructor", handout.style.instructor)):
+        try:
+            tex_line(text)
+        except RenderError as exc:
+            raise RenderError(f"handout style {what}: {exc.message}", hint=exc.hint) from None
     rendered: dict[int, WorkedLatex] = {}
     for block in handout.blocks:
-        _check_fields(block, block.label, rendered)
+        _check_fields(block, block.label, rendered, solutions)
     return rendered
 
 
-def _check_fields(block: Block, label: str, rendered: dict[int, WorkedLatex]) -> None:
+def _check_fields(block: Block, label: str, rendered: dict[int, WorkedLatex], solutions: bool = True) -> None:
     if isinstance(block, (Worked, CheckedBlock)):
-        rendered[id(block)] = worked_latex(block, label)
+        rendered[id(block)] = worked_latex(block, label, solutions)
     for field in dataclasses.fields(block):
         value = getattr(block, field.name)
         try:
-            if isinstance(value, Worked):  # an exercise's solution
-                _check_fields(value, label, rendered)
+            if isinstance(value, Worked):  # an exercise's solution: printed only with the solutions
+                if solutions:
+                    _check_fields(value, label, rendered)
             elif isinstance(value, str) and _is_latex_field(field.name):
                 check_latex(value)
             elif isinstance(value, str) and field.name == "source":
@@ -472,15 +588,38 @@ def render_template(env: jinja2.Environment, name: str, **context: object) -> st
 
 
 def render_handout(
-    handout: Handout, *, solutions: bool = True, env: jinja2.Environment | None = None
+    handout: Handout,
+    *,
+    solutions: bool = True,
+    layout: str = "handout",
+    env: jinja2.Environment | None = None,
+    templates: Path | None = None,
 ) -> str:
-    """The full ``.tex`` source of ``handout``; exercise solutions at the end if ``solutions``.
+    """The full ``.tex`` source of ``handout`` in one version.
+
+    ``solutions``: worked solutions in full and the exercises' solutions at the end; without, a
+    student version: each worked problem's title, intro and question only, no exercise solutions and
+    no figure that shows a solution (none of their text is in the .tex). ``layout``: ``handout``, or
+    ``exam`` (a name and ID line, the points of each problem and their total, an answer box under
+    each problem of a student version). ``templates`` (else ``handout.style.templates``) is a folder
+    of the user's templates searched before derive's (``derive build --templates``). The figures' files are ``figure_files(handout)``.
 
     Each worked solution's derivation is rendered to LaTeX here, at the end; the templates get it
-    through ``latex_of(block)`` (``.chain`` and ``.result``).
+    through ``latex_of(block)`` (``.chain``, ``.result``, ``.question``).
     """
-    rendered = check_handout(handout)
+    if layout not in LAYOUTS:
+        raise RenderError(f"unknown layout {layout!r}", hint=f"choose {' or '.join(LAYOUTS)}")
+    if not isinstance(solutions, bool):
+        raise RenderError(f"solutions must be True or False, not {solutions!r}", hint="pass a bool")
+    rendered = check_handout(handout, solutions)
+    if env is None:
+        env = make_env(overrides=templates if templates is not None else handout.style.templates)
+    figures = printed_figures(handout, solutions)
+    boxes = {id(f): _box_name(i) for i, f in enumerate(figures)}
     return render_template(
-        env if env is not None else make_env(), HANDOUT_TEMPLATE, handout=handout, solutions=solutions,
+        env, HANDOUT_TEMPLATE, handout=handout, solutions=solutions, layout=layout,
         latex_of=lambda block: rendered[id(block)],
+        figures=[(Latex(boxes[id(f)]), Latex(figure_name(f))) for f in figures],
+        figure_box=lambda block: Latex(boxes[id(block)]),
+        packages=[Latex(p) for p in handout.style.packages],
     )

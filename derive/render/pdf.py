@@ -20,6 +20,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -378,8 +379,17 @@ def overfull_boxes(log: str) -> list[str]:
     return [m.group(0) for m in _OVERFULL.finditer(log)]
 
 
-def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120, log: list[str] | None = None) -> Path:
+_FILE_NAME = re.compile(r"figure-[0-9a-f]{16}\.pdf")
+
+
+def build_pdf(
+    tex: str, out_pdf: Path, *, timeout: float = 120, log: list[str] | None = None,
+    files: Mapping[str, bytes] | None = None,
+) -> Path:
     """Typeset ``tex`` to ``out_pdf`` (atomically) and return ``out_pdf``; ``log`` (a list) receives TeX's log.
+
+    ``files``: the figure files the .tex loads (``derive.render.env.figure_files``), by name
+    (``figure-<hash>.pdf`` only), written into TeX's scratch folder before it runs.
 
     Raises RenderError naming the handout block that broke TeX, TeX's absence (with
     ``TEX_INSTALL_HINT``) or the sandbox's (with ``SANDBOX_HINT``). On failure ``out_pdf``
@@ -392,6 +402,9 @@ def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120, log: list[str] |
             hint="create the directory first",
         )
     _replaced_mode(out_pdf)  # a symlink or a folder there: refuse before running TeX
+    for name, data in (files or {}).items():
+        if not isinstance(name, str) or not _FILE_NAME.fullmatch(name) or not isinstance(data, bytes):
+            raise RenderError(f"refusing the figure file {name!r}", hint="pass derive.render.env.figure_files(handout)")
     if not tex_available():
         raise RenderError("TeX is not installed (latexmk and pdflatex are needed)", hint=TEX_INSTALL_HINT)
     from derive.core.runner import scratch_root  # the command's scratch root, which it removes even when killed
@@ -404,6 +417,8 @@ def build_pdf(tex: str, out_pdf: Path, *, timeout: float = 120, log: list[str] |
         env = tex_environment(work)
         sandbox = sandbox_command(bwrap, work, env)
         (work / f"{_JOB}.tex").write_text(tex, encoding="utf-8")
+        for name, data in (files or {}).items():
+            (work / name).write_bytes(data)
         done = _run([*sandbox, *_latexmk_command(_JOB)], work, env, timeout)
         pdf = work / f"{_JOB}.pdf"
         if done.returncode != 0 or not pdf.is_file():

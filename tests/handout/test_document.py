@@ -121,3 +121,30 @@ def test_the_same_handout_prints_as_latex_and_as_markdown() -> None:
     assert md.startswith("# Derivatives") and "## Rules" in md and "$$\ne^{x}\n$$" in md
     assert "### Power rule" in md and "CHAIN-OF-THE-RESULT" in md and "## Solutions" in md
     assert "### Solution to exercise 1" in md and "SOLUTION-CHAIN" in md
+
+
+def test_points_total_figures_and_style_travel_through_the_builder() -> None:
+    from derive.handout.builder import HandoutBuilder
+    from derive.handout.document import Figure, Style
+    from derive.render.figures import Plot
+
+    plot = Plot(b"%PDF-1.4", "<svg/>", "alt")
+    style = Style(course="ML 101", term="Spring", packages=("bm",))
+    h = (HandoutBuilder("T", style=style).worked("W", FakeResult(), points=2.5, space=5)
+         .exercise("E", "x", points=3).exercise("F", "y").figure(plot, "cap", width=0.5).build())
+    assert h.style is style and h.points == 5.5
+    assert h.figures == (Figure(plot, "cap", 0.5, True),) and h.figures[0].kind == "figure"
+    assert h.blocks[0].space == 5 and h.exercises[1].points is None
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Worked("t", "", FakeResult(), "", points=True), "points"),
+    (lambda: Exercise("p", "", space=0.1), "space"),
+    (lambda: __import__("derive.handout.document", fromlist=["Figure"]).Figure(object()), "must be a plot"),
+    (lambda: __import__("derive.handout.document", fromlist=["Style"]).Style(packages=("catchfile",)), "allowed"),
+    (lambda: __import__("derive.handout.document", fromlist=["Style"]).Style(packages=["bm"]), "tuple"),
+    (lambda: Handout("t", style="fancy"), "Style"),  # type: ignore[arg-type]
+])
+def test_bad_marks_figures_and_styles_are_usage_errors(make: object, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        make()  # type: ignore[operator]

@@ -68,7 +68,8 @@ def test_a_short_chain_keeps_its_reasons_beside() -> None:
 @pytest.mark.tex
 def test_every_worked_example_builds_with_no_overfull_line(tmp_path: Path) -> None:
     from derive.handout.build import load_handout
-    from derive.render.env import render_handout
+    from derive.handout.document import Handout
+    from derive.render.env import figure_files, render_handout
     from derive.render.pdf import build_pdf, overfull_boxes
 
     scripts = sorted((ROOT / "worked_examples").glob("*.py"))
@@ -76,7 +77,9 @@ def test_every_worked_example_builds_with_no_overfull_line(tmp_path: Path) -> No
     found = {}
     for script in scripts:
         log: list[str] = []
-        build_pdf(render_handout(load_handout(script)), tmp_path / f"{script.stem}.pdf", log=log)  # type: ignore[arg-type]
+        handout = load_handout(script)
+        assert isinstance(handout, Handout)
+        build_pdf(render_handout(handout), tmp_path / f"{script.stem}.pdf", log=log, files=figure_files(handout))
         assert log and "Output written" in log[0]
         boxes = overfull_boxes(log[0])
         if boxes:

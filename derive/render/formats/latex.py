@@ -1,7 +1,8 @@
 """LaTeX: ``align*`` chains with a justification column (``aligned`` and no text boxes for MathJax).
 
 ``part`` picks what to print: ``chain`` (the derivation), ``result`` (the results alone in math
-mode: the boxed line of a worked solution) or ``all`` (the chain, then the results displayed).
+mode: the boxed line of a worked solution), ``all`` (the chain, then the results displayed) or
+``question`` (what is asked, in math mode, with no part of the answer: a student version's problem).
 The maths is printed here; the prose around it lives in the handout templates.
 """
 from __future__ import annotations
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
     from derive.scalar.model import Derivation, DiffStep, Gradient, Rule
 
-_PARTS = ("all", "chain", "result")
+_PARTS = ("all", "chain", "result", "question")
 _SIDE_WIDTH = 48
 """Plain-text length above which a matrix chain puts its reasons under the lines instead of beside them."""
 _LINE_WIDTH = 64
@@ -341,6 +342,8 @@ class Printer(FormatPrinter):
         return bool(self.settings["mathjax"])
 
     def doprint(self, node: object) -> str:
+        if self.settings["part"] == "question":
+            return self.question(node)
         parts = self.visit(node)
         if not isinstance(parts, Parts):
             return str(parts)
@@ -371,6 +374,62 @@ class Printer(FormatPrinter):
         if self.mathjax:
             return r"\quad " + text_to_math(why)
         return rf"\parbox[t]{{{width}\linewidth}}{{\raggedright\small {why}}}"
+
+    # -- questions: what a result answers, without the answer ----------------------------------
+    def question(self, node: object) -> str:
+        """What ``node`` answers, in math mode (``_question_<Class>`` along the MRO; none is an error)."""
+        for cls in type(node).__mro__:
+            method = getattr(self, f"_question_{cls.__name__}", None)
+            if method is not None:
+                return str(method(node))
+        raise UsageError(f"a {type(node).__name__} has no question to print",
+                         hint="a student version prints the question of derivations, gradients, least squares and MLE")
+
+    @keeps_typed_order
+    def _question_Derivation(self, d: Derivation) -> str:
+        """``d/dz [f(z)]``: the derivative asked for, unevaluated."""
+        return tex(sp.Derivative(d.function, *d.wrt, evaluate=False))
+
+    @keeps_typed_order
+    def _question_Gradient(self, g: Gradient) -> str:
+        """``grad f`` (and the Hessian) of ``f(x, y) = ...``."""
+        asked = r"\nabla f" + (r" \text{ and } \nabla^{2} f" if g.hessian is not None else "")
+        args = ", ".join(tex(v) for v in g.variables)
+        return rf"{asked} \text{{ of }} f({args}) = {tex(g.function)}"
+
+    def _question_MatGradient(self, g: MatGradient) -> str:
+        """``grad_x f`` (the Hessian, the stationary point) of ``f(x) = ...``."""
+        x = mtex(g.wrt)
+        asked = rf"\nabla_{{{x}}} f" + (rf" \text{{ and }} \nabla^{{2}}_{{{x}}} f" if g.hessian is not None else "")
+        if g.stationary is not None:
+            asked += r" \text{ and the stationary points}"
+        return rf"{asked} \text{{ of }} f({x}) = {mtex(g.function)}"
+
+    def _question_LsSolution(self, s: LsSolution) -> str:
+        """The estimator asked for: ``b-hat = argmin_b f(b)`` with the model's objective."""
+        g = s.derivation
+        b = mtex(g.wrt)
+        asked = rf"\hat{{{b}}} = \operatorname*{{arg\,min}}_{{{b}}}\; {mtex(g.function)}"
+        return asked + (r" \text{ (and on the data)}" if s.data_fit is not None else "")
+
+    def _question_SimpleSolution(self, sol: SimpleSolution) -> str:
+        """``(a-hat, b-hat) = argmin_{a,b} S(a, b)`` in summation form."""
+        p = SumLatex(sol.display_names())
+        s = sol.symbols
+        a, b = p.doprint(s["a"]), p.doprint(s["b"])
+        asked = (rf"(\hat{{{a}}}, \hat{{{b}}}) = \operatorname*{{arg\,min}}_{{{a},\, {b}}}\; "
+                 rf"{p.doprint(sol.objective)}")
+        return asked + (r" \text{ (and on the data)}" if sol.data_fit is not None else "")
+
+    def _question_MleDerivation(self, d: MleDerivation) -> str:
+        """The maximum-likelihood estimators of the parameters from an i.i.d. sample with the given density."""
+        pr = d.problem
+        params = r",\, ".join(sample_tex(p) for p in pr.params)
+        hats = r",\, ".join(rf"\hat{{{sample_tex(p)}}}" for p in pr.params)
+        data = ", ".join(sample_tex(v) for v in pr.data_vars)
+        what = "mass function" if pr.discrete else "density"
+        return (rf"{hats} \text{{ from an i.i.d. sample with {what} }} "
+                rf"f({data};\, {params}) = {sample_tex(pr.density)}")
 
     # -- scalar derivations -------------------------------------------------------------------
     @keeps_typed_order

@@ -16,7 +16,7 @@ from derive.render.notation.latex import sample_tex, tex
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
     from derive.checker.model import CheckReport, FolderReport
-    from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
+    from derive.handout.document import Exercise, Figure, Handout, Math, Paragraph, Section, Worked
     from derive.likelihood.model import MleDerivation
     from derive.lsq.model import DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
@@ -250,6 +250,13 @@ class Printer(FormatPrinter):
         if b.prompt_latex:
             lines.append(display(b.prompt_latex))
         return "\n\n".join(lines)
+
+    def _print_Figure(self, b: Figure) -> str:
+        """The figure as an inline SVG image (a data URI: no file beside the Markdown), then its caption."""
+        import base64
+
+        data = base64.b64encode(b.plot.svg.encode("utf-8")).decode("ascii")
+        return f"![{b.plot.alt}](data:image/svg+xml;base64,{data})" + (f"\n\n*{b.caption}*" if b.caption else "")
 
     # -- checked derivations -------------------------------------------------------------------
     def _print_CheckReport(self, r: CheckReport) -> str:
