@@ -14,7 +14,7 @@ from derive.core.runner import run_bounded
 from derive.render.result import Result
 from derive.core.errors import UsageError
 from derive.matrix import expr as M
-from derive.matrix.model import MatGradient
+from derive.matrix.model import MatGradient, MatJacobian
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -54,6 +54,36 @@ class MatGradResult(Result):
         return self.data.steps + self.data.hessian_steps
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class MatJacobianResult(Result):
+    """A certified Jacobian of a vector- or matrix-valued function (numerator layout): ``.jacobian``, ..."""
+
+    data: MatJacobian
+
+    @property
+    def source(self) -> str:
+        return self.data.source
+
+    @property
+    def jacobian(self) -> Any:
+        """The Jacobian as a SymPy matrix expression (``jacobian_node``: derive's own tree)."""
+        from derive.matrix.sympy_form import to_sympy
+
+        return to_sympy(self.data.jacobian)
+
+    @property
+    def jacobian_node(self) -> M.Node:
+        return self.data.jacobian
+
+    @property
+    def layout(self) -> str:
+        return self.data.layout
+
+    @property
+    def steps(self) -> tuple[object, ...]:
+        return self.data.steps
+
+
 def _wrt_name(wrt: str | Sequence[str] | None) -> str:
     if wrt is None:
         raise UsageError("say which vector or matrix to differentiate by", hint="pass wrt=... (--wrt NAME)")
@@ -65,7 +95,7 @@ def _wrt_name(wrt: str | Sequence[str] | None) -> str:
 
 
 def matrix_grad_job(expr: str | M.Node, wrt: str | Sequence[str] | None, hessian: bool,
-                    where: tuple[str, ...], let: tuple[str, ...], budget: Budget) -> MatGradient:
+                    where: tuple[str, ...], let: tuple[str, ...], budget: Budget) -> MatGradient | MatJacobian:
     """Parse, derive and certify (runs inside the budget worker)."""
     from derive.matrix.certify import certify_matrix_gradient
     from derive.matrix.gradient import matrix_gradient
@@ -95,12 +125,21 @@ def matrix_grad_job(expr: str | M.Node, wrt: str | Sequence[str] | None, hessian
         names = ", ".join(sorted(found)) or "none"
         raise UsageError(f"{name} does not appear in the expression",
                          hint=f"its vector and matrix variables are: {names}")
+    if not f.is_scalar:
+        from derive.matrix.certify import certify_matrix_jacobian
+        from derive.matrix.jacobian import matrix_jacobian
+
+        if hessian:
+            raise UsageError(f"the expression is {M.shape_text(f.shape)}-valued: its derivative is a Jacobian, "
+                             "and a Hessian needs a scalar function", hint="drop --hessian")
+        j = matrix_jacobian(f, found[name], clock, source=source, shapes=tuple(shapes.values()))
+        return certify_matrix_jacobian(j, clock, domains)
     g = matrix_gradient(f, found[name], clock, hessian=hessian, source=source, shapes=tuple(shapes.values()))
     return certify_matrix_gradient(g, clock, domains)
 
 
 def matrix_grad(expr: str | M.Node, wrt: str | Sequence[str] | None, *, hessian: bool,
-                where: Iterable[str], let: Iterable[str], budget: Budget) -> MatGradResult:
+                where: Iterable[str], let: Iterable[str], budget: Budget) -> MatGradResult | MatJacobianResult:
     g = run_bounded(matrix_grad_job, expr, wrt, hessian, tuple(where), tuple(let), budget, budget=budget,
                     what="the matrix gradient")
-    return MatGradResult(g)
+    return MatJacobianResult(g) if isinstance(g, MatJacobian) else MatGradResult(g)

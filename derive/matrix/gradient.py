@@ -16,13 +16,17 @@ from derive.matrix.expr import plain
 from derive.parse.shapes import ShapeDecl
 from derive.matrix import rules as R
 from derive.matrix.definiteness import definiteness
-from derive.matrix.differentials import differential_chain
+from derive.matrix.differentials import differential_chain, identified
 from derive.matrix.identify import gradient_of, jacobian, vec_jacobian
 from derive.matrix.tidy import expand_products, size, tidy
 
 
 def _step(rule: MatRule, before: M.Node, after: M.Node) -> MatStep:
     return MatStep(before=before, after=after, rule=rule.name, rules=(rule,), justification=R.justify((rule,)))
+
+
+def _identified(steps: tuple[MatStep, ...], rule: MatRule) -> tuple[MatStep, ...]:
+    return identified(steps, rule.target, rule.result, rule)
 
 
 def _check(f: M.Node, var: M.MatSym) -> None:
@@ -84,11 +88,11 @@ def _hessian(g: M.Node, var: M.MatSym, clock: Clock) -> tuple[tuple[MatStep, ...
         h, symmetrized = tidy(vec_jacobian(inner, var), clock), False  # symmetric, but not visibly
         form = M.mul(h, M.vec(M.Differential(var)))
         rule = R.HessianIdentification(dg, form, h)
-        return steps + (_step(rule, dg, form),), h, symmetrized
+        return _identified(steps, rule), h, symmetrized
     h, symmetrized = _symmetrize(tidy(jacobian(dg, var), clock), clock)
     form = M.mul(h, M.Differential(var))
     rule = R.HessianIdentification(dg, form, h)
-    return steps + (_step(rule, dg, form),), h, symmetrized
+    return _identified(steps, rule), h, symmetrized
 
 
 def _hessian_or_none(g: M.Node, var: M.MatSym, clock: Clock, *, required: bool

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from derive.core.contract import NOT_CHECKED, Certificate, Certified, Check, Step
-from derive.matrix.expr import MatSym, Node, plain
+from derive.matrix.expr import Commutation, MatSym, Node, plain, walk
 from derive.parse.shapes import ShapeDecl
 
 MatTex = Callable[[Node], str]
@@ -120,3 +120,39 @@ class MatGradient(Certified):
 
 
 STATIONARY_CHECK = "gradient vanishes at the stationary point"
+
+
+@dataclass(frozen=True, slots=True)
+class MatJacobian(Certified):
+    """The Jacobian of a vector- (or matrix-) valued function of one vector or matrix, by differentials.
+
+    Numerator layout: for f with m entries and x with p, J is m x p with J_ij = ∂f_i/∂x_j, read
+    off df = J dx; for a matrix argument or a matrix value, off vec(df) = J vec(dX) (``vec`` set).
+    """
+
+    source: str
+    function: Node
+    wrt: MatSym
+    shapes: tuple[ShapeDecl, ...]
+    steps: tuple[MatStep, ...]
+    jacobian: Node
+    vec: bool = False
+    notes: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = field(default=())
+
+    def all_steps(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def all_checks(self) -> Iterator[Check]:
+        return iter(self.checks)
+
+    @property
+    def layout(self) -> str:
+        """The layout, said in words beside the result."""
+        x = self.wrt.name
+        if self.vec:
+            k = "; K is the commutation matrix" if any(isinstance(n, Commutation) for n in walk(self.jacobian)) else ""
+            return (f"numerator layout: vec(df) = J vec(d{x}), row i of J holds the partials of the i-th entry of "
+                    f"vec(f) (vec stacks columns{k})")
+        return (f"numerator layout: df = J d{x}, J_ij = ∂f_i/∂{x}_j (one row per entry of f, one column per "
+                f"entry of {x})")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary, SummaryStep
     from derive.lsq.simple_model import SimpleSolution, SumStep
-    from derive.matrix.model import MatGradient, MatStep
+    from derive.matrix.model import MatGradient, MatJacobian, MatStep
     from derive.scalar.model import Derivation, DiffStep, Gradient
 
 
@@ -136,6 +136,29 @@ class Printer(FormatPrinter):
             "checks": [self.visit(c) for c in checks if c.required],
             "comparisons": [self.visit(c) for c in checks if not c.required],
             "steps": [self.visit(s) for s in g.steps + g.hessian_steps],
+        }
+
+    def _print_MatJacobian(self, j: MatJacobian) -> dict[str, Any]:
+        from derive.matrix import expr as M
+        from derive.matrix.sympy_form import sympy_str
+
+        checks = list(j.all_checks())
+        return {
+            "input": j.source,
+            "wrt": j.wrt.name,
+            "shapes": {d.name: [str(d.rows), str(d.cols)] for d in j.shapes if d.rows is not None},
+            "properties": {d.name: sorted(d.closed()) for d in j.shapes if d.properties},
+            "jacobian": sympy_str(j.jacobian),
+            "jacobian_text": M.plain(j.jacobian),
+            "jacobian_latex": mtex(j.jacobian),
+            "layout": "numerator, of vec" if j.vec else "numerator",
+            "layout_text": j.layout,
+            "notes": list(j.notes),
+            "certified": j.certified,
+            "verdict": j.verdict.value,
+            "checks": [self.visit(c) for c in checks if c.required],
+            "comparisons": [self.visit(c) for c in checks if not c.required],
+            "steps": [self.visit(s) for s in j.steps],
         }
 
     # -- least squares -------------------------------------------------------------------------

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution, SumStep
     from derive.matrix import expr as M
-    from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
+    from derive.matrix.model import MatGradient, MatJacobian, MatRule, MatStep, Stationary
     from derive.scalar.model import Derivation, DiffStep, Gradient, Rule
 
 _PARTS = ("all", "chain", "result")
@@ -454,6 +454,20 @@ class Printer(FormatPrinter):
             rows.append(rf"{mtex(a)} {x} &= {mtex(M.const(lam))} {x} && \text{{${x} = 0$ or an eigenvector of ${mtex(a)}$}}")
         elif g.stationary is not None:
             rows.append(rf"\hat{{{x}}} &= {mtex(g.stationary.solution)}")
+        return Parts([c for c in chains if c], aligned(rows))
+
+    def _print_MatJacobian(self, j: MatJacobian) -> Parts:
+        """The chain of differentials, then the Jacobian, its layout said beside it."""
+        x = mtex(j.wrt)
+        lhs = r"\mathrm{d}\operatorname{vec} f" if j.vec else r"\mathrm{d}f"
+        chains = [self.matrix_chain(j.steps, lhs)]
+        if j.vec:
+            what = rf"\frac{{\partial \operatorname{{vec}} f}}{{\partial \operatorname{{vec}}({x})^{{\top}}}}"
+            layout = rf"\operatorname{{vec}}\mathrm{{d}}f = J \operatorname{{vec}}(\mathrm{{d}}{x})"
+        else:
+            what = rf"\frac{{\partial f}}{{\partial {x}^{{\top}}}}"
+            layout = rf"J_{{ij}} = \partial f_i / \partial {{{x}}}_j"
+        rows = [rf"J = {what} &= {mtex(j.jacobian)} && \text{{numerator layout: }} {layout}"]
         return Parts([c for c in chains if c], aligned(rows))
 
     def matrix_chain(self, steps: tuple[MatStep, ...], lhs: str) -> str:

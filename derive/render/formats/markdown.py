@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.likelihood.model import MleDerivation
     from derive.lsq.model import DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
-    from derive.matrix.model import MatGradient
+    from derive.matrix.model import MatGradient, MatJacobian
     from derive.scalar.model import Derivation, Gradient
 
 
@@ -126,6 +126,15 @@ class Printer(FormatPrinter):
         lines += [self.visit(c) for c in g.checks if c.required]
         lines += [f"- note: {c.name} (reported, not required): {c.certificate.describe()}"
                   for c in g.checks if not c.required]
+        return "\n".join(lines) + "\n"
+
+    def _print_MatJacobian(self, j: MatJacobian) -> str:
+        result = Latex(part="result").doprint(j)
+        lines = [display(self.latex.doprint(j)), "", "**Result:**", "", display(result), "", f"- {j.layout}"]
+        lines += [f"- note: {n}" for n in j.notes]
+        lines += [self.visit(c) for c in j.checks if c.required]
+        lines += [f"- note: {c.name} (reported, not required): {c.certificate.describe()}"
+                  for c in j.checks if not c.required]
         return "\n".join(lines) + "\n"
 
     # -- least squares -------------------------------------------------------------------------

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
     from derive.matrix import expr as M
-    from derive.matrix.model import MatGradient, MatStep
+    from derive.matrix.model import MatGradient, MatJacobian, MatStep
     from derive.scalar.model import Derivation, DiffStep, Gradient
 
 STYLES: dict[str, str] = {"proved": "green", "plausible": "green", "refuted": "bold red", "unknown": "yellow",
@@ -245,6 +245,23 @@ class Printer(FormatPrinter):
         parts += [self.reference(c) for c in g.checks if not c.required]
         if closing:
             parts.append(self.verdict_line(g.verdict))
+        return Group(*parts)
+
+    def _print_MatJacobian(self, j: MatJacobian) -> RenderableType:
+        """The chain of differentials, then J in numerator layout, said beside it."""
+        x = utext_m(j.wrt)
+        parts: list[RenderableType] = []
+        if j.shapes:
+            parts.append(Text("where " + "; ".join(d.describe() for d in j.shapes), style="dim"))
+        parts.append(self.matrix_chain(j.steps, "d vec(f)" if j.vec else "df"))
+        what = f"∂vec(f)/∂vec({x})ᵀ" if j.vec else f"∂f/∂{x}ᵀ"
+        parts.append(Text.assemble(("Jacobian: ", "bold"), (f"{what} = {utext_m(j.jacobian)}", "bold green")))
+        parts.append(Text(j.layout[:1].upper() + j.layout[1:], style="dim"))
+        for note in j.notes:
+            parts.append(Text(f"Note: {note}", style="dim"))
+        parts += [self.visit(c) for c in j.checks if c.required]
+        parts += [self.reference(c) for c in j.checks if not c.required]
+        parts.append(self.verdict_line(j.verdict))
         return Group(*parts)
 
     # -- least squares -------------------------------------------------------------------------
