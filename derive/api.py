@@ -22,7 +22,7 @@ from derive.scalar.api import read_domains, read_expression, as_texts, scalar_gr
 from derive.scalar.api import diff as diff
 
 if TYPE_CHECKING:
-    from derive.matrix.api import MatGradResult, MatJacobianResult
+    from derive.matrix.api import MatGradientsResult, MatGradResult, MatJacobianResult
 
 
 def _is_matrix_expression(expr: object) -> bool:
@@ -39,7 +39,7 @@ def grad(
     where: str | Iterable[str] = (),
     let: str | Iterable[str] = (),
     budget: Budget | None = None,
-) -> GradResult | MatGradResult | MatJacobianResult:
+) -> GradResult | MatGradResult | MatJacobianResult | MatGradientsResult:
     """Gradient (and Hessian), every entry or step derived and certified.
 
     Without ``let``: a scalar function of scalars, one derivation per partial. With ``let``

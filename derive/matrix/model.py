@@ -156,3 +156,54 @@ class MatJacobian(Certified):
                     f"vec(f) (vec stacks columns{k})")
         return (f"numerator layout: df = J d{x}, J_ij = ∂f_i/∂{x}_j (one row per entry of f, one column per "
                 f"entry of {x})")
+
+
+@dataclass(frozen=True, slots=True)
+class JointSolution:
+    """Where every gradient vanishes at once, solved one variable at a time.
+
+    ``solved`` lists (variable, its solution, the solution as its own gradient gave it, the names
+    substituted into it) in the order solved: μ̂ = x̄ from ∇_μ f = 0 first, then Σ̂ = S/n from
+    ∇_Σ f = 0 with μ = μ̂. ``certificate``: every gradient vanishes at the joint point.
+    """
+
+    solved: tuple[tuple[MatSym, Node, Node, tuple[str, ...]], ...]
+    certificate: Certificate = NOT_CHECKED
+
+
+@dataclass(frozen=True, slots=True)
+class MatGradients(Certified):
+    """The gradients of one scalar function with respect to several vectors or matrices (μ and Σ).
+
+    Each partial is a whole ``MatGradient`` (derived, identified and certified alone); ``joint``
+    solves the stationary system where each variable's own condition is solved and the solutions
+    can be substituted one into the next; ``notes`` say why not otherwise.
+    """
+
+    source: str
+    function: Node
+    shapes: tuple[ShapeDecl, ...]
+    parts: tuple[MatGradient, ...]
+    joint: JointSolution | None = None
+    notes: tuple[str, ...] = ()
+
+    def all_steps(self) -> Iterator[Step]:
+        for g in self.parts:
+            yield from g.all_steps()
+
+    def all_checks(self) -> Iterator[Check]:
+        for g in self.parts:
+            yield from g.all_checks()
+        if self.joint is not None:
+            yield self.joint_check
+
+    @property
+    def joint_check(self) -> Check:
+        return Check(JOINT_CHECK, NOT_CHECKED if self.joint is None else self.joint.certificate)
+
+    def part(self, name: str) -> MatGradient:
+        """The gradient by the variable ``name``."""
+        return next(g for g in self.parts if g.wrt.name == name)
+
+
+JOINT_CHECK = "every gradient vanishes at the joint stationary point"

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution, SumStep
     from derive.matrix import expr as M
-    from derive.matrix.model import MatGradient, MatJacobian, MatRule, MatStep, Stationary
+    from derive.matrix.model import MatGradient, MatGradients, MatJacobian, MatRule, MatStep, Stationary
     from derive.scalar.model import Derivation, DiffStep, Gradient, Rule
 
 _PARTS = ("all", "chain", "result")
@@ -443,10 +443,16 @@ class Printer(FormatPrinter):
         chains = [self.matrix_chain(g.steps, r"\mathrm{d}f")]
         if g.hessian_steps:
             chains.append(self.matrix_chain(g.hessian_steps, r"\mathrm{d}(\nabla f)"))
+        return Parts([c for c in chains if c], aligned(self.matrix_rows(g)))
+
+    def matrix_rows(self, g: MatGradient, stationary: bool = True) -> list[str]:
+        """The results of a matrix derivation, one aligned row each."""
         x = mtex(g.wrt)
         rows = [rf"\nabla_{{{x}}} f &= {mtex(g.gradient)}"]
         if g.hessian is not None:
             rows.append(rf"\nabla^2_{{{x}}} f &= {mtex(g.hessian)}")
+        if not stationary:
+            return rows
         if g.stationary is not None and g.stationary.eigen is not None:
             from derive.matrix import expr as M
 
@@ -454,7 +460,27 @@ class Printer(FormatPrinter):
             rows.append(rf"{mtex(a)} {x} &= {mtex(M.const(lam))} {x} && \text{{${x} = 0$ or an eigenvector of ${mtex(a)}$}}")
         elif g.stationary is not None:
             rows.append(rf"\hat{{{x}}} &= {mtex(g.stationary.solution)}")
-        return Parts([c for c in chains if c], aligned(rows))
+        return rows
+
+    def _print_MatGradients(self, gs: MatGradients) -> Parts:
+        """Each partial's chains in turn; the results, then the joint stationary point, one per line."""
+        chains: list[str] = []
+        rows: list[str] = []
+        for g in gs.parts:  # d_μ f: the differential in that variable, the others held fixed
+            x = mtex(g.wrt)
+            chains.append(self.matrix_chain(g.steps, rf"\mathrm{{d}}_{{{x}}} f"))
+            if g.hessian_steps:
+                chains.append(self.matrix_chain(g.hessian_steps, rf"\mathrm{{d}}(\nabla_{{{x}}} f)"))
+            rows += self.matrix_rows(g, stationary=gs.joint is None)
+        if gs.joint is not None:
+            for var, value, own, used in gs.joint.solved:
+                x = mtex(var)
+                if used:
+                    at = ", ".join(rf"{mtex(gs.part(n).wrt)} = \hat{{{mtex(gs.part(n).wrt)}}}" for n in used)
+                    rows.append(rf"\hat{{{x}}} &= {mtex(value)} && \text{{jointly: with }} {at}")
+                else:
+                    rows.append(rf"\hat{{{x}}} &= {mtex(value)} && \text{{jointly}}")
+        return Parts(chains, aligned(rows))
 
     def _print_MatJacobian(self, j: MatJacobian) -> Parts:
         """The chain of differentials, then the Jacobian, its layout said beside it."""

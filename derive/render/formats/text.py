@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
     from derive.matrix import expr as M
-    from derive.matrix.model import MatGradient, MatJacobian, MatStep
+    from derive.matrix.model import MatGradient, MatGradients, MatJacobian, MatStep
     from derive.scalar.model import Derivation, DiffStep, Gradient
 
 STYLES: dict[str, str] = {"proved": "green", "plausible": "green", "refuted": "bold red", "unknown": "yellow",
@@ -245,6 +245,31 @@ class Printer(FormatPrinter):
         parts += [self.reference(c) for c in g.checks if not c.required]
         if closing:
             parts.append(self.verdict_line(g.verdict))
+        return Group(*parts)
+
+    def _print_MatGradients(self, gs: MatGradients) -> RenderableType:
+        """Each partial as a gradient of its own, then the stationary system solved jointly."""
+        parts: list[RenderableType] = []
+        if gs.shapes:
+            parts.append(Text("where " + "; ".join(d.describe() for d in gs.shapes), style="dim"))
+        for g in gs.parts:
+            parts.append(Text(f"Gradient in {utext_m(g.wrt)}", style="bold underline"))
+            parts.append(self._print_MatGradient(g, closing=False))
+            parts.append(Text(""))
+        if gs.joint is not None:
+            parts.append(Text("Stationary point, jointly:", style="bold"))
+            for var, value, own, used in gs.joint.solved:
+                v = utext_m(var)
+                head = f"  ∇_{v} f = 0 gives {v}̂ = {utext_m(own)}"
+                if used:
+                    names = ", ".join(f"{u} = {u}̂" for u in (utext_m(gs.part(n).wrt) for n in used))
+                    parts.append(Text.assemble(head, f"; with {names}: ", (f"{v}̂ = {utext_m(value)}", "bold green")))
+                else:
+                    parts.append(Text.assemble(f"  ∇_{v} f = 0 gives ", (f"{v}̂ = {utext_m(value)}", "bold green")))
+            parts.append(self.visit(gs.joint_check))
+        for note in gs.notes:
+            parts.append(Text(f"Note: {note}", style="dim"))
+        parts.append(self.verdict_line(gs.verdict))
         return Group(*parts)
 
     def _print_MatJacobian(self, j: MatJacobian) -> RenderableType:
