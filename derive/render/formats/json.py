@@ -199,6 +199,7 @@ class Printer(FormatPrinter):
             "normal_equations": None if g.stationary is None else
             f"{M.plain(g.stationary.equation_lhs)} = {M.plain(g.stationary.equation_rhs)}",
             "consequences": [self.visit(c) for c in s.consequences],
+            "kkt_system": [f"{M.plain(lhs)} = {M.plain(rhs)}" for lhs, rhs in s.kkt_system],
             "kkt_steps": [self.visit(c) for c in s.solve_steps],
             "multiplier_gradient": None if s.multiplier_gradient is None else sympy_str(s.multiplier_gradient),
             "certified": s.certified,

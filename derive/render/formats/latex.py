@@ -542,7 +542,7 @@ class Printer(FormatPrinter):
                     f"{self.visit(c)} \\\\\n  &\\phantom{{=}}\\; {self.below(tex_line(c.name))}" for c in s.solve_steps]
             chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
         rows = [rf"\hat{{{mtex(g.wrt)}}} &= {mtex(s.estimator)}"]
-        rows += [str(self.visit(c)) for c in s.solve_steps[:2]]
+        rows += [rf"{mtex(lhs)} &= {mtex(rhs)}" for lhs, rhs in s.kkt_system]  # the system solved, as equations
         if g.hessian is not None:
             rows.append(rf"\nabla^2 f &= {mtex(g.hessian)}")
         if s.data_fit is not None:

@@ -156,6 +156,8 @@ class Printer(FormatPrinter):
         g = s.derivation
         lines = [f"## {s.model.title}", "", f"Minimize ${mtex(g.function)}$ over ${mtex(g.wrt)}$.", "",
                  self._print_MatGradient(g), "**Estimator:**", "", display(f"{mtex(g.wrt)} = {mtex(s.estimator)}"), ""]
+        if s.kkt_system:
+            lines.append("- KKT system: " + ", ".join(f"${mtex(lhs)} = {mtex(rhs)}$" for lhs, rhs in s.kkt_system))
         lines += [f"- KKT: {c.name}: {c.certificate.describe()}" for c in s.solve_steps]
         lines += [f"- condition: {c}" for c in s.conditions]
         lines += [f"- {c.name}: {c.certificate.describe()}" for c in s.consequences]

@@ -294,8 +294,11 @@ class Printer(FormatPrinter):
         x = utext_m(s.derivation.wrt)
         parts: list[RenderableType] = [Text(s.model.title.capitalize(), style="bold underline"),
                                        self._print_MatGradient(s.derivation, closing=False)]
+        if s.kkt_system:
+            system = ", ".join(f"{utext_m(lhs)} = {utext_m(rhs)}" for lhs, rhs in s.kkt_system)
+            parts.append(Text.assemble(("The KKT system ", "bold"), "(stationarity in both variables): ", system))
         if s.solve_steps:
-            parts.append(Text("The KKT system (stationarity in both variables), solved by substitution", style="bold"))
+            parts.append(Text("solved by substitution:", style="bold"))
         parts += [self.visit(c) for c in s.solve_steps]
         parts.append(Text.assemble(("Estimator: ", "bold"), (f"{x}̂ = {utext_m(s.estimator)}", "bold green")))
         parts += [Text(f"  when {cond}") for cond in s.conditions]
