@@ -707,7 +707,9 @@ class Printer(FormatPrinter):
 
     def mle_step(self, s: MleStep, d: MleDerivation) -> str:
         """A titled line: the title and the reason as text, then the display (broken when it is long)."""
-        head = rf"\par\noindent\textbf{{{tex_line(s.title)}.}} {{\small {tex_line(s.reason)}{self.visit(s.certificate)}}}"
+        title = rf"MLE of ${sample_tex(s.function)}$" if s.kind == "invariance" and s.function is not None \
+            else tex_line(s.title)
+        head = rf"\par\noindent\textbf{{{title}.}} {{\small {tex_line(s.reason)}{self.visit(s.certificate)}}}"
         rhs = sample_tex(mle_rhs(s, d))
         if s.relation == "root":
             rows = [Row(sample_tex(s.lhs), "0"), Row(rf"\Longrightarrow\quad \hat{{{sample_tex(s.param)}}}", rhs)]

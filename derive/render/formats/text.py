@@ -18,7 +18,7 @@ from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.echo import compact_latex, same_latex
 from derive.render.notation.sample import hatted
-from derive.render.notation.text import StatText, SumText, check_text, hint_text, sample_text, utext
+from derive.render.notation.text import StatText, SumText, check_text, hat_text, hint_text, sample_text, utext
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
     from derive.checker.model import CheckedStep, CheckReport, FolderReport, Hint
@@ -455,7 +455,9 @@ class Printer(FormatPrinter):
         table.add_column("why", ratio=2, style="dim", overflow="fold")
         table.add_column("", no_wrap=True)
         for st in d.steps:
-            table.add_row(Text.assemble((st.title + "\n", "bold"), self.mle_claim(st, d)), Text(st.reason),
+            title = f"MLE of {sample_text(st.function)}" if st.kind == "invariance" and st.function is not None \
+                else st.title  # the function as the LaTeX shows it, not as typed
+            table.add_row(Text.assemble((title + "\n", "bold"), self.mle_claim(st, d)), Text(st.reason),
                           self.mark(st.certificate))
         parts.append(table)
         for p, v in zip(d.problem.params, d.estimator):
@@ -523,6 +525,8 @@ class Printer(FormatPrinter):
             return sample_text(hatted(s.lhs, params, "next")).replace("_next", "ₖ₊₁") if s.lhs is not None else ""
         if s.kind == "bias" and s.param is not None:
             return f"E[{sample_text(s.param)}̂] − {sample_text(s.param)}"
+        if s.kind == "invariance" and s.function is not None:
+            return hat_text(sample_text(s.function))
         if isinstance(s.lhs, sp.Symbol) and (s.lhs in params or s.kind == "estimator"):
             return sample_text(s.lhs) + "̂"
         return "" if s.lhs is None else sample_text(s.lhs)
