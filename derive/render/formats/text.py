@@ -174,7 +174,18 @@ class Printer(FormatPrinter):
 
     def _print_DiffStep(self, step: DiffStep) -> tuple[Text, Text, Text]:
         # Text, not str: Rich would read [..] in the maths as markup.
-        return Text(utext(step.after, partial=self._partial)), Text(step.justification), self.mark(step.certificate)
+        return (Text(utext(step.after, partial=self._partial)), Text(self.reason(step)),
+                self.mark(step.certificate))
+
+    def reason(self, step: DiffStep) -> str:
+        """The justification with its expressions printed as the lines are (u2 = y − x² beside y − x²): rebuilt
+        from the step's rules when the stored one is exactly theirs, else as stored."""
+        from derive.scalar.notation import justification_text
+
+        if not step.rules or type(step.rules[0]).justify(step.rules) != step.justification:
+            return step.justification
+        with justification_text(lambda e: utext(e, partial=self._partial)):
+            return str(type(step.rules[0]).justify(step.rules))
 
     @keeps_typed_order
     def _print_Gradient(self, g: Gradient) -> RenderableType:
