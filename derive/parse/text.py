@@ -15,6 +15,7 @@ from fractions import Fraction
 from importlib import resources
 
 import sympy as sp
+from sympy.core.parameters import distribute
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 from lark.tree import Meta
@@ -146,7 +147,8 @@ def parse_text_ordered(text: str, domains: Mapping[str, VarDomain] | None = None
     whole = vocab.line_span(text, 0, len(text))
     try:
         builder = _Builder(text, domains)
-        expr = builder.transform(tree)
+        with distribute(False):  # 0.26(x² + y²) stays as typed: SymPy would distribute a number over a sum
+            expr = builder.transform(tree)
         if not isinstance(expr, sp.Expr):
             raise ParseError("input is not a single expression", span=whole,
                              hint="write one expression such as x^2 + 1")
