@@ -56,7 +56,8 @@ def job(args: argparse.Namespace) -> common.Output:
 
     result = grad(args.expr.lstrip(), args.wrt, hessian=args.hessian, where=args.where, let=args.let,
                   budget=Budget(seconds=args.timeout, memory_mb=args.memory))
-    return common.render(result, args, f"Gradient of {args.expr}")
+    what = "Jacobian" if hasattr(result, "jacobian") else "Gradients" if hasattr(result, "gradients") else "Gradient"
+    return common.render(result, args, f"{what} of {args.expr}")
 
 
 def run(args: argparse.Namespace) -> int:
