@@ -160,14 +160,17 @@ def parse_text_ordered(text: str, domains: Mapping[str, VarDomain] | None = None
 
 
 def typed_product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
-    """a b as typed: a number times a sum stays a product (0.26(x² + y²), (x + y)/2, −(x − y)).
+    """a b as typed: a number times a sum stays a product (0.26(x² + y²), (x + y)/2, 3(x − 5)).
+
+    A minus sign still distributes (−(w x + b) is −w x − b), as the tidy forms expect: kept, it
+    leaves two logistic losses of the forms corpus longer.
 
     SymPy's ``Mul`` distributes a number over a sum of two factors; built from its arguments the
     product is the same value and prints as the user wrote it. Not through ``distribute(False)``:
     SymPy's cache would hand back a product distributed earlier in the process.
     """
     for num, total in ((a, b), (b, a)):
-        if isinstance(num, sp.Number) and isinstance(total, sp.Add) and num not in (sp.S.Zero, sp.S.One):
+        if isinstance(num, sp.Number) and isinstance(total, sp.Add) and num not in (0, 1, -1):
             return sp.Mul._from_args((num, total))
     return sp.Mul(a, b)
 
