@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from derive.likelihood.api import MleResult as MleResult
     from derive.likelihood.api import mle as mle
     from derive.matrix.api import MatGradResult as MatGradResult
+    from derive.matrix.api import MatJacobianResult as MatJacobianResult
+    from derive.matrix.api import MatGradientsResult as MatGradientsResult
     from derive.api import diff as diff
     from derive.api import grad as grad
     from derive.api import latex as latex
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "diff": "scalar.api", "grad": "api", "latex": "api", "write_pdf": "api", "DiffResult": "scalar.api",
-    "GradResult": "scalar.api", "MatGradResult": "matrix.api",
+    "GradResult": "scalar.api", "MatGradResult": "matrix.api", "MatJacobianResult": "matrix.api", "MatGradientsResult": "matrix.api",
     "ls": "lsq.api", "LsResult": "lsq.api",
     "mle": "likelihood.api", "MleResult": "likelihood.api",
     "Budget": "core.budget", "DeriveError": "core.errors", "ParseError": "core.errors",
@@ -40,7 +42,8 @@ _LAZY = {
     "DataError": "core.errors", "check": "checker.api", "Checked": "checker.api",
 }
 
-__all__ = ["diff", "grad", "ls", "mle", "check", "latex", "write_pdf", "Checked", "DiffResult", "GradResult", "MatGradResult", "LsResult",
+__all__ = ["diff", "grad", "ls", "mle", "check", "latex", "write_pdf", "Checked", "DiffResult", "GradResult", "MatGradResult", "MatJacobianResult", "MatGradientsResult",
+           "LsResult",
            "MleResult", "Budget", "DeriveError", "ParseError", "UsageError", "BudgetExceeded", "RenderError",
            "DataError", "__version__"]
 

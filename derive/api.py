@@ -22,7 +22,7 @@ from derive.scalar.api import read_domains, read_expression, as_texts, scalar_gr
 from derive.scalar.api import diff as diff
 
 if TYPE_CHECKING:
-    from derive.matrix.api import MatGradResult
+    from derive.matrix.api import MatGradientsResult, MatGradResult, MatJacobianResult
 
 
 def _is_matrix_expression(expr: object) -> bool:
@@ -39,12 +39,13 @@ def grad(
     where: str | Iterable[str] = (),
     let: str | Iterable[str] = (),
     budget: Budget | None = None,
-) -> GradResult | MatGradResult:
+) -> GradResult | MatGradResult | MatJacobianResult | MatGradientsResult:
     """Gradient (and Hessian), every entry or step derived and certified.
 
     Without ``let``: a scalar function of scalars, one derivation per partial. With ``let``
     (shape declarations such as ``"X: n x p"``, ``"y: n"``, ``"A: p x p symmetric"``): a scalar
-    function of a declared vector or matrix ``wrt``, by matrix differentials.
+    function of a declared vector or matrix ``wrt``, by matrix differentials; a vector- or
+    matrix-valued function gives its Jacobian (numerator layout: df = J dx, J_ij = ∂f_i/∂x_j).
     """
     where = check_texts(where, "where", example="x > 0")
     lets = check_texts(let, "let", example="X: n x p")

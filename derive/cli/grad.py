@@ -19,6 +19,11 @@ scalars):
       --wrt w --let 'X: n x p' --let 'y: n' --let 'w: p' --hessian --format json
   derive grad 'tr(A X B)' --wrt X \\
       --let 'A: m x n' --let 'X: n x p' --let 'B: p x m'
+  derive grad 'sigmoid(W x)' --wrt x --let 'W: m x p' --let 'x: p'  # Jacobian
+  derive grad "-n/2 logdet(Sigma) - tr(inv(Sigma) S)/2 \\
+      - n/2 (xbar - mu)' inv(Sigma) (xbar - mu)" --wrt mu,Sigma \\
+      --where 'n > 0' --let 'xbar: p' --let 'mu: p' --let 'S: p x p symmetric' \\
+      --let 'Sigma: p x p positive definite'
 
 matrix syntax: X' or X^T (transpose), inv(X) or X^(-1), tr, det, logdet, norm
 (2-norm, Frobenius for a matrix), sum, diag, softmax, logsumexp; sigmoid, exp,
@@ -51,7 +56,8 @@ def job(args: argparse.Namespace) -> common.Output:
 
     result = grad(args.expr.lstrip(), args.wrt, hessian=args.hessian, where=args.where, let=args.let,
                   budget=Budget(seconds=args.timeout, memory_mb=args.memory))
-    return common.render(result, args, f"Gradient of {args.expr}")
+    what = "Jacobian" if hasattr(result, "jacobian") else "Gradients" if hasattr(result, "gradients") else "Gradient"
+    return common.render(result, args, f"{what} of {args.expr}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -346,6 +346,9 @@ class LsSolution(Certified):
     solve_steps: tuple[Consequence, ...] = ()
     """Solving beyond the engine's stationary point (the KKT system of constrained least squares)."""
     multiplier_gradient: Node | None = None
+    kkt_system: tuple[tuple[Node, Node], ...] = ()
+    """The equations the solving steps start from (X^T X b + C^T mu = X^T y, C b = d): stated, not claimed
+    as identities; each comes from a gradient above (the solving steps and the checks certify the solution)."""
     checks: tuple[Check, ...] = field(default=())
     data_fit: DataFit | None = None
 

@@ -512,8 +512,10 @@ class Constrained(LsModel):
                       f"the Hessian 2*{x}'*{x} is then positive definite, so the objective is strictly convex and "
                       f"the stationary point of the Lagrangian is the minimum on {c} {self.names['b']} = "
                       f"{self.names['d']}")
+        kkt = ((M.add(M.mul(M.transpose(s["X"]), s["X"], s["b"]), M.mul(M.transpose(s["C"]), s["mu"])),
+                M.mul(M.transpose(s["X"]), s["y"])), (M.mul(s["C"], s["b"]), s["d"]))
         return LsSolution(self, g, estimator, conditions, self.consequences(g, estimator), solve_steps=steps,
-                          multiplier_gradient=g_mu.gradient)
+                          multiplier_gradient=g_mu.gradient, kkt_system=kkt)
 
     def kkt_steps(self, g: MatGradient, g_mu: MatGradient) -> tuple[tuple[Consequence, ...], M.Node]:
         """The KKT system of ||y - X b||^2 + 2 mu^T (C b - d), solved for b and mu by substitution."""
@@ -538,14 +540,13 @@ class Constrained(LsModel):
                         after=M.mul(half, g.gradient), rule="kkt",
                         justification=f"stationarity in {bn}: half the gradient above is {xn}^T {xn} {bn} + {cn}^T "
                         f"{mn} - {xn}^T {yn}, so grad = 0 reads {xn}^T {xn} {bn} + {cn}^T {mn} = {xn}^T {yn}"),
-            Consequence(before=M.add(M.mul(C, b), M.mul(minus, d)), after=M.mul(half, g_mu.gradient), rule="kkt",
-                        justification=f"stationarity in {mn} (its gradient, by the matrix engine, is "
-                        f"{M.plain(g_mu.gradient)}): the constraint {cn} {bn} = {dn}"),
             Consequence(before=M.add(M.mul(gram, b_of_mu), M.mul(ct, mu)), after=M.mul(xt, y), rule="kkt",
                         justification=f"solve the first equation for {bn} ({xn} full column rank): {bn} = {bn}_ols - "
                         f"({xn}^T {xn})^(-1) {cn}^T {mn}, with {bn}_ols = ({xn}^T {xn})^(-1) {xn}^T {yn}"),
             Consequence(before=M.mul(C, M.substitute(b_of_mu, mu, mu_hat)), after=d, rule="kkt",
-                        justification=f"put it into the constraint and solve for {mn} ({cn} full row rank): "
+                        justification=f"put it into the constraint {cn} {bn} = {dn} (stationarity in {mn}: its "
+                        f"gradient, by the matrix engine, is {M.plain(g_mu.gradient)}) and solve for {mn} ({cn} full "
+                        f"row rank): "
                         f"{mn} = ({cn} ({xn}^T {xn})^(-1) {cn}^T)^(-1) ({cn} {bn}_ols - {dn})"),
             Consequence(before=M.add(M.mul(gram, estimator), M.mul(ct, mu_hat)), after=M.mul(xt, y), rule="kkt",
                         justification=f"so {bn}_c = {bn}_ols - ({xn}^T {xn})^(-1) {cn}^T ({cn} ({xn}^T {xn})^(-1) "

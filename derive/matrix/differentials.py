@@ -6,6 +6,8 @@ are dropped or kept as they are in the same step (d(A U B) = A dU B), as an inst
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from derive.core.budget import Clock
 from derive.matrix import expr as M
 from derive.matrix import rules as R
@@ -55,3 +57,13 @@ def differential_chain(start: M.Node, var: M.MatSym, clock: Clock, *, first: M.N
         rules = tuple(dict.fromkeys(made))
         steps.append(MatStep(before=expr, after=after, rule=kind.name, rules=rules, justification=R.justify(rules)))
         expr = after
+
+
+def identified(steps: tuple[MatStep, ...], before: M.Node, form: M.Node, rule: MatRule) -> tuple[MatStep, ...]:
+    """The chain with its identification: a line of its own, or, when the last line already reads
+    ``form`` (A dx, 2XᵀX db), the rule said beside that line rather than the line printed twice."""
+    if steps and form == before:
+        last = steps[-1]
+        rules = last.rules + (rule,)
+        return steps[:-1] + (replace(last, rules=rules, justification=f"{last.justification}; {rule.words()}"),)
+    return steps + (MatStep(before=before, after=form, rule=rule.name, rules=(rule,), justification=R.justify((rule,))),)

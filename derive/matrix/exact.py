@@ -16,7 +16,7 @@ from derive.core.budget import Clock
 from derive.core.errors import BudgetExceeded
 from derive.matrix import expr as M
 from derive.core.functions import sigmoid, softplus
-from derive.matrix.model import MatGradient
+from derive.matrix.model import MatGradient, MatJacobian
 from derive.core.contract import Certificate, Proved, Refuted, Timeout, Unknown
 
 _MAX_OPS = 3000
@@ -118,6 +118,19 @@ class _Explicit:
         if isinstance(node, M.DiagPart):
             a = self.ev(node.arg)
             return sp.Matrix([a[i, i] for i in range(a.shape[0])])
+        if isinstance(node, M.Kron):
+            from sympy.physics.quantum import TensorProduct
+
+            return self.bounded(sp.Matrix(TensorProduct(self.ev(node.left), self.ev(node.right))))
+        if isinstance(node, M.Vec):
+            return _vec(self.ev(node.arg))
+        if isinstance(node, M.Commutation):
+            m, n = self.size(node.m), self.size(node.n)
+            k = sp.zeros(m * n, m * n)
+            for i in range(m):
+                for j in range(n):
+                    k[i * n + j, j * m + i] = 1  # vec(A)[j m + i] = A[i, j] = vec(Aᵀ)[i n + j]
+            return k
         if isinstance(node, M.Norm):
             a = self.ev(node.arg)
             return sp.Matrix([[sp.sqrt(sum(t ** 2 for t in a))]])
@@ -131,7 +144,12 @@ class _Explicit:
         raise _TooBig(f"no explicit form for {type(node).__name__}")
 
 
-def _dims(g: MatGradient) -> dict[sp.Symbol, int]:
+def _vec(a: sp.Matrix) -> sp.Matrix:
+    """The columns stacked (column-major, as ``vec`` is defined)."""
+    return sp.Matrix([a[i, j] for j in range(a.shape[1]) for i in range(a.shape[0])])
+
+
+def _dims(g: MatGradient | MatJacobian) -> dict[sp.Symbol, int]:
     """Size 2 for the sides of square matrices (their inverses stay small), 3 then 2 for the others."""
     from derive.matrix.numeric import dimension_symbols
 
@@ -224,3 +242,39 @@ def explicit_check(g: MatGradient, clock: Clock) -> Certificate:
         return Unknown(f"SymPy could not expand the explicit form ({type(exc).__name__})")
     note = " (symmetric: each off-diagonal pair)" if g.wrt.symmetric else ""
     return Proved(f"exact at {where}: every entry equals SymPy's derivative of the explicit function{note}")
+
+
+def explicit_jacobian_check(j: MatJacobian, clock: Clock) -> Certificate:
+    """Proved (at the stated sizes) if every Jacobian entry equals SymPy's ∂ vec(f)_i / ∂ vec(X)_k."""
+    dims = _dims(j)
+    where = ", ".join(f"{d}={v}" for d, v in sorted(dims.items(), key=lambda kv: str(kv[0]))) or "the declared sizes"
+    numeric = [int(d) for s in M.symbols(j.function) | {j.wrt} for d in s.shape if d.is_Integer]
+    if any(d > 3 for d in numeric):
+        return Unknown("not checked exactly: the declared sizes are too large to expand symbolically")
+    try:
+        clock.check("the exact check at small sizes")
+        ex = _Explicit(dims, j.wrt)
+        f = _vec(ex.ev(j.function))
+        jac = ex.ev(j.jacobian)
+        x = _vec(ex.matrix(j.wrt))
+        if jac.shape != (len(f), len(x)):
+            return Refuted((("sizes", where),), f"a Jacobian of shape {jac.shape}", f"one of shape {(len(f), len(x))}")
+        for i in range(len(f)):
+            for k in range(len(x)):
+                clock.check("the exact check at small sizes")
+                theirs = sp.diff(f[i], x[k])
+                if theirs.has(sp.zoo, sp.nan) or jac[i, k].has(sp.zoo, sp.nan):
+                    raise _TooBig(f"the function is undefined at {where} (a singular matrix)")
+                if not _zero(jac[i, k] - theirs, clock):
+                    witness = _witness(jac[i, k] - theirs)
+                    if witness is None:
+                        raise _TooBig("SymPy could not simplify the difference, which vanishes at random points")
+                    return Refuted((("sizes", where), ("entry", f"({i + 1},{k + 1})"), *witness),
+                                   sp.sstr(jac[i, k])[:80], sp.sstr(theirs)[:80])
+    except BudgetExceeded as exc:
+        return Timeout(exc.message)
+    except _TooBig as exc:
+        return Unknown(f"not checked exactly: {exc}")
+    except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError) as exc:
+        return Unknown(f"SymPy could not expand the explicit form ({type(exc).__name__})")
+    return Proved(f"exact at {where}: every entry equals SymPy's derivative of the explicit function")

@@ -1115,7 +1115,7 @@ class PlainPrinter:
             parts.append(self._coeff(cnum))
         if c == -1 and len(num) == 1 and isinstance(num[0], Hadamard):
             return self.minus + self.doprint(num[0]), PREC_HADAMARD  # -y .* u: the sign binds tighter
-        parts += [self.paren(f, PREC_MUL + (1 if isinstance(f, Mul) else 0)) for f in num]
+        parts += self._runs(num)
         text = self.join_product(parts)
         dparts: list[str] = []
         if cden != 1:
@@ -1125,6 +1125,24 @@ class PlainPrinter:
             dtext = self.join_product(dparts)
             text = self.fraction(text, dtext, len(dparts) > 1 or cden.is_Mul or cden.is_Add)
         return sign + text, PREC_NEG if sign else PREC_MUL
+
+    def _runs(self, factors: list[Node]) -> list[str]:
+        """The factors printed, a run of one square matrix as its power: X·X·X reads X³ (the reader's X^3)."""
+        out: list[str] = []
+        i = 0
+        while i < len(factors):
+            f = factors[i]
+            k = 1
+            while (not f.is_scalar and f.shape[0] == f.shape[1] and i + k < len(factors) and factors[i + k] == f
+                   and isinstance(f, (MatSym, Transpose))):
+                k += 1
+            text = self.paren(f, PREC_MUL + (1 if isinstance(f, Mul) else 0))
+            out.append(self.matrix_power(self.paren(f, PREC_ATOM), k) if k > 1 else text)
+            i += k
+        return out
+
+    def matrix_power(self, base: str, k: int) -> str:
+        return f"{base}^{k}"
 
     def _coeff(self, c: sp.Expr) -> str:
         text = self.scalar(c)

@@ -11,18 +11,22 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.errors import UnsupportedError, UsageError
 from derive.matrix import expr as M
-from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
+from derive.matrix.model import JointSolution, MatGradient, MatGradients, MatRule, MatStep, Stationary
 from derive.matrix.expr import plain
 from derive.parse.shapes import ShapeDecl
 from derive.matrix import rules as R
 from derive.matrix.definiteness import definiteness
-from derive.matrix.differentials import differential_chain
+from derive.matrix.differentials import differential_chain, identified
 from derive.matrix.identify import gradient_of, jacobian, vec_jacobian
 from derive.matrix.tidy import expand_products, size, tidy
 
 
 def _step(rule: MatRule, before: M.Node, after: M.Node) -> MatStep:
     return MatStep(before=before, after=after, rule=rule.name, rules=(rule,), justification=R.justify((rule,)))
+
+
+def _identified(steps: tuple[MatStep, ...], rule: MatRule) -> tuple[MatStep, ...]:
+    return identified(steps, rule.target, rule.result, rule)
 
 
 def _check(f: M.Node, var: M.MatSym) -> None:
@@ -38,7 +42,7 @@ def _check(f: M.Node, var: M.MatSym) -> None:
                          hint=f"its matrix and vector variables are: {names}")
 
 
-def _structured(g: M.Node, var: M.MatSym, clock: Clock) -> M.Node:
+def _structured(g: M.Node, var: M.MatSym, clock: Clock, raw: M.Node | None = None) -> M.Node:
     """The gradient inside the variable's own space: sym(G) for symmetric, the diagonal for diagonal.
 
     It is the unique matrix of that structure with df = tr(G^T dX) for every admissible dX, so it
@@ -55,13 +59,15 @@ def _structured(g: M.Node, var: M.MatSym, clock: Clock) -> M.Node:
         if M.is_symmetric(expanded):  # symmetric once expanded: sym(G) = G, no (G + Gᵀ)/2 to write
             shown = tidy(expanded, clock)
             forms.insert(0, shown if M.is_symmetric(shown) else expanded)
+        if raw is not None and M.is_symmetric(raw):  # as identified: Σ⁻¹(x̄ − μ)(x̄ − μ)ᵀΣ⁻¹ kept whole
+            forms.append(raw)
         return min(forms, key=size)  # the first of the shortest
     return g
 
 
 def _identify(df: M.Node, var: M.MatSym, clock: Clock) -> tuple[M.Node, MatStep]:
     raw = gradient_of(df, var)
-    g = _structured(tidy(raw, clock), var, clock)
+    g = _structured(tidy(raw, clock), var, clock, raw)
     form = M.inner(g, M.Differential(var))
     rule = R.Identification(df, form, g)
     return g, _step(rule, df, form)
@@ -84,11 +90,11 @@ def _hessian(g: M.Node, var: M.MatSym, clock: Clock) -> tuple[tuple[MatStep, ...
         h, symmetrized = tidy(vec_jacobian(inner, var), clock), False  # symmetric, but not visibly
         form = M.mul(h, M.vec(M.Differential(var)))
         rule = R.HessianIdentification(dg, form, h)
-        return steps + (_step(rule, dg, form),), h, symmetrized
+        return _identified(steps, rule), h, symmetrized
     h, symmetrized = _symmetrize(tidy(jacobian(dg, var), clock), clock)
     form = M.mul(h, M.Differential(var))
     rule = R.HessianIdentification(dg, form, h)
-    return steps + (_step(rule, dg, form),), h, symmetrized
+    return _identified(steps, rule), h, symmetrized
 
 
 def _hessian_or_none(g: M.Node, var: M.MatSym, clock: Clock, *, required: bool
@@ -124,11 +130,28 @@ def _stationary_matrix(g: M.Node, h: M.Node, var: M.MatSym, clock: Clock) -> Sta
 def _stationary_sandwich(g: M.Node, var: M.MatSym, clock: Clock) -> Stationary | None:
     """Solve grad = 0 when every term is X⁻¹ A X⁻¹ or c X⁻¹ (the Gaussian's Σ): multiplied by X on
     both sides it is linear, c₁ A + c₂ X = 0, so X̂ = −c₁ A / c₂ (Σ̂ = S/n)."""
+    for form in (g, expand_products(g)):  # the terms as they are (Σ⁻¹(x̄ − μ)(x̄ − μ)ᵀΣ⁻¹ whole), else expanded
+        split = _sandwich_terms(form, var)
+        if split is not None:
+            break
+    else:
+        return None
+    fixed, linear = split
+    if not fixed or linear == 0 or all(_outer(f) for f in fixed):
+        return None  # a sum of outer products x yᵀ is singular for large sizes: no invertible solution to give
+    solution = tidy(M.add(*(M.scale(-1 / linear, t) for t in fixed)), clock)
+    k = linear.as_coeff_Mul()[0]  # -n/2 Σ = -S/2 reads n Σ = S
+    lhs = M.mul(M.const(linear / k), var)
+    rhs = tidy(M.add(*(M.scale(-1 / k, t) for t in fixed)), clock)
+    return Stationary(lhs, rhs, solution, solution, f"∇f = 0 multiplied by {var.name} on both sides")
+
+
+def _sandwich_terms(g: M.Node, var: M.MatSym) -> tuple[list[M.Node], sp.Expr] | None:
+    """The A's of the terms c X⁻¹ A X⁻¹ and the sum of the c's of the terms c X⁻¹, or None if another term occurs."""
     inv = M.inverse(var)
     fixed: list[M.Node] = []
     linear = sp.Integer(0)
-    expanded = expand_products(g)
-    for t in expanded.terms if isinstance(expanded, M.Add) else (expanded,):
+    for t in g.terms if isinstance(g, M.Add) else (g,):
         c, body = M.split_coeff(t)
         chain = body.chain if isinstance(body, M.Mul) else (body,)
         scalars = body.scalars if isinstance(body, M.Mul) else ()
@@ -139,14 +162,7 @@ def _stationary_sandwich(g: M.Node, var: M.MatSym, clock: Clock) -> Stationary |
             fixed.append(M.mul(M.const(c), *scalars, *chain[1:-1]))
         else:
             return None
-    if not fixed or linear == 0 or all(_outer(f) for f in fixed):
-        return None  # a sum of outer products x yᵀ is singular for large sizes: no invertible solution to give
-    rest = M.add(*fixed) if len(fixed) > 1 else fixed[0]
-    solution = tidy(M.mul(M.const(-1 / linear), rest), clock)
-    k = linear.as_coeff_Mul()[0]  # -n/2 Σ = -S/2 reads n Σ = S
-    lhs = M.mul(M.const(linear / k), var)
-    rhs = tidy(M.mul(M.const(-1 / k), rest), clock)
-    return Stationary(lhs, rhs, solution, solution, f"∇f = 0 multiplied by {var.name} on both sides")
+    return fixed, linear
 
 
 def _outer(t: M.Node) -> bool:
@@ -273,3 +289,47 @@ def matrix_gradient(
         hessian_steps=h_steps if hessian else (), hessian=h if hessian else None,
         stationary=stationary, definiteness=defin, notes=tuple(notes),
     )
+
+
+def matrix_gradients(
+    f: M.Node, wrt: tuple[M.MatSym, ...], clock: Clock, *, hessian: bool = False, source: str = "",
+    shapes: tuple[ShapeDecl, ...] = (),
+) -> MatGradients:
+    """The gradient by each of several variables, and the stationary system solved jointly where it can be."""
+    parts = tuple(matrix_gradient(f, v, clock, hessian=hessian, source=source) for v in wrt)  # shapes said once
+    joint, why = _joint(parts, clock)
+    return MatGradients(source=source, function=f, shapes=shapes, parts=parts, joint=joint,
+                        notes=(why,) if why else ())
+
+
+def _joint(parts: tuple[MatGradient, ...], clock: Clock) -> tuple[JointSolution | None, str]:
+    """Solve ∇_v f = 0 for each v in turn: first a variable whose solution holds no unsolved variable,
+    then the others with the solutions found so far substituted (μ̂ = x̄, then Σ̂(μ̂) = S/n)."""
+    names = {g.wrt.name for g in parts}
+    unsolved = [g.wrt.name for g in parts if g.stationary is None or g.stationary.eigen is not None]
+    if unsolved:
+        return None, (f"the stationary system is not solved jointly: ∇f = 0 is not solved in "
+                      f"{', '.join(unsolved)} alone")
+    values: dict[str, M.Node] = {}
+    solved: list[tuple[M.MatSym, M.Node, M.Node, tuple[str, ...]]] = []
+    pending = list(parts)
+    while pending:
+        clock.check("the joint stationary point")
+        for g in pending:
+            assert g.stationary is not None
+            own = g.stationary.solution
+            needs = {s.name for s in M.symbols(own)} & names - {g.wrt.name}
+            if needs <= set(values):
+                value = own
+                for n in sorted(needs):
+                    old = next(p.wrt for p in parts if p.wrt.name == n)
+                    value = M.substitute(value, old, values[n])
+                value = tidy(value, clock) if needs else own
+                values[g.wrt.name] = value
+                solved.append((g.wrt, value, own, tuple(sorted(needs))))
+                pending.remove(g)
+                break
+        else:
+            left = ", ".join(g.wrt.name for g in pending)
+            return None, f"the stationary system is not solved jointly: the solutions for {left} depend on each other"
+    return JointSolution(tuple(solved)), ""

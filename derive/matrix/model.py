@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from derive.core.contract import NOT_CHECKED, Certificate, Certified, Check, Step
-from derive.matrix.expr import MatSym, Node, plain
+from derive.matrix.expr import Commutation, MatSym, Node, plain, walk
 from derive.parse.shapes import ShapeDecl
 
 MatTex = Callable[[Node], str]
@@ -120,3 +120,90 @@ class MatGradient(Certified):
 
 
 STATIONARY_CHECK = "gradient vanishes at the stationary point"
+
+
+@dataclass(frozen=True, slots=True)
+class MatJacobian(Certified):
+    """The Jacobian of a vector- (or matrix-) valued function of one vector or matrix, by differentials.
+
+    Numerator layout: for f with m entries and x with p, J is m x p with J_ij = ∂f_i/∂x_j, read
+    off df = J dx; for a matrix argument or a matrix value, off vec(df) = J vec(dX) (``vec`` set).
+    """
+
+    source: str
+    function: Node
+    wrt: MatSym
+    shapes: tuple[ShapeDecl, ...]
+    steps: tuple[MatStep, ...]
+    jacobian: Node
+    vec: bool = False
+    notes: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = field(default=())
+
+    def all_steps(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def all_checks(self) -> Iterator[Check]:
+        return iter(self.checks)
+
+    @property
+    def layout(self) -> str:
+        """The layout, said in words beside the result."""
+        x = self.wrt.name
+        if self.vec:
+            k = "; K is the commutation matrix" if any(isinstance(n, Commutation) for n in walk(self.jacobian)) else ""
+            return (f"numerator layout: vec(df) = J vec(d{x}), row i of J holds the partials of the i-th entry of "
+                    f"vec(f) (vec stacks columns{k})")
+        return (f"numerator layout: df = J d{x}, J_ij = ∂f_i/∂{x}_j (one row per entry of f, one column per "
+                f"entry of {x})")
+
+
+@dataclass(frozen=True, slots=True)
+class JointSolution:
+    """Where every gradient vanishes at once, solved one variable at a time.
+
+    ``solved`` lists (variable, its solution, the solution as its own gradient gave it, the names
+    substituted into it) in the order solved: μ̂ = x̄ from ∇_μ f = 0 first, then Σ̂ = S/n from
+    ∇_Σ f = 0 with μ = μ̂. ``certificate``: every gradient vanishes at the joint point.
+    """
+
+    solved: tuple[tuple[MatSym, Node, Node, tuple[str, ...]], ...]
+    certificate: Certificate = NOT_CHECKED
+
+
+@dataclass(frozen=True, slots=True)
+class MatGradients(Certified):
+    """The gradients of one scalar function with respect to several vectors or matrices (μ and Σ).
+
+    Each partial is a whole ``MatGradient`` (derived, identified and certified alone); ``joint``
+    solves the stationary system where each variable's own condition is solved and the solutions
+    can be substituted one into the next; ``notes`` say why not otherwise.
+    """
+
+    source: str
+    function: Node
+    shapes: tuple[ShapeDecl, ...]
+    parts: tuple[MatGradient, ...]
+    joint: JointSolution | None = None
+    notes: tuple[str, ...] = ()
+
+    def all_steps(self) -> Iterator[Step]:
+        for g in self.parts:
+            yield from g.all_steps()
+
+    def all_checks(self) -> Iterator[Check]:
+        for g in self.parts:
+            yield from g.all_checks()
+        if self.joint is not None:
+            yield self.joint_check
+
+    @property
+    def joint_check(self) -> Check:
+        return Check(JOINT_CHECK, NOT_CHECKED if self.joint is None else self.joint.certificate)
+
+    def part(self, name: str) -> MatGradient:
+        """The gradient by the variable ``name``."""
+        return next(g for g in self.parts if g.wrt.name == name)
+
+
+JOINT_CHECK = "every gradient vanishes at the joint stationary point"

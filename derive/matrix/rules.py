@@ -450,6 +450,27 @@ class HessianIdentification(MatRule):
 
 
 @dataclass(frozen=True, slots=True)
+class JacobianIdentification(MatRule):
+    """df = J dx identifies the Jacobian J, numerator layout (for a matrix: vec(df) = J vec(dX))"""
+
+    name: ClassVar[str] = "jacobian identification"
+    phrase: ClassVar[str] = "identification: df = J dx gives the Jacobian J"
+    tex: ClassVar[str] = (r"identification: $\mathrm{d}f = J\,\mathrm{d}x$ gives the Jacobian $J$")
+    jacobian: M.Node
+
+
+@dataclass(frozen=True, slots=True)
+class VecJacobianIdentification(MatRule):
+    """vec(df) = J vec(dX) identifies the Jacobian J of vec(f) by vec(X)"""
+
+    name: ClassVar[str] = "jacobian identification"
+    phrase: ClassVar[str] = "identification: vec(df) = J vec(dX) gives the Jacobian J"
+    tex: ClassVar[str] = (r"identification: $\operatorname{vec}\mathrm{d}f = J \operatorname{vec}(\mathrm{d}X)$ "
+                          r"gives the Jacobian $J$")
+    jacobian: M.Node
+
+
+@dataclass(frozen=True, slots=True)
 class Tidy(MatRule):
     """Rearrange: collect like terms, use declared symmetry, cancel entrywise, factor common factors"""
 
@@ -463,7 +484,8 @@ class Tidy(MatRule):
         return f"simplify ({self.method})"
 
 
-ALL_RULES: tuple[type[MatRule], ...] = (*RULES, Identification, HessianIdentification, Tidy)
+ALL_RULES: tuple[type[MatRule], ...] = (*RULES, Identification, HessianIdentification, JacobianIdentification,
+                                         VecJacobianIdentification, Tidy)
 """Every matrix rule class: the differential rules and the ones that rearrange."""
 
 MATRIX_RULE_NAMES: frozenset[str] = frozenset(cls.name for cls in ALL_RULES)

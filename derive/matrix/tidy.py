@@ -57,6 +57,10 @@ class _Tidier:
                 node = node.rebuild(new)
         if isinstance(node, M.Transpose) and isinstance(node.arg, M.Add) and M.is_symmetric(node.arg):
             return node.arg  # (A + A^T)^T = A + A^T
+        if isinstance(node, M.Mul):
+            node = _cancel_inverses(node)
+        if isinstance(node, M.Power) and node.is_scalar:
+            node = _as_norm(node)
         if isinstance(node, _ENTRYWISE) and not inner:
             hit = self.memo.get(node)
             if hit is None:
@@ -68,6 +72,58 @@ class _Tidier:
         if isinstance(node, M.Add):
             node = _factor(node, self.clock)
         return node
+
+
+def _as_norm(node: M.Power) -> M.Node:
+    """(uᵀu)^(k/2) = ‖u‖ᵏ and tr(UᵀU)^(k/2) = ‖U‖_Fᵏ: a norm differentiated through its quadratic form
+    reads as the norm again, so that ‖x‖·(xᵀx)^(1/2) becomes ‖x‖²."""
+    base = node.base.arg if isinstance(node.base, M.Trace) else node.base
+    if not (isinstance(base, M.Mul) and base.coeff == 1 and not base.scalars and len(base.chain) == 2):
+        return node
+    left, right = base.chain
+    if left != M.transpose(right) or (right.shape[1] != 1) != isinstance(node.base, M.Trace):
+        return node
+    return M.power(M.norm(right), 2 * node.exp)
+
+
+def _inverse_of(a: M.Node, b: M.Node) -> bool:
+    """a b = I: b is a's inverse (A⁻¹ A, Aᵀ (Aᵀ)⁻¹, (A⁻¹)ᵀ Aᵀ)."""
+    if a.shape[0] != a.shape[1] or a.is_scalar:
+        return False
+    for x, y in ((a, b), (b, a)):
+        if isinstance(x, M.Inverse) and x.arg == y:
+            return True
+        if isinstance(x, M.Transpose) and isinstance(x.arg, M.Inverse) and M.transpose(x.arg.arg) == y:
+            return True
+    return False
+
+
+def _cancel_inverses(node: M.Mul) -> M.Node:
+    """(A B C)⁻¹ = C⁻¹ B⁻¹ A⁻¹ for square factors, kept only where a factor then cancels its inverse:
+    (Xᵀ Xᵀ Xᵀ)⁻¹ Xᵀ Xᵀ = X⁻ᵀ (the gradient of det(X³)). Where the inverse of the product exists, so
+    does each factor's (det(ABC) = det A det B det C)."""
+    if not any(isinstance(f, M.Inverse) and isinstance(f.arg, M.Mul) for f in node.chain):
+        return node
+    spread: list[M.Node] = []
+    for f in node.chain:
+        inner = f.arg if isinstance(f, M.Inverse) and isinstance(f.arg, M.Mul) else None
+        if inner is not None and inner.coeff == 1 and not inner.scalars and all(
+                c.shape[0] == c.shape[1] for c in inner.chain):
+            spread += [M.inverse(c) for c in reversed(inner.chain)]
+        else:
+            spread.append(f)
+    out: list[M.Node] = []
+    cancelled = False
+    for f in spread:
+        if out and _inverse_of(out[-1], f):
+            out.pop()
+            cancelled = True
+        else:
+            out.append(f)
+    if not cancelled:
+        return node
+    n = node.chain[0].shape[0]
+    return M.mul(M.const(node.coeff), *node.scalars, *(out or [M.Identity(n)]))
 
 
 def _worth_it(node: M.Node) -> bool:

@@ -7,6 +7,7 @@ shares the checks and error messages here; the scalar builder refuses it.
 """
 from __future__ import annotations
 
+import copyreg
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -156,6 +157,31 @@ def parse_text_ordered(text: str, domains: Mapping[str, VarDomain] | None = None
     except RecursionError:
         raise ParseError("expression nested too deeply", span=whole,
                          hint="split the expression into smaller parts") from None
+
+
+def typed_product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """a b as typed: a number times a sum stays a product (0.26(x² + y²), (x + y)/2, 3(x − 5)).
+
+    A minus sign still distributes (−(w x + b) is −w x − b), as the tidy forms expect: kept, it
+    leaves two logistic losses of the forms corpus longer.
+
+    SymPy's ``Mul`` distributes a number over a sum of two factors; built from its arguments the
+    product is the same value and prints as the user wrote it. Not through ``distribute(False)``:
+    SymPy's cache would hand back a product distributed earlier in the process.
+    """
+    for num, total in ((a, b), (b, a)):
+        if isinstance(num, sp.Number) and isinstance(total, sp.Add) and num not in (0, 1, -1):
+            return sp.Mul._from_args((num, total))
+    return sp.Mul(a, b)
+
+
+def _reduce_mul(m: sp.Mul) -> tuple[Any, tuple[tuple[sp.Basic, ...]]]:
+    return sp.Mul._from_args, (m.args,)
+
+
+copyreg.pickle(sp.Mul, _reduce_mul)
+"""A product crosses the worker's pipe as it was built: SymPy's own pickling rebuilds it with Mul(*args),
+which would distribute 0.26(x² + y²) in the parent (the same value, in another form)."""
 
 
 def parse_tree(text: str, parser: Lark) -> Tree[Token]:
@@ -413,19 +439,19 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     @v_args(inline=True)
     def mul(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        return sp.Mul(a, b)
+        return typed_product(a, b)
 
     @v_args(inline=True)
     def imul(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        return sp.Mul(a, b)
+        return typed_product(a, b)
 
     @v_args(inline=True)
     def div(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        return sp.Mul(a, sp.Pow(b, sp.S.NegativeOne))
+        return typed_product(a, sp.Pow(b, sp.S.NegativeOne))
 
     @v_args(inline=True)
     def neg(self, a: sp.Expr) -> sp.Expr:
-        return sp.Mul(sp.S.NegativeOne, a)
+        return typed_product(sp.S.NegativeOne, a)
 
     @v_args(inline=True)
     def pos(self, a: sp.Expr) -> sp.Expr:

@@ -5,6 +5,9 @@ same question, so the answer lives here once.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import sympy as sp
@@ -56,6 +59,23 @@ class _PlainPrinter(StrPrinter):
         return str(super()._print_Derivative(expr))
 
 
+_TEXT: ContextVar[Callable[[sp.Basic], str] | None] = ContextVar("derive_justification_text", default=None)
+
+
+@contextmanager
+def justification_text(printer: Callable[[sp.Basic], str]) -> Iterator[None]:
+    """Inside this block, justifications print their expressions with ``printer`` (a format printer's own,
+    so that ``u2 = y − x²`` reads as the line beside it does, in the typed order)."""
+    token = _TEXT.set(printer)
+    try:
+        yield
+    finally:
+        _TEXT.reset(token)
+
+
 def text(e: sp.Basic) -> str:
     """Compact plain text of an expression for justifications (``^`` for powers, f'(u) for derivatives of f)."""
+    printer = _TEXT.get()
+    if printer is not None:
+        return printer(e)
     return str(_PlainPrinter().doprint(e)).replace("**", "^")

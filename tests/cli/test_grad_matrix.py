@@ -32,11 +32,13 @@ BAD: list[tuple[str, list[str], str]] = [
     ("wrt not in expression", ["grad", "norm(x)^2", "--wrt", "z", "--let", "x: p", "--let", "z: p"],
      "z does not appear"),
     ("wrt undeclared", ["grad", "norm(x)^2", "--wrt", "z", "--let", "x: p"], "z is not declared"),
-    ("not scalar", ["grad", "X*b", "--wrt", "b", "--let", "X: n x p", "--let", "b: p"], "Jacobian"),
+    ("hessian of a vector", ["grad", "X*b", "--wrt", "b", "--hessian", "--let", "X: n x p", "--let", "b: p"],
+     "Jacobian"),
     ("inverse of non-square", ["grad", "tr(inv(X)*A)", "--wrt", "X", "--let", "X: n x p", "--let", "A: p x n"],
      "square"),
     ("malformed let", ["grad", "norm(x)^2", "--wrt", "x", "--let", "x: p q"], "shape declaration"),
-    ("two wrt", ["grad", "norm(x)^2 + norm(z)^2", "--wrt", "x,z", "--let", "x: p", "--let", "z: p"], "one vector"),
+    ("wrt twice", ["grad", "norm(x)^2 + norm(z)^2", "--wrt", "x,x", "--let", "x: p", "--let", "z: p"], "twice"),
+    ("two wrt of a vector", ["grad", "x + z", "--wrt", "x,z", "--let", "x: p", "--let", "z: p"], "one vector"),
 ]
 
 

@@ -72,7 +72,7 @@ CASES: list[tuple[str, Callable[[Path], object], type[Exception]]] = [
     ("grad let empty", lambda p: derive.grad("x*y", "x", let=""), V),
     ("grad budget float", lambda p: derive.grad("x*y", "x", budget=1.5), T),  # type: ignore[arg-type]
     ("grad matrix wrt int", lambda p: derive.grad("x' A x", 5, let=["x: p", "A: p x p"]), T),  # type: ignore[arg-type]
-    ("grad matrix wrt two", lambda p: derive.grad("x' A x", "x,A", let=["x: p", "A: p x p"]), V),
+    ("grad matrix wrt twice", lambda p: derive.grad("x' A x", "x,x", let=["x: p", "A: p x p"]), V),
     # derive.ls
     ("ls model int", lambda p: derive.ls(5), T),  # type: ignore[arg-type]
     ("ls model None", lambda p: derive.ls(None), T),  # type: ignore[arg-type]

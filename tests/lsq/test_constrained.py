@@ -45,7 +45,10 @@ def test_the_estimator_and_conditions(sol: LsSolution) -> None:
     assert sol.multiplier_gradient is not None and plain(sol.multiplier_gradient) == "2*(C*b - d)"
     assert any("full column rank" in c for c in sol.conditions)
     assert any("full row rank" in c for c in sol.conditions)
-    assert len(sol.solve_steps) == 5
+    assert len(sol.solve_steps) == 4
+    # the system the steps solve, as equations; no step reads C b - d = C b - d
+    assert [f"{plain(lhs)} = {plain(rhs)}" for lhs, rhs in sol.kkt_system] == ["X'*X*b + C'*mu = X'*y", "C*b = d"]
+    assert all(c.before != c.after and plain(c.before) != plain(c.after) for c in sol.solve_steps)
 
 
 def test_every_kkt_step_and_consequence_is_certified(sol: LsSolution) -> None:

@@ -190,3 +190,16 @@ def test_gaussian_covariance_gradient_is_symmetric_and_solved() -> None:
     assert "(" not in plain(g.gradient).replace("inv(", "")  # no (G + G')/2 left: already symmetric
     assert g.stationary is not None and plain(g.stationary.solution) in {"S/n", "1/n*S", "(1/n)*S"}
     assert g.certified
+
+
+@pytest.mark.parametrize(("text", "wrt", "lets", "expected"), [
+    ("det(X^3)", "X", ["X: p x p"], "3*det(X^3)*inv(X')"),  # k det(X^k) X^-T
+    ("det(X^2)", "X", ["X: p x p symmetric"], "2*det(X^2)*inv(X)"),
+    ("x' y / (norm(x) norm(y))", "x", ["x: p", "y: p"], "(-(x'*y)*x/norm(x)^2 + y)/(norm(x)*norm(y))"),  # cosine
+])
+def test_powers_and_norms_read_as_a_teacher_writes_them(text: str, wrt: str, lets: list[str], expected: str) -> None:
+    import derive
+
+    r = derive.grad(text, wrt=wrt, let=lets)
+    assert r.certified
+    assert M.plain(r.gradient_node) == expected

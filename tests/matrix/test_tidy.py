@@ -29,6 +29,9 @@ FORMS: list[tuple[M.Node, str]] = [
     (M.hadamard(M.func("exp", Xw), M.power(M.add(ONES_N, M.func("exp", Xw)), -1)), "sigmoid(X*w)"),
     (M.power(M.func("exp", Xw), 2), "exp(2*X*w)"),
     (M.add(M.mul(M.const(6), a), M.mul(M.const(4), b)), "2*(3*a + 2*b)"),  # a common positive integer
+    (M.mul(M.inverse(M.mul(T(A), T(A), T(A))), T(A), T(A)), "inv(A')"),  # (A'A'A')^-1 A'A' = A^-T
+    (M.mul(M.power(M.mul(T(x), x), sp.Rational(1, 2)), M.norm(x)), "norm(x)^2"),  # (x'x)^(1/2) is the norm
+    (M.power(M.trace(M.mul(T(X), X)), sp.Rational(3, 2)), "norm(X)^3"),  # and tr(X'X)^(1/2) the Frobenius one
 ]
 
 

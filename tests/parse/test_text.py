@@ -315,3 +315,21 @@ def test_grammar_has_no_conflicts_under_lark_strict_mode() -> None:
 
     strict = grammar_parser(strict=True)  # raises on any shift/reduce conflict or terminal collision
     assert strict.parse("x^2 sin(x)") == grammar_parser().parse("x^2 sin(x)")
+
+
+@pytest.mark.parametrize(("text", "factor"), [("0.26(x^2 + y^2)", sp.Rational(13, 50)), ("2(x - 5)", sp.Integer(2)),
+                                              ("(x + y)/2", sp.Rational(1, 2))])
+def test_a_number_times_a_sum_stays_as_typed(text: str, factor: sp.Expr) -> None:
+    """SymPy distributes a number over a sum (0.26 x² + 0.26 y²); the reader keeps the user's product."""
+    sp.Mul(factor, sp.Symbol("x", real=True) + 1)  # a distributed product in SymPy's cache changes nothing
+    expr = parse_text(text)
+    assert isinstance(expr, sp.Mul) and expr.args[0] == factor and isinstance(expr.args[1], sp.Add)
+    assert sp.expand(expr - factor * expr.args[1]) == 0
+
+
+def test_the_first_line_of_a_derivation_is_the_typed_product() -> None:
+    import derive
+
+    out = derive.grad("0.26(x^2+y^2) - 0.48 x y", wrt="x,y").to_text(width=120)
+    assert "[0.26·(x² + y²) − 0.48·x·y]" in out.replace("-", "−")
+    assert "0.52·x − 0.48·y" in out.replace("-", "−")

@@ -31,7 +31,8 @@ def test_a_power_of_a_sum_keeps_its_parentheses_in_text_and_latex() -> None:
     total, squares = sp.Sum(X[I], (I, 1, N)), sp.Sum(X[I] ** 2, (I, 1, N))
     assert text(total ** 2) == "(Σ x_i)^2"
     assert text(squares) == "Σ x_i^2"
-    assert text(sp.sqrt(total ** 2 + 4 * N * squares)) == "sqrt(4·n·Σ x_i^2 + (Σ x_i)^2)"
+    assert text(sp.sqrt(total ** 2 + 4 * N * squares)) == "√(4·n·Σ x_i^2 + (Σ x_i)^2)"
+    assert text(1 / sp.sqrt(2 * sp.pi * sp.Symbol("sigma2"))) == "√2/(2·√π·√(σ²))"  # roots as the LaTeX reads
     assert text(squares ** 3) == "(Σ x_i^2)^3"
     assert r"\left(\sum_{i=1}^{n} x_{i}\right)^{2}" in tex(total ** 2)
     assert r"\left(\sum" not in tex(squares)
@@ -67,3 +68,13 @@ def test_a_function_of_the_parameters_is_hatted_whole() -> None:
     latex = derive.mle("normal", of=["sqrt(sigma2)"]).to_latex()
     assert r"\widehat{\sqrt{\sigma^{2}}}" in latex
     assert r"\mathrm{sqrt" not in latex
+
+
+def test_a_function_of_the_parameters_prints_in_text_as_in_latex() -> None:
+    """--of 'sqrt(sigma2)': the title and the estimate read √(σ²), not the typed sqrt(sigma2)."""
+    import derive
+
+    r = derive.mle("normal", of=["sqrt(sigma2)"])
+    out = r.to_text(width=100)
+    assert "MLE of √(σ²)" in out and "√(σ²)̂ = √(Σ" in out and "sqrt(sigma2)" not in out.split("\n", 1)[1]
+    assert r"\textbf{MLE of $\sqrt{\sigma^{2}}$.}" in r.to_latex()

@@ -263,3 +263,12 @@ def test_markdown_has_display_math_and_checks() -> None:
     assert "**Result:**\n\n$$\n2 x f'\\left(x^{2}\\right)\n$$" in md  # its own display, not inline maths
     assert "- agrees with sympy.diff: proved" in md
     assert "- certification:" in md
+
+
+def test_text_justifications_print_their_expressions_as_the_lines_do() -> None:
+    """The chain rule's u2 = y − x² beside a line that prints y − x², not SymPy's -x^2 + y."""
+    import derive
+
+    out = derive.grad("(1-x)^2 + 100 (y - x^2)^2", wrt="x,y").to_text(width=160)
+    assert "with u2 = y - x², d/du2 u2² = 2·u2" in out.replace("−", "-")
+    assert "-x^2 + y" not in out and "-x² + y" not in out.replace("−", "-")

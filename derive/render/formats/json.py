@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.likelihood.model import MleDerivation, MleStep
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary, SummaryStep
     from derive.lsq.simple_model import SimpleSolution, SumStep
-    from derive.matrix.model import MatGradient, MatStep
+    from derive.matrix.model import MatGradient, MatGradients, MatJacobian, MatStep
     from derive.scalar.model import Derivation, DiffStep, Gradient
 
 
@@ -138,6 +138,50 @@ class Printer(FormatPrinter):
             "steps": [self.visit(s) for s in g.steps + g.hessian_steps],
         }
 
+    def _print_MatGradients(self, gs: MatGradients) -> dict[str, Any]:
+        from derive.matrix import expr as M
+        from derive.matrix.sympy_form import sympy_str
+
+        joint = gs.joint
+        return {
+            "input": gs.source,
+            "wrt": [g.wrt.name for g in gs.parts],
+            "shapes": {d.name: [str(d.rows), str(d.cols)] for d in gs.shapes if d.rows is not None},
+            "properties": {d.name: sorted(d.closed()) for d in gs.shapes if d.properties},
+            "gradients": {g.wrt.name: self._print_MatGradient(g) for g in gs.parts},
+            "stationary_point": None if joint is None else {v.name: sympy_str(value) for v, value, _, _ in joint.solved},
+            "stationary_point_text": None if joint is None else {v.name: M.plain(value) for v, value, _, _ in joint.solved},
+            "stationary_point_latex": None if joint is None else {v.name: mtex(value) for v, value, _, _ in joint.solved},
+            "solved_in_order": [] if joint is None else [v.name for v, _, _, _ in joint.solved],
+            "joint_check": None if joint is None else self.visit(gs.joint_check),
+            "notes": list(gs.notes),
+            "certified": gs.certified,
+            "verdict": gs.verdict.value,
+        }
+
+    def _print_MatJacobian(self, j: MatJacobian) -> dict[str, Any]:
+        from derive.matrix import expr as M
+        from derive.matrix.sympy_form import sympy_str
+
+        checks = list(j.all_checks())
+        return {
+            "input": j.source,
+            "wrt": j.wrt.name,
+            "shapes": {d.name: [str(d.rows), str(d.cols)] for d in j.shapes if d.rows is not None},
+            "properties": {d.name: sorted(d.closed()) for d in j.shapes if d.properties},
+            "jacobian": sympy_str(j.jacobian),
+            "jacobian_text": M.plain(j.jacobian),
+            "jacobian_latex": mtex(j.jacobian),
+            "layout": "numerator, of vec" if j.vec else "numerator",
+            "layout_text": j.layout,
+            "notes": list(j.notes),
+            "certified": j.certified,
+            "verdict": j.verdict.value,
+            "checks": [self.visit(c) for c in checks if c.required],
+            "comparisons": [self.visit(c) for c in checks if not c.required],
+            "steps": [self.visit(s) for s in j.steps],
+        }
+
     # -- least squares -------------------------------------------------------------------------
     def _print_LsSolution(self, s: LsSolution) -> dict[str, Any]:
         from derive.matrix import expr as M
@@ -155,6 +199,7 @@ class Printer(FormatPrinter):
             "normal_equations": None if g.stationary is None else
             f"{M.plain(g.stationary.equation_lhs)} = {M.plain(g.stationary.equation_rhs)}",
             "consequences": [self.visit(c) for c in s.consequences],
+            "kkt_system": [f"{M.plain(lhs)} = {M.plain(rhs)}" for lhs, rhs in s.kkt_system],
             "kkt_steps": [self.visit(c) for c in s.solve_steps],
             "multiplier_gradient": None if s.multiplier_gradient is None else sympy_str(s.multiplier_gradient),
             "certified": s.certified,

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution, SumStep
     from derive.matrix import expr as M
-    from derive.matrix.model import MatGradient, MatRule, MatStep, Stationary
+    from derive.matrix.model import MatGradient, MatGradients, MatJacobian, MatRule, MatStep, Stationary
     from derive.scalar.model import Derivation, DiffStep, Gradient, Rule
 
 _PARTS = ("all", "chain", "result", "question")
@@ -502,10 +502,16 @@ class Printer(FormatPrinter):
         chains = [self.matrix_chain(g.steps, r"\mathrm{d}f")]
         if g.hessian_steps:
             chains.append(self.matrix_chain(g.hessian_steps, r"\mathrm{d}(\nabla f)"))
+        return Parts([c for c in chains if c], aligned(self.matrix_rows(g)))
+
+    def matrix_rows(self, g: MatGradient, stationary: bool = True) -> list[str]:
+        """The results of a matrix derivation, one aligned row each."""
         x = mtex(g.wrt)
         rows = [rf"\nabla_{{{x}}} f &= {mtex(g.gradient)}"]
         if g.hessian is not None:
             rows.append(rf"\nabla^2_{{{x}}} f &= {mtex(g.hessian)}")
+        if not stationary:
+            return rows
         if g.stationary is not None and g.stationary.eigen is not None:
             from derive.matrix import expr as M
 
@@ -513,6 +519,40 @@ class Printer(FormatPrinter):
             rows.append(rf"{mtex(a)} {x} &= {mtex(M.const(lam))} {x} && \text{{${x} = 0$ or an eigenvector of ${mtex(a)}$}}")
         elif g.stationary is not None:
             rows.append(rf"\hat{{{x}}} &= {mtex(g.stationary.solution)}")
+        return rows
+
+    def _print_MatGradients(self, gs: MatGradients) -> Parts:
+        """Each partial's chains in turn; the results, then the joint stationary point, one per line."""
+        chains: list[str] = []
+        rows: list[str] = []
+        for g in gs.parts:  # d_μ f: the differential in that variable, the others held fixed
+            x = mtex(g.wrt)
+            chains.append(self.matrix_chain(g.steps, rf"\mathrm{{d}}_{{{x}}} f"))
+            if g.hessian_steps:
+                chains.append(self.matrix_chain(g.hessian_steps, rf"\mathrm{{d}}(\nabla_{{{x}}} f)"))
+            rows += self.matrix_rows(g, stationary=gs.joint is None)
+        if gs.joint is not None:
+            for var, value, own, used in gs.joint.solved:
+                x = mtex(var)
+                if used:
+                    at = ", ".join(rf"{mtex(gs.part(n).wrt)} = \hat{{{mtex(gs.part(n).wrt)}}}" for n in used)
+                    rows.append(rf"\hat{{{x}}} &= {mtex(value)} && \text{{jointly: with }} {at}")
+                else:
+                    rows.append(rf"\hat{{{x}}} &= {mtex(value)} && \text{{jointly}}")
+        return Parts(chains, aligned(rows))
+
+    def _print_MatJacobian(self, j: MatJacobian) -> Parts:
+        """The chain of differentials, then the Jacobian, its layout said beside it."""
+        x = mtex(j.wrt)
+        lhs = r"\mathrm{d}\operatorname{vec} f" if j.vec else r"\mathrm{d}f"
+        chains = [self.matrix_chain(j.steps, lhs)]
+        if j.vec:
+            what = rf"\frac{{\partial \operatorname{{vec}} f}}{{\partial \operatorname{{vec}}({x})^{{\top}}}}"
+            layout = rf"\operatorname{{vec}}\mathrm{{d}}f = J \operatorname{{vec}}(\mathrm{{d}}{x})"
+        else:
+            what = rf"\frac{{\partial f}}{{\partial {x}^{{\top}}}}"
+            layout = rf"J_{{ij}} = \partial f_i / \partial {{{x}}}_j"
+        rows = [rf"J = {what} &= {mtex(j.jacobian)} && \text{{numerator layout: }} {layout}"]
         return Parts([c for c in chains if c], aligned(rows))
 
     def matrix_chain(self, steps: tuple[MatStep, ...], lhs: str) -> str:
@@ -561,7 +601,7 @@ class Printer(FormatPrinter):
                     f"{self.visit(c)} \\\\\n  &\\phantom{{=}}\\; {self.below(tex_line(c.name))}" for c in s.solve_steps]
             chains.append(f"\\begin{{{self.env}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{self.env}}}")
         rows = [rf"\hat{{{mtex(g.wrt)}}} &= {mtex(s.estimator)}"]
-        rows += [str(self.visit(c)) for c in s.solve_steps[:2]]
+        rows += [rf"{mtex(lhs)} &= {mtex(rhs)}" for lhs, rhs in s.kkt_system]  # the system solved, as equations
         if g.hessian is not None:
             rows.append(rf"\nabla^2 f &= {mtex(g.hessian)}")
         if s.data_fit is not None:
@@ -726,7 +766,9 @@ class Printer(FormatPrinter):
 
     def mle_step(self, s: MleStep, d: MleDerivation) -> str:
         """A titled line: the title and the reason as text, then the display (broken when it is long)."""
-        head = rf"\par\noindent\textbf{{{tex_line(s.title)}.}} {{\small {tex_line(s.reason)}{self.visit(s.certificate)}}}"
+        title = rf"MLE of ${sample_tex(s.function)}$" if s.kind == "invariance" and s.function is not None \
+            else tex_line(s.title)
+        head = rf"\par\noindent\textbf{{{title}.}} {{\small {tex_line(s.reason)}{self.visit(s.certificate)}}}"
         rhs = sample_tex(mle_rhs(s, d))
         if s.relation == "root":
             rows = [Row(sample_tex(s.lhs), "0"), Row(rf"\Longrightarrow\quad \hat{{{sample_tex(s.param)}}}", rhs)]

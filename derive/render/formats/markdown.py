@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.likelihood.model import MleDerivation
     from derive.lsq.model import DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
-    from derive.matrix.model import MatGradient
+    from derive.matrix.model import MatGradient, MatGradients, MatJacobian
     from derive.scalar.model import Derivation, Gradient
 
 
@@ -128,11 +128,36 @@ class Printer(FormatPrinter):
                   for c in g.checks if not c.required]
         return "\n".join(lines) + "\n"
 
+    def _print_MatGradients(self, gs: MatGradients) -> str:
+        lines: list[str] = []
+        for g in gs.parts:
+            lines += [f"### Gradient in ${mtex(g.wrt)}$", "", self._print_MatGradient(g)]
+        if gs.joint is not None:
+            lines += ["**Stationary point, jointly:**", ""]
+            for var, value, own, used in gs.joint.solved:
+                x = mtex(var)
+                at = ", ".join(rf"${mtex(gs.part(n).wrt)} = \hat{{{mtex(gs.part(n).wrt)}}}$" for n in used)
+                lines.append(rf"- $\hat{{{x}}} = {mtex(value)}$" + (f" (from ${x}$'s own condition with {at})" if used else ""))
+            lines += ["", self.visit(gs.joint_check)]
+        lines += [f"- note: {n}" for n in gs.notes]
+        return "\n".join(lines) + "\n"
+
+    def _print_MatJacobian(self, j: MatJacobian) -> str:
+        result = Latex(part="result").doprint(j)
+        lines = [display(self.latex.doprint(j)), "", "**Result:**", "", display(result), "", f"- {j.layout}"]
+        lines += [f"- note: {n}" for n in j.notes]
+        lines += [self.visit(c) for c in j.checks if c.required]
+        lines += [f"- note: {c.name} (reported, not required): {c.certificate.describe()}"
+                  for c in j.checks if not c.required]
+        return "\n".join(lines) + "\n"
+
     # -- least squares -------------------------------------------------------------------------
     def _print_LsSolution(self, s: LsSolution) -> str:
         g = s.derivation
         lines = [f"## {s.model.title}", "", f"Minimize ${mtex(g.function)}$ over ${mtex(g.wrt)}$.", "",
                  self._print_MatGradient(g), "**Estimator:**", "", display(f"{mtex(g.wrt)} = {mtex(s.estimator)}"), ""]
+        if s.kkt_system:
+            lines.append("- KKT system: " + ", ".join(f"${mtex(lhs)} = {mtex(rhs)}$" for lhs, rhs in s.kkt_system))
         lines += [f"- KKT: {c.name}: {c.certificate.describe()}" for c in s.solve_steps]
         lines += [f"- condition: {c}" for c in s.conditions]
         lines += [f"- {c.name}: {c.certificate.describe()}" for c in s.consequences]

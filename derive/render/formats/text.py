@@ -18,7 +18,7 @@ from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.echo import compact_latex, same_latex
 from derive.render.notation.sample import hatted
-from derive.render.notation.text import StatText, SumText, check_text, hint_text, sample_text, utext
+from derive.render.notation.text import StatText, SumText, check_text, hat_text, hint_text, sample_text, utext
 
 if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads no matrix or MLE module
     from derive.checker.model import CheckedStep, CheckReport, FolderReport, Hint
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.lsq.model import Consequence, DataFit, LsSolution, RegressionSummary
     from derive.lsq.simple_model import SimpleSolution
     from derive.matrix import expr as M
-    from derive.matrix.model import MatGradient, MatStep
+    from derive.matrix.model import MatGradient, MatGradients, MatJacobian, MatStep
     from derive.scalar.model import Derivation, DiffStep, Gradient
 
 STYLES: dict[str, str] = {"proved": "green", "plausible": "green", "refuted": "bold red", "unknown": "yellow",
@@ -174,7 +174,18 @@ class Printer(FormatPrinter):
 
     def _print_DiffStep(self, step: DiffStep) -> tuple[Text, Text, Text]:
         # Text, not str: Rich would read [..] in the maths as markup.
-        return Text(utext(step.after, partial=self._partial)), Text(step.justification), self.mark(step.certificate)
+        return (Text(utext(step.after, partial=self._partial)), Text(self.reason(step)),
+                self.mark(step.certificate))
+
+    def reason(self, step: DiffStep) -> str:
+        """The justification with its expressions printed as the lines are (u2 = y − x² beside y − x²): rebuilt
+        from the step's rules when the stored one is exactly theirs, else as stored."""
+        from derive.scalar.notation import justification_text
+
+        if not step.rules or type(step.rules[0]).justify(step.rules) != step.justification:
+            return step.justification
+        with justification_text(lambda e: utext(e, partial=self._partial)):
+            return str(type(step.rules[0]).justify(step.rules))
 
     @keeps_typed_order
     def _print_Gradient(self, g: Gradient) -> RenderableType:
@@ -247,13 +258,58 @@ class Printer(FormatPrinter):
             parts.append(self.verdict_line(g.verdict))
         return Group(*parts)
 
+    def _print_MatGradients(self, gs: MatGradients) -> RenderableType:
+        """Each partial as a gradient of its own, then the stationary system solved jointly."""
+        parts: list[RenderableType] = []
+        if gs.shapes:
+            parts.append(Text("where " + "; ".join(d.describe() for d in gs.shapes), style="dim"))
+        for g in gs.parts:
+            parts.append(Text(f"Gradient in {utext_m(g.wrt)}", style="bold underline"))
+            parts.append(self._print_MatGradient(g, closing=False))
+            parts.append(Text(""))
+        if gs.joint is not None:
+            parts.append(Text("Stationary point, jointly:", style="bold"))
+            for var, value, own, used in gs.joint.solved:
+                v = utext_m(var)
+                head = f"  ∇_{v} f = 0 gives {v}̂ = {utext_m(own)}"
+                if used:
+                    names = ", ".join(f"{u} = {u}̂" for u in (utext_m(gs.part(n).wrt) for n in used))
+                    parts.append(Text.assemble(head, f"; with {names}: ", (f"{v}̂ = {utext_m(value)}", "bold green")))
+                else:
+                    parts.append(Text.assemble(f"  ∇_{v} f = 0 gives ", (f"{v}̂ = {utext_m(value)}", "bold green")))
+            parts.append(self.visit(gs.joint_check))
+        for note in gs.notes:
+            parts.append(Text(f"Note: {note}", style="dim"))
+        parts.append(self.verdict_line(gs.verdict))
+        return Group(*parts)
+
+    def _print_MatJacobian(self, j: MatJacobian) -> RenderableType:
+        """The chain of differentials, then J in numerator layout, said beside it."""
+        x = utext_m(j.wrt)
+        parts: list[RenderableType] = []
+        if j.shapes:
+            parts.append(Text("where " + "; ".join(d.describe() for d in j.shapes), style="dim"))
+        parts.append(self.matrix_chain(j.steps, "d vec(f)" if j.vec else "df"))
+        what = f"∂vec(f)/∂vec({x})ᵀ" if j.vec else f"∂f/∂{x}ᵀ"
+        parts.append(Text.assemble(("Jacobian: ", "bold"), (f"{what} = {utext_m(j.jacobian)}", "bold green")))
+        parts.append(Text(j.layout[:1].upper() + j.layout[1:], style="dim"))
+        for note in j.notes:
+            parts.append(Text(f"Note: {note}", style="dim"))
+        parts += [self.visit(c) for c in j.checks if c.required]
+        parts += [self.reference(c) for c in j.checks if not c.required]
+        parts.append(self.verdict_line(j.verdict))
+        return Group(*parts)
+
     # -- least squares -------------------------------------------------------------------------
     def _print_LsSolution(self, s: LsSolution) -> RenderableType:
         x = utext_m(s.derivation.wrt)
         parts: list[RenderableType] = [Text(s.model.title.capitalize(), style="bold underline"),
                                        self._print_MatGradient(s.derivation, closing=False)]
+        if s.kkt_system:
+            system = ", ".join(f"{utext_m(lhs)} = {utext_m(rhs)}" for lhs, rhs in s.kkt_system)
+            parts.append(Text.assemble(("The KKT system ", "bold"), "(stationarity in both variables): ", system))
         if s.solve_steps:
-            parts.append(Text("The KKT system (stationarity in both variables), solved by substitution", style="bold"))
+            parts.append(Text("solved by substitution:", style="bold"))
         parts += [self.visit(c) for c in s.solve_steps]
         parts.append(Text.assemble(("Estimator: ", "bold"), (f"{x}̂ = {utext_m(s.estimator)}", "bold green")))
         parts += [Text(f"  when {cond}") for cond in s.conditions]
@@ -410,7 +466,9 @@ class Printer(FormatPrinter):
         table.add_column("why", ratio=2, style="dim", overflow="fold")
         table.add_column("", no_wrap=True)
         for st in d.steps:
-            table.add_row(Text.assemble((st.title + "\n", "bold"), self.mle_claim(st, d)), Text(st.reason),
+            title = f"MLE of {sample_text(st.function)}" if st.kind == "invariance" and st.function is not None \
+                else st.title  # the function as the LaTeX shows it, not as typed
+            table.add_row(Text.assemble((title + "\n", "bold"), self.mle_claim(st, d)), Text(st.reason),
                           self.mark(st.certificate))
         parts.append(table)
         for p, v in zip(d.problem.params, d.estimator):
@@ -478,6 +536,8 @@ class Printer(FormatPrinter):
             return sample_text(hatted(s.lhs, params, "next")).replace("_next", "ₖ₊₁") if s.lhs is not None else ""
         if s.kind == "bias" and s.param is not None:
             return f"E[{sample_text(s.param)}̂] − {sample_text(s.param)}"
+        if s.kind == "invariance" and s.function is not None:
+            return hat_text(sample_text(s.function))
         if isinstance(s.lhs, sp.Symbol) and (s.lhs in params or s.kind == "estimator"):
             return sample_text(s.lhs) + "̂"
         return "" if s.lhs is None else sample_text(s.lhs)

@@ -71,6 +71,9 @@ class MatLatex(PlainPrinter):
                  "cos": r"\cos", "softplus": r"\operatorname{softplus}"}
         return rf"{names[n.name]}\left({self.doprint(n.arg)}\right)", PREC_ATOM
 
+    def matrix_power(self, base: str, k: int) -> str:
+        return f"{base}^{{{k}}}"
+
     def _print_Power(self, n: M.Power) -> tuple[str, int]:
         e = n.exp
         if isinstance(n.base, M.Norm):
@@ -132,6 +135,9 @@ class MatUnicode(PlainPrinter):
     def _print_Func(self, n: M.Func) -> tuple[str, int]:
         name = {"sigmoid": "σ", "log": "log"}.get(n.name, n.name)
         return f"{name}({self.doprint(n.arg)})", PREC_ATOM
+
+    def matrix_power(self, base: str, k: int) -> str:
+        return base + str(k).translate(_SUP)
 
     def _print_Power(self, n: M.Power) -> tuple[str, int]:
         e = n.exp

@@ -259,6 +259,18 @@ class SampleText(StrPrinter):
     def _print_sign(self, e: sp.Expr) -> str:
         return f"sign({self._print(e.args[0])})"
 
+    def _print_Pow(self, e: sp.Pow, rational: bool = False) -> str:
+        """√ for square roots, as the LaTeX reads: √n, √(σ²), 1/√(2π σ²)."""
+        base, exp = e.args
+        if exp in (sp.S.Half, -sp.S.Half) and not rational:
+            inner = self._print(base)
+            root = f"√{inner}" if isinstance(base, (sp.Symbol, sp.Integer, sp.NumberSymbol)) and not inner.endswith("²") else f"√({inner})"
+            return root if exp == sp.S.Half else f"1/{root}"
+        return str(super()._print_Pow(e, rational))
+
+    def _print_Pi(self, e: sp.Expr) -> str:
+        return "π"
+
 
 def _uni(name: str) -> str:
     m = re.fullmatch(r"([A-Za-z]+?)(\d*)", name)
@@ -269,6 +281,11 @@ def _uni(name: str) -> str:
     if digits == "2" and base.startswith("sigma"):
         return out + "²"
     return out + digits.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def hat_text(text: str) -> str:
+    """An estimate of ``text`` in one line: x̂ for a name, the hat after a compound (√(σ²)̂, as \\widehat)."""
+    return text + "\u0302"
 
 
 def sample_text(expr: sp.Basic) -> str:
