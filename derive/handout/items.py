@@ -45,6 +45,7 @@ class Made:
 
     handout: Handout
     answers: Mapping[str, Any] = field(default_factory=dict)
+    tex_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,8 @@ class ItemReport:
     ``log``: the item's own output (what its script printed); ``cached``: nothing was rebuilt;
     ``verdict``: the handout's ``Verdict`` value (certified, refuted, undecided); ``failure``: the
     kind of error (``usage``: the script or its input; ``budget``: time or memory; ``failure``: TeX,
-    or the worker died); ``answers``: what ``Made.answers`` held.
+    or the worker died); ``answers``: what ``Made.answers`` held; ``tex_seconds``: CPU seconds of
+    the TeX processes that typeset it (the rest of its time is derive's own, Python).
     """
 
     item: BuildItem
@@ -88,3 +90,4 @@ class ItemReport:
     verdict: str = "certified"
     failure: str = ""
     answers: Mapping[str, Any] = field(default_factory=dict)
+    tex_seconds: float = 0.0
