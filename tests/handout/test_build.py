@@ -66,7 +66,7 @@ def test_a_broken_script_is_reported_and_others_still_build(tmp_path: Path) -> N
     out = run("build", str(scripts), "--out", str(tmp_path / "out"), "--tex-only")
     assert out.returncode == 2  # the scripts are the input: their errors are bad input
     assert "bad.py" in out.stderr and "nohandout.py" in out.stderr and "defines no handout" in out.stderr
-    assert "exits.py: SystemExit: 3" in out.stderr and "closing [/] tag" in out.stderr
+    assert "exits.py: line 2: SystemExit: 3" in out.stderr and "closing [/] tag" in out.stderr
     assert "Traceback" not in out.stderr
     assert (tmp_path / "out" / "good.tex").exists()
     assert not (tmp_path / "out" / "bad.tex").exists()
