@@ -21,6 +21,7 @@ named ``handout`` (and, if it likes, a JSON-able dict ``answers``).
 """
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import runpy
@@ -147,10 +148,10 @@ def plan(paths: Sequence[Path], versions: Sequence[str] = DEFAULT_VERSIONS, *, v
         if not sheet.is_file():
             raise UsageError(f"{sheet} does not exist", hint="pass a problem sheet (.toml)")
         try:
-            from derive.course import plan_sheet  # type: ignore[attr-defined,unused-ignore]
+            course = importlib.import_module("derive.course")
         except ImportError:
             raise UsageError(f"{sheet}: problem sheets are not available in this derive (derive.course)") from None
-        sheet_plan = plan_sheet(sheet, variants=variants, seed=seed, students=students, versions=tuple(versions))
+        sheet_plan = course.plan_sheet(sheet, variants=variants, seed=seed, students=students, versions=tuple(versions))
         plans.append(sheet_plan)
         items += list(sheet_plan.items)
     check_unique(items)
@@ -243,8 +244,8 @@ def _to_log(log: Path, cap: int) -> None:
     os.dup2(stdin, 0)
     os.close(stdin)
     written = [0]
-    sys.stdout = _CappedOutput(1, cap, written)  # type: ignore[assignment]
-    sys.stderr = _CappedOutput(2, cap, written)  # type: ignore[assignment]
+    sys.stdout = _CappedOutput(1, cap, written)
+    sys.stderr = _CappedOutput(2, cap, written)
 
 
 def cap_log(log: Path, cap: int = LOG_CAP) -> None:

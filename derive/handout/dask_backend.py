@@ -12,6 +12,7 @@ Dask is imported here only, so ``derive build`` without ``--scheduler`` starts w
 """
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import subprocess
@@ -29,18 +30,18 @@ def run_on_dask(address: str, items: Sequence[BuildItem], job: Any, budget: Any,
                 finished: Callable[[ItemReport], None]) -> None:
     """Submit every item to the Dask scheduler at ``address``; ``finished`` gets each report as it arrives."""
     try:
-        from distributed import Client, as_completed
+        distributed: Any = importlib.import_module("distributed")  # untyped: Any to mypy
     except ImportError:
         raise UsageError("--scheduler needs Dask distributed", hint="pip install 'dask[distributed]'") from None
     try:
-        client = Client(address, timeout=10, set_as_default=False)
+        client = distributed.Client(address, timeout=10)
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}",
                          hint="start one with: dask scheduler (and workers with: dask worker ADDRESS)") from None
     try:
         futures = {client.submit(run_task, item, job, budget, key=f"derive-build-{os.getpid()}-{i}", pure=False): item
                    for i, item in enumerate(items)}
-        for future in as_completed(futures):
+        for future in distributed.as_completed(futures):
             item = futures[future]
             try:
                 report = future.result()

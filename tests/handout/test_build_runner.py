@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_derive
+from tests.conftest import ROOT, run_derive
 
 GOOD = (
     "import derive\nfrom derive.handout.builder import HandoutBuilder\n"
@@ -258,3 +258,38 @@ def test_a_toml_path_without_the_course_package_is_one_usage_line(
     monkeypatch.setitem(sys.modules, "derive.course", None)  # import fails as if it were not installed
     with pytest.raises(UsageError, match="problem sheets are not available"):
         runner.plan([sheet])
+
+
+# --- --scheduler: the same build as Dask tasks --------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_build_on_a_dask_cluster_gathers_outputs_and_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import distributed  # a test dependency (pyproject: the test extra)
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the cluster's workers run this checkout's derive
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write(tmp_path / "src", "a/same.py", good("Same a", f"import os\nos.chdir({str(elsewhere)!r})\n"))
+    write(tmp_path / "src", "b/same.py", good("Same b", "print('to the log')\n"))
+    write(tmp_path / "src", "b/quits.py", "import os\nos._exit(0)\n")
+    write(tmp_path / "src", "b/raises.py", "x = 1\nraise KeyboardInterrupt\n")
+    paths = [str(tmp_path / "src" / "a"), str(tmp_path / "src" / "b")]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        out = build(*paths, "--out", str(tmp_path / "out"), "--scheduler", cluster.scheduler_address)
+        assert out.returncode == 4, out.stderr  # a worker died: the most serious code
+        assert "Same a" in (tmp_path / "out" / "a" / "same.tex").read_text()
+        assert "Same b" in (tmp_path / "out" / "b" / "same.student.tex").read_text()
+        assert (tmp_path / "out" / "b" / "same.log").read_text() == "to the log\n"
+        assert "quits.py: the script exited without a result" in out.stderr
+        assert "raises.py: line 2: KeyboardInterrupt" in out.stderr
+        assert not (tmp_path / "out" / "b" / "quits.tex").exists() and not any(elsewhere.iterdir())
+        again = build(*paths, "--out", str(tmp_path / "out"), "--scheduler", cluster.scheduler_address)
+        assert again.stderr.count("(cached)") == 2
+
+
+def test_an_unreachable_scheduler_is_one_usage_line(tmp_path: Path) -> None:
+    script = write(tmp_path, "one.py", good("One"))
+    out = build(str(script), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9", timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in out.stderr and "Traceback" not in out.stderr
