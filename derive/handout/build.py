@@ -459,7 +459,8 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
         if report.error:
             remove_outputs(out, item)  # the worker may have died before it could
         elif cache:
-            build_cache.store(out, item, keys[item.key], report.files, report.verdict, report.answers)
+            build_cache.store(out, item, keys[item.key], report.files, report.verdict, report.answers,
+                              seconds=report.seconds, tex_seconds=report.tex_seconds)
         done[item.key] = report
         progress.advance(task)
         progress.refresh()

@@ -95,12 +95,14 @@ def lookup(out: Path, item: BuildItem, key: str) -> dict[str, Any] | None:
 
 
 def store(out: Path, item: BuildItem, key: str, files: Mapping[str, Mapping[str, Path]], verdict: str,
-          answers: Mapping[str, Any]) -> None:
-    """Record ``item``'s outputs (with their hashes), verdict and answers under ``key`` (atomically)."""
+          answers: Mapping[str, Any], *, seconds: float = 0.0, tex_seconds: float = 0.0) -> None:
+    """Record ``item``'s outputs (with their hashes), verdict and answers under ``key`` (atomically);
+    ``seconds`` and ``tex_seconds`` (how long it took, how much of it TeX's CPU) for benchmarks."""
     outputs = {version: {fmt: {"path": path.relative_to(out).as_posix(), "sha256": file_hash(path)}
                          for fmt, path in by_format.items()}
                for version, by_format in files.items()}
-    record = {"item": item.key, "key": key, "outputs": outputs, "verdict": verdict, "answers": dict(answers)}
+    record = {"item": item.key, "key": key, "outputs": outputs, "verdict": verdict, "answers": dict(answers),
+              "seconds": round(seconds, 3), "tex_seconds": round(tex_seconds, 3)}
     try:
         text = json.dumps(record, sort_keys=True, indent=1)
     except (TypeError, ValueError):  # answers that are not JSON: do not cache, rebuild next time

@@ -45,7 +45,6 @@ class Made:
 
     handout: Handout
     answers: Mapping[str, Any] = field(default_factory=dict)
-    tex_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -288,6 +288,7 @@ def test_a_build_on_a_dask_cluster_gathers_outputs_and_failures(tmp_path: Path, 
         assert again.stderr.count("(cached)") == 2
 
 
+@pytest.mark.slow  # the client tries for its 10 s connect timeout
 def test_an_unreachable_scheduler_is_one_usage_line(tmp_path: Path) -> None:
     script = write(tmp_path, "one.py", good("One"))
     out = build(str(script), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9", timeout=120)

@@ -1,0 +1,149 @@
+"""Build benchmark: ``derive build`` of the worked examples cold and warm, and 100 per-student
+variants of the week-1 sheet with -j 1 and -j 2, as ratios against baselines run in the same command.
+
+Run from the repository root with the project's Python:
+
+    .venv/bin/python bench/bench_build.py [--jobs N] [--variants N] [--skip-variants] [--json OUT]
+
+What is timed (wall clock, each ``derive build`` a fresh subprocess as a user runs it):
+
+* **cold**: ``derive build worked_examples --out TMP --no-cache -j N`` (solution + student
+  version of every example: every script run, every PDF typeset);
+* **warm**: the same command again without ``--no-cache``, nothing changed (every item cached);
+* **variants** (when ``derive.course`` and ``worked_examples/sheets/week1.toml`` exist):
+  ``derive build worked_examples/sheets/week1.toml --variants 100 --seed 2026`` with ``-j 1``
+  and ``-j 2``, each cold.
+
+Baselines, in the same command:
+
+* **typeset-only**: the ``.tex`` files the cold build wrote, typeset one after another by
+  ``derive.render.pdf.build_pdf`` in this process (sandboxed latexmk/pdflatex, as the build
+  does): the floor of any build that typesets them. The cold build's ratio to it is what
+  running the scripts and the runner costs on top of TeX (at ``-j N`` it may be below 1);
+* **start-up**: ``python -c "import derive"`` as a subprocess: the floor of any command. The
+  warm build's ratio to it is what checking the cache costs.
+
+**Python share** of a build: the CPU time of the whole process tree (``RUSAGE_CHILDREN`` of
+this process around the subprocess: derive, its workers, latexmk, pdflatex) minus the CPU time
+of the TeX processes (each item's ``tex_seconds``, measured in its worker around latexmk and
+recorded in ``OUT/.derive-cache``), over the total. The issue's target: under 25% of a cold build.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+SHEET = ROOT / "worked_examples" / "sheets" / "week1.toml"
+
+
+def cpu_of_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall and tree CPU seconds of ``python ARGS`` (the checkout first on the path)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cpu0, t0 = cpu_of_children(), time.perf_counter()
+    done = subprocess.run([PYTHON, *args], capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    return time.perf_counter() - t0, cpu_of_children() - cpu0, done
+
+
+def derive_build(*args: str) -> dict[str, Any]:
+    wall, cpu, done = run(["-m", "derive", "build", *args])
+    if done.returncode != 0:
+        print(done.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"derive build {' '.join(args)} exited {done.returncode}")
+    summary = [line for line in done.stderr.splitlines() if line.strip()][-1]
+    return {"wall": wall, "cpu": cpu, "summary": " ".join(summary.split())}
+
+
+def records(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in (out / ".derive-cache").glob("*.json")]
+
+
+def python_share(result: dict[str, Any], out: Path) -> None:
+    """Add the TeX CPU (from the cache records) and the Python share to ``result``."""
+    tex = sum(r.get("tex_seconds", 0.0) for r in records(out))
+    result["tex_cpu"] = tex
+    result["python_share"] = (result["cpu"] - tex) / result["cpu"] if result["cpu"] > 0 else float("nan")
+
+
+def typeset_only(out: Path) -> float:
+    """Seconds to typeset every ``.tex`` under ``out`` with build_pdf, one after another, here."""
+    sys.path.insert(0, str(ROOT))
+    from derive.core.runner import session
+    from derive.render.pdf import build_pdf
+
+    texs = sorted(out.rglob("*.tex"))
+    with tempfile.TemporaryDirectory() as scratch, session(scratch=True):
+        t0 = time.perf_counter()
+        for i, tex in enumerate(texs):
+            build_pdf(tex.read_text(encoding="utf-8"), Path(scratch) / f"{i}.pdf")
+        return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--jobs", type=int, default=2, help="-j of the library build (default 2)")
+    ap.add_argument("--variants", type=int, default=100)
+    ap.add_argument("--skip-variants", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    print(f"# bench_build  {_dt.datetime.now():%Y-%m-%d %H:%M}  {platform.node()}  "
+          f"{os.cpu_count()} CPUs  load {os.getloadavg()[0]:.1f}  python {platform.python_version()}")
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        out = Path(tmp) / "out"
+        start = run(["-c", "import derive"])[0]
+        cold = derive_build("worked_examples", "--out", str(out), "--no-cache", "-j", str(args.jobs))
+        python_share(cold, out)
+        warm = derive_build("worked_examples", "--out", str(out), "-j", str(args.jobs))
+        base = typeset_only(out)
+        n_pdf = len(list(out.rglob("*.pdf")))
+        results["library"] = {"jobs": args.jobs, "pdfs": n_pdf, "cold": cold, "warm": warm,
+                              "typeset_only": base, "startup": start}
+        print(f"\nworked_examples: {n_pdf} PDFs (solution + student), -j {args.jobs}")
+        print(f"  cold build        {cold['wall']:7.1f} s   {cold['wall'] / base:5.2f} x typeset-only "
+              f"({base:.1f} s, sequential)   Python share {cold['python_share']:.0%} of "
+              f"{cold['cpu']:.1f} CPU-s (TeX {cold['tex_cpu']:.1f})")
+        print(f"  warm build        {warm['wall']:7.2f} s   {warm['wall'] / start:5.2f} x start-up "
+              f"(python -c 'import derive': {start:.2f} s)   [{warm['summary']}]")
+        print(f"  cold summary      [{cold['summary']}]")
+
+        if args.skip_variants:
+            pass
+        elif not (ROOT / "derive" / "course").is_dir() or not SHEET.is_file():
+            print("\nvariants: skipped (derive.course or worked_examples/sheets/week1.toml is not on this branch)")
+        else:
+            print(f"\n{SHEET.relative_to(ROOT)}: {args.variants} variants, cold")
+            rows = {}
+            for jobs in (1, 2):
+                vout = Path(tmp) / f"variants-j{jobs}"
+                r = derive_build(str(SHEET), "--out", str(vout), "--variants", str(args.variants), "--seed", "2026",
+                                 "--no-cache", "-j", str(jobs))
+                python_share(r, vout)
+                r["pdfs"] = len(list(vout.rglob("*.pdf")))
+                rows[jobs] = r
+            for jobs, r in rows.items():
+                print(f"  -j {jobs}   {r['wall']:7.1f} s   {r['wall'] / rows[1]['wall']:5.2f} x -j 1   "
+                      f"{r['pdfs']} PDFs   Python share {r['python_share']:.0%} of {r['cpu']:.1f} CPU-s")
+            results["variants"] = {str(k): v for k, v in rows.items()}
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
