@@ -63,11 +63,15 @@ def run(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]
 
 def derive_build(*args: str) -> dict[str, Any]:
     wall, cpu, done = run(["-m", "derive", "build", *args])
-    if done.returncode != 0:
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("✗"):  # a failed item is a finding, the figures still stand for the rest
+            print(f"  FAILED in derive build {args[0]}: {line[2:]}")
+    summary = " ".join(lines[-1].split()) if lines else "(no summary)"
+    if done.returncode not in (0, 1, 2, 3, 4):
         print(done.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"derive build {' '.join(args)} exited {done.returncode}")
-    summary = [line for line in done.stderr.splitlines() if line.strip()][-1]
-    return {"wall": wall, "cpu": cpu, "summary": " ".join(summary.split())}
+    return {"wall": wall, "cpu": cpu, "summary": summary, "exit": done.returncode}
 
 
 def records(out: Path) -> list[dict[str, Any]]:
@@ -102,6 +106,7 @@ def main() -> None:
     ap.add_argument("--skip-variants", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
+    print(f"# {' '.join(['bench/bench_build.py', *sys.argv[1:]])}")
     print(f"# bench_build  {_dt.datetime.now():%Y-%m-%d %H:%M}  {platform.node()}  "
           f"{os.cpu_count()} CPUs  load {os.getloadavg()[0]:.1f}  python {platform.python_version()}")
     results: dict[str, Any] = {}
@@ -121,7 +126,7 @@ def main() -> None:
               f"{cold['cpu']:.1f} CPU-s (TeX {cold['tex_cpu']:.1f})")
         print(f"  warm build        {warm['wall']:7.2f} s   {warm['wall'] / start:5.2f} x start-up "
               f"(python -c 'import derive': {start:.2f} s)   [{warm['summary']}]")
-        print(f"  cold summary      [{cold['summary']}]")
+        print(f"  cold summary      [{cold['summary']}]  exit {cold['exit']}")
 
         if args.skip_variants:
             pass

@@ -70,7 +70,7 @@ def run_task(item: BuildItem, job: Any, budget: Any) -> ItemReport:
         if result.is_file():
             report: ItemReport = pickle.loads(result.read_bytes())
             return report
-    from derive.handout.build import remove_outputs
+    from derive.handout.execute import remove_outputs
 
     remove_outputs(job.out, item)
     return ItemReport(item, {}, 0.0, log=job.out / f"{item.key}.log",
@@ -90,7 +90,7 @@ def _child_env() -> dict[str, str]:
 def main(argv: Sequence[str]) -> int:
     """The item's process: read the task, run it as a local build runs an item, write the report."""
     from derive.core.runner import session
-    from derive.handout.build import cap_log, remove_outputs, run_local
+    from derive.handout.execute import cap_log, remove_outputs, run_local
 
     task, result = Path(argv[0]), Path(argv[1])
     item, job, budget = pickle.loads(task.read_bytes())
