@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 from pathlib import Path
+from typing import Any
 
 from derive.handout.items import Made, Version
 
@@ -74,12 +75,22 @@ def write_version(made: Made, version: Version, stem: Path, formats: tuple[str, 
         stage(f"typesetting {stem.name}.pdf")
         before = os.times()
         try:
-            files["pdf"] = build_pdf(tex, _suffixed(stem, "pdf"))
+            files["pdf"] = build_pdf(tex, _suffixed(stem, "pdf"), **_figures(made))
         finally:
             after = os.times()
             _tex_seconds += (after.children_user - before.children_user) + (after.children_system
                                                                            - before.children_system)
     return files
+
+
+def _figures(made: Made) -> dict[str, Any]:
+    """``files=`` for build_pdf: the figure files the handout's .tex loads (where the renderer has figures)."""
+    from derive.render import env, pdf
+
+    figure_files = getattr(env, "figure_files", None)
+    if figure_files is None or "files" not in inspect.signature(pdf.build_pdf).parameters:
+        return {}
+    return {"files": figure_files(made.handout)}
 
 
 def _html(made: Made, version: Version) -> str:
