@@ -214,13 +214,10 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     done: dict[str, ItemReport] = {}
     keys: dict[str, str] = {}
     todo: list[BuildItem] = []
-    base = build_cache.base_hash() if cache else ""
+    base = build_cache.base_hash()
     for item in items:
-        if not cache:
-            todo.append(item)
-            continue
         keys[item.key] = key = build_cache.item_key(item, base, tuple(item.outputs), job.formats)
-        record = build_cache.lookup(out, item, key)
+        record = build_cache.lookup(out, item, key) if cache else None  # --no-cache: rebuild, record anew
         if record is None:
             todo.append(item)
             continue
@@ -238,7 +235,9 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
                 report = replace(report, log=None)
         if report.error:
             remove_outputs(out, item)  # the worker may have died before it could
-        elif cache:
+        elif report.verdict == "undecided":  # may be decided with more time: built again next run
+            build_cache.forget(out, item)
+        else:
             build_cache.store(out, item, keys[item.key], report.files, report.verdict, report.answers,
                               seconds=report.seconds, tex_seconds=report.tex_seconds)
         done[item.key] = report
