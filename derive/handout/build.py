@@ -259,10 +259,8 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     for sheet_plan in planned.plans:
         sheet_plan.write_manifest(out, reports)
     print_reports(console, reports, job, time.monotonic() - start, tex_only)
-    for r in reports:
-        for by_format in r.files.values():
-            if "pdf" in by_format:
-                print(by_format["pdf"])
+    for pdf in iter_pdfs(reports):
+        print(pdf)
     sys.stdout.flush()
     return reports
 
@@ -312,6 +310,7 @@ def _shown(path: Path, out: Path) -> str:
 
 
 def iter_pdfs(reports: Sequence[ItemReport]) -> Iterator[Path]:
+    """The PDFs of ``reports``, in order (the solution before the student version of each)."""
     for r in reports:
         for by_format in r.files.values():
             if "pdf" in by_format:
