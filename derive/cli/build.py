@@ -35,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="versions to build, from solution,student,exam (default: solution,student)")
     p.add_argument("--tex-only", action="store_true", help="write .tex files only, no PDF")
     p.add_argument("--html", action="store_true", help="also write self-contained HTML of each version")
+    p.add_argument("--templates", type=Path, metavar="DIR",
+                   help="a folder of template overrides (a course header, extra packages), searched before ours")
     p.add_argument("--no-cache", dest="cache", action="store_false", help="rebuild every item, cached or not")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the items on a Dask distributed cluster (tcp://host:8786) instead of local processes")
@@ -89,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
     reports = build_all(args.paths, args.out, jobs=args.jobs, tex_only=args.tex_only, timeout=args.timeout,
                         memory_mb=args.memory, versions=args.versions, html=args.html, cache=args.cache,
-                        scheduler=args.scheduler, variants=args.variants, seed=args.seed, students=args.students)
+                        scheduler=args.scheduler, variants=args.variants, seed=args.seed, students=args.students,
+                        templates=args.templates)
     return build_exit_code([_code(r) for r in reports])
 
 

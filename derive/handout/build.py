@@ -180,7 +180,8 @@ def output_formats(tex_only: bool, html: bool) -> tuple[str, ...]:
 def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool = False, timeout: float = 600.0,
               memory_mb: int = 2048, versions: Sequence[str] = DEFAULT_VERSIONS, html: bool = False,
               cache: bool = True, scheduler: str | None = None, variants: int | None = None,
-              seed: int | None = None, students: Path | None = None, quiet: bool = False) -> list[ItemReport]:
+              seed: int | None = None, students: Path | None = None, templates: Path | None = None,
+              quiet: bool = False) -> list[ItemReport]:
     """Build every item of ``paths``, ``jobs`` at a time (or on the Dask cluster at ``scheduler``); every report.
 
     The PDFs written go to stdout, one a line; progress, failures and the summary to stderr.
@@ -192,12 +193,18 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
 
     from derive.core.budget import Budget
     from derive.handout import cache as build_cache
-    from derive.handout.typeset import html_available
+    from derive.handout.typeset import html_available, templates_available
 
     start = time.monotonic()
     if html and not html_available():
         raise UsageError("HTML export is not available in this derive (derive.export.html)",
                          hint="build without --html")
+    if templates is not None:
+        if not templates.is_dir():
+            raise UsageError(f"--templates {templates} is not a folder", hint="pass a folder of .tex.j2 overrides")
+        if not templates_available():
+            raise UsageError("--templates is not available in this derive (no template overrides)")
+        templates = templates.resolve()
     planned = plan(paths, versions, variants=variants, seed=seed, students=students)
     items = planned.items
     if out.exists() and not out.is_dir():
@@ -207,14 +214,14 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {out}: {exc.strerror}") from None
     out = out.resolve()  # absolute: a script's os.chdir cannot send outputs elsewhere
-    job = Job(out, output_formats(tex_only, html))
+    job = Job(out, output_formats(tex_only, html), templates=templates)
     budget = Budget(seconds=timeout, memory_mb=memory_mb)
     console = Console(stderr=True, highlight=False, soft_wrap=True, quiet=quiet)
 
     done: dict[str, ItemReport] = {}
     keys: dict[str, str] = {}
     todo: list[BuildItem] = []
-    base = build_cache.base_hash()
+    base = build_cache.base_hash() + (build_cache.folder_hash(templates) if templates is not None else "")
     for item in items:
         keys[item.key] = key = build_cache.item_key(item, base, tuple(item.outputs), job.formats)
         record = build_cache.lookup(out, item, key) if cache else None  # --no-cache: rebuild, record anew

@@ -53,8 +53,16 @@ def base_hash() -> str:
     return digest.hexdigest()
 
 
+def folder_hash(folder: Path) -> str:
+    """The sha256 of every file under ``folder`` (names and bytes): a user's template overrides."""
+    digest = hashlib.sha256(b"folder\n")
+    _hash_files(digest, (p for p in folder.rglob("*") if p.is_file()), folder)
+    return digest.hexdigest()
+
+
 def item_key(item: BuildItem, base: str, versions: tuple[str, ...], formats: tuple[str, ...]) -> str:
-    """The cache key of ``item`` built in ``versions`` to ``formats`` (``base``: see ``base_hash``)."""
+    """The cache key of ``item`` built in ``versions`` to ``formats`` (``base``: see ``base_hash``, with
+    whatever else every item depends on, such as the user's templates)."""
     digest = hashlib.sha256(base.encode())
     for path in item.inputs:
         digest.update(str(path).encode("utf-8") + b"\0")
@@ -97,7 +105,7 @@ def lookup(out: Path, item: BuildItem, key: str) -> dict[str, Any] | None:
 def store(out: Path, item: BuildItem, key: str, files: Mapping[str, Mapping[str, Path]], verdict: str,
           answers: Mapping[str, Any], *, seconds: float = 0.0, tex_seconds: float = 0.0) -> None:
     """Record ``item``'s outputs (with their hashes), verdict and answers under ``key`` (atomically);
-    ``seconds`` and ``tex_seconds`` (how long it took, how much of it TeX's CPU) for benchmarks."""
+    ``seconds`` and ``tex_seconds`` (how long it took, how much of it in TeX) for benchmarks."""
     outputs = {version: {fmt: {"path": path.relative_to(out).as_posix(), "sha256": file_hash(path)}
                          for fmt, path in by_format.items()}
                for version, by_format in files.items()}

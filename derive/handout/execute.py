@@ -35,6 +35,7 @@ class Job:
     out: Path
     formats: tuple[str, ...]
     log_cap: int = LOG_CAP
+    templates: Path | None = None
 
 
 # --- one item, in a worker ----------------------------------------------------------------------
@@ -138,7 +139,7 @@ def execute_item(item: BuildItem, job: Job) -> ItemReport:
     Every error of the item's own, KeyboardInterrupt and SystemExit included, becomes a failed
     report (and its outputs are removed); nothing escapes but the worker's own death.
     """
-    from derive.handout.typeset import tex_cpu_seconds, write_version
+    from derive.handout.typeset import tex_seconds, write_version
 
     start = time.monotonic()
     log = job.out / f"{item.key}.log"
@@ -152,14 +153,15 @@ def execute_item(item: BuildItem, job: Job) -> ItemReport:
             version = VERSIONS.get(name)
             if version is None:
                 raise UsageError(f"{item.label}: unknown version {name!r}", hint=f"choose from {', '.join(VERSIONS)}")
-            files[name] = write_version(made, version, job.out / item.outputs[name], job.formats)
+            files[name] = write_version(made, version, job.out / item.outputs[name], job.formats,
+                                        templates=job.templates)
         return ItemReport(item, files, time.monotonic() - start, log=log, verdict=made.handout.verdict.value,
-                          answers=dict(made.answers), tex_seconds=tex_cpu_seconds())
+                          answers=dict(made.answers), tex_seconds=tex_seconds())
     except BaseException as exc:  # noqa: BLE001  the item's own bug: one line, the build goes on
         remove_outputs(job.out, item)
         report = failed_report(item, time.monotonic() - start, exc, log)
         print(f"derive: {item.label} failed: {report.error}", file=sys.stderr)
-        return replace(report, tex_seconds=tex_cpu_seconds())
+        return replace(report, tex_seconds=tex_seconds())
 
 
 def failed_report(item: BuildItem, seconds: float, exc: BaseException, log: Path | None = None) -> ItemReport:

@@ -76,8 +76,8 @@ class ItemReport:
     ``log``: the item's own output (what its script printed); ``cached``: nothing was rebuilt;
     ``verdict``: the handout's ``Verdict`` value (certified, refuted, undecided); ``failure``: the
     kind of error (``usage``: the script or its input; ``budget``: time or memory; ``failure``: TeX,
-    or the worker died); ``answers``: what ``Made.answers`` held; ``tex_seconds``: CPU seconds of
-    the TeX processes that typeset it (the rest of its time is derive's own, Python).
+    or the worker died); ``answers``: what ``Made.answers`` held; ``tex_seconds``: the part of
+    ``seconds`` spent waiting for TeX (the rest is derive's own work, Python).
     """
 
     item: BuildItem

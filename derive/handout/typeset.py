@@ -8,7 +8,7 @@ worked solutions or the questions only; handout or exam layout), writes ``<stem>
 from __future__ import annotations
 
 import inspect
-import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,14 @@ from derive.handout.items import Made, Version
 
 FORMATS = ("tex", "pdf", "html")
 
-_tex_seconds = 0.0  # CPU seconds of TeX child processes in this process (for the build's Python share)
+_tex_seconds = 0.0  # wall seconds spent in TeX runs in this process (for the build's Python share)
 
 
-def tex_cpu_seconds() -> float:
-    """CPU seconds spent by TeX child processes (latexmk, pdflatex) started here so far."""
+def tex_seconds() -> float:
+    """Wall seconds this process has spent waiting for TeX (latexmk, pdflatex) so far.
+
+    Wall, not CPU: TeX runs in a bubblewrap PID namespace whose processes are not all waited for,
+    so their CPU time does not reach this process's ``RUSAGE_CHILDREN``."""
     return _tex_seconds
 
 
@@ -28,13 +31,29 @@ def _suffixed(stem: Path, fmt: str) -> Path:
     return stem.parent / f"{stem.name}.{fmt}"  # not with_suffix: "sigmoid.student" keeps its ".student"
 
 
-def render_version(made: Made, version: Version) -> str:
-    """The ``.tex`` source of ``made`` as ``version`` prints it (``layout`` where the renderer takes it)."""
+def render_version(made: Made, version: Version, templates: Path | None = None) -> str:
+    """The ``.tex`` source of ``made`` as ``version`` prints it (``layout``, and the user's ``templates``
+    folder, where the renderer takes them)."""
     from derive.render.env import render_handout
 
-    if "layout" in inspect.signature(render_handout).parameters:
-        return render_handout(made.handout, solutions=version.solutions, layout=version.layout)  # type: ignore[call-arg]
-    return render_handout(made.handout, solutions=version.solutions)
+    accepts = inspect.signature(render_handout).parameters
+    options: dict[str, Any] = {"solutions": version.solutions}
+    if "layout" in accepts:
+        options["layout"] = version.layout
+    if templates is not None:
+        if "templates" not in accepts:
+            from derive.core.errors import UsageError
+
+            raise UsageError("--templates is not available in this derive (no template overrides)")
+        options["templates"] = templates
+    return render_handout(made.handout, **options)
+
+
+def templates_available() -> bool:
+    """True when the renderer takes a user's folder of template overrides (``render_handout(templates=)``)."""
+    from derive.render.env import render_handout
+
+    return "templates" in inspect.signature(render_handout).parameters
 
 
 def html_available() -> bool:
@@ -47,8 +66,10 @@ def html_available() -> bool:
         return False
 
 
-def write_version(made: Made, version: Version, stem: Path, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Write ``made`` as ``version`` to ``<stem>.tex`` (always) and ``.pdf``/``.html`` as ``formats`` ask.
+def write_version(made: Made, version: Version, stem: Path, formats: tuple[str, ...], *,
+                  templates: Path | None = None) -> dict[str, Path]:
+    """Write ``made`` as ``version`` to ``<stem>.tex`` (always) and ``.pdf``/``.html`` as ``formats`` ask;
+    ``templates``: the user's folder of template overrides.
 
     Returns the written files by format. Raises RenderError (TeX failed, named at its block) or
     UsageError (an unknown format); files written before the error stay (the runner removes them).
@@ -62,7 +83,7 @@ def write_version(made: Made, version: Version, stem: Path, formats: tuple[str, 
 
         raise UsageError(f"unknown output format {unknown[0]!r}", hint=f"choose from {', '.join(FORMATS)}")
     stem.parent.mkdir(parents=True, exist_ok=True)
-    tex = render_version(made, version)
+    tex = render_version(made, version, templates)
     files: dict[str, Path] = {}
     files["tex"] = _suffixed(stem, "tex")
     write_text_atomic(files["tex"], tex)
@@ -73,23 +94,23 @@ def write_version(made: Made, version: Version, stem: Path, formats: tuple[str, 
         from derive.core.runner import stage
 
         stage(f"typesetting {stem.name}.pdf")
-        before = os.times()
+        before = time.monotonic()
         try:
-            files["pdf"] = build_pdf(tex, _suffixed(stem, "pdf"), **_figures(made))
+            files["pdf"] = build_pdf(tex, _suffixed(stem, "pdf"), **_figures(made, version))
         finally:
-            after = os.times()
-            _tex_seconds += (after.children_user - before.children_user) + (after.children_system
-                                                                           - before.children_system)
+            _tex_seconds += time.monotonic() - before
     return files
 
 
-def _figures(made: Made) -> dict[str, Any]:
-    """``files=`` for build_pdf: the figure files the handout's .tex loads (where the renderer has figures)."""
+def _figures(made: Made, version: Version) -> dict[str, Any]:
+    """``files=`` for build_pdf: the figure files the version's .tex loads (where the renderer has figures)."""
     from derive.render import env, pdf
 
     figure_files = getattr(env, "figure_files", None)
     if figure_files is None or "files" not in inspect.signature(pdf.build_pdf).parameters:
         return {}
+    if "solutions" in inspect.signature(figure_files).parameters:
+        return {"files": figure_files(made.handout, solutions=version.solutions)}
     return {"files": figure_files(made.handout)}
 
 

@@ -322,3 +322,19 @@ def test_a_refuted_item_is_cached_with_its_verdict_and_an_undecided_one_is_rebui
         assert "NOT certified" in out.stderr
     assert "refuted.py -> " in out.stderr and out.stderr.count("(cached)") == 1
     assert "undecided.py -> " in out.stderr and "(cached)" not in out.stderr.split("undecided.py")[1].splitlines()[0]
+
+
+def test_a_template_folder_is_used_or_refused_in_one_line(tmp_path: Path) -> None:
+    from derive.handout.typeset import templates_available
+
+    script = write(tmp_path, "one.py", good("One"))
+    missing = build(str(script), "--out", str(tmp_path / "out"), "--templates", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "is not a folder" in missing.stderr
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    out = build(str(script), "--out", str(tmp_path / "out"), "--templates", str(folder))
+    if templates_available():
+        assert out.returncode == 0, out.stderr
+        assert (tmp_path / "out" / "one.tex").is_file()
+    else:
+        assert out.returncode == 2 and "--templates is not available" in out.stderr
