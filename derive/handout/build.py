@@ -172,9 +172,12 @@ def parse_versions(text: str) -> tuple[str, ...]:
 
 
 def output_formats(tex_only: bool, html: bool) -> tuple[str, ...]:
-    from derive.render.pdf import tex_available
+    """The formats to write: .tex always, .pdf where TeX is installed, .html if asked."""
+    import shutil
 
-    return ("tex", *(("pdf",) if not tex_only and tex_available() else ()), *(("html",) if html else ()))
+    # derive.render.pdf.tex_available, without importing the renderer (Jinja2): a cached build never renders
+    tex = shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+    return ("tex", *(("pdf",) if not tex_only and tex else ()), *(("html",) if html else ()))
 
 
 def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool = False, timeout: float = 600.0,
@@ -285,7 +288,6 @@ def print_reports(console: Any, reports: Sequence[ItemReport], job: Job, seconds
     from rich.text import Text
 
     from derive.core.errors import escape_control
-    from derive.render.pdf import TEX_INSTALL_HINT
 
     for r in reports:
         if r.error:
@@ -306,6 +308,8 @@ def print_reports(console: Any, reports: Sequence[ItemReport], job: Job, seconds
     table.add_row(str(built), str(cached), Text(str(failed), style="red" if failed else ""), f"{seconds:.1f} s")
     console.print(table)
     if "pdf" not in job.formats and not tex_only:
+        from derive.render.pdf import TEX_INSTALL_HINT
+
         console.print(f"TeX is not installed, so only .tex files were written; {TEX_INSTALL_HINT}")
 
 

@@ -38,6 +38,7 @@ def run_on_dask(address: str, items: Sequence[BuildItem], job: Any, budget: Any,
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}",
                          hint="start one with: dask scheduler (and workers with: dask worker ADDRESS)") from None
+    futures: dict[Any, BuildItem] = {}
     try:
         futures = {client.submit(run_task, item, job, budget, key=f"derive-build-{os.getpid()}-{i}", pure=False): item
                    for i, item in enumerate(items)}
@@ -53,7 +54,7 @@ def run_on_dask(address: str, items: Sequence[BuildItem], job: Any, budget: Any,
                                     error=f"the Dask task failed: {type(exc).__name__}: {message}", failure="failure")
             finished(report)
     finally:
-        for future in futures if "futures" in locals() else ():
+        for future in futures:
             future.cancel()
         client.close()
 
