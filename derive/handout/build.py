@@ -144,10 +144,14 @@ def plan(paths: Sequence[Path], versions: Sequence[str] = DEFAULT_VERSIONS, *, v
 
 
 def check_unique(items: Sequence[BuildItem]) -> None:
-    """A usage error if two items share a key or an output (one would overwrite the other)."""
+    """A usage error if an output is not a plain path inside --out, or two items share a key or an output."""
     keys: dict[str, BuildItem] = {}
     owners: dict[str, BuildItem] = {}
     for item in items:
+        for stem in [item.key, *item.outputs.values()]:
+            parts = stem.split("/")
+            if not stem or stem.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in stem:
+                raise UsageError(f"{item.label}: output {stem!r} is not a plain relative path inside --out")
         if item.key in keys:
             raise UsageError(f"{keys[item.key].label} and {item.label} would both build {item.key}",
                              hint="rename one of them or build them separately")

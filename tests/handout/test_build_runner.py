@@ -338,3 +338,14 @@ def test_a_template_folder_is_used_or_refused_in_one_line(tmp_path: Path) -> Non
         assert (tmp_path / "out" / "one.tex").is_file()
     else:
         assert out.returncode == 2 and "--templates is not available" in out.stderr
+
+
+@pytest.mark.parametrize("stem", ["../escape", "/abs/x", "a//b", "./x", ""])
+def test_an_output_outside_the_folder_is_refused_before_anything_runs(stem: str) -> None:
+    from derive.core.errors import UsageError
+    from derive.handout.build import check_unique
+    from derive.handout.items import BuildItem
+
+    item = BuildItem(key="ok", label="sheet.toml#1", make=make_fixed, outputs={"solution": stem})
+    with pytest.raises(UsageError, match="not a plain relative path"):
+        check_unique([item])
