@@ -106,6 +106,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="-j of the library build (default 2)")
     ap.add_argument("--variants", type=int, default=100)
     ap.add_argument("--skip-variants", action="store_true")
+    ap.add_argument("--skip-library", action="store_true", help="only the sheet's variants")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     print(f"# {' '.join(['bench/bench_build.py', *sys.argv[1:]])}")
@@ -115,42 +116,51 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         out = Path(tmp) / "out"
         start = run(["-c", "import derive"])[0]
-        cold = derive_build("worked_examples", "--out", str(out), "--no-cache", "-j", str(args.jobs))
-        python_share(cold, out)
-        warm = derive_build("worked_examples", "--out", str(out), "-j", str(args.jobs))
-        base = typeset_only(out)
-        n_pdf = len(list(out.rglob("*.pdf")))
-        results["library"] = {"jobs": args.jobs, "pdfs": n_pdf, "cold": cold, "warm": warm,
-                              "typeset_only": base, "startup": start}
-        print(f"\nworked_examples: {n_pdf} PDFs (solution + student), -j {args.jobs}")
-        print(f"  cold build        {cold['wall']:7.1f} s   {cold['wall'] / base:5.2f} x typeset-only "
-              f"({base:.1f} s, sequential)")
-        print(f"  cold, per item    Python share {cold['python_share']:.0%} of {cold['item_seconds']:.1f} item-s "
-              f"(TeX {cold['tex_seconds']:.1f} s)")
-        print(f"  warm build        {warm['wall']:7.2f} s   {warm['wall'] / start:5.2f} x start-up "
-              f"(python -c 'import derive': {start:.2f} s)   [{warm['summary']}]")
-        print(f"  cold summary      [{cold['summary']}]  exit {cold['exit']}")
-
-        if args.skip_variants:
-            pass
-        elif not (ROOT / "derive" / "course").is_dir() or not SHEET.is_file():
-            print("\nvariants: skipped (derive.course or worked_examples/sheets/week1.toml is not on this branch)")
-        else:
-            print(f"\n{SHEET.relative_to(ROOT)}: {args.variants} variants, cold")
-            rows = {}
-            for jobs in (1, 2):
-                vout = Path(tmp) / f"variants-j{jobs}"
-                r = derive_build(str(SHEET), "--out", str(vout), "--variants", str(args.variants), "--seed", "2026",
-                                 "--no-cache", "-j", str(jobs))
-                python_share(r, vout)
-                r["pdfs"] = len(list(vout.rglob("*.pdf")))
-                rows[jobs] = r
-            for jobs, r in rows.items():
-                print(f"  -j {jobs}   {r['wall']:7.1f} s   {r['wall'] / rows[1]['wall']:5.2f} x -j 1   "
-                      f"{r['pdfs']} PDFs   Python share {r['python_share']:.0%} of {r['item_seconds']:.1f} item-s")
-            results["variants"] = {str(k): v for k, v in rows.items()}
+        if not args.skip_library:
+            library(args, out, start, results)
+        variants(args, Path(tmp), results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+
+
+def library(args: argparse.Namespace, out: Path, start: float, results: dict[str, Any]) -> None:
+    cold = derive_build("worked_examples", "--out", str(out), "--no-cache", "-j", str(args.jobs))
+    python_share(cold, out)
+    warm = derive_build("worked_examples", "--out", str(out), "-j", str(args.jobs))
+    base = typeset_only(out)
+    n_pdf = len(list(out.rglob("*.pdf")))
+    results["library"] = {"jobs": args.jobs, "pdfs": n_pdf, "cold": cold, "warm": warm,
+                          "typeset_only": base, "startup": start}
+    print(f"\nworked_examples: {n_pdf} PDFs (solution + student), -j {args.jobs}")
+    print(f"  cold build        {cold['wall']:7.1f} s   {cold['wall'] / base:5.2f} x typeset-only "
+          f"({base:.1f} s, sequential)")
+    print(f"  cold, per item    Python share {cold['python_share']:.0%} of {cold['item_seconds']:.1f} item-s "
+          f"(TeX {cold['tex_seconds']:.1f} s)")
+    print(f"  warm build        {warm['wall']:7.2f} s   {warm['wall'] / start:5.2f} x start-up "
+          f"(python -c 'import derive': {start:.2f} s)   [{warm['summary']}]")
+    print(f"  cold summary      [{cold['summary']}]  exit {cold['exit']}")
+
+
+def variants(args: argparse.Namespace, tmp: Path, results: dict[str, Any]) -> None:
+    """The sheet's variants at -j 1 and -j 2 (when derive.course and the sheet are on this branch)."""
+    if args.skip_variants:
+        return
+    if not (ROOT / "derive" / "course").is_dir() or not SHEET.is_file():
+        print("\nvariants: skipped (derive.course or worked_examples/sheets/week1.toml is not on this branch)")
+        return
+    print(f"\n{SHEET.relative_to(ROOT)}: {args.variants} variants, cold")
+    rows = {}
+    for jobs in (1, 2):
+        vout = tmp / f"variants-j{jobs}"
+        r = derive_build(str(SHEET), "--out", str(vout), "--variants", str(args.variants), "--seed", "2026",
+                         "--no-cache", "-j", str(jobs))
+        python_share(r, vout)
+        r["pdfs"] = len(list(vout.rglob("*.pdf")))
+        rows[jobs] = r
+    for jobs, r in rows.items():
+        print(f"  -j {jobs}   {r['wall']:7.1f} s   {r['wall'] / rows[1]['wall']:5.2f} x -j 1   "
+              f"{r['pdfs']} PDFs   Python share {r['python_share']:.0%} of {r['item_seconds']:.1f} item-s")
+    results["variants"] = {str(k): v for k, v in rows.items()}
 
 
 if __name__ == "__main__":
