@@ -124,6 +124,7 @@ def main() -> None:
 
 
 def library(args: argparse.Namespace, out: Path, start: float, results: dict[str, Any]) -> None:
+    """The worked examples cold (--no-cache), then warm, against typeset-only and start-up."""
     cold = derive_build("worked_examples", "--out", str(out), "--no-cache", "-j", str(args.jobs))
     python_share(cold, out)
     warm = derive_build("worked_examples", "--out", str(out), "-j", str(args.jobs))
