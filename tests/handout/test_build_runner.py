@@ -349,3 +349,20 @@ def test_an_output_outside_the_folder_is_refused_before_anything_runs(stem: str)
     item = BuildItem(key="ok", label="sheet.toml#1", make=make_fixed, outputs={"solution": stem})
     with pytest.raises(UsageError, match="not a plain relative path"):
         check_unique([item])
+
+
+@pytest.mark.slow
+def test_the_week1_sheet_builds_its_variants_and_manifest_and_then_comes_from_the_cache(tmp_path: Path) -> None:
+    sheet = ROOT / "worked_examples" / "sheets" / "week1.toml"
+    args = (str(sheet), "--out", str(tmp_path), "--variants", "2", "--seed", "2026")
+    out = build(*args, timeout=900)
+    assert out.returncode == 0, out.stderr
+    manifest = json.loads((tmp_path / "week1" / "manifest.json").read_text())
+    assert [e["id"] for e in manifest] == ["v1", "v2"] and manifest[0]["seed"] != manifest[1]["seed"]
+    for entry in manifest:
+        for version in ("student", "solution"):
+            assert (tmp_path / "week1" / entry["id"] / f"{version}.tex").is_file()
+    first = (tmp_path / "week1" / "v1" / "solution.tex").read_text()
+    again = build(*args, timeout=900)
+    assert again.returncode == 0 and again.stderr.count("(cached)") == 2
+    assert (tmp_path / "week1" / "v1" / "solution.tex").read_text() == first
