@@ -221,7 +221,7 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {out}: {exc.strerror}") from None
     out = out.resolve()  # absolute: a script's os.chdir cannot send outputs elsewhere
-    job = Job(out, output_formats(tex_only, html), templates=templates)
+    job = Job(out, output_formats(tex_only, html), templates=templates, seconds=timeout)
     budget = Budget(seconds=timeout, memory_mb=memory_mb)
     console = Console(stderr=True, highlight=False, soft_wrap=True, quiet=quiet)
 

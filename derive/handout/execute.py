@@ -36,6 +36,7 @@ class Job:
     formats: tuple[str, ...]
     log_cap: int = LOG_CAP
     templates: Path | None = None
+    seconds: float | None = None  # the item's --timeout: the time an API call in a script may take
 
 
 # --- one item, in a worker ----------------------------------------------------------------------
@@ -145,6 +146,10 @@ def execute_item(item: BuildItem, job: Job) -> ItemReport:
     log = job.out / f"{item.key}.log"
     _to_log(log, job.log_cap)
     try:
+        if job.seconds is not None:  # a script's API calls are cut by the build's limit, not the prompt defaults
+            from derive.core.budget import AMBIENT_SECONDS
+
+            AMBIENT_SECONDS.set(job.seconds)
         made = item.make(*item.args)
         if not isinstance(made, Made):
             raise UsageError(f"{item.label}: making the item returned {type(made).__name__}, not a handout")

@@ -366,3 +366,12 @@ def test_the_week1_sheet_builds_its_variants_and_manifest_and_then_comes_from_th
     again = build(*args, timeout=900)
     assert again.returncode == 0 and again.stderr.count("(cached)") == 2
     assert (tmp_path / "week1" / "v1" / "solution.tex").read_text() == first
+
+
+def test_a_scripts_api_calls_get_the_items_time_limit(tmp_path: Path) -> None:
+    script = write(tmp_path, "ambient.py", good("Ambient", (
+        "from derive.core.budget import Budget, check_budget\n"
+        "assert check_budget(None, Budget(seconds=30)).seconds == 77.0, 'the prompt default'\n")))
+    out = build(str(script), "--out", str(tmp_path / "out"), "--timeout", "77")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "out" / "ambient.tex").is_file()
