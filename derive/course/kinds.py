@@ -198,8 +198,11 @@ def gradient(pid: str, f: Fields, where: str) -> Problem:
     def solve(d: Draw) -> Solution:
         import derive
 
+        from derive.scalar.api import GradResult
+
         r = derive.grad(d.expr(expr), wrt=list(wrt), hessian=hessian, budget=_budget())
         _certified(r, pid, d.seed)
+        assert isinstance(r, GradResult)  # scalar variables only: no matrix declarations reach derive.grad here
         g = r.gradient
         answers = tuple(symbolic_answer(f"d/d{w}", g[i]) for i, w in enumerate(wrt))
         return Solution(r, answers)
