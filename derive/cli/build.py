@@ -17,6 +17,7 @@ EPILOG = """examples:
   derive build worked_examples/sigmoid.py --out build/ --tex-only
   derive build worked_examples --versions solution,student,exam --no-cache
   derive build worked_examples/sheets/week1.toml --variants 30 --seed 2026
+  derive build worked_examples/sheets/week1.toml --variants 30 --seed 2026 --moodle
   derive build worked_examples --scheduler tcp://scheduler:8786
 """
 
@@ -43,6 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--variants", type=count, metavar="N", help="sheets: N per-student variants")
     p.add_argument("--seed", type=seed, metavar="S", help="sheets: the seed the variants are drawn from")
     p.add_argument("--students", type=Path, metavar="ROSTER", help="sheets: one variant per student of roster.csv")
+    p.add_argument("--moodle", action="store_true",
+                   help="sheets: also write OUT/<sheet>/moodle.xml, the variants as Moodle questions")
     common.add_budget(p, timeout=600.0, scope="per item")
     p.set_defaults(run=run)
 
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     reports = build_all(args.paths, args.out, jobs=args.jobs, tex_only=args.tex_only, timeout=args.timeout,
                         memory_mb=args.memory, versions=args.versions, html=args.html, cache=args.cache,
                         scheduler=args.scheduler, variants=args.variants, seed=args.seed, students=args.students,
-                        templates=args.templates)
+                        templates=args.templates, moodle=args.moodle)
     return build_exit_code([_code(r) for r in reports])
 
 

@@ -74,6 +74,15 @@ class Plan:
         _write_atomic(target, json.dumps(rows, indent=2, sort_keys=False) + "\n")
         return target
 
+    def write_moodle(self, out: Path, reports: Sequence[ItemReport]) -> Path:
+        """``OUT/<sheet>/moodle.xml``: the built variants as Moodle questions (one category per problem,
+        one question per variant), with the certified answers of ``reports``; written atomically."""
+        from derive.export.moodle import moodle_xml
+
+        target = Path(out) / self.sheet.name / "moodle.xml"
+        _write_atomic(target, moodle_xml(self.sheet.title, self.questions(reports)))
+        return target
+
     def questions(self, reports: Sequence[ItemReport] | None = None) -> list[list[QuestionVariant]]:
         """Per problem, its variants as online questions; the answers are the certified ones of the
         reports, or (without reports) of each variant made here."""

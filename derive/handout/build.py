@@ -188,7 +188,7 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
               memory_mb: int = 2048, versions: Sequence[str] = DEFAULT_VERSIONS, html: bool = False,
               cache: bool = True, scheduler: str | None = None, variants: int | None = None,
               seed: int | None = None, students: Path | None = None, templates: Path | None = None,
-              quiet: bool = False) -> list[ItemReport]:
+              quiet: bool = False, moodle: bool = False) -> list[ItemReport]:
     """Build every item of ``paths``, ``jobs`` at a time (or on the Dask cluster at ``scheduler``); every report.
 
     The PDFs written go to stdout, one a line; progress, failures and the summary to stderr.
@@ -213,6 +213,9 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
             raise UsageError("--templates is not available in this derive (no template overrides)")
         templates = templates.resolve()
     planned = plan(paths, versions, variants=variants, seed=seed, students=students)
+    if moodle and not planned.plans:
+        raise UsageError("--moodle exports a problem sheet's variants, and no sheet (.toml) was given",
+                         hint="e.g. derive build worked_examples/sheets/week1.toml --variants 30 --moodle")
     items = planned.items
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder")
@@ -272,6 +275,8 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     reports = [done[item.key] for item in items]
     for sheet_plan in planned.plans:
         sheet_plan.write_manifest(out, reports)
+        if moodle:
+            console.print(f"Moodle questions: {sheet_plan.write_moodle(out, reports)}")
     print_reports(console, reports, job, time.monotonic() - start, tex_only)
     for pdf in iter_pdfs(reports):
         print(pdf)

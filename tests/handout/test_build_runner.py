@@ -9,6 +9,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -187,6 +188,13 @@ def test_sheet_options_without_a_sheet_are_a_usage_error(tmp_path: Path) -> None
     assert out.returncode == 2 and "apply to problem sheets" in out.stderr
 
 
+def test_moodle_without_a_sheet_is_a_usage_error(tmp_path: Path) -> None:
+    script = write(tmp_path, "one.py", good("One"))
+    out = build(str(script), "--out", str(tmp_path / "out"), "--moodle")
+    assert out.returncode == 2 and "--moodle exports a problem sheet's variants" in out.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_html_is_written_or_refused_in_one_line(tmp_path: Path) -> None:
     from derive.handout.typeset import html_available
 
@@ -354,10 +362,13 @@ def test_an_output_outside_the_folder_is_refused_before_anything_runs(stem: str)
 @pytest.mark.slow
 def test_the_week1_sheet_builds_its_variants_and_manifest_and_then_comes_from_the_cache(tmp_path: Path) -> None:
     sheet = ROOT / "worked_examples" / "sheets" / "week1.toml"
-    args = (str(sheet), "--out", str(tmp_path), "--variants", "2", "--seed", "2026")
+    args = (str(sheet), "--out", str(tmp_path), "--variants", "2", "--seed", "2026", "--moodle")
     out = build(*args, timeout=900)
     assert out.returncode == 0, out.stderr
     manifest = json.loads((tmp_path / "week1" / "manifest.json").read_text())
+    quiz = ElementTree.parse(tmp_path / "week1" / "moodle.xml").getroot()
+    assert len(quiz.findall("question[@type='category']")) >= 5  # a category per problem (and per answer part)
+    assert len(quiz.findall("question")) > len(quiz.findall("question[@type='category']"))
     assert [e["id"] for e in manifest] == ["v1", "v2"] and manifest[0]["seed"] != manifest[1]["seed"]
     for entry in manifest:
         for version in ("student", "solution"):
