@@ -11,14 +11,13 @@ that runs out the plan fails naming the problem (its grid has too few distinct a
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from derive.core.errors import DeriveError, UsageError
+from derive.core.files import write_text_atomic
 from derive.course.problem import Draw, NoValidDraw, Problem, draw
 from derive.course.roster import Student, read_roster
 from derive.course.seeds import seed_of
@@ -74,15 +73,6 @@ class Plan:
         _write_atomic(target, json.dumps(rows, indent=2, sort_keys=False) + "\n")
         return target
 
-    def write_moodle(self, out: Path, reports: Sequence[ItemReport]) -> Path:
-        """``OUT/<sheet>/moodle.xml``: the built variants as Moodle questions (one category per problem,
-        one question per variant), with the certified answers of ``reports``; written atomically."""
-        from derive.export.moodle import moodle_xml
-
-        target = Path(out) / self.sheet.name / "moodle.xml"
-        _write_atomic(target, moodle_xml(self.sheet.title, self.questions(reports)))
-        return target
-
     def questions(self, reports: Sequence[ItemReport] | None = None) -> list[list[QuestionVariant]]:
         """Per problem, its variants as online questions; the answers are the certified ones of the
         reports, or (without reports) of each variant made here."""
@@ -120,14 +110,7 @@ def _relative(out: Path, report: ItemReport, version: str) -> str | None:
 
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
 
 
 def _key(p: Problem, d: Draw) -> object:

@@ -276,7 +276,9 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     for sheet_plan in planned.plans:
         sheet_plan.write_manifest(out, reports)
         if moodle:
-            console.print(f"Moodle questions: {sheet_plan.write_moodle(out, reports)}")
+            from derive.handout.typeset import write_moodle
+
+            console.print(f"Moodle questions: {write_moodle(out, sheet_plan, reports)}")
     print_reports(console, reports, job, time.monotonic() - start, tex_only)
     for pdf in iter_pdfs(reports):
         print(pdf)

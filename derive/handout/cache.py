@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from derive.core.files import write_text_atomic
 from derive.handout.items import BuildItem
 
 CACHE_DIR = ".derive-cache"
@@ -118,15 +117,7 @@ def store(out: Path, item: BuildItem, key: str, files: Mapping[str, Mapping[str,
         return
     path = record_path(out, item)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
 
 
 def forget(out: Path, item: BuildItem) -> None:

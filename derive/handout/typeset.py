@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from derive.handout.items import Made, Version
+from derive.handout.items import ItemReport, Made, Version
 
 FORMATS = ("tex", "pdf", "html")
 
@@ -126,3 +127,15 @@ def _html(made: Made, version: Version) -> str:
         raise UsageError("HTML export is not available in this derive (derive.export.html)") from None
     text: str = html.handout_html(made.handout, solutions=version.solutions)
     return text
+
+
+def write_moodle(out: Path, plan: Any, reports: Sequence[ItemReport]) -> Path:
+    """``OUT/<sheet>/moodle.xml``: a sheet plan's built variants as Moodle questions (one category per
+    problem, one question per variant) with the certified answers of ``reports``; written atomically."""
+    from derive.core.files import write_text_atomic
+    from derive.export.moodle import moodle_xml
+
+    target = Path(out) / plan.sheet.name / "moodle.xml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(target, moodle_xml(plan.sheet.title, plan.questions(reports)))
+    return target
