@@ -77,7 +77,7 @@ def test_the_text_prints_the_square_of_a_sum_with_parentheses() -> None:
     out = run(*THETA_NORMAL, "--where", "theta > 0")
     assert out.returncode == 0, out.stderr
     estimator = next(line for line in out.stdout.splitlines() if line.startswith("Estimator:"))
-    assert "(Σ x_i)^2" in estimator and "Σ x_i^2" in estimator
+    assert "(Σ x_i)²" in estimator and "Σ x_i²" in estimator
 
 
 @pytest.mark.slow

@@ -84,4 +84,4 @@ def test_the_natural_form_with_an_unknown_base_measure() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     text = " ".join(out.stdout.split())
     assert "h(x) > 0 is a base measure that does not depend on theta" in text
-    assert "∂ℓ/∂θ = -n·exp(θ) + Σ x_i" in text and "I(θ) = n·exp(θ)" in text
+    assert "∂ℓ/∂θ = Σ x_i - n·exp(θ)" in text and "I(θ) = n·exp(θ)" in text

@@ -14,6 +14,8 @@ from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUPERSCRIPTED = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹\u0302\u0304]$")
+"""A printed name that ends in a superscript or an accent (σ², σ²̂, x̄): a power of it needs parentheses."""
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ",
     "lambda": "λ", "lam": "λ", "mu": "μ", "nu": "ν", "pi": "π", "rho": "ρ", "sigma": "σ",
@@ -259,14 +261,31 @@ class SampleText(StrPrinter):
     def _print_sign(self, e: sp.Expr) -> str:
         return f"sign({self._print(e.args[0])})"
 
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """Positive terms first where nothing was typed: x_i − x̄, not −x̄ + x_i."""
+        return in_typed_order(list(super()._as_ordered_terms(expr, order=order)), expr)
+
     def _print_Pow(self, e: sp.Pow, rational: bool = False) -> str:
-        """√ for square roots, as the LaTeX reads: √n, √(σ²), 1/√(2π σ²)."""
+        """√ for square roots, as the LaTeX reads: √n, √(σ²), 1/√(2π σ²); whole powers as superscripts,
+        a base that already ends in one in parentheses: (σ²)², (x_i − x̄)²."""
         base, exp = e.args
         if exp in (sp.S.Half, -sp.S.Half) and not rational:
             inner = self._print(base)
             root = f"√{inner}" if isinstance(base, (sp.Symbol, sp.Integer, sp.NumberSymbol)) and not inner.endswith("²") else f"√({inner})"
             return root if exp == sp.S.Half else f"1/{root}"
+        if exp.is_Integer and exp > 1 and not rational:
+            b = self.parenthesize(base, PRECEDENCE["Pow"])
+            if not b.startswith("(") and (_SUPERSCRIPTED.search(b) or not isinstance(base, (sp.Symbol, sp.Indexed))):
+                b = f"({b})"
+            return b + str(exp).translate(_SUP)
         return str(super()._print_Pow(e, rational))
+
+    def _print_MatrixBase(self, m: Any) -> str:
+        """A matrix in one line, rows split by semicolons: [a, b; c, d]."""
+        return "[" + "; ".join(", ".join(self._print(m[i, j]) for j in range(m.cols)) for i in range(m.rows)) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
 
     def _print_Pi(self, e: sp.Expr) -> str:
         return "π"
