@@ -87,3 +87,10 @@ def test_text_has_no_sympy_leaks() -> None:
     assert text(s2 ** 2) == "(σ²)²" and text(sp.Symbol("sigma2_hat") ** 2) == "(σ²̂)²"
     assert text(sp.ImmutableMatrix([[1 / s2, 0], [0, 1 / (2 * s2 ** 2)]])) == "[1/σ², 0; 0, 1/(2·(σ²)²)]"
     assert text((X[I] - mu) ** 2) == "(x_i - μ)²"
+
+
+def test_a_hat_sits_on_the_letter_before_its_subscript() -> None:
+    from derive.render.notation.text import hat_text
+
+    assert hat_text("p₁") == "p̂₁" and hat_text("μ") == "μ̂" and hat_text("√(σ²)") == "√(σ²)̂"
+    assert text(sp.Symbol("x1_bar")) == "x̄₁"

@@ -473,11 +473,11 @@ class Printer(FormatPrinter):
         parts.append(table)
         for p, v in zip(d.problem.params, d.estimator):
             shown = sample_text(v) if v is not None else "no closed form"
-            parts.append(Text.assemble(("Estimator: ", "bold"), (f"{sample_text(p)}̂ = {shown}", "bold green")))
+            parts.append(Text.assemble(("Estimator: ", "bold"), (f"{hat_text(sample_text(p))} = {shown}", "bold green")))
         parts += [Text(f"  the estimate only when {sample_text(rel)} (in the parameter space)")
                   for rel in d.condition_relations]
-        parts += [Text(f"  {sample_text(p)}̂ = {sample_text(v)} when {_when(c)}" if v is not None else
-                       f"  no maximum (no {sample_text(p)}̂) when {_when(c)}") for p, v, c in d.cases]
+        parts += [Text(f"  {hat_text(sample_text(p))} = {sample_text(v)} when {_when(c)}" if v is not None else
+                       f"  no maximum (no {hat_text(sample_text(p))}) when {_when(c)}") for p, v, c in d.cases]
         parts.append(Text.assemble(("Second-order check: ", "bold"), d.second_order))
         parts += [Text(f"note: {n}", style="italic") for n in d.notes]
         parts += [self.visit(c) for c in d.checks]
@@ -497,7 +497,7 @@ class Printer(FormatPrinter):
             for head in ("parameter", "estimate", "s.e. (observed information)", "s.e. (expected information)"):
                 est.add_column(head, justify="left" if head == "parameter" else "right", overflow="fold")
             for e in fit.estimates:
-                est.add_row(sample_text(sp.Symbol(e.param)) + "̂", f"{e.value:.10g}",
+                est.add_row(hat_text(sample_text(sp.Symbol(e.param))), f"{e.value:.10g}",
                             "–" if e.se_observed is None else f"{e.se_observed:.6g}",
                             "–" if e.se_expected is None else f"{e.se_expected:.6g}")
             parts.append(est)
@@ -511,7 +511,7 @@ class Printer(FormatPrinter):
         rhs = sample_text(hatted(s.rhs, params) if s.relation == "at_estimate" else
                           hatted(s.rhs, params, "k") if s.relation == "update" else s.rhs)
         if s.relation == "root":
-            return f"{sample_text(s.lhs)} = 0  ⇒  {sample_text(s.param)}̂ = {rhs}"
+            return f"{sample_text(s.lhs)} = 0  ⇒  {hat_text(sample_text(s.param))} = {rhs}"
         lhs = self.mle_lhs(s, d)
         return f"{lhs} = {rhs}" if lhs else rhs
 
@@ -526,20 +526,20 @@ class Printer(FormatPrinter):
         if isinstance(s.lhs, sp.Derivative):
             return sample_text(s.lhs)
         if s.relation == "at_estimate":
-            at = sample_text(params[0]) + "̂" if one else "θ̂"
+            at = hat_text(sample_text(params[0])) if one else "θ̂"
             return ("−" if s.kind == "fisher" else "") + ("ℓ″" if one else "∇²ℓ") + f"({at})"
         if s.relation == "expected":
-            return f"E[{sample_text(s.param)}̂]" if s.kind == "bias" and s.param is not None else f"I({theta})"
+            return f"E[{hat_text(sample_text(s.param))}]" if s.kind == "bias" and s.param is not None else f"I({theta})"
         if s.relation == "asymptotic":
-            return f"Var({sample_text(params[0])}̂)" if one else "Var(θ̂)"
+            return f"Var({hat_text(sample_text(params[0]))})" if one else "Var(θ̂)"
         if s.relation == "update":
             return sample_text(hatted(s.lhs, params, "next")).replace("_next", "ₖ₊₁") if s.lhs is not None else ""
         if s.kind == "bias" and s.param is not None:
-            return f"E[{sample_text(s.param)}̂] − {sample_text(s.param)}"
+            return f"E[{hat_text(sample_text(s.param))}] − {sample_text(s.param)}"
         if s.kind == "invariance" and s.function is not None:
             return hat_text(sample_text(s.function))
         if isinstance(s.lhs, sp.Symbol) and (s.lhs in params or s.kind == "estimator"):
-            return sample_text(s.lhs) + "̂"
+            return hat_text(sample_text(s.lhs))
         return "" if s.lhs is None else sample_text(s.lhs)
 
     # -- checked derivations -------------------------------------------------------------------

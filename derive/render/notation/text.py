@@ -14,6 +14,7 @@ from derive.render.notation.sample import mean_symbols
 from derive.scalar.notation import PrimeForm, prime_form, primes
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 _SUPERSCRIPTED = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹\u0302\u0304]$")
 """A printed name that ends in a superscript or an accent (σ², σ²̂, x̄): a power of it needs parentheses."""
 _GREEK = {
@@ -226,7 +227,7 @@ class SampleText(StrPrinter):
         name = s.name
         for suffix, mark in (("_hat", "\u0302"), ("_bar", "\u0304")):
             if name.endswith(suffix):
-                return _uni(name[: -len(suffix)]) + mark
+                return accented(_uni(name[: -len(suffix)]), mark)
         if name.endswith("_k"):
             return _uni(name[:-2]) + "ₖ"
         return _uni(name)
@@ -302,9 +303,16 @@ def _uni(name: str) -> str:
     return out + digits.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
+def accented(text: str, mark: str) -> str:
+    """``text`` with the combining ``mark`` on its letter, before a subscript index: p̂₁, x̄₂ (not p₁̂)."""
+    stem = text.rstrip(_SUBSCRIPTS)
+    return stem + mark + text[len(stem):] if stem and stem != text else text + mark
+
+
 def hat_text(text: str) -> str:
-    """An estimate of ``text`` in one line: x̂ for a name, the hat after a compound (√(σ²)̂, as \\widehat)."""
-    return text + "\u0302"
+    """An estimate of ``text`` in one line: x̂ for a name, p̂₁ for an indexed one, the hat after a compound
+    (√(σ²)̂, as \\widehat)."""
+    return accented(text, "\u0302")
 
 
 def sample_text(expr: sp.Basic) -> str:
