@@ -84,7 +84,7 @@ def test_text_has_no_sympy_leaks() -> None:
     """A power of a name ending in a superscript or an accent is parenthesized; a matrix is [a, b; c, d];
     a difference reads positive first."""
     s2, mu = sp.Symbol("sigma2"), sp.Symbol("mu")
-    assert text(s2 ** 2) == "(σ²)²" and text(sp.Symbol("sigma2_hat") ** 2) == "(σ²̂)²"
+    assert text(s2 ** 2) == "(σ²)²" and text(sp.Symbol("sigma2_hat") ** 2) == "(σ̂²)²"
     assert text(sp.ImmutableMatrix([[1 / s2, 0], [0, 1 / (2 * s2 ** 2)]])) == "[1/σ², 0; 0, 1/(2·(σ²)²)]"
     assert text((X[I] - mu) ** 2) == "(x_i - μ)²"
 
@@ -94,3 +94,4 @@ def test_a_hat_sits_on_the_letter_before_its_subscript() -> None:
 
     assert hat_text("p₁") == "p̂₁" and hat_text("μ") == "μ̂" and hat_text("√(σ²)") == "√(σ²)̂"
     assert text(sp.Symbol("x1_bar")) == "x̄₁"
+    assert hat_text("σ²") == "σ̂²" and text(sp.Symbol("sigma2_hat")) == "σ̂²"

@@ -304,8 +304,9 @@ def _uni(name: str) -> str:
 
 
 def accented(text: str, mark: str) -> str:
-    """``text`` with the combining ``mark`` on its letter, before a subscript index: p̂₁, x̄₂ (not p₁̂)."""
-    stem = text.rstrip(_SUBSCRIPTS)
+    """``text`` with the combining ``mark`` on its letter, before a subscript index or a square: p̂₁,
+    x̄₂, σ̂² (not p₁̂, σ²̂: the hat of σ² is written over the σ, as \\hat\\sigma^2)."""
+    stem = text.rstrip(_SUBSCRIPTS + "²")
     return stem + mark + text[len(stem):] if stem and stem != text else text + mark
 
 
