@@ -140,3 +140,12 @@ def test_renamed_symbols_reach_the_steps_and_still_certify() -> None:
     assert sol.names.x == "t" and sol.symbols["S_xy"].name == "S_th"
     assert all(step.certified for step in sol.steps)
     assert "t" in str(sol.objective) and "x" not in str(sol.objective)
+
+
+def test_the_latex_reads_positive_terms_first() -> None:
+    """S_xx = Σ (x_i − x̄)², not Σ (−x̄ + x_i)²; Σ x_i² − n x̄², not −n x̄² + Σ x_i²."""
+    import derive
+
+    chain = derive.ls("simple").render("latex", part="chain")
+    assert r"{x}_{i} - \bar{x}" in chain and r"- \bar{x} + {x}_{i}" not in chain
+    assert r"\sum_{i} {x}_{i}^{2} - n \bar{x}^{2}" in chain

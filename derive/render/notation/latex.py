@@ -122,8 +122,12 @@ class SumLatex(SafeNames):
     """LaTeX with short sums (the limits i = 1..n are stated once) and the derivation's symbols."""
 
     def __init__(self, names: dict[str, tuple[str, str]]) -> None:
-        super().__init__({"order": "none"})
+        super().__init__({"order": None})
         self._names = names
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """SymPy's order with the positive terms first: x_i − x̄, Σ x_i² − n x̄², 1 − RSS/TSS."""
+        return positive_first(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Symbol(self, e: Any, style: str = "plain") -> str:
         if e.name in self._names:
@@ -143,14 +147,6 @@ class SumLatex(SafeNames):
 
 class StatLatex(SumLatex):
     """The regression summary's scalar formulas; the regularized incomplete beta as I_x(a, b)."""
-
-    def __init__(self, names: dict[str, tuple[str, str]]) -> None:
-        super().__init__(names)
-        self._settings["order"] = None
-
-    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        """SymPy's order with the positive terms first: 1 - RSS/TSS and n - 1."""
-        return positive_first(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Function(self, e: Any, exp: str | None = None) -> str:
         name = type(e).__name__
