@@ -149,3 +149,10 @@ def test_the_latex_reads_positive_terms_first() -> None:
     chain = derive.ls("simple").render("latex", part="chain")
     assert r"{x}_{i} - \bar{x}" in chain and r"- \bar{x} + {x}_{i}" not in chain
     assert r"\sum_{i} {x}_{i}^{2} - n \bar{x}^{2}" in chain
+
+
+def test_the_text_reads_positive_terms_first() -> None:
+    import derive
+
+    shown = derive.ls("simple").render("text")
+    assert "S_xx = Σx_i^2 - n·x̄^2" in shown and "-x̄ + x_i" not in shown

@@ -125,8 +125,12 @@ class SumText(StrPrinter):
     printmethod = "_derive_sum_text"  # not Indexed's own _sympystr
 
     def __init__(self, names: dict[str, tuple[str, str]]) -> None:
-        super().__init__({"order": "none"})
+        super().__init__({"order": None})
         self._names = names
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        """SymPy's order with the positive terms first: x_i − x̄, Σx_i² − n·x̄², 1 − RSS/TSS."""
+        return positive_first(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Symbol(self, e: Any) -> str:
         return self._names.get(e.name, (e.name,))[0]
@@ -157,14 +161,6 @@ class StatText(SumText):
     """The regression summary's scalar formulas: ∫ tails of densities, Γ, √, the incomplete beta I_x(a, b)."""
 
     printmethod = "_derive_stat_text"
-
-    def __init__(self, names: dict[str, tuple[str, str]]) -> None:
-        super().__init__(names)
-        self._settings["order"] = None
-
-    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        """SymPy's order with the positive terms first: 1 − RSS/TSS and n − 1, not −RSS/TSS + 1."""
-        return positive_first(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Function(self, e: Any) -> str:
         name = type(e).__name__
