@@ -20,3 +20,21 @@ class FakeResult:
         if fmt == "latex":
             return {"chain": self.body, "result": self.result}.get(settings.get("part", "all"), self.body)
         return f"{self.body}\n\n{self.result}\n"
+
+
+# A worked-example script whose one result claims the verdict {verdict} (CERTIFIED, REFUTED, UNDECIDED).
+SCRIPT_WITH_VERDICT = '''
+from derive.core.contract import Verdict
+from derive.handout.builder import HandoutBuilder
+
+
+class Claimed:
+    source = "x^2"
+    verdict = Verdict.{verdict}
+
+    def render(self, fmt="text", **settings):
+        return r"\\begin{{align*}} x^{{2}} &= x x \\end{{align*}}" if settings.get("part") != "result" else "x x"
+
+
+handout = HandoutBuilder("{verdict}").worked("a claim", Claimed()).build()
+'''

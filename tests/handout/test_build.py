@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, pdf_text, run_derive
+from tests.handout.fakes import SCRIPT_WITH_VERDICT
 
 pytestmark = pytest.mark.slow
 
@@ -74,21 +75,6 @@ def test_a_broken_script_is_reported_and_others_still_build(tmp_path: Path) -> N
     assert not (tmp_path / "out" / "bad.tex").exists()
 
 
-FAKE_RESULT = '''
-from derive.core.contract import Verdict
-from derive.handout.builder import HandoutBuilder
-
-
-class Claimed:
-    source = "x^2"
-    verdict = Verdict.{verdict}
-
-    def render(self, fmt="text", **settings):
-        return r"\\begin{{align*}} x^{{2}} &= x x \\end{{align*}}" if settings.get("part") != "result" else "x x"
-
-
-handout = HandoutBuilder("{verdict}").worked("a claim", Claimed()).build()
-'''
 
 
 @pytest.mark.parametrize(("verdict", "code", "words"), [
@@ -98,7 +84,7 @@ handout = HandoutBuilder("{verdict}").worked("a claim", Claimed()).build()
 def test_a_handout_with_a_result_not_certified_is_built_and_never_exits_0(
         tmp_path: Path, verdict: str, code: int, words: str | None) -> None:
     script = tmp_path / "claim.py"
-    script.write_text(FAKE_RESULT.format(verdict=verdict))
+    script.write_text(SCRIPT_WITH_VERDICT.format(verdict=verdict))
     out = run("build", str(script), "--out", str(tmp_path / "out"), "--tex-only")
     assert out.returncode == code, out.stderr
     assert (tmp_path / "out" / "claim.tex").exists()

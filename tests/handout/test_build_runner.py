@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import ROOT, run_derive
+from tests.handout.fakes import SCRIPT_WITH_VERDICT
 
 GOOD = (
     "import derive\nfrom derive.handout.builder import HandoutBuilder\n"
@@ -304,26 +305,11 @@ def test_an_unreachable_scheduler_is_one_usage_line(tmp_path: Path) -> None:
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in out.stderr and "Traceback" not in out.stderr
 
 
-CLAIM = '''
-from derive.core.contract import Verdict
-from derive.handout.builder import HandoutBuilder
-
-
-class Claimed:
-    source = "x^2"
-    verdict = Verdict.{verdict}
-
-    def render(self, fmt="text", **settings):
-        return r"\\begin{{align*}} x^{{2}} &= x x \\end{{align*}}" if settings.get("part") != "result" else "x x"
-
-
-handout = HandoutBuilder("{verdict}").worked("a claim", Claimed()).build()
-'''
 
 
 def test_a_refuted_item_is_cached_with_its_verdict_and_an_undecided_one_is_rebuilt(tmp_path: Path) -> None:
-    write(tmp_path / "src", "refuted.py", CLAIM.format(verdict="REFUTED"))
-    write(tmp_path / "src", "undecided.py", CLAIM.format(verdict="UNDECIDED"))
+    write(tmp_path / "src", "refuted.py", SCRIPT_WITH_VERDICT.format(verdict="REFUTED"))
+    write(tmp_path / "src", "undecided.py", SCRIPT_WITH_VERDICT.format(verdict="UNDECIDED"))
     for _ in range(2):
         out = build(str(tmp_path / "src"), "--out", str(tmp_path / "out"))
         assert out.returncode == 1, out.stderr  # refuted, cached or not, never exits 0
