@@ -8,7 +8,7 @@ from derive.cli import common
 
 EPILOG = """examples:
   derive stress worked_examples/sheets/week1.toml:chain -n 200
-  derive stress worked_examples/problems/softmax.py -n 50 --seed 7
+  derive stress worked_examples/problems/logistic_loss.py -n 50 --seed 7
 """
 
 

@@ -16,7 +16,7 @@ points = 2
 
 [[problem]]
 id = "softmax"
-script = "../problems/softmax.py"   # a Python problem (``problem = Problem(...)``), relative to the sheet
+script = "../problems/logistic_loss.py"   # a Python problem (``problem = Problem(...)``), relative to the sheet
 params = { k = { int = [2, 4] } }   # overrides its ranges
 ```
 
