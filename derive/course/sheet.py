@@ -15,9 +15,9 @@ constraints = ["a != b"]
 points = 2
 
 [[problem]]
-id = "softmax"
+id = "loss"
 script = "../problems/logistic_loss.py"   # a Python problem (``problem = Problem(...)``), relative to the sheet
-params = { k = { int = [2, 4] } }   # overrides its ranges
+params = { u = { int = [1, 3] } }   # overrides its ranges
 ```
 
 Errors name the file, the key path (``problem[2].params.a``) and the line where one can be found,
