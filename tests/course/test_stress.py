@@ -63,3 +63,15 @@ def test_a_missing_problem_is_a_usage_error(tmp_path: Path) -> None:
     sheet.write_text(SHEET, encoding="utf-8")
     out = run_derive("stress", f"{sheet}:nope", "-n", "1")
     assert out.returncode == 2 and "has no problem 'nope'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_help_examples_name_files_that_ship() -> None:
+    import shlex
+
+    from derive.cli.stress import EPILOG
+    from tests.conftest import ROOT
+
+    problems = [shlex.split(line)[2] for line in EPILOG.splitlines() if line.strip().startswith("derive stress ")]
+    assert len(problems) >= 2
+    for problem in problems:
+        assert (ROOT / problem.split(":")[0]).is_file(), problem
