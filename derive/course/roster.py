@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derive.core.errors import DataError
+from derive.course.textfile import read_text
 
 MAX_ROSTER_BYTES = 10_000_000
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -28,15 +29,8 @@ def read_roster(path: Path) -> tuple[Student, ...]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such roster file")
-    raw = path.read_bytes()
-    if len(raw) > MAX_ROSTER_BYTES:
-        raise DataError(f"{path}: a roster larger than 10 MB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}, line {line}: not UTF-8 text (byte {exc.start + 1})",
-                        hint="save the roster as UTF-8 CSV") from None
+    text = read_text(path, limit=MAX_ROSTER_BYTES, what="a roster", error=DataError, encoding="utf-8-sig",
+                     hint="save the roster as UTF-8 CSV")
     if "\x00" in text:
         raise DataError(f"{path}: a binary file, not a CSV roster")
     reader = csv.reader(io.StringIO(text, newline=""))

@@ -35,6 +35,7 @@ from typing import Any
 from derive.core.errors import DeriveError, UsageError
 from derive.course.params import Choice, Decimal, Domain, Int, number
 from derive.course.problem import Problem
+from derive.course.textfile import read_text
 
 MAX_SHEET_BYTES = 1_000_000
 COMMON = ("id", "kind", "script", "title", "points", "topics", "difficulty", "params", "constraints", "question")
@@ -94,15 +95,7 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
     """The sheet file's text and table; a missing, binary, non-UTF-8 or malformed file is one line."""
     if not path.is_file():
         raise SheetError(f"{path}: no such sheet file")
-    raw = path.read_bytes()[: MAX_SHEET_BYTES + 1]
-    if len(raw) > MAX_SHEET_BYTES:
-        raise SheetError(f"{path}: larger than {MAX_SHEET_BYTES // 1_000_000} MB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SheetError(f"{path}, line {line}: not UTF-8 text (byte {exc.start + 1})",
-                         hint="save the sheet as UTF-8") from None
+    text = read_text(path, limit=MAX_SHEET_BYTES, what="a sheet", error=SheetError, hint="save the sheet as UTF-8")
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
