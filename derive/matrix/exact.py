@@ -193,12 +193,19 @@ def _witness(e: sp.Expr) -> tuple[tuple[str, str], ...] | None:
     return None
 
 
+def _small_sizes(d: MatGradient | MatJacobian) -> tuple[dict[sp.Symbol, int] | None, str]:
+    """The sizes the exact check expands ``d`` at and how they read ("m=2, p=3"); no sizes (None) when a
+    declared size is over 3, too large to expand symbolically."""
+    dims = _dims(d)
+    where = ", ".join(f"{k}={v}" for k, v in sorted(dims.items(), key=lambda kv: str(kv[0]))) or "the declared sizes"
+    numeric = [int(n) for s in M.symbols(d.function) | {d.wrt} for n in s.shape if n.is_Integer]
+    return (None if any(n > 3 for n in numeric) else dims), where
+
+
 def explicit_check(g: MatGradient, clock: Clock) -> Certificate:
     """Proved (at the stated sizes) if every gradient entry equals SymPy's derivative of the explicit function."""
-    dims = _dims(g)
-    where = ", ".join(f"{d}={v}" for d, v in sorted(dims.items(), key=lambda kv: str(kv[0]))) or "the declared sizes"
-    numeric = [int(d) for s in M.symbols(g.function) | {g.wrt} for d in s.shape if d.is_Integer]
-    if any(d > 3 for d in numeric):
+    dims, where = _small_sizes(g)
+    if dims is None:
         return Unknown("not checked exactly: the declared sizes are too large to expand symbolically")
     if any(isinstance(n, M.Power) and (not n.exp.is_Rational or abs(n.exp) > 8) for n in M.walk(g.function)):
         return Unknown("not checked exactly: a large or symbolic power is too costly to expand")
@@ -246,10 +253,8 @@ def explicit_check(g: MatGradient, clock: Clock) -> Certificate:
 
 def explicit_jacobian_check(j: MatJacobian, clock: Clock) -> Certificate:
     """Proved (at the stated sizes) if every Jacobian entry equals SymPy's ∂ vec(f)_i / ∂ vec(X)_k."""
-    dims = _dims(j)
-    where = ", ".join(f"{d}={v}" for d, v in sorted(dims.items(), key=lambda kv: str(kv[0]))) or "the declared sizes"
-    numeric = [int(d) for s in M.symbols(j.function) | {j.wrt} for d in s.shape if d.is_Integer]
-    if any(d > 3 for d in numeric):
+    dims, where = _small_sizes(j)
+    if dims is None:
         return Unknown("not checked exactly: the declared sizes are too large to expand symbolically")
     try:
         clock.check("the exact check at small sizes")
