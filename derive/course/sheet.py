@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -175,12 +175,40 @@ def script_error(exc: BaseException, scripts: tuple[Path, ...], prefix: str = ""
     return UsageError(f"{prefix}{where}{type(exc).__name__}: {message}")
 
 
-def load_sheet(path: Path) -> Sheet:
-    """Read and check a sheet; problems are built (kinds) or loaded (scripts), not yet drawn."""
-    from derive.course.kinds import KINDS
+_LOADED: dict[Path, tuple[str, tuple[bytes, ...], Sheet]] = {}
+"""Sheets loaded in this process, by resolved path, with the text and script bytes they were loaded from."""
 
+
+def load_sheet(path: Path) -> Sheet:
+    """Read and check a sheet; problems are built (kinds) or loaded (scripts), not yet drawn.
+
+    A sheet loaded before in this process from the same text and the same scripts is that same
+    ``Sheet``: its problems keep what they derived once (a family's estimator), so a build's forked
+    workers start from the sheet its plan loaded instead of deriving it all again.
+    """
     path = Path(path)
     text, doc = read_toml(path)
+    seen = _LOADED.get(path.resolve())
+    if seen is not None and seen[0] == text and seen[1] == _script_bytes(seen[2].scripts):
+        return seen[2]
+    sheet = _load_sheet(path, text, doc)
+    _LOADED[sheet.path] = (text, _script_bytes(sheet.scripts), sheet)
+    return sheet
+
+
+def _script_bytes(scripts: Sequence[Path]) -> tuple[bytes, ...]:
+    out = []
+    for s in scripts:
+        try:
+            out.append(s.read_bytes())
+        except OSError:
+            out.append(b"")
+    return tuple(out)
+
+
+def _load_sheet(path: Path, text: str, doc: dict[str, Any]) -> Sheet:
+    from derive.course.kinds import KINDS
+
     allowed = {"title", "course", "seed", "problem", "subtitle"}
     for key in doc:
         if key not in allowed:

@@ -197,16 +197,44 @@ def _line_in(item: BuildItem, exc: BaseException) -> str:
 # --- the runner ----------------------------------------------------------------------------------
 
 
+_PRELOAD_PACKAGES = ("derive.certify", "derive.checker", "derive.course", "derive.forms", "derive.likelihood",
+                     "derive.lsq", "derive.matrix", "derive.parse", "derive.render", "derive.scalar")
+"""derive's packages whose every module a build item may import: loaded once in the parent."""
+_PRELOAD_MODULES = ("derive.api", "derive.handout.builder", "derive.handout.document", "derive.handout.typeset",
+                    "scipy.integrate", "scipy.linalg", "scipy.optimize", "scipy.special", "mpmath",
+                    "matplotlib.backends.backend_pdf")
+"""Modules imported lazily inside derive's functions (the numeric libraries, the figures' PDF backend)."""
+
+
 def _preload() -> None:
-    """Import what worked examples use once, here, so each forked worker starts with it loaded."""
-    import derive.handout.builder  # noqa: F401
-    import derive.handout.document  # noqa: F401
-    import derive.handout.typeset  # noqa: F401
-    import derive.likelihood.api  # noqa: F401
-    import derive.lsq.api  # noqa: F401
-    import derive.render.env  # noqa: F401
-    import derive.render.pdf  # noqa: F401
-    import derive.scalar.api  # noqa: F401
+    """Import, once and here, what build items import, so each forked worker starts with it loaded.
+
+    Only modules are loaded and parsers built (no item's code runs here, and nothing a worker does
+    comes back), so every worker is still a clean copy of this process; a worker's time is then its
+    item's own work. A module that cannot be imported here (an optional extra) is left to the item.
+    """
+    import importlib
+    import pkgutil
+
+    names = list(_PRELOAD_MODULES)
+    for package in _PRELOAD_PACKAGES:
+        try:
+            pkg = importlib.import_module(package)
+        except ImportError:
+            continue
+        if hasattr(pkg, "__path__"):
+            names += [m.name for m in pkgutil.walk_packages(pkg.__path__, f"{package}.", onerror=lambda _: None)]
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+    try:
+        from derive.lsq.terms import _parser
+
+        _parser()  # a Lark grammar, built once (its regex-collision check is the slow part)
+    except ImportError:
+        pass
 
 
 def run_local(items: Sequence[BuildItem], job: Job, budget: Any, workers: int,
