@@ -491,7 +491,7 @@ def _beta_tail(a: float, b: float, num: float, other: float) -> float:
     """I_x(a, b) at x = num/(num + other), from the two parts so that neither x nor 1 - x is rounded near 1:
     where x > 1/2 it is 1 - I_{1-x}(b, a) (the incomplete beta's symmetry) with 1 - x = other/(num + other).
     By scipy's betainc (Cephes incbet: full relative precision in the far tail, any degrees of freedom)."""
-    from scipy.special import betainc  # type: ignore[import-untyped]  # scipy ships no stubs
+    from scipy.special import betainc
 
     if math.isnan(num) or math.isnan(other):
         return math.nan
