@@ -73,6 +73,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip("needs TeX (latexmk and pdflatex on PATH)")
 
 
+@pytest.fixture(autouse=True)
+def _forget_memos() -> None:
+    """Each test starts with no derivation remembered from an earlier test (derive.core.memo): a test
+    that monkeypatches an engine must reach it, not a result kept before the patch."""
+    from derive.core.memo import clear
+
+    clear()
+
+
 @pytest.fixture
 def clock() -> Clock:
     """A generous budget's clock, fresh per test: the engines' entry points take one."""

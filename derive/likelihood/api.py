@@ -9,7 +9,7 @@ Newton-Raphson / Fisher scoring on it and reports the iterates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,6 +18,7 @@ import sympy as sp
 from derive.core.budget import Budget, check_budget
 from derive.core.checks import check_int, check_number_map, check_optional_text, check_path, check_text, check_texts
 from derive.core.errors import UsageError
+from derive.core.memo import memo
 from derive.core.runner import in_worker, run_bounded
 from derive.likelihood.model import MleDerivation, MleProblem
 from derive.render.result import Result
@@ -155,6 +156,34 @@ def mle(density: str, *, params: Sequence[str] | str = (), var: str | None = Non
         check_file(Path(data), "data")
     req = MleRequest(density, ps, var, support, ws, prior, fs, None if data is None else Path(data), column,
                      tuple(sorted((start or {}).items())), seed)
+    key = (replace(req, data=None, column=None, start=()), budget.max_ops, budget.max_depth, budget.max_work)
+    made = _DERIVED.get(key)
+    if made is not None:  # the same derivation, certified before in this process: only the data is new
+        if req.data is None:
+            return MleResult(made)
+        d = run_bounded(_data_job, made, req, budget, budget=budget, what="the estimate on the data")
+        return MleResult(d)
     job = mle_job if in_worker() else _fresh_mle_job  # inside a worker already, the job runs inline
     d = run_bounded(job, req, budget, budget=budget, what="the maximum-likelihood derivation")
+    if req.data is None and MleResult(d).certified:
+        _DERIVED[key] = d
     return MleResult(d)
+
+
+_DERIVED: dict[tuple[MleRequest, int, int, int], MleDerivation] = memo()
+"""Certified derivations without data made in this process, by request and counted limits.
+
+A derivation is a function of its request and the counted limits alone (each runs in a fresh
+worker with SymPy's cache cleared and its RNG seeded), so the one made before is the one that
+would be made again; one not certified (a time limit cut it) is never kept. A build's plan derives
+a sheet's estimators, and its forked workers inherit them: each variant only fits its own sample.
+"""
+
+
+def _data_job(d: MleDerivation, req: MleRequest, budget: Budget) -> MleDerivation:
+    """``use_data`` on a derivation made before (runs inside the budget worker): ``mle_job``'s last step."""
+    from derive.likelihood.fit import use_data
+
+    if req.data is None:  # pragma: no cover - called with data only
+        return d
+    return use_data(d, req.data, req.column, dict(req.start), req.seed)

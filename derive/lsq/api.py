@@ -11,10 +11,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 from derive.core.budget import Budget, check_budget
 from derive.core.checks import check_bool, check_number, check_path, check_text, check_text_map, check_texts
 from derive.core.errors import UsageError
+from derive.core.memo import memo
 from derive.core.runner import run_bounded
 from derive.lsq.model import DataSpec, LsSolution, RegressionSummary
 from derive.render.result import Result
@@ -171,6 +173,42 @@ def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str 
         terms = parse_terms(x) if isinstance(x, str) else parse_term_list(x)
         spec = DataSpec(Path(data), tuple(t.label for t in terms), y, weights, lam, intercept, terms,
                         penalize_intercept)
-    sol = run_bounded(ls_job, kind.name, tuple(sorted((names or {}).items())), spec, budget, budget=budget,
-                      what=f"the {kind.title} derivation")
+    named = tuple(sorted((names or {}).items()))
+    key = (kind.name, named, budget.max_ops, budget.max_depth, budget.max_work)
+    made = _DERIVED.get(key)
+    if made is not None and spec is None:
+        sol = made
+    elif made is not None:  # the same derivation, certified before in this process: only the data is new
+        sol = run_bounded(_data_job, kind.name, named, made, spec, budget, budget=budget,
+                          what=f"the {kind.title} fit")
+    else:
+        sol = run_bounded(ls_job, kind.name, named, spec, budget, budget=budget, what=f"the {kind.title} derivation")
+        derived = sol if spec is None else replace(sol, data_fit=None)  # ls_job fits after it certifies
+        if (SimpleResult(derived) if isinstance(derived, SimpleSolution) else LsResult(derived)).certified:
+            _DERIVED[key] = derived
+    if spec is not None:
+        from derive.lsq.summary import remember
+
+        remember(kind(dict(named)), sol)
     return SimpleResult(sol) if isinstance(sol, SimpleSolution) else LsResult(sol)
+
+
+_DERIVED: dict[tuple[str, tuple[tuple[str, str], ...], int, int, int], LsSolution | SimpleSolution] = memo()
+"""Certified derivations without data made in this process, by model, names and counted limits: the
+one made before is the one that would be made again (one not certified is never kept). A sheet's
+plan derives its least-squares models once, and its forked workers inherit them: each variant only
+fits its own data."""
+
+
+def _data_job(name: str, names: tuple[tuple[str, str], ...], sol: LsSolution | SimpleSolution, data: DataSpec,
+              budget: Budget) -> LsSolution | SimpleSolution:
+    """``ls_job``'s data part on a derivation made before (runs inside the budget worker)."""
+    from derive.lsq.models import model_class
+    from derive.lsq.summary import certify_fit_summary
+
+    clock = budget.start()
+    model = model_class(name)(dict(names))
+    model.data_columns(data)
+    derived = cast(LsSolution, sol)  # what the model's derive gave (typed so by LsModel, as in ls_job)
+    fitted = replace(derived, data_fit=model.fit(derived, data, clock))
+    return certify_fit_summary(model, fitted, data, clock)

@@ -11,12 +11,13 @@ The numbers follow R's ``summary.lm`` exactly (weights as ``lm``'s: Var(εᵢ) =
 weight drops its observation; R² about the mean with an intercept and about zero without; adjusted
 R² with n − 1 or n): computed with numerical care ((XᵀX)⁻¹'s diagonal from the triangular factor of
 the QR decomposition of the column-scaled, whitened design, never by inverting XᵀX), and each checked
-against an independent computation (numpy's lstsq and an SVD, mpmath quadrature of the t and F
-densities, the correlation of y with the fitted values).
+against an independent computation (numpy's lstsq and an SVD, mpmath's incomplete beta for the t and F
+tails, the correlation of y with the fitted values).
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.core.contract import Certificate, Check, NotComputed, Plausible, Proved, Refuted, Unknown
 from derive.core.errors import BudgetExceeded
+from derive.core.memo import memo
 from derive.lsq.model import CoefficientRow, RegressionSummary, SummaryScale, SummaryStep, ldexp_or_inf
 from derive.matrix import expr as M
 from derive.matrix.numeric import Point, Undefined, brief, evaluate
@@ -443,6 +445,28 @@ def moment_rules() -> Certificate:
                   "substituted term by term")
 
 
+_CERTIFIED: dict[tuple[Any, ...], Certificate] = memo()
+"""Certificates of the summary's formulas decided in this process, by step, roles and intercept. A formula
+is the same claim on any data (the data only give its numbers), and each check is seeded by the step's
+place, so the certificate decided once is the one decided again: a build's workers, forked after a
+sheet's plan fitted its model once, inherit them."""
+
+
+def _certify_step(i: int, st: SummaryStep, r: Roles, intercept: bool, clock: Clock) -> Certificate:
+    if st.kind == "distribution":
+        return certify_distribution(r, intercept, 70 + i)
+    if st.kind in ("t_pvalue", "f_pvalue"):
+        return certify_tail(st, 80 + i)
+    if st.scalar:
+        return certify_scalar_chain(st)
+    return certify_matrix_chain(st, r, intercept, clock, 90 + i)
+
+
+@functools.cache
+def _moment_rules() -> Certificate:
+    return moment_rules()
+
+
 def certify_summary(s: RegressionSummary, r: Roles, clock: Clock) -> RegressionSummary:
     """Every formula of the summary certified, and the moment rules it uses checked exactly."""
     if s.not_computed or not s.steps:
@@ -451,16 +475,14 @@ def certify_summary(s: RegressionSummary, r: Roles, clock: Clock) -> RegressionS
     try:
         for i, st in enumerate(s.steps):
             clock.check("the regression summary's formulas")
-            if st.kind == "distribution":
-                cert = certify_distribution(r, s.intercept, 70 + i)
-            elif st.kind in ("t_pvalue", "f_pvalue"):
-                cert = certify_tail(st, 80 + i)
-            elif st.scalar:
-                cert = certify_scalar_chain(st)
-            else:
-                cert = certify_matrix_chain(st, r, s.intercept, clock, 90 + i)
+            key = (i, st.kind, st.scalar, st.chain, r, s.intercept)
+            cert = _CERTIFIED.get(key)
+            if cert is None:
+                cert = _certify_step(i, st, r, s.intercept, clock)
+                if isinstance(cert, (Proved, Plausible, Refuted)):  # decided: the same again on any data
+                    _CERTIFIED[key] = cert
             steps.append(dataclasses.replace(st, certificate=cert))
-        rules = Check("the moment rules Var(A u) = A Var(u) A^T and E[u^T B u] = tr(B Var(u))", moment_rules())
+        rules = Check("the moment rules Var(A u) = A Var(u) A^T and E[u^T B u] = tr(B Var(u))", _moment_rules())
     except BudgetExceeded as exc:
         from derive.core.contract import Timeout
 
@@ -514,27 +536,11 @@ def f_pvalue(f: float, d1: int, d2: int) -> float:
     return _beta_tail(d2 / 2, d1 / 2, float(d2), d1 * f)
 
 
-def _tail_quad(density: Callable[[Any], Any], a: Any) -> Any:
-    """The integral of ``density`` over [a, oo) by mpmath quadrature, accurate for steep and flat tails alike.
-
-    Below 1 the stretch [a, 1] is integrated directly. Beyond, s = a e^v: g(v) = density(a e^v) a e^v decays
-    exponentially (or faster) in v, and the breakpoints follow its decay rate at v = 0, so that a tail of 1e-90
-    (t = 2000 on 34 degrees of freedom) has as many correct digits as one of 0.3."""
-    import mpmath
-
-    if a < 1:
-        return mpmath.quad(density, [a, 1]) + _tail_quad(density, mpmath.mpf(1))
-
-    def g(v: Any) -> Any:
-        return density(a * mpmath.exp(v)) * a * mpmath.exp(v)
-
-    rate = abs(mpmath.diff(lambda v: mpmath.log(g(v)), 0))
-    h = 1 / max(rate, mpmath.mpf(1) / 64)
-    return mpmath.quad(g, [0, *(h * mpmath.mpf(2) ** j for j in range(-3, 12)), mpmath.inf])
-
-
 def _mp_t_tail(t: float, df: int) -> float:
-    """2 P(T > |t|) by mpmath quadrature of Student's density at 30 digits (the independent check)."""
+    """2 P(T > |t|) = I_{df/(df + t^2)}(df/2, 1/2) by mpmath's incomplete beta (its hypergeometric series) at 30
+    digits: the independent evaluation of the p-values derive computes with scipy's (Cephes' continued
+    fraction). The formula itself, the density's tail as that incomplete beta, is certified by quadrature of
+    the density (``certify_tail``), once per summary."""
     import mpmath
 
     if not math.isfinite(t):
@@ -542,13 +548,12 @@ def _mp_t_tail(t: float, df: int) -> float:
     if t == 0.0:
         return 1.0
     with mpmath.workdps(30):
-        nu = mpmath.mpf(df)
-        c = mpmath.gamma((nu + 1) / 2) / (mpmath.sqrt(mpmath.pi * nu) * mpmath.gamma(nu / 2))
-        return float(2 * c * _tail_quad(lambda s: (1 + s * s / nu) ** (-(nu + 1) / 2), mpmath.mpf(abs(t))))
+        nu, tt = mpmath.mpf(df), mpmath.mpf(abs(t))
+        return float(mpmath.betainc(nu / 2, mpmath.mpf(1) / 2, 0, nu / (nu + tt * tt), regularized=True))
 
 
 def _mp_f_tail(f: float, d1: int, d2: int) -> float:
-    """P(F > f) by mpmath quadrature of Fisher's density at 30 digits."""
+    """P(F > f) = I_{d2/(d2 + d1 f)}(d2/2, d1/2) by mpmath's incomplete beta at 30 digits (see ``_mp_t_tail``)."""
     import mpmath
 
     if math.isinf(f):
@@ -556,9 +561,8 @@ def _mp_f_tail(f: float, d1: int, d2: int) -> float:
     if not f > 0.0:
         return 1.0 if f == 0.0 else math.nan
     with mpmath.workdps(30):
-        a, b = mpmath.mpf(d1), mpmath.mpf(d2)
-        c = mpmath.gamma((a + b) / 2) / (mpmath.gamma(a / 2) * mpmath.gamma(b / 2)) * (a / b) ** (a / 2)
-        return float(c * _tail_quad(lambda s: s ** (a / 2 - 1) * (1 + a * s / b) ** (-(a + b) / 2), mpmath.mpf(f)))
+        a, b, x = mpmath.mpf(d1), mpmath.mpf(d2), mpmath.mpf(f)
+        return float(mpmath.betainc(b / 2, a / 2, 0, b / (b + a * x), regularized=True))
 
 
 def _close(a: float, b: float, tol: float) -> bool:
@@ -813,8 +817,8 @@ def _range_notes(f: FitStats, rss: float, sigma: float, sigma_s: float, se: np.n
 
 def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[Check, ...]:
     """The summary's numbers against an independent computation on the same data: lstsq and an SVD of the
-    column-scaled design (in the scale of ``w``: derive's numbers are brought there by powers of two), mpmath
-    quadrature of the t and F densities. The estimates themselves are the fit's, certified by its own checks."""
+    column-scaled design (in the scale of ``w``: derive's numbers are brought there by powers of two), mpmath's
+    incomplete beta for the t and F tails. The estimates themselves are the fit's, certified by its own checks."""
     n, p, df = s.n, s.p, s.df_residual
     e = np.zeros(p, dtype=np.int64) if w.e is None else np.asarray(w.e, dtype=np.int64)
     ey = w.ey
@@ -831,11 +835,11 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
     rows = s.rows
     names = ["residual standard error against numpy's lstsq residuals", "standard errors against an SVD of the design",
              "t values as the fit's estimates over the SVD's standard errors",
-             "p-values against mpmath quadrature of Student's t density"]
+             "p-values against mpmath's incomplete beta (Student's t tail)"]
     if s.r_squared is not None:
         names += ["R² and adjusted R² against lstsq's fitted values"]
     if s.f_statistic is not None:
-        names += ["F statistic and its p-value against (TSS - RSS) over lstsq's RSS and mpmath quadrature"]
+        names += ["F statistic and its p-value against (TSS - RSS) over lstsq's RSS and mpmath's incomplete beta"]
     if not tol < 0.1:  # double precision cannot tell right from wrong here
         why = Unknown(f"the column-scaled design has condition number {kappa:.1e}: a double-precision reference "
                       f"guarantees no digit of these numbers")
@@ -897,7 +901,7 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
     checks += [
         _compare(names[2], [(r.name, r.t_value, float(x)) for r, x in zip(rows, t_ref)], tol, domain, how),
         _compare(names[3], [(r.name, r.p_value, _mp_t_tail(r.t_value, df)) for r in rows], 1e-9, domain,
-                 f"2 P(T > |t|) with {df} degrees of freedom, by quadrature at 30 digits; tolerance 1e-9"),
+                 f"2 P(T > |t|) with {df} degrees of freedom, by mpmath's incomplete beta at 30 digits; tolerance 1e-9"),
     ]
     if s.r_squared is not None and s.f_statistic is not None and s.f_df is not None:
         ww = np.ones(n) if w.fitted_scale is None else w.fitted_scale**2
@@ -921,7 +925,7 @@ def number_checks(s: RegressionSummary, w: Whitened, intercept: bool) -> tuple[C
                      f"absolute tolerance {max(tol, 1e-10):.1e}", absolute=True),
             _compare(names[5], [("F", s.f_statistic, f_ref),
                                 ("P(F > f)", s.f_p_value or 0.0, _mp_f_tail(s.f_statistic, *s.f_df))],
-                     f_tol, domain, f"TSS computed directly from y; the F tail by quadrature at 30 digits; "
+                     f_tol, domain, f"TSS computed directly from y; the F tail by mpmath's incomplete beta at 30 digits; "
                      f"tolerance {f_tol:.1e}"),
         ]
     return tuple(checks)
@@ -953,6 +957,19 @@ def _tss(w: Whitened, intercept: bool) -> float:
 def _compare_abs(name: str, pairs: Sequence[tuple[str, float, float]], tol: float, domain: str, note: str) -> Check:
     """derive's numbers against independent ones within an absolute tolerance."""
     return _compare(name, pairs, tol, domain, f"{note}; absolute tolerance {tol:.1e}", absolute=True)
+
+
+def remember(model: Any, sol: Any) -> None:
+    """Keep the decided certificates of ``sol``'s summary formulas (a fit made in a worker) in ``_CERTIFIED``,
+    so that workers forked from here later take them instead of deciding them again."""
+    fit = getattr(sol, "data_fit", None)
+    s = getattr(fit, "summary", None)
+    if s is None or s.not_computed:
+        return
+    r = roles_of(model)
+    for i, st in enumerate(s.steps):
+        if isinstance(st.certificate, (Proved, Plausible, Refuted)):
+            _CERTIFIED.setdefault((i, st.kind, st.scalar, st.chain, r, s.intercept), st.certificate)
 
 
 def certify_fit_summary(model: Any, sol: Any, spec: Any, clock: Clock) -> Any:
