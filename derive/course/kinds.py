@@ -282,7 +282,7 @@ def least_squares(pid: str, f: Fields, where: str) -> Problem:
     model = "a + b x" if degree == 1 else " + ".join(["b_0"] + [f"b_{k} x^{k}" for k in range(1, degree + 1)])
     p = Problem(id=pid, title="Least squares", solve=solve, degenerate=degenerate,
                 question=f"Fit $y = {model}$ to the data below by least squares.",
-                key=lambda d: coefficients(d), display=table)
+                key=lambda d: coefficients(d), display=table, prepare=solve)
     return p
 
 

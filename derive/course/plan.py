@@ -170,6 +170,13 @@ def plan_sheet(path: Path, *, variants: int | None = None, seed: int | None = No
         chosen.append(Variant(person.id, person.name, s, attempt))
         draws[person.id] = ds
     plan = Plan(sheet, tuple(chosen), [], tuple(versions), numbered, draws)
+    if len(chosen) > 1:  # what every variant shares, derived once here and inherited by the build's workers
+        for problem in sheet.problems:
+            if problem.prepare is not None:
+                try:
+                    problem.prepare(draws[chosen[0].id][problem.id])
+                except DeriveError:  # the variant meets it again in its own worker, and reports it there
+                    pass
     for var in chosen:
         key = f"{sheet.name}/{var.id}" if numbered else sheet.name
         plan.items.append(BuildItem(

@@ -86,6 +86,10 @@ class Problem:
     be kept distinct; by default the parameters themselves. ``display(draw)`` (trusted LaTeX made by
     code from numbers: a data table) and ``ask(draw)`` (the question's prose) replace ``math`` and
     ``question`` when the kind builds them; ``stats(draw)`` adds names constraints may use.
+    ``prepare(draw)`` derives what every draw shares (a model's derivation, the formulas of its
+    summary), once, on the first variant's draw, when a sheet's build is planned: the derive
+    engines keep what they certified, so the build's workers (forked from the planner) only do
+    each draw's own part.
     """
 
     id: str
@@ -103,6 +107,7 @@ class Problem:
     stats: Callable[[Draw], Mapping[str, sp.Rational]] | None = None
     display: Callable[[Draw], str] | None = None
     ask: Callable[[Draw], str] | None = None
+    prepare: Callable[[Draw], object] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id or not all(c.isalnum() or c in "-_" for c in self.id):

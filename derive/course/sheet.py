@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.core.errors import DeriveError, UsageError
+from derive.core.memo import memo
 from derive.course.params import Choice, Decimal, Domain, Int, number
 from derive.course.problem import Problem
 from derive.course.textfile import read_text
@@ -175,7 +176,7 @@ def script_error(exc: BaseException, scripts: tuple[Path, ...], prefix: str = ""
     return UsageError(f"{prefix}{where}{type(exc).__name__}: {message}")
 
 
-_LOADED: dict[Path, tuple[str, tuple[bytes, ...], Sheet]] = {}
+_LOADED: dict[Path, tuple[str, tuple[bytes, ...], Sheet]] = memo()
 """Sheets loaded in this process, by resolved path, with the text and script bytes they were loaded from."""
 
 

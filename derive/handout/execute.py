@@ -202,8 +202,9 @@ _PRELOAD_PACKAGES = ("derive.certify", "derive.checker", "derive.course", "deriv
 """derive's packages whose every module a build item may import: loaded once in the parent."""
 _PRELOAD_MODULES = ("derive.api", "derive.handout.builder", "derive.handout.document", "derive.handout.typeset",
                     "scipy.integrate", "scipy.linalg", "scipy.optimize", "scipy.special", "mpmath",
-                    "matplotlib.backends.backend_pdf")
-"""Modules imported lazily inside derive's functions (the numeric libraries, the figures' PDF backend)."""
+                    "sympy.physics.quantum", "sympy.physics.units", "matplotlib.backends.backend_pdf")
+"""Modules imported lazily inside derive's functions or SymPy's (simplify loads sympy.physics.units on first
+use), the numeric libraries and the figures' PDF backend."""
 
 
 def _preload() -> None:

@@ -104,3 +104,15 @@ def test_a_solve_that_raises_fails_its_variant_naming_the_script_line(tmp_path: 
     item = plan.items[0]
     with pytest.raises(UsageError, match=rf"problem p \(seed \d+\): {script}, line 4: ZeroDivisionError"):
         item.make(*item.args)
+
+
+def test_a_sheet_loaded_again_from_the_same_bytes_is_the_same_sheet(tmp_path: Path) -> None:
+    """A build's workers start from the sheet its plan loaded (its problems keep what they derived)."""
+    source = (ROOT / "worked_examples" / "sheets" / "week1.toml").read_text(encoding="utf-8")
+    path = tmp_path / "week1.toml"
+    path.write_text(source, encoding="utf-8")
+    first = load_sheet(path)
+    assert load_sheet(path) is first
+    path.write_text(source.replace('title = "', 'title = "Edited: ', 1), encoding="utf-8")
+    edited = load_sheet(path)
+    assert edited is not first and edited.title.startswith("Edited: ")

@@ -372,3 +372,14 @@ def test_a_scripts_api_calls_get_the_items_time_limit(tmp_path: Path) -> None:
     out = build(str(script), "--out", str(tmp_path / "out"), "--timeout", "77")
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "out" / "ambient.tex").is_file()
+
+
+def test_the_parent_preloads_the_engines_but_not_the_cli_or_dask() -> None:
+    """Workers are forked from a parent that has imported what items import (never derive's CLI or Dask)."""
+    code = ("import sys\nfrom derive.handout.execute import _preload\n_preload()\n"
+            "print(sorted(m for m in ('derive.lsq.summary', 'derive.likelihood.fit', 'derive.checker.api', "
+            "'scipy.special', 'mpmath', 'derive.cli', 'dask') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["['derive.checker.api',", "'derive.likelihood.fit',", "'derive.lsq.summary',",
+                                  "'mpmath',", "'scipy.special']"]
