@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,28 @@ class Plan:
     items: list[BuildItem]
     versions: tuple[str, ...]
     numbered: bool = True
-    draws: dict[str, dict[str, Draw]] = field(default_factory=dict)
+    known_draws: dict[str, dict[str, Draw]] | None = None
+
+    @property
+    def draws(self) -> dict[str, dict[str, Draw]]:
+        """Each variant's draw of each problem, by variant id and problem id (drawn again from the seeds
+        when the plan's variants were read from a build's record)."""
+        if self.known_draws is None:
+            self.known_draws = {v.id: {p.id: draw(p, v.seed) for p in self.sheet.problems} for v in self.variants}
+        return self.known_draws
+
+    def prepare(self) -> None:
+        """What every variant shares, derived once here on the first variant's draw (``Problem.prepare``):
+        the build's workers, forked after this, inherit it. Before forking workers, not for a cluster."""
+        if len(self.variants) < 2:
+            return
+        first = self.variants[0]
+        for p in self.sheet.problems:
+            if p.prepare is not None:
+                try:
+                    p.prepare(draw(p, first.seed))
+                except DeriveError:  # the variant meets it again in its own worker, and reports it there
+                    pass
 
     def stem(self, variant: Variant, version: str) -> str:
         return f"{self.sheet.name}/{variant.id}/{version}" if self.numbered else f"{self.sheet.name}/{version}"
@@ -123,9 +144,12 @@ def variant_seed(sheet: Sheet, build_seed: int, variant: str, attempt: int) -> i
 
 
 def plan_sheet(path: Path, *, variants: int | None = None, seed: int | None = None, students: Path | None = None,
-               versions: tuple[str, ...] = ("solution", "student")) -> Plan:
+               versions: tuple[str, ...] = ("solution", "student"), remember: Path | None = None) -> Plan:
     """Plan the build of the sheet at ``path``: one item per variant (``variants`` numbered ones, or one
-    per student of the roster ``students``, or a single one), in each of ``versions``."""
+    per student of the roster ``students``, or a single one), in each of ``versions``.
+
+    ``remember``: a build's cache folder, where the variants chosen are kept and from where a plan of
+    the same sheet, people and seed (with the same derive) takes them instead of drawing again."""
     for v in versions:
         if v not in VERSIONS:
             raise UsageError(f"unknown version {v!r}", hint=f"versions: {', '.join(VERSIONS)}")
@@ -146,6 +170,35 @@ def plan_sheet(path: Path, *, variants: int | None = None, seed: int | None = No
     else:
         people = (Student("default"),)
     numbered = students is not None or variants is not None
+    record = _record(remember, sheet, people, build_seed, numbered) if remember is not None else None
+    known = _read_record(record, people) if record is not None else None
+    if known is not None:  # the same sheet, people and seed as a build before: its variants, not drawn again
+        plan = Plan(sheet, known, [], tuple(versions), numbered)
+        _add_items(plan)
+        return plan
+    chosen, draws = _choose(sheet, people, build_seed)
+    if record is not None:
+        _write_record(record, chosen)
+    plan = Plan(sheet, tuple(chosen), [], tuple(versions), numbered, draws)
+    _add_items(plan)
+    return plan
+
+
+def _add_items(plan: Plan) -> None:
+    """One build item per variant of ``plan``."""
+    sheet, numbered = plan.sheet, plan.numbered
+    for var in plan.variants:
+        key = f"{sheet.name}/{var.id}" if numbered else sheet.name
+        plan.items.append(BuildItem(
+            key=key, label=f"{sheet.path.name} [{var.id}]" if numbered else sheet.path.name, make=make_variant,
+            args=(str(sheet.path), var.id, var.name, var.seed, numbered),
+            outputs={ver: plan.stem(var, ver) for ver in plan.versions},
+            inputs=(sheet.path, *sheet.scripts), salt=f"derive.course seed={var.seed} id={var.id} name={var.name}"))
+
+
+def _choose(sheet: Sheet, people: Sequence[Student], build_seed: int
+            ) -> tuple[list[Variant], dict[str, dict[str, Draw]]]:
+    """Each person's variant: the first attempt whose answers no variant before it has, and its draws."""
     used: dict[str, set[object]] = {p.id: set() for p in sheet.problems}
     chosen: list[Variant] = []
     draws: dict[str, dict[str, Draw]] = {}
@@ -169,22 +222,51 @@ def plan_sheet(path: Path, *, variants: int | None = None, seed: int | None = No
             used[pid].add(k)
         chosen.append(Variant(person.id, person.name, s, attempt))
         draws[person.id] = ds
-    plan = Plan(sheet, tuple(chosen), [], tuple(versions), numbered, draws)
-    if len(chosen) > 1:  # what every variant shares, derived once here and inherited by the build's workers
-        for problem in sheet.problems:
-            if problem.prepare is not None:
-                try:
-                    problem.prepare(draws[chosen[0].id][problem.id])
-                except DeriveError:  # the variant meets it again in its own worker, and reports it there
-                    pass
-    for var in chosen:
-        key = f"{sheet.name}/{var.id}" if numbered else sheet.name
-        plan.items.append(BuildItem(
-            key=key, label=f"{sheet.path.name} [{var.id}]" if numbered else sheet.path.name, make=make_variant,
-            args=(str(sheet.path), var.id, var.name, var.seed, numbered),
-            outputs={ver: plan.stem(var, ver) for ver in versions},
-            inputs=(sheet.path, *sheet.scripts), salt=f"derive.course seed={var.seed} id={var.id} name={var.name}"))
-    return plan
+    return chosen, draws
+
+
+_RECORD_FORMAT = 1
+
+
+def _record(folder: Path, sheet: Sheet, people: Sequence[Student], build_seed: int, numbered: bool) -> Path:
+    """Where a build in ``folder`` keeps this plan's variants: named by everything they follow from
+    (derive's source, the sheet's and its scripts' bytes, the people, the build's seed)."""
+    import hashlib
+
+    from derive.handout.cache import base_hash
+
+    digest = hashlib.sha256(f"derive-plan {_RECORD_FORMAT}\n{base_hash()}\n{sheet.path}\n".encode())
+    for f in (sheet.path, *sheet.scripts):
+        try:
+            digest.update(f.read_bytes() + b"\0")
+        except OSError:
+            digest.update(b"?\0")
+    digest.update(json.dumps([build_seed, numbered, [[p.id, p.name] for p in people]]).encode())
+    return Path(folder) / "plans" / f"{digest.hexdigest()[:40]}.json"
+
+
+def _read_record(path: Path, people: Sequence[Student]) -> tuple[Variant, ...] | None:
+    """The variants a build before kept at ``path``, or None (none kept, or not for these people)."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rows, list) or len(rows) != len(people):
+        return None
+    out = []
+    for row, person in zip(rows, people):
+        if (not isinstance(row, list) or len(row) != 4 or row[0] != person.id or row[1] != person.name
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in row[2:])):
+            return None
+        out.append(Variant(person.id, person.name, row[2], row[3]))
+    return tuple(out)
+
+
+def _write_record(path: Path, chosen: Sequence[Variant]) -> None:
+    try:
+        _write_atomic(path, json.dumps([[v.id, v.name, v.seed, v.attempt] for v in chosen]) + "\n")
+    except OSError:  # a build that cannot keep its plan plans again next time
+        pass
 
 
 def make_variant(sheet_path: str, variant: str, name: str, seed: int, numbered: bool = True) -> Made:

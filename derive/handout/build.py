@@ -120,8 +120,9 @@ class Planned:
 
 
 def plan(paths: Sequence[Path], versions: Sequence[str] = DEFAULT_VERSIONS, *, variants: int | None = None,
-         seed: int | None = None, students: Path | None = None) -> Planned:
-    """The items of ``paths``: ``.toml`` problem sheets through ``derive.course``, the rest as scripts."""
+         seed: int | None = None, students: Path | None = None, remember: Path | None = None) -> Planned:
+    """The items of ``paths``: ``.toml`` problem sheets through ``derive.course``, the rest as scripts.
+    ``remember``: the build's cache folder, where a sheet's plan keeps the variants it chose."""
     sheets = [p for p in paths if p.suffix == ".toml"]
     scripts = [p for p in paths if p.suffix != ".toml"]
     if not sheets and (variants is not None or seed is not None or students is not None):
@@ -136,7 +137,9 @@ def plan(paths: Sequence[Path], versions: Sequence[str] = DEFAULT_VERSIONS, *, v
             course = importlib.import_module("derive.course")
         except ImportError:
             raise UsageError(f"{sheet}: problem sheets are not available in this derive (derive.course)") from None
-        sheet_plan = course.plan_sheet(sheet, variants=variants, seed=seed, students=students, versions=tuple(versions))
+        options: dict[str, Any] = {"remember": remember} if remember is not None else {}
+        sheet_plan = course.plan_sheet(sheet, variants=variants, seed=seed, students=students, versions=tuple(versions),
+                                       **options)
         plans.append(sheet_plan)
         items += list(sheet_plan.items)
     check_unique(items)
@@ -212,7 +215,8 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
         if not templates_available():
             raise UsageError("--templates is not available in this derive (no template overrides)")
         templates = templates.resolve()
-    planned = plan(paths, versions, variants=variants, seed=seed, students=students)
+    planned = plan(paths, versions, variants=variants, seed=seed, students=students,
+                   remember=out.resolve() / build_cache.CACHE_DIR if cache and not out.is_file() else None)
     if moodle and not planned.plans:
         raise UsageError("--moodle exports a problem sheet's variants, and no sheet (.toml) was given",
                          hint="e.g. derive build worked_examples/sheets/week1.toml --variants 30 --moodle")
@@ -270,6 +274,11 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
 
             run_on_dask(scheduler, todo, job, budget, finished)
         elif todo:
+            waiting = {item.key for item in todo}
+            for sheet_plan in planned.plans:  # what its variants share, once here: the forked workers inherit it
+                prepare = getattr(sheet_plan, "prepare", None)
+                if prepare is not None and any(item.key in waiting for item in sheet_plan.items):
+                    prepare()
             workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
             run_local(todo, job, budget, workers, finished, progress.refresh)
     reports = [done[item.key] for item in items]

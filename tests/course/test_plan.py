@@ -149,3 +149,24 @@ def test_a_week1_variant_is_certified_with_every_kind_answered() -> None:
     student = render_handout(made.handout, solutions=False)
     assert "Solutions" not in student and "derive-course" not in render_handout(made.handout)
     assert student == render_handout(item.make(*item.args).handout, solutions=False)
+
+
+def test_a_remembered_plan_takes_the_variants_a_build_chose(sheet: Path, tmp_path: Path) -> None:
+    """A warm rebuild does not draw again: the same sheet, people and seed read the variants kept."""
+    cache = tmp_path / "cache"
+    first = plan_sheet(sheet, variants=4, seed=11, versions=("solution",), remember=cache)
+    [record] = list((cache / "plans").glob("*.json"))
+    again = plan_sheet(sheet, variants=4, seed=11, versions=("solution",), remember=cache)
+    assert again.known_draws is None  # nothing drawn
+    assert again.variants == first.variants
+    assert [(i.key, i.args, i.salt) for i in again.items] == [(i.key, i.args, i.salt) for i in first.items]
+    assert {v: {p: d.values for p, d in ds.items()} for v, ds in again.draws.items()} == \
+        {v: {p: d.values for p, d in ds.items()} for v, ds in first.draws.items()}  # drawn again on demand
+    rows = json.loads(record.read_text(encoding="utf-8"))
+    rows[0][0] = "someone else"  # a record not for these people is not used
+    record.write_text(json.dumps(rows), encoding="utf-8")
+    redrawn = plan_sheet(sheet, variants=4, seed=11, versions=("solution",), remember=cache)
+    assert redrawn.known_draws is not None and redrawn.variants == first.variants
+    other_seed = plan_sheet(sheet, variants=4, seed=12, versions=("solution",), remember=cache)
+    assert other_seed.known_draws is not None  # another seed is another record
+    assert len(list((cache / "plans").glob("*.json"))) == 2

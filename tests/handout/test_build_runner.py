@@ -223,6 +223,10 @@ class FakePlan:
     def __init__(self, items: list[object]) -> None:
         self.items = items
         self.manifests: list[tuple[Path, list[object]]] = []
+        self.prepared = 0
+
+    def prepare(self) -> None:
+        self.prepared += 1
 
     def write_manifest(self, out: Path, reports: list[object]) -> Path:
         self.manifests.append((out, list(reports)))
@@ -249,13 +253,18 @@ def test_a_toml_path_is_planned_by_the_course_package_and_its_manifest_written(
     monkeypatch.setitem(sys.modules, "derive.course", types.SimpleNamespace(plan_sheet=plan_sheet))
     reports = runner.build_all([sheet], tmp_path / "out", jobs=1, tex_only=True, variants=2, seed=7, quiet=True,
                                versions=("student", "solution"))
-    assert calls == [(sheet, {"variants": 2, "seed": 7, "students": None, "versions": ("student", "solution")})]
+    assert calls == [(sheet, {"variants": 2, "seed": 7, "students": None, "versions": ("student", "solution"),
+                              "remember": (tmp_path / "out").resolve() / ".derive-cache"})]
     assert [r.error for r in reports] == [None, None]
     assert (tmp_path / "out" / "week1" / "s2" / "student.tex").is_file()
     assert "Variant s1" in (tmp_path / "out" / "week1" / "s1" / "solution.tex").read_text()
     [(out, manifest_reports)] = plans[0].manifests
     assert out == (tmp_path / "out").resolve()
     assert [r.answers for r in manifest_reports] == [{"a": 1.5}, {"a": 1.5}]  # type: ignore[attr-defined]
+    assert plans[0].prepared == 1  # what the variants share, once, before the workers are forked
+    runner.build_all([sheet], tmp_path / "out", jobs=1, tex_only=True, variants=2, seed=7, quiet=True,
+                     versions=("student", "solution"))
+    assert plans[1].prepared == 0  # every variant cached: nothing to prepare
 
 
 def test_a_toml_path_without_the_course_package_is_one_usage_line(
