@@ -372,7 +372,7 @@ class Printer(FormatPrinter):
                                 "body": definition.body})
                 out += [{"kind": "step", "step": s.index, "line": s.line, "lhs": s.lhs_latex, "relation": s.relation,
                          "rhs": s.rhs_latex, "up_to_constant": s.up_to_constant} for s in steps]
-        return {"file": r.file, "declarations": list(r.declarations), "derivation": out}
+        return {"file": r.file, "declarations": list(r.declarations), "items": out}
 
     def _print_FolderReport(self, r: FolderReport) -> dict[str, Any]:
         return {"folder": r.folder, "summary": r.counts, "files": [self.visit(f) for f in r.files]}
