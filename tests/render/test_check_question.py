@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -174,3 +175,18 @@ def test_no_question_of_any_report_holds_a_verdict(r: CheckReport) -> None:
             check_latex(asked)
     asked = render(r, "json", part="question")
     assert "SECRETHINT" not in asked and not [v for v in values if v in asked]
+
+
+def test_the_student_tex_of_hostile_source_holds_nothing_of_it(tmp_path: Path) -> None:
+    from derive.handout.builder import HandoutBuilder
+    from derive.render.env import render_handout
+    from tests.render.test_check_report import HOSTILE
+
+    path = tmp_path / "hostile.tex"
+    path.write_text(HOSTILE, encoding="utf-8")
+    r = check(path)
+    h = HandoutBuilder("Find the slip").checked(r).build()
+    body = render_handout(h, solutions=False).split("% derive-source: title block", 1)[1]
+    for bad in ("input", "write18", "passwd", "pwned", "hostname", "catcode", r"\label"):
+        assert bad not in body, bad
+    assert "Gradient of a quadratic" in body and r"\tag*{step~1}" in body and "line~" not in body
