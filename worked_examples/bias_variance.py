@@ -16,9 +16,9 @@ h.paragraph(
     "follows its training sample closely, so its prediction changes a lot from one sample to the next "
     "(variance); a rigid model changes little but may miss the truth on average (bias). The expected "
     "squared error at a new input splits exactly into these two parts plus the noise no model can "
-    "remove. Below is the derivation as a student would write it in LaTeX, with each line checked by "
-    "derive: the expectations are read from the declarations in the source (the noise has mean 0 and "
-    r"variance $\sigma^2$ and is independent of the fitted value $\hat f$)."
+    "remove. Below is the derivation as a student would write it in LaTeX; its source declares that the "
+    r"noise has mean 0 and variance $\sigma^2$ and is independent of the fitted value $\hat f$, so derive "
+    "reads the expectations. Check every step: is any of them wrong?"
 )
 h.section("The decomposition")
 h.checked(derive.check(HERE / "bias_variance.tex"))

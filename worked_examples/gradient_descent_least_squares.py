@@ -43,8 +43,8 @@ h.paragraph(
 
 h.section("The step-size condition")
 h.paragraph(
-    "Subtract the least-squares solution from one step. The identity below holds for any vector, and is "
-    "checked line by line:"
+    "Subtract the least-squares solution from one step. The identity below holds for any vector; check it "
+    "step by step:"
 )
 h.checked(derive.check(HERE / "gd_error_step.tex"))
 h.paragraph(
@@ -54,7 +54,7 @@ h.paragraph(
     r"$|1 - \eta \lambda_i| < 1$ for every $i$, that is $0 < \eta < 2/\lambda_{\max}(H)$, and the error then "
     r"falls by the factor $\max_i |1 - \eta \lambda_i|$ per step. This spectral argument is prose: derive "
     "certifies the gradient, the Hessian and the error identity, not the eigenvalue bound. In one "
-    "dimension it is a single factor, certified below."
+    "dimension it is a single factor; check each step below."
 )
 h.checked(derive.check(HERE / "gd_contraction.tex"))
 

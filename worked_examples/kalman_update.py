@@ -50,7 +50,7 @@ h.paragraph(
 h.section("The posterior by completing the square")
 h.paragraph(
     "Completing the square shows the whole posterior at once, and rewrites it in the form a Kalman filter "
-    "implements. Every line is checked:"
+    "implements. Check every step:"
 )
 h.checked(derive.check(HERE / "gaussian_update.tex"))
 h.paragraph(

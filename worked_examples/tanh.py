@@ -46,7 +46,7 @@ h.section("Relation to the sigmoid")
 h.paragraph(
     r"With the sigmoid $\sigma(z) = 1/(1 + e^{-z})$, multiplying the numerator and denominator of tanh by "
     r"$e^{-z}$ shows $\tanh z = 2\sigma(2z) - 1$: a network with tanh units computes the same functions as one "
-    "with sigmoid units, with rescaled weights and biases. The derivation below is checked line by line; "
+    "with sigmoid units, with rescaled weights and biases. Check the derivation below step by step; "
     "its last part shows that the two forms of the derivative agree."
 )
 h.checked(derive.check(HERE / "tanh_sigmoid.tex"))

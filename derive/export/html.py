@@ -259,7 +259,7 @@ class _Page:
         if not self.solutions:  # a student version: what is asked, never the derivation
             question = _question(b)
             if question.strip():
-                parts.append(display_math(_checked(question, f"{where}, its question")))
+                parts.append(markdown_html(question, f"{where}, its question"))
             parts.append(self._answer_space(b, 6))
             return '<section class="worked">\n' + "\n".join(p for p in parts if p) + "\n</section>"
         if b.source:
@@ -278,8 +278,12 @@ class _Page:
         return '<div class="exercise">\n' + "\n".join(parts) + "\n</div>"
 
     def _html_checked(self, b: Any) -> str:
-        return '<section class="checked">\n' + markdown_html(str(b.result.render("markdown")),
-                                                             f"block '{b.label}'") + "\n</section>"
+        """A checked derivation: its annotated report, or in a student version its steps as typed (the
+        Markdown question part: no mark, verdict, counterexample or hint)."""
+        markdown = str(b.result.render("markdown")) if self.solutions else _question(b)
+        if not markdown.strip():
+            return ""
+        return '<section class="checked">\n' + markdown_html(markdown, f"block '{b.label}'") + "\n</section>"
 
     def _html_figure(self, b: Any) -> str:
         if not self.solutions and getattr(b, "solution", True):
@@ -312,11 +316,12 @@ class _Page:
         return "\n".join(["<header>", *head, "</header>", "<main>", *body, "</main>"])
 
 
-def _question(b: Worked) -> str:
-    """What a worked problem asks, in math mode (its printer's ``question`` part); '' when its result has
-    none, or the printer has no question part: a student version then shows the title and intro only."""
+def _question(b: Any) -> str:
+    """What a worked problem or a checked derivation asks, as Markdown (its printer's ``question`` part: a
+    displayed formula, or a derivation's steps as typed); '' when its result has none, or the printer has no
+    question part: a student version then shows the title and intro only."""
     try:
-        return str(b.result.render("latex", part="question"))
+        return str(b.result.render("markdown", part="question"))
     except UsageError:
         return ""
 

@@ -218,34 +218,49 @@ def _rows_for(relation: str, latex: str, tag: str, hanging: bool, width: int = W
 def chain_latex(steps: list[CheckedStep], definition: Definition | None, first_error: CheckedStep | None,
                 hint: Hints) -> str:
     """One ``align*`` for the steps of one chain (and the definition that opens it, if any)."""
+    def below(step: CheckedStep) -> str:
+        return (error_box(step, hint) if step is first_error else
+                note(step, hint) if not step.certificate.certified else "")
+
+    return _chain(steps, definition,
+                  tag_of=lambda s: margin(s.status, s.line),
+                  definition_tag="" if definition is None else margin(None, definition.line, "def."),
+                  lhs_of=lambda s: side(s.lhs_latex, s.read_lhs), rhs_of=lambda s: side(s.rhs_latex, s.read_rhs),
+                  below_of=below, lhs_tag_of=lambda s: margin(None, s.lhs_line))
+
+
+def _chain(steps: list[CheckedStep], definition: Definition | None, *, tag_of: Callable[[CheckedStep], str],
+           definition_tag: str, lhs_of: Callable[[CheckedStep], str], rhs_of: Callable[[CheckedStep], str],
+           below_of: Callable[[CheckedStep], str], lhs_tag_of: Callable[[CheckedStep], str]) -> str:
+    """The ``align*`` of one chain: each right side on its row with ``tag_of(step)``, what ``below_of``
+    says under it (between rows, or after the display for the last)."""
     head = steps[0]
-    lhs = side(head.lhs_latex, head.read_lhs)
+    lhs = lhs_of(head)
     rows: list[str] = []
     after = ""
     if definition is not None:
         name = safe_math(definition.name) or rf"\text{{{tex_line(definition.name)}}}"
         hanging = False
         parts = lines_of(lhs, max(24, WIDE - 3 - visible(name)))
-        rows.append(f"{name} &= {parts[0]} " + margin(None, definition.line, "def."))
+        rows.append(f"{name} &= {parts[0]} " + definition_tag)
         rows += [rf"&\qquad {p}" for p in parts[1:]]
     else:
         hanging = visible(lhs) > SHORT_LEFT
         if hanging:
             parts = lines_of(lhs)
-            rows.append(f"& {parts[0]} " + margin(None, head.lhs_line))
+            rows.append(f"& {parts[0]} " + lhs_tag_of(head))
             rows += [rf"&\qquad {p}" for p in parts[1:]]
     width = WIDE if hanging else max(24, WIDE - 3 - visible(lhs if definition is None else name))
     for k, step in enumerate(steps):
-        rhs = side(step.rhs_latex, step.read_rhs) + (r" + \text{const}" if step.up_to_constant else "")
-        tag = margin(step.status, step.line)
+        rhs = rhs_of(step) + (r" + \text{const}" if step.up_to_constant else "")
+        tag = tag_of(step)
         if k == 0 and definition is None and not hanging:
             new = _rows_for(step.relation, rhs, tag, False, width)
             new[0] = f"{lhs} {new[0]}"
             rows += new
         else:
             rows += _rows_for(step.relation, rhs, tag, hanging, width)
-        below = (error_box(step, hint) if step is first_error else
-                 note(step, hint) if not step.certificate.certified else "")
+        below = below_of(step)
         if below and k < len(steps) - 1:
             rows[-1] += r" \\" + "\n" + rf"\intertext{{{below}}}"
         elif below:
@@ -299,6 +314,91 @@ def body(r: CheckReport, hint: Hints) -> list[str]:
             out.append(chain_latex(steps, definition, first, hint))
     if r.notes:
         out.append(r"\textit{" + "; ".join(str(tex_line(n)) for n in r.notes) + "}")
+    return out
+
+
+# --- the derivation to check (a student version) ----------------------------------------------------
+# What a student is handed: the author's derivation, step by step, with nothing derive found out about
+# it (no mark, verdict, counterexample, hint, expected side, reading note or legend).
+
+
+def typed_side(typed: str, read: str | None) -> str:
+    """A side as the author typed it when ``safe_math`` allows it (read by derive or not), else derive's
+    reading of it, else the typed text: how it is shown never depends on whether it holds."""
+    safe = safe_math(typed)
+    if safe is not None:
+        return safe
+    if read is not None:
+        return compact_latex(read)
+    return rf"\text{{{tex_line(typed)}}}" if typed.strip() else ""
+
+
+def step_tag(step: CheckedStep) -> str:
+    r"""The label of a step to check, at the right of its row: ``step k`` (``\tag*``, text mode)."""
+    return rf"\tag*{{step~{step.index}}}"
+
+
+def question_chain(steps: list[CheckedStep], definition: Definition | None) -> str:
+    """One ``align*`` for one chain as typed: each right side labelled ``step k``, nothing else."""
+    return _chain(steps, definition, tag_of=step_tag, definition_tag="",
+                  lhs_of=lambda s: typed_side(s.lhs_latex, s.read_lhs),
+                  rhs_of=lambda s: typed_side(s.rhs_latex, s.read_rhs),
+                  below_of=lambda s: "", lhs_tag_of=lambda s: "")
+
+
+def typed_definition(d: Definition) -> str:
+    """A statement as typed (``name = body``), unlabelled."""
+    name = safe_math(d.name) or rf"\text{{{tex_line(d.name)}}}"
+    body = safe_math(d.body) or rf"\text{{{tex_line(d.body)}}}"
+    return "\\begin{align*}\n" + f"{name} &= {body}" + "\n\\end{align*}"
+
+
+def question_body(r: CheckReport) -> list[str]:
+    """The derivation to check, for TeX: the author's prose and displays in the order of the file, each
+    step labelled ``step k`` (its ``index``); no verdict of any kind."""
+    out: list[str] = []
+    for _, kind, payload in items(r):
+        if kind == "prose":
+            text = prose_latex(payload)
+            if text:
+                out.append(text)
+        elif kind == "definition":
+            out.append(typed_definition(payload))
+        else:
+            out.append(question_chain(*payload))
+    return out
+
+
+def mathjax_question(r: CheckReport) -> list[str]:
+    """The derivation to check, for MathJax (Markdown, HTML): prose paragraphs and one ``$$`` block per
+    display, rows ``lhs &= rhs && step k``; no verdict of any kind."""
+    out: list[str] = []
+    for _, kind, payload in items(r):
+        if kind == "prose":
+            text = prose_markdown(payload)
+            if text:
+                out.append(text)
+        elif kind == "definition":
+            name = safe_math(payload.name) or rf"\text{{{tex_line(payload.name)}}}"
+            value = safe_math(payload.body) or rf"\text{{{tex_line(payload.body)}}}"
+            out.append(f"$$\n{name} = {value}\n$$")
+        else:
+            steps, definition = payload
+            head = steps[0]
+            lhs = typed_side(head.lhs_latex, head.read_lhs)
+            rows: list[str] = []
+            if definition is not None:
+                name = safe_math(definition.name) or rf"\text{{{tex_line(definition.name)}}}"
+                rows.append(rf"{name} &= {lhs}")
+                lhs = ""
+            for k, step in enumerate(steps):
+                rhs = typed_side(step.rhs_latex, step.read_rhs) + (r" + \text{const}" if step.up_to_constant else "")
+                rel = RELATIONS.get(step.relation, "=")
+                left = lhs if k == 0 else ""
+                parts = lines_of(rhs, max(24, WIDE - 3 - visible(left)))
+                rows.append(rf"{left} &{rel} {parts[0]} && \text{{step {step.index}}}")
+                rows += [rf"&\qquad {p}" for p in parts[1:]]
+            out.append("$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$")
     return out
 
 

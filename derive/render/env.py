@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2.loaders import split_template_path
@@ -473,28 +474,49 @@ def _is_latex_field(name: str) -> bool:
 class WorkedLatex:
     """A worked solution's derivation in LaTeX: the chain (a display environment), the boxed result and
     the question (math mode: what is asked; '' when the result has none). A solution version holds the
-    chain and result, a student version the question only (the others '' and never rendered)."""
+    chain and result, a student version the question only (the others '' and never rendered). A checked
+    derivation's student version holds ``steps`` instead: the derivation to check as the author typed it
+    (text mode: prose and displays, each step labelled), with no verdict of any kind."""
 
     chain: Latex
     result: Latex
     question: Latex = Latex("")
+    steps: Latex = Latex("")
+
+
+def _checks_a_derivation(result: object) -> bool:
+    """Whether ``result`` is a checked derivation (its printers' question is the derivation, in text mode)."""
+    from derive.checker.model import CheckReport, FolderReport
+
+    return isinstance(getattr(result, "data", None), (CheckReport, FolderReport))
+
+
+def _question(result: Any) -> str:
+    """``result``'s question part in LaTeX, checked; '' when its printer has none."""
+    from derive.core.errors import UsageError
+
+    try:
+        question = str(result.render("latex", part="question"))
+    except UsageError:
+        return ""
+    check_latex(question)
+    return question
 
 
 def worked_latex(block: Worked | CheckedBlock, label: str, solutions: bool = True) -> WorkedLatex:
     """Render a worked block's result in LaTeX now (the end of the pipeline), checked, named by its block.
 
     Without ``solutions`` only the question of a ``Worked`` is rendered (a result with no question
-    prints none: the title and intro stay), so no solution text can reach a student's .tex.
+    prints none: the title and intro stay), and of a checked derivation only its steps as typed (its
+    question part: no mark, verdict, counterexample or hint), so no solution text can reach a student's .tex.
     """
-    from derive.core.errors import UsageError
-
     try:
-        if not solutions and isinstance(block, Worked):  # the question only: the solution is never rendered
-            try:
-                question = block.result.render("latex", part="question")
-            except UsageError:
-                question = ""
-            check_latex(question)
+        if not solutions:  # the question only: the solution is never rendered
+            question = _question(block.result)
+            # a checked derivation's question is its steps (text mode: never inside \[ \]); so is any
+            # question holding a display, from a result that wraps a check report
+            if isinstance(block, CheckedBlock) or _checks_a_derivation(block.result) or "\\begin{align*}" in question:
+                return WorkedLatex(Latex(""), Latex(""), steps=Latex(question))
             return WorkedLatex(Latex(""), Latex(""), Latex(question))
         chain = block.result.render("latex", part="chain")
         result = block.result.render("latex", part="result")

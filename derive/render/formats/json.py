@@ -1,7 +1,9 @@
 """JSON: the documented contract of each command (SymPy ``str()`` forms in the user's names).
 
 Every document carries ``certified`` and its ``checks``; every step its ``rule``, ``justification``
-and ``certificate`` (the certificate's one-line description, starting with its word).
+and ``certificate`` (the certificate's one-line description, starting with its word). The one
+exception is ``part="question"``, what is asked with nothing of the answer: for a checked derivation its
+steps as typed, with no status, certificate, counterexample or hint.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sympy as sp
 
 from derive.core.contract import Check
+from derive.core.errors import UsageError
 from derive.render.notation.order import keeps_typed_order
 from derive.render.base import FormatPrinter
 from derive.render.formats.latex import mtex
@@ -26,14 +29,22 @@ if TYPE_CHECKING:  # the models are walked, not imported: a scalar result loads 
     from derive.scalar.model import Derivation, DiffStep, Gradient
 
 
+_PARTS = ("all", "question")
+
+
 class Printer(FormatPrinter):
     """One JSON document per result; ``indent`` as ``json.dumps`` takes it."""
 
     format_name: ClassVar[str] = "json"
-    _default_settings: ClassVar[dict[str, Any]] = {"indent": 2}
+    _default_settings: ClassVar[dict[str, Any]] = {"indent": 2, "part": "all"}
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        if self.settings["part"] not in _PARTS:
+            raise UsageError(f"unknown JSON part {self.settings['part']!r}", hint=f"choose {', '.join(_PARTS)}")
 
     def doprint(self, node: object) -> str:
-        doc = self.visit(node)
+        doc = self.question(node) if self.settings["part"] == "question" else self.visit(node)
         return doc if isinstance(doc, str) else json.dumps(doc, indent=self.settings["indent"], ensure_ascii=False)
 
     def _print_Check(self, c: Check) -> dict[str, Any]:
@@ -332,6 +343,36 @@ class Printer(FormatPrinter):
                             for d in r.definitions],
             "notes": list(r.notes),
         }
+
+    def question(self, node: object) -> dict[str, Any]:
+        """What ``node`` asks (``_question_<Class>`` along the MRO; none is a UsageError)."""
+        for cls in type(node).__mro__:
+            method = getattr(self, f"_question_{cls.__name__}", None)
+            if method is not None:
+                return method(node)
+        raise UsageError(f"a {type(node).__name__} has no question to print in JSON",
+                         hint="the JSON question part prints checked derivations")
+
+    def _question_CheckReport(self, r: CheckReport) -> dict[str, Any]:
+        """The derivation to check as typed, in the order of the file: prose, statements and steps (each
+        ``step``, ``line``, ``lhs``, ``relation``, ``rhs`` as typed); no status, certificate,
+        counterexample, hint, expected side or reading."""
+        from derive.render.check_latex import items
+
+        out: list[dict[str, Any]] = []
+        for line, kind, payload in items(r):
+            if kind == "prose":
+                out.append({"kind": "prose", "line": line, "text": payload})
+            elif kind == "definition":
+                out.append({"kind": payload.kind, "line": line, "name": payload.name, "body": payload.body})
+            else:
+                steps, definition = payload
+                if definition is not None:
+                    out.append({"kind": definition.kind, "line": definition.line, "name": definition.name,
+                                "body": definition.body})
+                out += [{"kind": "step", "step": s.index, "line": s.line, "lhs": s.lhs_latex, "relation": s.relation,
+                         "rhs": s.rhs_latex, "up_to_constant": s.up_to_constant} for s in steps]
+        return {"file": r.file, "declarations": list(r.declarations), "items": out}
 
     def _print_FolderReport(self, r: FolderReport) -> dict[str, Any]:
         return {"folder": r.folder, "summary": r.counts, "files": [self.visit(f) for f in r.files]}

@@ -2,7 +2,8 @@
 
 ``part`` picks what to print: ``chain`` (the derivation), ``result`` (the results alone in math
 mode: the boxed line of a worked solution), ``all`` (the chain, then the results displayed) or
-``question`` (what is asked, in math mode, with no part of the answer: a student version's problem).
+``question`` (what is asked, in math mode, with no part of the answer: a student version's problem; for a
+checked derivation, the derivation as typed, step by step, in text mode, with no verdict).
 The maths is printed here; the prose around it lives in the handout templates.
 """
 from __future__ import annotations
@@ -377,13 +378,15 @@ class Printer(FormatPrinter):
 
     # -- questions: what a result answers, without the answer ----------------------------------
     def question(self, node: object) -> str:
-        """What ``node`` answers, in math mode (``_question_<Class>`` along the MRO; none is an error)."""
+        """What ``node`` answers, in math mode (``_question_<Class>`` along the MRO; none is an error); a
+        checked derivation's question is the derivation itself, in text mode."""
         for cls in type(node).__mro__:
             method = getattr(self, f"_question_{cls.__name__}", None)
             if method is not None:
                 return str(method(node))
         raise UsageError(f"a {type(node).__name__} has no question to print",
-                         hint="a student version prints the question of derivations, gradients, least squares and MLE")
+                         hint="a student version prints the question of derivations, gradients, least squares, "
+                              "MLE and checked derivations")
 
     @keeps_typed_order
     def _question_Derivation(self, d: Derivation) -> str:
@@ -803,6 +806,15 @@ class Printer(FormatPrinter):
         if self.mathjax:
             return "\n\n".join([f"{r.file}: {C.summary(r)}", *C.mathjax_body(r), *C.mathjax_error(r, self._print_Hint)])
         return Parts(C.body(r, self._print_Hint), "", display_result=False)
+
+    def _question_CheckReport(self, r: CheckReport) -> str:
+        """The derivation to check, as the author typed it: their prose and displays in the order of the
+        file, each step labelled ``step k``; no mark, verdict, counterexample, hint or expected side. Unlike
+        the other questions this is text-mode LaTeX (paragraphs and ``align*`` displays, as the ``chain``
+        part); for MathJax, paragraphs and one ``$$`` block per display."""
+        from derive.render import check_latex as C
+
+        return "\n\n".join(C.mathjax_question(r) if self.mathjax else C.question_body(r))
 
     def _print_FolderReport(self, r: FolderReport) -> Parts | str:
         """A summary table, then each file's annotated derivation on its own page."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sympy as sp
 
 from derive.core.contract import Certified, Check, NotComputed, Plausible, Proved, Verdict
+from derive.core.errors import UsageError
 from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.echo import compact_latex, safe_math
@@ -59,17 +60,31 @@ def certificate_summary(d: Derivation) -> str:
     return ", ".join(parts) + (f"; {checks}" if checks else "")
 
 
+_PARTS = ("all", "question")
+
+
 class Printer(FormatPrinter):
-    """Markdown of every result: the LaTeX printer's chains (MathJax flavour) between prose lines."""
+    """Markdown of every result: the LaTeX printer's chains (MathJax flavour) between prose lines.
+
+    ``part="question"`` prints what is asked with no part of the answer: a result's question (the LaTeX
+    printer's, displayed), a checked derivation's steps as typed (no verdict of any kind), and a
+    handout's student version (questions only, no exercise solutions, no figure that shows a solution).
+    """
 
     format_name: ClassVar[str] = "markdown"
+    _default_settings: ClassVar[dict[str, Any]] = {"part": "all"}
 
     def __init__(self, **settings: Any) -> None:
         super().__init__(**settings)
+        if self.settings["part"] not in _PARTS:
+            raise UsageError(f"unknown Markdown part {self.settings['part']!r}", hint=f"choose {', '.join(_PARTS)}")
         self.latex = Latex(mathjax=True, part="chain")
 
     def doprint(self, node: object) -> str:
-        """The node's Markdown; a result ends with the one line saying whether it is certified."""
+        """The node's Markdown; a result ends with the one line saying whether it is certified (its
+        question part ends with none: whether it holds is part of the answer)."""
+        if self.settings["part"] == "question":
+            return self.question(node)
         out = str(self.visit(node))
         if isinstance(node, Certified):
             out = out.rstrip("\n") + "\n\n" + closing_line(node.verdict) + "\n"
@@ -282,6 +297,52 @@ class Printer(FormatPrinter):
 
         data = base64.b64encode(b.plot.svg.encode("utf-8")).decode("ascii")
         return f"![{b.plot.alt}](data:image/svg+xml;base64,{data})" + (f"\n\n*{b.caption}*" if b.caption else "")
+
+    # -- questions: what is asked, without the answer ----------------------------------------------
+    def question(self, node: object) -> str:
+        """What ``node`` asks (``_question_<Class>`` along the MRO, else the LaTeX printer's question,
+        displayed; a node with neither is a UsageError)."""
+        for cls in type(node).__mro__:
+            method = getattr(self, f"_question_{cls.__name__}", None)
+            if method is not None:
+                return str(method(node))
+        return display(Latex(mathjax=True, part="question").doprint(node)) + "\n"
+
+    def _question_CheckReport(self, r: CheckReport) -> str:
+        """The derivation to check as typed: prose and one ``$$`` block per display, each step labelled
+        ``step k``; no mark, verdict, counterexample, hint or legend."""
+        return Latex(mathjax=True, part="question").doprint(r) + "\n"
+
+    def _question_Handout(self, h: Handout) -> str:
+        """A student version: title, blocks in order with each worked problem's question, no solutions."""
+        from derive.handout.document import CheckedBlock, Figure, Worked
+
+        out = [f"# {h.title}"] + ([f"*{h.subtitle}*"] if h.subtitle else []) + ([h.author] if h.author else [])
+        for b in h.blocks:
+            if isinstance(b, Figure) and b.solution:
+                continue  # a figure that shows part of a solution
+            if isinstance(b, Worked):
+                out.append(self._question_Worked(b))
+            elif isinstance(b, CheckedBlock):
+                out.append(self._question_CheckedBlock(b))
+            else:
+                out.append(str(self.visit(b)))
+        return "\n\n".join(out) + "\n"
+
+    def _question_Worked(self, b: Worked) -> str:
+        """A worked problem's title, intro and question ('' when its result has none)."""
+        lines = [f"### {b.title}"] + ([b.intro] if b.intro else [])
+        try:
+            asked = str(b.result.render("markdown", part="question")).rstrip()
+        except UsageError:
+            asked = ""
+        return "\n\n".join(lines + ([asked] if asked else []))
+
+    def _question_CheckedBlock(self, b: Any) -> str:
+        try:
+            return str(b.result.render("markdown", part="question")).rstrip()
+        except UsageError:
+            return ""  # a folder of checked files has nothing to hand a student
 
     # -- checked derivations -------------------------------------------------------------------
     def _print_CheckReport(self, r: CheckReport) -> str:

@@ -2,6 +2,8 @@
 
 ``width`` is the number of columns; ``color`` adds ANSI colours (a terminal). Every result ends
 with the lines of its checks, each with the same mark and word as in every other format.
+``part="question"`` prints what is asked and nothing of the answer: for a checked derivation, its
+steps as typed, each labelled ``step k``, with no verdict of any kind (no mark, counterexample, hint).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive.core.contract import Certificate, Check, NotComputed, Verdict
+from derive.core.errors import UsageError
 from derive.render.notation.order import keeps_typed_order
 from derive.render.base import CLOSING, FormatPrinter
 from derive.render.echo import compact_latex, same_latex
@@ -98,6 +101,9 @@ def skipped_summary(fit: DataFit | None) -> tuple[str, ...]:
         else ()
 
 
+_PARTS = ("all", "question")
+
+
 def chain_table() -> Table:
     """The four columns of a chain: the relation, the maths, the justification, the mark."""
     table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
@@ -112,18 +118,64 @@ class Printer(FormatPrinter):
     """Text of every result: ``width`` columns, ``color`` for ANSI colours."""
 
     format_name: ClassVar[str] = "text"
-    _default_settings: ClassVar[dict[str, Any]] = {"width": 100, "color": False}
+    _default_settings: ClassVar[dict[str, Any]] = {"width": 100, "color": False, "part": "all"}
 
     def __init__(self, **settings: Any) -> None:
         super().__init__(**settings)
+        if self.settings["part"] not in _PARTS:
+            raise UsageError(f"unknown text part {self.settings['part']!r}", hint=f"choose {', '.join(_PARTS)}")
         self._partial = False
 
     def doprint(self, node: object) -> str:
         buf = io.StringIO()
         color = bool(self.settings["color"])
+        shown = self.question(node) if self.settings["part"] == "question" else self.visit(node)
         Console(file=buf, width=int(self.settings["width"] or 100), color_system="standard" if color else None,
-                force_terminal=color, highlight=False).print(self.visit(node))
+                force_terminal=color, highlight=False).print(shown)
         return buf.getvalue()
+
+    # -- questions: what is asked, without the answer ----------------------------------------------
+    def question(self, node: object) -> RenderableType:
+        """What ``node`` asks (``_question_<Class>`` along the MRO; none is a UsageError)."""
+        for cls in type(node).__mro__:
+            method = getattr(self, f"_question_{cls.__name__}", None)
+            if method is not None:
+                return method(node)
+        raise UsageError(f"a {type(node).__name__} has no question to print in text",
+                         hint="the text question part prints checked derivations; use --format latex for others")
+
+    def _question_CheckReport(self, r: CheckReport) -> RenderableType:
+        """The derivation to check as typed: the prose between displays, and each display's rows with
+        their steps labelled ``step k``; nothing derive found out about it."""
+        from derive.render.check_latex import items
+        from derive.render.echo import prose_markdown
+
+        parts: list[RenderableType] = []
+        for _, kind, payload in items(r):
+            if kind == "prose":
+                text = prose_markdown(payload)
+                if text:
+                    parts.append(Text(text))
+                continue
+            table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
+            table.add_column(no_wrap=True, style="dim")
+            table.add_column(no_wrap=True)
+            table.add_column(overflow="fold")
+            if kind == "definition":
+                table.add_row(Text(""), Text(""), Text(f"{payload.name} = {payload.body}"))
+            else:
+                steps, definition = payload
+                head = steps[0]
+                first = head.lhs_latex if definition is None else f"{definition.name} = {head.lhs_latex}"
+                table.add_row(Text(""), Text(""), Text(first))
+                for step in steps:
+                    table.add_row(Text(f"step {step.index}"), Text(_RELATION_TEXT.get(step.relation, step.relation)),
+                                  Text(step.rhs_latex + (" + const" if step.up_to_constant else "")))
+            parts.append(table)
+        spaced: list[RenderableType] = []
+        for part in parts:  # a blank line between the prose and the displays, as on paper
+            spaced += [part, Text("")]
+        return Group(*spaced[:-1])
 
     # -- certificates and checks: one mark and word per certificate, the same everywhere ---------
     def mark(self, c: Certificate) -> Text:
