@@ -16,7 +16,7 @@ import re
 from fractions import Fraction
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -27,6 +27,11 @@ from derive.course.params import Value, number, number_text
 from derive.course.template import _FIELD
 from derive.course.problem import Draw, NotCertified, Problem, Solution, number_answer, plain, symbolic_answer
 from derive.export.questions import Answer
+
+if TYPE_CHECKING:
+    from derive.core.budget import Clock
+    from derive.parse.domain import VarDomain
+    from derive.scalar.mistakes import Candidate
 
 Fields = Mapping[str, Any]
 
@@ -161,7 +166,8 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
 
         r = derive.diff(d.expr(expr), wrt=wrt, where=list(domains), budget=_budget())
         _certified(r, pid, d.seed)
-        answers = [symbolic_answer("derivative", r.result)]
+        answers = [derivative_choices(symbolic_answer("derivative", r.result), r.derivation.function,
+                                      r.derivation.wrt[0], r.result, d.seed, domains)]
         if at is not None:
             point = _rational(reader(at, d), where)
             value = _named(r.result, wrt).subs(x, point)
@@ -173,6 +179,55 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
         question = question.replace("{at_text}", at)
     return Problem(id=pid, title="A derivative", question=question, math=expr, solve=solve,
                    degenerate=degenerate, key=lambda d: sp.srepr(sp.expand(sp.diff(read(d), x))))
+
+
+def derivative_choices(answer: Answer, function: sp.Expr, x: sp.Symbol, correct: sp.Expr, seed: int,
+                       where: Sequence[str] = ()) -> Answer:
+    """``answer`` with certified wrong choices from the derivative's common mistakes (``scalar.mistakes``)."""
+    import random
+
+    from derive.scalar.api import read_domains
+    from derive.scalar.mistakes import derivative_candidates
+
+    clock = _budget().start()
+    pools = derivative_candidates(function, x, random.Random(seed), clock=clock)
+    return _with_choices(answer, correct, pools, clock, seed, read_domains(tuple(where)))
+
+
+def gradient_choices(answer: Answer, function: sp.Expr, variables: Sequence[sp.Symbol], i: int,
+                     partials: Sequence[sp.Expr], seed: int) -> Answer:
+    """The ``i``-th partial's ``answer`` with certified wrong choices (the derivative's mistakes, and a
+    partial's: the wrong variable, the others not held constant)."""
+    import random
+
+    from derive.scalar.mistakes import gradient_candidates
+
+    clock = _budget().start()
+    pools = gradient_candidates(function, variables, i, partials, random.Random(seed), clock=clock)
+    return _with_choices(answer, partials[i], pools, clock, seed, {})
+
+
+CHOICES = 3
+"""Wrong choices a multiple-choice answer gets; with fewer than 2 certified it stays a short answer."""
+
+
+def _with_choices(answer: Answer, correct: sp.Expr, pools: Sequence[Sequence[Candidate]], clock: Clock, seed: int,
+                  domains: Mapping[str, VarDomain]) -> Answer:
+    """``answer`` with up to ``CHOICES`` certified distractors (their mistakes as feedback), typeset by our
+    printer; with fewer than 2 it stays a short answer, and ``note`` says how many were found."""
+    from dataclasses import replace
+
+    from derive.render.notation.latex import tex
+    from derive.scalar.mistakes import choose, final_form
+
+    found = choose(correct, pools, clock, domains=domains, seed=seed, keep=CHOICES, shown=tex,
+                   form=lambda e: final_form(e, clock))
+    note = "" if len(found) >= CHOICES else f"{len(found)} certified wrong choice{'' if len(found) == 1 else 's'} " \
+        f"of the {CHOICES} wanted" + ("" if len(found) >= 2 else ": too few for multiple choice, so a short answer")
+    if len(found) < 2:
+        return replace(answer, note=note)
+    return replace(answer, distractors=tuple(tex(w.expr) for w in found),
+                   mistakes=tuple(w.mistake.feedback for w in found), note=note)
 
 
 # --- gradient ---------------------------------------------------------------------------------------
@@ -204,7 +259,9 @@ def gradient(pid: str, f: Fields, where: str) -> Problem:
         _certified(r, pid, d.seed)
         assert isinstance(r, GradResult)  # scalar variables only: no matrix declarations reach derive.grad here
         g = r.gradient
-        answers = tuple(symbolic_answer(f"d/d{w}", g[i]) for i, w in enumerate(wrt))
+        data = r.data
+        answers = tuple(gradient_choices(symbolic_answer(f"d/d{w}", g[i]), data.function, data.variables, i,
+                                         tuple(g), d.seed) for i, w in enumerate(wrt))
         return Solution(r, answers)
 
     names = ", ".join(f"${w}$" for w in wrt)

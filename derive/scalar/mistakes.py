@@ -1,0 +1,284 @@
+"""Wrong derivatives from classes of common mistakes, certified wrong: the distractors of a
+multiple-choice question.
+
+A mistake is one textbook rule applied wrongly (the chain rule without its inner factor, the
+product rule with a term missing, a sign flipped in one term). ``mistaken(expr, x, mistake, site)``
+differentiates as the rules do, but makes the mistake at one place (the ``site``-th place it can be
+made, in the expression tree's reading order) or, for a mistake made ``everywhere``, at every place.
+``choose`` keeps the candidates that are certified wrong (refuted against the right derivative at
+seeded probe points of the declared domain, ``derive.certify.equal``) and distinct from each other,
+in an order that depends on the seed alone. Nothing here reads text: the input is parsed SymPy.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.certify.equal import certify_equal
+from derive.core.budget import Clock
+from derive.core.contract import Refuted
+from derive.parse.domain import VarDomain
+
+
+@dataclass(frozen=True, slots=True)
+class Mistake:
+    """A class of mistakes: where it is made (``site``: the kind of node), the wrong rule, and the
+    feedback a student who chose it reads."""
+
+    name: str
+    site: str
+    rule: str
+    feedback: str
+    everywhere: bool = False
+
+
+CHAIN = Mistake("chain", "chain", "d/dx f(g(x)) -> f'(g(x))  (the inner factor g'(x) dropped once)",
+                "Forgot the chain-rule factor: the derivative of the inner function.")
+OUTER_ONLY = Mistake("outer_only", "chain", "d/dx f(g(h(x))) -> f'(g(h(x)))  (every inner factor dropped)",
+                     "Differentiated the outer functions only: every chain-rule factor is missing.", everywhere=True)
+PRODUCT_TERM = Mistake("product_term", "product_term", "d/dx (u v) -> u' v  (one term of the product rule dropped)",
+                       "The product rule is missing one of its terms.")
+PRODUCT_OF_DERIVATIVES = Mistake("product_of_derivatives", "product", "d/dx (u v) -> u' v'",
+                                 "Took the derivative of a product as the product of the derivatives.")
+SIGN = Mistake("sign", "term", "d/dx (u + v) -> u' - v'  (one term's sign flipped)",
+               "A sign error in one term.")
+QUOTIENT_SIGN = Mistake("quotient_sign", "quotient", "d/dx (u/v) -> (u v' - u' v)/v^2",
+                        "The quotient rule with its numerator the wrong way round (a sign error).")
+QUOTIENT_SQUARE = Mistake("quotient_square", "quotient", "d/dx (u/v) -> (u' v - u v')/v",
+                          "The quotient rule without squaring the denominator.")
+POWER_NOT_LOWERED = Mistake("power_not_lowered", "power", "d/dx x^n -> n x^n",
+                            "The power rule without lowering the exponent by one.")
+POWER_COEFFICIENT = Mistake("power_coefficient", "power", "d/dx x^n -> x^(n-1)",
+                            "The power rule without bringing the exponent down as a factor.")
+EXP_AS_POWER = Mistake("exp_as_power", "exponential", "d/dx e^u -> u e^(u-1)",
+                       "Differentiated an exponential as if it were a power (the power rule on e^u).")
+
+DERIVATIVE_MISTAKES: tuple[Mistake, ...] = (
+    CHAIN, OUTER_ONLY, PRODUCT_TERM, PRODUCT_OF_DERIVATIVES, SIGN, QUOTIENT_SIGN, QUOTIENT_SQUARE,
+    POWER_NOT_LOWERED, POWER_COEFFICIENT, EXP_AS_POWER,
+)
+"""The mistakes ``mistaken`` can make, each at the nodes of its ``site`` kind."""
+
+WRONG_VARIABLE = Mistake("wrong_variable", "", "d/dx f(x, y) -> d/dy f(x, y)",
+                         "Differentiated with respect to the wrong variable.")
+NOT_HELD = Mistake("not_held", "", "d/dx f(x, y) -> d/dx f + d/dy f  (y not held constant)",
+                   "Did not hold the other variables constant (differentiated them as if they were this one).")
+"""The mistakes of a partial derivative, made on the whole gradient (``gradient_candidates``)."""
+
+MAX_SITES = 8
+"""Places one mistake is tried at, at most (the seed chooses which)."""
+MAX_TRIED = 30
+"""Candidates certified at most for one answer (each a few numeric probes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A wrong answer before it is certified: the mistake, where it was made, the result."""
+
+    mistake: Mistake
+    site: int
+    expr: sp.Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Distractor:
+    """A certified wrong answer: the mistake that gives it, and the point where it differs from the right one."""
+
+    expr: sp.Expr
+    mistake: Mistake
+    refuted: Refuted
+
+
+class _Walk:
+    """One differentiation of ``expr`` by ``x`` that makes ``mistake`` at its ``site``-th place (or
+    at every place, or nowhere when ``site`` is -1, which only counts the places)."""
+
+    def __init__(self, x: sp.Symbol, mistake: Mistake | None, site: int, clock: Clock | None) -> None:
+        self.x, self.mistake, self.site, self.clock = x, mistake, site, clock
+        self.places = 0
+
+    def here(self, kind: str) -> bool:
+        """Whether the mistake is made at this place (each place of the mistake's kind counts once)."""
+        m = self.mistake
+        if m is None or m.site != kind:
+            return False
+        k = self.places
+        self.places += 1
+        return self.site >= 0 and (m.everywhere or k == self.site)
+
+    def d(self, e: sp.Expr) -> sp.Expr:
+        x = self.x
+        if self.clock is not None:
+            self.clock.check("wrong answers (distractors)")
+        if not e.has(x):
+            return sp.Integer(0)
+        if e == x:
+            return sp.Integer(1)
+        if isinstance(e, sp.Add):
+            parts = []
+            for t in e.args:
+                dt = self.d(t)
+                parts.append(-dt if t.has(x) and self.here("term") else dt)
+            return sp.Add(*parts)
+        if isinstance(e, sp.Mul):
+            return self.mul(e)
+        if isinstance(e, sp.Pow):
+            return self.power(e)
+        if isinstance(e, sp.Function) and len(e.args) == 1:
+            g = e.args[0]
+            outer = e.fdiff(1)
+            if isinstance(e, sp.exp) and self.here("exponential"):
+                outer = g * sp.exp(g - 1)
+            return self.chain(outer, g)
+        return sp.diff(e, x)  # anything else (|u|, several arguments, ...): right, and no place for a mistake
+
+    def chain(self, outer: sp.Expr, inner: sp.Expr) -> sp.Expr:
+        """``outer`` (f'(g)) times the inner derivative g', unless the chain factor is dropped here."""
+        dg = self.d(inner)
+        if inner != self.x and self.here("chain"):
+            return outer
+        return outer * dg
+
+    def mul(self, e: sp.Expr) -> sp.Expr:
+        x = self.x
+        factors = sp.Mul.make_args(e)
+        c = sp.Mul(*(f for f in factors if not f.has(x)))
+        dep = [f for f in factors if f.has(x)]
+        if len(dep) == 1:
+            return c * self.d(dep[0])
+        den = [f.base ** -f.exp for f in dep if isinstance(f, sp.Pow) and f.exp.is_number and f.exp.is_negative]
+        num = [f for f in dep if not (isinstance(f, sp.Pow) and f.exp.is_number and f.exp.is_negative)]
+        if num and den and self.here("quotient"):
+            assert self.mistake is not None
+            u, v = sp.Mul(*num), sp.Mul(*den)
+            du, dv = self.d(u), self.d(v)
+            if self.mistake is QUOTIENT_SIGN:
+                return c * (u * dv - du * v) / v**2
+            return c * (du * v - u * dv) / v
+        derivs = [self.d(f) for f in dep]
+        if self.here("product"):
+            return c * sp.Mul(*derivs)
+        terms = []
+        for i, di in enumerate(derivs):
+            term = di * sp.Mul(*(f for j, f in enumerate(dep) if j != i))
+            if not self.here("product_term"):
+                terms.append(term)
+        return c * sp.Add(*terms)
+
+    def power(self, e: sp.Pow) -> sp.Expr:
+        x = self.x
+        b, n = e.base, e.exp
+        if not n.has(x):
+            coefficient, lowered = n, n - 1
+            if self.here("power"):
+                if self.mistake is POWER_NOT_LOWERED:
+                    lowered = n
+                else:
+                    coefficient = sp.Integer(1)
+            return self.chain(coefficient * b**lowered, b)
+        if not b.has(x):
+            outer = e * sp.log(b)
+            if self.here("exponential"):
+                outer = n * b ** (n - 1)
+            return self.chain(outer, n)
+        return sp.diff(e, x)
+
+
+def mistaken(expr: sp.Expr, x: sp.Symbol, mistake: Mistake | None, site: int = 0,
+             clock: Clock | None = None) -> sp.Expr:
+    """The derivative of ``expr`` by ``x`` with ``mistake`` made at its ``site``-th place (by the
+    rules, without a mistake when ``mistake`` is None). Where the mistake cannot be made, the result
+    is the right derivative."""
+    return _Walk(x, mistake, site, clock).d(expr)
+
+
+def places(expr: sp.Expr, x: sp.Symbol, mistake: Mistake) -> int:
+    """How many places of ``expr`` ``mistake`` can be made at (a mistake made everywhere: 1 if any)."""
+    w = _Walk(x, mistake, -1, None)
+    w.d(expr)
+    return min(w.places, 1) if mistake.everywhere else w.places
+
+
+def derivative_candidates(expr: sp.Expr, x: sp.Symbol, rng: random.Random, *,
+                          mistakes: Sequence[Mistake] = DERIVATIVE_MISTAKES,
+                          clock: Clock | None = None) -> list[list[Candidate]]:
+    """Per mistake that can be made in ``expr`` (in ``rng``'s order), its candidates (at up to
+    ``MAX_SITES`` places, in ``rng``'s order)."""
+    pools = []
+    for m in mistakes:
+        n = places(expr, x, m)
+        if not n:
+            continue
+        sites = list(range(n))
+        rng.shuffle(sites)
+        pools.append([Candidate(m, s, mistaken(expr, x, m, s, clock)) for s in sites[:MAX_SITES]])
+    rng.shuffle(pools)
+    return pools
+
+
+def gradient_candidates(expr: sp.Expr, variables: Sequence[sp.Symbol], i: int, partials: Sequence[sp.Expr],
+                        rng: random.Random, *, clock: Clock | None = None) -> list[list[Candidate]]:
+    """The candidates of the ``i``-th partial derivative: the derivative's mistakes, and those of a
+    partial (the other variables' partials, their sum: the others not held constant)."""
+    pools = derivative_candidates(expr, variables[i], rng, clock=clock)
+    others = [j for j in range(len(variables)) if j != i]
+    extra = [[Candidate(WRONG_VARIABLE, j, partials[j]) for j in others],
+             [Candidate(NOT_HELD, 0, sp.Add(*partials))]]
+    rng.shuffle(extra[0])
+    pools += extra
+    rng.shuffle(pools)
+    return pools
+
+
+def _refuted(a: sp.Expr, b: sp.Expr, clock: Clock, domains: Mapping[str, VarDomain], seed: int) -> Refuted | None:
+    """A point where ``a`` and ``b`` differ (seeded probes on the domain), or None (equal, or undecided)."""
+    if sp.expand(a - b) == 0:
+        return None
+    verdict = certify_equal(a, b, clock, domains, rng=random.Random(seed))
+    return verdict if isinstance(verdict, Refuted) else None
+
+
+def choose(correct: sp.Expr, pools: Iterable[Sequence[Candidate]], clock: Clock, *,
+           domains: Mapping[str, VarDomain] | None = None, seed: int = 0, keep: int = 3,
+           shown: Callable[[sp.Expr], str] | None = None,
+           form: Callable[[sp.Expr], sp.Expr] | None = None) -> tuple[Distractor, ...]:
+    """Up to ``keep`` distractors: one candidate of each mistake in turn (the pools' order, then a second
+    of each, ...), each certified different from ``correct`` and from those kept before it (a refuting
+    point), and, given ``shown`` (how an answer is printed), printed differently from all of them.
+    ``form`` rewrites a candidate before it is checked (``final_form``: what is certified is what is
+    shown). At most ``MAX_TRIED`` candidates are certified; the same input and seed give the same distractors."""
+    domains = domains or {}
+    queues = [list(p) for p in pools]
+    order = [q[k] for k in range(max((len(q) for q in queues), default=0)) for q in queues if k < len(q)]
+    kept: list[Distractor] = []
+    seen = {shown(correct)} if shown is not None else set()
+    for tried, cand in enumerate(order):
+        if len(kept) >= keep or tried >= MAX_TRIED:
+            break
+        wrong = form(cand.expr) if form is not None else cand.expr
+        text = shown(wrong) if shown is not None else None
+        if text is not None and text in seen:
+            continue
+        refuted = _refuted(correct, wrong, clock, domains, seed)
+        if refuted is None:
+            continue
+        if any(_refuted(k.expr, wrong, clock, domains, seed) is None for k in kept):
+            continue
+        kept.append(Distractor(wrong, cand.mistake, refuted))
+        if text is not None:
+            seen.add(text)
+    return tuple(kept)
+
+
+def final_form(expr: sp.Expr, clock: Clock) -> sp.Expr:
+    """``expr`` tidied as the engine tidies a result (``scalar.tidy``: a clearly shorter form, then
+    SymPy's shortest), so a wrong answer is written as the right one is and its form gives nothing away."""
+    from derive.scalar.tidy import shortest, tidy
+
+    tidied = tidy(expr, clock)
+    value = tidied[1] if tidied is not None else expr
+    short = shortest(value, clock)
+    return short[1] if short is not None else value
