@@ -5,35 +5,21 @@ A mistake is one textbook rule applied wrongly (the chain rule without its inner
 product rule with a term missing, a sign flipped in one term). ``mistaken(expr, x, mistake, site)``
 differentiates as the rules do, but makes the mistake at one place (the ``site``-th place it can be
 made, in the expression tree's reading order) or, for a mistake made ``everywhere``, at every place.
-``choose`` keeps the candidates that are certified wrong (refuted against the right derivative at
-seeded probe points of the declared domain, ``derive.certify.equal``) and distinct from each other,
-in an order that depends on the seed alone. Nothing here reads text: the input is parsed SymPy.
+``derive.certify.wrong.choose`` keeps the candidates that are certified wrong and distinct. Nothing
+here reads text: the input is parsed SymPy.
 """
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import sympy as sp
 
-from derive.certify.equal import certify_equal
+from derive.certify.wrong import Candidate as Candidate
+from derive.certify.wrong import Distractor as Distractor
+from derive.certify.wrong import Mistake as Mistake
+from derive.certify.wrong import choose as choose
 from derive.core.budget import Clock
-from derive.core.contract import Refuted
-from derive.parse.domain import VarDomain
-
-
-@dataclass(frozen=True, slots=True)
-class Mistake:
-    """A class of mistakes: where it is made (``site``: the kind of node), the wrong rule, and the
-    feedback a student who chose it reads."""
-
-    name: str
-    site: str
-    rule: str
-    feedback: str
-    everywhere: bool = False
-
 
 CHAIN = Mistake("chain", "chain", "d/dx f(g(x)) -> f'(g(x))  (the inner factor g'(x) dropped once)",
                 "Forgot the chain-rule factor: the derivative of the inner function.")
@@ -70,26 +56,6 @@ NOT_HELD = Mistake("not_held", "", "d/dx f(x, y) -> d/dx f + d/dy f  (y not held
 
 MAX_SITES = 8
 """Places one mistake is tried at, at most (the seed chooses which)."""
-MAX_TRIED = 30
-"""Candidates certified at most for one answer (each a few numeric probes)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A wrong answer before it is certified: the mistake, where it was made, the result."""
-
-    mistake: Mistake
-    site: int
-    expr: sp.Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Distractor:
-    """A certified wrong answer: the mistake that gives it, and the point where it differs from the right one."""
-
-    expr: sp.Expr
-    mistake: Mistake
-    refuted: Refuted
 
 
 class _Walk:
@@ -231,46 +197,6 @@ def gradient_candidates(expr: sp.Expr, variables: Sequence[sp.Symbol], i: int, p
     pools += extra
     rng.shuffle(pools)
     return pools
-
-
-def _refuted(a: sp.Expr, b: sp.Expr, clock: Clock, domains: Mapping[str, VarDomain], seed: int) -> Refuted | None:
-    """A point where ``a`` and ``b`` differ (seeded probes on the domain), or None (equal, or undecided)."""
-    if sp.expand(a - b) == 0:
-        return None
-    verdict = certify_equal(a, b, clock, domains, rng=random.Random(seed))
-    return verdict if isinstance(verdict, Refuted) else None
-
-
-def choose(correct: sp.Expr, pools: Iterable[Sequence[Candidate]], clock: Clock, *,
-           domains: Mapping[str, VarDomain] | None = None, seed: int = 0, keep: int = 3,
-           shown: Callable[[sp.Expr], str] | None = None,
-           form: Callable[[sp.Expr], sp.Expr] | None = None) -> tuple[Distractor, ...]:
-    """Up to ``keep`` distractors: one candidate of each mistake in turn (the pools' order, then a second
-    of each, ...), each certified different from ``correct`` and from those kept before it (a refuting
-    point), and, given ``shown`` (how an answer is printed), printed differently from all of them.
-    ``form`` rewrites a candidate before it is checked (``final_form``: what is certified is what is
-    shown). At most ``MAX_TRIED`` candidates are certified; the same input and seed give the same distractors."""
-    domains = domains or {}
-    queues = [list(p) for p in pools]
-    order = [q[k] for k in range(max((len(q) for q in queues), default=0)) for q in queues if k < len(q)]
-    kept: list[Distractor] = []
-    seen = {shown(correct)} if shown is not None else set()
-    for tried, cand in enumerate(order):
-        if len(kept) >= keep or tried >= MAX_TRIED:
-            break
-        wrong = form(cand.expr) if form is not None else cand.expr
-        text = shown(wrong) if shown is not None else None
-        if text is not None and text in seen:
-            continue
-        refuted = _refuted(correct, wrong, clock, domains, seed)
-        if refuted is None:
-            continue
-        if any(_refuted(k.expr, wrong, clock, domains, seed) is None for k in kept):
-            continue
-        kept.append(Distractor(wrong, cand.mistake, refuted))
-        if text is not None:
-            seen.add(text)
-    return tuple(kept)
 
 
 def final_form(expr: sp.Expr, clock: Clock) -> sp.Expr:
