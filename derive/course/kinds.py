@@ -31,7 +31,7 @@ from derive.export.questions import Answer
 if TYPE_CHECKING:
     from derive.core.budget import Clock
     from derive.parse.domain import VarDomain
-    from derive.scalar.mistakes import Candidate
+    from derive.certify.wrong import Candidate, Instances
 
 Fields = Mapping[str, Any]
 
@@ -207,12 +207,25 @@ def gradient_choices(answer: Answer, function: sp.Expr, variables: Sequence[sp.S
     return _with_choices(answer, partials[i], pools, clock, seed, {})
 
 
+def estimator_choices(param: str, estimator: sp.Expr, seed: int) -> Answer:
+    """The certified estimator of ``param`` as a formula answer (``"<param> estimator"``), with certified
+    wrong choices from the estimator's common mistakes (``likelihood.mistakes``: n - 1 for n, ...)."""
+    import random
+
+    from derive.likelihood.mistakes import estimator_candidates, instances
+
+    clock = _budget().start()
+    answer = symbolic_answer(f"{param} estimator", estimator)
+    pools = estimator_candidates(estimator, random.Random(seed))
+    return _with_choices(answer, estimator, pools, clock, seed, {}, instances=instances, tidy=False)
+
+
 CHOICES = 3
 """Wrong choices a multiple-choice answer gets; with fewer than 2 certified it stays a short answer."""
 
 
 def _with_choices(answer: Answer, correct: sp.Expr, pools: Sequence[Sequence[Candidate]], clock: Clock, seed: int,
-                  domains: Mapping[str, VarDomain]) -> Answer:
+                  domains: Mapping[str, VarDomain], *, instances: Instances | None = None, tidy: bool = True) -> Answer:
     """``answer`` with up to ``CHOICES`` certified distractors (their mistakes as feedback), typeset by our
     printer; with fewer than 2 it stays a short answer, and ``note`` says how many were found."""
     from dataclasses import replace
@@ -221,7 +234,7 @@ def _with_choices(answer: Answer, correct: sp.Expr, pools: Sequence[Sequence[Can
     from derive.scalar.mistakes import choose, final_form
 
     found = choose(correct, pools, clock, domains=domains, seed=seed, keep=CHOICES, shown=tex,
-                   form=lambda e: final_form(e, clock))
+                   form=(lambda e: final_form(e, clock)) if tidy else None, instances=instances)
     note = "" if len(found) >= CHOICES else f"{len(found)} certified wrong choice{'' if len(found) == 1 else 's'} " \
         f"of the {CHOICES} wanted" + ("" if len(found) >= 2 else ": too few for multiple choice, so a short answer")
     if len(found) < 2:
@@ -440,9 +453,10 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
             r = derive.mle(family, params=list(params), data=path, column="x", budget=_budget())
         _certified(r, pid, d.seed)
         est = json.loads(r.to_json())["data"]["estimates"]
+        formulas = tuple(estimator_choices(k, e, d.seed) for k, e in r.estimator.items() if e is not None)
         answers = tuple(number_answer(k, float(v["estimate"]), tolerance=_tolerance(f, where, 0.005))
                         for k, v in est.items())
-        return Solution(r, answers)
+        return Solution(r, formulas + answers)
 
     def stats(d: Draw) -> dict[str, sp.Rational]:
         xs = sample(d)

@@ -261,6 +261,7 @@ def test_the_week1_build_writes_multichoice_whose_right_answer_is_the_certified_
     from derive.course import plan_sheet
     from derive.parse.latex import parse_latex
     from derive.parse.text import parse_text
+    from derive.likelihood.mistakes import ESTIMATOR_MISTAKES
     from derive.scalar.mistakes import DERIVATIVE_MISTAKES, NOT_HELD, WRONG_VARIABLE
     from tests.conftest import ROOT, run_derive
 
@@ -273,7 +274,7 @@ def test_the_week1_build_writes_multichoice_whose_right_answer_is_the_certified_
     for q in quiz.findall("question"):
         assert [p for p in REQUIRED[str(q.get("type"))] if not _has(q, p)] == [], q.findtext("name/text")
     plan = plan_sheet(sheet, variants=3, seed=1)
-    feedback = {m.feedback for m in (*DERIVATIVE_MISTAKES, WRONG_VARIABLE, NOT_HELD)}
+    feedback = {m.feedback for m in (*DERIVATIVE_MISTAKES, WRONG_VARIABLE, NOT_HELD, *ESTIMATOR_MISTAKES)}
     clock = Budget(seconds=300).start()
 
     def named(e: sp.Expr) -> sp.Expr:
@@ -283,13 +284,13 @@ def test_the_week1_build_writes_multichoice_whose_right_answer_is_the_certified_
         return isinstance(certify_equal(named(a), named(b), clock, {}, rng=random.Random(5)), Refuted)
 
     multichoice = [q for q in quiz.findall("question") if q.get("type") == "multichoice"]
-    assert len(multichoice) == 3 * 3  # per variant: the derivative, and the gradient's two partials
+    assert len(multichoice) == 3 * 4  # per variant: the derivative, the gradient's two partials, the estimator
     for q in multichoice:
         name = q.findtext("name/text") or ""
         m = re.fullmatch(r".* \[(v\d)\]: (.+)", name)
         assert m is not None, name
         variant, part = m.groups()
-        problem = "chain" if part == "derivative" else "gradient"
+        problem = {"derivative": "chain", "lam estimator": "poisson"}.get(part, "gradient")
         certified = manifest[variant]["answers"][problem][part]
         choices = [(c.get("fraction"), (c.findtext("text") or "").strip(), c.findtext("feedback/text") or "")
                    for c in q.findall("answer")]
@@ -298,6 +299,10 @@ def test_the_week1_build_writes_multichoice_whose_right_answer_is_the_certified_
         assert [w["latex"] for w in certified["distractors"]] == \
             [html.unescape(t)[len("<p>\\("):-len("\\)</p>")] for _, t, _ in choices[1:]]
         assert all(html.unescape(f)[3:-4] in feedback for _, _, f in choices[1:])
+        if problem == "poisson":  # the textbook's MLE, the sample mean; the choices certified by instances
+            assert certified["latex"] == r"\frac{\sum_{i=1}^{n} {x}_{i}}{n}"
+            assert {w["mistake"] for w in certified["distractors"]} <= {m.feedback for m in ESTIMATOR_MISTAKES}
+            continue
         p = next(p for p in plan.sheet.problems if p.id == problem)
         f = parse_text(plan.draws[variant][problem].expr(p.math))
         var = next(s for s in f.free_symbols if s.name == (part[-1] if problem == "gradient" else "x"))
