@@ -39,12 +39,14 @@ POWER_NOT_LOWERED = Mistake("power_not_lowered", "power", "d/dx x^n -> n x^n",
                             "The power rule without lowering the exponent by one.")
 POWER_COEFFICIENT = Mistake("power_coefficient", "power", "d/dx x^n -> x^(n-1)",
                             "The power rule without bringing the exponent down as a factor.")
+TRIG_SIGN = Mistake("trig_sign", "trig", "d/dx cos x -> sin x  (and d/dx sin x -> -cos x)",
+                    "The derivative of sin or cos with the wrong sign.")
 EXP_AS_POWER = Mistake("exp_as_power", "exponential", "d/dx e^u -> u e^(u-1)",
                        "Differentiated an exponential as if it were a power (the power rule on e^u).")
 
 DERIVATIVE_MISTAKES: tuple[Mistake, ...] = (
     CHAIN, OUTER_ONLY, PRODUCT_TERM, PRODUCT_OF_DERIVATIVES, SIGN, QUOTIENT_SIGN, QUOTIENT_SQUARE,
-    POWER_NOT_LOWERED, POWER_COEFFICIENT, EXP_AS_POWER,
+    POWER_NOT_LOWERED, POWER_COEFFICIENT, TRIG_SIGN, EXP_AS_POWER,
 )
 """The mistakes ``mistaken`` can make, each at the nodes of its ``site`` kind."""
 
@@ -98,6 +100,8 @@ class _Walk:
             outer = e.fdiff(1)
             if isinstance(e, sp.exp) and self.here("exponential"):
                 outer = g * sp.exp(g - 1)
+            if isinstance(e, (sp.sin, sp.cos)) and self.here("trig"):
+                outer = -outer
             return self.chain(outer, g)
         return sp.diff(e, x)  # anything else (|u|, several arguments, ...): right, and no place for a mistake
 

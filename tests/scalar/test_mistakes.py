@@ -42,6 +42,8 @@ CASES = [
     (M.POWER_NOT_LOWERED, x**3, 0, 3 * x**3),
     (M.POWER_COEFFICIENT, x**3, 0, x**2),
     (M.POWER_COEFFICIENT, 5 * y**2 + x * y, 0, 5 * y + x),                    # the missing factor 2
+    (M.TRIG_SIGN, sp.cos(2 * x), 0, 2 * sp.sin(2 * x)),
+    (M.TRIG_SIGN, x + sp.sin(x), 0, 1 - sp.cos(x)),
     (M.EXP_AS_POWER, sp.exp(x), 0, x * sp.exp(x - 1)),
     (M.EXP_AS_POWER, 2**x, 0, x * 2 ** (x - 1)),
 ]
