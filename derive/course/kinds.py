@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from derive.core.budget import Clock
     from derive.parse.domain import VarDomain
     from derive.certify.wrong import Candidate, Instances
+    from derive.scalar.model import Derivation, Gradient
 
 Fields = Mapping[str, Any]
 
@@ -166,8 +167,7 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
 
         r = derive.diff(d.expr(expr), wrt=wrt, where=list(domains), budget=_budget())
         _certified(r, pid, d.seed)
-        answers = [derivative_choices(symbolic_answer("derivative", r.result), r.derivation.function,
-                                      r.derivation.wrt[0], r.result, d.seed, domains)]
+        answers = [derivative_choices(symbolic_answer("derivative", r.result), r.derivation, d.seed, domains)]
         if at is not None:
             point = _rational(reader(at, d), where)
             value = _named(r.result, wrt).subs(x, point)
@@ -181,30 +181,31 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
                    degenerate=degenerate, key=lambda d: sp.srepr(sp.expand(sp.diff(read(d), x))))
 
 
-def derivative_choices(answer: Answer, function: sp.Expr, x: sp.Symbol, correct: sp.Expr, seed: int,
-                       where: Sequence[str] = ()) -> Answer:
-    """``answer`` with certified wrong choices from the derivative's common mistakes (``scalar.mistakes``)."""
+def derivative_choices(answer: Answer, derivation: Derivation, seed: int, where: Sequence[str] = ()) -> Answer:
+    """``answer`` (the derivation's result) with certified wrong choices from the derivative's common
+    mistakes (``scalar.mistakes``), each written through the final steps the right one took."""
     import random
 
     from derive.scalar.api import read_domains
-    from derive.scalar.mistakes import derivative_candidates
+    from derive.scalar.mistakes import derivative_candidates, final_form_like
 
     clock = _budget().start()
-    pools = derivative_candidates(function, x, random.Random(seed), clock=clock)
-    return _with_choices(answer, correct, pools, clock, seed, read_domains(tuple(where)))
+    pools = derivative_candidates(derivation.function, derivation.wrt[0], random.Random(seed), clock=clock)
+    return _with_choices(answer, derivation.result, pools, clock, seed, read_domains(tuple(where)),
+                         form=final_form_like(derivation, clock))
 
 
-def gradient_choices(answer: Answer, function: sp.Expr, variables: Sequence[sp.Symbol], i: int,
-                     partials: Sequence[sp.Expr], seed: int) -> Answer:
+def gradient_choices(answer: Answer, gradient: Gradient, i: int, seed: int) -> Answer:
     """The ``i``-th partial's ``answer`` with certified wrong choices (the derivative's mistakes, and a
     partial's: the wrong variable, the others not held constant)."""
     import random
 
-    from derive.scalar.mistakes import gradient_candidates
+    from derive.scalar.mistakes import final_form_like, gradient_candidates
 
     clock = _budget().start()
-    pools = gradient_candidates(function, variables, i, partials, random.Random(seed), clock=clock)
-    return _with_choices(answer, partials[i], pools, clock, seed, {})
+    partials = [d.result for d in gradient.partials]
+    pools = gradient_candidates(gradient.function, gradient.variables, i, partials, random.Random(seed), clock=clock)
+    return _with_choices(answer, partials[i], pools, clock, seed, {}, form=final_form_like(gradient.partials[i], clock))
 
 
 def estimator_choices(param: str, estimator: sp.Expr, seed: int) -> Answer:
@@ -217,7 +218,7 @@ def estimator_choices(param: str, estimator: sp.Expr, seed: int) -> Answer:
     clock = _budget().start()
     answer = symbolic_answer(f"{param} estimator", estimator)
     pools = estimator_candidates(estimator, random.Random(seed))
-    return _with_choices(answer, estimator, pools, clock, seed, {}, instances=instances, tidy=False)
+    return _with_choices(answer, estimator, pools, clock, seed, {}, instances=instances)
 
 
 CHOICES = 3
@@ -225,16 +226,17 @@ CHOICES = 3
 
 
 def _with_choices(answer: Answer, correct: sp.Expr, pools: Sequence[Sequence[Candidate]], clock: Clock, seed: int,
-                  domains: Mapping[str, VarDomain], *, instances: Instances | None = None, tidy: bool = True) -> Answer:
+                  domains: Mapping[str, VarDomain], *, instances: Instances | None = None,
+                  form: Callable[[sp.Expr], sp.Expr] | None = None) -> Answer:
     """``answer`` with up to ``CHOICES`` certified distractors (their mistakes as feedback), typeset by our
     printer; with fewer than 2 it stays a short answer, and ``note`` says how many were found."""
     from dataclasses import replace
 
     from derive.render.notation.latex import tex
-    from derive.scalar.mistakes import choose, final_form
+    from derive.certify.wrong import choose
 
     found = choose(correct, pools, clock, domains=domains, seed=seed, keep=CHOICES, shown=tex,
-                   form=(lambda e: final_form(e, clock)) if tidy else None, instances=instances)
+                   form=form, instances=instances)
     note = "" if len(found) >= CHOICES else f"{len(found)} certified wrong choice{'' if len(found) == 1 else 's'} " \
         f"of the {CHOICES} wanted" + ("" if len(found) >= 2 else ": too few for multiple choice, so a short answer")
     if len(found) < 2:
@@ -272,9 +274,8 @@ def gradient(pid: str, f: Fields, where: str) -> Problem:
         _certified(r, pid, d.seed)
         assert isinstance(r, GradResult)  # scalar variables only: no matrix declarations reach derive.grad here
         g = r.gradient
-        data = r.data
-        answers = tuple(gradient_choices(symbolic_answer(f"d/d{w}", g[i]), data.function, data.variables, i,
-                                         tuple(g), d.seed) for i, w in enumerate(wrt))
+        answers = tuple(gradient_choices(symbolic_answer(f"d/d{w}", g[i]), r.data, i, d.seed)
+                        for i, w in enumerate(wrt))
         return Solution(r, answers)
 
     names = ", ".join(f"${w}$" for w in wrt)

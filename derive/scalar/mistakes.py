@@ -11,7 +11,7 @@ here reads text: the input is parsed SymPy.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sympy as sp
 
@@ -20,6 +20,9 @@ from derive.certify.wrong import Distractor as Distractor
 from derive.certify.wrong import Mistake as Mistake
 from derive.certify.wrong import choose as choose
 from derive.core.budget import Clock
+from derive.scalar.model import Derivation
+from derive.scalar.rules import SimplifyRule
+from derive.scalar.tidy import _SHORTEST_WORDS
 
 CHAIN = Mistake("chain", "chain", "d/dx f(g(x)) -> f'(g(x))  (the inner factor g'(x) dropped once)",
                 "Forgot the chain-rule factor: the derivative of the inner function.")
@@ -203,12 +206,44 @@ def gradient_candidates(expr: sp.Expr, variables: Sequence[sp.Symbol], i: int, p
     return pools
 
 
-def final_form(expr: sp.Expr, clock: Clock) -> sp.Expr:
-    """``expr`` tidied as the engine tidies a result (``scalar.tidy``: a clearly shorter form, then
-    SymPy's shortest), so a wrong answer is written as the right one is and its form gives nothing away."""
-    from derive.scalar.tidy import shortest, tidy
+def final_form(expr: sp.Expr, clock: Clock, *, method: str = "", sums: Sequence[sp.Expr] | None = None) -> sp.Expr:
+    """``expr`` written as the engine writes a result: tidied (``scalar.tidy``: a clearly shorter form),
+    then by SymPy's ``method`` (``factor``, ``cancel``, ``together``, ``simplify``: the one that gave the
+    right answer its shortest form) when that is no longer, and, with ``sums`` (the question's own
+    sums), in the teacher's form (common factors out): a wrong answer looks as the right one does."""
+    import functools
 
-    tidied = tidy(expr, clock)
+    from derive.core.work import run_counted
+    from derive.forms import canonical, ops, teacher_form
+    from derive.scalar import tidy as T
+
+    tidied = T.tidy(expr, clock)
     value = tidied[1] if tidied is not None else expr
-    short = shortest(value, clock)
-    return short[1] if short is not None else value
+    rewrite = dict(T._SHORTEST).get(method)
+    if rewrite is not None:
+        clock.check(f"simplification ({method})")
+        try:
+            counted = run_counted(functools.partial(rewrite, value), clock.budget.max_work)
+        except (sp.PolynomialError, ValueError, TypeError, NotImplementedError):
+            counted = None
+        if counted is not None and not counted.cut and isinstance(counted.value, sp.Expr) \
+                and ops(counted.value) <= ops(value):
+            value = counted.value
+    if sums is not None:
+        shown = teacher_form(value, sums)
+        value = canonical(shown) if shown is not None else value
+    return value
+
+
+def final_form_like(derivation: Derivation, clock: Clock) -> Callable[[sp.Expr], sp.Expr]:
+    """``final_form`` with the final steps ``derivation``'s result took (the SymPy method that gave its
+    shortest form, the teacher's form), and only those: SymPy's ``simplify`` is slow."""
+    methods = [str(getattr(r, "method", "")) for step in derivation.steps for r in step.rules
+               if isinstance(r, SimplifyRule)]
+    method = next((m.rpartition("SymPy's ")[2] for m in methods if m.startswith(_SHORTEST_WORDS)), "")
+    teacher = any(m.startswith(_TEACHER_WORDS) for m in methods)
+    sums = derivation.order.sums() if teacher else None
+    return lambda e: final_form(e, clock, method=method, sums=sums)
+
+
+_TEACHER_WORDS = "in the question's own terms"
