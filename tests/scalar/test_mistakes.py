@@ -110,7 +110,18 @@ def test_fewer_exist_and_fewer_are_kept(clock: Clock) -> None:
 
 def test_the_final_form_is_the_engine_s(clock: Clock) -> None:
     wrong = 2 * x * sp.exp(-x) + x**2 * sp.exp(-x)
-    assert M.final_form(wrong, clock) == sp.factor_terms(wrong)
+    assert M.final_form(wrong, clock) == sp.factor_terms(wrong)  # tidy: the common exponential out
+
+
+def test_a_wrong_answer_takes_the_final_steps_the_right_one_took(clock: Clock) -> None:
+    import derive
+
+    g = derive.grad("2*x^2*y - 3*y^2 + x*exp(2*y)", wrt=["x", "y"]).data
+    dx, dy = g.partials
+    X, Y = sorted(dy.function.free_symbols, key=lambda s: s.name)
+    wrong = 4 * X**2 + 4 * X * sp.exp(2 * Y) - 6 * Y
+    assert M.final_form_like(dy, clock)(wrong) == 2 * (2 * X**2 + 2 * X * sp.exp(2 * Y) - 3 * Y)  # factored, as dy
+    assert M.final_form_like(dx, clock)(wrong) == wrong  # dx's result took no final step: nor does its wrong one
 
 
 ATOMS = (x, 2 * x, x + 1, sp.Integer(3))
