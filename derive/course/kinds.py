@@ -190,7 +190,9 @@ def derivative_choices(answer: Answer, derivation: Derivation, seed: int, where:
     from derive.scalar.mistakes import derivative_candidates, final_form_like
 
     clock = _budget().start()
-    pools = derivative_candidates(derivation.function, derivation.wrt[0], random.Random(seed), clock=clock)
+    def pools() -> list[list[Candidate]]:
+        return derivative_candidates(derivation.function, derivation.wrt[0], random.Random(seed), clock=clock)
+
     return _with_choices(answer, derivation.result, pools, clock, seed, read_domains(tuple(where)),
                          form=final_form_like(derivation, clock))
 
@@ -204,7 +206,9 @@ def gradient_choices(answer: Answer, gradient: Gradient, i: int, seed: int) -> A
 
     clock = _budget().start()
     partials = [d.result for d in gradient.partials]
-    pools = gradient_candidates(gradient.function, gradient.variables, i, partials, random.Random(seed), clock=clock)
+    def pools() -> list[list[Candidate]]:
+        return gradient_candidates(gradient.function, gradient.variables, i, partials, random.Random(seed), clock=clock)
+
     return _with_choices(answer, partials[i], pools, clock, seed, {}, form=final_form_like(gradient.partials[i], clock))
 
 
@@ -217,7 +221,9 @@ def estimator_choices(param: str, estimator: sp.Expr, seed: int) -> Answer:
 
     clock = _budget().start()
     answer = symbolic_answer(f"{param} estimator", estimator)
-    pools = estimator_candidates(estimator, random.Random(seed))
+    def pools() -> list[list[Candidate]]:
+        return estimator_candidates(estimator, random.Random(seed))
+
     return _with_choices(answer, estimator, pools, clock, seed, {}, instances=instances)
 
 
@@ -225,18 +231,23 @@ CHOICES = 3
 """Wrong choices a multiple-choice answer gets; with fewer than 2 certified it stays a short answer."""
 
 
-def _with_choices(answer: Answer, correct: sp.Expr, pools: Sequence[Sequence[Candidate]], clock: Clock, seed: int,
-                  domains: Mapping[str, VarDomain], *, instances: Instances | None = None,
+def _with_choices(answer: Answer, correct: sp.Expr, pools: Callable[[], Sequence[Sequence[Candidate]]],
+                  clock: Clock, seed: int, domains: Mapping[str, VarDomain], *, instances: Instances | None = None,
                   form: Callable[[sp.Expr], sp.Expr] | None = None) -> Answer:
-    """``answer`` with up to ``CHOICES`` certified distractors (their mistakes as feedback), typeset by our
-    printer; with fewer than 2 it stays a short answer, and ``note`` says how many were found."""
+    """``answer`` with up to ``CHOICES`` certified distractors from the candidates ``pools()`` makes (their
+    mistakes as feedback), typeset by our printer; with fewer than 2 it stays a short answer, and ``note``
+    says how many were found (or that the time limit cut them)."""
     from dataclasses import replace
 
     from derive.render.notation.latex import tex
     from derive.certify.wrong import choose
 
-    found = choose(correct, pools, clock, domains=domains, seed=seed, keep=CHOICES, shown=tex,
-                   form=form, instances=instances)
+    try:
+        found = choose(correct, pools(), clock, domains=domains, seed=seed, keep=CHOICES, shown=tex,
+                       form=form, instances=instances)
+    except BudgetExceeded:  # the wrong choices are extra: a limit that cuts them leaves the answer as it was
+        return replace(answer, note=f"wrong choices not computed (cut by the time limit, {ENGINE_SECONDS:g} s): "
+                                    "a short answer")
     note = "" if len(found) >= CHOICES else f"{len(found)} certified wrong choice{'' if len(found) == 1 else 's'} " \
         f"of the {CHOICES} wanted" + ("" if len(found) >= 2 else ": too few for multiple choice, so a short answer")
     if len(found) < 2:

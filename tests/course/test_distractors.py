@@ -90,3 +90,15 @@ def test_the_manifest_record_keeps_the_old_keys_and_adds_the_choices() -> None:
                       "note": "2 certified wrong choices of the 3 wanted"}
     n = Answer("v", "numeric", 1.5, "1.5", "1.5", 0.01)
     assert answer_record(n) == {"kind": "numeric", "value": 1.5, "text": "1.5", "latex": "1.5", "tolerance": 0.01}
+
+
+def test_a_time_limit_that_cuts_the_choices_leaves_a_short_answer_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import derive
+    from derive.course import kinds
+    from derive.course.problem import symbolic_answer
+
+    r = derive.diff("3*x^2 + exp(2*x)", wrt="x")
+    monkeypatch.setattr(kinds, "_budget", lambda: Budget(seconds=0.0))
+    answer = kinds.derivative_choices(symbolic_answer("derivative", r.result), r.derivation, 1)
+    assert answer.distractors == () and answer.latex == "6 x + 2 e^{2 x}"
+    assert answer.note.startswith("wrong choices not computed (cut by the time limit")
