@@ -81,8 +81,9 @@ def choose(correct: sp.Expr, pools: Iterable[Sequence[Candidate]], clock: Clock,
     """Up to ``keep`` distractors: one candidate of each mistake in turn (the pools' order, then a second
     of each, ...), each certified different from ``correct`` and from those kept before it (a refuting
     point), and, given ``shown`` (how an answer is printed), printed differently from all of them.
-    ``form`` rewrites a candidate before it is checked (``final_form``: what is certified is what is
-    shown); ``instances`` makes an answer evaluable (an estimator at a few sample sizes). At most ``MAX_TRIED`` candidates are certified; the same input and seed give the same distractors."""
+    ``form`` rewrites a candidate before it is checked (a final form: what is certified is what is
+    shown); ``instances`` makes an answer evaluable (an estimator at a few sample sizes). At most
+    ``MAX_TRIED`` candidates are certified; the same input and seed give the same distractors."""
     domains = domains or {}
     queues = [list(p) for p in pools]
     order = [q[k] for k in range(max((len(q) for q in queues), default=0)) for q in queues if k < len(q)]
