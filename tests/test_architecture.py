@@ -29,6 +29,7 @@ MODELS = frozenset({
 
 ENGINES = frozenset({
     "derive.scalar.rules", "derive.scalar.strategy", "derive.scalar.tidy", "derive.scalar.gradient",
+    "derive.scalar.mistakes",
     "derive.matrix.rules", "derive.matrix.differentials", "derive.matrix.identify", "derive.matrix.tidy",
     "derive.matrix.definiteness", "derive.matrix.elementwise", "derive.matrix.gradient",
     "derive.lsq.simple", "derive.lsq.models",

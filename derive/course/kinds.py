@@ -16,7 +16,7 @@ import re
 from fractions import Fraction
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -27,6 +27,12 @@ from derive.course.params import Value, number, number_text
 from derive.course.template import _FIELD
 from derive.course.problem import Draw, NotCertified, Problem, Solution, number_answer, plain, symbolic_answer
 from derive.export.questions import Answer
+
+if TYPE_CHECKING:
+    from derive.core.budget import Clock
+    from derive.parse.domain import VarDomain
+    from derive.certify.wrong import Candidate, Instances
+    from derive.scalar.model import Derivation, Gradient
 
 Fields = Mapping[str, Any]
 
@@ -161,7 +167,7 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
 
         r = derive.diff(d.expr(expr), wrt=wrt, where=list(domains), budget=_budget())
         _certified(r, pid, d.seed)
-        answers = [symbolic_answer("derivative", r.result)]
+        answers = [derivative_choices(symbolic_answer("derivative", r.result), r.derivation, d.seed, domains)]
         if at is not None:
             point = _rational(reader(at, d), where)
             value = _named(r.result, wrt).subs(x, point)
@@ -173,6 +179,81 @@ def derivative(pid: str, f: Fields, where: str) -> Problem:
         question = question.replace("{at_text}", at)
     return Problem(id=pid, title="A derivative", question=question, math=expr, solve=solve,
                    degenerate=degenerate, key=lambda d: sp.srepr(sp.expand(sp.diff(read(d), x))))
+
+
+def derivative_choices(answer: Answer, derivation: Derivation, seed: int, where: Sequence[str] = ()) -> Answer:
+    """``answer`` (the derivation's result) with certified wrong choices from the derivative's common
+    mistakes (``scalar.mistakes``), each written through the final steps the right one took."""
+    import random
+
+    from derive.scalar.api import read_domains
+    from derive.scalar.mistakes import derivative_candidates, final_form_like
+
+    clock = _budget().start()
+    def pools() -> list[list[Candidate]]:
+        return derivative_candidates(derivation.function, derivation.wrt[0], random.Random(seed), clock=clock)
+
+    return _with_choices(answer, derivation.result, pools, clock, seed, read_domains(tuple(where)),
+                         form=final_form_like(derivation, clock))
+
+
+def gradient_choices(answer: Answer, gradient: Gradient, i: int, seed: int) -> Answer:
+    """The ``i``-th partial's ``answer`` with certified wrong choices (the derivative's mistakes, and a
+    partial's: the wrong variable, the others not held constant)."""
+    import random
+
+    from derive.scalar.mistakes import final_form_like, gradient_candidates
+
+    clock = _budget().start()
+    partials = [d.result for d in gradient.partials]
+    def pools() -> list[list[Candidate]]:
+        return gradient_candidates(gradient.function, gradient.variables, i, partials, random.Random(seed), clock=clock)
+
+    return _with_choices(answer, partials[i], pools, clock, seed, {}, form=final_form_like(gradient.partials[i], clock))
+
+
+def estimator_choices(param: str, estimator: sp.Expr, seed: int) -> Answer:
+    """The certified estimator of ``param`` as a formula answer (``"<param> estimator"``), with certified
+    wrong choices from the estimator's common mistakes (``likelihood.mistakes``: n - 1 for n, ...)."""
+    import random
+
+    from derive.likelihood.mistakes import estimator_candidates, instances
+
+    clock = _budget().start()
+    answer = symbolic_answer(f"{param} estimator", estimator)
+    def pools() -> list[list[Candidate]]:
+        return estimator_candidates(estimator, random.Random(seed))
+
+    return _with_choices(answer, estimator, pools, clock, seed, {}, instances=instances)
+
+
+CHOICES = 3
+"""Wrong choices a multiple-choice answer gets; with fewer than 2 certified it stays a short answer."""
+
+
+def _with_choices(answer: Answer, correct: sp.Expr, pools: Callable[[], Sequence[Sequence[Candidate]]],
+                  clock: Clock, seed: int, domains: Mapping[str, VarDomain], *, instances: Instances | None = None,
+                  form: Callable[[sp.Expr], sp.Expr] | None = None) -> Answer:
+    """``answer`` with up to ``CHOICES`` certified distractors from the candidates ``pools()`` makes (their
+    mistakes as feedback), typeset by our printer; with fewer than 2 it stays a short answer, and ``note``
+    says how many were found (or that the time limit cut them)."""
+    from dataclasses import replace
+
+    from derive.render.notation.latex import tex
+    from derive.certify.wrong import choose
+
+    try:
+        found = choose(correct, pools(), clock, domains=domains, seed=seed, keep=CHOICES, shown=tex,
+                       form=form, instances=instances)
+    except BudgetExceeded:  # the wrong choices are extra: a limit that cuts them leaves the answer as it was
+        return replace(answer, note=f"wrong choices not computed (cut by the time limit, {ENGINE_SECONDS:g} s): "
+                                    "a short answer")
+    note = "" if len(found) >= CHOICES else f"{len(found)} certified wrong choice{'' if len(found) == 1 else 's'} " \
+        f"of the {CHOICES} wanted" + ("" if len(found) >= 2 else ": too few for multiple choice, so a short answer")
+    if len(found) < 2:
+        return replace(answer, note=note)
+    return replace(answer, distractors=tuple(tex(w.expr) for w in found),
+                   mistakes=tuple(w.mistake.feedback for w in found), note=note)
 
 
 # --- gradient ---------------------------------------------------------------------------------------
@@ -204,7 +285,8 @@ def gradient(pid: str, f: Fields, where: str) -> Problem:
         _certified(r, pid, d.seed)
         assert isinstance(r, GradResult)  # scalar variables only: no matrix declarations reach derive.grad here
         g = r.gradient
-        answers = tuple(symbolic_answer(f"d/d{w}", g[i]) for i, w in enumerate(wrt))
+        answers = tuple(gradient_choices(symbolic_answer(f"d/d{w}", g[i]), r.data, i, d.seed)
+                        for i, w in enumerate(wrt))
         return Solution(r, answers)
 
     names = ", ".join(f"${w}$" for w in wrt)
@@ -383,9 +465,10 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
             r = derive.mle(family, params=list(params), data=path, column="x", budget=_budget())
         _certified(r, pid, d.seed)
         est = json.loads(r.to_json())["data"]["estimates"]
+        formulas = tuple(estimator_choices(k, e, d.seed) for k, e in r.estimator.items() if e is not None)
         answers = tuple(number_answer(k, float(v["estimate"]), tolerance=_tolerance(f, where, 0.005))
                         for k, v in est.items())
-        return Solution(r, answers)
+        return Solution(r, formulas + answers)
 
     def stats(d: Draw) -> dict[str, sp.Rational]:
         xs = sample(d)

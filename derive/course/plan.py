@@ -113,7 +113,9 @@ class Plan:
                     problem=p.id, variant=v.id, seed=d.seed, title=p.title, text=p.question_text(d),
                     math_latex=p.math_latex(d), points=p.points,
                     answers=tuple(Answer(name=n, kind=a["kind"], value=a["value"], text=a["text"],
-                                         latex=a["latex"], tolerance=a["tolerance"])
+                                         latex=a["latex"], tolerance=a["tolerance"],
+                                         distractors=tuple(w["latex"] for w in a.get("distractors", ())),
+                                         mistakes=tuple(w["mistake"] for w in a.get("distractors", ())))
                                   for n, a in got[p.id].items())))
         return out
 
@@ -296,6 +298,19 @@ def make_variant(sheet_path: str, variant: str, name: str, seed: int, numbered: 
         worked = worked_from(f"Solution to problem {k}", sol.result, sol.intro)
         extra: dict[str, Any] = {"points": p.points} if with_points else {}
         h.exercise(p.question_text(d), p.math_latex(d), solution=worked, **extra)
-        answers[p.id] = {a.name: {"kind": a.kind, "value": a.value, "text": a.text, "latex": a.latex,
-                                  "tolerance": a.tolerance} for a in sol.answers}
+        answers[p.id] = {a.name: answer_record(a) for a in sol.answers}
     return Made(h.build(), answers)
+
+
+def answer_record(a: Answer) -> dict[str, Any]:
+    """An answer as the manifest writes it: kind, value, text, latex, tolerance; a formula's wrong
+    choices too (``distractors``: each one's LaTeX and the mistake it comes from), and a ``note`` when
+    fewer were certified than wanted."""
+    record: dict[str, Any] = {"kind": a.kind, "value": a.value, "text": a.text, "latex": a.latex,
+                              "tolerance": a.tolerance}
+    if a.kind == "symbolic":
+        why = a.mistakes or ("",) * len(a.distractors)
+        record["distractors"] = [{"latex": w, "mistake": m} for w, m in zip(a.distractors, why)]
+    if a.note:
+        record["note"] = a.note
+    return record

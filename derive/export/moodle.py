@@ -8,8 +8,9 @@ their own variant:
 
 - a numeric answer is a ``numerical`` question (one answer at fraction 100 with its tolerance;
   no units: ``showunits`` 3 is qtype_numerical's UNITNONE);
-- a symbolic answer with distractors is a ``multichoice`` question (one right answer, single,
-  shuffled), without distractors a ``shortanswer`` question (case-sensitive; a literal ``*`` in the
+- a symbolic answer with distractors is a ``multichoice`` question (one right answer at fraction
+  100, single, shuffled by Moodle; each distractor at 0 with the mistake it comes from as its
+  feedback), without distractors a ``shortanswer`` question (case-sensitive; a literal ``*`` in the
   answer is written ``\\*``, since a bare ``*`` is Moodle's wildcard; the answer without spaces is
   accepted too).
 
@@ -130,6 +131,11 @@ def _no_feedback() -> str:
     return '<feedback format="html"><text></text></feedback>'
 
 
+def _feedback(markup: str, where: str) -> str:
+    """An answer's feedback (HTML): for a wrong choice, the mistake that gives it."""
+    return f'<feedback format="html">{_html_text(markup, where)}</feedback>' if markup else _no_feedback()
+
+
 def _numerical(a: Answer, where: str) -> list[str]:
     value = a.value or 0.0
     if a.tolerance == 0 and value != round(value):
@@ -157,9 +163,11 @@ def _multichoice(a: Answer, where: str) -> list[str]:
         f'    <partiallycorrectfeedback format="html">{_html_text("", where)}</partiallycorrectfeedback>',
         f'    <incorrectfeedback format="html">{_html_text("", where)}</incorrectfeedback>',
     ]
-    for fraction, latex in [(100, a.latex), *((0, d) for d in a.distractors)]:
+    why = a.mistakes or ("",) * len(a.distractors)
+    for fraction, latex, mistake in [(100, a.latex, ""), *((0, d, m) for d, m in zip(a.distractors, why))]:
         choice = f"<p>{_inline(latex, where)}</p>"
-        lines.append(f'    <answer fraction="{fraction}" format="html">{_html_text(choice, where)}{_no_feedback()}</answer>')
+        feedback = _feedback(f"<p>{html.escape(mistake)}</p>" if mistake.strip() else "", where)
+        lines.append(f'    <answer fraction="{fraction}" format="html">{_html_text(choice, where)}{feedback}</answer>')
     return lines
 
 

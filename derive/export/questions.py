@@ -35,7 +35,8 @@ class Answer:
 
     ``text`` is the answer as a student would type it (plain text, ``2*x*exp(x^2)``); ``latex`` the
     answer typeset (trusted LaTeX from derive.latex); ``distractors`` wrong answers (LaTeX) for a
-    multiple-choice symbolic question.
+    multiple-choice symbolic question, and ``mistakes`` (empty, or one per distractor) the feedback a
+    student who chose it reads: the mistake it comes from.
     """
 
     name: str                 # "a", "mle", "gradient"
@@ -45,6 +46,8 @@ class Answer:
     latex: str                # the answer typeset (trusted LaTeX from derive.latex)
     tolerance: float = 0.0    # absolute tolerance for numeric
     distractors: tuple[str, ...] = ()   # wrong answers (LaTeX) for a multiple-choice symbolic question
+    mistakes: tuple[str, ...] = ()      # per distractor, the mistake that gives it (feedback), or ()
+    note: str = ""            # what a reader of the manifest should know (fewer distractors than wanted)
 
     def __post_init__(self) -> None:
         _text("Answer", "name", self.name)
@@ -61,6 +64,15 @@ class Answer:
         object.__setattr__(self, "distractors", tuple(self.distractors))
         for i, wrong in enumerate(self.distractors):
             _text(owner, f"distractors[{i}]", wrong)
+        if not isinstance(self.mistakes, (tuple, list)):
+            raise UsageError(f"{owner}: mistakes must be a tuple of texts (one per distractor)")
+        object.__setattr__(self, "mistakes", tuple(self.mistakes))
+        if self.mistakes and len(self.mistakes) != len(self.distractors):
+            raise UsageError(f"{owner}: {len(self.mistakes)} mistakes for {len(self.distractors)} distractors",
+                             hint="give one mistake per distractor, or none")
+        for i, why in enumerate(self.mistakes):
+            _text(owner, f"mistakes[{i}]", why)
+        _text(owner, "note", self.note, empty=True)
         if self.kind == "numeric":
             if self.value is None:
                 raise UsageError(f"{owner}: a numeric answer needs a value")

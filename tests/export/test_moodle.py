@@ -229,3 +229,85 @@ def test_a_whole_number_may_have_no_tolerance() -> None:
     q = QuestionVariant("step", "v", 1, "Find the wrong step", "Which step is wrong?", "", (_numeric(2.0, 0.0),))
     quiz = ET.fromstring(moodle_xml("S", [[q]]).encode("utf-8"))
     assert quiz.findtext("question[2]/answer/tolerance") == "0.0"
+
+
+def test_each_wrong_choice_names_its_mistake_in_its_feedback() -> None:
+    a = Answer("fprime", "symbolic", None, "3*exp(3*x)", "3 e^{3 x}", distractors=("e^{3 x}", "- 3 e^{3 x}"),
+               mistakes=("Forgot the chain-rule factor: the derivative of the inner function.", "A sign error <here>."))
+    q = QuestionVariant("d", "v", 1, "D", "Differentiate.", "e^{3 x}", (a,))
+    question = ET.fromstring(moodle_xml("S", [[q]]).encode("utf-8")).findall("question")[1]
+    assert question.get("type") == "multichoice" and question.findtext("single") == "true"
+    assert [p for p in REQUIRED["multichoice"] if not _has(question, p)] == []
+    got = [(c.get("fraction"), (c.findtext("text") or "").strip(), c.findtext("feedback/text") or "")
+           for c in question.findall("answer")]
+    assert got == [("100", "<p>\\(3 e^{3 x}\\)</p>", ""),
+                   ("0", "<p>\\(e^{3 x}\\)</p>", "<p>Forgot the chain-rule factor: the derivative of the inner function.</p>"),
+                   ("0", "<p>\\(- 3 e^{3 x}\\)</p>", "<p>A sign error &lt;here&gt;.</p>")]
+
+
+@pytest.mark.slow
+def test_the_week1_build_writes_multichoice_whose_right_answer_is_the_certified_one(tmp_path: Path) -> None:
+    """``derive build week1.toml --variants 3 --seed 1 --moodle``: every question has what qformat_xml reads;
+    the formulas are multiple choice, the one choice at 100 is the manifest's certified answer and equals
+    SymPy's derivative of the question, each other choice is wrong (read back, refuted) and names its mistake."""
+    import json
+    import random
+
+    import sympy as sp
+
+    from derive.certify.equal import certify_equal
+    from derive.core.budget import Budget
+    from derive.core.contract import Refuted
+    from derive.course import plan_sheet
+    from derive.parse.latex import parse_latex
+    from derive.parse.text import parse_text
+    from derive.likelihood.mistakes import ESTIMATOR_MISTAKES
+    from derive.scalar.mistakes import DERIVATIVE_MISTAKES, NOT_HELD, WRONG_VARIABLE
+    from tests.conftest import ROOT, run_derive
+
+    sheet = ROOT / "worked_examples" / "sheets" / "week1.toml"
+    out = run_derive("build", str(sheet), "--variants", "3", "--seed", "1", "--moodle", "--out", str(tmp_path),
+                     timeout=900)
+    assert out.returncode == 0, out.stderr
+    manifest = {e["id"]: e for e in json.loads((tmp_path / "week1" / "manifest.json").read_text(encoding="utf-8"))}
+    quiz = ET.parse(tmp_path / "week1" / "moodle.xml").getroot()
+    for q in quiz.findall("question"):
+        assert [p for p in REQUIRED[str(q.get("type"))] if not _has(q, p)] == [], q.findtext("name/text")
+    plan = plan_sheet(sheet, variants=3, seed=1)
+    feedback = {m.feedback for m in (*DERIVATIVE_MISTAKES, WRONG_VARIABLE, NOT_HELD, *ESTIMATOR_MISTAKES)}
+    clock = Budget(seconds=300).start()
+
+    def named(e: sp.Expr) -> sp.Expr:
+        return e.xreplace({s: sp.Symbol(s.name) for s in e.free_symbols})
+
+    def differ(a: sp.Expr, b: sp.Expr) -> bool:
+        return isinstance(certify_equal(named(a), named(b), clock, {}, rng=random.Random(5)), Refuted)
+
+    multichoice = [q for q in quiz.findall("question") if q.get("type") == "multichoice"]
+    assert len(multichoice) == 3 * 4  # per variant: the derivative, the gradient's two partials, the estimator
+    for q in multichoice:
+        name = q.findtext("name/text") or ""
+        m = re.fullmatch(r".* \[(v\d)\]: (.+)", name)
+        assert m is not None, name
+        variant, part = m.groups()
+        problem = {"derivative": "chain", "lam estimator": "poisson"}.get(part, "gradient")
+        certified = manifest[variant]["answers"][problem][part]
+        choices = [(c.get("fraction"), (c.findtext("text") or "").strip(), c.findtext("feedback/text") or "")
+                   for c in q.findall("answer")]
+        assert [f for f, _, _ in choices] == ["100", "0", "0", "0"]
+        assert choices[0][1] == f"<p>\\({html.escape(certified['latex'], quote=False)}\\)</p>"
+        assert [w["latex"] for w in certified["distractors"]] == \
+            [html.unescape(t)[len("<p>\\("):-len("\\)</p>")] for _, t, _ in choices[1:]]
+        assert all(html.unescape(f)[3:-4] in feedback for _, _, f in choices[1:])
+        if problem == "poisson":  # the textbook's MLE, the sample mean; the choices certified by instances
+            assert certified["latex"] == r"\frac{\sum_{i=1}^{n} {x}_{i}}{n}"
+            assert {w["mistake"] for w in certified["distractors"]} <= {m.feedback for m in ESTIMATOR_MISTAKES}
+            continue
+        p = next(p for p in plan.sheet.problems if p.id == problem)
+        f = parse_text(plan.draws[variant][problem].expr(p.math))
+        var = next(s for s in f.free_symbols if s.name == (part[-1] if problem == "gradient" else "x"))
+        right = sp.diff(f, var)  # independent of derive's rules
+        assert not differ(parse_latex(certified["latex"]), right)
+        wrong = [parse_latex(w["latex"]) for w in certified["distractors"]]
+        assert all(differ(w, right) for w in wrong)
+        assert all(differ(a, b) for i, a in enumerate(wrong) for b in wrong[i + 1:])

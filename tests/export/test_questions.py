@@ -52,6 +52,9 @@ def test_bad_numeric_answers_are_usage_errors(kw: dict[str, object], words: str)
     ({"latex": ""}, "latex is empty"),
     ({"distractors": ("2 x",)}, "repeats the answer"),
     ({"distractors": ("x", "x")}, "repeats the answer or another"),
+    ({"distractors": ("x", "x^2"), "mistakes": ("a sign error",)}, "1 mistakes for 2 distractors"),
+    ({"distractors": ("x",), "mistakes": (" ",)}, r"mistakes\[0\] is empty"),
+    ({"note": 3}, "note must be a string"),
 ])
 def test_bad_symbolic_answers_are_usage_errors(kw: dict[str, object], words: str) -> None:
     args: dict[str, object] = dict(name="g", kind="symbolic", value=None, text="2*x", latex="2 x")
