@@ -252,8 +252,27 @@ def _with_choices(answer: Answer, correct: sp.Expr, pools: Callable[[], Sequence
         f"of the {CHOICES} wanted" + ("" if len(found) >= 2 else ": too few for multiple choice, so a short answer")
     if len(found) < 2:
         return replace(answer, note=note)
-    return replace(answer, distractors=tuple(tex(w.expr) for w in found),
+    right, wrong = common_form(correct, [w.expr for w in found])
+    return replace(answer, distractors=tuple(tex(w) for w in wrong), choice=tex(right),
                    mistakes=tuple(w.mistake.feedback for w in found), note=note)
+
+
+def common_form(right: sp.Expr, wrong: Sequence[sp.Expr]) -> tuple[sp.Expr, list[sp.Expr]]:
+    """The choices as printed: as they are when they share their shape, all expanded when they do not.
+
+    A right answer with its common factor taken out (``2(x^2 + 3y)``) among wrong ones the factor
+    does not divide would be the only product: its form alone would give it away. So when the
+    choices are not all products or all not, each is printed expanded (the same value, certified
+    as it was; only the printing changes)."""
+    shapes = {_factored(e) for e in [right, *wrong]}
+    if len(shapes) == 1:
+        return right, list(wrong)
+    return sp.expand(right), [sp.expand(w) for w in wrong]
+
+
+def _factored(e: sp.Expr) -> bool:
+    """A product with a sum in it (a factor taken out), as a teacher's factored form reads."""
+    return isinstance(e, sp.Mul) and any(isinstance(a, sp.Add) for a in e.args)
 
 
 # --- gradient ---------------------------------------------------------------------------------------

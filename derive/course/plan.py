@@ -115,7 +115,8 @@ class Plan:
                     answers=tuple(Answer(name=n, kind=a["kind"], value=a["value"], text=a["text"],
                                          latex=a["latex"], tolerance=a["tolerance"],
                                          distractors=tuple(w["latex"] for w in a.get("distractors", ())),
-                                         mistakes=tuple(w["mistake"] for w in a.get("distractors", ())))
+                                         mistakes=tuple(w["mistake"] for w in a.get("distractors", ())),
+                                         choice=a.get("choice", ""))
                                   for n, a in got[p.id].items())))
         return out
 
@@ -304,13 +305,16 @@ def make_variant(sheet_path: str, variant: str, name: str, seed: int, numbered: 
 
 def answer_record(a: Answer) -> dict[str, Any]:
     """An answer as the manifest writes it: kind, value, text, latex, tolerance; a formula's wrong
-    choices too (``distractors``: each one's LaTeX and the mistake it comes from), and a ``note`` when
-    fewer were certified than wanted."""
+    choices too (``distractors``: each one's LaTeX and the mistake it comes from; ``choice``: the right
+    answer as printed among them, when that differs from ``latex``), and a ``note`` when fewer were
+    certified than wanted."""
     record: dict[str, Any] = {"kind": a.kind, "value": a.value, "text": a.text, "latex": a.latex,
                               "tolerance": a.tolerance}
     if a.kind == "symbolic":
         why = a.mistakes or ("",) * len(a.distractors)
         record["distractors"] = [{"latex": w, "mistake": m} for w, m in zip(a.distractors, why)]
+        if a.choice and a.choice != a.latex:
+            record["choice"] = a.choice
     if a.note:
         record["note"] = a.note
     return record

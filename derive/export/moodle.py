@@ -164,7 +164,7 @@ def _multichoice(a: Answer, where: str) -> list[str]:
         f'    <incorrectfeedback format="html">{_html_text("", where)}</incorrectfeedback>',
     ]
     why = a.mistakes or ("",) * len(a.distractors)
-    for fraction, latex, mistake in [(100, a.latex, ""), *((0, d, m) for d, m in zip(a.distractors, why))]:
+    for fraction, latex, mistake in [(100, a.choice or a.latex, ""), *((0, d, m) for d, m in zip(a.distractors, why))]:
         choice = f"<p>{_inline(latex, where)}</p>"
         feedback = _feedback(f"<p>{html.escape(mistake)}</p>" if mistake.strip() else "", where)
         lines.append(f'    <answer fraction="{fraction}" format="html">{_html_text(choice, where)}{feedback}</answer>')

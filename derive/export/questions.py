@@ -36,7 +36,8 @@ class Answer:
     ``text`` is the answer as a student would type it (plain text, ``2*x*exp(x^2)``); ``latex`` the
     answer typeset (trusted LaTeX from derive.latex); ``distractors`` wrong answers (LaTeX) for a
     multiple-choice symbolic question, and ``mistakes`` (empty, or one per distractor) the feedback a
-    student who chose it reads: the mistake it comes from.
+    student who chose it reads: the mistake it comes from; ``choice`` the right answer as printed among
+    the choices (in the form all of them share, so that its form does not give it away).
     """
 
     name: str                 # "a", "mle", "gradient"
@@ -48,6 +49,7 @@ class Answer:
     distractors: tuple[str, ...] = ()   # wrong answers (LaTeX) for a multiple-choice symbolic question
     mistakes: tuple[str, ...] = ()      # per distractor, the mistake that gives it (feedback), or ()
     note: str = ""            # what a reader of the manifest should know (fewer distractors than wanted)
+    choice: str = ""          # the right answer as the choices print it (LaTeX, in their common form); "" = latex
 
     def __post_init__(self) -> None:
         _text("Answer", "name", self.name)
@@ -73,6 +75,7 @@ class Answer:
         for i, why in enumerate(self.mistakes):
             _text(owner, f"mistakes[{i}]", why)
         _text(owner, "note", self.note, empty=True)
+        _text(owner, "choice", self.choice, empty=True)
         if self.kind == "numeric":
             if self.value is None:
                 raise UsageError(f"{owner}: a numeric answer needs a value")

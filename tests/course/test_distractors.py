@@ -102,3 +102,26 @@ def test_a_time_limit_that_cuts_the_choices_leaves_a_short_answer_and_says_so(mo
     answer = kinds.derivative_choices(symbolic_answer("derivative", r.result), r.derivation, 1)
     assert answer.distractors == () and answer.latex == "6 x + 2 e^{2 x}"
     assert answer.note.startswith("wrong choices not computed (cut by the time limit")
+
+
+def test_choices_are_printed_in_one_shape() -> None:
+    """A factored right answer among wrong ones its factor does not divide: all are printed expanded; when
+    every choice is factored alike, each keeps its form."""
+    from derive.course.kinds import common_form
+
+    x, y = sp.symbols("x y")
+    right = sp.factor(2 * x**2 + 2 * x * sp.exp(2 * y) - 6 * y)
+    assert isinstance(right, sp.Mul)
+    shown, wrong = common_form(right, [2 * x**2 + y, sp.factor(4 * x**2 + 4 * x * sp.exp(2 * y) - 12 * y)])
+    assert shown == 2 * x**2 + 2 * x * sp.exp(2 * y) - 6 * y and not isinstance(shown, sp.Mul)
+    assert wrong == [2 * x**2 + y, 4 * x**2 + 4 * x * sp.exp(2 * y) - 12 * y]
+    alike = [sp.factor(4 * x**2 + 4 * x * sp.exp(2 * y) - 12 * y), sp.factor(6 * x**2 + 6 * x * sp.exp(2 * y) - 12 * y)]
+    assert common_form(right, alike) == (right, alike)
+
+
+def test_the_manifest_keeps_the_choice_form_only_when_it_differs() -> None:
+    a = Answer("d/dy", "symbolic", None, "2*(x^2 + 3*y)", "2 \\left(x^{2} + 3 y\\right)",
+               distractors=("2 x^{2} + y", "x^{2} + 3 y"), choice="2 x^{2} + 6 y")
+    assert answer_record(a)["choice"] == "2 x^{2} + 6 y"
+    same = Answer("d", "symbolic", None, "3*x^2", "3 x^{2}", distractors=("x^{2}", "3 x"), choice="3 x^{2}")
+    assert "choice" not in answer_record(same)

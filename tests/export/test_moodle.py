@@ -311,3 +311,15 @@ def test_the_week1_build_writes_multichoice_whose_right_answer_is_the_certified_
         wrong = [parse_latex(w["latex"]) for w in certified["distractors"]]
         assert all(differ(w, right) for w in wrong)
         assert all(differ(a, b) for i, a in enumerate(wrong) for b in wrong[i + 1:])
+
+
+def test_the_right_choice_prints_in_the_form_the_choices_share() -> None:
+    """``Answer.choice``: the solution's factored form stays in ``latex``; the multiple choice shows the form
+    the wrong ones share, so the right one is not the only product among them."""
+    a = Answer("d/dy", "symbolic", None, "2*(x^2 + 3*y)", "2 \\left(x^{2} + 3 y\\right)",
+               distractors=("2 x^{2} + y", "x^{2} + 3 y"), choice="2 x^{2} + 6 y")
+    q = QuestionVariant("g", "v", 1, "G", "Differentiate.", "x^2 y", (a,))
+    question = ET.fromstring(moodle_xml("S", [[q]]).encode("utf-8")).findall("question")[1]
+    texts = [(c.findtext("text") or "").strip() for c in question.findall("answer")]
+    assert texts[0] == "<p>\\(2 x^{2} + 6 y\\)</p>"
+    assert not any("left(" in t for t in texts)
