@@ -379,9 +379,7 @@ def mathjax_question(r: CheckReport) -> list[str]:
             if text:
                 out.append(text)
         elif kind == "definition":
-            name = safe_math(payload.name) or rf"\text{{{tex_line(payload.name)}}}"
-            value = safe_math(payload.body) or rf"\text{{{tex_line(payload.body)}}}"
-            out.append(f"$$\n{name} = {value}\n$$")
+            out.append(f"$$\n{_mathjax_definition(payload)}\n$$")
         else:
             steps, definition = payload
             head = steps[0]
@@ -460,6 +458,13 @@ def mathjax_chain(steps: list[CheckedStep], definition: Definition | None) -> st
     return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
 
 
+def _mathjax_definition(d: Any) -> str:
+    """``name = body`` of a definition the file made, each side typed maths where it is safe, else text."""
+    name = safe_math(d.name) or rf"\text{{{tex_line(d.name)}}}"
+    value = safe_math(d.body) or rf"\text{{{tex_line(d.body)}}}"
+    return f"{name} = {value}"
+
+
 def mathjax_body(r: CheckReport) -> list[str]:
     """The annotated derivation for MathJax: prose paragraphs (inline maths on one line) and one
     ``$$`` block per display, then the first error's counterexample and hint."""
@@ -470,9 +475,8 @@ def mathjax_body(r: CheckReport) -> list[str]:
             if text:
                 out.append(text)
         elif kind == "definition":
-            name = safe_math(payload.name) or rf"\text{{{tex_line(payload.name)}}}"
-            value = safe_math(payload.body) or rf"\text{{{tex_line(payload.body)}}}"
-            out.append(f"$$\n{name} = {value} \\qquad \\text{{{payload.kind}, line {payload.line}}}\n$$")
+            note = rf" \qquad \text{{{payload.kind}, line {payload.line}}}"
+            out.append(f"$$\n{_mathjax_definition(payload)}{note}\n$$")
         else:
             out.append(mathjax_chain(*payload))
     return out

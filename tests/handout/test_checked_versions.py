@@ -23,16 +23,7 @@ from derive.render.check_latex import lines_of
 from derive.render.env import SOURCE_MARKER, render_handout
 from derive.render.pdf import build_pdf
 from tests.conftest import ROOT, pdf_text, run_derive
-
-PLANTED = r"""Expand the square, then collect the terms:
-% derive: x \in \mathbb{R}
-\begin{align*}
-(x + 3)^2 - 9 &= x^2 + 6x + 9 - 9 \\
-  &= x^2 + 3x \\
-  &= x (x + 3)
-\end{align*}
-"""
-"""A derivation with a planted slip at step 2 (a missing factor 2)."""
+from tests.render.test_check_question import PLANTED  # a derivation with a planted slip at step 2 (6x written 3x)
 
 RIGHT = r"""% derive: t \in \mathbb{R}
 \begin{align*}
