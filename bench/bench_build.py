@@ -93,12 +93,35 @@ def typeset_only(out: Path) -> float:
     from derive.core.runner import session
     from derive.render.pdf import build_pdf
 
+    import re
+
     texs = sorted(out.rglob("*.tex"))
+    stand_in = _figure_stand_in()
     with tempfile.TemporaryDirectory() as scratch, session(scratch=True):
         t0 = time.perf_counter()
         for i, tex in enumerate(texs):
-            build_pdf(tex.read_text(encoding="utf-8"), Path(scratch) / f"{i}.pdf")
+            text = tex.read_text(encoding="utf-8")
+            # a handout's figures are made by its script and loaded next to the .tex (never kept in OUT):
+            # a stand-in PDF of a figure's size, so TeX does the same work
+            files = {name: stand_in for name in set(re.findall(r"figure-[0-9a-f]{16}\.pdf", text))}
+            build_pdf(text, Path(scratch) / f"{i}.pdf", files=files)
         return time.perf_counter() - t0
+
+
+def _figure_stand_in() -> bytes:
+    """A one-page PDF figure (matplotlib, 6 x 3.5 in, a line and axes): what a handout's figure weighs in TeX."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot([0, 1, 2, 3], [0, 1, 0.5, 2])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="pdf", metadata={"CreationDate": None})
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def main() -> None:
