@@ -11,12 +11,29 @@ from __future__ import annotations
 
 from typing import Any
 
+LIMIT = 256
+"""Entries one memo keeps; past that the oldest is dropped (a long session stays bounded)."""
+
 _MEMOS: list[dict[Any, Any]] = []
 
 
+class _Memo(dict[Any, Any]):
+    """A dict that keeps its newest ``LIMIT`` entries."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        while len(self) > LIMIT:
+            del self[next(iter(self))]
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+
 def memo() -> dict[Any, Any]:
-    """A new, registered memo (a dict: key -> a decided result)."""
-    d: dict[Any, Any] = {}
+    """A new, registered memo (a dict: key -> a decided result), at most ``LIMIT`` entries."""
+    d = _Memo()
     _MEMOS.append(d)
     return d
 

@@ -21,6 +21,15 @@ def test_clear_forgets_every_registered_memo() -> None:
     assert a == {} and b == {}
 
 
+def test_a_memo_keeps_its_newest_entries_only() -> None:
+    m = memo.memo()
+    for k in range(memo.LIMIT + 10):
+        m[k] = k
+    m.setdefault(-1, "new")
+    assert len(m) == memo.LIMIT
+    assert 0 not in m and memo.LIMIT + 9 in m and m[-1] == "new"
+
+
 def _csv(tmp_path: Path, name: str, rows: list[tuple[float, float]]) -> Path:
     path = tmp_path / name
     path.write_text("x,y\n" + "".join(f"{x},{y}\n" for x, y in rows), encoding="utf-8")
