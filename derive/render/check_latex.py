@@ -382,21 +382,7 @@ def mathjax_question(r: CheckReport) -> list[str]:
             out.append(f"$$\n{_mathjax_definition(payload)}\n$$")
         else:
             steps, definition = payload
-            head = steps[0]
-            lhs = typed_side(head.lhs_latex, head.read_lhs)
-            rows: list[str] = []
-            if definition is not None:
-                name = safe_math(definition.name) or rf"\text{{{tex_line(definition.name)}}}"
-                rows.append(rf"{name} &= {lhs}")
-                lhs = ""
-            for k, step in enumerate(steps):
-                rhs = typed_side(step.rhs_latex, step.read_rhs) + (r" + \text{const}" if step.up_to_constant else "")
-                rel = RELATIONS.get(step.relation, "=")
-                left = lhs if k == 0 else ""
-                parts = lines_of(rhs, max(24, WIDE - 3 - visible(left)))
-                rows.append(rf"{left} &{rel} {parts[0]} && \text{{step {step.index}}}")
-                rows += [rf"&\qquad {p}" for p in parts[1:]]
-            out.append("$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$")
+            out.append(_aligned(steps, definition, typed_side, "", lambda step: rf"\text{{step {step.index}}}"))
     return out
 
 
@@ -441,19 +427,27 @@ def _short_cell(text: str) -> str:
 
 def mathjax_chain(steps: list[CheckedStep], definition: Definition | None) -> str:
     """One ``$$ \\begin{aligned} ... $$`` block: rows ``lhs &= rhs && mark line``."""
+    tag = "" if definition is None else rf" && \text{{definition, line {definition.line}}}"
+    return _aligned(steps, definition, side, tag, lambda step: rf"{mark(step.status)}\ \text{{line {step.line}}}")
+
+
+def _aligned(steps: list[CheckedStep], definition: Definition | None, side_of: Callable[[str, Any], str],
+             definition_tag: str, step_tag: Callable[[CheckedStep], str]) -> str:
+    """A chain as one ``$$ \\begin{aligned} ... $$`` block for MathJax: each side by ``side_of``, the
+    definition's row ending in ``definition_tag``, each step's in ``&& step_tag(step)``."""
     head = steps[0]
-    lhs = side(head.lhs_latex, head.read_lhs)
+    lhs = side_of(head.lhs_latex, head.read_lhs)
     rows: list[str] = []
     if definition is not None:
         name = safe_math(definition.name) or rf"\text{{{tex_line(definition.name)}}}"
-        rows.append(rf"{name} &= {lhs} && \text{{definition, line {definition.line}}}")
+        rows.append(rf"{name} &= {lhs}{definition_tag}")
         lhs = ""
     for k, step in enumerate(steps):
-        rhs = side(step.rhs_latex, step.read_rhs) + (r" + \text{const}" if step.up_to_constant else "")
+        rhs = side_of(step.rhs_latex, step.read_rhs) + (r" + \text{const}" if step.up_to_constant else "")
         rel = RELATIONS.get(step.relation, "=")
         left = lhs if k == 0 else ""
         parts = lines_of(rhs, max(24, WIDE - 3 - visible(left)))  # MathJax 3 does not break lines
-        rows.append(rf"{left} &{rel} {parts[0]} && {mark(step.status)}\ \text{{line {step.line}}}")
+        rows.append(rf"{left} &{rel} {parts[0]} && {step_tag(step)}")
         rows += [rf"&\qquad {p}" for p in parts[1:]]
     return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
 
