@@ -15,11 +15,18 @@ class Visitor:
 
     prefix: ClassVar[str] = "_print_"
 
-    def visit(self, node: object, **kwargs: Any) -> Any:
+    def method_for(self, node: object, prefix: str | None = None) -> Any:
+        """The method named ``<prefix><Class>`` for the first class of ``node``'s MRO that has one, or None."""
         for cls in type(node).__mro__:
-            method = getattr(self, f"{self.prefix}{cls.__name__}", None)
+            method = getattr(self, f"{self.prefix if prefix is None else prefix}{cls.__name__}", None)
             if method is not None:
-                return method(node, **kwargs)
+                return method
+        return None
+
+    def visit(self, node: object, **kwargs: Any) -> Any:
+        method = self.method_for(node)
+        if method is not None:
+            return method(node, **kwargs)
         raise RenderError(
             f"{type(self).__name__} cannot handle a {type(node).__name__}",
             hint=f"add a {self.prefix}{type(node).__name__} method for it",

@@ -346,10 +346,9 @@ class Printer(FormatPrinter):
 
     def question(self, node: object) -> dict[str, Any]:
         """What ``node`` asks (``_question_<Class>`` along the MRO; none is a UsageError)."""
-        for cls in type(node).__mro__:
-            method = getattr(self, f"_question_{cls.__name__}", None)
-            if method is not None:
-                return method(node)
+        method = self.method_for(node, "_question_")
+        if method is not None:
+            return method(node)
         raise UsageError(f"a {type(node).__name__} has no question to print in JSON",
                          hint="the JSON question part prints checked derivations")
 

@@ -380,10 +380,9 @@ class Printer(FormatPrinter):
     def question(self, node: object) -> str:
         """What ``node`` answers, in math mode (``_question_<Class>`` along the MRO; none is an error); a
         checked derivation's question is the derivation itself, in text mode."""
-        for cls in type(node).__mro__:
-            method = getattr(self, f"_question_{cls.__name__}", None)
-            if method is not None:
-                return str(method(node))
+        method = self.method_for(node, "_question_")
+        if method is not None:
+            return str(method(node))
         raise UsageError(f"a {type(node).__name__} has no question to print",
                          hint="a student version prints the question of derivations, gradients, least squares, "
                               "MLE and checked derivations")

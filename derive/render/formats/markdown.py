@@ -302,10 +302,9 @@ class Printer(FormatPrinter):
     def question(self, node: object) -> str:
         """What ``node`` asks (``_question_<Class>`` along the MRO, else the LaTeX printer's question,
         displayed; a node with neither is a UsageError)."""
-        for cls in type(node).__mro__:
-            method = getattr(self, f"_question_{cls.__name__}", None)
-            if method is not None:
-                return str(method(node))
+        method = self.method_for(node, "_question_")
+        if method is not None:
+            return str(method(node))
         return display(Latex(mathjax=True, part="question").doprint(node)) + "\n"
 
     def _question_CheckReport(self, r: CheckReport) -> str:
