@@ -21,7 +21,7 @@ from derive.core.files import write_text_atomic
 from derive.course.problem import Draw, NoValidDraw, Problem, draw
 from derive.course.roster import Student, read_roster
 from derive.course.seeds import seed_of
-from derive.course.sheet import Sheet, load_sheet, script_error
+from derive.course.sheet import Sheet, script_bytes, load_sheet, script_error
 from derive.export.questions import Answer, QuestionVariant
 from derive.handout.items import VERSIONS, BuildItem, ItemReport, Made
 
@@ -239,11 +239,8 @@ def _record(folder: Path, sheet: Sheet, people: Sequence[Student], build_seed: i
     from derive.handout.cache import base_hash
 
     digest = hashlib.sha256(f"derive-plan {_RECORD_FORMAT}\n{base_hash()}\n{sheet.path}\n".encode())
-    for f in (sheet.path, *sheet.scripts):
-        try:
-            digest.update(f.read_bytes() + b"\0")
-        except OSError:
-            digest.update(b"?\0")
+    for data in script_bytes((sheet.path, *sheet.scripts)):
+        digest.update(data + b"\0")
     digest.update(json.dumps([build_seed, numbered, [[p.id, p.name] for p in people]]).encode())
     return Path(folder) / "plans" / f"{digest.hexdigest()[:40]}.json"
 

@@ -190,14 +190,15 @@ def load_sheet(path: Path) -> Sheet:
     path = Path(path)
     text, doc = read_toml(path)
     seen = _LOADED.get(path.resolve())
-    if seen is not None and seen[0] == text and seen[1] == _script_bytes(seen[2].scripts):
+    if seen is not None and seen[0] == text and seen[1] == script_bytes(seen[2].scripts):
         return seen[2]
     sheet = _load_sheet(path, text, doc)
-    _LOADED[sheet.path] = (text, _script_bytes(sheet.scripts), sheet)
+    _LOADED[sheet.path] = (text, script_bytes(sheet.scripts), sheet)
     return sheet
 
 
-def _script_bytes(scripts: Sequence[Path]) -> tuple[bytes, ...]:
+def script_bytes(scripts: Sequence[Path]) -> tuple[bytes, ...]:
+    """The bytes of each file of ``scripts`` (empty for one that cannot be read), in order."""
     out = []
     for s in scripts:
         try:

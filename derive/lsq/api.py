@@ -184,12 +184,16 @@ def ls(model: str = "ols", *, names: Mapping[str, str] | None = None, data: str 
     else:
         sol = run_bounded(ls_job, kind.name, named, spec, budget, budget=budget, what=f"the {kind.title} derivation")
         derived = sol if spec is None else replace(sol, data_fit=None)  # ls_job fits after it certifies
-        if (SimpleResult(derived) if isinstance(derived, SimpleSolution) else LsResult(derived)).certified:
+        if _result(derived).certified:
             _DERIVED[key] = derived
     if spec is not None:
         from derive.lsq.summary import remember
 
         remember(kind(dict(named)), sol)
+    return _result(sol)
+
+
+def _result(sol: LsSolution | SimpleSolution) -> LsResult | SimpleResult:
     return SimpleResult(sol) if isinstance(sol, SimpleSolution) else LsResult(sol)
 
 

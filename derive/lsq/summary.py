@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from mpmath.libmp import NoConvergence
 
 from derive.core.budget import Clock
 from derive.core.contract import Certificate, Check, NotComputed, Plausible, Proved, Refuted, Unknown
@@ -593,13 +594,8 @@ def _mp_f_tail(f: float, d1: int, d2: int) -> float:
             return float(c * _tail_quad(lambda s: s ** (a / 2 - 1) * (1 + a * s / b) ** (-(a + b) / 2), x))
 
 
-def _series_failed() -> tuple[type[Exception], ...]:
-    from mpmath.libmp import NoConvergence
-
-    return (NoConvergence, ValueError, ZeroDivisionError)
-
-
-_SERIES_FAILED = _series_failed()
+_SERIES_FAILED = (NoConvergence, ValueError, ZeroDivisionError)
+"""What mpmath's incomplete beta raises where its hypergeometric series fails (then: quadrature)."""
 
 
 def _close(a: float, b: float, tol: float) -> bool:
