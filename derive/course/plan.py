@@ -68,7 +68,8 @@ class Plan:
         for p in self.sheet.problems:
             if p.prepare is not None:
                 try:
-                    p.prepare(draw(p, first.seed))
+                    known = self.known_draws[first.id][p.id] if self.known_draws is not None else None
+                    p.prepare(known if known is not None else draw(p, first.seed))
                 except DeriveError:  # the variant meets it again in its own worker, and reports it there
                     pass
 
