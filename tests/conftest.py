@@ -8,6 +8,8 @@ checkout, so the package under test is imported even when the test runs in anoth
 """
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -86,3 +88,24 @@ def _forget_memos() -> None:
 def clock() -> Clock:
     """A generous budget's clock, fresh per test: the engines' entry points take one."""
     return Budget(seconds=120).start()
+
+
+@pytest.fixture(scope="session")
+def library_build(tmp_path_factory: pytest.TempPathFactory,
+                  worker_id: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One ``derive build worked_examples -j 2`` (solution and student versions) for the whole session.
+
+    The tests that read the library's PDFs share it: pytest-xdist's workers take a lock in the
+    session's own temporary folder, the first builds, the others read what it recorded.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base if worker_id == "master" else base.parent  # xdist: the session's folder, shared by workers
+    out, record = root / "library_build", root / "library_build.json"
+    with open(root / "library_build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            done = run_derive("build", str(ROOT / "worked_examples"), "--out", str(out), "-j", "2", timeout=900)
+            record.write_text(json.dumps({"args": done.args, "returncode": done.returncode,
+                                          "stdout": done.stdout, "stderr": done.stderr}))
+    kept = json.loads(record.read_text())
+    return subprocess.CompletedProcess(kept["args"], kept["returncode"], kept["stdout"], kept["stderr"]), out

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import runpy
 import sys
 import time
@@ -245,7 +246,7 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
         log = out / f"{item.key}.log"
         done[item.key] = ItemReport(item, build_cache.files_of(out, record), 0.0, log=log if log.exists() else None,
                                     cached=True, verdict=str(record.get("verdict", "certified")),
-                                    answers=record.get("answers") or {})
+                                    answers=record.get("answers") or {}, overfull=build_cache.overfull_of(record))
 
     def finished(report: ItemReport) -> None:
         item = report.item
@@ -260,7 +261,7 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
             build_cache.forget(out, item)
         else:
             build_cache.store(out, item, keys[item.key], report.files, report.verdict, report.answers,
-                              seconds=report.seconds, tex_seconds=report.tex_seconds)
+                              seconds=report.seconds, tex_seconds=report.tex_seconds, overfull=report.overfull)
         done[item.key] = report
         progress.advance(task)
         progress.refresh()
@@ -295,6 +296,8 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     return reports
 
 
+_TOO_WIDE = re.compile(r"\(([\d.]+)pt too wide\)")
+
 _VERDICT_MARKS = {
     "certified": ("✓ ", "green", ""),
     "refuted": ("✗ ", "red", "  NOT certified: a result in it is refuted"),
@@ -319,6 +322,13 @@ def print_reports(console: Any, reports: Sequence[ItemReport], job: Job, seconds
         when = "cached" if r.cached else f"{r.seconds:.1f} s"
         console.print(Text.assemble((mark, style), escape_control(f"{r.item.label} -> {shown}  ({when})"),
                                     (note, style)))
+        for version, boxes in r.overfull.items():
+            pdf = r.files.get(version, {}).get("pdf")
+            widest = max((float(m.group(1)) for m in map(_TOO_WIDE.search, boxes) if m), default=0.0)
+            lines = "a line runs" if len(boxes) == 1 else f"{len(boxes)} lines run"
+            where = _shown(pdf, job.out) if pdf else version
+            console.print(Text(escape_control(f"  ! {lines} into the margin in {where} "
+                                              f"(overfull \\hbox, up to {widest:.1f} pt too wide)"), style="yellow"))
     built = sum(1 for r in reports if not r.error and not r.cached)
     cached = sum(1 for r in reports if r.cached)
     failed = sum(1 for r in reports if r.error)

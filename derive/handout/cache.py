@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,14 +102,18 @@ def lookup(out: Path, item: BuildItem, key: str) -> dict[str, Any] | None:
 
 
 def store(out: Path, item: BuildItem, key: str, files: Mapping[str, Mapping[str, Path]], verdict: str,
-          answers: Mapping[str, Any], *, seconds: float = 0.0, tex_seconds: float = 0.0) -> None:
+          answers: Mapping[str, Any], *, seconds: float = 0.0, tex_seconds: float = 0.0,
+          overfull: Mapping[str, Sequence[str]] | None = None) -> None:
     """Record ``item``'s outputs (with their hashes), verdict and answers under ``key`` (atomically);
-    ``seconds`` and ``tex_seconds`` (how long it took, how much of it in TeX) for benchmarks."""
+    ``seconds`` and ``tex_seconds`` (how long it took, how much of it in TeX) for benchmarks;
+    ``overfull``: TeX's overfull-line warnings by version, repeated when the item is cached."""
     outputs = {version: {fmt: {"path": path.relative_to(out).as_posix(), "sha256": file_hash(path)}
                          for fmt, path in by_format.items()}
                for version, by_format in files.items()}
     record = {"item": item.key, "key": key, "outputs": outputs, "verdict": verdict, "answers": dict(answers),
               "seconds": round(seconds, 3), "tex_seconds": round(tex_seconds, 3)}
+    if overfull:
+        record["overfull"] = {version: list(lines) for version, lines in overfull.items()}
     try:
         text = json.dumps(record, sort_keys=True, indent=1)
     except (TypeError, ValueError):  # answers that are not JSON: do not cache, rebuild next time
@@ -129,3 +133,12 @@ def files_of(out: Path, record: Mapping[str, Any]) -> dict[str, dict[str, Path]]
     """The output files of a record, by version and format."""
     return {version: {fmt: out / entry["path"] for fmt, entry in formats.items()}
             for version, formats in record["outputs"].items()}
+
+
+def overfull_of(record: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The overfull-line warnings a record kept, by version (none for a record written without them)."""
+    kept = record.get("overfull")
+    if not isinstance(kept, dict):
+        return {}
+    return {str(version): tuple(str(line) for line in lines) for version, lines in kept.items()
+            if isinstance(lines, list)}

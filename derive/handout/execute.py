@@ -153,15 +153,18 @@ def execute_item(item: BuildItem, job: Job) -> ItemReport:
         made = item.make(*item.args)
         if not isinstance(made, Made):
             raise UsageError(f"{item.label}: making the item returned {type(made).__name__}, not a handout")
-        files = {}
+        files, overfull = {}, {}
         for name in ordered_versions(item):
             version = VERSIONS.get(name)
             if version is None:
                 raise UsageError(f"{item.label}: unknown version {name!r}", hint=f"choose from {', '.join(VERSIONS)}")
+            boxes: list[str] = []
             files[name] = write_version(made, version, job.out / item.outputs[name], job.formats,
-                                        templates=job.templates)
+                                        templates=job.templates, overfull=boxes)
+            if boxes:
+                overfull[name] = tuple(boxes)
         return ItemReport(item, files, time.monotonic() - start, log=log, verdict=made.handout.verdict.value,
-                          answers=dict(made.answers), tex_seconds=tex_seconds())
+                          answers=dict(made.answers), tex_seconds=tex_seconds(), overfull=overfull)
     except BaseException as exc:  # noqa: BLE001  the item's own bug: one line, the build goes on
         remove_outputs(job.out, item)
         report = failed_report(item, time.monotonic() - start, exc, log)

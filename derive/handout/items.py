@@ -77,7 +77,8 @@ class ItemReport:
     ``verdict``: the handout's ``Verdict`` value (certified, refuted, undecided); ``failure``: the
     kind of error (``usage``: the script or its input; ``budget``: time or memory; ``failure``: TeX,
     or the worker died); ``answers``: what ``Made.answers`` held; ``tex_seconds``: the part of
-    ``seconds`` spent waiting for TeX (the rest is derive's own work, Python).
+    ``seconds`` spent waiting for TeX (the rest is derive's own work, Python); ``overfull``: by
+    version, TeX's ``Overfull \\hbox`` warnings of its PDF (a line that runs into the margin).
     """
 
     item: BuildItem
@@ -90,3 +91,4 @@ class ItemReport:
     failure: str = ""
     answers: Mapping[str, Any] = field(default_factory=dict)
     tex_seconds: float = 0.0
+    overfull: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

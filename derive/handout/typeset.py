@@ -68,15 +68,16 @@ def html_available() -> bool:
 
 
 def write_version(made: Made, version: Version, stem: Path, formats: tuple[str, ...], *,
-                  templates: Path | None = None) -> dict[str, Path]:
+                  templates: Path | None = None, overfull: list[str] | None = None) -> dict[str, Path]:
     """Write ``made`` as ``version`` to ``<stem>.tex`` (always) and ``.pdf``/``.html`` as ``formats`` ask;
-    ``templates``: the user's folder of template overrides.
+    ``templates``: the user's folder of template overrides; ``overfull`` (a list) receives TeX's
+    ``Overfull \\hbox`` warnings of the PDF (lines that run into the margin).
 
     Returns the written files by format. Raises RenderError (TeX failed, named at its block) or
     UsageError (an unknown format); files written before the error stay (the runner removes them).
     """
     global _tex_seconds
-    from derive.render.pdf import build_pdf, write_text_atomic
+    from derive.render.pdf import build_pdf, overfull_boxes, write_text_atomic
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -96,10 +97,13 @@ def write_version(made: Made, version: Version, stem: Path, formats: tuple[str, 
 
         stage(f"typesetting {stem.name}.pdf")
         before = time.monotonic()
+        log: list[str] = []
         try:
-            files["pdf"] = build_pdf(tex, _suffixed(stem, "pdf"), **_figures(made, version))
+            files["pdf"] = build_pdf(tex, _suffixed(stem, "pdf"), log=log, **_figures(made, version))
         finally:
             _tex_seconds += time.monotonic() - before
+        if overfull is not None and log:
+            overfull += overfull_boxes(log[0])
     return files
 
 

@@ -15,8 +15,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.tex
-def test_worked_examples_build_to_pdfs_with_their_mathematics(tmp_path: Path) -> None:
-    out = run("build", str(ROOT / "worked_examples"), "--out", str(tmp_path), "-j", "2")
+def test_worked_examples_build_to_pdfs_with_their_mathematics(
+        library_build: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    out, tmp_path = library_build
     assert out.returncode == 0, out.stderr
     pdfs = sorted(p.name for p in tmp_path.glob("*.pdf") if ".student." not in p.name)
     students = sorted(p.name for p in tmp_path.glob("*.student.pdf"))
@@ -75,6 +76,22 @@ def test_a_broken_script_is_reported_and_others_still_build(tmp_path: Path) -> N
     assert not (tmp_path / "out" / "bad.tex").exists()
 
 
+@pytest.mark.tex
+def test_a_line_that_runs_into_the_margin_is_named_and_remembered_by_the_cache(tmp_path: Path) -> None:
+    script = tmp_path / "wide.py"
+    script.write_text(
+        "from derive.handout.builder import HandoutBuilder\n"
+        "h = HandoutBuilder(title='Wide')\n"
+        f"h.paragraph('A number too long to break: {'1234567890' * 12}.')\n"
+        "handout = h.build()\n"
+    )
+    first = run("build", str(script), "--out", str(tmp_path / "out"), "--versions", "solution")
+    assert first.returncode == 0, first.stderr  # a warning, not a failure
+    line = next(line for line in first.stderr.splitlines() if "into the margin" in line)
+    assert "a line runs into the margin in" in line and "wide.pdf" in line and "pt too wide" in line
+    again = run("build", str(script), "--out", str(tmp_path / "out"), "--versions", "solution")
+    assert any("into the margin" in line and "wide.pdf" in line for line in again.stderr.splitlines())
+    assert "cached" in again.stderr
 
 
 @pytest.mark.parametrize(("verdict", "code", "words"), [

@@ -16,7 +16,7 @@ import pytest
 import scipy.optimize
 import scipy.stats as st
 
-from tests.conftest import ROOT, pdf_text, run_derive
+from tests.conftest import ROOT, pdf_text
 
 EXAMPLES = ("bias_variance", "gradient_descent_least_squares", "kalman_update", "newton_logistic", "pca_rayleigh",
             "sepsis_logistic", "softmax_cross_entropy", "tanh", "two_layer_network", "value_at_risk")
@@ -52,10 +52,9 @@ def constant(name: str, script: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
-    out_dir = tmp_path_factory.mktemp("library_examples")
-    scripts = [str(EXAMPLE_DIR / f"{name}.py") for name in EXAMPLES]
-    return run_derive("build", *scripts, "--out", str(out_dir), "-j", "2", timeout=900), out_dir
+def build(library_build: tuple[subprocess.CompletedProcess[str], Path]) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The session's one build of the whole library (tests/conftest.py), which has these examples."""
+    return library_build
 
 
 def text_of(build: tuple[subprocess.CompletedProcess[str], Path], name: str) -> str:
