@@ -1,7 +1,8 @@
 """Figures for handouts, drawn by matplotlib: where people would rather look than read.
 
 A ``Plot`` holds the drawing twice, as PDF bytes (loaded by the TeX template) and SVG text (for HTML),
-made in the worker that builds the handout. Both are deterministic: no dates or producer strings in
+made in the worker that builds the handout; the SVG is drawn when first asked for (a PDF-only build
+never draws it). Both are deterministic: no dates or producer strings in
 the metadata, a fixed ``svg.hashsalt``, matplotlib's own DejaVu fonts, one fixed size; the same
 arguments give byte-identical files on any machine with the pinned matplotlib.
 
@@ -15,7 +16,6 @@ import io
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from derive.core.errors import DataError, UsageError
@@ -51,13 +51,43 @@ _GRID = 400
 _MAX_PATH = 400
 
 
-@dataclass(frozen=True, slots=True)
 class Plot:
-    """A drawing in two formats: ``pdf`` (bytes, for TeX) and ``svg`` (text, for HTML); ``alt`` describes it."""
+    """A drawing in two formats: ``pdf`` (bytes, for TeX) and ``svg`` (text, for HTML); ``alt`` describes it.
 
-    pdf: bytes
-    svg: str
-    alt: str = ""
+    ``svg`` may be given as the figure it is saved from: it is then saved on first use, in derive's
+    style, and kept (the same text as saving it at once). Pickled, a Plot carries its SVG text.
+    """
+
+    __slots__ = ("pdf", "alt", "_svg", "_figure")
+
+    def __init__(self, pdf: bytes, svg: str | Figure, alt: str = "") -> None:
+        self.pdf, self.alt = pdf, alt
+        self._svg: str | None = svg if isinstance(svg, str) else None
+        self._figure: Figure | None = None if isinstance(svg, str) else svg
+
+    @property
+    def svg(self) -> str:
+        if self._svg is None:
+            assert self._figure is not None
+            svg = io.StringIO()
+            with _style():
+                self._figure.savefig(svg, format="svg", metadata=_SVG_METADATA)
+            self._svg, self._figure = svg.getvalue(), None
+        return self._svg
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Plot):
+            return NotImplemented
+        return (self.pdf, self.svg, self.alt) == (other.pdf, other.svg, other.alt)
+
+    def __hash__(self) -> int:
+        return hash((self.pdf, self.alt))
+
+    def __repr__(self) -> str:
+        return f"Plot(pdf=<{len(self.pdf)} bytes>, alt={self.alt!r})"
+
+    def __reduce__(self) -> tuple[type[Plot], tuple[bytes, str, str]]:
+        return (Plot, (self.pdf, self.svg, self.alt))
 
 
 @contextmanager
@@ -80,11 +110,10 @@ def new_figure() -> tuple[Figure, Axes]:
 
 
 def plot_of(fig: Figure, alt: str = "") -> Plot:
-    """Save ``fig`` as PDF and SVG, deterministically (call inside ``_style()``)."""
-    pdf, svg = io.BytesIO(), io.StringIO()
+    """Save ``fig`` as PDF now and as SVG when first asked for, deterministically (call inside ``_style()``)."""
+    pdf = io.BytesIO()
     fig.savefig(pdf, format="pdf", metadata=_PDF_METADATA)
-    fig.savefig(svg, format="svg", metadata=_SVG_METADATA)
-    return Plot(pdf.getvalue(), svg.getvalue(), alt)
+    return Plot(pdf.getvalue(), fig, alt)
 
 
 def plot(draw: Callable[[Axes], object], alt: str = "") -> Plot:
