@@ -561,17 +561,58 @@ class CheckedAnswer:
         return str(self.checked.render(fmt, **settings))
 
 
+SLIP = "slip"
+"""The parameter a check problem with ``slips`` draws: the step its variant plants a slip at (0: none)."""
+
+
+def _slips(f: Fields, steps: int, where: str) -> dict[int, str]:
+    """A check problem's ``slips`` table (step number -> the wrong line shown instead), checked."""
+    slips = f.get("slips", {})
+    if not isinstance(slips, dict) or not all(isinstance(v, str) for v in slips.values()):
+        raise UsageError(f"{where}.slips: a table from a step number to the wrong line shown at it",
+                         hint='slips = { 1 = "= ...", 2 = "= ..." }')
+    out: dict[int, str] = {}
+    for k, line in slips.items():
+        if not str(k).isdigit() or not 1 <= int(k) <= steps:
+            raise UsageError(f"{where}.slips.{k}: not a step of the derivation (steps 1..{steps})")
+        out[int(k)] = line
+    if out and "error_step" in f:
+        raise UsageError(f"{where}: give error_step (one fixed wrong step) or slips (drawn per variant), not both")
+    return out
+
+
 def check_derivation(pid: str, f: Fields, where: str) -> Problem:
+    """"Find the first wrong step": ``lines`` as the student wrote them, wrong at ``error_step`` (0: right);
+    or ``lines`` right and ``slips`` the wrong lines a variant may show instead, one drawn per variant
+    (the parameter ``slip``: each slip's step by default; a sheet may give ``params.slip`` with 0 for
+    "no slip"). The answer is the first step ``derive.check`` refutes, which must be the planted one."""
     lines = f["lines"]
     if not isinstance(lines, list) or len(lines) < 2 or not all(isinstance(t, str) for t in lines):
         raise UsageError(f"{where}.lines: a list of at least two LaTeX lines (the first the start, then '= ...')")
+    slips = _slips(f, len(lines) - 1, where)
     error = f.get("error_step", 0)
     if isinstance(error, bool) or not isinstance(error, int) or not 0 <= error < len(lines):
         raise UsageError(f"{where}.error_step: the step (1..{len(lines) - 1}) the derivation goes wrong at, or 0")
 
+    def planted(d: Draw) -> int:
+        if not slips:
+            return error
+        step = d[SLIP]
+        if not isinstance(step, int) or not (step == 0 or step in slips):
+            raise UsageError(f"{where}.params.{SLIP}: {step} is not a step with a slip (or 0)",
+                             hint=f"steps with a slip: {', '.join(map(str, sorted(slips)))}")
+        return step
+
+    def filled(d: Draw) -> list[str]:
+        shown = list(lines)
+        step = planted(d)
+        if slips and step:
+            shown[step] = slips[step]
+        return [d.text(t) for t in shown]
+
     def source(d: Draw) -> str:
-        filled = [d.text(t) for t in lines]
-        body = f"{filled[0]} &{filled[1]}" + "".join(f" \\\\\n&{t}" for t in filled[2:])
+        rows = filled(d)
+        body = f"{rows[0]} &{rows[1]}" + "".join(f" \\\\\n&{t}" for t in rows[2:])
         return "\\begin{align*}\n" + body + "\n\\end{align*}\n"
 
     def solve(d: Draw) -> Solution:
@@ -583,21 +624,25 @@ def check_derivation(pid: str, f: Fields, where: str) -> Problem:
         result = CheckedAnswer(r)
         if result.verdict is not Verdict.CERTIFIED:
             raise NotCertified(f"problem {pid} (seed {d.seed}): a line of the derivation could not be decided")
-        if found != error:
+        expected = planted(d)
+        if found != expected:
+            declared = f"the slip planted at step {expected}" if slips else f"the declared error_step {expected}"
             raise NotCertified(f"problem {pid} (seed {d.seed}): the first wrong step is {found or 'none'}, "
-                               f"not the declared error_step {error}",
-                               hint="add a constraint that keeps the planted error visible")
+                               f"not {declared}", hint="add a constraint that keeps the planted error visible")
         return Solution(result, (Answer(name="first_wrong_step", kind="numeric", value=float(found), text=str(found),
                                         latex=str(found)),))
 
     def text(d: Draw) -> str:
-        filled = [d.text(t) for t in lines]
-        steps = "\n\n".join(f"Step {k}: ${filled[0] if k == 1 else ''} {t}$".replace("$ ", "$", 1)
-                            for k, t in enumerate(filled[1:], start=1))
+        rows = filled(d)
+        steps = "\n\n".join(f"Step {k}: ${rows[0] if k == 1 else ''} {t}$".replace("$ ", "$", 1)
+                             for k, t in enumerate(rows[1:], start=1))
         return ("A student wrote the derivation below. Check every step: which is the first wrong one "
                 f"(0 if none)?\n\n{steps}")
 
-    return Problem(id=pid, title="Check this derivation", question="", solve=solve, ask=text)
+    from derive.course.params import Choice
+
+    params = {SLIP: Choice(*sorted(slips))} if slips else {}
+    return Problem(id=pid, title="Check this derivation", question="", solve=solve, ask=text, params=params)
 
 
 KINDS: Mapping[str, Kind] = {
@@ -605,7 +650,7 @@ KINDS: Mapping[str, Kind] = {
     "gradient": Kind("gradient", ("expr",), ("wrt", "hessian"), gradient),
     "least_squares": Kind("least_squares", ("x", "y"), ("degree", "tolerance"), least_squares),
     "mle": Kind("mle", ("family", "sample"), ("param", "tolerance"), likelihood),
-    "check": Kind("check", ("lines",), ("error_step",), check_derivation),
+    "check": Kind("check", ("lines",), ("error_step", "slips"), check_derivation),
 }
 """The kinds a sheet's ``kind = "..."`` names."""
 

@@ -316,7 +316,8 @@ def _apply_common(path: Path, text: str, key: str, p: Problem, entry: Mapping[st
     if "script" in entry:
         p = p.with_params(domains)
     else:
-        p = replace(p, params=domains)
+        own = {name: d for name, d in p.params.items() if name not in domains}  # a kind's own (a check's slip)
+        p = replace(p, params={**domains, **own})
     try:
         p.grid()
         for i, c in enumerate(p.parsed_constraints()):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from derive.core.errors import UsageError
 from derive.course import Choice, Int, NoValidDraw, Problem, Solution, draw
 from derive.course.kinds import KINDS, _normal_equations
 from derive.course.problem import Draw
@@ -106,3 +107,42 @@ def test_check_kind_answers_the_first_wrong_step_and_refuses_a_misdeclared_one()
     wrong = replace(KINDS["check"].make("c", {**fields, "error_step": 0}, "s.toml: problem[1]"), params=p.params)
     with pytest.raises(NotCertified, match="first wrong step is 1, not the declared error_step 0"):
         wrong.solve(d)
+
+
+SLIPPED = {"lines": [r"\frac{d}{dx}\left({a} x^3\right)", "= 3 \\cdot {a} x^2", "= {a} \\cdot 3 x^2"],
+           "slips": {"1": "= {a} x^2", "2": "= {a} \\cdot 2 x^2"}}
+
+
+@pytest.mark.slow
+def test_check_kind_plants_a_slip_at_a_step_drawn_per_variant() -> None:
+    p = KINDS["check"].make("c", SLIPPED, "s.toml: problem[1]")
+    assert set(p.params) == {"slip"}
+    from dataclasses import replace
+
+    p = replace(p, params={"a": Int(2, 9), **p.params})
+    answers = {}
+    for seed in range(12):
+        d = draw(p, seed)
+        sol = p.solve(d)
+        assert sol.answers[0].value == d["slip"]  # the planted step is the first one the checker refutes
+        shown = p.question_text(d)
+        planted = SLIPPED["slips"][str(d["slip"])].replace("{a}", str(d["a"]))
+        assert planted.lstrip("= ") in shown
+        answers[seed] = d["slip"]
+    assert set(answers.values()) == {1, 2}  # the step varies between variants
+
+
+def test_check_kind_may_draw_no_slip_and_names_a_bad_slips_table() -> None:
+    from dataclasses import replace
+
+    p = KINDS["check"].make("c", SLIPPED, "s.toml: problem[1]")
+    p = replace(p, params={"a": Int(2, 3), "slip": Choice(0)})
+    d = draw(p, 0)
+    assert p.solve(d).answers[0].value == 0 and "3 x^2" in p.question_text(d)
+    with pytest.raises(UsageError, match=r"problem\[1\]\.slips\.4: not a step of the derivation \(steps 1\.\.2\)"):
+        KINDS["check"].make("c", {**SLIPPED, "slips": {"4": "= x"}}, "s.toml: problem[1]")
+    with pytest.raises(UsageError, match="error_step .* or slips .*, not both"):
+        KINDS["check"].make("c", {**SLIPPED, "error_step": 1}, "s.toml: problem[1]")
+    bad = replace(p, params={"a": Int(2, 3), "slip": Choice(5)})
+    with pytest.raises(UsageError, match="5 is not a step with a slip"):
+        bad.solve(draw(bad, 0))
