@@ -97,11 +97,21 @@ class Expectations:
     problem: MleProblem
     allowance: int
     memo: dict[sp.Expr, sp.Expr | WorkCut | None] = field(default_factory=dict)
+    gaussian: bool | None = None
+    """Whether the density is of the Gaussian type ``_gaussian_moment`` integrates (found once)."""
+
+    def _gaussian(self) -> bool:
+        if self.gaussian is None:
+            body = _on_line(self.problem.density, self.problem)
+            self.gaussian = body is not None and _gaussian_moment(*body) is not None
+        return self.gaussian
 
     def of(self, g: sp.Expr) -> sp.Expr | None:
         """``E[g(X)]``, or None when SymPy finds no closed form; raises ``WorkCut`` past the allowance."""
         if g not in self.memo:
             _load_lazy_modules()
+            if not self._gaussian():
+                load_tables()
             try:
                 counted = run_counted(lambda: _expectation(g, self.problem), self.allowance)
             except _SYMPY_FAILURES:
@@ -134,6 +144,25 @@ def _load_lazy_modules() -> None:
     import sympy.sets.handlers.issubset  # noqa: F401  (the modules the families' expectations load)
 
 
+def load_tables() -> None:
+    """Build the tables summation's hypergeometric route and integrate's Meijer-G route build on their
+    first use, in module globals (about 0.4 s), so that building them is never counted either.
+
+    Called before an expectation that may need them (``Expectations.of``), and once in a build's
+    parent so that every forked worker has them.
+    """
+    import importlib
+
+    hyper = vars(importlib.import_module("sympy.simplify.hyperexpand"))  # module globals, set as SymPy does
+    if hyper["_collection"] is None:
+        hyper["_collection"] = hyper["FormulaCollection"]()
+    meijer = vars(importlib.import_module("sympy.integrals.meijerint"))
+    if not meijer["_lookup_table"]:
+        table: dict[object, object] = {}
+        meijer["_create_lookup_table"](table)
+        meijer["_lookup_table"] = table
+
+
 def _expectation(g: sp.Expr, problem: MleProblem) -> sp.Expr | None:
     """The SymPy work of one expectation (a sum or an integral over the support), simplified.
 
@@ -149,17 +178,15 @@ def _expectation(g: sp.Expr, problem: MleProblem) -> sp.Expr | None:
     hi = sup.upper if sup.upper is not None else sp.oo
     if sup.kind == "integers":
         r = sp.summation(body, (x, lo, hi))
-    elif lo == 0 and body.has(sp.log(x)):
-        # x = e^u turns log-scale densities (lognormal) into ones SymPy integrates
-        u = sp.Dummy("u", real=True)
-        top = sp.oo if hi == sp.oo else sp.log(hi)
-        on_u = sp.expand_log((body * x).xreplace({x: sp.exp(u)}), force=True).xreplace({x: sp.exp(u)})
-        r = _gaussian_moment(on_u, u) if top == sp.oo else None
-        if r is None:
-            r = sp.integrate(on_u, (u, -sp.oo, top), conds="none")
     else:
-        r = _gaussian_moment(body, x) if (lo, hi) == (-sp.oo, sp.oo) else None
-        if r is None:
+        line = _on_line(body, problem)
+        r = None if line is None else _gaussian_moment(*line)
+        if r is None and lo == 0 and body.has(sp.log(x)):
+            # x = e^u turns log-scale densities (lognormal) into ones SymPy integrates
+            u = sp.Dummy("u", real=True)
+            top = sp.oo if hi == sp.oo else sp.log(hi)
+            r = sp.integrate(_log_scale(body, x, u), (u, -sp.oo, top), conds="none")
+        elif r is None:
             r = sp.integrate(body, (x, lo, hi), conds="none")
     r = sp.piecewise_fold(r)
     if isinstance(r, sp.Piecewise) and r.args and r.args[0].cond is not sp.false:
@@ -167,6 +194,27 @@ def _expectation(g: sp.Expr, problem: MleProblem) -> sp.Expr | None:
     if _closed(r) is None:
         return None
     return sp.simplify(r)
+
+
+def _log_scale(body: sp.Expr, x: sp.Symbol, u: sp.Symbol) -> sp.Expr:
+    """The integrand ``body dx`` on ``x = e^u`` (``body e^u du``), the logs of ``e^u`` expanded."""
+    return sp.expand_log((body * x).xreplace({x: sp.exp(u)}), force=True).xreplace({x: sp.exp(u)})
+
+
+def _on_line(body: sp.Expr, problem: MleProblem) -> tuple[sp.Expr, sp.Symbol] | None:
+    """``body`` as an integrand over the whole real line and its variable: as it is on a support that is
+    the line, on ``u = log x`` (``_log_scale``) on ``(0, oo)`` when it has ``log x``; None on others."""
+    x, sup = problem.var, problem.support
+    if sup.kind in ("finite", "integers"):
+        return None
+    lo = sup.lower if sup.lower is not None else -sp.oo
+    hi = sup.upper if sup.upper is not None else sp.oo
+    if (lo, hi) == (-sp.oo, sp.oo):
+        return body, x
+    if lo == 0 and hi == sp.oo and body.has(sp.log(x)):
+        u = sp.Dummy("u", real=True)
+        return _log_scale(body, x, u), u
+    return None
 
 
 def _gaussian_moment(body: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
