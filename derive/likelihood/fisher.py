@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from derive.core.functions import SampleStatistic
 from derive.parse.domain import VarDomain
 from derive.likelihood.model import MleProblem
 from derive.likelihood.logdensity import log_density
@@ -110,7 +111,9 @@ class Expectations:
         """``E[g(X)]``, or None when SymPy finds no closed form; raises ``WorkCut`` past the allowance."""
         if g not in self.memo:
             _load_lazy_modules()
-            if not self._gaussian():
+            if self.problem.support.kind == "integers":
+                load_tables(meijer=False)  # summation: hypergeometric
+            elif self.problem.support.kind != "finite" and not self._gaussian():
                 load_tables()
             try:
                 counted = run_counted(lambda: _expectation(g, self.problem), self.allowance)
@@ -144,9 +147,10 @@ def _load_lazy_modules() -> None:
     import sympy.sets.handlers.issubset  # noqa: F401  (the modules the families' expectations load)
 
 
-def load_tables() -> None:
-    """Build the tables summation's hypergeometric route and integrate's Meijer-G route build on their
-    first use, in module globals (about 0.4 s), so that building them is never counted either.
+def load_tables(meijer: bool = True) -> None:
+    """Build the tables summation's hypergeometric route and (with ``meijer``) integrate's Meijer-G route
+    build on their first use, in module globals (about 0.1 s and 0.3 s), so that building them is never
+    counted either.
 
     Called before an expectation that may need them (``Expectations.of``), and once in a build's
     parent so that every forked worker has them.
@@ -156,11 +160,11 @@ def load_tables() -> None:
     hyper = vars(importlib.import_module("sympy.simplify.hyperexpand"))  # module globals, set as SymPy does
     if hyper["_collection"] is None:
         hyper["_collection"] = hyper["FormulaCollection"]()
-    meijer = vars(importlib.import_module("sympy.integrals.meijerint"))
-    if not meijer["_lookup_table"]:
+    lookup = vars(importlib.import_module("sympy.integrals.meijerint"))
+    if meijer and not lookup["_lookup_table"]:
         table: dict[object, object] = {}
-        meijer["_create_lookup_table"](table)
-        meijer["_lookup_table"] = table
+        lookup["_create_lookup_table"](table)
+        lookup["_lookup_table"] = table
 
 
 def _expectation(g: sp.Expr, problem: MleProblem) -> sp.Expr | None:
@@ -299,6 +303,9 @@ def bias(estimate: sp.Expr, param: sp.Symbol, problem: MleProblem,
     """``(E[estimate], E[estimate] - param)`` when the estimate is a polynomial of degree <= 2 in statistics.
 
     None when it is not, or SymPy finds no closed form for an expectation; ``WorkCut`` when one runs out of work.
+    None as well when a statistic's summand holds a statistic of the whole sample (``|x_i - median(x)|``
+    for the Laplace scale): ``E[Sum g(x_i)] = n E[g(X)]`` needs ``g`` of one observation (SymPy's
+    integral of the median as an unknown function of ``x`` found no closed form either).
     """
     full = _expand_all(estimate)
     stats = Statistics.of([full])
@@ -313,6 +320,8 @@ def bias(estimate: sp.Expr, param: sp.Symbol, problem: MleProblem,
                                       for c in poly.coeffs()):
         return None
     g = {sym: _summand_of(stat, problem) for stat, sym in stats.to_symbol}
+    if any(v.has(SampleStatistic) for v in g.values()):
+        return None  # a summand holding the sample's median is no function of one observation: no E[g(X)]
     e = means.of
 
     value = sp.Integer(0)
