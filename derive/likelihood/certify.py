@@ -127,6 +127,11 @@ class _Draws:
 
     problem: MleProblem
     solved_for: dict[sp.Symbol, sp.Expr]
+    forms: dict[sp.Basic, sp.Expr] = field(default_factory=dict, kw_only=True)
+    """Each expression as probes evaluate it (``_evaluable(stand_in(expr))``), made once for all probes."""
+    extra: dict[tuple[sp.Basic, tuple[sp.Symbol, ...]], dict[sp.Symbol, float]] = field(
+        default_factory=dict, kw_only=True)
+    """The values of each expression's multipliers (``Probe._multipliers``), by expression and known symbols."""
 
 
 @dataclass(slots=True)
@@ -190,7 +195,8 @@ class Probe:
             self.sample = draw_sample(problem.numeric_density, problem.var, problem.support, self.values, n, gen)
             self.data = {self.base: self.sample}
         self._compiled: dict[tuple[sp.Basic, tuple[sp.Symbol, ...]], Compiled] = {}
-        self._extra: dict[sp.Basic, dict[sp.Symbol, float]] = {}
+        self._forms = run.forms
+        self._extra = run.extra
 
     def value(self, expr: sp.Expr, override: Mapping[sp.Symbol, float] | None = None) -> float:
         vals: dict[sp.Symbol, float] = {**self.values, N: float(self.n), **(override or {})}
@@ -199,20 +205,24 @@ class Probe:
         key = (expr, tuple(vals))
         fn = self._compiled.get(key)
         if fn is None:
-            fn = numeric_function(_evaluable(self.problem.stand_in(expr)), list(vals), data=self.data)
+            form = self._forms.get(expr)
+            if form is None:
+                form = self._forms[expr] = _evaluable(self.problem.stand_in(expr))
+            fn = numeric_function(form, list(vals), data=self.data)
             self._compiled[key] = fn
         return float(fn(*vals.values()))
 
     def _multipliers(self, expr: sp.Basic) -> dict[sp.Symbol, float]:
         """A value for each symbol that is neither a parameter, a constant nor data (a Lagrange multiplier):
         any value will do, the claim holds for all; a fixed one per name keeps the document reproducible."""
-        found = self._extra.get(expr)
+        key = (expr, tuple(self.values))
+        found = self._extra.get(key)
         if found is None:
             data_names = {v.name for v in self.problem.data_vars}
             known = {*self.values, N, I}
             found = {s: 0.5 + (zlib.crc32(s.name.encode()) % 1000) / 500.0 for s in expr.free_symbols
                      if isinstance(s, sp.Symbol) and s not in known and s.name not in data_names}
-            self._extra[expr] = found
+            self._extra[key] = found
         return found
 
 

@@ -23,7 +23,7 @@ from derive.core.contract import Check, NotComputed, Proved
 from derive.likelihood.fisher import (Expectations, WorkCut, at_stationary, bias, definiteness,
                                       expected_information, hessian)
 from derive.likelihood.loglik import group_by_parameters, loglik_steps
-from derive.likelihood.sign import sign_of
+from derive.likelihood.sign import sign_of, signs_remembered
 from derive.likelihood.screen import RootScreen
 from derive.likelihood.solve import Dropped, Outside, back_substitute, solve_scores
 from derive.likelihood.special import NotMonotone, Special, boundary, kinks
@@ -42,6 +42,11 @@ def domains_of(problem: MleProblem) -> dict[str, VarDomain]:
 def derive_mle(problem: MleProblem, clock: Clock,
                functions: Sequence[tuple[str, sp.Expr]] = ()) -> MleDerivation:
     """Every step from the density to the estimator and its properties (not yet certified)."""
+    with signs_remembered():
+        return _derive_mle(problem, clock, functions)
+
+
+def _derive_mle(problem: MleProblem, clock: Clock, functions: Sequence[tuple[str, sp.Expr]]) -> MleDerivation:
     domains = domains_of(problem)
     params = problem.params
     loglik, steps = loglik_steps(problem, clock.budget.max_work)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize as so  # type: ignore[import-untyped]  # scipy ships no stubs
@@ -73,9 +73,19 @@ class _Loglik:
     inside: _SupportCheck | None
     relations: Callable[..., Array] | None = None
     """The relations between parameters (``a < b``), compiled: 1 where all hold."""
+    seen: dict[bytes, float] = field(default_factory=dict)
+    """The values computed, by the exact bits of the parameter vector: a pure function of it, and the
+    optimizers ask for the same point again (each restart's first vertex, the checks between runs)."""
 
     def __call__(self, theta: Sequence[float] | Array) -> float:
         th = [float(t) for t in theta]
+        key = np.asarray(th, dtype=float).tobytes()
+        found = self.seen.get(key)
+        if found is None:
+            found = self.seen[key] = self._value(th)
+        return found
+
+    def _value(self, th: list[float]) -> float:
         if not all(math.isfinite(t) and _in_domain(t, d) for t, d in zip(th, self.domains)):
             return -math.inf
         if self.inside is not None and not self.inside(th, self.known):
@@ -138,7 +148,7 @@ def maximize_loglik(logf: sp.Expr, var: sp.Symbol, params: Sequence[sp.Symbol], 
                          hint="check the density, the parameter space and the data")
     best_u: Array | None = None
     best_f = math.inf
-    for th in chosen:
+    for th in dict.fromkeys(chosen):  # a start chosen twice runs the same deterministic search twice
         u = _run(objective, np.asarray([t.to_u(x) for t, x in zip(transforms, th)]))
         f = objective(u)
         if f < best_f:

@@ -123,12 +123,32 @@ def density_function(density: sp.Expr, var: sp.Symbol, values: Mapping[sp.Symbol
     """The density as a NumPy function of ``var`` alone, with ``values`` substituted."""
     keys = list(values)
     args = tuple(float(values[k]) for k in keys)
-    direct = numeric_function(density, [var, *keys])
-    try:
-        via_log: Callable[..., Array] | None = numeric_function(_log_form(density), [var, *keys])
-    except (UsageError, ValueError):
-        via_log = None
+    direct, via_log = _compiled(density, var, tuple(keys))
     return Density(direct, via_log, args)
+
+
+_COMPILED: dict[tuple[sp.Expr, sp.Symbol, tuple[sp.Symbol, ...]],
+                tuple[Callable[..., Array], Callable[..., Array] | None]] = {}
+"""The density and its log form compiled, by (density, variable, parameters): a certification draws
+from the same density at a score of parameter values, and the log form (expanded, with log-gamma) and
+both compilations are the same each time. Pure functions of immutable SymPy keys; kept for the last few."""
+
+
+def _compiled(density: sp.Expr, var: sp.Symbol,
+              keys: tuple[sp.Symbol, ...]) -> tuple[Callable[..., Array], Callable[..., Array] | None]:
+    key = (density, var, keys)
+    found = _COMPILED.get(key)
+    if found is None:
+        direct = numeric_function(density, [var, *keys])
+        try:
+            via_log: Callable[..., Array] | None = numeric_function(_log_form(density), [var, *keys])
+        except (UsageError, ValueError):
+            via_log = None
+        found = (direct, via_log)
+        if len(_COMPILED) >= 16:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = found
+    return found
 
 
 def _log_form(density: sp.Expr) -> sp.Expr:

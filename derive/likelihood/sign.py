@@ -8,6 +8,7 @@ then a question SymPy's assumptions can answer, whole or term by term.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Literal
 
 import sympy as sp
@@ -44,8 +45,43 @@ expression: ``1 - p1 - ... - p19`` with each ``p = u/(1 + u)`` has a numerator o
 expanded, so past the allowance the sign is left undecided rather than computed for minutes."""
 
 
+_remembered: dict[tuple[sp.Expr, tuple[VarDomain, ...]], Sign | None] | None = None
+"""The signs found during one derivation (``signs_remembered``), else None."""
+
+
+@contextmanager
+def signs_remembered() -> Iterator[None]:
+    """Within the block, ``sign_of`` answers a question asked before from memory.
+
+    One derivation asks the same question more than once (the second derivative's sign for the
+    projection onto the space and again for the global maximum; an end of the space for a root and
+    for the conditions), each time with the statistics hidden behind new dummies: a question is
+    the expression with its dummies named by their names and assumptions, and the domains of its
+    symbols. The memory lives for the block only (the outermost one, when blocks nest).
+    """
+    global _remembered
+    outer = _remembered
+    if outer is None:
+        _remembered = {}
+    try:
+        yield
+    finally:
+        _remembered = outer
+
+
 def sign_of(expr: sp.Expr, domains: Mapping[str, VarDomain]) -> Sign | None:
     """The sign of ``expr`` for all values of its symbols in their domains, or None if undecided."""
+    if _remembered is None:
+        return _sign_of(expr, domains)
+    named = expr.xreplace({d: sp.Symbol(f"\0{d.name}", **d.assumptions0) for d in expr.atoms(sp.Dummy)})
+    key = (named, tuple(sorted({d for s in expr.free_symbols if (d := domains.get(s.name)) is not None},
+                               key=repr)))
+    if key not in _remembered:
+        _remembered[key] = _sign_of(expr, domains)
+    return _remembered[key]
+
+
+def _sign_of(expr: sp.Expr, domains: Mapping[str, VarDomain]) -> Sign | None:
     sub = reparametrize(expr.free_symbols, domains)
     e = expr.xreplace(sub) if sub else expr
     for form in _forms(e):

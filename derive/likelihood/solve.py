@@ -9,6 +9,7 @@ substituted into the other equations. What no round solves has no closed form he
 """
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -219,20 +220,33 @@ def _best_of(group: Sequence[tuple[int, int, sp.Symbol]], eqs: Sequence[sp.Expr]
              raw: dict[tuple[sp.Expr, sp.Symbol], tuple[sp.Expr, ...] | None],
              placed: dict[tuple[sp.Expr, sp.Symbol], Roots | None],
              outside: dict[sp.Symbol, Outside]) -> Solved | None:
-    """The preferred solution among the (equation, parameter, position) pairs of ``group``, or None."""
-    pairs: list[tuple[tuple[int, ...], int, int, sp.Symbol, tuple[sp.Expr, ...]]] = []
-    for k, j, p in group:
-        if (eqs[k], p) not in raw:
-            raw[eqs[k], p] = roots_of(eqs[k], p, params)
-        roots = raw[eqs[k], p]
-        if roots is not None:
-            pairs.append((min(_key(p, r, unsolved, eqs, (k, j)) for r in roots), k, j, p, roots))
-    pairs.sort(key=lambda t: t[0])
+    """The preferred solution among the (equation, parameter, position) pairs of ``group``, or None.
+
+    Pairs are visited in the order of the best key any of their roots could have; a pair not yet
+    solved stands in the queue at ``(0, 0, 0, position)``, the least key any of its roots can have
+    (a root free of unsolved parameters), and is solved only when it reaches the front. So the
+    pairs placed, and the choice, are those of solving every pair first and sorting by that bound,
+    but a pair that cannot beat the choice is never solved (the normal's mean equation wins before
+    the variance equation is solved for either parameter).
+    """
+    queue: list[tuple[tuple[int, ...], int, int, int, sp.Symbol]] = []
+    for k, j, p in group:  # (bound, solved?, k, j, p): a solved pair's bound is exact, else a lower bound
+        heapq.heappush(queue, ((0, 0, 0, k, j), 0, k, j, p))
     best: Solved | None = None
     best_key: tuple[int, ...] | None = None
-    for bound, k, j, p, roots in pairs:
+    while queue:
+        bound, known, k, j, p = heapq.heappop(queue)
         if best_key is not None and bound > best_key:
             break
+        if not known:
+            if (eqs[k], p) not in raw:
+                raw[eqs[k], p] = roots_of(eqs[k], p, params)
+            roots = raw[eqs[k], p]
+            if roots is not None:
+                heapq.heappush(queue, (min(_key(p, r, unsolved, eqs, (k, j)) for r in roots), 1, k, j, p))
+            continue
+        roots = raw[eqs[k], p]
+        assert roots is not None
         if (eqs[k], p) not in placed:
             placed[eqs[k], p] = place_roots(roots, p, domains, screen)
         got = placed[eqs[k], p]

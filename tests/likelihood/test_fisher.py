@@ -18,7 +18,7 @@ from derive.core.budget import Budget
 from derive.likelihood.fisher import Expectations, at_stationary, bias, definiteness, expected_information, hessian
 from derive.likelihood.loglik import loglik_steps
 from derive.likelihood.model import MleProblem
-from derive.likelihood.sums import I, N, split_sums
+from derive.likelihood.sums import I, N, sample_base, split_sums
 from tests.likelihood.conftest import (
     LAM, P, S2, base, bernoulli, exponential, normal, over_sample, poisson, value,
 )
@@ -173,3 +173,56 @@ def test_definiteness_of_numeric_matrices_agrees_with_the_eigenvalues(entries: l
     expected = "positive definite" if np.all(eig > 1e-9) else "negative definite" if np.all(eig < -1e-9) else None
     assert verdict == expected, (a, eig)
 
+
+
+Y = sp.Symbol("y", real=True)
+A_POS = sp.Symbol("a", positive=True)
+M_REAL = sp.Symbol("m", real=True)
+
+
+@pytest.mark.parametrize("body", [
+    sp.exp(-(Y - M_REAL) ** 2 / (2 * A_POS)),
+    Y * sp.exp(-(Y - M_REAL) ** 2 / (2 * A_POS)),
+    Y ** 3 * sp.exp(-A_POS * Y ** 2 + M_REAL * Y + 1) / 7,
+    (Y ** 2 - 2 * Y + 5) * sp.exp(-(Y + 3) ** 2 / A_POS),
+])
+def test_gaussian_moment_by_completing_the_square_matches_integrate(body: sp.Expr) -> None:
+    from derive.likelihood.fisher import _gaussian_moment
+
+    got = _gaussian_moment(body, Y)
+    assert got is not None
+    assert sp.simplify(got - sp.integrate(body, (Y, -sp.oo, sp.oo), conds="none")) == 0
+
+
+@pytest.mark.parametrize("body", [
+    sp.exp(-M_REAL * Y ** 2),  # the sign of the leading coefficient is unknown: not for every m
+    sp.exp(A_POS * Y ** 2),  # diverges
+    sp.exp(-Y ** 4),  # not a quadratic
+    sp.sin(Y) * sp.exp(-Y ** 2),  # not a polynomial factor
+    sp.exp(-Y ** 2) + sp.exp(-2 * Y ** 2),  # not one exponential
+])
+def test_gaussian_moment_refuses_what_it_cannot_prove(body: sp.Expr) -> None:
+    from derive.likelihood.fisher import _gaussian_moment
+
+    assert _gaussian_moment(body, Y) is None
+
+
+def test_normal_and_lognormal_moments_by_the_gaussian_route() -> None:
+    from derive.likelihood.read import read_problem
+
+    for family, g in (("normal", lambda v: v ** 2), ("lognormal", lambda v: sp.log(v) ** 2)):
+        problem = read_problem(family, (), None, None, [], None)
+        mu, s2 = problem.params
+        assert sp.simplify(means(problem).of(g(problem.var)) - (mu ** 2 + s2)) == 0
+
+
+def test_no_expectation_of_a_summand_holding_the_sample_median() -> None:
+    from derive.core.functions import sample_median
+    from derive.likelihood.read import read_problem
+
+    problem = read_problem("laplace", (), None, None, [], None)
+    x = sample_base(problem.var)
+    b_ = problem.params[1]
+    estimate = over_sample(sp.Abs(sample_median(x) - x[I])) / N
+    m = means(problem)
+    assert bias(estimate, b_, problem, m) is None and m.memo == {}

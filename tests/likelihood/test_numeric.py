@@ -187,3 +187,37 @@ def test_relations_between_parameters_bound_the_maximizer_and_the_draws() -> Non
     for _ in range(50):
         v = draw_params(prob, rng)
         assert v[mu] >= v[s2] > 0
+
+
+def test_the_same_starts_and_points_are_evaluated_once() -> None:
+    """A repeated start or point gives the remembered value: the same maximum, with fewer evaluations."""
+    from derive.likelihood import numeric
+
+    calls = []
+    real = numeric._Loglik._value
+
+    def counting(self: object, th: list[float]) -> float:
+        calls.append(tuple(th))
+        return real(self, th)  # type: ignore[arg-type]
+
+    sample = _rng(3).poisson(4.0, 10).astype(float)
+    logf = x * sp.log(lam) - lam - sp.loggamma(x + 1)
+    space = [VarDomain("lam", 0.0, None)]
+    try:
+        numeric._Loglik._value = counting  # type: ignore[method-assign]
+        theta, best = maximize_loglik(logf, x, [lam], space, sample)
+    finally:
+        numeric._Loglik._value = real  # type: ignore[method-assign]
+    assert theta[0] == pytest.approx(float(np.mean(sample)), rel=1e-9)
+    assert len(calls) == len(set(calls))  # no point evaluated twice
+
+
+def test_remembered_values_tell_minus_zero_from_zero() -> None:
+    from derive.certify.numeval import numeric_function
+    from derive.likelihood.numeric import _Loglik
+
+    fn = numeric_function(sp.atan(1 / mu), [x, mu])
+    ll = _Loglik(fn, np.asarray([1.0]), (), (None,), None)
+    assert ll([0.0]) == pytest.approx(math.pi / 2)  # atan(1/0) = atan(inf)
+    assert ll([-0.0]) == pytest.approx(-math.pi / 2)  # atan(1/-0) = atan(-inf): another point
+    assert ll([0.0]) == pytest.approx(math.pi / 2)

@@ -100,3 +100,28 @@ def test_a_sum_of_many_bounded_parameters_is_left_undecided_within_the_work_allo
     doms = {p.name: VarDomain(p.name, 0.0, 1.0) for p in ps}
     assert sign_of(1 - sp.Add(*ps), doms) is None
     assert sign_of(1 + sp.Add(*ps), doms) == "positive"
+
+
+def test_a_question_asked_again_with_new_dummies_is_answered_from_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside ``signs_remembered`` the same expression (its statistics behind fresh dummies) is decided
+    once; a different domain or different assumptions on a dummy is a different question."""
+    import derive.likelihood.sign as sign
+
+    asked: list[sp.Expr] = []
+    real = sign._sign_of
+    monkeypatch.setattr(sign, "_sign_of", lambda e, d: asked.append(e) or real(e, d))
+    p = sp.Symbol("p", real=True)
+
+    def question(**assumptions: bool) -> sp.Expr:
+        t = sp.Dummy("T0", **assumptions)
+        return -t / p**2 - (sp.Symbol("n", positive=True) - t) / (p - 1)**2
+
+    with sign.signs_remembered():
+        first = sign.sign_of(question(nonnegative=True), DOMAINS)
+        again = sign.sign_of(question(nonnegative=True), DOMAINS)
+        assert first == again and len(asked) == 1
+        sign.sign_of(question(positive=True), DOMAINS)
+        sign.sign_of(question(nonnegative=True), {"p": VarDomain("p", 0.0, 2.0)})
+        assert len(asked) == 3
+    sign.sign_of(question(nonnegative=True), DOMAINS)  # outside the block: asked anew
+    assert len(asked) == 4

@@ -128,3 +128,21 @@ def test_every_kept_root_zeroes_the_equation_and_lies_in_the_space(eq: sp.Expr, 
         assert value(eq.xreplace({LAM: root}), sample) == pytest.approx(0, abs=1e-8 * max(1.0, abs(r)))
     for root in dropped:
         assert not value(root, sample) > 0  # provably outside lam > 0
+
+
+def test_a_pair_that_cannot_beat_the_choice_is_never_solved(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mean's equation gives a root free of the variance: no other pair can win the first round,
+    so neither parameter is solved from the variance's equation before mu is substituted into it."""
+    import derive.likelihood.solve as solve
+
+    asked: list[sp.Symbol] = []
+    real = solve.roots_of
+
+    def counting(eq: sp.Expr, p: sp.Symbol, params: list[sp.Symbol]) -> tuple[sp.Expr, ...] | None:
+        asked.append(p)
+        return real(eq, p, params)
+
+    monkeypatch.setattr(solve, "roots_of", counting)
+    solution = solve_scores(scores(normal()), [MU, S2], domains(normal()), clock)
+    assert [s.param for s in solution.order] == [MU, S2]
+    assert asked == [MU, S2]  # mu from the first equation, then sigma2 from the second with mu substituted
