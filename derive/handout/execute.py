@@ -239,6 +239,12 @@ def _preload() -> None:
         _parser()  # a Lark grammar, built once (its regex-collision check is the slow part)
     except ImportError:
         pass
+    try:
+        from derive.likelihood.fisher import preload as preload_expectations
+
+        preload_expectations()  # summation's and integrate's first-use tables, inherited by every worker
+    except ImportError:
+        pass
     _warm_latex()
 
 
