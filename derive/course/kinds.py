@@ -568,6 +568,11 @@ class CheckedAnswer:
     def render(self, fmt: str = "text", **settings: Any) -> str:
         return str(self.checked.render(fmt, **settings))
 
+    def chain_and_result_latex(self) -> tuple[str, str]:
+        """The report's LaTeX chain and result parts from one walk of it (``Result.chain_and_result_latex``)."""
+        chain, result = self.checked.chain_and_result_latex()
+        return str(chain), str(result)
+
 
 SLIP = "slip"
 """The parameter a check problem with ``slips`` draws: the step its variant plants a slip at (0: none)."""

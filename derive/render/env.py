@@ -24,7 +24,6 @@ from jinja2.loaders import split_template_path
 
 from derive.core.errors import DeriveError, RenderError
 from derive.render.escape import Latex, tex, tex_line
-from derive.render.result import Result
 from derive.handout.document import Block, CheckedBlock, Figure, Handout, Worked, format_points
 
 HANDOUT_TEMPLATE = "handout.tex.j2"
@@ -560,8 +559,9 @@ def worked_latex(block: Worked | CheckedBlock, label: str, solutions: bool = Tru
             if isinstance(block, CheckedBlock) or _checks_a_derivation(block.result) or "\\begin{align*}" in question:
                 return WorkedLatex(Latex(""), Latex(""), steps=Latex(question))
             return WorkedLatex(Latex(""), Latex(""), Latex(question))
-        if isinstance(block.result, Result):  # one walk of the result for both parts
-            chain, result = block.result.chain_and_result_latex()
+        both = getattr(block.result, "chain_and_result_latex", None)  # a Result's, or one wrapping a Result
+        if callable(both):  # one walk of the result for both parts
+            chain, result = both()
         else:
             chain = block.result.render("latex", part="chain")
             result = block.result.render("latex", part="result")
