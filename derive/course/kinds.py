@@ -242,8 +242,15 @@ def _with_choices(answer: Answer, correct: sp.Expr, pools: Callable[[], Sequence
     from derive.render.notation.latex import tex
     from derive.certify.wrong import choose
 
+    printed: dict[sp.Expr, str] = {}
+
+    def shown(e: sp.Expr) -> str:  # each choice printed once: choose compares the texts, the answer keeps them
+        if e not in printed:
+            printed[e] = tex(e)
+        return printed[e]
+
     try:
-        found = choose(correct, pools(), clock, domains=domains, seed=seed, keep=CHOICES, shown=tex,
+        found = choose(correct, pools(), clock, domains=domains, seed=seed, keep=CHOICES, shown=shown,
                        form=form, instances=instances)
     except BudgetExceeded:  # the wrong choices are extra: a limit that cuts them leaves the answer as it was
         return replace(answer, note=f"wrong choices not computed (cut by the time limit, {ENGINE_SECONDS:g} s): "
@@ -253,7 +260,7 @@ def _with_choices(answer: Answer, correct: sp.Expr, pools: Callable[[], Sequence
     if len(found) < 2:
         return replace(answer, note=note)
     right, wrong = common_form(correct, [w.expr for w in found])
-    return replace(answer, distractors=tuple(tex(w) for w in wrong), choice=tex(right),
+    return replace(answer, distractors=tuple(shown(w) for w in wrong), choice=shown(right),
                    mistakes=tuple(w.mistake.feedback for w in found), note=note)
 
 
@@ -353,8 +360,6 @@ def least_squares(pid: str, f: Fields, where: str) -> Problem:
         return "a singular X'X (the x values do not determine the fit)" if coefficients(d) is None else None
 
     def solve(d: Draw) -> Solution:
-        import json
-
         import derive
 
         xs, ys = data(d)
@@ -364,7 +369,10 @@ def least_squares(pid: str, f: Fields, where: str) -> Problem:
             terms = "x" if degree == 1 else f"poly(x, {degree})"
             r = derive.ls("ols", data=path, x=terms, y="y", intercept=True, budget=_budget())
         _certified(r, pid, d.seed)
-        est = json.loads(r.to_json())["data_fit"]["estimate"]
+        fit = r.data.data_fit
+        if fit is None:
+            raise NotCertified(f"problem {pid}: the fit on the data was not computed")
+        est = fit.estimate  # the fit's numbers (what its JSON holds), without printing the whole result
         exact = coefficients(d)
         names = ["intercept"] + ["slope" if degree == 1 else f"x^{k}" for k in range(1, degree + 1)]
         answers = []
@@ -473,8 +481,6 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
         return None
 
     def solve(d: Draw) -> Solution:
-        import json
-
         import derive
 
         xs = sample(d)
@@ -483,10 +489,12 @@ def likelihood(pid: str, f: Fields, where: str) -> Problem:
             path.write_text("x\n" + "".join(f"{_dec(v)}\n" for v in xs), encoding="utf-8")
             r = derive.mle(family, params=list(params), data=path, column="x", budget=_budget())
         _certified(r, pid, d.seed)
-        est = json.loads(r.to_json())["data"]["estimates"]
+        fitted = r.data.data
+        if fitted is None:
+            raise NotCertified(f"problem {pid}: the estimates on the data were not computed")
+        est = {e.param: e.value for e in fitted.estimates}  # what its JSON holds, without printing the whole result
         formulas = tuple(estimator_choices(k, e, d.seed) for k, e in r.estimator.items() if e is not None)
-        answers = tuple(number_answer(k, float(v["estimate"]), tolerance=_tolerance(f, where, 0.005))
-                        for k, v in est.items())
+        answers = tuple(number_answer(k, float(v), tolerance=_tolerance(f, where, 0.005)) for k, v in est.items())
         return Solution(r, formulas + answers)
 
     def stats(d: Draw) -> dict[str, sp.Rational]:
@@ -559,6 +567,11 @@ class CheckedAnswer:
 
     def render(self, fmt: str = "text", **settings: Any) -> str:
         return str(self.checked.render(fmt, **settings))
+
+    def chain_and_result_latex(self) -> tuple[str, str]:
+        """The report's LaTeX chain and result parts from one walk of it (``Result.chain_and_result_latex``)."""
+        chain, result = self.checked.chain_and_result_latex()
+        return str(chain), str(result)
 
 
 SLIP = "slip"

@@ -13,11 +13,13 @@ import importlib.resources
 import re
 import traceback
 from collections.abc import Callable
+from types import CodeType
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.bccache import Bucket
 from jinja2.loaders import split_template_path
 
 from derive.core.errors import DeriveError, RenderError
@@ -340,6 +342,12 @@ class _TraversableLoader(jinja2.BaseLoader):
         return node.read_text(encoding="utf-8"), str(node), lambda: True
 
 
+def _template_root() -> Traversable:
+    """derive's template folder: the repo's ``templates/`` in a checkout, else ``derive/templates`` in the package."""
+    ours = Path(__file__).resolve().parents[2] / "templates"
+    return ours if (ours / HANDOUT_TEMPLATE).is_file() else importlib.resources.files("derive") / "templates"
+
+
 def default_loader() -> jinja2.BaseLoader:
     """The repo's ``templates/`` in a checkout, else ``derive/templates`` inside the package."""
     repo = Path(__file__).resolve().parents[2] / "templates"
@@ -359,6 +367,39 @@ class _UserLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled template code in memory, by template name, file and the SHA-1 of its source (Jinja's bucket
+    checksum): an edited template has another checksum and is compiled afresh, so nothing stale is reused.
+
+    Shared by the environments of ``make_env`` only, which are all made with the same settings (the
+    compiled code depends on the delimiters, whitespace control and ``finalize``), so a build compiles
+    each template once (in the parent before forking, with ``compile_templates``) and not once per
+    version in every worker. Code objects are immutable: sharing them shares no state.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str], CodeType] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        bucket.code = self._code.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._code[(bucket.key, bucket.checksum)] = bucket.code
+
+
+_COMPILED = _CompiledTemplates()
+
+
+def compile_templates() -> None:
+    """Compile derive's own templates now (into ``make_env``'s shared cache of compiled code): call it in a
+    build's parent before forking, so no worker compiles them again."""
+    env = make_env()
+    for entry in sorted(_template_root().iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".j2") and entry.is_file():
+            env.get_template(entry.name)
+
+
 def make_env(template_dir: Path | None = None, *, overrides: Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment for LaTeX templates: from ``template_dir`` (a whole set) or derive's own
     folder, with ``overrides`` (a user's folder) searched first.
@@ -366,7 +407,8 @@ def make_env(template_dir: Path | None = None, *, overrides: Path | None = None)
     Delimiters are ``<% %>``, ``<< >>`` and ``<# #>`` so TeX braces need no escaping. A user's
     folder may replace any template (``look.tex.j2`` for the preamble's look, ``title.tex.j2``,
     one block's template) but ``base.tex.j2``: a file of that name there is an error, not ignored.
-    A new environment per call: no module-level cache (per-run state is passed down).
+    A new environment per call (per-run state is passed down); only the templates' compiled code is
+    shared between calls (``_CompiledTemplates``: keyed on each template's source, so never stale).
     """
     loader: jinja2.BaseLoader = jinja2.FileSystemLoader(template_dir) if template_dir is not None else default_loader()
     if overrides is not None:
@@ -397,6 +439,7 @@ def make_env(template_dir: Path | None = None, *, overrides: Path | None = None)
         keep_trailing_newline=True,
         finalize=_finalize,
         auto_reload=False,
+        bytecode_cache=_COMPILED,
     )
     env.filters["tex"] = tex
     env.filters["tex_line"] = tex_line
@@ -416,9 +459,7 @@ def template_digest(overrides: Path | None = None) -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    ours = Path(__file__).resolve().parents[2] / "templates"
-    root: Traversable = ours if (ours / HANDOUT_TEMPLATE).is_file() else importlib.resources.files("derive") / "templates"
-    folders: list[Traversable] = [root] + ([Path(overrides)] if overrides is not None else [])
+    folders: list[Traversable] = [_template_root()] + ([Path(overrides)] if overrides is not None else [])
     for k, folder in enumerate(folders):
         for entry in sorted((e for e in folder.iterdir() if e.name.endswith(".j2") and e.is_file()),
                             key=lambda e: e.name):
@@ -518,8 +559,12 @@ def worked_latex(block: Worked | CheckedBlock, label: str, solutions: bool = Tru
             if isinstance(block, CheckedBlock) or _checks_a_derivation(block.result) or "\\begin{align*}" in question:
                 return WorkedLatex(Latex(""), Latex(""), steps=Latex(question))
             return WorkedLatex(Latex(""), Latex(""), Latex(question))
-        chain = block.result.render("latex", part="chain")
-        result = block.result.render("latex", part="result")
+        both = getattr(block.result, "chain_and_result_latex", None)  # a Result's, or one wrapping a Result
+        if callable(both):  # one walk of the result for both parts
+            chain, result = both()
+        else:
+            chain = block.result.render("latex", part="chain")
+            result = block.result.render("latex", part="result")
         check_latex(chain)
         check_latex(result)
     except RenderError as exc:

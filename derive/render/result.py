@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from derive.render import render
+from derive.render import get_printer, render
 
 
 class Result:
@@ -58,6 +58,11 @@ class Result:
     def result_latex(self) -> str:
         """Math-mode LaTeX of the results alone (the boxed line of a worked solution)."""
         return self.render("latex", part="result")
+
+    def chain_and_result_latex(self) -> tuple[str, str]:
+        """``render("latex", part="chain")`` and ``render("latex", part="result")``, from one walk of the result."""
+        chain, result = get_printer("latex", part="chain").chain_and_result(self.data)
+        return str(chain), str(result)
 
     def to_json(self) -> str:
         return self.render("json")

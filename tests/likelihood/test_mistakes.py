@@ -65,3 +65,17 @@ def test_a_candidate_equal_to_the_estimator_is_not_kept(clock: Clock) -> None:
 
     same = sp.Sum(x[i] / n, (i, 1, n))  # the mean written otherwise: equal, so not a distractor
     assert choose(MEAN, [[Candidate(M.RECIPROCAL, 0, same)]], clock, seed=0, instances=M.instances) == ()
+
+
+def test_choose_writes_each_answer_out_once_and_keeps_the_same_choices(clock: Clock) -> None:
+    """The right answer and each kept one are compared with every later candidate: written out once each."""
+    calls: list[sp.Expr] = []
+
+    def counted(e: sp.Expr) -> tuple[sp.Expr, ...]:
+        calls.append(e)
+        return M.instances(e)
+
+    kept = choose(VARIANCE, M.estimator_candidates(VARIANCE, random.Random(2)), clock, seed=2, instances=counted)
+    assert len(kept) >= 2 and len(calls) == len(set(calls))
+    plain = choose(VARIANCE, M.estimator_candidates(VARIANCE, random.Random(2)), clock, seed=2, instances=M.instances)
+    assert [(d.expr, d.refuted) for d in kept] == [(d.expr, d.refuted) for d in plain]

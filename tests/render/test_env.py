@@ -15,7 +15,8 @@ from derive.handout.builder import HandoutBuilder
 from derive.handout.document import Exercise, Handout, Math, Paragraph, Section, Worked
 from tests.handout.fakes import FakeResult
 from derive.render.env import (
-    SOURCE_MARKER, _TraversableLoader, check_latex, default_loader, make_env, math, render_handout, render_template,
+    SOURCE_MARKER, _TraversableLoader, check_latex, compile_templates, default_loader, make_env, math, render_handout,
+    render_template,
 )
 from derive.render.escape import Latex, tex, tex_line, untex_line
 
@@ -211,6 +212,22 @@ def test_env_uses_latex_friendly_delimiters(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     assert render_template(env, "t.tex.j2", a="{x}", b=True) == r"\frac{\{x\}}{2}" + "\n"
     assert env.undefined is jinja2.StrictUndefined and not env.autoescape
+
+
+def test_an_edited_template_is_compiled_afresh(tmp_path: Path) -> None:
+    """Environments share compiled templates keyed on each template's source: an edit is never missed."""
+    write_templates(tmp_path, {"t.tex.j2": "first << a | tex >>\n"})
+    assert render_template(make_env(tmp_path), "t.tex.j2", a="x") == "first x\n"
+    write_templates(tmp_path, {"t.tex.j2": "second << a | tex >>\n"})
+    assert render_template(make_env(tmp_path), "t.tex.j2", a="x") == "second x\n"
+    (tmp_path / "u.tex.j2").write_text("<< a | tex >> from the user\n", encoding="utf-8")
+    assert render_template(make_env(overrides=tmp_path), "u.tex.j2", a="y") == "y from the user\n"
+
+
+def test_compiled_templates_render_as_freshly_compiled_ones() -> None:
+    before = render_handout(sample_handout())
+    compile_templates()
+    assert render_handout(sample_handout()) == before
 
 
 def test_default_loader_finds_the_repo_templates() -> None:

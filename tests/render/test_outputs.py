@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sympy as sp
 
+import derive
+from derive.course.kinds import CheckedAnswer
 from derive.core.budget import Budget
 from derive.scalar.certify import certify_derivation
 from derive.scalar.strategy import differentiate
@@ -272,3 +276,16 @@ def test_text_justifications_print_their_expressions_as_the_lines_do() -> None:
     out = derive.grad("(1-x)^2 + 100 (y - x^2)^2", wrt="x,y").to_text(width=160)
     assert "with u2 = y - x², d/du2 u2² = 2·u2" in out.replace("−", "-")
     assert "-x^2 + y" not in out and "-x² + y" not in out.replace("−", "-")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: derive.diff("x^2*exp(3*x)", wrt="x"),
+    lambda: derive.grad("x^2*y + sin(y)", wrt=["x", "y"]),
+    lambda: derive.mle("poisson"),
+    lambda: CheckedAnswer(derive.check("$$\\frac{d}{dx} x^2 = 2x$$")),  # a sheet's check problem wraps a report
+])
+def test_chain_and_result_from_one_walk_are_the_two_parts(make: Callable[[], Any]) -> None:
+    """A worked solution's chain and result come from one walk of the result: the same text as two renders."""
+    result = make()
+    assert result.chain_and_result_latex() == (result.render("latex", part="chain"),
+                                               result.render("latex", part="result"))

@@ -359,6 +359,14 @@ class Printer(FormatPrinter):
         chain = "\n".join(parts.chains)
         return f"{chain}\n\\[\n{parts.result}\n\\]" if parts.display_result else chain
 
+    def chain_and_result(self, node: object) -> tuple[str, str]:
+        """What ``doprint`` gives for the ``chain`` part and for the ``result`` part of ``node``, from one walk
+        of it (a worked solution prints both: walking twice would print every expression twice)."""
+        parts = self.visit(node)
+        if not isinstance(parts, Parts):
+            return str(parts), str(parts)
+        return "\n".join(parts.chains), parts.result
+
     def tex(self, expr: sp.Basic) -> str:
         """An expression in the current derivation's notation (partial d throughout a partial derivative)."""
         return tex(expr, partial=self._partial)
