@@ -2,16 +2,21 @@
 
 The ladder: identical; identical after evaluating pending derivatives; expand of
 the difference is 0; random numeric probes on the declared domain (a mismatch is
-rechecked at higher precision before it refutes); a bounded symbolic simplify.
+rechecked at higher precision before it refutes); a bounded symbolic simplify (its cheap exact
+first move, one fraction with an expanded numerator, tried alone first).
 """
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.functions.elementary.hyperbolic import HyperbolicFunction
+from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from derive.core.budget import Clock
+from derive.core.functions import MLAtom
 from derive.core.errors import BudgetExceeded
 from derive.parse.domain import VarDomain
 from derive.core.contract import Certificate, Plausible, Proved, Refuted, Timeout, Unknown
@@ -34,6 +39,32 @@ def _real(v: complex) -> bool:
     return abs(v.imag) <= 1e-12 * max(1.0, abs(v.real))
 
 
+def combined_zero(expr: sp.Expr) -> bool:
+    """True when ``expr`` written as one fraction has a numerator that expands to 0 (False: no verdict).
+
+    The cheap exact rung before ``simplify``, whose own first move is to combine and cancel the
+    fractions (``together``/``cancel``): when this finds 0, ``simplify`` would as well, at a
+    fraction of the cost (on the library's steps, 2-5 ms against 30-170 ms).
+    """
+    if not elementary(expr):
+        return False  # sums, integrals, Piecewise...: simplify has rules of its own for them; it decides
+    numerator, _ = sp.fraction(sp.together(expr))
+    return bool(sp.expand(numerator) == 0)
+
+
+_ELEMENTARY_FUNCTIONS = (sp.exp, sp.log, TrigonometricFunction, HyperbolicFunction, MLAtom, AppliedUndef)
+
+
+def elementary(expr: sp.Basic) -> bool:
+    """True if ``expr`` is built of numbers, symbols, +, *, powers and elementary (or opaque) functions."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number, sp.NumberSymbol, sp.Indexed,
+                             sp.IndexedBase, _ELEMENTARY_FUNCTIONS)) or node.func is sp.Tuple:
+            continue
+        return False
+    return True
+
+
 def certify_equal(
     before: sp.Expr,
     after: sp.Expr,
@@ -42,26 +73,32 @@ def certify_equal(
     *,
     rng: random.Random | None = None,
     probes: int = PROBES,
+    doit: Callable[[sp.Expr], sp.Expr] | None = None,
 ) -> Certificate:
-    """The verdict on ``before == after`` (pending derivatives are evaluated on both sides)."""
+    """The verdict on ``before == after`` (pending derivatives are evaluated on both sides).
+
+    ``doit`` evaluates the pending derivatives (``Expr.doit``; a caller certifying a chain of steps
+    passes one that remembers, since each step's right side is the next step's left side).
+    """
     domains = domains or {}
     rng = rng or random.Random(0)
+    evaluate_pending = doit or _doit
     if before == after:
         return Proved("both sides are identical")
     try:
         clock.check("certification")
-        a, b = before.doit(), after.doit()
+        a, b = evaluate_pending(before), evaluate_pending(after)
         if a == b:
             return Proved("identical once the pending derivatives are evaluated")
         diff = a - b
         if sp.expand(diff) == 0:
             return Proved("expand(before - after) = 0")
-        numeric = _probe(before, after, clock, domains, rng, probes)
+        numeric = _probe(before, after, (a, b), clock, domains, rng, probes)
         if not isinstance(numeric, Plausible):
             return numeric
         if sp.count_ops(diff) <= _SIMPLIFY_MAX_OPS:
             clock.check("symbolic certification")
-            if sp.simplify(diff) == 0:
+            if combined_zero(diff) or sp.simplify(diff) == 0:
                 return Proved("simplify(before - after) = 0")
         return numeric
     except BudgetExceeded as exc:
@@ -70,9 +107,14 @@ def certify_equal(
         return Unknown(f"SymPy could not evaluate the claim ({type(exc).__name__}: {exc})")
 
 
+def _doit(e: sp.Expr) -> sp.Expr:
+    return e.doit()
+
+
 def _probe(
     before: sp.Expr,
     after: sp.Expr,
+    evaluated: tuple[sp.Expr, sp.Expr],
     clock: Clock,
     domains: Mapping[str, VarDomain],
     rng: random.Random,
@@ -82,7 +124,8 @@ def _probe(
     verdict: Certificate = Unknown("no probes")
     funcs = undefined_functions([before, after])
     for variant in variants:
-        lhs, rhs = make_concrete([before, after], variant)
+        # with no undefined function to replace, make_concrete is doit, already done: ``evaluated``
+        lhs, rhs = make_concrete([before, after], variant) if funcs else evaluated
         verdict = _probe_one(lhs, rhs, clock, domains, rng, probes)
         if isinstance(verdict, Refuted) and funcs:
             stand_ins = tuple(

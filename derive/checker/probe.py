@@ -324,9 +324,21 @@ def _vector_entries(e: sp.Basic, vectors: frozenset[str]) -> sp.Basic:
 def _concrete_matrices(e: sp.Basic, matrices: Mapping[str, sp.ImmutableMatrix]) -> sp.Basic:
     e = e.replace(lambda a: isinstance(a, sp.MatrixSymbol) and a.name in matrices,
                   lambda a: matrices[a.name])
-    # the vector of ones (\mathbf{1}) at its concrete size: explicit, so derivatives through it evaluate
-    return e.replace(lambda a: isinstance(a, sp.OneMatrix) and all(d.is_Integer for d in a.shape),
-                     lambda a: sp.ImmutableMatrix.ones(*(int(d) for d in a.shape)))
+    # the vector of ones (\mathbf{1}), the identity and zero matrices at their concrete sizes: explicit, so
+    # derivatives through them evaluate and a sum such as I + A is added entry by entry (left symbolic,
+    # ``as_explicit`` wrote each entry of (I + A) B as a Sum over the inner index and evaluated it by summation)
+    return e.replace(lambda a: isinstance(a, (sp.OneMatrix, sp.Identity, sp.ZeroMatrix))
+                     and all(d.is_Integer for d in a.shape), _explicit_constant)
+
+
+def _explicit_constant(a: sp.Basic) -> sp.ImmutableMatrix:
+    """The explicit matrix of a OneMatrix, Identity or ZeroMatrix of integer shape."""
+    rows, cols = (int(d) for d in a.shape)
+    if isinstance(a, sp.Identity):
+        return sp.ImmutableMatrix.eye(rows)
+    if isinstance(a, sp.ZeroMatrix):
+        return sp.ImmutableMatrix.zeros(rows, cols)
+    return sp.ImmutableMatrix.ones(rows, cols)
 
 
 def _concrete_functions(e: sp.Basic, point: Point) -> sp.Basic:

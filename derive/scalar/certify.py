@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import sympy as sp
 
@@ -18,12 +18,18 @@ from derive.certify.probe import EVAL_ERRORS
 
 
 def certify_derivation(
-    d: Derivation, clock: Clock, domains: Mapping[str, VarDomain] | None = None, *, seed: int = 0
+    d: Derivation, clock: Clock, domains: Mapping[str, VarDomain] | None = None, *, seed: int = 0,
+    doit: Callable[[sp.Expr], sp.Expr] | None = None,
 ) -> Derivation:
-    """A copy of ``d`` with a certificate on every step and the final checks filled in."""
+    """A copy of ``d`` with a certificate on every step and the final checks filled in.
+
+    ``doit`` evaluates pending derivatives; by default one that remembers, for this derivation (each
+    step's right side is the next one's left side). A gradient shares one across its entries.
+    """
     rng = random.Random(seed)
+    doit = doit or _remembering_doit()
     steps = tuple(
-        dataclasses.replace(s, certificate=certify_equal(s.before, s.after, clock, domains, rng=rng))
+        dataclasses.replace(s, certificate=certify_equal(s.before, s.after, clock, domains, rng=rng, doit=doit))
         for s in d.steps
     )
     checks: list[Check] = []
@@ -33,7 +39,7 @@ def certify_derivation(
     except (ValueError, TypeError, NotImplementedError) as exc:
         agree = Unknown(f"sympy.diff failed: {exc}")
     else:
-        agree = certify_equal(reference, d.result, clock, domains, rng=rng)
+        agree = certify_equal(reference, d.result, clock, domains, rng=rng, doit=doit)
     checks.append(Check("agrees with sympy.diff", agree))
     fd: Certificate
     try:
@@ -46,15 +52,29 @@ def certify_derivation(
     return dataclasses.replace(d, steps=steps, checks=tuple(checks))
 
 
+def _remembering_doit() -> Callable[[sp.Expr], sp.Expr]:
+    """``Expr.doit`` remembering its results for one derivation (expressions are immutable)."""
+    memo: dict[sp.Expr, sp.Expr] = {}
+
+    def doit(e: sp.Expr) -> sp.Expr:
+        if e not in memo:
+            memo[e] = e.doit()
+        return memo[e]
+
+    return doit
+
+
 def certify_gradient(
     g: Gradient, clock: Clock, domains: Mapping[str, VarDomain] | None = None, *, seed: int = 0
 ) -> Gradient:
     """Certify every partial (and Hessian entry); check the gradient by finite differences."""
-    partials = tuple(certify_derivation(p, clock, domains, seed=seed + i) for i, p in enumerate(g.partials))
+    doit = _remembering_doit()  # the Hessian's rows begin where the partials' derivations did
+    partials = tuple(certify_derivation(p, clock, domains, seed=seed + i, doit=doit) for i, p in enumerate(g.partials))
     hessian = None
     if g.hessian is not None:
         hessian = tuple(
-            tuple(certify_derivation(h, clock, domains, seed=seed + 100 + i * 10 + j) for j, h in enumerate(row))
+            tuple(certify_derivation(h, clock, domains, seed=seed + 100 + i * 10 + j, doit=doit)
+                  for j, h in enumerate(row))
             for i, row in enumerate(g.hessian)
         )
     return dataclasses.replace(g, partials=partials, hessian=hessian)

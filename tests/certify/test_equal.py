@@ -284,3 +284,38 @@ def test_same_seed_same_verdict() -> None:
     a = certify_equal(sp.sin(x), sp.cos(x), Budget().start(), rng=random.Random(7))
     b = certify_equal(sp.sin(x), sp.cos(x), Budget().start(), rng=random.Random(7))
     assert a == b
+
+
+# -- the cheap exact rung before simplify --------------------------------------
+
+
+def test_combined_zero_proves_a_quotient_identity_and_leaves_sums_to_simplify() -> None:
+    from derive.certify.equal import combined_zero, elementary
+
+    z = sp.Symbol("z", real=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    i = sp.Symbol("i", integer=True)
+    assert combined_zero(sp.exp(z) / (sp.exp(z) + 1) ** 2 - sp.exp(-z) / (1 + sp.exp(-z)) ** 2)
+    assert not combined_zero(sp.sinh(z) / sp.cosh(z) - sp.tanh(z) + 1)  # not zero: no verdict
+    total = sp.Sum(sp.IndexedBase("x")[i], (i, 1, n))
+    assert not elementary(total - n) and not combined_zero(sp.Sum(i, (i, 1, n)) - n * (n + 1) / 2)
+    assert elementary(sigmoid(x) * f(x) + sp.log(x) ** 2)
+
+
+def test_a_step_proved_by_the_cheap_rung_keeps_simplifys_certificate() -> None:
+    z = sp.Symbol("z", real=True)
+    v = certify_equal(sp.exp(-z) / (1 + sp.exp(-z)) ** 2, sp.exp(z) / (sp.exp(z) + 1) ** 2, Budget().start())
+    assert v == Proved("simplify(before - after) = 0")
+
+
+def test_a_remembering_doit_gives_the_same_certificates() -> None:
+    calls: list[sp.Expr] = []
+
+    def doit(e: sp.Expr) -> sp.Expr:
+        calls.append(e)
+        return e.doit()
+
+    before = sp.Derivative(sp.sin(x) * x, x)
+    after = sp.cos(x) * x + sp.sin(x)
+    assert certify_equal(before, after, Budget().start(), doit=doit) == certify_equal(before, after, Budget().start())
+    assert calls == [before, after]

@@ -124,3 +124,14 @@ def test_verdicts_are_deterministic() -> None:
     a = verdict(LOGLIK, 1 / THETA - total(X[I]))
     b = verdict(LOGLIK, 1 / THETA - total(X[I]))
     assert a == b
+
+
+def test_identity_of_a_concrete_size_is_explicit_in_probes() -> None:
+    from derive.checker.probe import Point, _concrete_matrices, instantiate
+
+    a = sp.ImmutableMatrix([[1, 2], [3, 4]])
+    b = sp.ImmutableMatrix([[5], [6]])
+    e = sp.MatAdd(sp.MatMul(sp.MatAdd(sp.Identity(2), a), b), sp.ZeroMatrix(2, 1))
+    assert not _concrete_matrices(e, {}).has(sp.Identity, sp.ZeroMatrix)
+    value = instantiate(e, Point(values={}, sizes={}, data={}, matrices={}))
+    assert [float(v) for v in value] == [2 * 5 + 2 * 6, 3 * 5 + 5 * 6]
