@@ -245,6 +245,12 @@ def _preload() -> None:
         preload_expectations()  # summation's and integrate's first-use tables, inherited by every worker
     except ImportError:
         pass
+    try:
+        from derive.render.env import compile_templates
+
+        compile_templates()  # derive's Jinja templates compiled once here; every worker reuses the code
+    except ImportError:
+        pass
     _warm_latex()
 
 
