@@ -275,15 +275,21 @@ def _warm_latex() -> None:
 def run_local(items: Sequence[BuildItem], job: Job, budget: Any, workers: int,
               finished: Callable[[ItemReport], None], tick: Callable[[], None]) -> None:
     """Run every item in its own forked worker, ``workers`` at a time; ``finished`` gets each report."""
+    import gc
+
     from derive.core.runner import run_pool
 
     _preload()
+    gc.collect()
+    gc.freeze()  # what the parent holds (the engines, SymPy, SciPy) is never scanned by a worker's collector
+    try:
+        def done(item: BuildItem, worker: Worker[ItemReport]) -> None:
+            finished(worker_report(worker, item, job))
 
-    def done(item: BuildItem, worker: Worker[ItemReport]) -> None:
-        finished(worker_report(worker, item, job))
-
-    run_pool(execute_item, [(item, (item, job)) for item in items], budget, workers,
-             lambda item: f"running {Path(item.label).name}", done, tick)
+        run_pool(execute_item, [(item, (item, job)) for item in items], budget, workers,
+                 lambda item: f"running {Path(item.label).name}", done, tick)
+    finally:
+        gc.unfreeze()
 
 
 def worker_report(worker: Worker[ItemReport], item: BuildItem, job: Job) -> ItemReport:
