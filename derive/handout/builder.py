@@ -22,6 +22,8 @@ class Renderable(Protocol):
     ``render("latex", part="chain")`` is a display environment (``align*``),
     ``render("latex", part="result")`` math-mode LaTeX for the boxed result; ``source`` is the
     user's input text; ``verdict`` (``derive.core.contract.Verdict``) whether it is certified.
+    A result may also have ``chain_and_result_latex()``, the same two texts from one walk of the
+    printer, which the renderer uses where it exists.
     """
 
     @property
