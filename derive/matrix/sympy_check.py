@@ -16,7 +16,7 @@ from derive.matrix import expr as M
 from derive.matrix.model import MatGradient
 from derive.matrix.sympy_form import to_sympy
 from derive.core.contract import Certificate, Plausible, Refuted, Unknown
-from derive.matrix.numeric import Undefined, brief, draw_point, evaluate
+from derive.matrix.numeric import Undefined, brief, draw_plan, draw_point, evaluate
 
 
 _FAILURES = (ValueError, TypeError, NotImplementedError, AttributeError, IndexError, KeyError,
@@ -43,9 +43,10 @@ def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Certificate:
     rng = np.random.default_rng(seed)
     agree = 0
     worst = 0.0
+    plan = draw_plan([g.function, g.gradient], var)
     for config in range(4):
         clock.check("the comparison with SymPy")
-        pt = draw_point([g.function, g.gradient], var, rng, config)
+        pt = draw_point([g.function, g.gradient], var, rng, config, plan=plan)
         try:
             ours = evaluate(g.gradient, pt)
         except Undefined:
