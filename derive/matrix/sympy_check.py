@@ -6,6 +6,8 @@ something we can evaluate, the two are compared at random points.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -35,7 +37,8 @@ def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Certificate:
         clock.check("the comparison with SymPy")
         expr = to_sympy(g.function, native=True)
         x = sp.MatrixSymbol(var.name, var.rows, var.cols)
-        theirs = expr.diff(x)
+        with _each_question_once():
+            theirs = expr.diff(x)
     except _FAILURES as exc:
         return Unknown(f"SymPy's MatrixSymbol.diff failed ({type(exc).__name__})")
     if _is_zero(theirs) and not M.is_zero(g.gradient):
@@ -68,6 +71,32 @@ def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Certificate:
     if agree < 2:
         return Unknown("too few points where SymPy's answer is defined")
     return Plausible(agree, "random concrete sizes", worst, "SymPy's MatrixSymbol.diff evaluated numerically")
+
+
+@contextmanager
+def _each_question_once() -> Iterator[None]:
+    """While SymPy differentiates: its conversion of array expressions back to matrices asks whether each
+    factor is diagonal again on every pass of its rewriting loop (``ask``, through ``satask``, is most of
+    the time of a diff); within one diff, each question is asked of SymPy once and its answer reused.
+    Exact: without assumptions in force, ``ask``'s answer depends on the question alone."""
+    from sympy.assumptions import global_assumptions
+    from sympy.tensor.array.expressions import from_array_to_matrix as conversion
+
+    ask = conversion.ask
+    answers: dict[Any, Any] = {}
+
+    def once(proposition: Any, assumptions: Any = True, context: Any = global_assumptions) -> Any:
+        if assumptions is not True or context is not global_assumptions or global_assumptions:
+            return ask(proposition, assumptions, context)
+        if proposition not in answers:
+            answers[proposition] = ask(proposition)
+        return answers[proposition]
+
+    conversion.ask = once  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        conversion.ask = ask  # type: ignore[assignment]
 
 
 def _is_zero(e: Any) -> bool:
