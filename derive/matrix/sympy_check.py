@@ -92,11 +92,11 @@ def _each_question_once() -> Iterator[None]:
             answers[proposition] = ask(proposition)
         return answers[proposition]
 
-    conversion.ask = once  # type: ignore[assignment]
+    conversion.ask = once
     try:
         yield
     finally:
-        conversion.ask = ask  # type: ignore[assignment]
+        conversion.ask = ask
 
 
 def _is_zero(e: Any) -> bool:
