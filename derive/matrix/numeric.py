@@ -209,7 +209,11 @@ def _scalar(expr: sp.Expr, pt: Point) -> float:
         memo[expr] = float(expr)
         return memo[expr]
     sub = {**{k: sp.Integer(v) for k, v in pt.dims.items()}, **{k: sp.Float(v, 20) for k, v in pt.scalars.items()}}
-    val = complex(expr.xreplace(sub).evalf(20))
+    num = expr.xreplace(sub).evalf(20)
+    if num.is_Float:  # real: what complex() does with it (evalf at double precision, then float), without its detour
+        memo[expr] = float(num.evalf())
+        return memo[expr]
+    val = complex(num)
     if abs(val.imag) > 1e-12 * max(1.0, abs(val.real)):
         raise Undefined("complex")
     memo[expr] = val.real
