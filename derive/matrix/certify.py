@@ -21,7 +21,7 @@ from derive.matrix import expr as M
 from derive.parse.domain import VarDomain
 from derive.matrix.model import JointSolution, MatGradient, MatGradients, MatJacobian, MatStep
 from derive.core.contract import Certificate, Check, Plausible, Proved, Refuted, Timeout, Unknown
-from derive.matrix.numeric import SIZES, Point, Undefined, brief, directional, draw_point, evaluate, shifted
+from derive.matrix.numeric import SIZES, Point, Undefined, brief, directional, draw_plan, draw_point, evaluate
 
 PROBES = 6
 STEP_PROBES = 4
@@ -67,6 +67,7 @@ def _probe(
     domains: Mapping[str, VarDomain] | None, what: str, note: str, probes: int,
 ) -> Certificate:
     rng = np.random.default_rng(seed)
+    plan = draw_plan(nodes, var)
     done, worst, tries = 0, 0.0, 0
     positive = False
     while done < probes and tries < _TRIES:
@@ -74,7 +75,7 @@ def _probe(
         if tries == _TRIES // 2 and done < 3:  # undefined almost everywhere: try the natural domain
             positive, done, worst = True, 0, 0.0
             note = "; ".join(x for x in (note, "entries drawn positive, where the expression is defined") if x)
-        pt = draw_point(nodes, var, rng, tries, domains, positive=positive)
+        pt = draw_point(nodes, var, rng, tries, domains, positive=positive, plan=plan)
         tries += 1
         try:
             a, b = check(pt)

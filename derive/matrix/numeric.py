@@ -37,12 +37,20 @@ class Point:
     cache: dict[int, tuple[M.Node, Array]] = field(default_factory=dict)
     max_cond: float = 1e6
     """Inverses of worse-conditioned matrices are Undefined (finite differences would not settle)."""
+    base: Point | None = None
+    """For points moved along the direction (``_shifts``): the unmoved point. A subtree in which no moved
+    variable occurs has the same value at both, so it is evaluated once, at the base, and reused by every shift."""
+    moved: dict[int, tuple[M.Node, bool]] = field(default_factory=dict)
+    """Per subtree (by id, the node kept alive): whether a moved variable occurs in it; kept on the base point."""
+    scalar_values: dict[sp.Expr, float] = field(default_factory=dict)
+    """Scalar expressions already evaluated here (the sizes and scalars do not move, so shifts share it)."""
+    parts: dict[int, tuple[M.Mul, tuple[M.Node, ...], tuple[M.Node, ...]]] = field(default_factory=dict)
+    """Per product (by id): its scalar factors and matrix chain; kept on the base point."""
+    batch: int = 0
+    """Nonzero for a batch of shifted points (``_shifts``): moved variables hold that many matrices, stacked."""
 
     def size(self, d: sp.Expr) -> int:
         return int(d.xreplace(self.dims))
-
-    def with_values(self, values: dict[str, Array]) -> Point:
-        return Point(self.dims, values, self.scalars, self.direction, self.label, max_cond=self.max_cond)
 
     def describe(self) -> tuple[tuple[str, str], ...]:
         sizes = tuple((str(k), str(v)) for k, v in sorted(self.dims.items(), key=lambda kv: str(kv[0])))
@@ -103,39 +111,55 @@ def _draw_scalar(sym: sp.Symbol, domains: Mapping[str, VarDomain], rng: np.rando
     return float(hi - rng.uniform(0.25, 2.0))
 
 
-def draw_point(
-    nodes: list[M.Node], var: M.MatSym, rng: np.random.Generator, config: int,
-    domains: Mapping[str, VarDomain] | None = None, *, positive: bool = False,
-) -> Point:
-    """Random values for every symbol in ``nodes`` at size configuration ``config``.
+@dataclass(frozen=True, slots=True)
+class DrawPlan:
+    """What a draw for some nodes needs, found once for all of a probe's draws: the dimension symbols in
+    order, the matrix symbols by name, and the scalar symbols other than dimensions."""
 
-    ``positive`` draws every vector and matrix with positive entries (symmetric and orthogonal
-    ones keep their structure): the fallback where an expression is undefined elsewhere.
-    """
+    dims_order: tuple[sp.Symbol, ...]
+    mats: tuple[M.MatSym, ...]
+    scalars: tuple[sp.Symbol, ...]
+
+
+def draw_plan(nodes: list[M.Node], var: M.MatSym) -> DrawPlan:
     dims_order = dimension_symbols(nodes + [var])
-    sizes = SIZES[config % len(SIZES)]
-    dims = {d: sizes[i % len(sizes)] for i, d in enumerate(dims_order)}
     mats: dict[str, M.MatSym] = {}
     scalars: set[sp.Symbol] = set()
     for node in nodes + [var]:
         for s in M.symbols(node):
             mats[s.name] = s
         scalars |= M.scalar_symbols(node)
+    return DrawPlan(tuple(dims_order), tuple(s for _, s in sorted(mats.items())),
+                    tuple(sorted(scalars - set(dims_order), key=lambda x: x.name)))
+
+
+def draw_point(
+    nodes: list[M.Node], var: M.MatSym, rng: np.random.Generator, config: int,
+    domains: Mapping[str, VarDomain] | None = None, *, positive: bool = False, plan: DrawPlan | None = None,
+) -> Point:
+    """Random values for every symbol in ``nodes`` at size configuration ``config``.
+
+    ``positive`` draws every vector and matrix with positive entries (symmetric and orthogonal
+    ones keep their structure): the fallback where an expression is undefined elsewhere.
+    ``plan`` is ``draw_plan(nodes, var)``, when the caller draws for the same nodes repeatedly.
+    """
+    plan = plan or draw_plan(nodes, var)
+    sizes = SIZES[config % len(SIZES)]
+    dims = {d: sizes[i % len(sizes)] for i, d in enumerate(plan.dims_order)}
     values: dict[str, Array] = {}
-    for name, s in sorted(mats.items()):
+    for s in plan.mats:
         r, c = int(s.rows.xreplace(dims)), int(s.cols.xreplace(dims))
         plain_kind = not (s.props - {"positive"})
-        values[name] = _draw_matrix(M.MatSym(s.name, s.rows, s.cols, s.props | {"positive"}) if positive and plain_kind
-                                    else s, r, c, rng)
+        values[s.name] = _draw_matrix(M.MatSym(s.name, s.rows, s.cols, s.props | {"positive"}) if positive and plain_kind
+                                      else s, r, c, rng)
     r, c = int(var.rows.xreplace(dims)), int(var.cols.xreplace(dims))
     direction = {var.name: _draw_matrix(var, r, c, rng, tangent=True)}
-    dims_syms = set(dims)
-    scal = {s: _draw_scalar(s, domains or {}, rng) for s in sorted(scalars - dims_syms, key=lambda x: x.name)}
+    scal = {s: _draw_scalar(s, domains or {}, rng) for s in plan.scalars}
     return Point(dims, values, scal, direction, f"{config}.{int(rng.integers(1_000_000))}")
 
 
 def _finite(a: Array) -> Array:
-    if not np.all(np.isfinite(a)):
+    if not np.isfinite(a).all():
         raise Undefined("not finite")
     return a
 
@@ -154,25 +178,84 @@ def evaluate(node: M.Node, pt: Point) -> Array:
     hit = pt.cache.get(key)
     if hit is not None:
         return hit[1]
-    out = _finite(np.asarray(_eval(node, pt), dtype=float))
+    base = pt.base
+    if base is not None and not _moves(node, base):
+        out = evaluate(node, base)  # the same value: no moved variable occurs in it
+    else:
+        out = _finite(np.asarray(_eval(node, pt), dtype=float))
     pt.cache[key] = (node, out)  # keep the node, so that its id cannot be reused
     return out
 
 
+def _moves(node: M.Node, base: Point) -> bool:
+    """Whether a variable with a direction at ``base`` occurs in ``node`` (so its value changes when shifted)."""
+    hit = base.moved.get(id(node))
+    if hit is not None:
+        return hit[1]
+    if isinstance(node, M.MatSym):
+        out = node.name in base.direction
+    else:
+        out = any([_moves(c, base) for c in node.children()])
+    base.moved[id(node)] = (node, out)
+    return out
+
+
 def _scalar(expr: sp.Expr, pt: Point) -> float:
+    memo = (pt.base or pt).scalar_values
+    hit = memo.get(expr)
+    if hit is not None:
+        return hit
     if expr.is_Number:
-        return float(expr)
+        memo[expr] = float(expr)
+        return memo[expr]
     sub = {**{k: sp.Integer(v) for k, v in pt.dims.items()}, **{k: sp.Float(v, 20) for k, v in pt.scalars.items()}}
-    val = complex(expr.xreplace(sub).evalf(20))
+    num = expr.xreplace(sub).evalf(20)
+    if num.is_Float:  # real: what complex() does with it (evalf at double precision, then float), without its detour
+        memo[expr] = float(num.evalf())
+        return memo[expr]
+    val = complex(num)
     if abs(val.imag) > 1e-12 * max(1.0, abs(val.real)):
         raise Undefined("complex")
+    memo[expr] = val.real
     return val.real
 
 
+def _each(a: Array, f: Callable[[Array], Array]) -> Array:
+    """``f`` of a matrix, or of each matrix of a stack (a batch of shifted points) stacked again."""
+    return f(a) if a.ndim == 2 else np.stack([f(m) for m in a])
+
+
+def _split(node: M.Mul, pt: Point) -> tuple[tuple[M.Node, ...], tuple[M.Node, ...]]:
+    """A product's scalar factors and its matrix chain, found once per point (with its shifts)."""
+    memo = (pt.base or pt).parts
+    hit = memo.get(id(node))
+    if hit is None:
+        hit = memo[id(node)] = (node, node.scalars, node.chain)
+    return hit[1], hit[2]
+
+
 def _eval(node: M.Node, pt: Point) -> Array:  # noqa: C901 - one branch per node class
+    """The value at ``pt``; where a moved variable holds a stack of matrices (``directional``'s batch of
+    shifted points), a stack of values, each computed as the single value would be."""
     ev = evaluate
     if isinstance(node, M.MatSym):
         return pt.values[node.name]
+    if isinstance(node, M.Mul):
+        out = np.array([[_scalar(node.coeff, pt)]])
+        scalars, factors = _split(node, pt)
+        scal: float | Array = 1.0
+        for f in scalars:
+            v = ev(f, pt)
+            scal = scal * (float(v[0, 0]) if v.ndim == 2 else v[:, :1, :1])
+        chain = [ev(f, pt) for f in factors]
+        prod = chain[0] if chain else np.ones((1, 1))
+        for c in chain[1:]:
+            prod = prod @ c
+        return out[0, 0] * scal * prod
+    if isinstance(node, M.Add):
+        return sum((ev(t, pt) for t in node.terms), start=np.zeros(_shape(node, pt)))
+    if isinstance(node, M.Transpose):
+        return np.swapaxes(ev(node.arg, pt), -1, -2)
     if isinstance(node, M.Const):
         return np.array([[_scalar(node.value, pt)]])
     if isinstance(node, M.Ones):
@@ -183,34 +266,17 @@ def _eval(node: M.Node, pt: Point) -> Array:  # noqa: C901 - one branch per node
         return np.zeros((pt.size(node.rows), pt.size(node.cols)))
     if isinstance(node, M.Differential):
         return pt.direction[node.var.name]
-    if isinstance(node, M.Add):
-        return sum((ev(t, pt) for t in node.terms), start=np.zeros(_shape(node, pt)))
-    if isinstance(node, M.Mul):
-        out = np.array([[_scalar(node.coeff, pt)]])
-        scal = 1.0
-        for f in node.scalars:
-            scal *= float(ev(f, pt)[0, 0])
-        chain = [ev(f, pt) for f in node.chain]
-        prod = chain[0] if chain else np.ones((1, 1))
-        for c in chain[1:]:
-            prod = prod @ c
-        return out[0, 0] * scal * prod
-    if isinstance(node, M.Transpose):
-        return ev(node.arg, pt).T
     if isinstance(node, M.Inverse):
         a = ev(node.arg, pt)
-        if np.linalg.cond(a) > pt.max_cond:
+        if np.any(np.linalg.cond(a) > pt.max_cond):
             raise Undefined("singular or too badly conditioned to check numerically")
         return np.linalg.inv(a)
     if isinstance(node, M.Trace):
-        return np.array([[np.trace(ev(node.arg, pt))]])
+        return _each(ev(node.arg, pt), lambda a: np.array([[np.trace(a)]]))
     if isinstance(node, M.Det):
-        return np.array([[np.linalg.det(ev(node.arg, pt))]])
+        return _each(ev(node.arg, pt), lambda a: np.array([[np.linalg.det(a)]]))
     if isinstance(node, M.LogDet):
-        sign, logabs = np.linalg.slogdet(ev(node.arg, pt))
-        if sign <= 0:
-            raise Undefined("log of a non-positive determinant")
-        return np.array([[logabs]])
+        return _each(ev(node.arg, pt), _logdet)
     if isinstance(node, M.Hadamard):
         out = ev(node.factors[0], pt)
         for f in node.factors[1:]:
@@ -237,28 +303,49 @@ def _eval(node: M.Node, pt: Point) -> Array:  # noqa: C901 - one branch per node
         with np.errstate(all="ignore"):
             return np.power(a, e)
     if isinstance(node, M.Diag):
-        return np.diag(ev(node.arg, pt)[:, 0])
+        return _each(ev(node.arg, pt), lambda a: np.diag(a[:, 0]))
     if isinstance(node, M.Kron):
-        return np.kron(ev(node.left, pt), ev(node.right, pt))
+        left, right = ev(node.left, pt), ev(node.right, pt)
+        if left.ndim == 2 and right.ndim == 2:
+            return np.kron(left, right)
+        k = max(len(x) for x in (left, right) if x.ndim == 3)
+        return np.stack([np.kron(left if left.ndim == 2 else left[i], right if right.ndim == 2 else right[i])
+                         for i in range(k)])
     if isinstance(node, M.Vec):
-        return ev(node.arg, pt).reshape(-1, 1, order="F").copy()
+        return _each(ev(node.arg, pt), lambda a: a.reshape(-1, 1, order="F").copy())
     if isinstance(node, M.Commutation):
         return commutation_matrix(pt.size(node.m), pt.size(node.n))
     if isinstance(node, M.DiagPart):
-        return np.diag(ev(node.arg, pt)).reshape(-1, 1).copy()
+        return _each(ev(node.arg, pt), lambda a: np.diag(a).reshape(-1, 1).copy())
     if isinstance(node, M.Norm):
-        return np.array([[np.linalg.norm(ev(node.arg, pt))]])
+        return _each(ev(node.arg, pt), lambda a: np.array([[np.linalg.norm(a)]]))
     if isinstance(node, M.LogSumExp):
-        z = ev(node.arg, pt)[:, 0]
-        m = z.max()
-        return np.array([[m + np.log(np.exp(z - m).sum())]])
+        return _each(ev(node.arg, pt), _logsumexp)
     if isinstance(node, M.Softmax):
-        z = ev(node.arg, pt)
-        e = np.exp(z - z.max())
-        return e / e.sum()
+        return _each(ev(node.arg, pt), _softmax)
     if isinstance(node, M.D):
+        if pt.batch:  # a pending differential inside one: each shifted point in turn
+            return np.stack([directional(node.arg, p) for p in _unbatched(pt)])
         return directional(node.arg, pt)
     raise TypeError(f"cannot evaluate a {type(node).__name__}")
+
+
+def _logdet(a: Array) -> Array:
+    sign, logabs = np.linalg.slogdet(a)
+    if sign <= 0:
+        raise Undefined("log of a non-positive determinant")
+    return np.array([[logabs]])
+
+
+def _logsumexp(a: Array) -> Array:
+    z = a[:, 0]
+    m = z.max()
+    return np.array([[m + np.log(np.exp(z - m).sum())]])
+
+
+def _softmax(z: Array) -> Array:
+    e = np.exp(z - z.max())
+    return np.asarray(e / e.sum())
 
 
 def commutation_matrix(m: int, n: int) -> Array:
@@ -275,29 +362,51 @@ def _shape(node: M.Node, pt: Point) -> tuple[int, int]:
     return pt.size(r), pt.size(c)
 
 
-def shifted(pt: Point, t: float) -> Point:
-    """The point moved by t times the direction (every variable with a direction)."""
+def _shifts(pt: Point, ts: list[float]) -> Point:
+    """One point holding ``pt`` moved by each t in ``ts`` times the direction: every moved variable a stack of
+    matrices, entry i its value plus ts[i] times its direction. Evaluating there evaluates at every shift in one
+    walk of the tree."""
     values = dict(pt.values)
     for name, d in pt.direction.items():
-        values[name] = pt.values[name] + t * d
-    return pt.with_values(values)
+        values[name] = np.stack([pt.values[name] + t * d for t in ts])
+    return Point(pt.dims, values, pt.scalars, pt.direction, pt.label, max_cond=pt.max_cond, base=pt.base or pt,
+                 batch=len(ts))
+
+
+def _unbatched(pt: Point) -> list[Point]:
+    """The single points a batch holds."""
+    base = pt.base or pt
+    out = []
+    for i in range(pt.batch):
+        values = dict(pt.values)
+        for name in pt.direction:
+            values[name] = pt.values[name][i]
+        out.append(Point(pt.dims, values, pt.scalars, pt.direction, pt.label, max_cond=pt.max_cond, base=base))
+    return out
 
 
 def directional(node: M.Node, pt: Point, h: float = _H) -> Array:
     """d/dt node(X + t dX) at t = 0, by Richardson-extrapolated central differences, with error control.
 
     The estimate at step h is compared with the one at h/4 (then h/16); a point where they do
-    not settle (near a singularity, say) is Undefined rather than a false counterexample.
+    not settle (near a singularity, say) is Undefined rather than a false counterexample. The
+    shifted points of each comparison are evaluated together, as one batch.
     """
-    def central(step: float) -> Array:
-        return (evaluate(node, shifted(pt, step)) - evaluate(node, shifted(pt, -step))) / (2 * step)
+    def centrals(steps: list[float]) -> list[Array]:
+        at = evaluate(node, _shifts(pt, [t for step in steps for t in (step, -step)]))
+        if at.ndim == 2:  # no moved variable occurs: the same value at every shift
+            at = np.broadcast_to(at, (2 * len(steps),) + at.shape)
+        return [(at[2 * i] - at[2 * i + 1]) / (2 * step) for i, step in enumerate(steps)]
 
-    def richardson(step: float) -> Array:
-        return (4 * central(step / 2) - central(step)) / 3
+    def richardson(half: Array, whole: Array) -> Array:
+        return (4 * half - whole) / 3
 
-    prev = richardson(h)
+    c = centrals([h / 2, h, h / 8, h / 4])
+    prev, cur = richardson(c[0], c[1]), richardson(c[2], c[3])
     for k in (4, 16):
-        cur = richardson(h / k)
+        if k == 16:
+            c = centrals([h / 32, h / 16])
+            cur = richardson(c[0], c[1])
         scale = max(1.0, float(np.max(np.abs(cur), initial=0.0)))
         if float(np.max(np.abs(cur - prev), initial=0.0)) <= 1e-8 * scale:
             return cur

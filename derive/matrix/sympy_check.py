@@ -6,17 +6,31 @@ something we can evaluate, the two are compared at random points.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import sympy as sp
+
+# SymPy's MatrixSymbol.diff loads these on its first call (array expressions, and the assumption handlers and
+# SAT solver that its conversion back to matrices asks): loaded with this module instead, so that a build's
+# preloading parent holds them and each item's worker does not load them again (about 0.06 s an item)
+import sympy.assumptions.facts  # noqa: F401
+import sympy.assumptions.handlers.matrices  # noqa: F401
+import sympy.assumptions.lra_satask  # noqa: F401
+import sympy.assumptions.satask  # noqa: F401
+import sympy.logic.algorithms.dpll2  # noqa: F401
+import sympy.logic.algorithms.lra_theory  # noqa: F401
+import sympy.tensor.array.array_derivatives  # noqa: F401
+from sympy.tensor.array.expressions import from_array_to_matrix
 
 from derive.core.budget import Clock
 from derive.matrix import expr as M
 from derive.matrix.model import MatGradient
 from derive.matrix.sympy_form import to_sympy
 from derive.core.contract import Certificate, Plausible, Refuted, Unknown
-from derive.matrix.numeric import Undefined, brief, draw_point, evaluate
+from derive.matrix.numeric import Undefined, brief, draw_plan, draw_point, evaluate
 
 
 _FAILURES = (ValueError, TypeError, NotImplementedError, AttributeError, IndexError, KeyError,
@@ -35,7 +49,8 @@ def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Certificate:
         clock.check("the comparison with SymPy")
         expr = to_sympy(g.function, native=True)
         x = sp.MatrixSymbol(var.name, var.rows, var.cols)
-        theirs = expr.diff(x)
+        with _each_question_once():
+            theirs = expr.diff(x)
     except _FAILURES as exc:
         return Unknown(f"SymPy's MatrixSymbol.diff failed ({type(exc).__name__})")
     if _is_zero(theirs) and not M.is_zero(g.gradient):
@@ -43,9 +58,10 @@ def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Certificate:
     rng = np.random.default_rng(seed)
     agree = 0
     worst = 0.0
+    plan = draw_plan([g.function, g.gradient], var)
     for config in range(4):
         clock.check("the comparison with SymPy")
-        pt = draw_point([g.function, g.gradient], var, rng, config)
+        pt = draw_point([g.function, g.gradient], var, rng, config, plan=plan)
         try:
             ours = evaluate(g.gradient, pt)
         except Undefined:
@@ -67,6 +83,32 @@ def compare_with_sympy(g: MatGradient, clock: Clock, seed: int) -> Certificate:
     if agree < 2:
         return Unknown("too few points where SymPy's answer is defined")
     return Plausible(agree, "random concrete sizes", worst, "SymPy's MatrixSymbol.diff evaluated numerically")
+
+
+@contextmanager
+def _each_question_once() -> Iterator[None]:
+    """While SymPy differentiates: its conversion of array expressions back to matrices asks whether each
+    factor is diagonal again on every pass of its rewriting loop (``ask``, through ``satask``, is most of
+    the time of a diff); within one diff, each question is asked of SymPy once and its answer reused.
+    Exact: without assumptions in force, ``ask``'s answer depends on the question alone."""
+    from sympy.assumptions import global_assumptions
+
+    conversion = from_array_to_matrix
+    ask = conversion.ask
+    answers: dict[Any, Any] = {}
+
+    def once(proposition: Any, assumptions: Any = True, context: Any = global_assumptions) -> Any:
+        if assumptions is not True or context is not global_assumptions or global_assumptions:
+            return ask(proposition, assumptions, context)
+        if proposition not in answers:
+            answers[proposition] = ask(proposition)
+        return answers[proposition]
+
+    conversion.ask = once
+    try:
+        yield
+    finally:
+        conversion.ask = ask
 
 
 def _is_zero(e: Any) -> bool:
