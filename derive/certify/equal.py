@@ -39,6 +39,10 @@ def _real(v: complex) -> bool:
     return abs(v.imag) <= 1e-12 * max(1.0, abs(v.real))
 
 
+COMBINED_ZERO = "before - after over one denominator: its numerator expands to 0"
+"""The certificate of a step ``combined_zero`` proved."""
+
+
 def combined_zero(expr: sp.Expr) -> bool:
     """True when ``expr`` written as one fraction has a numerator that expands to 0 (False: no verdict).
 
@@ -98,7 +102,9 @@ def certify_equal(
             return numeric
         if sp.count_ops(diff) <= _SIMPLIFY_MAX_OPS:
             clock.check("symbolic certification")
-            if combined_zero(diff) or sp.simplify(diff) == 0:
+            if combined_zero(diff):  # the certificate names what proved it
+                return Proved(COMBINED_ZERO)
+            if sp.simplify(diff) == 0:
                 return Proved("simplify(before - after) = 0")
         return numeric
     except BudgetExceeded as exc:
