@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.stats as st
 
-from tests.conftest import ROOT, pdf_text, run_derive
+from tests.conftest import ROOT, pdf_text
 
 EXAMPLES = tuple(sorted(p.stem for p in (ROOT / "worked_examples").glob("mle_*.py")))
 
@@ -20,12 +20,10 @@ def squeeze(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """One ``derive build`` of every ``mle_*.py`` example (a failing one must not hide the others)."""
-    out_dir = tmp_path_factory.mktemp("mle_examples")
-    scripts = [str(ROOT / "worked_examples" / f"{name}.py") for name in EXAMPLES]
-    out = run_derive("build", *scripts, "--out", str(out_dir), "-j", "2", timeout=900)
-    return out, out_dir
+def build(library_build: tuple[subprocess.CompletedProcess[str], Path]) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The session's one build of the whole library (tests/conftest.py), every ``mle_*.py`` example in it
+    (a failing one does not hide the others)."""
+    return library_build
 
 
 def text_of(build: tuple[subprocess.CompletedProcess[str], Path], name: str) -> str:
@@ -43,8 +41,8 @@ def test_the_examples_are_the_expected_ones() -> None:
 def test_every_mle_example_builds(build: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     out, out_dir = build
     assert out.returncode == 0, out.stderr
-    assert sorted(p.stem for p in out_dir.glob("*.pdf") if ".student" not in p.name) == sorted(EXAMPLES)
-    assert sorted(p.name for p in out_dir.glob("*.student.pdf")) == sorted(f"{e}.student.pdf" for e in EXAMPLES)
+    assert sorted(p.stem for p in out_dir.glob("mle_*.pdf") if ".student" not in p.name) == sorted(EXAMPLES)
+    assert sorted(p.name for p in out_dir.glob("mle_*.student.pdf")) == sorted(f"{e}.student.pdf" for e in EXAMPLES)
     assert "Traceback" not in out.stderr
 
 
