@@ -642,8 +642,10 @@ def check_derivation(pid: str, f: Fields, where: str) -> Problem:
             declared = f"the slip planted at step {expected}" if slips else f"the declared error_step {expected}"
             raise NotCertified(f"problem {pid} (seed {d.seed}): the first wrong step is {found or 'none'}, "
                                f"not {declared}", hint="add a constraint that keeps the planted error visible")
+        intro = (f"Step {found} is the first wrong one: line {found + 1} does not follow from line {found}."
+                 if found else "Every step holds: each line follows from the one before it.")
         return Solution(result, (Answer(name="first_wrong_step", kind="numeric", value=float(found), text=str(found),
-                                        latex=str(found)),))
+                                        latex=str(found)),), intro=intro)
 
     def text(d: Draw) -> str:
         rows = filled(d)

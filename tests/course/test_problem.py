@@ -125,6 +125,8 @@ def test_check_kind_plants_a_slip_at_a_step_drawn_per_variant() -> None:
         d = draw(p, seed)
         sol = p.solve(d)
         assert sol.answers[0].value == d["slip"]  # the planted step is the first one the checker refutes
+        # the checker marks lines; the question numbers steps: the solution says which is which
+        assert sol.intro.startswith(f"Step {d['slip']} is the first wrong one: line {d['slip'] + 1} does not follow")
         shown = p.question_text(d)
         planted = SLIPPED["slips"][str(d["slip"])].replace("{a}", str(d["a"]))
         assert planted.lstrip("= ") in shown
@@ -138,7 +140,9 @@ def test_check_kind_may_draw_no_slip_and_names_a_bad_slips_table() -> None:
     p = KINDS["check"].make("c", SLIPPED, "s.toml: problem[1]")
     p = replace(p, params={"a": Int(2, 3), "slip": Choice(0)})
     d = draw(p, 0)
-    assert p.solve(d).answers[0].value == 0 and "3 x^2" in p.question_text(d)
+    none = p.solve(d)
+    assert none.answers[0].value == 0 and "3 x^2" in p.question_text(d)
+    assert none.intro == "Every step holds: each line follows from the one before it."
     with pytest.raises(UsageError, match=r"problem\[1\]\.slips\.4: not a step of the derivation \(steps 1\.\.2\)"):
         KINDS["check"].make("c", {**SLIPPED, "slips": {"4": "= x"}}, "s.toml: problem[1]")
     with pytest.raises(UsageError, match="error_step .* or slips .*, not both"):
