@@ -7,6 +7,7 @@ order that depends on the seed alone.
 """
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ def choose(correct: sp.Expr, pools: Iterable[Sequence[Candidate]], clock: Clock,
     ``MAX_TRIED`` candidates are certified; the same input and seed give the same distractors."""
     domains = domains or {}
     if instances is not None:  # each answer written out once in this call, not once per comparison
-        instances = _memo(instances)
+        instances = functools.cache(instances)
     queues = [list(p) for p in pools]
     order = [q[k] for k in range(max((len(q) for q in queues), default=0)) for q in queues if k < len(q)]
     kept: list[Distractor] = []
@@ -107,18 +108,3 @@ def choose(correct: sp.Expr, pools: Iterable[Sequence[Candidate]], clock: Clock,
         if text is not None:
             seen.add(text)
     return tuple(kept)
-
-
-
-
-def _memo(instances: Instances) -> Instances:
-    """``instances`` remembering its result for each expression (within one ``choose``: the right answer and
-    each kept one are compared with every later candidate)."""
-    made: dict[sp.Expr, Sequence[sp.Expr]] = {}
-
-    def memo(e: sp.Expr) -> Sequence[sp.Expr]:
-        if e not in made:
-            made[e] = instances(e)
-        return made[e]
-
-    return memo

@@ -21,7 +21,7 @@ from derive.core.errors import BudgetExceeded
 from derive.core.work import run_counted
 from derive.parse.expectation import has_moments
 from derive.parse.vocabulary import as_sympy
-from derive.certify.equal import combined_zero, elementary
+from derive.certify.equal import combined_zero
 from derive.certify.probe import EVAL_ERRORS
 from derive.checker.moments import differentiates_an_expectation, moment_names, normal_form, symbolic_equal
 from derive.checker.probe import (
@@ -78,15 +78,14 @@ def _symbolic_zero(diff: sp.Basic) -> bool:
             return True
         return bool(sp.simplify(d) == 0)
 
-    # the cheap exact rung first, counted apart so simplify keeps its whole allowance; only on an elementary
-    # difference (nothing to evaluate first: sums, derivatives, expectations and matrices go to simplify alone)
-    if elementary(diff):
-        try:
-            cheap = run_counted(lambda: combined_zero(diff), SYMBOLIC_WORK)
-        except Exception:  # noqa: BLE001  no verdict: simplify decides
-            cheap = None
-        if cheap is not None and cheap.value and not cheap.cut:
-            return True
+    # the cheap exact rung first, counted apart so simplify keeps its whole allowance (on an elementary difference
+    # only, combined_zero's own test: sums, derivatives, expectations and matrices go to simplify alone)
+    try:
+        cheap = run_counted(lambda: combined_zero(diff), SYMBOLIC_WORK)
+    except Exception:  # noqa: BLE001  no verdict: simplify decides
+        cheap = None
+    if cheap is not None and cheap.value and not cheap.cut:
+        return True
     try:
         counted = run_counted(attempt, SYMBOLIC_WORK)
     except Exception:  # noqa: BLE001  SymPy's simplify can raise anything (StopIteration in sum_simplify)

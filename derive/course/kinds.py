@@ -10,6 +10,7 @@ Every template is filled with numbers and read by our own parser; nothing is eva
 """
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 import re
@@ -23,7 +24,7 @@ import sympy as sp
 from derive.core.contract import Refuted, Verdict
 from derive.core.budget import Budget
 from derive.core.errors import BudgetExceeded, DeriveError, UsageError
-from derive.course.params import Value, number, number_text
+from derive.course.params import Choice, Value, number, number_text
 from derive.course.template import _FIELD
 from derive.course.problem import Draw, NotCertified, Problem, Solution, number_answer, plain, symbolic_answer
 from derive.export.questions import Answer
@@ -242,12 +243,7 @@ def _with_choices(answer: Answer, correct: sp.Expr, pools: Callable[[], Sequence
     from derive.render.notation.latex import tex
     from derive.certify.wrong import choose
 
-    printed: dict[sp.Expr, str] = {}
-
-    def shown(e: sp.Expr) -> str:  # each choice printed once: choose compares the texts, the answer keeps them
-        if e not in printed:
-            printed[e] = tex(e)
-        return printed[e]
+    shown = functools.cache(tex)  # each choice printed once: choose compares the texts, the answer keeps them
 
     try:
         found = choose(correct, pools(), clock, domains=domains, seed=seed, keep=CHOICES, shown=shown,
@@ -653,8 +649,6 @@ def check_derivation(pid: str, f: Fields, where: str) -> Problem:
                              for k, t in enumerate(rows[1:], start=1))
         return ("A student wrote the derivation below. Check every step: which is the first wrong one "
                 f"(0 if none)?\n\n{steps}")
-
-    from derive.course.params import Choice
 
     params = {SLIP: Choice(*sorted(slips))} if slips else {}
     return Problem(id=pid, title="Check this derivation", question="", solve=solve, ask=text, params=params)

@@ -21,6 +21,7 @@ import scipy.optimize as so  # type: ignore[import-untyped]
 import sympy as sp
 
 from derive.core.errors import UsageError
+from derive.core.memo import memo
 from derive.likelihood.model import Support
 from derive.likelihood.logdensity import log_density
 
@@ -128,10 +129,11 @@ def density_function(density: sp.Expr, var: sp.Symbol, values: Mapping[sp.Symbol
 
 
 _COMPILED: dict[tuple[sp.Expr, sp.Symbol, tuple[sp.Symbol, ...]],
-                tuple[Callable[..., Array], Callable[..., Array] | None]] = {}
+                tuple[Callable[..., Array], Callable[..., Array] | None]] = memo()
 """The density and its log form compiled, by (density, variable, parameters): a certification draws
 from the same density at a score of parameter values, and the log form (expanded, with log-gamma) and
-both compilations are the same each time. Pure functions of immutable SymPy keys; kept for the last few."""
+both compilations are the same each time. Pure functions of immutable SymPy keys, in a registered memo
+(``derive.core.memo``: bounded, cleared between tests)."""
 
 
 def _compiled(density: sp.Expr, var: sp.Symbol,
@@ -145,8 +147,6 @@ def _compiled(density: sp.Expr, var: sp.Symbol,
         except (UsageError, ValueError):
             via_log = None
         found = (direct, via_log)
-        if len(_COMPILED) >= 16:
-            _COMPILED.pop(next(iter(_COMPILED)))
         _COMPILED[key] = found
     return found
 

@@ -71,9 +71,10 @@ def signs_remembered() -> Iterator[None]:
 
 def sign_of(expr: sp.Expr, domains: Mapping[str, VarDomain]) -> Sign | None:
     """The sign of ``expr`` for all values of its symbols in their domains, or None if undecided."""
-    if _remembered is None:
-        return _sign_of(expr, domains)
-    named = expr.xreplace({d: sp.Symbol(f"\0{d.name}", **d.assumptions0) for d in expr.atoms(sp.Dummy)})
+    dummies = expr.atoms(sp.Dummy)
+    if _remembered is None or len({(d.name, tuple(sorted(d.assumptions0.items()))) for d in dummies}) < len(dummies):
+        return _sign_of(expr, domains)  # two dummies alike by name and assumptions: no key tells them apart
+    named = expr.xreplace({d: sp.Symbol(f"\0{d.name}", **d.assumptions0) for d in dummies})
     key = (named, tuple(sorted({d for s in expr.free_symbols if (d := domains.get(s.name)) is not None},
                                key=repr)))
     if key not in _remembered:

@@ -125,3 +125,14 @@ def test_a_question_asked_again_with_new_dummies_is_answered_from_memory(monkeyp
         assert len(asked) == 3
     sign.sign_of(question(nonnegative=True), DOMAINS)  # outside the block: asked anew
     assert len(asked) == 4
+
+
+def test_two_dummies_alike_by_name_are_not_merged_into_one_question() -> None:
+    """T0 - T0' (two statistics that share a name) is no question about 0: it is decided, not remembered."""
+    import derive.likelihood.sign as sign
+
+    a, b = sp.Dummy("T0", positive=True), sp.Dummy("T0", positive=True)
+    with sign.signs_remembered():
+        assert sign.sign_of(sp.Integer(0) * a, DOMAINS) == sign.sign_of(sp.Integer(0), DOMAINS)
+        assert sign.sign_of(a + b, DOMAINS) == sign.sign_of(2 * a, DOMAINS)  # both positive
+        assert sign.sign_of(a - b, DOMAINS) is None  # undecided: not the remembered sign of 0
