@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 import runpy
 import sys
 import time
@@ -296,8 +295,6 @@ def build_all(paths: Sequence[Path], out: Path, *, jobs: int = 0, tex_only: bool
     return reports
 
 
-_TOO_WIDE = re.compile(r"\(([\d.]+)pt too wide\)")
-
 _VERDICT_MARKS = {
     "certified": ("✓ ", "green", ""),
     "refuted": ("✗ ", "red", "  NOT certified: a result in it is refuted"),
@@ -311,6 +308,7 @@ def print_reports(console: Any, reports: Sequence[ItemReport], job: Job, seconds
     from rich.text import Text
 
     from derive.core.errors import escape_control
+    from derive.render.pdf import widest_overfull
 
     for r in reports:
         if r.error:
@@ -324,7 +322,7 @@ def print_reports(console: Any, reports: Sequence[ItemReport], job: Job, seconds
                                     (note, style)))
         for version, boxes in r.overfull.items():
             pdf = r.files.get(version, {}).get("pdf")
-            widest = max((float(m.group(1)) for m in map(_TOO_WIDE.search, boxes) if m), default=0.0)
+            widest = widest_overfull(boxes)
             lines = "a line runs" if len(boxes) == 1 else f"{len(boxes)} lines run"
             where = _shown(pdf, job.out) if pdf else version
             console.print(Text(escape_control(f"  ! {lines} into the margin in {where} "

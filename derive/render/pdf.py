@@ -20,7 +20,7 @@ import signal
 import stat
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -322,6 +322,11 @@ _OVERFULL = re.compile(r"^Overfull \\hbox \((?P<pt>[\d.]+)pt too wide\).*$", re.
 def overfull_boxes(log: str) -> list[str]:
     """The ``Overfull \\hbox`` warnings of a TeX log (a line that runs into the margin), one per box."""
     return [m.group(0) for m in _OVERFULL.finditer(log)]
+
+
+def widest_overfull(boxes: Sequence[str]) -> float:
+    """The most points any of ``overfull_boxes``' warnings runs into the margin (0 for none)."""
+    return max((float(m.group("pt")) for m in map(_OVERFULL.match, boxes) if m), default=0.0)
 
 
 _FILE_NAME = re.compile(r"figure-[0-9a-f]{16}\.pdf")
