@@ -204,7 +204,7 @@ _PRELOAD_PACKAGES = ("derive.certify", "derive.checker", "derive.course", "deriv
                      "derive.lsq", "derive.matrix", "derive.parse", "derive.render", "derive.scalar")
 """derive's packages whose every module a build item may import: loaded once in the parent."""
 _PRELOAD_MODULES = ("derive.api", "derive.handout.builder", "derive.handout.document", "derive.handout.typeset",
-                    "scipy.integrate", "scipy.linalg", "scipy.optimize", "scipy.special", "mpmath",
+                    "scipy.integrate", "scipy.linalg", "scipy.optimize", "scipy.special", "scipy.stats", "mpmath",
                     "sympy.physics.quantum", "sympy.physics.units", "matplotlib.backends.backend_pdf")
 """Modules imported lazily inside derive's functions or SymPy's (simplify loads sympy.physics.units on first
 use), the numeric libraries and the figures' PDF backend."""
@@ -237,6 +237,11 @@ def _preload() -> None:
         from derive.lsq.terms import _parser
 
         _parser()  # a Lark grammar, built once (its regex-collision check is the slow part)
+        from derive.matrix.read_text import matrix_parser
+        from derive.parse.text import grammar_parser
+
+        grammar_parser()  # the text grammar's parsers: loading Lark's cached tables took ~0.12 s an item
+        matrix_parser()
     except ImportError:
         pass
     try:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import sympy as sp
-from lark import Token
+from lark import Lark, Token
 from lark.exceptions import VisitError
 from lark.tree import Meta
 from lark.visitors import Transformer_NonRecursive, v_args
@@ -84,6 +84,11 @@ class _Value:
         return self.literal is not None and isinstance(self.node, M.Const) and self.node.value == 1
 
 
+def matrix_parser() -> Lark:
+    """The text grammar's parser with the matrix functions callable (built once per process)."""
+    return grammar_parser(functions=frozenset(MATRIX_CALLS) | frozenset(ENTRYWISE_CALLS))
+
+
 def parse_matrix(text: str, shapes: Mapping[str, ShapeDecl],
                  domains: Mapping[str, VarDomain] | None = None) -> M.Node:
     """Parse matrix text such as ``(y - X b)'(y - X b)`` with the declared ``shapes``.
@@ -98,7 +103,7 @@ def parse_matrix(text: str, shapes: Mapping[str, ShapeDecl],
         if not isinstance(decl, ShapeDecl) or decl.rows is None or decl.cols is None:
             raise UsageError(f"no shape for {name!r} in the declarations",
                              hint="pass merge_shapes(...) of declarations such as 'X: n x p'")
-    tree = parse_tree(text, grammar_parser(functions=frozenset(MATRIX_CALLS) | frozenset(ENTRYWISE_CALLS)))
+    tree = parse_tree(text, matrix_parser())
     whole = vocab.line_span(text, 0, len(text))
     try:
         value = _MatrixBuilder(text, shapes, domains).transform(tree)
