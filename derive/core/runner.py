@@ -289,7 +289,7 @@ def readable(workers: Sequence[Worker[Any]], timeout: float) -> list[Worker[Any]
 
 
 def _fresh_caches() -> None:
-    """SymPy's cache cleared in the worker, so every job starts from the same state.
+    """SymPy's cache cleared and its random numbers seeded in the worker, so every job starts from the same state.
 
     The worker is a fork of the caller, whose cache is warm with whatever it did before (other
     files of a folder, earlier calls in a notebook or a test run); the parts limited by counted
@@ -298,6 +298,9 @@ def _fresh_caches() -> None:
     cache = sys.modules.get("sympy.core.cache")
     if cache is not None:
         cache.clear_cache()
+    rng = sys.modules.get("sympy.core.random")
+    if rng is not None:  # SymPy shuffles its assumption queries with it: the calls a part makes depend on it
+        rng.seed(0)
 
 
 def _worker_main(fn: Callable[..., Any], args: Sequence[object], budget: Budget, fd: int, parent: int,
