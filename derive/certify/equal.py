@@ -3,7 +3,8 @@
 The ladder: identical; identical after evaluating pending derivatives; expand of
 the difference is 0; random numeric probes on the declared domain (a mismatch is
 rechecked at higher precision before it refutes); a bounded symbolic simplify (its cheap exact
-first move, one fraction with an expanded numerator, tried alone first).
+first move, one fraction with an expanded numerator, tried alone first, then the same with the
+hyperbolic functions and sigmoids written in exponentials).
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from sympy.functions.elementary.hyperbolic import HyperbolicFunction
 from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from derive.core.budget import Clock
-from derive.core.functions import MLAtom
+from derive.core.functions import MLAtom, sigmoid
+from derive.core.work import run_counted
 from derive.core.errors import BudgetExceeded
 from derive.parse.domain import VarDomain
 from derive.core.contract import Certificate, Plausible, Proved, Refuted, Timeout, Unknown
@@ -54,6 +56,41 @@ def combined_zero(expr: sp.Expr) -> bool:
         return False  # sums, integrals, Piecewise...: simplify has rules of its own for them; it decides
     numerator, _ = sp.fraction(sp.together(expr))
     return bool(sp.expand(numerator) == 0)
+
+
+EXPONENTIAL_ZERO = ("before - after with tanh, sinh, cosh (and the sigmoid) written in exponentials, over one "
+                    "denominator: its numerator expands to 0")
+"""The certificate of a step ``exponential_zero`` proved."""
+
+EXPONENTIAL_WORK = 400_000
+"""Python calls ``exponential_zero`` may spend (``core.work``): expanding exponentials can grow."""
+
+_EXPONENTIAL_FAMILY = (HyperbolicFunction, sigmoid)
+"""Functions written with real exponentials alone (so no complex unit comes in, unlike sin and cos)."""
+
+
+def exponential_zero(expr: sp.Expr) -> bool:
+    """True when ``expr`` with its hyperbolic functions and sigmoids written in exponentials is, as one
+    fraction, a numerator that expands to 0 (False: no verdict).
+
+    The second cheap rung: tanh(z) = 2 sigma(2z) - 1 is an identity of rational functions of e^z, which
+    ``simplify`` (through its trigonometric rules) finds slowly or not at all within its allowance.
+    """
+    if not elementary(expr) or not expr.has(*_EXPONENTIAL_FAMILY):
+        return False
+    written = expr.replace(lambda e: isinstance(e, _EXPONENTIAL_FAMILY), lambda e: e.rewrite(sp.exp))
+    return combined_zero(written)
+
+
+def counted_exponential_zero(expr: sp.Expr) -> bool:
+    """``exponential_zero`` within ``EXPONENTIAL_WORK`` calls (cut, or SymPy failing, is no verdict)."""
+    if not expr.has(*_EXPONENTIAL_FAMILY):
+        return False
+    try:
+        counted = run_counted(lambda: exponential_zero(expr), EXPONENTIAL_WORK)
+    except Exception:  # noqa: BLE001  no verdict: simplify decides
+        return False
+    return bool(counted.value) and not counted.cut
 
 
 _ELEMENTARY_FUNCTIONS = (sp.exp, sp.log, TrigonometricFunction, HyperbolicFunction, MLAtom, AppliedUndef)
@@ -104,6 +141,8 @@ def certify_equal(
             clock.check("symbolic certification")
             if combined_zero(diff):  # the certificate names what proved it
                 return Proved(COMBINED_ZERO)
+            if counted_exponential_zero(diff):
+                return Proved(EXPONENTIAL_ZERO)
             if sp.simplify(diff) == 0:
                 return Proved("simplify(before - after) = 0")
         return numeric

@@ -21,7 +21,7 @@ from derive.core.errors import BudgetExceeded
 from derive.core.work import run_counted
 from derive.parse.expectation import has_moments
 from derive.parse.vocabulary import as_sympy
-from derive.certify.equal import combined_zero
+from derive.certify.equal import combined_zero, counted_exponential_zero
 from derive.certify.probe import EVAL_ERRORS
 from derive.checker.moments import differentiates_an_expectation, moment_names, normal_form, symbolic_equal
 from derive.checker.probe import (
@@ -85,6 +85,8 @@ def _symbolic_zero(diff: sp.Basic) -> bool:
     except Exception:  # noqa: BLE001  no verdict: simplify decides
         cheap = None
     if cheap is not None and cheap.value and not cheap.cut:
+        return True
+    if counted_exponential_zero(diff):  # tanh, sinh, cosh and sigmoids written in exponentials
         return True
     try:
         counted = run_counted(attempt, SYMBOLIC_WORK)

@@ -321,3 +321,26 @@ def test_a_remembering_doit_gives_the_same_certificates() -> None:
     after = sp.cos(x) * x + sp.sin(x)
     assert certify_equal(before, after, Budget().start(), doit=doit) == certify_equal(before, after, Budget().start())
     assert calls == [before, after]
+
+
+def test_exponential_zero_proves_hyperbolic_and_sigmoid_identities_and_nothing_false() -> None:
+    from derive.certify.equal import exponential_zero
+
+    z = sp.Symbol("z", real=True)
+    assert exponential_zero(sp.tanh(z) - (sp.exp(z) - sp.exp(-z)) / (sp.exp(z) + sp.exp(-z)))
+    assert exponential_zero(sp.tanh(z) - (2 * sigmoid(2 * z) - 1))
+    assert exponential_zero((1 - sp.tanh(z) ** 2) - 4 * sigmoid(2 * z) * (1 - sigmoid(2 * z)))
+    assert exponential_zero(sp.cosh(z) ** 2 - sp.sinh(z) ** 2 - 1)
+    assert not exponential_zero(sp.tanh(z) - (2 * sigmoid(z) - 1))  # false: no verdict
+    assert not exponential_zero(sp.sin(z) ** 2 + sp.cos(z) ** 2 - 1)  # no hyperbolic function: not this rung's
+    assert not exponential_zero(sp.Sum(sp.tanh(z), (z, 1, 3)) - 3)  # not elementary
+
+
+def test_a_hyperbolic_identity_is_proved_in_exponentials_and_the_certificate_says_so() -> None:
+    from derive.certify.equal import EXPONENTIAL_ZERO
+
+    z = sp.Symbol("z", real=True)
+    v = certify_equal(sp.tanh(z), 2 * sigmoid(2 * z) - 1, Budget().start())
+    assert v == Proved(EXPONENTIAL_ZERO)
+    wrong = certify_equal(sp.tanh(z), 2 * sigmoid(z) - 1, Budget().start(), rng=random.Random(3))
+    assert isinstance(wrong, Refuted)

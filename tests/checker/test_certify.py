@@ -135,3 +135,14 @@ def test_identity_of_a_concrete_size_is_explicit_in_probes() -> None:
     assert not _concrete_matrices(e, {}).has(sp.Identity, sp.ZeroMatrix)
     value = instantiate(e, Point(values={}, sizes={}, data={}, matrices={}))
     assert [float(v) for v in value] == [2 * 5 + 2 * 6, 3 * 5 + 5 * 6]
+
+
+def test_the_definition_of_tanh_and_its_sigmoid_form_are_proved_not_only_probed() -> None:
+    """Written in exponentials, tanh(z) = 2 sigma(2z) - 1 is a rational identity in e^z (the worked
+    example tanh.py checks it): proved, where simplify's trigonometric rules ran out of allowance."""
+    from derive.core.functions import sigmoid
+
+    z = sp.Symbol("z", real=True)
+    assert isinstance(verdict(sp.tanh(z), (sp.exp(z) - sp.exp(-z)) / (sp.exp(z) + sp.exp(-z))), Proved)
+    assert isinstance(verdict(1 - sp.tanh(z) ** 2, 1 - (2 * sigmoid(2 * z) - 1) ** 2), Proved)
+    assert isinstance(verdict(sp.tanh(z), 2 * sigmoid(z) - 1), Refuted)
