@@ -261,7 +261,8 @@ def _preload() -> None:
 
 _WARM_LATEX = (r"\frac{1}{\sqrt{2\pi\sigma^2}} e^{-\frac{(x-\mu)^2}{2\sigma^2}}",
                r"\frac{\lambda^x e^{-\lambda}}{x!} + \theta (1-\theta)^{x-1} \cdot \log\left(\beta_1 x_i\right)",
-               r"\binom{n}{x} p^{x} (1 - p)^{n - x} \Gamma(\alpha)^{-1} \exp(-\beta y) / \tanh(z)")
+               r"\binom{n}{x} p^{x} (1 - p)^{n - x} \Gamma(\alpha)^{-1} \exp(-\beta y) / \tanh(z)",
+               r"\frac{1}{\sqrt{2\pi}\sigma} e^{-(x-\mu)^2/(2\sigma^2)} x^{a/b} \left[1 + e^{-x/\theta}\right]^{-1}")
 """Fixed LaTeX (derive's own text, not an item's) parsed once in the parent: the ANTLR parser under
 latex2sympy fills its prediction cache (DFA states) on first use, about 0.3 s an item otherwise."""
 
