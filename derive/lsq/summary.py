@@ -17,7 +17,6 @@ tails, the correlation of y with the fitted values).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -463,9 +462,17 @@ def _certify_step(i: int, st: SummaryStep, r: Roles, intercept: bool, clock: Clo
     return certify_matrix_chain(st, r, intercept, clock, 90 + i)
 
 
-@functools.cache
+_MOMENT_RULES = "the moment rules Var(A u) = A Var(u) A^T and E[u^T B u] = tr(B Var(u))"
+_MOMENTS_KEY = ("moment rules",)
+
+
 def _moment_rules() -> Certificate:
-    return moment_rules()
+    """``moment_rules()``, decided once per process (and taken from ``_CERTIFIED`` when a fit made in a
+    worker brought it back: ``remember``)."""
+    cert = _CERTIFIED.get(_MOMENTS_KEY)
+    if cert is None:
+        cert = _CERTIFIED[_MOMENTS_KEY] = moment_rules()
+    return cert
 
 
 def certify_summary(s: RegressionSummary, r: Roles, clock: Clock) -> RegressionSummary:
@@ -483,7 +490,7 @@ def certify_summary(s: RegressionSummary, r: Roles, clock: Clock) -> RegressionS
                 if isinstance(cert, (Proved, Plausible, Refuted)):  # decided: the same again on any data
                     _CERTIFIED[key] = cert
             steps.append(dataclasses.replace(st, certificate=cert))
-        rules = Check("the moment rules Var(A u) = A Var(u) A^T and E[u^T B u] = tr(B Var(u))", _moment_rules())
+        rules = Check(_MOMENT_RULES, _moment_rules())
     except BudgetExceeded as exc:
         from derive.core.contract import Timeout
 
@@ -1003,6 +1010,9 @@ def remember(model: Any, sol: Any) -> None:
     for i, st in enumerate(s.steps):
         if isinstance(st.certificate, (Proved, Plausible, Refuted)):
             _CERTIFIED.setdefault((i, st.kind, st.scalar, st.chain, r, s.intercept), st.certificate)
+    for check in s.checks:
+        if check.name == _MOMENT_RULES and isinstance(check.certificate, (Proved, Refuted)):
+            _CERTIFIED.setdefault(_MOMENTS_KEY, check.certificate)
 
 
 def certify_fit_summary(model: Any, sol: Any, spec: Any, clock: Clock) -> Any:

@@ -500,3 +500,21 @@ def test_a_sigma_beyond_double_precision_is_stated_in_decimal_and_checked() -> N
     assert any("sigma-hat = 1.962991e+308" in n for n in s.notes)
     assert s.checks and all(is_certified(c.certificate) for c in s.checks)
     assert summary_lines(s)[0] == "Residual standard error: 1.962991e+308 on 2 degrees of freedom"
+
+
+def test_a_fit_made_in_a_worker_brings_its_decided_formulas_and_moment_rules_back(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sheet's plan fits its model once in the parent (through a worker) before forking the variants: what
+    the worker decided (each formula and the moment rules, the same on any data) must come back, so no
+    variant decides it again."""
+    from derive.lsq import summary
+    from derive.lsq.api import ls
+
+    monkeypatch.setattr(summary, "_CERTIFIED", {})
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n1,2.1\n2,3.9\n3,6.2\n4,8.1\n5,9.8\n", encoding="utf-8")
+    result = ls("ols", data=data, x="x", y="y", intercept=True)
+    assert result.certified
+    assert summary._MOMENTS_KEY in summary._CERTIFIED
+    assert summary._moment_rules() == summary._CERTIFIED[summary._MOMENTS_KEY]
+    assert any(key != summary._MOMENTS_KEY for key in summary._CERTIFIED)
