@@ -70,6 +70,24 @@ def certify_step(lhs: sp.Basic, rhs: sp.Basic, relation: str, declared: Declared
 
 def _symbolic_zero(diff: sp.Basic) -> bool:
     """True when SymPy shows ``diff`` is 0 within the work allowance (False is no verdict)."""
+    return _cheap_zero(diff) or _simplified_zero(diff)
+
+
+def _cheap_zero(diff: sp.Basic) -> bool:
+    """The cheap exact rungs (one fraction; in exponentials), each counted: True proves ``diff`` = 0."""
+    # on an elementary difference only, combined_zero's own test: sums, derivatives, expectations and matrices go to
+    # simplify alone
+    try:
+        cheap = run_counted(lambda: combined_zero(diff), SYMBOLIC_WORK)
+    except Exception:  # noqa: BLE001  no verdict: simplify decides
+        cheap = None
+    if cheap is not None and cheap.value and not cheap.cut:
+        return True
+    return counted_exponential_zero(diff)  # tanh, sinh, cosh and sigmoids written in exponentials
+
+
+def _simplified_zero(diff: sp.Basic) -> bool:
+    """SymPy's ``doit``/``expand``/``simplify`` within ``SYMBOLIC_WORK`` calls: True proves ``diff`` = 0."""
     def attempt() -> bool:
         d = diff.doit()
         if isinstance(d, (sp.MatrixBase, sp.MatrixExpr)):
@@ -78,16 +96,6 @@ def _symbolic_zero(diff: sp.Basic) -> bool:
             return True
         return bool(sp.simplify(d) == 0)
 
-    # the cheap exact rung first, counted apart so simplify keeps its whole allowance (on an elementary difference
-    # only, combined_zero's own test: sums, derivatives, expectations and matrices go to simplify alone)
-    try:
-        cheap = run_counted(lambda: combined_zero(diff), SYMBOLIC_WORK)
-    except Exception:  # noqa: BLE001  no verdict: simplify decides
-        cheap = None
-    if cheap is not None and cheap.value and not cheap.cut:
-        return True
-    if counted_exponential_zero(diff):  # tanh, sinh, cosh and sigmoids written in exponentials
-        return True
     try:
         counted = run_counted(attempt, SYMBOLIC_WORK)
     except Exception:  # noqa: BLE001  SymPy's simplify can raise anything (StopIteration in sum_simplify)
@@ -106,14 +114,23 @@ def _equal(lhs: sp.Basic, rhs: sp.Basic, declared: Declared, clock: Clock, rng: 
         return Refuted(tuple((k.name, str(v)) for k, v in sorted(sizes.items(), key=lambda kv: kv[0].name)),
                        f"a {_shape(concrete[0])}", f"a {_shape(concrete[1])}")
     moments = declared.random is not None and (has_moments(lhs) or has_moments(rhs))
-    if ls is None and rs is None and not moments and _symbolic_zero(sp.Add(lhs, -rhs)):
-        return Proved("SymPy simplifies the difference of the two sides to 0")
+    simple = ls is None and rs is None and not moments
+    if simple and _cheap_zero(sp.Add(lhs, -rhs)):
+        return Proved(_SIMPLIFIES)
     if declared.random is not None and ls is None and rs is None and moments:
         reduced = symbolic_equal(lhs, rhs, declared.random, lambda d: _symbolic_zero(d))
         if reduced:
             return Proved("both sides reduce to the same expression by linearity of expectation, "
                           "independence and the declared moments")
-    return _probe(lambda a, b, _p: _close(a, b), lhs, rhs, declared, clock, rng, "equal")
+    numeric = _probe(lambda a, b, _p: _close(a, b), lhs, rhs, declared, clock, rng, "equal")
+    # simplify only where the probes found no counterexample: a refuted step is wrong whatever simplify would do,
+    # and a wrong step is where simplify works longest (to its allowance) for nothing
+    if simple and not isinstance(numeric, Refuted) and _simplified_zero(sp.Add(lhs, -rhs)):
+        return Proved(_SIMPLIFIES)
+    return numeric
+
+
+_SIMPLIFIES = "SymPy simplifies the difference of the two sides to 0"
 
 
 def _shape(shape: tuple[int, ...] | None) -> str:

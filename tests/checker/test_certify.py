@@ -146,3 +146,23 @@ def test_the_definition_of_tanh_and_its_sigmoid_form_are_proved_not_only_probed(
     assert isinstance(verdict(sp.tanh(z), (sp.exp(z) - sp.exp(-z)) / (sp.exp(z) + sp.exp(-z))), Proved)
     assert isinstance(verdict(1 - sp.tanh(z) ** 2, 1 - (2 * sigmoid(2 * z) - 1) ** 2), Proved)
     assert isinstance(verdict(sp.tanh(z), 2 * sigmoid(z) - 1), Refuted)
+
+
+def test_simplify_runs_only_where_the_probes_found_no_counterexample(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong step is refuted by the probes alone (simplify would work to its allowance for nothing); a right step
+    the cheap rungs cannot prove still gets simplify's proof."""
+    from derive.checker import certify as C
+
+    calls: list[sp.Basic] = []
+    real = C._simplified_zero
+
+    def spy(diff: sp.Basic) -> bool:
+        calls.append(diff)
+        return real(diff)
+
+    monkeypatch.setattr(C, "_simplified_zero", spy)
+    z = sp.Symbol("z", real=True)
+    wrong = verdict(7 * z**2 * sp.Derivative(sp.exp(5 * z), z), 7 * z**2 * sp.exp(5 * z))
+    assert isinstance(wrong, Refuted) and calls == []
+    right = verdict(sp.sin(z) ** 2, 1 - sp.cos(z) ** 2)  # sin^2 + cos^2 - 1: no cheap rung proves it
+    assert right == Proved("SymPy simplifies the difference of the two sides to 0") and len(calls) == 1
