@@ -1,4 +1,5 @@
-"""The verdict on one step of a hand derivation: symbolically first, then by probing concrete instances.
+"""The verdict on one step of a hand derivation: cheap exact tests first, then probing concrete instances, then
+``simplify`` where the probes found no counterexample.
 
 Relations: ``=`` (equal for every size, data set, matrix and function: see ``probe``), ``=`` up to
 an additive constant and ``\\propto`` (the difference, or the ratio, does not change when the
