@@ -203,7 +203,7 @@ class Figure:
 
     def __post_init__(self) -> None:
         _check_str(self.caption, "Figure.caption")
-        if not isinstance(getattr(self.plot, "pdf", None), bytes) or not isinstance(getattr(self.plot, "svg", None), str):
+        if not _is_plot(self.plot):
             raise UsageError(
                 f"Figure.plot must be a plot, not {type(self.plot).__name__}",
                 hint="make it with derive.render.figures (loglik_curve, regression_fit, loss_contours, plot)",
@@ -315,3 +315,13 @@ class Handout:
     def verdict(self) -> Verdict:
         """Of all its results: refuted if any is, undecided if any is, else certified."""
         return Verdict.worst(r.verdict for r in self.results())
+
+
+def _is_plot(plot: object) -> bool:
+    """A ``derive.render.figures.Plot`` (its SVG, drawn when first asked for, is not drawn here), or any
+    object with PDF bytes and SVG text."""
+    from derive.render.figures import Plot
+
+    if isinstance(plot, Plot):
+        return isinstance(plot.pdf, bytes)
+    return isinstance(getattr(plot, "pdf", None), bytes) and isinstance(getattr(plot, "svg", None), str)

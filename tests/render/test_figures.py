@@ -95,3 +95,13 @@ def test_the_same_plot_in_another_process_is_byte_identical() -> None:
     import hashlib
 
     assert digests == {hashlib.sha256(plot.pdf + plot.svg.encode()).hexdigest() + "\n"}
+
+
+def test_a_pdf_only_handout_never_draws_the_svg() -> None:
+    """The SVG is for HTML and Markdown; a handout typeset to PDF must not pay for drawing it (adding the figure
+    to a handout, rendering its LaTeX), and asking for it later still gives it."""
+    plot = F.regression_fit(XS, YS, (1.55, 0.029))
+    h = HandoutBuilder("Figures").figure(plot, "The fit").build()
+    render_handout(h)
+    assert plot._svg is None
+    assert plot.svg.lstrip().startswith("<?xml") and plot._svg is not None
