@@ -34,5 +34,17 @@ if ! command -v bwrap >/dev/null; then
   apt_install bubblewrap
 fi
 
+# derive's work counter is a small C module, compiled when the package is installed (hatch_build.py); without a
+# C compiler and Python's headers derive counts in Python instead (the same results, slower)
+headers="$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h"
+if ! command -v cc >/dev/null || [ ! -f "$headers" ]; then
+  case "$(.venv/bin/python -c 'import sys; print(sys.base_prefix)')" in
+    /usr) echo "setup.sh: installing a C compiler and Python's headers from Debian packages" >&2
+          apt_install gcc libc6-dev python3-dev || echo "setup.sh: no C compiler: derive counts work in Python" >&2 ;;
+    *) command -v cc >/dev/null || { echo "setup.sh: installing a C compiler from Debian packages" >&2
+          apt_install gcc libc6-dev || echo "setup.sh: no C compiler: derive counts work in Python" >&2; } ;;
+  esac
+fi
+
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 echo "setup.sh: ready (.venv/bin/derive)" >&2
