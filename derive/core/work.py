@@ -76,18 +76,22 @@ def run_counted(fn: Callable[[], T], allowance: int) -> Counted[T]:
     """``fn()`` allowed at most ``allowance`` Python function calls; exceptions of ``fn`` propagate."""
     if allowance < 1:
         return Counted(None, 0, True)
-    if _CCounter is None or sys.getprofile() is not None:  # a profiler (cProfile) keeps its hook
-        return _run_traced(fn, allowance)
+    outer = sys.getprofile()
+    if _CCounter is None or (outer is not None and not isinstance(outer, _CCounter)):
+        return _run_traced(fn, allowance)  # a profiler (cProfile) keeps its hook
     counter = _CCounter(allowance, WorkExceeded)
     collecting = gc.isenabled()
     gc.disable()  # a collection inside the part would run finalizers of earlier garbage, and count them
-    counter.start()
+    counter.start()  # inside another counted part: that part's counter pauses here, as the Python tracer's does
     try:
         value = fn()
     except WorkExceeded:
         return Counted(None, allowance, True)
     finally:
-        sys.setprofile(None)
+        if isinstance(outer, _CCounter):
+            outer.start()
+        else:
+            sys.setprofile(None)
         if collecting:
             gc.enable()
     if counter.cut:  # the part caught WorkExceeded itself and went on uncounted: still cut

@@ -228,3 +228,19 @@ def test_the_c_counter_is_built_where_a_c_compiler_and_python_headers_are() -> N
 
 def test_counted_is_what_both_counters_return() -> None:
     assert isinstance(run_counted(lambda: 1, 10), Counted) and isinstance(_run_traced(lambda: 1, 10), Counted)
+
+
+@pytest.mark.parametrize("count", COUNTERS)
+def test_a_counted_part_inside_another_is_counted_apart_and_the_outer_one_goes_on(count: Any) -> None:
+    """The inner part's calls are its own (the outer counter pauses), and the outer counts again after it."""
+    inner: list[Counted[int]] = []
+
+    def outer() -> int:
+        before = _fib(10)
+        inner.append(count(lambda: _fib(12), 10_000))
+        return before + _fib(10)
+
+    counted = count(outer, 10_000)
+    assert (inner[0].value, inner[0].calls) == (144, 1 + 465)
+    # outer, _fib(10) twice, the inner counter's own call and its Counted(...) (made after the outer resumed)
+    assert counted.value == 110 and counted.calls == 1 + 177 + 1 + 177 + 1
