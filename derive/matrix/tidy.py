@@ -152,12 +152,29 @@ def _sigmoid_form(expr: sp.Expr, sign: int) -> sp.Expr:
 
 
 def _candidates(expr: sp.Expr) -> list[sp.Expr]:
+    """The scalar forms tried, each once: without an exponential both sigmoid forms are ``expr`` itself, so
+    their ``cancel`` and ``factor_terms`` are the ones already computed (remembered within this call)."""
     out = [expr]
+    cancelled: dict[sp.Expr, sp.Expr] = {}
+    factored: dict[sp.Expr, sp.Expr] = {}
+
+    def cancel(e: sp.Expr) -> sp.Expr:
+        hit = cancelled.get(e)
+        if hit is None:
+            hit = cancelled[e] = sp.cancel(e)
+        return hit
+
+    def factor_terms(e: sp.Expr) -> sp.Expr:
+        hit = factored.get(e)
+        if hit is None:
+            hit = factored[e] = sp.factor_terms(e)
+        return hit
+
     makers: list[Callable[[sp.Expr], sp.Expr]] = [
-        sp.expand, sp.cancel, sp.factor_terms,
-        lambda e: sp.factor_terms(sp.cancel(_sigmoid_form(e, 1))),
-        lambda e: sp.factor_terms(sp.cancel(_sigmoid_form(e, -1))),
-        lambda e: sp.factor_terms(sp.expand(e)),
+        sp.expand, cancel, factor_terms,
+        lambda e: factor_terms(cancel(_sigmoid_form(e, 1))),
+        lambda e: factor_terms(cancel(_sigmoid_form(e, -1))),
+        lambda e: factor_terms(sp.expand(e)),
     ]
     for make in makers:
         try:
@@ -173,8 +190,12 @@ def _entrywise(node: M.Node, clock: Clock) -> M.Node:
     if sp.count_ops(expr) > _MAX_SCALAR_OPS or not b.by_symbol:
         return node
     best, best_size = node, size(node)
+    tried: set[sp.Expr] = set()
     for cand in _candidates(expr):
         clock.check("tidying entrywise terms")
+        if cand in tried:  # the same form again: the same node, not smaller than itself
+            continue
+        tried.add(cand)
         try:
             back = from_scalar(cand, b, node.shape)
         except (ValueError, TypeError):
