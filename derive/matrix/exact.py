@@ -168,15 +168,25 @@ def _zero(e: sp.Expr, clock: Clock) -> bool:
         return True
     if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise _TooBig("the expression is undefined at these sizes (a singular matrix)")
+    plain = not e.has(sigmoid, softplus)  # sigmoids are written in exponentials below, before cancel
+    # over denominators of exponentials (softmax, log-sum-exp) expand alone seldom cancels: one fraction first
+    early = plain and _over_exponentials(e)
+    if early and combined_zero(e):
+        return True
     if sp.expand(e) == 0:
         return True
     clock.check("the exact check at small sizes")
-    if not e.has(sigmoid, softplus) and combined_zero(e):  # one fraction: the numerator expands to 0 (exact)
+    if plain and not early and combined_zero(e):  # one fraction: its numerator expands to 0 (exact)
         return True
     if sp.count_ops(e) > 400:
         raise _TooBig("difference too large to simplify")
     e = e.rewrite(sp.exp) if e.has(sigmoid, softplus) else e
     return bool(sp.simplify(sp.cancel(e)) == 0)
+
+
+def _over_exponentials(e: sp.Expr) -> bool:
+    """Whether some denominator of ``e`` holds an exponential."""
+    return any(p.exp.is_negative and p.base.has(sp.exp) for p in e.atoms(sp.Pow))
 
 
 def _witness(e: sp.Expr) -> tuple[tuple[str, str], ...] | None:
