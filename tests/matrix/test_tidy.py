@@ -126,3 +126,16 @@ def test_tidy_rewrites_only_by_identities(node: M.Node, seed: int) -> None:
     assert got.shape == node.shape
     values = draw_values(seed)
     np.testing.assert_allclose(value(got, values), value(node, values), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("expr", [
+    sp.Symbol("u") * (1 - sp.Symbol("u")) / (sp.Symbol("u") ** 2 - sp.Symbol("u")),  # no exponential
+    sp.exp(sp.Symbol("u")) / (1 + sp.exp(sp.Symbol("u"))) + sp.Symbol("v"),  # the sigmoid forms differ from it
+])
+def test_entrywise_candidates_are_the_documented_forms_with_their_memo(expr: sp.Expr) -> None:
+    from derive.matrix.tidy import _candidates, _sigmoid_form
+
+    expected = [expr, sp.expand(expr), sp.cancel(expr), sp.factor_terms(expr),
+                sp.factor_terms(sp.cancel(_sigmoid_form(expr, 1))), sp.factor_terms(sp.cancel(_sigmoid_form(expr, -1))),
+                sp.factor_terms(sp.expand(expr))]
+    assert _candidates(expr) == expected
