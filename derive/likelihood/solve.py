@@ -106,6 +106,8 @@ def roots_of(eq: sp.Expr, p: sp.Symbol, params: Sequence[sp.Symbol]) -> tuple[sp
     h = stats.hide(e)
     if any(p in f.free_symbols for f in h.atoms(sp.sign, sp.Abs, sp.Heaviside, sp.Piecewise)):
         return None  # not differentiable in p there: a root from one branch would be wrong on the other
+    if any(p in f.free_symbols for f in h.atoms(*_NO_INVERSE)):
+        return None  # p inside the gamma family (the gamma shape's digamma equation): solve has no inverse to use
     try:
         roots = sp.solve(h, p, dict=False)
     except (NotImplementedError, ValueError, TypeError, sp.PolynomialError):
@@ -121,6 +123,11 @@ def roots_of(eq: sp.Expr, p: sp.Symbol, params: Sequence[sp.Symbol]) -> tuple[sp
             continue  # not a real number: no point of the parameter space
         out.append(r)
     return tuple(out) if out else None
+
+
+_NO_INVERSE = (sp.gamma, sp.loggamma, sp.polygamma, sp.beta)
+"""Functions SymPy's ``solve`` cannot invert: an equation with the unknown inside one has no closed-form root
+(it raises NotImplementedError after trying; the check costs nothing)."""
 
 
 def place_roots(roots: Sequence[sp.Expr], p: sp.Symbol, domains: Mapping[str, VarDomain],

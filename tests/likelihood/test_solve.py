@@ -146,3 +146,15 @@ def test_a_pair_that_cannot_beat_the_choice_is_never_solved(clock: Clock, monkey
     solution = solve_scores(scores(normal()), [MU, S2], domains(normal()), clock)
     assert [s.param for s in solution.order] == [MU, S2]
     assert asked == [MU, S2]  # mu from the first equation, then sigma2 from the second with mu substituted
+
+
+def test_an_equation_with_the_parameter_inside_the_gamma_family_has_no_closed_form_root() -> None:
+    """The gamma shape's score equation (digamma) and its kin: SymPy's solve cannot invert them, so none is
+    asked (it would raise after trying); the same None as before, without the attempt."""
+    from derive.likelihood.solve import roots_of
+
+    a, c, n = sp.symbols("alpha c n", positive=True)
+    for eq in (n * sp.log(c) - n * sp.polygamma(0, a) + c, sp.gamma(a + 1) / sp.gamma(a) - c,
+               sp.loggamma(a) - c, sp.beta(a, c) - 1):
+        assert roots_of(eq, a, [a]) is None
+    assert roots_of(a * n / c - 3, a, [a]) == (3 * c / n,)  # free of them: solved as ever
