@@ -14,11 +14,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.certify.probe import EVAL_ERRORS, concrete_function, derivative_as_subs
+from derive.core.memo import memo
 from derive.checker.moments import Law, draw_law, expectations, moment_names
 from derive.parse.domain import VarDomain
 from derive.parse.expectation import Expectation, RandomSpec, has_moments, random_keys
@@ -291,13 +293,7 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
 
     Raises one of EVAL_ERRORS where the expression is undefined there.
     """
-    e = as_sympy(expr.xreplace(dict(point.sizes)))  # a side that is a size alone becomes an int
-    if point.law is not None and point.random is not None and point.random.vectors:
-        e = _vector_entries(e, point.random.vectors)
-    e = _explicit_matrix_derivatives(e, point)
-    e = _concrete_matrices(e, point.matrices)
-    e = _concrete_functions(e, point)
-    e = e.doit()
+    e = _concrete(expr, point)
     if e.has(Expectation):
         if point.law is None or point.random is None:
             raise ValueError("no law drawn for the expectations at this point")
@@ -310,6 +306,33 @@ def instantiate(expr: sp.Basic, point: Point, digits: int = DIGITS) -> sp.Basic:
         explicit = e.as_explicit()
         return sp.ImmutableMatrix(explicit.applyfunc(lambda v: as_sympy(v).evalf(digits)))
     return e.evalf(digits)
+
+
+_CONCRETE: dict[Any, sp.Basic] = memo()
+"""``_concrete`` of a side by the point's sizes, matrices and stand-in functions: a probe's sides are made
+concrete once, not again at every scalar point (the pending derivatives evaluated once, above all)."""
+
+
+def _concrete(expr: sp.Basic, point: Point) -> sp.Basic:
+    """``expr`` with the point's sizes, matrices and stand-in functions in and its pending derivatives
+    evaluated: everything of ``instantiate`` but the scalar values, the expectations and the data."""
+    key = None
+    if point.law is None:  # with a law the random vectors are written out per point: not kept
+        key = (expr, tuple(sorted(point.sizes.items(), key=_by_name)), tuple(sorted(point.matrices.items())),
+               point.variant, point.functions)
+        done = _CONCRETE.get(key)
+        if done is not None:
+            return done
+    e = as_sympy(expr.xreplace(dict(point.sizes)))  # a side that is a size alone becomes an int
+    if point.law is not None and point.random is not None and point.random.vectors:
+        e = _vector_entries(e, point.random.vectors)
+    e = _explicit_matrix_derivatives(e, point)
+    e = _concrete_matrices(e, point.matrices)
+    e = _concrete_functions(e, point)
+    e = e.doit()
+    if key is not None:
+        _CONCRETE[key] = e
+    return e
 
 
 def _vector_entries(e: sp.Basic, vectors: frozenset[str]) -> sp.Basic:

@@ -166,3 +166,25 @@ def test_simplify_runs_only_where_the_probes_found_no_counterexample(monkeypatch
     assert isinstance(wrong, Refuted) and calls == []
     right = verdict(sp.sin(z) ** 2, 1 - sp.cos(z) ** 2)  # sin^2 + cos^2 - 1: no cheap rung proves it
     assert right == Proved("SymPy simplifies the difference of the two sides to 0") and len(calls) == 1
+
+
+def test_a_side_is_made_concrete_once_per_sizes_and_evaluated_at_each_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pending derivatives of a side are evaluated once, not again at every scalar point of the probes;
+    the values still differ point by point."""
+    from derive.checker import probe as P
+
+    made: list[sp.Basic] = []
+    real = P._explicit_matrix_derivatives
+
+    def spy(e: sp.Basic, point: P.Point) -> sp.Basic:
+        made.append(e)
+        return real(e, point)
+
+    monkeypatch.setattr(P, "_explicit_matrix_derivatives", spy)
+    z = sp.Symbol("z", real=True)
+    side = sp.Derivative(z**3 * sp.exp(2 * z), z)
+    points = [P.Point(sizes={}, values={z: sp.Float(v)}, data={}, matrices={}) for v in (0.5, 1.5, -1.0)]
+    values = [P.value_of(side, p) for p in points]
+    assert len(made) == 1
+    expected = [complex(sp.diff(z**3 * sp.exp(2 * z), z).subs(z, v)) for v in (0.5, 1.5, -1.0)]
+    assert all(abs(a[0] - b) < 1e-12 * max(1.0, abs(b)) for a, b in zip(values, expected))
