@@ -16,7 +16,9 @@ the package is installed; it counts the same events and decides the same way as 
 here (``_run_traced``), which is used where that module could not be built or a profiler is already
 running. Counting still slows a part down (Python 3.11 runs traced code unspecialized): by about 70%
 in C and 150% with the Python tracer, so only optional parts run counted. The Python tracer replaces
-any tracer (a debugger, coverage) for the part's duration and restores it after. The stop is an exception raised at the next call; it derives from
+any tracer (a debugger, coverage) for the part's duration and restores it after. A part counted
+inside another pauses the outer count until it ends (either way). The stop is an exception raised
+at the next call; it derives from
 ``BaseException`` so SymPy's ``except Exception`` does not swallow it, and a part that catches
 it anyway is still reported as cut (the counter remembers; the part then runs on untraced until
 it ends or the budget's wall-clock backstop stops the whole job).
