@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -17,6 +18,17 @@ from derive.core.work import Counted, WorkExceeded, _may_stop, _run_traced, run_
 
 COUNTERS = [pytest.param(run_counted, id="c"), pytest.param(_run_traced, id="python")]
 """The counter derive uses (C where built) and the Python tracer it falls back on: the same contract."""
+
+
+@contextmanager
+def _hooked(set_hook: Callable[[Any], None], get_hook: Callable[[], Any], hook: Any) -> Iterator[None]:
+    """``hook`` installed (a tracer or a profiler) for the block, the previous one after it."""
+    previous = get_hook()
+    set_hook(hook)
+    try:
+        yield
+    finally:
+        set_hook(previous)
 
 
 def _fib(n: int) -> int:
@@ -60,14 +72,10 @@ def test_errors_of_the_part_propagate_and_the_previous_tracer_comes_back(count: 
     def tracer(frame: FrameType, event: str, arg: Any) -> None:
         events.append(event)
 
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
+    with _hooked(sys.settrace, sys.gettrace, tracer):
         with pytest.raises(ZeroDivisionError):
             count(lambda: 1 / 0, 100)
         assert sys.gettrace() is tracer
-    finally:
-        sys.settrace(previous)
 
 
 def test_the_stop_is_not_an_exception_that_library_code_catches() -> None:
@@ -156,13 +164,9 @@ def test_a_running_profiler_keeps_its_hook_and_the_part_is_counted_by_the_python
     def profiler(frame: FrameType, event: str, arg: Any) -> None:
         calls.append(event)
 
-    previous = sys.getprofile()
-    sys.setprofile(profiler)
-    try:
+    with _hooked(sys.setprofile, sys.getprofile, profiler):
         counted = run_counted(lambda: _fib(15), 10_000)
         assert sys.getprofile() is profiler
-    finally:
-        sys.setprofile(previous)
     assert (counted.value, counted.calls, counted.cut) == (610, 1 + 1973, False)
 
 
