@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import sympy as sp
 
@@ -19,9 +19,12 @@ from derive.core.budget import Budget, check_budget
 from derive.core.checks import check_int, check_number_map, check_optional_text, check_path, check_text, check_texts
 from derive.core.errors import UsageError
 from derive.core.memo import memo
-from derive.core.runner import in_worker, run_bounded
+from derive.core.runner import Beside, in_worker, run_bounded
 from derive.likelihood.model import MleDerivation, MleProblem
 from derive.render.result import Result
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -96,14 +99,20 @@ def mle_job(req: MleRequest, budget: Budget) -> MleDerivation:
     clock = budget.start()
     problem = read_problem(req.density, req.params, req.var, req.support, list(req.where), req.prior)
     check_density(problem)
-    maxima = start_maxima(problem, req.seed, budget)
+    started: list[Beside[list[tuple[np.ndarray, float]]] | None] = []
+
+    def start() -> None:  # once the derivation has a closed-form estimate to compare with the maxima
+        if not started:
+            started.append(start_maxima(problem, req.seed, budget))
+
     try:
-        d = derive_mle(problem, clock, _functions(req.functions, problem))
+        d = derive_mle(problem, clock, _functions(req.functions, problem), on_estimate=start)
     except BaseException:
-        if maxima is not None:
-            maxima.close()
+        for maxima in started:
+            if maxima is not None:
+                maxima.close()
         raise
-    d = certify_mle(d, clock, seed=req.seed, beside=maxima)
+    d = certify_mle(d, clock, seed=req.seed, beside=started[0] if started else None)
     if req.data is not None:
         from derive.likelihood.fit import use_data
 

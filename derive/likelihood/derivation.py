@@ -8,7 +8,7 @@ Fisher-scoring updates instead of an answer. Certification is separate (certify/
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -39,14 +39,22 @@ def domains_of(problem: MleProblem) -> dict[str, VarDomain]:
     return out
 
 
-def derive_mle(problem: MleProblem, clock: Clock,
-               functions: Sequence[tuple[str, sp.Expr]] = ()) -> MleDerivation:
-    """Every step from the density to the estimator and its properties (not yet certified)."""
+def derive_mle(problem: MleProblem, clock: Clock, functions: Sequence[tuple[str, sp.Expr]] = (),
+               on_estimate: Callable[[], object] | None = None) -> MleDerivation:
+    """Every step from the density to the estimator and its properties (not yet certified).
+
+    ``on_estimate`` is called once, as soon as the score equations give some parameter a closed-form
+    estimate (the derivation's ``estimator`` then has an entry that is not None), before the rest of
+    the derivation: the caller starts there the numeric maxima that certification compares the
+    estimate with, which a derivation without a closed form never reads (it checks Newton-Raphson
+    against a maximizer of its own). Not called for a problem with equality constraints.
+    """
     with signs_remembered():
-        return _derive_mle(problem, clock, functions)
+        return _derive_mle(problem, clock, functions, on_estimate)
 
 
-def _derive_mle(problem: MleProblem, clock: Clock, functions: Sequence[tuple[str, sp.Expr]]) -> MleDerivation:
+def _derive_mle(problem: MleProblem, clock: Clock, functions: Sequence[tuple[str, sp.Expr]],
+                on_estimate: Callable[[], object] | None = None) -> MleDerivation:
     domains = domains_of(problem)
     params = problem.params
     loglik, steps = loglik_steps(problem, clock.budget.max_work)
@@ -103,6 +111,8 @@ def _derive_mle(problem: MleProblem, clock: Clock, functions: Sequence[tuple[str
             estimates[p] = _tidy_estimate(solved[p].xreplace(fixed))
         else:
             estimates[p] = None
+    if on_estimate is not None and any(v is not None for v in estimates.values()):
+        on_estimate()  # later steps only replace an estimate by another (_restrict: the root projected)
     closed = not unsolved
     for p in params:
         v = estimates[p]
