@@ -18,7 +18,7 @@ from derive.core.functions import sample_max, sample_median, sample_min
 from derive.likelihood.sample import I, N, sample_base
 from derive.likelihood.sums import Statistics, expand_sums, split_sums, total
 from derive.parse.domain import VarDomain
-from tests.likelihood.conftest import LAM, MU, P, S2, bernoulli, exponential, normal, poisson, value
+from tests.likelihood.conftest import LAM, MU, P, S2, bernoulli, exponential, gamma, normal, poisson, value
 from tests.likelihood.conftest import data_var as _x
 from tests.likelihood.conftest import over_sample as _sum
 from tests.likelihood.conftest import same as _same
@@ -195,6 +195,17 @@ def test_invariance_gives_the_function_of_the_estimates(clock: Clock) -> None:
     (inv,) = [s for s in d.steps if s.kind == "invariance"]
     assert inv.lhs == sp.Symbol("mean") and _same(inv.rhs, 1 / d.estimator[0])
     assert _same(inv.rhs, _sum(sample_base(exponential().var)[I]) / N)
+
+
+def test_on_estimate_is_called_once_when_a_closed_form_estimate_exists(clock: Clock) -> None:
+    """The numeric maxima beside the derivation are started from on_estimate: once for a closed form, and
+    never for the gamma shape (no closed form), whose certification does not read them."""
+    calls: list[int] = []
+    d = derive_mle(exponential(), clock, on_estimate=lambda: calls.append(1))
+    assert d.closed_form and calls == [1]
+    calls.clear()
+    d = derive_mle(gamma(), clock, on_estimate=lambda: calls.append(1))
+    assert not any(v is not None for v in d.estimator) and calls == []
 
 
 def test_a_prior_gives_the_posterior_mode(clock: Clock) -> None:
