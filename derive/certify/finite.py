@@ -15,7 +15,7 @@ import sympy as sp
 from derive.core.budget import Clock
 from derive.parse.domain import VarDomain
 from derive.core.contract import Certificate, Refuted
-from derive.certify.probe import EVAL_ERRORS, Outcome, evalf_at, evaluate, make_concrete, point_text, probe_points
+from derive.certify.probe import EVAL_ERRORS, Outcome, evaluate, make_concrete, point_text, probe_points
 
 _DIGITS = 30
 _TOL = 1e-8
@@ -66,7 +66,7 @@ def _numeric_derivative(
     def value(*xs: mpmath.mpf) -> mpmath.mpf:
         digits = mpmath.mp.dps + 10  # mpmath raises its precision inside diff; follow it
         sub = {v: sp.Float(x, digits) for v, x in zip(variables, xs)}
-        out = evalf_at(g, sub, digits)
+        out = g.xreplace(sub).evalf(digits)
         re, im = out.as_real_imag()
         if not (re.is_Float and (im.is_Float or im.is_zero)) or abs(float(im)) > 1e-20 * max(1.0, abs(float(re))):
             raise ValueError("not a finite real number")

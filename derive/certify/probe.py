@@ -168,28 +168,13 @@ def evaluate(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Expr], digits: int = 20
     try:
         if _log_magnitude(expr, point) > 250:
             return None
-        v = evalf_at(expr, point, digits)
+        v = expr.xreplace(dict(point)).evalf(digits)
         c = complex(v)
     except EVAL_ERRORS:
         return None
     if c != c or abs(c) == float("inf"):
         return None
     return c
-
-
-_BRANCHING = (sp.Piecewise, sp.Heaviside, sp.sign, sp.Abs, sp.floor, sp.ceiling, sp.Min, sp.Max,
-              sp.DiracDelta, sp.Derivative, sp.Integral, sp.Sum, sp.Product)
-"""What ``evalf_at`` leaves to substitution first: branches and conditions decided on the exact values, and
-unevaluated operations (``evalf(subs=)`` would evaluate them with the point's numbers unsubstituted)."""
-
-
-def evalf_at(expr: sp.Basic, point: Mapping[sp.Symbol, sp.Expr], digits: int) -> sp.Basic:
-    """``expr`` at ``point`` to ``digits`` digits: numerically with the point's values (``evalf(subs=)``,
-    no new expression built), or, where ``expr`` has a branch or an unevaluated operation, by substituting
-    first (``xreplace``, then ``evalf``)."""
-    if expr.has(*_BRANCHING) or any(not isinstance(v, sp.Number) for v in point.values()):
-        return expr.xreplace(dict(point)).evalf(digits)
-    return expr.evalf(digits, subs=dict(point))
 
 
 def point_text(point: Mapping[sp.Symbol, sp.Expr]) -> tuple[tuple[str, str], ...]:
