@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.certify.equal import certify_equal
+from derive.certify.equal import certify_equal, expands_to_zero
 from derive.core.budget import Clock
 from derive.core.contract import Refuted
 from derive.parse.domain import VarDomain
@@ -62,11 +62,11 @@ def refuted(a: sp.Expr, b: sp.Expr, clock: Clock, domains: Mapping[str, VarDomai
             instances: Instances | None = None) -> Refuted | None:
     """A point where ``a`` and ``b`` differ (seeded probes on the domain, in the first instance where they
     do), or None (equal, or undecided)."""
-    if sp.expand(a - b) == 0:
+    if expands_to_zero(a - b):
         return None
     pairs = zip(instances(a), instances(b)) if instances is not None else [(a, b)]
     for ia, ib in pairs:
-        if sp.expand(ia - ib) == 0:
+        if expands_to_zero(ia - ib):
             continue
         verdict = certify_equal(ia, ib, clock, domains, rng=random.Random(seed))
         if isinstance(verdict, Refuted):
