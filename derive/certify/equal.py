@@ -86,24 +86,24 @@ EXPAND_WORK = 400_000
 """Python calls ``expands_to_zero`` may spend: expanding a nested quotient can grow without end."""
 
 
-def expands_to_zero(expr: sp.Expr) -> bool:
-    """True when ``expand(expr)`` is 0 within ``EXPAND_WORK`` calls (cut, or SymPy failing, is no verdict)."""
+def proves(test: Callable[[], bool], allowance: int) -> bool:
+    """``test()`` within ``allowance`` Python calls (``core.work``): True only when it ran to the end and said
+    so; a cut, or SymPy failing, is no verdict (the next rung decides)."""
     try:
-        counted = run_counted(lambda: sp.expand(expr) == 0, EXPAND_WORK)
-    except Exception:  # noqa: BLE001  no verdict: the probes decide
+        counted = run_counted(test, allowance)
+    except Exception:  # noqa: BLE001  SymPy can raise anything on an odd expression: no verdict
         return False
     return bool(counted.value) and not counted.cut
+
+
+def expands_to_zero(expr: sp.Expr) -> bool:
+    """True when ``expand(expr)`` is 0 within ``EXPAND_WORK`` calls."""
+    return proves(lambda: sp.expand(expr) == 0, EXPAND_WORK)
 
 
 def counted_exponential_zero(expr: sp.Expr) -> bool:
-    """``exponential_zero`` within ``EXPONENTIAL_WORK`` calls (cut, or SymPy failing, is no verdict)."""
-    if not expr.has(*_EXPONENTIAL_FAMILY):
-        return False
-    try:
-        counted = run_counted(lambda: exponential_zero(expr), EXPONENTIAL_WORK)
-    except Exception:  # noqa: BLE001  no verdict: simplify decides
-        return False
-    return bool(counted.value) and not counted.cut
+    """``exponential_zero`` within ``EXPONENTIAL_WORK`` calls."""
+    return expr.has(*_EXPONENTIAL_FAMILY) and proves(lambda: exponential_zero(expr), EXPONENTIAL_WORK)
 
 
 _ELEMENTARY_FUNCTIONS = (sp.exp, sp.log, TrigonometricFunction, HyperbolicFunction, MLAtom, AppliedUndef)
